@@ -1,0 +1,17 @@
+// The image variants: one build context (fixtures/ + the compiled programs + busybox), differing only in CMD.
+export interface ImageVariant {
+  cmd: string[];
+  purpose: string;
+}
+
+export const IMAGES: Record<string, ImageVariant> = {
+  lab: { cmd: ['/bin/idle'], purpose: 'probe programs with an idle PID 1 that exits at once on SIGTERM' },
+  'startup-script': {
+    cmd: ['/bin/start.sh'],
+    purpose: "the blog's start.sh: `sysctl -p`, then exec the long-running program",
+  },
+  'init-hook': {
+    cmd: ['/sbin/my_init', '/bin/idle', '--show', '/proc/sys/kernel/shmmax'],
+    purpose: 'a minimal my_init that runs /etc/my_init.d/*.sh before the CMD, as phusion/baseimage does',
+  },
+};

@@ -1,0 +1,38 @@
+import { ALPHABET, EXIT, readOutcome } from '../src/model/experiment-kit.js';
+import type { Experiment } from '../src/model/experiment.js';
+
+// The blog's relative path, resolved against the container's working directory, /.
+const path = ['--path', './shm.txt'];
+
+export const mmapRestart: Experiment = {
+  slug: 'mmap-restart',
+  title: 'A MAP_SHARED regular file across a stop and start of the same container',
+  section: 'A',
+  source: '探讨docker容器对共享内存的支持情况 (shared memory in Docker containers), part 2: mmap',
+  blogSaw: 'the data is still there after the restart; `shm.txt` sits in the container\'s writable layer (`/var/lib/docker/aufs/mnt/<id>/shm.txt`)',
+  expectedToday: 'the same; the engine lists `A /shm.txt` among the container\'s changes, and the file lives in its writable (upper) layer',
+  explanation:
+    'A mapping of a regular file with MAP_SHARED writes through to the file. The file is in the container\'s writable layer, which belongs to the container, not to its processes: stop and start keep the layer, so the data is read back. The engine\'s own view proves where it lives: `docker diff` lists the file as added, and `GraphDriver.Data.UpperDir` (overlay2) is the folder on the host that holds it. Only removing the container discards the layer (see `mmap-recreate`).',
+  containers: { app: {} },
+  steps: [
+    { id: 'run', do: 'run', container: 'app' },
+    { id: 'write', do: 'exec', container: 'app', cmd: ['mmap-write', ...path, '--size', '501'], why: 'size the file with ftruncate, map it, store a..z, msync' },
+    { id: 'read-before', do: 'exec', container: 'app', cmd: ['mmap-read', ...path] },
+    { id: 'stop', do: 'stop', container: 'app' },
+    { id: 'start', do: 'start', container: 'app', why: 'the same container, not a new one' },
+    { id: 'read-after', do: 'exec', container: 'app', cmd: ['mmap-read', ...path], why: 'is the data still there?' },
+    { id: 'changes', do: 'diff', container: 'app', why: "the engine's list of the container's changes" },
+    { id: 'where', do: 'inspect', container: 'app', why: 'the writable layer on the host' },
+  ],
+  expect: [
+    { step: 'write', means: 'the writer maps and writes the file', exitCode: EXIT.ok },
+    { step: 'read-before', means: 'the data is there while the container runs', exitCode: EXIT.ok, stdout: ALPHABET },
+    { step: 'read-after', means: 'the data is still there after the restart', exitCode: EXIT.ok, stdout: ALPHABET },
+    { step: 'changes', means: 'the engine lists shm.txt as added to the container', stdout: /^A \/shm\.txt$/m },
+  ],
+  observe: (steps) => {
+    const where = steps.get('where')?.stdout.match(/^UpperDir: (.*)$/m)?.[1];
+    return `${readOutcome(steps.get('read-after'))}${where ? ' (in the writable layer)' : ''}`;
+  },
+  survival: [{ kind: 'mmap-layer', operation: 'restart', step: 'read-after' }],
+};

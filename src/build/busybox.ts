@@ -1,0 +1,36 @@
+// The static busybox that gives the images a shell and sysctl (Debian's busybox-static).
+import { closeSync, existsSync, openSync, readSync } from 'node:fs';
+import { aptInstall, canProvision } from '../engine/local-engine.js';
+
+export const BUSYBOX = '/bin/busybox';
+/** The applets the fixtures' scripts call. */
+export const APPLETS = ['sh', 'sysctl', 'cat', 'echo', 'kill', 'sleep', 'ls', 'ipcs', 'test', '['];
+
+export async function ensureBusybox(say: (line: string) => void): Promise<string> {
+  if (existsSync(BUSYBOX) && isStatic(BUSYBOX)) return BUSYBOX;
+  if (!canProvision()) {
+    throw new Error(`A statically linked ${BUSYBOX} is needed to build the images: install busybox-static (Debian/Ubuntu) and try again.`);
+  }
+  await aptInstall(['busybox-static'], say);
+  if (!isStatic(BUSYBOX)) throw new Error(`${BUSYBOX} is still not statically linked after installing busybox-static.`);
+  return BUSYBOX;
+}
+
+// An ELF file is static when no program header asks for an interpreter (PT_INTERP).
+export function isStatic(path: string): boolean {
+  const fd = openSync(path, 'r');
+  try {
+    const header = Buffer.alloc(64);
+    readSync(fd, header, 0, 64, 0);
+    if (header.readUInt32BE(0) !== 0x7f454c46 || header[4] !== 2) return false; // ELF64 only
+    const phoff = Number(header.readBigUInt64LE(32));
+    const phentsize = header.readUInt16LE(54);
+    const phnum = header.readUInt16LE(56);
+    const table = Buffer.alloc(phentsize * phnum);
+    readSync(fd, table, 0, table.length, phoff);
+    for (let i = 0; i < phnum; i++) if (table.readUInt32LE(i * phentsize) === 3) return false;
+    return true;
+  } finally {
+    closeSync(fd);
+  }
+}

@@ -1,0 +1,57 @@
+// The local default engine: Debian's docker.io, installed and started only when no engine is configured or running.
+import { execa } from 'execa';
+import { existsSync, mkdirSync, openSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { EngineUnavailableError } from '../errors.js';
+import type { EngineAddress } from './engine-address.js';
+import { probeEngine } from './engine-probe.js';
+
+export type Say = (line: string) => void;
+
+export const DOCKERD_LOG = '/var/log/shmlab-dockerd.log';
+
+// Only where shmlab may install things itself: as root, on Debian or a relative of it.
+export function canProvision(): boolean {
+  return process.getuid?.() === 0 && existsSync('/etc/debian_version');
+}
+
+export async function aptInstall(packages: string[], say: Say): Promise<void> {
+  say(`installing ${packages.join(', ')} with apt-get (once)...`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  await execa('apt-get', ['update', '-qq'], { env });
+  await execa('apt-get', ['install', '-y', '-qq', ...packages], { env });
+}
+
+// Installs and starts dockerd for the default socket; returns once it answers.
+export async function provisionLocalEngine(address: EngineAddress, say: Say): Promise<void> {
+  if (!canProvision()) {
+    throw new EngineUnavailableError(
+      `No container engine answers at ${address.uri}: start Docker or Podman's Docker API service, or set DOCKER_HOST to one that runs, then try again.`,
+    );
+  }
+  if (!(await hasCommand('dockerd'))) await aptInstall(['docker.io'], say);
+  say(`starting dockerd (log: ${DOCKERD_LOG})...`);
+  mkdirSync('/var/log', { recursive: true });
+  const log = openSync(DOCKERD_LOG, 'a');
+  // No experiment needs a network: no bridge, no iptables rules on the host.
+  const daemon = spawn('dockerd', ['--bridge', 'none', '--iptables=false', '--ip6tables=false'], {
+    detached: true,
+    stdio: ['ignore', log, log],
+  });
+  daemon.unref();
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if ((await probeEngine(address, 1000)).ok) {
+      say(`dockerd answers at ${address.uri} (pid ${daemon.pid})`);
+      return;
+    }
+    if (daemon.exitCode !== null) break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new EngineUnavailableError(`dockerd did not come up at ${address.uri}; see ${DOCKERD_LOG}.`);
+}
+
+export async function hasCommand(name: string): Promise<boolean> {
+  const found = await execa('sh', ['-c', `command -v ${name}`], { reject: false });
+  return found.exitCode === 0;
+}

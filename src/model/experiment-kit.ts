@@ -1,0 +1,35 @@
+// Vocabulary shared by the experiment files: the probe programs' contract (c-src/common.h) and outcome phrases.
+import type { StepRecord } from './experiment.js';
+
+/** What every reader prints when it finds the writer's data. */
+export const ALPHABET = 'a b c d e f g h i j k l m n o p q r s t u v w x y z\n';
+
+/** Exit codes of the probe programs (c-src/common.h). */
+export const EXIT = { ok: 0, lookup: 10, map: 11, size: 12, usage: 64 } as const;
+
+/** The blog's key; fine in a private IPC namespace, where no one else can see it. */
+export const BLOG_KEY = '5678';
+
+/** The IPC sysctl the blog's second article is about. */
+export const SHMMAX = '/proc/sys/kernel/shmmax';
+
+/** The errno name a probe program printed ("shmget: ENOENT (...)"), if any. */
+export function errnoOf(record: StepRecord | undefined): string | undefined {
+  return record?.stderr.match(/: (E[A-Z0-9]+) \(/)?.[1];
+}
+
+/** "kept", "lost (ENOENT)" or what else a read step saw. */
+export function readOutcome(record: StepRecord | undefined): string {
+  if (!record) return 'not reached';
+  if (record.engineFailed) return 'engine error';
+  if (record.exitCode === EXIT.ok && record.stdout === ALPHABET) return 'kept';
+  if (record.exitCode === EXIT.lookup) return `lost (${errnoOf(record) ?? 'not found'})`;
+  if (record.exitCode === EXIT.ok) return `changed (read "${record.stdout.trim()}")`;
+  return `read failed (exit ${record.exitCode}${errnoOf(record) ? `, ${errnoOf(record)}` : ''})`;
+}
+
+/** The first line of a step's output, for summaries. */
+export function firstLine(record: StepRecord | undefined): string {
+  const text = `${record?.stdout ?? ''}${record?.stderr ?? ''}`.trim();
+  return text.split('\n')[0] ?? '';
+}

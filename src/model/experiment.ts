@@ -1,0 +1,109 @@
+// What an experiment is: containers, the steps taken on them, and what is expected of each observation.
+// Experiments are data (see experiments/); the runner interprets them and never decides an outcome.
+
+export type EngineKind = 'docker' | 'podman';
+
+/** How a container's IPC namespace is set up (the engine's IpcMode). `container:<name>` names another container of the same experiment. */
+export type IpcMode = 'private' | 'shareable' | 'host' | `container:${string}`;
+
+export interface ContainerSpec {
+  /** Image variant from experiments/images.ts, or `@<name>` for an image a `commit` step made. Default `lab`. */
+  image?: string;
+  /** Overrides the image's CMD. */
+  cmd?: string[];
+  ipc?: IpcMode;
+  sysctls?: Record<string, string>;
+  /** Privileged, or its nearest equivalent where the host cannot start privileged containers. */
+  privileged?: boolean;
+  shmSizeBytes?: number;
+  /** Named volumes, created for this run and removed after it. */
+  volumes?: { volume: string; target: string }[];
+}
+
+interface StepBase {
+  /** Unique within the experiment; expectations refer to it. */
+  id: string;
+  container: string;
+  /** One line saying why this step is here, shown in the transcript. */
+  why?: string;
+}
+
+export type Step =
+  /** Create and start the container (a new one each time). `mayBeRefused`: a refusal is an observation, not an engine error. */
+  | (StepBase & { do: 'run'; mayBeRefused?: boolean })
+  /** Run a program inside the running container. `{hostKey}` in cmd is replaced by this run's own host-namespace key. */
+  | (StepBase & { do: 'exec'; cmd: string[] })
+  /** Wait until the container's logs show `marker` once per start, or it has exited. */
+  | (StepBase & { do: 'await'; marker: string })
+  | (StepBase & { do: 'commit'; as: string })
+  | (StepBase & { do: 'stop' | 'start' | 'kill' | 'pause' | 'unpause' | 'remove' | 'diff' | 'inspect' | 'logs' });
+
+export type StepAction = Step['do'];
+
+/** What one observation must look like. Absent fields are not checked. */
+export interface StepExpectation {
+  step: string;
+  /** What this expectation means, in words ("the segment is gone after the restart"). */
+  means: string;
+  exitCode?: number;
+  /** For engine operations: true when the engine must refuse, false when it must accept. */
+  refused?: boolean;
+  stdout?: string | RegExp;
+  stderr?: string | RegExp;
+  /** Matched against stdout and stderr together. */
+  output?: string | RegExp;
+  /** For `await` and `inspect`: whether the container is running or has exited. */
+  state?: ContainerState;
+}
+
+export type ContainerState = 'running' | 'exited' | 'paused' | 'created';
+
+/** One cell of the survival table: the kind of memory, the operation, and the step whose read tells. */
+export interface SurvivalCell {
+  kind: MemoryKind;
+  operation: Operation;
+  step: string;
+}
+
+export type MemoryKind = 'sysv-private' | 'sysv-host' | 'sysv-holder' | 'posix-shm' | 'mmap-layer' | 'mmap-volume';
+export type Operation = 'restart' | 'pause' | 'kill' | 'recreate' | 'commit';
+
+export interface Experiment {
+  slug: string;
+  title: string;
+  /** Section of EXPERIMENTS.md: A and B are the blog's articles, C goes beyond them. */
+  section: 'A' | 'B' | 'C';
+  /** The blog article (or open question) this reproduces. */
+  source: string;
+  blogSaw: string;
+  expectedToday: string;
+  /** Markdown: why the engine behaves so. */
+  explanation: string;
+  containers: Record<string, ContainerSpec>;
+  steps: Step[];
+  expect: StepExpectation[];
+  /** Replaces entries of `expect` (by step id) on one engine, where engines legitimately differ. */
+  expectOn?: Partial<Record<EngineKind, { why: string; expect: StepExpectation[] }>>;
+  /** A short phrase for the summary table, computed from what was observed. */
+  observe: (steps: ReadonlyMap<string, StepRecord>) => string;
+  survival?: SurvivalCell[];
+}
+
+export interface StepRecord {
+  id: string;
+  action: StepAction;
+  container: string;
+  /** The same step as a docker CLI command, for the reader. */
+  command: string;
+  why?: string;
+  /** Program exit code for exec; 0 or 1 for engine operations (1: the engine refused or failed). */
+  exitCode: number | null;
+  stdout: string;
+  stderr: string;
+  durationMs: number;
+  /** The engine refused or failed this operation; stderr holds its words. */
+  engineFailed: boolean;
+  /** The container's state after the step, where the step looks at it. */
+  state?: ContainerState;
+  startedAt: string;
+}

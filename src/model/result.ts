@@ -1,0 +1,59 @@
+// Results are data: what each step did, and the verdict computed from it.
+import type { EngineKind, StepRecord } from './experiment.js';
+
+export type Verdict = 'as expected' | 'differs' | 'error';
+
+export interface Difference {
+  step: string;
+  means: string;
+  /** "exit code: expected 10, got 0" */
+  detail: string;
+}
+
+export interface ExperimentResult {
+  slug: string;
+  verdict: Verdict;
+  observed: string;
+  differences: Difference[];
+  /** For `error`: what went wrong with the engine or the harness. */
+  error?: string;
+  steps: StepRecord[];
+  durationMs: number;
+  /** What the containers were granted beyond the defaults (least privilege, stated). */
+  grants: string[];
+  /** Set when this engine has its own expectation for the experiment. */
+  engineNote?: string;
+}
+
+export interface PrivilegeMode {
+  mode: 'privileged' | 'equivalent' | 'not needed';
+  /** Why the equivalent was used: the engine's own words when it refused --privileged. */
+  reason?: string;
+}
+
+export interface EngineEnvironment {
+  kind: EngineKind;
+  /** Where the engine was reached (DOCKER_HOST or the socket). */
+  address: string;
+  serverVersion: string;
+  apiVersion: string;
+  operatingSystem: string;
+  kernel: string;
+  storageDriver: string;
+  cgroupVersion: string;
+  runtime: string;
+  harnessVersion: string;
+  date: string;
+}
+
+export interface RunResult {
+  /** Version of the JSON report format (docs: reports/README.md). */
+  format: 1;
+  runId: string;
+  environment: EngineEnvironment;
+  privilege: PrivilegeMode;
+  experiments: ExperimentResult[];
+  durationMs: number;
+  /** Set when the run stopped early (interrupted, engine lost). */
+  incomplete?: string;
+}

@@ -1,0 +1,18 @@
+// What every experiment of a run shares: the engine, the images, the privilege mode, the session.
+import type { EngineDriver } from '../engine/engine-driver.js';
+import type { EngineKind } from '../model/experiment.js';
+import type { PrivilegeMode } from '../model/result.js';
+import type { LabSession } from './lab-session.js';
+import type { HostKeyRemover } from './resource-tracker.js';
+
+export interface LabContext {
+  driver: EngineDriver;
+  session: LabSession;
+  engine: EngineKind;
+  /** image variant -> tag */
+  images: Record<string, string>;
+  privilege: PrivilegeMode;
+  removeHostKeys: HostKeyRemover;
+  /** Set when the run must stop (signal, lost engine): experiments end after their current step. */
+  signal: AbortSignal;
+}

@@ -1,0 +1,81 @@
+// A whole run: connect to the engine, build the images, run the experiments concurrently, clean up, return the results.
+import { buildImages } from '../build/image-builder.js';
+import { connectEngine } from '../engine/engine-connection.js';
+import { EngineDriver } from '../engine/engine-driver.js';
+import { describeEngine } from '../engine/engine-info.js';
+import type { Say } from '../engine/local-engine.js';
+import type { Experiment } from '../model/experiment.js';
+import type { ExperimentResult, PrivilegeMode, RunResult } from '../model/result.js';
+import { runExperiment } from './experiment-runner.js';
+import type { LabContext } from './lab-context.js';
+import { LabSession } from './lab-session.js';
+import { removeHostKeys } from './host-segments.js';
+import { probePrivilege } from './privilege-probe.js';
+import { removeStaleResources } from './stale-resources.js';
+
+export interface LabOptions {
+  say: Say;
+  /** Called as each experiment finishes (in finishing order). */
+  onResult?: (result: ExperimentResult, done: number, total: number) => void;
+  /** Called once the engine is known, before any experiment runs. */
+  onStart?: (environment: RunResult['environment'], total: number) => void;
+  concurrency?: number;
+  signal?: AbortSignal;
+}
+
+export const DEFAULT_CONCURRENCY = 6;
+
+export async function runLab(experiments: Experiment[], options: LabOptions): Promise<RunResult> {
+  const started = Date.now();
+  const { say } = options;
+  const signal = options.signal ?? new AbortController().signal;
+  const { address, client } = await connectEngine(say);
+  const driver = new EngineDriver(client);
+  const environment = await describeEngine(driver.dockerode, address.uri);
+  const variants = new Set(['lab', ...experiments.flatMap((e) => Object.values(e.containers).map((c) => c.image ?? 'lab'))]);
+  const { tags } = await buildImages(driver.dockerode, [...variants].filter((v) => !v.startsWith('@')), say);
+  const session = new LabSession(driver);
+  const helperLabels = session.labels({ 'org.shmlab.helper': 'true' });
+  const remover = (keys: number[]) => removeHostKeys(driver, tags.lab!, helperLabels, keys);
+
+  for (const line of await removeStaleResources(driver, tags.lab!, helperLabels)) say(line);
+
+  const needsPrivilege = experiments.some((e) => Object.values(e.containers).some((c) => c.privileged));
+  const privilege: PrivilegeMode = needsPrivilege
+    ? await probePrivilege(driver, tags.lab!, `shmlab-${session.runId}-privilege-probe`, helperLabels)
+    : { mode: 'not needed' };
+
+  const ctx: LabContext = { driver, session, engine: environment.kind, images: tags, privilege, removeHostKeys: remover, signal };
+  options.onStart?.(environment, experiments.length);
+  const results: ExperimentResult[] = [];
+  try {
+    await pool(experiments, options.concurrency ?? DEFAULT_CONCURRENCY, async (experiment) => {
+      if (signal.aborted) return;
+      const result = await runExperiment(experiment, ctx);
+      results.push(result);
+      options.onResult?.(result, results.length, experiments.length);
+    });
+  } finally {
+    const problems = await session.resources.cleanup(remover);
+    for (const p of problems) say(`cleanup problem: ${p}`);
+  }
+  const order = new Map(experiments.map((e, i) => [e.slug, i]));
+  results.sort((a, b) => order.get(a.slug)! - order.get(b.slug)!);
+  return {
+    format: 1,
+    runId: session.runId,
+    environment,
+    privilege,
+    experiments: results,
+    durationMs: Date.now() - started,
+    incomplete: signal.aborted ? `interrupted (${String(signal.reason ?? 'signal')}) after ${results.length} of ${experiments.length} experiments` : undefined,
+  };
+}
+
+async function pool<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  const queue = [...items];
+  const workers = Array.from({ length: Math.min(limit, queue.length) }, async () => {
+    for (let item = queue.shift(); item !== undefined; item = queue.shift()) await work(item);
+  });
+  await Promise.all(workers);
+}

@@ -1,0 +1,207 @@
+// Carries out one step of an experiment on the engine and records what happened, success or not, in one shape.
+import { engineWords } from '../engine/engine-driver.js';
+import type { ContainerSpec, ContainerState, Experiment, Step, StepRecord } from '../model/experiment.js';
+import { containerConfig } from './container-config.js';
+import type { LabContext } from './lab-context.js';
+import type { ResourceTracker } from './resource-tracker.js';
+
+const AWAIT_LIMIT_MS = 15_000;
+const AWAIT_POLL_MS = 20;
+
+/** The state of one experiment while it runs: its containers, how often each was started, what it committed. */
+export class ExperimentState {
+  readonly ids = new Map<string, string>();
+  readonly starts = new Map<string, number>();
+  readonly committed = new Map<string, string>();
+  readonly grants = new Set<string>();
+  private runs = 0;
+  hostKey?: number;
+
+  constructor(
+    readonly experiment: Experiment,
+    readonly ctx: LabContext,
+    readonly resources: ResourceTracker,
+  ) {}
+
+  name(container: string): string {
+    return `shmlab-${this.ctx.session.runId}-${this.experiment.slug}-${container}-${++this.runs}`;
+  }
+
+  volume(name: string): string {
+    return `shmlab-${this.ctx.session.runId}-${this.experiment.slug}-${name}`;
+  }
+
+  id(container: string): string {
+    const id = this.ids.get(container);
+    if (!id) throw new Error(`experiment ${this.experiment.slug}: container ${container} is used before it is run`);
+    return id;
+  }
+
+  spec(container: string): ContainerSpec {
+    const spec = this.experiment.containers[container];
+    if (!spec) throw new Error(`experiment ${this.experiment.slug}: no container named ${container}`);
+    return spec;
+  }
+}
+
+interface Observation {
+  exitCode?: number | null;
+  stdout?: string;
+  stderr?: string;
+  state?: ContainerState;
+}
+
+export async function runStep(step: Step, state: ExperimentState): Promise<StepRecord> {
+  const started = Date.now();
+  const base = { id: step.id, action: step.do, container: step.container, why: step.why, startedAt: new Date(started).toISOString() };
+  let command = commandOf(step, state);
+  try {
+    const seen = await perform(step, state, (full) => (command = full));
+    return { ...base, command, exitCode: seen.exitCode ?? 0, stdout: seen.stdout ?? '', stderr: seen.stderr ?? '', state: seen.state, durationMs: Date.now() - started, engineFailed: false };
+  } catch (err) {
+    return { ...base, command, exitCode: 1, stdout: '', stderr: engineWords(err), durationMs: Date.now() - started, engineFailed: true };
+  }
+}
+
+async function perform(step: Step, s: ExperimentState, setCommand: (c: string) => void): Promise<Observation> {
+  const { driver } = s.ctx;
+  switch (step.do) {
+    case 'run': {
+      const spec = s.spec(step.container);
+      const config = containerConfig(spec, s.ctx.privilege, { container: (n) => s.id(n), volume: (n) => s.volume(n) });
+      config.grants.forEach((g) => s.grants.add(g));
+      const image = imageOf(spec, s);
+      setCommand(['docker run -d', ...config.flags, image, ...(spec.cmd ?? [])].join(' '));
+      for (const { volume } of spec.volumes ?? []) {
+        if (s.resources.volumes.has(s.volume(volume))) continue;
+        await driver.createVolume(s.volume(volume), s.ctx.session.labels({ 'org.shmlab.experiment': s.experiment.slug }));
+        s.resources.add('volumes', s.volume(volume));
+      }
+      const id = await driver.run(
+        { name: s.name(step.container), image, cmd: spec.cmd, ipcMode: config.ipcMode, hostConfig: config.hostConfig, labels: s.ctx.session.labels({ 'org.shmlab.experiment': s.experiment.slug }) },
+        (created) => {
+          s.resources.add('containers', created);
+          s.ids.set(step.container, created);
+        },
+      );
+      s.starts.set(step.container, 1);
+      return { stdout: `${id.slice(0, 12)}\n` };
+    }
+    case 'exec': {
+      const cmd = step.cmd.map((arg) => arg.replaceAll('{hostKey}', String(hostKey(s))));
+      setCommand(`docker exec ${step.container} ${cmd.join(' ')}`);
+      const out = await driver.exec(s.id(step.container), cmd);
+      return { exitCode: out.exitCode, stdout: out.stdout, stderr: out.stderr };
+    }
+    case 'stop':
+      await driver.stop(s.id(step.container));
+      return {};
+    case 'start':
+      await driver.start(s.id(step.container));
+      s.starts.set(step.container, (s.starts.get(step.container) ?? 0) + 1);
+      return {};
+    case 'kill':
+      await driver.kill(s.id(step.container));
+      return {};
+    case 'pause':
+      await driver.pause(s.id(step.container));
+      return {};
+    case 'unpause':
+      await driver.unpause(s.id(step.container));
+      return {};
+    case 'remove': {
+      const id = s.id(step.container);
+      await driver.remove(id);
+      s.resources.containers.delete(id);
+      s.ids.delete(step.container);
+      return {};
+    }
+    case 'diff':
+      return { stdout: (await driver.diff(s.id(step.container))).map((line) => `${line}\n`).join('') };
+    case 'inspect': {
+      const info = await driver.inspect(s.id(step.container));
+      const data = (info.GraphDriver?.Data ?? {}) as Record<string, string>;
+      const lines = [
+        `State: ${info.State.Status}`,
+        `IpcMode: ${info.HostConfig.IpcMode ?? ''}`,
+        `GraphDriver: ${info.GraphDriver?.Name ?? 'unknown'}`,
+        ...(data.UpperDir ? [`UpperDir: ${data.UpperDir}`] : []),
+        ...(info.Mounts ?? []).map((m) => `Mount: ${m.Type} ${m.Name ?? m.Source} -> ${m.Destination}`),
+      ];
+      return { stdout: `${lines.join('\n')}\n`, state: info.State.Status as ContainerState };
+    }
+    case 'logs': {
+      const logs = await driver.logs(s.id(step.container));
+      return { stdout: logs.stdout, stderr: logs.stderr };
+    }
+    case 'await':
+      return awaitMarker(s, step.container, step.marker);
+    case 'commit': {
+      const tag = `${s.ctx.session.runId}-${step.as}`;
+      const repo = `shmlab-commit/${s.experiment.slug}`;
+      setCommand(`docker commit ${step.container} ${repo}:${tag}`);
+      await driver.commit(s.id(step.container), repo, tag, s.ctx.session.labels({ 'org.shmlab.experiment': s.experiment.slug }));
+      s.resources.add('images', `${repo}:${tag}`);
+      s.committed.set(step.as, `${repo}:${tag}`);
+      return { stdout: `${repo}:${tag}\n` };
+    }
+  }
+}
+
+// Readiness, not an observation: wait until the program has started once per start, or the container is gone.
+async function awaitMarker(s: ExperimentState, container: string, marker: string): Promise<Observation> {
+  const id = s.id(container);
+  const wanted = s.starts.get(container) ?? 1;
+  const deadline = Date.now() + AWAIT_LIMIT_MS;
+  for (;;) {
+    const info = await s.ctx.driver.inspect(id);
+    const logs = await s.ctx.driver.logs(id);
+    const seen = `${logs.stdout}${logs.stderr}`.split(marker).length - 1;
+    if (!info.State.Running || seen >= wanted) {
+      return { exitCode: info.State.Running ? null : info.State.ExitCode, stdout: logs.stdout, stderr: logs.stderr, state: info.State.Status as ContainerState };
+    }
+    if (Date.now() > deadline) throw new Error(`container ${container} neither printed "${marker}" nor exited within ${AWAIT_LIMIT_MS / 1000} s`);
+    await new Promise((r) => setTimeout(r, AWAIT_POLL_MS));
+  }
+}
+
+function imageOf(spec: ContainerSpec, s: ExperimentState): string {
+  const name = spec.image ?? 'lab';
+  const tag = name.startsWith('@') ? s.committed.get(name.slice(1)) : s.ctx.images[name];
+  if (!tag) throw new Error(`experiment ${s.experiment.slug}: image ${name} is not available`);
+  return tag;
+}
+
+function hostKey(s: ExperimentState): number {
+  if (s.hostKey === undefined) {
+    s.hostKey = s.ctx.session.allocateHostKey();
+    s.resources.add('hostKeys', s.hostKey);
+  }
+  return s.hostKey;
+}
+
+/** The step as a docker CLI command, before its details are known. */
+function commandOf(step: Step, s: ExperimentState): string {
+  switch (step.do) {
+    case 'exec':
+      return `docker exec ${step.container} ${step.cmd.join(' ')}`;
+    case 'diff':
+    case 'inspect':
+    case 'logs':
+    case 'stop':
+    case 'start':
+    case 'pause':
+    case 'unpause':
+      return `docker ${step.do} ${step.container}`;
+    case 'kill':
+      return `docker kill ${step.container}`;
+    case 'remove':
+      return `docker rm -f ${step.container}`;
+    case 'await':
+      return `(wait until ${step.container} prints "${step.marker}" or exits)`;
+    case 'commit':
+      return `docker commit ${step.container}`;
+    case 'run':
+      return `docker run -d ${s.experiment.slug}/${step.container}`;
+  }
+}

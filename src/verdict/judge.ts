@@ -1,0 +1,62 @@
+// The verdict: a pure comparison of what the engine did (step records) with what the experiment expects.
+import type { EngineKind, Experiment, StepExpectation, StepRecord } from '../model/experiment.js';
+import type { Difference, Verdict } from '../model/result.js';
+
+export interface Judgement {
+  verdict: Verdict;
+  differences: Difference[];
+  error?: string;
+  /** Why this engine has its own expectation, when it has one. */
+  engineNote?: string;
+}
+
+// The expectations that hold on this engine: the common ones, with per-engine entries replacing them by step.
+export function expectationsFor(experiment: Experiment, engine: EngineKind): { expect: StepExpectation[]; note?: string } {
+  const own = experiment.expectOn?.[engine];
+  if (!own) return { expect: experiment.expect };
+  const replaced = new Set(own.expect.map((e) => e.step));
+  return { expect: [...experiment.expect.filter((e) => !replaced.has(e.step)), ...own.expect], note: own.why };
+}
+
+export function judge(experiment: Experiment, records: readonly StepRecord[], engine: EngineKind): Judgement {
+  const { expect, note } = expectationsFor(experiment, engine);
+  const byId = new Map(records.map((r) => [r.id, r]));
+  const mayBeRefused = new Set(experiment.steps.filter((s) => s.do === 'run' && s.mayBeRefused).map((s) => s.id));
+
+  // An engine failure where none may happen means the engine, not the experiment, failed.
+  const failed = records.find((r) => r.engineFailed && !mayBeRefused.has(r.id));
+  if (failed) {
+    return { verdict: 'error', differences: [], error: `${failed.id} (${failed.command}): ${failed.stderr.trim()}`, engineNote: note };
+  }
+  const missing = expect.find((e) => !byId.has(e.step));
+  if (missing) {
+    return { verdict: 'error', differences: [], error: `step ${missing.step} did not run`, engineNote: note };
+  }
+  const differences = expect.flatMap((e) => compare(e, byId.get(e.step)!));
+  return { verdict: differences.length ? 'differs' : 'as expected', differences, engineNote: note };
+}
+
+function compare(e: StepExpectation, r: StepRecord): Difference[] {
+  const out: Difference[] = [];
+  const differ = (detail: string) => out.push({ step: e.step, means: e.means, detail });
+  if (e.refused !== undefined && e.refused !== r.engineFailed) {
+    differ(`expected the engine to ${e.refused ? 'refuse' : 'accept'} it, it ${r.engineFailed ? `refused: ${r.stderr.trim()}` : 'accepted'}`);
+  }
+  if (e.exitCode !== undefined && e.exitCode !== r.exitCode) {
+    differ(`exit code: expected ${e.exitCode}, got ${r.exitCode}${r.stderr ? ` (${r.stderr.trim()})` : ''}`);
+  }
+  if (e.state !== undefined && e.state !== r.state) differ(`container state: expected ${e.state}, got ${r.state ?? 'unknown'}`);
+  for (const [field, text] of [['stdout', r.stdout], ['stderr', r.stderr], ['output', r.stdout + r.stderr]] as const) {
+    const want = e[field];
+    if (want !== undefined && !matches(want, text)) differ(`${field}: expected ${show(want)}, got ${JSON.stringify(text)}`);
+  }
+  return out;
+}
+
+function matches(want: string | RegExp, text: string): boolean {
+  return typeof want === 'string' ? text === want : want.test(text);
+}
+
+function show(want: string | RegExp): string {
+  return typeof want === 'string' ? JSON.stringify(want) : String(want);
+}
