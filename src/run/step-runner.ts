@@ -71,7 +71,7 @@ async function perform(step: Step, s: ExperimentState, setCommand: (c: string) =
       const config = containerConfig(spec, s.ctx.privilege, { container: (n) => s.id(n), volume: (n) => s.volume(n) });
       config.grants.forEach((g) => s.grants.add(g));
       const image = imageOf(spec, s);
-      setCommand(['docker run -d', ...config.flags, image, ...(spec.cmd ?? [])].join(' '));
+      setCommand(['docker run -d --name', step.container, ...config.flags, image, ...(spec.cmd ?? [])].join(' '));
       for (const { volume } of spec.volumes ?? []) {
         if (s.resources.volumes.has(s.volume(volume))) continue;
         await driver.createVolume(s.volume(volume), s.ctx.session.labels({ 'org.shmlab.experiment': s.experiment.slug }));

@@ -1,0 +1,48 @@
+#!/usr/bin/env node
+// shmlab's command line: parse, dispatch, and turn every failure into one sentence and an exit code.
+import { EXPERIMENTS } from '../experiments/index.js';
+import { parseCommand, HELP } from './cli/cli-args.js';
+import { cleanCommand } from './cli/clean-command.js';
+import { runCommand, type Output } from './cli/run-command.js';
+import { EngineUnavailableError, UsageError } from './errors.js';
+
+const io: Output = { out: (l) => process.stdout.write(`${l}\n`), err: (l) => process.stderr.write(`${l}\n`) };
+
+async function main(argv: string[]): Promise<number> {
+  const command = parseCommand(argv);
+  const controller = new AbortController();
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (controller.signal.aborted) return io.err('shmlab: still cleaning up; please wait.');
+    io.err(`shmlab: ${signal}: stopping after the current steps and cleaning up...`);
+    controller.abort(signal);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  switch (command.name) {
+    case 'help':
+      io.out(HELP);
+      return 0;
+    case 'list':
+      for (const e of EXPERIMENTS) io.out(`${e.slug.padEnd(26)} ${e.section}  ${e.title}`);
+      return 0;
+    case 'clean':
+      return cleanCommand(io);
+    case 'run': {
+      const code = await runCommand(command, io, controller.signal);
+      if (controller.signal.aborted) return controller.signal.reason === 'SIGINT' ? 130 : 143;
+      return code;
+    }
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    if (err instanceof UsageError || err instanceof EngineUnavailableError) {
+      io.err(`shmlab: ${err.message}`);
+      process.exit(err.exitCode);
+    }
+    io.err(`shmlab: internal error (a bug in shmlab, please report it): ${(err as Error).stack ?? err}`);
+    process.exit(3);
+  },
+);

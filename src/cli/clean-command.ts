@@ -1,0 +1,22 @@
+// `shmlab clean`: removes what earlier runs left behind, and the cached images.
+import { buildImages } from '../build/image-builder.js';
+import { connectEngine } from '../engine/engine-connection.js';
+import { EngineDriver } from '../engine/engine-driver.js';
+import { removeStaleResources } from '../run/stale-resources.js';
+import { LabSession } from '../run/lab-session.js';
+import { IMAGE_LABEL } from '../build/image-builder.js';
+import type { Output } from './run-command.js';
+
+export async function cleanCommand(io: Output): Promise<number> {
+  const say = (line: string) => io.out(`shmlab: ${line}`);
+  const { client } = await connectEngine(say);
+  const driver = new EngineDriver(client);
+  const { tags } = await buildImages(driver.dockerode, ['lab'], say);
+  const session = new LabSession(driver);
+  const lines = await removeStaleResources(driver, tags.lab!, session.labels({ 'org.shmlab.helper': 'true' }));
+  lines.forEach(say);
+  const images = await driver.dockerode.listImages({ filters: JSON.stringify({ label: [IMAGE_LABEL] }) });
+  await Promise.all(images.map((i) => driver.removeImage(i.Id)));
+  say(`removed ${images.length} cached image(s)${lines.length ? '' : '; nothing else was left behind'}`);
+  return 0;
+}

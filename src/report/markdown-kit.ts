@@ -1,0 +1,23 @@
+// Small pure helpers for GitHub-flavoured markdown.
+import type { Verdict } from '../model/result.js';
+
+export function cell(text: string): string {
+  return text.replace(/\|/g, '\\|').replace(/\n+/g, ' ').trim();
+}
+
+export function table(head: string[], rows: string[][]): string {
+  return [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.map(cell).join(' | ')} |`)].join('\n');
+}
+
+export const VERDICT_MARK: Record<Verdict, string> = { 'as expected': '✅ as expected', differs: '❌ differs', error: '⚠️ error' };
+
+export function seconds(ms: number): string {
+  return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`;
+}
+
+/** A fenced block that cannot be closed early by the text inside it. */
+export function fence(text: string, info = ''): string {
+  const longest = Math.max(2, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
+  const bar = '`'.repeat(longest + 1);
+  return `${bar}${info}\n${text.replace(/\n$/, '')}\n${bar}`;
+}

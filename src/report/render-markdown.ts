@@ -1,0 +1,120 @@
+// Renders a run's results as a markdown report. Pure: results in, text out; it knows nothing of the engine.
+import { MEMORY_KINDS, OPERATIONS } from '../../experiments/survival.js';
+import { readOutcome } from '../model/experiment-kit.js';
+import type { Experiment, MemoryKind, Operation, StepRecord } from '../model/experiment.js';
+import type { ExperimentResult, RunResult } from '../model/result.js';
+import { VERDICT_MARK, fence, seconds, table } from './markdown-kit.js';
+import { engineTitle } from './report-name.js';
+
+
+export function renderMarkdown(run: RunResult, experiments: readonly Experiment[]): string {
+  const bySlug = new Map(experiments.map((e) => [e.slug, e]));
+  const parts = [
+    `# shmlab report: ${engineTitle(run.environment)}`,
+    headline(run),
+    '## Environment',
+    environment(run),
+    '## Summary',
+    summary(run, bySlug),
+    survival(run, bySlug),
+    ...run.experiments.map((r) => section(r, bySlug.get(r.slug))),
+  ];
+  return `${parts.filter(Boolean).join('\n\n')}\n`;
+}
+
+function headline(run: RunResult): string {
+  const count = (v: string) => run.experiments.filter((e) => e.verdict === v).length;
+  const lines = [
+    `**${run.experiments.length} experiment${run.experiments.length === 1 ? '' : 's'}: ${count('as expected')} as expected, ${count('differs')} differ, ${count('error')} error${count('error') === 1 ? '' : 's'}** (${seconds(run.durationMs)}, run ${run.runId}).`,
+  ];
+  if (run.incomplete) lines.push(`> **Incomplete run:** ${run.incomplete}. The experiments below are those that finished.`);
+  return lines.join('\n\n');
+}
+
+function environment(run: RunResult): string {
+  const env = run.environment;
+  const privilege =
+    run.privilege.mode === 'privileged'
+      ? '`--privileged` (the host can start privileged containers)'
+      : run.privilege.mode === 'equivalent'
+        ? `nearest equivalent: ${run.privilege.reason}`
+        : 'not used by these experiments';
+  return table(
+    ['', ''],
+    [
+      ['Engine', `${engineTitle(env)} (API ${env.apiVersion})`],
+      ['Reached at', `\`${env.address}\``],
+      ['Operating system', env.operatingSystem],
+      ['Kernel', env.kernel],
+      ['Storage driver', env.storageDriver],
+      ['Cgroup version', env.cgroupVersion],
+      ['Runtime', env.runtime],
+      ['Privileged experiments', privilege],
+      ['shmlab', env.harnessVersion],
+      ['Date', env.date],
+    ],
+  );
+}
+
+function summary(run: RunResult, bySlug: Map<string, Experiment>): string {
+  return table(
+    ['Experiment', 'Blog saw', 'Expected today', 'Observed', 'Verdict', 'Time'],
+    run.experiments.map((r) => {
+      const e = bySlug.get(r.slug);
+      return [`[${r.slug}](#${r.slug})`, e?.blogSaw ?? '', e?.expectedToday ?? '', r.observed, VERDICT_MARK[r.verdict], seconds(r.durationMs)];
+    }),
+  );
+}
+
+/** Rows: kinds of memory; columns: operations; cells: what this engine did, linked to the evidence. */
+export function survival(run: RunResult, bySlug: Map<string, Experiment>): string {
+  const cells = new Map<string, { text: string; slug: string }>();
+  for (const result of run.experiments) {
+    for (const c of bySlug.get(result.slug)?.survival ?? []) {
+      const record = result.steps.find((s) => s.id === c.step);
+      cells.set(`${c.kind}/${c.operation}`, { text: survivalWord(record), slug: result.slug });
+    }
+  }
+  if (cells.size === 0) return '';
+  const kinds = (Object.keys(MEMORY_KINDS) as MemoryKind[]).filter((k) => [...cells.keys()].some((key) => key.startsWith(`${k}/`)));
+  const ops = (Object.keys(OPERATIONS) as Operation[]).filter((o) => [...cells.keys()].some((key) => key.endsWith(`/${o}`)));
+  const rows = kinds.map((k) => [
+    MEMORY_KINDS[k].label,
+    ...ops.map((o) => {
+      const c = cells.get(`${k}/${o}`);
+      return c ? `[${c.text}](#${c.slug})` : '·';
+    }),
+  ]);
+  const advice = kinds.map((k) => `- **${MEMORY_KINDS[k].label}**: ${MEMORY_KINDS[k].advice}`).join('\n');
+  return ['## What survives what', 'Each cell is what this engine did; the link leads to the transcript.', table(['Memory', ...ops.map((o) => OPERATIONS[o])], rows), advice].join('\n\n');
+}
+
+function survivalWord(record: StepRecord | undefined): string {
+  const outcome = readOutcome(record);
+  return outcome === 'kept' ? '✅ kept' : outcome.startsWith('lost') ? `❌ ${outcome}` : `⚠️ ${outcome}`;
+}
+
+function section(r: ExperimentResult, e: Experiment | undefined): string {
+  const lines = [`## ${r.slug}`, `**${e?.title ?? r.slug}**`];
+  lines.push(`${VERDICT_MARK[r.verdict]}: observed **${r.observed}**. From the blog: ${e?.source ?? ''} (EXPERIMENTS.md, section ${e?.section ?? '?'}).`);
+  lines.push(table(['', ''], [['Blog saw', e?.blogSaw ?? ''], ['Expected today', e?.expectedToday ?? ''], ['Granted', r.grants.join('; ')]]));
+  if (r.engineNote) lines.push(`> On this engine the expectation differs: ${r.engineNote}`);
+  if (r.error) lines.push('**Error:**', fence(r.error));
+  if (r.differences.length) {
+    lines.push(['**What differed:**', ...r.differences.map((d) => `- \`${d.step}\` (${d.means}): ${d.detail}`)].join('\n'));
+  }
+  lines.push('**Transcript**', fence(transcript(r.steps), 'console'));
+  if (e?.explanation) lines.push(`**Why.** ${e.explanation}`);
+  return lines.join('\n\n');
+}
+
+export function transcript(steps: readonly StepRecord[]): string {
+  return steps
+    .map((s) => {
+      const head = `$ ${s.command}${s.why ? `    # ${s.why}` : ''}`;
+      const body = `${s.stdout}${s.stderr}`.replace(/\n$/, '');
+      const status = s.engineFailed ? `[engine refused or failed, ${seconds(s.durationMs)}]` : `[exit ${s.exitCode ?? '-'}${s.state ? `, ${s.state}` : ''}, ${seconds(s.durationMs)}]`;
+      return [head, body, status].filter(Boolean).join('\n');
+    })
+    .join('\n');
+}

@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import { record } from '../../test/records.js';
+import type { Experiment } from '../model/experiment.js';
+import { expectationsFor, judge } from './judge.js';
+
+const experiment: Experiment = {
+  slug: 'demo',
+  title: 'demo',
+  section: 'A',
+  source: '',
+  blogSaw: '',
+  expectedToday: '',
+  explanation: '',
+  containers: { app: {}, other: {} },
+  steps: [
+    { id: 'run', do: 'run', container: 'app' },
+    { id: 'refusable', do: 'run', container: 'other', mayBeRefused: true },
+    { id: 'read', do: 'exec', container: 'app', cmd: ['read'] },
+  ],
+  expect: [
+    { step: 'read', means: 'the data is gone', exitCode: 10, stderr: /ENOENT/ },
+    { step: 'refusable', means: 'the engine refuses', refused: true, stderr: /not allowed/ },
+  ],
+  expectOn: { podman: { why: 'podman keeps it', expect: [{ step: 'read', means: 'the data is kept', exitCode: 0 }] } },
+  observe: () => '',
+};
+
+const asExpected = [
+  record('run', { action: 'run' }),
+  record('refusable', { action: 'run', engineFailed: true, exitCode: 1, stderr: 'sysctl is not allowed' }),
+  record('read', { exitCode: 10, stderr: 'read: shmget: ENOENT (No such file or directory)\n' }),
+];
+
+describe('judge', () => {
+  it('says "as expected" when every observation matches', () => {
+    expect(judge(experiment, asExpected, 'docker')).toEqual({ verdict: 'as expected', differences: [], engineNote: undefined });
+  });
+
+  it('says "differs" and what differed when the data is still there', () => {
+    const kept = asExpected.map((r) => (r.id === 'read' ? record('read', { exitCode: 0, stdout: 'a b c\n' }) : r));
+    const j = judge(experiment, kept, 'docker');
+    expect(j.verdict).toBe('differs');
+    expect(j.differences.map((d) => d.detail)).toEqual(['exit code: expected 10, got 0', 'stderr: expected /ENOENT/, got ""']);
+    expect(j.differences[0]?.means).toBe('the data is gone');
+  });
+
+  it('says "differs" when the engine accepts what it should refuse', () => {
+    const accepted = asExpected.map((r) => (r.id === 'refusable' ? record('refusable', { action: 'run' }) : r));
+    const j = judge(experiment, accepted, 'docker');
+    expect(j.verdict).toBe('differs');
+    expect(j.differences[0]?.detail).toBe('expected the engine to refuse it, it accepted');
+  });
+
+  it('says "error", with the engine\'s words, when an operation that may not fail fails', () => {
+    const broken = [record('run', { action: 'run', engineFailed: true, exitCode: 1, stderr: 'connect ECONNREFUSED /var/run/docker.sock' })];
+    const j = judge(experiment, broken, 'docker');
+    expect(j.verdict).toBe('error');
+    expect(j.error).toContain('ECONNREFUSED');
+  });
+
+  it('says "error" when an expected step never ran', () => {
+    expect(judge(experiment, asExpected.slice(0, 2), 'docker')).toMatchObject({ verdict: 'error', error: 'step read did not run' });
+  });
+
+  it('uses an engine\'s own expectation where the experiment declares one', () => {
+    expect(expectationsFor(experiment, 'podman').note).toBe('podman keeps it');
+    const kept = asExpected.map((r) => (r.id === 'read' ? record('read', { exitCode: 0 }) : r));
+    expect(judge(experiment, kept, 'podman').verdict).toBe('as expected');
+    expect(judge(experiment, asExpected, 'podman').verdict).toBe('differs');
+  });
+
+  it('checks the container state where an expectation names one', () => {
+    const withState: Experiment = { ...experiment, expect: [{ step: 'read', means: 'it exited', state: 'exited' }] };
+    expect(judge(withState, [record('read', { state: 'running' })], 'docker').differences[0]?.detail).toBe('container state: expected exited, got running');
+  });
+});

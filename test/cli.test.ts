@@ -1,0 +1,45 @@
+// The command line as a user meets it: one clear sentence and exit 2 for what they can fix, nothing started.
+import { execa } from 'execa';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ROOT } from '../src/paths.js';
+
+const CLI = join(ROOT, 'dist/src/cli.js');
+const shmlab = (args: string[], env: Record<string, string> = {}) =>
+  execa('node', [CLI, ...args], { reject: false, env: { ...process.env, ...env }, timeout: 20_000 });
+
+describe('shmlab command line', () => {
+  it('lists the experiments', async () => {
+    const r = await shmlab(['list']);
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toMatch(/^sysv-restart\s+A\s+System V/m);
+  });
+
+  it.each([
+    [['run', '--bogus'], /^shmlab: Unknown option '--bogus'; see "shmlab --help"\.$/],
+    [['run', '--only', 'nope'], /^shmlab: Unknown experiment nope; run "shmlab list" to see them/],
+    [['run', '--concurrency', '0'], /^shmlab: Expected --concurrency to be a positive whole number, got "0"\.$/],
+    [['frobnicate'], /^shmlab: Unknown command "frobnicate"/],
+    [['run', '--report-dir', '/proc/shmlab-cannot'], /^shmlab: Cannot write reports to \/proc\/shmlab-cannot \(ENOENT\); choose another --report-dir\.$/],
+  ])('rejects %j with one sentence and exit 2', async (args, message) => {
+    const r = await shmlab(args);
+    expect({ exitCode: r.exitCode, stderr: r.stderr }).toEqual({ exitCode: 2, stderr: expect.stringMatching(message) });
+    expect(r.stderr.split('\n')).toHaveLength(1);
+  });
+
+  it('says which address it tried when DOCKER_HOST does not answer, within 5 s, and exits 2', async () => {
+    for (const address of ['unix:///tmp/shmlab-no-such.sock', 'tcp://127.0.0.1:9']) {
+      const started = Date.now();
+      const r = await shmlab(['run'], { DOCKER_HOST: address });
+      expect(Date.now() - started).toBeLessThan(5000);
+      expect(r.exitCode).toBe(2);
+      expect(r.stderr).toBe(`shmlab: The engine at DOCKER_HOST=${address} does not answer (${address.startsWith('unix') ? 'no socket there' : 'nothing listens there'}): start it, or point DOCKER_HOST at one that runs.`);
+    }
+  });
+
+  it('prints help', async () => {
+    const r = await shmlab(['--help']);
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toContain('shmlab run [--only slug,...]');
+  });
+});
