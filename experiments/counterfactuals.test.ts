@@ -17,6 +17,12 @@ const kept: Partial<StepRecord> = { exitCode: 0, stdout: ALPHABET, stderr: '' };
 export const OTHERWISE: Record<string, { story: string; steps: Record<string, Partial<StepRecord>> }> = {
   'sysv-restart': { story: 'the segment is still there after the restart', steps: { 'read-after': kept } },
   'mmap-restart': { story: 'the file is gone after the restart', steps: { 'read-after': gone('open') } },
+  'shmget-einval': { story: 'the 64 MiB segment is created despite the limit', steps: { 'too-big': { exitCode: 0, stderr: '' } } },
+  'procsys-readonly': { story: '/proc/sys is writable and the value changes', steps: { echo: { exitCode: 0, stderr: '' }, live: { stdout: '68719476736\n' } } },
+  'privileged-not-persisted': { story: 'the value survives the restart', steps: { 'after-restart': { stdout: '68719476736\n' } } },
+  'startup-script': { story: 'the unprivileged container fails to start, as the blog said', steps: { 'plain-started': { state: 'exited', exitCode: 255 } } },
+  'init-hook': { story: 'the unprivileged hook succeeds and the container keeps running', steps: { 'plain-outcome': { state: 'running', exitCode: null, stderr: '' } } },
+  'sysctl-flag': { story: 'the engine accepts kernel.sysrq', steps: { 'run-sysrq': { engineFailed: false, exitCode: 0, stderr: '' } } },
 };
 
 describe.each(EXPERIMENTS.map((e) => [e.slug, e] as const))('%s', (slug, experiment) => {

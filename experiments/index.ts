@@ -1,9 +1,24 @@
 // Every experiment, in the order of EXPERIMENTS.md. The slug names its file, its test, and its report section.
 import type { Experiment } from '../src/model/experiment.js';
+import { initHook } from './init-hook.js';
 import { mmapRestart } from './mmap-restart.js';
+import { privilegedNotPersisted } from './privileged-not-persisted.js';
+import { procsysReadonly } from './procsys-readonly.js';
+import { shmgetEinval } from './shmget-einval.js';
+import { startupScript } from './startup-script.js';
+import { sysctlFlag } from './sysctl-flag.js';
 import { sysvRestart } from './sysv-restart.js';
 
-export const EXPERIMENTS: readonly Experiment[] = [sysvRestart, mmapRestart];
+export const EXPERIMENTS: readonly Experiment[] = [
+  sysvRestart,
+  mmapRestart,
+  shmgetEinval,
+  procsysReadonly,
+  privilegedNotPersisted,
+  startupScript,
+  initHook,
+  sysctlFlag,
+];
 
 /** The experiments named by slug, in the order given; an unknown slug is the caller's error. */
 export function selectExperiments(slugs?: readonly string[]): Experiment[] {

@@ -1,10 +1,10 @@
-// The static busybox that gives the images a shell and sysctl (Debian's busybox-static).
+// The static busybox that gives the images a shell (Debian's busybox-static).
 import { closeSync, existsSync, openSync, readSync } from 'node:fs';
 import { aptInstall, canProvision } from '../engine/local-engine.js';
 
 export const BUSYBOX = '/bin/busybox';
-/** The applets the fixtures' scripts call. */
-export const APPLETS = ['sh', 'sysctl', 'cat', 'echo', 'kill', 'sleep', 'ls', 'ipcs', 'test', '['];
+/** The applets the fixtures' scripts call (sysctl is shmlab's own, procps-compatible: c-src/sysctl.c). */
+export const APPLETS = ['sh', 'cat', 'echo', 'kill', 'sleep', 'ls', 'ipcs', 'test', '['];
 
 export async function ensureBusybox(say: (line: string) => void): Promise<string> {
   if (existsSync(BUSYBOX) && isStatic(BUSYBOX)) return BUSYBOX;

@@ -13,6 +13,20 @@ export const BLOG_KEY = '5678';
 /** The IPC sysctl the blog's second article is about. */
 export const SHMMAX = '/proc/sys/kernel/shmmax';
 
+/** The value /etc/sysctl.conf asks for (fixtures/etc/sysctl.conf). */
+export const WANTED_SHMMAX = '68719476736';
+
+/** kernel.shmmax of a new IPC namespace since Linux 3.16: ULONG_MAX - 2^24 (include/uapi/linux/shm.h). */
+export const KERNEL_DEFAULT_SHMMAX = '18446744073692774399';
+
+/** The blog's old default, 32 MiB, set for the container to reproduce its EINVAL. */
+export const OLD_SHMMAX = '33554432';
+
+/** The number a `cat` of a sysctl printed, if it printed one. */
+export function valueOf(record: StepRecord | undefined): string | undefined {
+  return record?.stdout.match(/^(\d+)\n?$/)?.[1];
+}
+
 /** The errno name a probe program printed ("shmget: ENOENT (...)"), if any. */
 export function errnoOf(record: StepRecord | undefined): string | undefined {
   return record?.stderr.match(/: (E[A-Z0-9]+) \(/)?.[1];

@@ -45,7 +45,8 @@ export interface StepExpectation {
   step: string;
   /** What this expectation means, in words ("the segment is gone after the restart"). */
   means: string;
-  exitCode?: number;
+  /** 'non-zero' where only failure matters, not which code a shell picks. */
+  exitCode?: number | 'non-zero';
   /** For engine operations: true when the engine must refuse, false when it must accept. */
   refused?: boolean;
   stdout?: string | RegExp;

@@ -113,7 +113,7 @@ export function transcript(steps: readonly StepRecord[]): string {
     .map((s) => {
       const head = `$ ${s.command}${s.why ? `    # ${s.why}` : ''}`;
       const body = `${s.stdout}${s.stderr}`.replace(/\n$/, '');
-      const status = s.engineFailed ? `[engine refused or failed, ${seconds(s.durationMs)}]` : `[exit ${s.exitCode ?? '-'}${s.state ? `, ${s.state}` : ''}, ${seconds(s.durationMs)}]`;
+      const status = s.engineFailed ? `[engine refused or failed, ${seconds(s.durationMs)}]` : `[${[s.exitCode === null ? undefined : `exit ${s.exitCode}`, s.state, seconds(s.durationMs)].filter(Boolean).join(', ')}]`;
       return [head, body, status].filter(Boolean).join('\n');
     })
     .join('\n');

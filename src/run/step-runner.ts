@@ -57,7 +57,7 @@ export async function runStep(step: Step, state: ExperimentState): Promise<StepR
   let command = commandOf(step, state);
   try {
     const seen = await perform(step, state, (full) => (command = full));
-    return { ...base, command, exitCode: seen.exitCode ?? 0, stdout: seen.stdout ?? '', stderr: seen.stderr ?? '', state: seen.state, durationMs: Date.now() - started, engineFailed: false };
+    return { ...base, command, exitCode: seen.exitCode === undefined ? 0 : seen.exitCode, stdout: seen.stdout ?? '', stderr: seen.stderr ?? '', state: seen.state, durationMs: Date.now() - started, engineFailed: false };
   } catch (err) {
     return { ...base, command, exitCode: 1, stdout: '', stderr: engineWords(err), durationMs: Date.now() - started, engineFailed: true };
   }

@@ -42,7 +42,8 @@ function compare(e: StepExpectation, r: StepRecord): Difference[] {
   if (e.refused !== undefined && e.refused !== r.engineFailed) {
     differ(`expected the engine to ${e.refused ? 'refuse' : 'accept'} it, it ${r.engineFailed ? `refused: ${r.stderr.trim()}` : 'accepted'}`);
   }
-  if (e.exitCode !== undefined && e.exitCode !== r.exitCode) {
+  const exitDiffers = e.exitCode === 'non-zero' ? r.exitCode === 0 || r.exitCode === null : e.exitCode !== r.exitCode;
+  if (e.exitCode !== undefined && exitDiffers) {
     differ(`exit code: expected ${e.exitCode}, got ${r.exitCode}${r.stderr ? ` (${r.stderr.trim()})` : ''}`);
   }
   if (e.state !== undefined && e.state !== r.state) differ(`container state: expected ${e.state}, got ${r.state ?? 'unknown'}`);

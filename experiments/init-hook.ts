@@ -1,0 +1,40 @@
+import { SHMMAX, WANTED_SHMMAX, valueOf } from '../src/model/experiment-kit.js';
+import type { Experiment } from '../src/model/experiment.js';
+
+const READY = 'idle: ready';
+const HOOK = '/etc/my_init.d/load_sys_variables.sh';
+
+export const initHook: Experiment = {
+  slug: 'init-hook',
+  title: 'An init that runs /etc/my_init.d hooks (phusion/baseimage style) before the program',
+  section: 'B',
+  source: '探讨Docker容器中修改系统变量的方法 (changing kernel parameters in a container), method 2: phusion/baseimage',
+  blogSaw: 'unprivileged: `Read-only file system`, `… failed with status 255`, `Killing all processes…`, the container exits; privileged: the hook runs and the value is applied',
+  expectedToday: "the same, with shmlab's own minimal init (no image can be pulled offline): unprivileged the container exits with the hook's status; privileged the value is applied",
+  explanation:
+    "An init such as phusion's `my_init` runs every `/etc/my_init.d/*.sh` before the program and stops everything when a hook fails. A hook that runs `sysctl -p` therefore turns the read-only `/proc/sys` of an unprivileged container into a container that exits at once. The init changes nothing about privileges: only with the privilege to write `/proc/sys` does the hook succeed, and then the value is applied at every start. The image here carries shmlab's minimal `my_init` (a busybox shell script, `fixtures/sbin/my_init`), since no registry is reachable; its `sysctl` is procps-compatible (`c-src/sysctl.c`) and, like the blog's, exits 255 when a key cannot be set (busybox's `sysctl -p` exits 0 whatever fails, so a hook using it never fails).",
+  containers: { plain: { image: 'init-hook' }, privileged: { image: 'init-hook', privileged: true } },
+  steps: [
+    { id: 'run-plain', do: 'run', container: 'plain' },
+    { id: 'plain-outcome', do: 'await', container: 'plain', marker: READY, why: 'runs the hook, then the program, or stops' },
+    { id: 'run-privileged', do: 'run', container: 'privileged' },
+    { id: 'privileged-outcome', do: 'await', container: 'privileged', marker: READY },
+    { id: 'privileged-value', do: 'exec', container: 'privileged', cmd: ['cat', SHMMAX] },
+  ],
+  expect: [
+    {
+      step: 'plain-outcome',
+      means: 'unprivileged: the hook fails read-only, the init says so, stops everything and the container exits',
+      state: 'exited',
+      exitCode: 255,
+      stdout: new RegExp(`Running ${HOOK}\\.\\.\\.\\n\\*\\*\\* ${HOOK} failed with status 255\\n\\*\\*\\* Killing all processes`),
+      stderr: /setting key "kernel\.shmmax": Read-only file system/,
+    },
+    { step: 'privileged-outcome', means: 'privileged: the hook succeeds and the program starts with the value', state: 'running', stdout: new RegExp(`idle: /proc/sys/kernel/shmmax = ${WANTED_SHMMAX}\\n`) },
+    { step: 'privileged-value', means: 'privileged: the value is in force', stdout: `${WANTED_SHMMAX}\n` },
+  ],
+  observe: (steps) => {
+    const plain = steps.get('plain-outcome');
+    return `unprivileged: ${plain?.state === 'exited' ? `exited with status ${plain.exitCode}` : (plain?.state ?? '?')}; privileged: ${valueOf(steps.get('privileged-value')) === WANTED_SHMMAX ? 'value applied' : 'not applied'}`;
+  },
+};

@@ -1,0 +1,39 @@
+import { EXIT, KERNEL_DEFAULT_SHMMAX, SHMMAX, WANTED_SHMMAX, valueOf } from '../src/model/experiment-kit.js';
+import type { Experiment } from '../src/model/experiment.js';
+
+const write = ['sh', '-c', `echo ${WANTED_SHMMAX} > ${SHMMAX}`];
+const read = ['cat', SHMMAX];
+
+export const privilegedNotPersisted: Experiment = {
+  slug: 'privileged-not-persisted',
+  title: 'Privileged, a kernel parameter can be changed, but a restart puts it back',
+  section: 'B',
+  source: '探讨Docker容器中修改系统变量的方法 (changing kernel parameters in a container), method 1: --privileged',
+  blogSaw: 'with `--privileged` the write and `sysctl -p` work; after stop and start the value is back to the default; the container is still privileged, so writing works again',
+  expectedToday: 'the same: the value lives in the container\'s IPC namespace, which a restart replaces',
+  explanation:
+    "With the privilege to write `/proc/sys`, `kernel.shmmax` can be changed, but it belongs to the container's IPC namespace. A stop ends the namespace with the container's last process; the start creates a new one, which begins from the kernel's compiled-in default. The privilege is container configuration, so it survives the restart and the write works again: the change itself is never persisted.",
+  containers: { app: { privileged: true } },
+  steps: [
+    { id: 'run', do: 'run', container: 'app' },
+    { id: 'before', do: 'exec', container: 'app', cmd: read },
+    { id: 'write', do: 'exec', container: 'app', cmd: write },
+    { id: 'sysctl-p', do: 'exec', container: 'app', cmd: ['sysctl', '-p'] },
+    { id: 'changed', do: 'exec', container: 'app', cmd: read },
+    { id: 'stop', do: 'stop', container: 'app' },
+    { id: 'start', do: 'start', container: 'app' },
+    { id: 'after-restart', do: 'exec', container: 'app', cmd: read, why: 'after the restart' },
+    { id: 'write-again', do: 'exec', container: 'app', cmd: write, why: 'still privileged?' },
+    { id: 'changed-again', do: 'exec', container: 'app', cmd: read },
+  ],
+  expect: [
+    { step: 'before', means: 'it starts at the kernel default', stdout: `${KERNEL_DEFAULT_SHMMAX}\n` },
+    { step: 'write', means: 'the write works', exitCode: EXIT.ok },
+    { step: 'sysctl-p', means: '`sysctl -p` applies the file', exitCode: EXIT.ok, stdout: new RegExp(`kernel\\.shmmax = ${WANTED_SHMMAX}`) },
+    { step: 'changed', means: 'the value is changed', stdout: `${WANTED_SHMMAX}\n` },
+    { step: 'after-restart', means: 'after the restart it is back to the default', stdout: `${KERNEL_DEFAULT_SHMMAX}\n` },
+    { step: 'write-again', means: 'writing works again', exitCode: EXIT.ok },
+    { step: 'changed-again', means: 'and changes it again', stdout: `${WANTED_SHMMAX}\n` },
+  ],
+  observe: (steps) => `set ${valueOf(steps.get('changed')) ?? '?'}; after restart ${valueOf(steps.get('after-restart')) === KERNEL_DEFAULT_SHMMAX ? 'back to default' : (valueOf(steps.get('after-restart')) ?? '?')}`,
+};

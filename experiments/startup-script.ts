@@ -1,0 +1,42 @@
+import { KERNEL_DEFAULT_SHMMAX, SHMMAX, WANTED_SHMMAX, valueOf } from '../src/model/experiment-kit.js';
+import type { Experiment } from '../src/model/experiment.js';
+
+const READY = 'idle: ready';
+const sees = (value: string, times = 1) => new RegExp(`(idle: /proc/sys/kernel/shmmax = ${value}\\n[\\s\\S]*){${times}}`);
+const readOnly = (times: number) => new RegExp(`(setting key "kernel\\.shmmax": Read-only file system[\\s\\S]*){${times}}`);
+
+export const startupScript: Experiment = {
+  slug: 'startup-script',
+  title: "The blog's start.sh: `sysctl -p` before the program, privileged and not, each through a restart",
+  section: 'B',
+  source: '探讨Docker容器中修改系统变量的方法 (changing kernel parameters in a container), start.sh as the CMD',
+  blogSaw: 'privileged: the value is applied at every start; without `--privileged` the blog says the container fails to start',
+  expectedToday: "privileged: applied at each start; unprivileged: `sysctl -p` reports `Read-only file system` and, since this start.sh goes on, the program runs with the kernel's default",
+  explanation:
+    "A script that runs `sysctl -p` before exec'ing the program re-applies the value in each new IPC namespace, that is, at every start, so with the privilege to write `/proc/sys` the program always sees it. Without that privilege `sysctl -p` fails with `Read-only file system`; whether the container then dies is up to the script: the blog's start.sh has no `set -e`, so the program starts anyway, with the default value (the blog's report that the container fails to start is not what this script does). Compare `init-hook`, whose init stops on a failing hook.",
+  containers: { privileged: { image: 'startup-script', privileged: true }, plain: { image: 'startup-script' } },
+  steps: [
+    { id: 'run-privileged', do: 'run', container: 'privileged' },
+    { id: 'privileged-started', do: 'await', container: 'privileged', marker: READY },
+    { id: 'privileged-stop', do: 'stop', container: 'privileged' },
+    { id: 'privileged-start', do: 'start', container: 'privileged' },
+    { id: 'privileged-restarted', do: 'await', container: 'privileged', marker: READY, why: 'logs of both starts' },
+    { id: 'privileged-value', do: 'exec', container: 'privileged', cmd: ['cat', SHMMAX], why: 'after the restart' },
+    { id: 'run-plain', do: 'run', container: 'plain' },
+    { id: 'plain-started', do: 'await', container: 'plain', marker: READY },
+    { id: 'plain-stop', do: 'stop', container: 'plain' },
+    { id: 'plain-start', do: 'start', container: 'plain' },
+    { id: 'plain-restarted', do: 'await', container: 'plain', marker: READY, why: 'logs of both starts' },
+    { id: 'plain-value', do: 'exec', container: 'plain', cmd: ['cat', SHMMAX], why: 'after the restart' },
+  ],
+  expect: [
+    { step: 'privileged-started', means: 'privileged: sysctl -p applies the value and the program sees it', state: 'running', stdout: sees(WANTED_SHMMAX) },
+    { step: 'privileged-restarted', means: 'privileged: applied again at the second start', state: 'running', stdout: sees(WANTED_SHMMAX, 2) },
+    { step: 'privileged-value', means: 'privileged: the value is in force after the restart', stdout: `${WANTED_SHMMAX}\n` },
+    { step: 'plain-started', means: 'unprivileged: sysctl -p fails read-only, and the program still starts, with the default', state: 'running', stderr: readOnly(1), stdout: sees(KERNEL_DEFAULT_SHMMAX) },
+    { step: 'plain-restarted', means: 'unprivileged: the same at the second start', state: 'running', stderr: readOnly(2), stdout: sees(KERNEL_DEFAULT_SHMMAX, 2) },
+    { step: 'plain-value', means: 'unprivileged: the default is in force', stdout: `${KERNEL_DEFAULT_SHMMAX}\n` },
+  ],
+  observe: (steps) =>
+    `privileged: ${valueOf(steps.get('privileged-value')) === WANTED_SHMMAX ? 'applied at each start' : `value ${valueOf(steps.get('privileged-value')) ?? '?'}`}; unprivileged: ${steps.get('plain-restarted')?.state ?? '?'}, ${valueOf(steps.get('plain-value')) === KERNEL_DEFAULT_SHMMAX ? 'default value' : `value ${valueOf(steps.get('plain-value')) ?? '?'}`}`,
+};

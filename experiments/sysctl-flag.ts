@@ -1,0 +1,33 @@
+import { SHMMAX, WANTED_SHMMAX, valueOf } from '../src/model/experiment-kit.js';
+import type { Experiment } from '../src/model/experiment.js';
+
+const read = ['cat', SHMMAX];
+
+export const sysctlFlag: Experiment = {
+  slug: 'sysctl-flag',
+  title: 'The engine sets an IPC sysctl itself, unprivileged, at every start (`--sysctl`)',
+  section: 'C',
+  source: 'the blog\'s open question: no way to set a kernel parameter without --privileged',
+  blogSaw: 'no way without `--privileged` (Docker 1.2 had no `--sysctl`)',
+  expectedToday: 'applied unprivileged and still applied after a restart; a sysctl that is not namespaced (`kernel.sysrq`) is refused',
+  explanation:
+    "Engines answered the blog with `--sysctl` (HostConfig.Sysctls): the runtime writes the value into the container's new namespaces before the program starts, at every start, since it is container configuration. Only namespaced sysctls are allowed: the IPC ones (`kernel.msg*`, `kernel.sem`, `kernel.shm*`, `fs.mqueue.*`) and `net.*` with a private network namespace. The docker CLI checks that list itself (\"sysctl 'kernel.sysrq=1' is not allowed\"); through the API, as here, the runtime refuses it when the container starts: the refusal is recorded verbatim.",
+  containers: { app: { sysctls: { 'kernel.shmmax': WANTED_SHMMAX } }, sysrq: { sysctls: { 'kernel.sysrq': '1' } } },
+  steps: [
+    { id: 'run', do: 'run', container: 'app' },
+    { id: 'value', do: 'exec', container: 'app', cmd: read },
+    { id: 'stop', do: 'stop', container: 'app' },
+    { id: 'start', do: 'start', container: 'app' },
+    { id: 'after-restart', do: 'exec', container: 'app', cmd: read, why: 'after the restart' },
+    { id: 'run-sysrq', do: 'run', container: 'sysrq', mayBeRefused: true, why: 'not a namespaced sysctl' },
+  ],
+  expect: [
+    { step: 'value', means: 'applied without privilege', stdout: `${WANTED_SHMMAX}\n` },
+    { step: 'after-restart', means: 'still applied after the restart', stdout: `${WANTED_SHMMAX}\n` },
+    { step: 'run-sysrq', means: 'a sysctl outside any container namespace is refused', refused: true, stderr: /kernel\.sysrq/ },
+  ],
+  observe: (steps) => {
+    const refusal = steps.get('run-sysrq');
+    return `applied (${valueOf(steps.get('after-restart')) === WANTED_SHMMAX ? 'kept' : 'lost'} after restart); kernel.sysrq ${refusal?.engineFailed ? 'refused' : 'accepted'}`;
+  },
+};
