@@ -23,6 +23,13 @@ export const OTHERWISE: Record<string, { story: string; steps: Record<string, Pa
   'startup-script': { story: 'the unprivileged container fails to start, as the blog said', steps: { 'plain-started': { state: 'exited', exitCode: 255 } } },
   'init-hook': { story: 'the unprivileged hook succeeds and the container keeps running', steps: { 'plain-outcome': { state: 'running', exitCode: null, stderr: '' } } },
   'sysctl-flag': { story: 'the engine accepts kernel.sysrq', steps: { 'run-sysrq': { engineFailed: false, exitCode: 0, stderr: '' } } },
+  'ipc-host': { story: "the host's segment is gone after the restart", steps: { 'read-after-restart': gone('shmget') } },
+  'ipc-shareable': { story: 'the segment survives the holder restart', steps: { 'read-after-holder-restart': kept } },
+  'posix-shm-restart': { story: '/dev/shm keeps the object across the restart', steps: { 'read-after': kept } },
+  'mmap-recreate': { story: 'the volume file is gone after re-creation', steps: { 'volume-after-recreate': gone('open') } },
+  'pause-unpause': { story: 'pausing destroys the segment', steps: { 'sysv-after': gone('shmget') } },
+  'kill-restart': { story: 'the unsynced file data is lost to the kill', steps: { 'file-after': { exitCode: 0, stdout: '. . . . . . . . . . . . . . . . . . . . . . . . . .\n' } } },
+  'commit-image': { story: 'the System V segment travels with the image', steps: { 'sysv-in-copy': kept } },
 };
 
 describe.each(EXPERIMENTS.map((e) => [e.slug, e] as const))('%s', (slug, experiment) => {

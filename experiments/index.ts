@@ -1,6 +1,13 @@
 // Every experiment, in the order of EXPERIMENTS.md. The slug names its file, its test, and its report section.
 import type { Experiment } from '../src/model/experiment.js';
+import { commitImage } from './commit-image.js';
 import { initHook } from './init-hook.js';
+import { ipcHost } from './ipc-host.js';
+import { ipcShareable } from './ipc-shareable.js';
+import { killRestart } from './kill-restart.js';
+import { mmapRecreate } from './mmap-recreate.js';
+import { pauseUnpause } from './pause-unpause.js';
+import { posixShmRestart } from './posix-shm-restart.js';
 import { mmapRestart } from './mmap-restart.js';
 import { privilegedNotPersisted } from './privileged-not-persisted.js';
 import { procsysReadonly } from './procsys-readonly.js';
@@ -18,6 +25,13 @@ export const EXPERIMENTS: readonly Experiment[] = [
   startupScript,
   initHook,
   sysctlFlag,
+  ipcHost,
+  ipcShareable,
+  posixShmRestart,
+  mmapRecreate,
+  pauseUnpause,
+  killRestart,
+  commitImage,
 ];
 
 /** The experiments named by slug, in the order given; an unknown slug is the caller's error. */

@@ -54,7 +54,15 @@ export async function buildImages(dockerode: Dockerode, variants: string[], say:
   } finally {
     context.removeCallback();
   }
+  await pruneSuperseded(dockerode, Object.values(tags));
   return { tags, built: missing };
+}
+
+// Earlier builds of the variants are cached images no run will use again; one still in use stays (the engine refuses).
+async function pruneSuperseded(dockerode: Dockerode, current: string[]): Promise<void> {
+  const images = await dockerode.listImages({ filters: JSON.stringify({ label: [IMAGE_LABEL] }) });
+  const old = images.filter((i) => !(i.RepoTags ?? []).some((t) => current.includes(t)));
+  await Promise.all(old.map((i) => dockerode.getImage(i.Id).remove().catch(() => undefined)));
 }
 
 async function imageExists(dockerode: Dockerode, tag: string): Promise<boolean> {

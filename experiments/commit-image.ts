@@ -1,0 +1,41 @@
+import { ALPHABET, BLOG_KEY, EXIT, readOutcome } from '../src/model/experiment-kit.js';
+import type { Experiment } from '../src/model/experiment.js';
+
+const sysv = ['--key', BLOG_KEY];
+const posix = ['--name', '/shmlab'];
+const file = ['--path', '/shm.txt'];
+
+export const commitImage: Experiment = {
+  slug: 'commit-image',
+  title: 'Committing a container to an image: which shared memory goes with it',
+  section: 'C',
+  source: 'beyond the blog: carrying state into a new image',
+  blogSaw: 'not tried',
+  expectedToday: 'the mapped file is in the new image; the System V segment and the POSIX object are not',
+  explanation:
+    "`docker commit` turns the container's writable layer into an image layer: the mapped file, a file like any other in that layer, is in the new image. Kernel objects are not files of the layer: the System V segment lives in the IPC namespace and the POSIX object in the `/dev/shm` tmpfs, a separate mount, so a container of the new image has neither.",
+  containers: { app: {}, copy: { image: '@snapshot' } },
+  steps: [
+    { id: 'run', do: 'run', container: 'app' },
+    { id: 'write-sysv', do: 'exec', container: 'app', cmd: ['sysv-write', ...sysv] },
+    { id: 'write-posix', do: 'exec', container: 'app', cmd: ['posix-write', ...posix] },
+    { id: 'write-file', do: 'exec', container: 'app', cmd: ['mmap-write', ...file] },
+    { id: 'commit', do: 'commit', container: 'app', as: 'snapshot' },
+    { id: 'run-copy', do: 'run', container: 'copy', why: 'a container of the committed image' },
+    { id: 'file-in-copy', do: 'exec', container: 'copy', cmd: ['mmap-read', ...file] },
+    { id: 'sysv-in-copy', do: 'exec', container: 'copy', cmd: ['sysv-read', ...sysv] },
+    { id: 'posix-in-copy', do: 'exec', container: 'copy', cmd: ['posix-read', ...posix] },
+  ],
+  expect: [
+    { step: 'write-file', means: 'the file is written', exitCode: EXIT.ok },
+    { step: 'file-in-copy', means: 'the mapped file is in the new image', exitCode: EXIT.ok, stdout: ALPHABET },
+    { step: 'sysv-in-copy', means: 'the System V segment is not', exitCode: EXIT.lookup, stderr: /shmget: ENOENT/ },
+    { step: 'posix-in-copy', means: 'the POSIX object is not', exitCode: EXIT.lookup, stderr: /shm_open: ENOENT/ },
+  ],
+  observe: (steps) => `file ${readOutcome(steps.get('file-in-copy'))}; System V ${readOutcome(steps.get('sysv-in-copy'))}`,
+  survival: [
+    { kind: 'mmap-layer', operation: 'commit', step: 'file-in-copy' },
+    { kind: 'sysv-private', operation: 'commit', step: 'sysv-in-copy' },
+    { kind: 'posix-shm', operation: 'commit', step: 'posix-in-copy' },
+  ],
+};

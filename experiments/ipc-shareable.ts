@@ -1,0 +1,48 @@
+import { ALPHABET, BLOG_KEY, EXIT, readOutcome } from '../src/model/experiment-kit.js';
+import type { Experiment } from '../src/model/experiment.js';
+
+const key = ['--key', BLOG_KEY];
+const read = ['sysv-read', ...key];
+
+export const ipcShareable: Experiment = {
+  slug: 'ipc-shareable',
+  title: 'System V shared memory held by another container (`--ipc=shareable` + `--ipc=container:`)',
+  section: 'C',
+  source: 'the blog\'s open question: how to keep System V data across a restart of the application',
+  blogSaw: 'no such option',
+  expectedToday: "the segment survives the app's restart while the holder runs, and is lost once the holder restarts; joining a `private` donor is refused",
+  explanation:
+    "A holder container with a shareable IPC namespace keeps that namespace alive for as long as it runs; an app started with `--ipc=container:<holder>` joins it. The app's restart ends only its own processes, so the segment stays. Restarting the holder gives it a new namespace, and the restarted app joins the new, empty one. An engine refuses to join a container whose IPC namespace is `private`: that mode exists to forbid exactly this.",
+  containers: {
+    holder: { ipc: 'shareable' },
+    app: { ipc: 'container:holder' },
+    donor: { ipc: 'private' },
+    joiner: { ipc: 'container:donor' },
+  },
+  steps: [
+    { id: 'run-holder', do: 'run', container: 'holder' },
+    { id: 'run-app', do: 'run', container: 'app' },
+    { id: 'write', do: 'exec', container: 'app', cmd: ['sysv-write', ...key] },
+    { id: 'read-before', do: 'exec', container: 'app', cmd: read },
+    { id: 'stop-app', do: 'stop', container: 'app' },
+    { id: 'start-app', do: 'start', container: 'app' },
+    { id: 'read-after-app-restart', do: 'exec', container: 'app', cmd: read, why: 'the holder kept running' },
+    { id: 'stop-holder', do: 'stop', container: 'holder' },
+    { id: 'start-holder', do: 'start', container: 'holder' },
+    { id: 'stop-app-again', do: 'stop', container: 'app' },
+    { id: 'start-app-again', do: 'start', container: 'app', why: "joins the holder's new namespace" },
+    { id: 'read-after-holder-restart', do: 'exec', container: 'app', cmd: read },
+    { id: 'run-donor', do: 'run', container: 'donor' },
+    { id: 'run-joiner', do: 'run', container: 'joiner', mayBeRefused: true, why: 'join a private namespace' },
+  ],
+  expect: [
+    { step: 'write', means: "the app creates the segment in the holder's namespace", exitCode: EXIT.ok },
+    { step: 'read-before', means: 'the data is there', stdout: ALPHABET },
+    { step: 'read-after-app-restart', means: "it survives the app's restart", exitCode: EXIT.ok, stdout: ALPHABET },
+    { step: 'read-after-holder-restart', means: "it is lost once the holder restarts", exitCode: EXIT.lookup, stderr: /shmget: ENOENT/ },
+    { step: 'run-joiner', means: 'joining a private IPC namespace is refused', refused: true, stderr: /non-shareable IPC/ },
+  ],
+  observe: (steps) =>
+    `${readOutcome(steps.get('read-after-app-restart'))} after app restart; ${readOutcome(steps.get('read-after-holder-restart'))} after holder restart; private donor ${steps.get('run-joiner')?.engineFailed ? 'refused' : 'accepted'}`,
+  survival: [{ kind: 'sysv-holder', operation: 'restart', step: 'read-after-app-restart' }],
+};

@@ -1,0 +1,47 @@
+import { ALPHABET, BLOG_KEY, EXIT, readOutcome } from '../src/model/experiment-kit.js';
+import type { Experiment } from '../src/model/experiment.js';
+
+const layer = ['--path', '/layer.bin'];
+const volume = ['--path', '/data/shm.bin'];
+const sysv = ['--key', BLOG_KEY];
+
+export const mmapRecreate: Experiment = {
+  slug: 'mmap-recreate',
+  title: 'A mapped file in the writable layer and on a named volume, when the container is removed and created anew',
+  section: 'C',
+  source: 'beyond the blog: where to put a mapped file so that it outlives the container',
+  blogSaw: 'not tried (the blog only restarted the same container)',
+  expectedToday: 'writable layer: lost; named volume: survives (and both survive a restart)',
+  explanation:
+    "The writable layer belongs to one container: `docker rm` deletes it, and a new container from the same image starts from the image's files. A named volume is separate from any container: mounted again in the new container, it still holds the file. A System V segment is lost in both cases (it never outlives its container's processes).",
+  containers: { app: { volumes: [{ volume: 'data', target: '/data' }] } },
+  steps: [
+    { id: 'run', do: 'run', container: 'app' },
+    { id: 'write-layer', do: 'exec', container: 'app', cmd: ['mmap-write', ...layer] },
+    { id: 'write-volume', do: 'exec', container: 'app', cmd: ['mmap-write', ...volume] },
+    { id: 'write-sysv', do: 'exec', container: 'app', cmd: ['sysv-write', ...sysv] },
+    { id: 'stop', do: 'stop', container: 'app' },
+    { id: 'start', do: 'start', container: 'app' },
+    { id: 'volume-after-restart', do: 'exec', container: 'app', cmd: ['mmap-read', ...volume] },
+    { id: 'remove', do: 'remove', container: 'app' },
+    { id: 'run-new', do: 'run', container: 'app', why: 'a new container, same image, same volume' },
+    { id: 'layer-after-recreate', do: 'exec', container: 'app', cmd: ['mmap-read', ...layer] },
+    { id: 'volume-after-recreate', do: 'exec', container: 'app', cmd: ['mmap-read', ...volume] },
+    { id: 'sysv-after-recreate', do: 'exec', container: 'app', cmd: ['sysv-read', ...sysv] },
+  ],
+  expect: [
+    { step: 'write-layer', means: 'the file in the writable layer is written', exitCode: EXIT.ok },
+    { step: 'write-volume', means: 'the file on the volume is written', exitCode: EXIT.ok },
+    { step: 'volume-after-restart', means: 'the volume file survives a restart', exitCode: EXIT.ok, stdout: ALPHABET },
+    { step: 'layer-after-recreate', means: 'the writable-layer file is gone with the container', exitCode: EXIT.lookup, stderr: /open: ENOENT/ },
+    { step: 'volume-after-recreate', means: 'the volume file survives', exitCode: EXIT.ok, stdout: ALPHABET },
+    { step: 'sysv-after-recreate', means: 'the System V segment is gone', exitCode: EXIT.lookup, stderr: /shmget: ENOENT/ },
+  ],
+  observe: (steps) => `layer: ${readOutcome(steps.get('layer-after-recreate'))}; volume: ${readOutcome(steps.get('volume-after-recreate'))}`,
+  survival: [
+    { kind: 'mmap-layer', operation: 'recreate', step: 'layer-after-recreate' },
+    { kind: 'mmap-volume', operation: 'restart', step: 'volume-after-restart' },
+    { kind: 'mmap-volume', operation: 'recreate', step: 'volume-after-recreate' },
+    { kind: 'sysv-private', operation: 'recreate', step: 'sysv-after-recreate' },
+  ],
+};

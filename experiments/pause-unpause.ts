@@ -1,0 +1,43 @@
+import { ALPHABET, BLOG_KEY, EXIT, readOutcome } from '../src/model/experiment-kit.js';
+import type { Experiment } from '../src/model/experiment.js';
+
+const sysv = ['--key', BLOG_KEY];
+const posix = ['--name', '/shmlab'];
+const file = ['--path', '/shm.txt'];
+
+export const pauseUnpause: Experiment = {
+  slug: 'pause-unpause',
+  title: 'Shared memory across `docker pause` and `docker unpause`',
+  section: 'C',
+  source: 'beyond the blog: the operation that stops a container without ending it',
+  blogSaw: 'not tried',
+  expectedToday: 'everything survives: the processes are frozen, not ended, so the namespaces and /dev/shm stay',
+  explanation:
+    "`pause` freezes every process of the container in its cgroup (the freezer); nothing exits, so the IPC namespace, its segments and the `/dev/shm` tmpfs stay exactly as they were. `unpause` thaws the processes. Pausing is how to stop a container's work without losing any of its shared memory (the engine's `commit` pauses a container the same way).",
+  containers: { app: {} },
+  steps: [
+    { id: 'run', do: 'run', container: 'app' },
+    { id: 'write-sysv', do: 'exec', container: 'app', cmd: ['sysv-write', ...sysv] },
+    { id: 'write-posix', do: 'exec', container: 'app', cmd: ['posix-write', ...posix] },
+    { id: 'write-file', do: 'exec', container: 'app', cmd: ['mmap-write', ...file] },
+    { id: 'pause', do: 'pause', container: 'app' },
+    { id: 'paused', do: 'inspect', container: 'app' },
+    { id: 'unpause', do: 'unpause', container: 'app' },
+    { id: 'sysv-after', do: 'exec', container: 'app', cmd: ['sysv-read', ...sysv] },
+    { id: 'posix-after', do: 'exec', container: 'app', cmd: ['posix-read', ...posix] },
+    { id: 'file-after', do: 'exec', container: 'app', cmd: ['mmap-read', ...file] },
+  ],
+  expect: [
+    { step: 'write-sysv', means: 'the segment is created', exitCode: EXIT.ok },
+    { step: 'paused', means: 'the container is paused', state: 'paused' },
+    { step: 'sysv-after', means: 'the System V segment survives', exitCode: EXIT.ok, stdout: ALPHABET },
+    { step: 'posix-after', means: 'the POSIX object survives', exitCode: EXIT.ok, stdout: ALPHABET },
+    { step: 'file-after', means: 'the mapped file survives', exitCode: EXIT.ok, stdout: ALPHABET },
+  ],
+  observe: (steps) => `System V ${readOutcome(steps.get('sysv-after'))}, POSIX ${readOutcome(steps.get('posix-after'))}`,
+  survival: [
+    { kind: 'sysv-private', operation: 'pause', step: 'sysv-after' },
+    { kind: 'posix-shm', operation: 'pause', step: 'posix-after' },
+    { kind: 'mmap-layer', operation: 'pause', step: 'file-after' },
+  ],
+};
