@@ -3,6 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['src/**/*.test.ts', 'experiments/**/*.test.ts', 'test/**/*.test.ts'],
+    globalSetup: ['test/global-setup.ts'],
     // Engine tests start real containers; the first run may also install and start the engine.
     testTimeout: 120_000,
     hookTimeout: 900_000,
