@@ -49,7 +49,7 @@ export class EngineDriver {
   }
 
   exec(id: string, cmd: string[]): Promise<ExecOutcome> {
-    return transient(() => this.client.container.exec(this.container(id), cmd));
+    return retryTransient(() => this.client.container.exec(this.container(id), cmd));
   }
 
   stop(id: string): Promise<void> {
@@ -130,7 +130,8 @@ export function isNotFound(err: unknown): boolean {
   return (err as { statusCode?: number }).statusCode === 404;
 }
 
-function transient<T>(operation: () => Promise<T>): Promise<T> {
+/** Runs an engine call, retrying only the engine's transient errors (busy, still starting); anything else is thrown at once. */
+export function retryTransient<T>(operation: () => Promise<T>): Promise<T> {
   return pRetry(
     async () => {
       try {

@@ -26,8 +26,8 @@ export interface ExperimentResult {
 }
 
 export interface PrivilegeMode {
-  mode: 'privileged' | 'equivalent' | 'not needed';
-  /** Why the equivalent was used: the engine's own words when it refused --privileged. */
+  mode: 'privileged' | 'equivalent' | 'not needed' | 'unknown';
+  /** Why the equivalent was used (the engine's own words when it refused --privileged), or why it is unknown. */
   reason?: string;
 }
 

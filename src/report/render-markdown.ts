@@ -38,7 +38,9 @@ function environment(run: RunResult): string {
       ? '`--privileged` (the host can start privileged containers)'
       : run.privilege.mode === 'equivalent'
         ? `nearest equivalent: ${run.privilege.reason}`
-        : 'not used by these experiments';
+        : run.privilege.mode === 'unknown'
+          ? `unknown: ${run.privilege.reason}`
+          : 'not used by these experiments';
   return table(
     ['', ''],
     [

@@ -11,7 +11,8 @@ export interface LabContext {
   engine: EngineKind;
   /** image variant -> tag */
   images: Record<string, string>;
-  privilege: PrivilegeMode;
+  /** Settled by the privilege probe, which runs while the unprivileged experiments do. */
+  privilege: Promise<PrivilegeMode>;
   removeHostKeys: HostKeyRemover;
   /** Set when the run must stop (signal, lost engine): experiments end after their current step. */
   signal: AbortSignal;

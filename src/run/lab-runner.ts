@@ -9,7 +9,7 @@ import type { ExperimentResult, PrivilegeMode, RunResult } from '../model/result
 import { runExperiment } from './experiment-runner.js';
 import type { LabContext } from './lab-context.js';
 import { LabSession } from './lab-session.js';
-import { removeHostKeys } from './host-segments.js';
+import { releaseHostKeys } from './host-keys.js';
 import { probePrivilege } from './privilege-probe.js';
 import { removeStaleResources } from './stale-resources.js';
 
@@ -36,14 +36,16 @@ export async function runLab(experiments: Experiment[], options: LabOptions): Pr
   const { tags } = await buildImages(driver.dockerode, [...variants].filter((v) => !v.startsWith('@')), say);
   const session = new LabSession(driver);
   const helperLabels = session.labels({ 'org.shmlab.helper': 'true' });
-  const remover = (keys: number[]) => removeHostKeys(driver, tags.lab!, helperLabels, keys);
+  const remover = (keys: number[]) => releaseHostKeys(driver, tags.lab!, helperLabels, keys);
 
   for (const line of await removeStaleResources(driver, tags.lab!, helperLabels)) say(line);
 
   const needsPrivilege = experiments.some((e) => Object.values(e.containers).some((c) => c.privileged));
-  const privilege: PrivilegeMode = needsPrivilege
-    ? await probePrivilege(driver, tags.lab!, `shmlab-${session.runId}-privilege-probe`, helperLabels)
-    : { mode: 'not needed' };
+  const privilege: Promise<PrivilegeMode> = needsPrivilege
+    ? probePrivilege(driver, tags.lab!, `shmlab-${session.runId}-privilege-probe`, helperLabels)
+    : Promise.resolve({ mode: 'not needed' });
+  // A failed probe fails the privileged experiments (as an engine error); the report says why.
+  const settled: Promise<PrivilegeMode> = privilege.catch((err: Error) => ({ mode: 'unknown', reason: err.message }));
 
   const ctx: LabContext = { driver, session, engine: environment.kind, images: tags, privilege, removeHostKeys: remover, signal };
   options.onStart?.(environment, experiments.length);
@@ -65,7 +67,7 @@ export async function runLab(experiments: Experiment[], options: LabOptions): Pr
     format: 1,
     runId: session.runId,
     environment,
-    privilege,
+    privilege: await settled,
     experiments: results,
     durationMs: Date.now() - started,
     incomplete: signal.aborted ? `interrupted (${String(signal.reason ?? 'signal')}) after ${results.length} of ${experiments.length} experiments` : undefined,

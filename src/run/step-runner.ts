@@ -3,6 +3,7 @@ import { engineWords } from '../engine/engine-driver.js';
 import type { ContainerSpec, ContainerState, Experiment, Step, StepRecord } from '../model/experiment.js';
 import { containerConfig } from './container-config.js';
 import type { LabContext } from './lab-context.js';
+import { markHostKey } from './host-keys.js';
 import type { ResourceTracker } from './resource-tracker.js';
 
 const AWAIT_LIMIT_MS = 15_000;
@@ -68,7 +69,8 @@ async function perform(step: Step, s: ExperimentState, setCommand: (c: string) =
   switch (step.do) {
     case 'run': {
       const spec = s.spec(step.container);
-      const config = containerConfig(spec, s.ctx.privilege, { container: (n) => s.id(n), volume: (n) => s.volume(n) });
+      const privilege = spec.privileged ? await s.ctx.privilege : { mode: 'not needed' as const };
+      const config = containerConfig(spec, privilege, { container: (n) => s.id(n), volume: (n) => s.volume(n) });
       config.grants.forEach((g) => s.grants.add(g));
       const image = imageOf(spec, s);
       setCommand(['docker run -d --name', step.container, ...config.flags, image, ...(spec.cmd ?? [])].join(' '));
@@ -88,7 +90,8 @@ async function perform(step: Step, s: ExperimentState, setCommand: (c: string) =
       return { stdout: `${id.slice(0, 12)}\n` };
     }
     case 'exec': {
-      const cmd = step.cmd.map((arg) => arg.replaceAll('{hostKey}', String(hostKey(s))));
+      const key = step.cmd.some((arg) => arg.includes('{hostKey}')) ? await hostKey(s) : undefined;
+      const cmd = step.cmd.map((arg) => arg.replaceAll('{hostKey}', String(key)));
       setCommand(`docker exec ${step.container} ${cmd.join(' ')}`);
       const out = await driver.exec(s.id(step.container), cmd);
       return { exitCode: out.exitCode, stdout: out.stdout, stderr: out.stderr };
@@ -172,10 +175,12 @@ function imageOf(spec: ContainerSpec, s: ExperimentState): string {
   return tag;
 }
 
-function hostKey(s: ExperimentState): number {
+async function hostKey(s: ExperimentState): Promise<number> {
   if (s.hostKey === undefined) {
-    s.hostKey = s.ctx.session.allocateHostKey();
-    s.resources.add('hostKeys', s.hostKey);
+    const key = s.ctx.session.allocateHostKey();
+    await markHostKey(s.ctx.driver, key, s.ctx.session.labels({ 'org.shmlab.experiment': s.experiment.slug }));
+    s.hostKey = key;
+    s.resources.add('hostKeys', key);
   }
   return s.hostKey;
 }

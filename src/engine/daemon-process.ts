@@ -1,0 +1,75 @@
+// An extra engine daemon of shmlab's own: its socket, data root, exec root and pid file under one folder,
+// in its own network namespace (a second dockerd in the host's namespace deletes the first one's docker0).
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { EngineUnavailableError } from '../errors.js';
+import { probeEngine } from './engine-probe.js';
+
+export interface DaemonSpec {
+  /** Folder holding everything of this daemon; keep it short (unix socket paths are limited to 107 bytes). */
+  home: string;
+  /** The command line, without the paths shmlab adds (socket, roots, pid file for dockerd). */
+  command: string[];
+  /** dockerd takes --host/--data-root/--exec-root/--pidfile; a service given its socket in `command` does not. */
+  kind: 'dockerd' | 'service';
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface RunningDaemon {
+  address: string;
+  pid?: number;
+  /** False when it already answered: then it is not ours to stop. */
+  startedHere: boolean;
+}
+
+export const socketOf = (home: string) => join(home, 'engine.sock');
+const pidFileOf = (home: string) => join(home, 'engine.pid');
+
+export async function startDaemon(spec: DaemonSpec, say: (line: string) => void, timeoutMs = 90_000): Promise<RunningDaemon> {
+  const socket = socketOf(spec.home);
+  const address = `unix://${socket}`;
+  if ((await probeEngine({ uri: address, explicit: true, socketPath: socket }, 1000)).ok) return { address, startedHere: false };
+  mkdirSync(spec.home, { recursive: true });
+  const args =
+    spec.kind === 'dockerd'
+      ? [...spec.command, '--host', address, '--data-root', join(spec.home, 'data'), '--exec-root', join(spec.home, 'x'), '--pidfile', join(spec.home, 'dockerd.pid'), '--bridge', 'none', '--iptables=false', '--ip6tables=false']
+      : spec.command;
+  const log = openSync(join(spec.home, 'engine.log'), 'a');
+  const child = spawn('unshare', ['-n', ...args], { detached: true, stdio: ['ignore', log, log], env: spec.env ?? process.env });
+  child.unref();
+  // unshare execs the daemon, so this pid is the daemon's.
+  writeFileSync(pidFileOf(spec.home), String(child.pid));
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if ((await probeEngine({ uri: address, explicit: true, socketPath: socket }, 1000)).ok) {
+      say(`started ${args[0]} at ${address} (pid ${child.pid}, log ${join(spec.home, 'engine.log')})`);
+      return { address, pid: child.pid, startedHere: true };
+    }
+    if (child.exitCode !== null) break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new EngineUnavailableError(`${args[0]} did not come up at ${address}; see ${join(spec.home, 'engine.log')}.`);
+}
+
+/** Stops a daemon this project started (by its pid file); waits until it is gone. */
+export async function stopDaemon(home: string, signal: NodeJS.Signals = 'SIGTERM', timeoutMs = 30_000): Promise<boolean> {
+  const file = pidFileOf(home);
+  if (!existsSync(file)) return false;
+  const pid = Number(readFileSync(file, 'utf8'));
+  if (!alive(pid)) return false;
+  process.kill(pid, signal);
+  const deadline = Date.now() + timeoutMs;
+  while (alive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  if (alive(pid)) process.kill(pid, 'SIGKILL');
+  return true;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
