@@ -54,6 +54,8 @@ export interface RunResult {
   privilege: PrivilegeMode;
   experiments: ExperimentResult[];
   durationMs: number;
+  /** What the run could not remove (the engine failed); the next run or `shmlab clean` removes it. */
+  leftovers?: string[];
   /** Set when the run stopped early (interrupted, engine lost). */
   incomplete?: string;
 }

@@ -28,6 +28,9 @@ function headline(run: RunResult): string {
     `**${run.experiments.length} experiment${run.experiments.length === 1 ? '' : 's'}: ${count('as expected')} as expected, ${count('differs')} differ, ${count('error')} error${count('error') === 1 ? '' : 's'}** (${seconds(run.durationMs)}, run ${run.runId}).`,
   ];
   if (run.incomplete) lines.push(`> **Incomplete run:** ${run.incomplete}. The experiments below are those that finished.`);
+  if (run.leftovers?.length) {
+    lines.push(`> **Not cleaned up** (the engine failed; \`shmlab clean\` or the next run removes them once it answers):\n${run.leftovers.map((l) => `> - ${l}`).join('\n')}`);
+  }
   return lines.join('\n\n');
 }
 

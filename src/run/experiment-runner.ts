@@ -23,7 +23,10 @@ export async function runExperiment(experiment: Experiment, ctx: LabContext): Pr
     harnessError = `harness error: ${(err as Error).stack ?? err}`;
   } finally {
     const problems = await state.resources.cleanup(ctx.removeHostKeys);
-    if (problems.length) harnessError = [harnessError, `cleanup: ${problems.join('; ')}`].filter(Boolean).join('\n');
+    if (problems.length) {
+      ctx.leftovers.push(...problems.map((p) => `${experiment.slug}: ${p}`));
+      harnessError = [harnessError, `cleanup: ${problems.join('; ')}`].filter(Boolean).join('\n');
+    }
   }
   const judgement = judge(experiment, records, ctx.engine);
   const interrupted = ctx.signal.aborted && records.length < experiment.steps.length;

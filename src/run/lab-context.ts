@@ -14,6 +14,8 @@ export interface LabContext {
   /** Settled by the privilege probe, which runs while the unprivileged experiments do. */
   privilege: Promise<PrivilegeMode>;
   removeHostKeys: HostKeyRemover;
+  /** What could not be removed, for the run's summary. */
+  leftovers: string[];
   /** Set when the run must stop (signal, lost engine): experiments end after their current step. */
   signal: AbortSignal;
 }

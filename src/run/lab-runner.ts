@@ -47,7 +47,7 @@ export async function runLab(experiments: Experiment[], options: LabOptions): Pr
   // A failed probe fails the privileged experiments (as an engine error); the report says why.
   const settled: Promise<PrivilegeMode> = privilege.catch((err: Error) => ({ mode: 'unknown', reason: err.message }));
 
-  const ctx: LabContext = { driver, session, engine: environment.kind, images: tags, privilege, removeHostKeys: remover, signal };
+  const ctx: LabContext = { driver, session, engine: environment.kind, images: tags, privilege, removeHostKeys: remover, signal, leftovers: [] };
   options.onStart?.(environment, experiments.length);
   const results: ExperimentResult[] = [];
   try {
@@ -58,8 +58,9 @@ export async function runLab(experiments: Experiment[], options: LabOptions): Pr
       options.onResult?.(result, results.length, experiments.length);
     });
   } finally {
-    const problems = await session.resources.cleanup(remover);
-    for (const p of problems) say(`cleanup problem: ${p}`);
+    ctx.leftovers.push(...(await session.resources.cleanup(remover)));
+    for (const p of ctx.leftovers) say(`cleanup problem: ${p}`);
+    if (ctx.leftovers.length) say(`some resources could not be removed; once the engine answers again, "shmlab clean" (or the next run) removes them`);
   }
   const order = new Map(experiments.map((e, i) => [e.slug, i]));
   results.sort((a, b) => order.get(a.slug)! - order.get(b.slug)!);
@@ -70,6 +71,7 @@ export async function runLab(experiments: Experiment[], options: LabOptions): Pr
     privilege: await settled,
     experiments: results,
     durationMs: Date.now() - started,
+    leftovers: ctx.leftovers.length ? ctx.leftovers : undefined,
     incomplete: signal.aborted ? `interrupted (${String(signal.reason ?? 'signal')}) after ${results.length} of ${experiments.length} experiments` : undefined,
   };
 }

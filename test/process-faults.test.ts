@@ -1,0 +1,158 @@
+// A real shmlab process under faults: signals while containers are up, SIGKILL, two runs at once,
+// an engine that never answers, and an engine that dies mid-run.
+import { execa, type ResultPromise } from 'execa';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import tmp from 'tmp';
+import { afterAll, describe, expect, it } from 'vitest';
+import Dockerode from 'dockerode';
+import { startDaemon, stopDaemon } from '../src/engine/daemon-process.js';
+import { ROOT } from '../src/paths.js';
+import { LABEL } from '../src/run/lab-session.js';
+import { LABEL_HOST_KEY } from '../src/run/host-keys.js';
+import { NOTHING_LEFT, engineDriver, engineState, leftovers } from './engine-state.js';
+
+const CLI = join(ROOT, 'dist/src/cli.js');
+const LONG = 'ipc-host,ipc-shareable,mmap-recreate,kill-restart,commit-image';
+
+function shmlab(args: string[], env: Record<string, string> = {}): ResultPromise<{ reject: false; all: true }> {
+  return execa('node', [CLI, ...args], { reject: false, all: true, env: { ...process.env, ...env }, timeout: 120_000 });
+}
+
+function reportDir(): string {
+  return tmp.dirSync({ prefix: 'shmlab-report-', unsafeCleanup: true }).name;
+}
+
+async function until(what: string, check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** True once a run has containers up and holds a key in the host's IPC namespace. */
+async function midRun(docker: Dockerode): Promise<boolean> {
+  const filters = JSON.stringify({ label: [LABEL] });
+  const [containers, volumes] = await Promise.all([docker.listContainers({ filters }), docker.listVolumes({ filters: JSON.stringify({ label: [LABEL_HOST_KEY] }) })]);
+  return containers.length >= 2 && (volumes.Volumes ?? []).length > 0;
+}
+
+describe('interrupted runs', () => {
+  it.each([
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const)('on %s with containers up: stops, cleans up everything, keeps the report, exits %i', async (signal, code) => {
+    const { driver } = await engineDriver();
+    const before = await engineState();
+    const dir = reportDir();
+    const run = shmlab(['run', '--only', LONG, '--report-dir', dir]);
+    await until('containers and a host key of the run', () => midRun(driver.dockerode));
+    run.kill(signal);
+    const result = await run;
+    expect(result.exitCode).toBe(code);
+    expect(result.all).toContain(`shmlab: ${signal}: stopping after the current steps and cleaning up...`);
+    expect(readFileSync(join(dir, readdir(dir)), 'utf8')).toContain('**Incomplete run:** interrupted');
+    expect(leftovers(before, await engineState())).toEqual(NOTHING_LEFT);
+  });
+
+  it('after SIGKILL, leaves things behind that the next run finds by label and age and removes, saying so', async () => {
+    const { driver } = await engineDriver();
+    const before = await engineState();
+    const run = shmlab(['run', '--only', LONG, '--report-dir', reportDir()]);
+    await until('containers and a host key of the run', () => midRun(driver.dockerode));
+    run.kill('SIGKILL');
+    await run;
+    const left = leftovers(before, await engineState());
+    expect(left.containers!.length).toBeGreaterThan(0);
+
+    const next = await shmlab(['run', '--only', 'sysv-restart', '--report-dir', reportDir()]);
+    expect(next.exitCode).toBe(0);
+    expect(next.stdout).toMatch(/shmlab: removed \d+ container\(s\) left by an earlier run that did not finish/);
+    expect(next.stdout).toMatch(/shmlab: removed \d+ host SysV segment key\(s\) left by an earlier run: 0x5d1a/);
+    expect(leftovers(before, await engineState())).toEqual(NOTHING_LEFT);
+  });
+});
+
+describe('two runs at once against the same engine', () => {
+  it('do not collide, and both report correctly', async () => {
+    const before = await engineState();
+    const dirs = [reportDir(), reportDir()];
+    const [a, b] = await Promise.all(dirs.map((dir) => shmlab(['run', '--only', 'sysv-restart,ipc-host,mmap-recreate,commit-image', '--report-dir', dir])));
+    for (const r of [a!, b!]) {
+      expect(r.exitCode, r.all).toBe(0);
+      expect(r.stdout).toContain('shmlab: 4 as expected, 0 differ, 0 error(s)');
+    }
+    expect(leftovers(before, await engineState())).toEqual(NOTHING_LEFT);
+  });
+});
+
+describe('no usable engine', () => {
+  it('a socket that accepts but never answers: says so within 5 s, exit 2', async () => {
+    const socket = join(tmp.dirSync({ unsafeCleanup: true }).name, 'mute.sock');
+    const server = createServer(() => {}).listen(socket);
+    try {
+      const started = Date.now();
+      const r = await shmlab(['run'], { DOCKER_HOST: `unix://${socket}` });
+      expect(Date.now() - started).toBeLessThan(5000);
+      expect({ exitCode: r.exitCode, stderr: r.stderr }).toEqual({
+        exitCode: 2,
+        stderr: `shmlab: The engine at DOCKER_HOST=unix://${socket} does not answer (no answer within 3000 ms): start it, or point DOCKER_HOST at one that runs.`,
+      });
+    } finally {
+      server.close();
+    }
+  });
+});
+
+describe('engine lost mid-run', () => {
+  const home = `/tmp/shmlab-lost-${process.pid}`;
+  afterAll(async () => {
+    await stopDaemon(home);
+    // What a stopped daemon may leave mounted under its folder (its netns file, a shim's rootfs).
+    const mounts = readFileSync('/proc/mounts', 'utf8').split('\n').map((l) => l.split(' ')[1] ?? '').filter((m) => m.startsWith(home));
+    for (const m of mounts.reverse()) await execa('umount', ['-l', m], { reject: false });
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  // The daemon is this test's own, on this host, so the host's segments can be read directly.
+  const hostSegmentOfShmlab = () => readFileSync('/proc/sysvipc/shm', 'utf8').split('\n').slice(1).some((l) => /^\s*(\d+)/.test(l) && Number(l.trim().split(/\s+/)[0]) >>> 16 === 0x5d1a);
+
+  it('marks the affected experiments as errors with the engine\'s words, keeps the report, exits non-zero', async () => {
+    const daemon = await startDaemon({ home, command: ['dockerd'], kind: 'dockerd' }, () => {});
+    const dir = reportDir();
+    const run = shmlab(['run', '--only', LONG, '--report-dir', dir], { DOCKER_HOST: daemon.address });
+    const docker = new Dockerode({ socketPath: daemon.address.slice('unix://'.length) });
+    await until('containers and a host segment of the run', async () => (await midRun(docker)) && hostSegmentOfShmlab(), 60_000);
+    await stopDaemon(home);
+    const result = await run;
+    expect(result.exitCode).toBe(1);
+    expect(result.stdout).toMatch(/^\[\d\/5\] [a-z-]+: error \(/m);
+    expect(result.stdout).toMatch(/shmlab: \d as expected, \d differ, [1-5] error\(s\)/);
+    const report = readFileSync(join(dir, readdir(dir)), 'utf8');
+    expect(report).toContain('⚠️ error');
+    expect(report).toMatch(/connect (ENOENT|ECONNREFUSED)/);
+    expect(result.stdout).toMatch(/shmlab: cleanup problem: /);
+    expect(result.stdout).toContain('once the engine answers again, "shmlab clean" (or the next run) removes them');
+    expect(report).toContain('**Not cleaned up**');
+  });
+
+  it('once the engine is back, removes what the lost run could not, host segments included', async () => {
+    const before = await engineState();
+    const daemon = await startDaemon({ home, command: ['dockerd'], kind: 'dockerd' }, () => {});
+    const clean = await shmlab(['clean'], { DOCKER_HOST: daemon.address });
+    expect(clean.exitCode, clean.all).toBe(0);
+    expect(clean.stdout).toMatch(/removed \d+ container\(s\) left by an earlier run/);
+    expect(clean.stdout).toMatch(/removed 1 host SysV segment key\(s\) left by an earlier run: 0x5d1a/);
+    const after = await engineState();
+    expect(after.hostSegments.filter((k) => !before.hostSegments.includes(k))).toEqual([]);
+    expect(before.hostSegments.length - after.hostSegments.length).toBe(1);
+  });
+});
+
+function readdir(dir: string): string {
+  const md = readdirSync(dir).find((f) => f.endsWith('.md'));
+  if (!md || !existsSync(join(dir, md))) throw new Error(`no report in ${dir}`);
+  return md;
+}
