@@ -3,6 +3,7 @@
 import { EXPERIMENTS } from '../experiments/index.js';
 import { parseCommand, HELP } from './cli/cli-args.js';
 import { cleanCommand } from './cli/clean-command.js';
+import { compareCommand, enginesCommand, matrixCommand } from './cli/matrix-commands.js';
 import { runCommand, type Output } from './cli/run-command.js';
 import { EngineUnavailableError, UsageError } from './errors.js';
 
@@ -27,8 +28,13 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     case 'clean':
       return cleanCommand(io);
-    case 'run': {
-      const code = await runCommand(command, io, controller.signal);
+    case 'compare':
+      return compareCommand(command.files, command.out, io);
+    case 'engines':
+      return enginesCommand(command.action, command, io);
+    case 'run':
+    case 'matrix': {
+      const code = command.name === 'run' ? await runCommand(command, io, controller.signal) : await matrixCommand(command, io, controller.signal);
       if (controller.signal.aborted) return controller.signal.reason === 'SIGINT' ? 130 : 143;
       return code;
     }

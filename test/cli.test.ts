@@ -20,6 +20,11 @@ describe('shmlab command line', () => {
     [['run', '--only', 'nope'], /^shmlab: Unknown experiment nope; run "shmlab list" to see them/],
     [['run', '--concurrency', '0'], /^shmlab: Expected --concurrency to be a positive whole number, got "0"\.$/],
     [['frobnicate'], /^shmlab: Unknown command "frobnicate"/],
+    [['matrix', '--engines', '/nonexistent/engines.json'], /^shmlab: Cannot read the engines file \/nonexistent\/engines\.json \(ENOENT\)\.$/],
+    [['matrix', '--engine', 'podman'], /^shmlab: Expected --engine name=unix:\/\/\/path\/to\/engine\.sock, got "podman"\.$/],
+    [['run', '--keep-engines'], /^shmlab: "shmlab run" takes no --keep-engines; see "shmlab --help"\.$/],
+    [['compare', '/nonexistent.json'], /^shmlab: Cannot read the report \/nonexistent\.json \(ENOENT\)\.$/],
+    [['engines', 'sideways'], /^shmlab: Expected "shmlab engines up" or "shmlab engines down"\.$/],
     [['run', '--report-dir', '/proc/shmlab-cannot'], /^shmlab: Cannot write reports to \/proc\/shmlab-cannot \(ENOENT\); choose another --report-dir\.$/],
   ])('rejects %j with one sentence and exit 2', async (args, message) => {
     const r = await shmlab(args);

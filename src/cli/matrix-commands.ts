@@ -1,0 +1,68 @@
+// `shmlab matrix`, `shmlab compare` and `shmlab engines up|down`.
+import { writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { EXPERIMENTS, selectExperiments } from '../../experiments/index.js';
+import { UsageError } from '../errors.js';
+import { parseEngineOption, readEnginesFile, type EngineEntry } from '../matrix/engines-file.js';
+import { provisionEngine, stopEngine } from '../matrix/engine-provisioner.js';
+import { runMatrix } from '../matrix/matrix-runner.js';
+import { ROOT, REPORTS } from '../paths.js';
+import { readReport } from '../report/read-report.js';
+import { renderMatrix } from '../report/render-matrix.js';
+import { ensureWritableDir } from './report-dir.js';
+import type { Output } from './run-command.js';
+
+export interface EngineChoice {
+  enginesFile?: string;
+  engine?: string[];
+}
+
+/** The engines of the file (default engines.json), or only those given with --engine when there are any. */
+export function chooseEngines(choice: EngineChoice): EngineEntry[] {
+  const given = (choice.engine ?? []).map(parseEngineOption);
+  if (given.length && !choice.enginesFile) return given;
+  return [...readEnginesFile(choice.enginesFile ?? join(ROOT, 'engines.json')), ...given];
+}
+
+export async function matrixCommand(options: EngineChoice & { only?: string[]; reportDir?: string; keepEngines?: boolean }, io: Output, signal: AbortSignal): Promise<number> {
+  const engines = chooseEngines(options);
+  try {
+    selectExperiments(options.only);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const dir = ensureWritableDir(options.reportDir ?? REPORTS);
+  const say = (line: string) => io.out(`shmlab: ${line}`);
+  say(`matrix over ${engines.map((e) => e.name).join(', ')}`);
+  const outcome = await runMatrix(engines, { only: options.only, reportDir: dir, keepEngines: Boolean(options.keepEngines), say, signal });
+  if (outcome.runs.length) {
+    const path = join(dir, 'matrix.md');
+    writeFileSync(path, renderMatrix(outcome.runs, EXPERIMENTS));
+    say(`matrix: ${path}`);
+  }
+  for (const f of outcome.failures) say(`${f.engine}: ${f.why}`);
+  return outcome.exitCode;
+}
+
+export function compareCommand(files: string[], out: string | undefined, io: Output): number {
+  if (files.length === 0) throw new UsageError('Expected one or more JSON reports: shmlab compare reports/docker-*.json reports/podman-*.json');
+  const runs = files.map((f) => readReport(resolve(f)));
+  const path = resolve(out ?? join(REPORTS, 'matrix.md'));
+  ensureWritableDir(join(path, '..'));
+  writeFileSync(path, renderMatrix(runs, EXPERIMENTS));
+  io.out(`shmlab: compared ${runs.length} report(s): ${path}`);
+  return 0;
+}
+
+export async function enginesCommand(action: 'up' | 'down', choice: EngineChoice, io: Output): Promise<number> {
+  const say = (line: string) => io.out(`shmlab: ${line}`);
+  for (const engine of chooseEngines(choice)) {
+    if (action === 'up') {
+      const daemon = await provisionEngine(engine, (line) => say(`[${engine.name}] ${line}`));
+      say(`[${engine.name}] ${daemon.startedHere ? 'started' : 'already answering'} at ${daemon.address}`);
+    } else {
+      say(`[${engine.name}] ${(await stopEngine(engine)) ? 'stopped' : 'not running (or not shmlab\'s)'}`);
+    }
+  }
+  return 0;
+}

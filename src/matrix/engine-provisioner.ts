@@ -1,0 +1,70 @@
+// Provisions the matrix's engines on this machine: Debian packages, fetched and unpacked without touching the
+// system's apt configuration, each daemon on its own socket and data root, in its own network namespace.
+import { execa } from 'execa';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { aptInstall, canProvision, hasCommand } from '../engine/local-engine.js';
+import { startDaemon, stopDaemon, type RunningDaemon } from '../engine/daemon-process.js';
+import { EngineUnavailableError } from '../errors.js';
+import { CACHE } from '../paths.js';
+import type { EngineEntry } from './engines-file.js';
+
+/** Where shmlab's own daemons live: short paths, since unix socket paths are limited. */
+export const ENGINES_HOME = '/var/lib/shmlab';
+const MIRROR = 'http://deb.debian.org/debian';
+const KEYRING = '/usr/share/keyrings/debian-archive-keyring.gpg';
+
+export const homeOf = (entry: EngineEntry) => join(ENGINES_HOME, entry.name);
+
+export async function provisionEngine(entry: EngineEntry, say: (line: string) => void): Promise<RunningDaemon> {
+  if (entry.address) return { address: entry.address, startedHere: false };
+  if (!canProvision()) throw new EngineUnavailableError(`Cannot provision ${entry.name} here: shmlab installs engines as root on Debian only; give it with --engine ${entry.name}=unix:///path instead.`);
+  const home = homeOf(entry);
+  if (entry.kind === 'podman') {
+    if (!(await hasCommand('podman'))) await aptInstall(['podman'], say);
+    mkdirSync(home, { recursive: true });
+    // This machine cannot apply Podman's default ulimits; no systemd, so cgroupfs and a file event log.
+    writeFileSync(join(home, 'containers.conf'), '[containers]\ndefault_ulimits = []\n\n[engine]\ncgroup_manager = "cgroupfs"\nevents_logger = "file"\n');
+    return startDaemon(
+      { home, kind: 'service', command: ['podman', 'system', 'service', '--time=0', `unix://${join(home, 'engine.sock')}`], env: { ...process.env, CONTAINERS_CONF: join(home, 'containers.conf') } },
+      say,
+    );
+  }
+  const dockerd = await dockerdFrom(entry.from ?? 'bookworm', say);
+  // The unpacked package's own helpers (docker-init, docker-proxy) come first; containerd and runc are the system's.
+  const path = [join(dockerd, '..'), join(dockerd, '../../bin'), process.env.PATH].join(':');
+  return startDaemon({ home, kind: 'dockerd', command: [dockerd], env: { ...process.env, PATH: path } }, say);
+}
+
+export async function stopEngine(entry: EngineEntry): Promise<boolean> {
+  return entry.address ? false : stopDaemon(homeOf(entry));
+}
+
+/** The dockerd of a Debian suite: the system's for bookworm, else unpacked from that suite's docker.io. */
+export async function dockerdFrom(suite: string, say: (line: string) => void): Promise<string> {
+  if (suite === 'bookworm') {
+    if (!(await hasCommand('dockerd'))) await aptInstall(['docker.io'], say);
+    return '/usr/sbin/dockerd';
+  }
+  const root = join(CACHE, 'engines', suite);
+  const dockerd = join(root, 'root/usr/sbin/dockerd');
+  if (existsSync(dockerd)) return dockerd;
+  say(`fetching docker.io from Debian ${suite} (private apt configuration, once)...`);
+  const apt = join(root, 'apt');
+  for (const dir of ['lists/partial', 'cache/archives/partial', 'debs']) mkdirSync(join(apt, dir), { recursive: true });
+  writeFileSync(join(apt, 'sources.list'), `deb [signed-by=${KEYRING}] ${MIRROR} ${suite} main\n`);
+  const options = [
+    '-o', `Dir::Etc::sourcelist=${join(apt, 'sources.list')}`,
+    '-o', 'Dir::Etc::sourceparts=-',
+    '-o', `Dir::State::Lists=${join(apt, 'lists')}`,
+    '-o', `Dir::Cache=${join(apt, 'cache')}`,
+    '-o', 'APT::Get::List-Cleanup=0',
+  ];
+  await execa('apt-get', [...options, 'update', '-qq']);
+  await execa('apt-get', [...options, 'download', 'docker.io'], { cwd: join(apt, 'debs') });
+  const deb = readdirSync(join(apt, 'debs')).find((f) => f.startsWith('docker.io_') && f.endsWith('.deb'));
+  if (!deb) throw new EngineUnavailableError(`Debian ${suite} offered no docker.io package.`);
+  await execa('dpkg-deb', ['-x', join(apt, 'debs', deb), join(root, 'root')]);
+  say(`unpacked ${deb} into ${join(root, 'root')}`);
+  return dockerd;
+}

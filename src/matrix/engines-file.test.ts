@@ -1,0 +1,37 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import tmp from 'tmp';
+import { describe, expect, it } from 'vitest';
+import { ROOT } from '../paths.js';
+import { parseEngineOption, readEnginesFile } from './engines-file.js';
+
+const file = (text: string) => {
+  const path = join(tmp.dirSync({ unsafeCleanup: true }).name, 'engines.json');
+  writeFileSync(path, text);
+  return path;
+};
+
+describe('engines file', () => {
+  it("reads the project's engines: Docker 20.10, 26.1, 28.5 and Podman 4.3 from Debian", () => {
+    expect(readEnginesFile(join(ROOT, 'engines.json'))).toEqual([
+      { name: 'docker-20.10', kind: 'docker', from: 'bookworm', address: undefined },
+      { name: 'docker-26.1', kind: 'docker', from: 'trixie', address: undefined },
+      { name: 'docker-28.5', kind: 'docker', from: 'sid', address: undefined },
+      { name: 'podman-4.3', kind: 'podman', from: 'bookworm', address: undefined },
+    ]);
+  });
+
+  it.each([
+    ['{', /is not valid JSON/],
+    ['{}', /must have an "engines" list/],
+    ['{"engines":[{"name":"x","kind":"lxc","from":"sid"}]}', /"kind" must be "docker" or "podman", got "lxc"/],
+    ['{"engines":[{"name":"x","kind":"docker"}]}', /give "from" \(a Debian suite\) or "address"/],
+  ])('rejects %s with one sentence', (text, message) => {
+    expect(() => readEnginesFile(file(text))).toThrow(message);
+  });
+
+  it('takes --engine name=unix:///path', () => {
+    expect(parseEngineOption('podman-5=unix:///run/podman/podman.sock')).toEqual({ name: 'podman-5', kind: 'podman', address: 'unix:///run/podman/podman.sock' });
+    expect(() => parseEngineOption('docker')).toThrow('Expected --engine name=unix:///path/to/engine.sock, got "docker".');
+  });
+});

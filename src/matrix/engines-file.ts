@@ -1,0 +1,46 @@
+// The engines a matrix runs against: the engines file (data), plus `--engine name=unix:///path` from the command line.
+import { readFileSync } from 'node:fs';
+import { UsageError } from '../errors.js';
+
+export interface EngineEntry {
+  name: string;
+  kind: 'docker' | 'podman';
+  /** Debian suite that provides it; absent for an engine given by address. */
+  from?: string;
+  /** An engine already running somewhere: used as given, never provisioned. */
+  address?: string;
+}
+
+const NAME = /^[a-z0-9][a-z0-9._-]{0,40}$/;
+
+export function readEnginesFile(path: string): EngineEntry[] {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new UsageError(`Cannot read the engines file ${path} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}).`);
+  }
+  let data: { engines?: unknown };
+  try {
+    data = JSON.parse(text);
+  } catch (err) {
+    throw new UsageError(`The engines file ${path} is not valid JSON (${(err as Error).message}).`);
+  }
+  if (!Array.isArray(data.engines)) throw new UsageError(`The engines file ${path} must have an "engines" list.`);
+  return data.engines.map((e, i) => checkEntry(e, `${path}, engine ${i + 1}`));
+}
+
+function checkEntry(e: unknown, where: string): EngineEntry {
+  const entry = e as Partial<EngineEntry>;
+  if (typeof entry.name !== 'string' || !NAME.test(entry.name)) throw new UsageError(`${where}: "name" must be a short lower-case name such as docker-26.1.`);
+  if (entry.kind !== 'docker' && entry.kind !== 'podman') throw new UsageError(`${where}: "kind" must be "docker" or "podman", got ${JSON.stringify(entry.kind)}.`);
+  if (!entry.from && !entry.address) throw new UsageError(`${where}: give "from" (a Debian suite) or "address" (unix:///path).`);
+  return { name: entry.name, kind: entry.kind, from: entry.from, address: entry.address };
+}
+
+/** `--engine name=unix:///path/to.sock`: an engine already running, used as given. */
+export function parseEngineOption(text: string): EngineEntry {
+  const match = text.match(/^([^=]+)=(unix:\/\/\/.+|tcp:\/\/.+)$/);
+  if (!match || !NAME.test(match[1]!)) throw new UsageError(`Expected --engine name=unix:///path/to/engine.sock, got ${JSON.stringify(text)}.`);
+  return { name: match[1]!, kind: /podman/i.test(match[1]!) ? 'podman' : 'docker', address: match[2]! };
+}

@@ -1,0 +1,74 @@
+// `shmlab matrix`: every experiment against each engine, engines in parallel, each run in its own process
+// (one engine per process, as Docker's tools choose it), then the comparison of their reports.
+import { execa } from 'execa';
+import { join } from 'node:path';
+import type { RunResult } from '../model/result.js';
+import { ROOT } from '../paths.js';
+import { readReport } from '../report/read-report.js';
+import type { EngineEntry } from './engines-file.js';
+import { provisionEngine, stopEngine } from './engine-provisioner.js';
+
+export interface MatrixOptions {
+  only?: string[];
+  reportDir: string;
+  keepEngines: boolean;
+  say: (line: string) => void;
+  signal: AbortSignal;
+}
+
+export interface MatrixOutcome {
+  runs: RunResult[];
+  /** Engines that could not be provisioned or run, with why. */
+  failures: { engine: string; why: string }[];
+  /** The worst exit code of the engines' runs. */
+  exitCode: number;
+}
+
+const CLI = join(ROOT, 'dist/src/cli.js');
+
+export async function runMatrix(engines: EngineEntry[], options: MatrixOptions): Promise<MatrixOutcome> {
+  const { say } = options;
+  const failures: MatrixOutcome['failures'] = [];
+  const started: EngineEntry[] = [];
+  const addresses = new Map<string, string>();
+  try {
+    // One at a time: apt and the daemons' first start compete for the same two cores and the same locks.
+    for (const engine of engines) {
+      if (options.signal.aborted) break;
+      try {
+        const daemon = await provisionEngine(engine, (line) => say(`[${engine.name}] ${line}`));
+        if (daemon.startedHere) started.push(engine);
+        addresses.set(engine.name, daemon.address);
+      } catch (err) {
+        failures.push({ engine: engine.name, why: (err as Error).message });
+        say(`[${engine.name}] not available: ${(err as Error).message}`);
+      }
+    }
+    // Fewer experiments at once per engine when several engines share the machine.
+    const concurrency = String(Math.max(2, Math.floor(6 / Math.max(1, addresses.size))));
+    const outcomes = await Promise.all(
+      [...addresses].map(async ([name, address]) => {
+        const args = [CLI, 'run', '--report-dir', options.reportDir, '--concurrency', concurrency, ...(options.only ? ['--only', options.only.join(',')] : [])];
+        const child = execa('node', args, { env: { ...process.env, DOCKER_HOST: address }, reject: false, cancelSignal: options.signal, gracefulCancel: false, forceKillAfterDelay: 60_000, killSignal: 'SIGTERM' });
+        let json: string | undefined;
+        child.stdout?.on('data', (chunk: Buffer) => {
+          for (const line of chunk.toString().split('\n').filter(Boolean)) {
+            json = line.match(/\(and (.+\.json)\)$/)?.[1] ?? json;
+            say(`[${name}] ${line.replace(/^shmlab: /, '')}`);
+          }
+        });
+        child.stderr?.on('data', (chunk: Buffer) => chunk.toString().split('\n').filter(Boolean).forEach((l) => say(`[${name}] ${l.replace(/^shmlab: /, '')}`)));
+        const result = await child;
+        if (!json) failures.push({ engine: name, why: `its run wrote no report (exit ${result.exitCode}${result.stderr ? `: ${result.stderr.trim()}` : ''})` });
+        return { exitCode: result.exitCode ?? 1, report: json ? readReport(json) : undefined };
+      }),
+    );
+    const runs = outcomes.flatMap((o) => (o.report ? [o.report] : []));
+    const exitCode = Math.max(failures.length ? 1 : 0, ...outcomes.map((o) => (o.exitCode === 0 ? 0 : o.exitCode === 2 ? 2 : 1)));
+    return { runs, failures, exitCode };
+  } finally {
+    if (!options.keepEngines) {
+      for (const engine of started) if (await stopEngine(engine)) say(`[${engine.name}] stopped (shmlab started it)`);
+    }
+  }
+}
