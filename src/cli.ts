@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // shmlab's command line: parse, dispatch, and turn every failure into one sentence and an exit code.
+import { writeFileSync } from 'node:fs';
 import { EXPERIMENTS } from '../experiments/index.js';
 import { parseCommand, HELP } from './cli/cli-args.js';
 import { cleanCommand } from './cli/clean-command.js';
@@ -41,8 +42,16 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+// For `npm run bench`: the process's peak memory, written where SHMLAB_STATS_FILE says.
+function writeStats(): void {
+  if (process.env.SHMLAB_STATS_FILE) writeFileSync(process.env.SHMLAB_STATS_FILE, JSON.stringify({ maxRssKb: process.resourceUsage().maxRSS }));
+}
+
 main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
+  (code) => {
+    writeStats();
+    process.exit(code);
+  },
   (err: unknown) => {
     if (err instanceof UsageError || err instanceof EngineUnavailableError) {
       io.err(`shmlab: ${err.message}`);

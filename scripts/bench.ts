@@ -1,0 +1,102 @@
+// npm run bench [-- --pairs N]: shmlab against the yardstick (bench/yardstick.sh, the same six experiments as a
+// plain serial docker CLI script), alternately, warm cache then cold; plus shmlab's peak memory and the full suite.
+import { execa } from 'execa';
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import tmp from 'tmp';
+import { CACHE, ROOT } from '../src/paths.js';
+
+const SIX = 'sysv-restart,mmap-restart,shmget-einval,procsys-readonly,privileged-not-persisted,sysctl-flag';
+const CLI = join(ROOT, 'dist/src/cli.js');
+const YARDSTICK_CACHE = '/tmp/shmlab-yardstick';
+
+interface Sample {
+  ms: number;
+  rssKb?: number;
+}
+
+async function timeShmlab(only?: string): Promise<Sample> {
+  const dir = tmp.dirSync({ unsafeCleanup: true });
+  const stats = join(dir.name, 'stats.json');
+  const started = performance.now();
+  const r = await execa('node', [CLI, 'run', ...(only ? ['--only', only] : []), '--report-dir', dir.name], { reject: false, env: { ...process.env, SHMLAB_STATS_FILE: stats } });
+  const ms = performance.now() - started;
+  if (r.exitCode !== 0) throw new Error(`shmlab run failed (exit ${r.exitCode}):\n${r.stdout}\n${r.stderr}`);
+  const rssKb = JSON.parse(readFileSync(stats, 'utf8')).maxRssKb as number;
+  dir.removeCallback();
+  return { ms, rssKb };
+}
+
+async function timeYardstick(): Promise<Sample> {
+  const started = performance.now();
+  const r = await execa('bash', [join(ROOT, 'bench/yardstick.sh'), YARDSTICK_CACHE], { reject: false });
+  const ms = performance.now() - started;
+  if (r.exitCode !== 0) throw new Error(`the yardstick failed (exit ${r.exitCode}): ${r.stderr}`);
+  return { ms };
+}
+
+// Cold: no compiled programs and no image, for either side.
+async function coldShmlab(): Promise<void> {
+  rmSync(join(CACHE, 'programs'), { recursive: true, force: true });
+  await execa('node', [CLI, 'clean']);
+}
+async function coldYardstick(): Promise<void> {
+  rmSync(YARDSTICK_CACHE, { recursive: true, force: true });
+  await execa('docker', ['rmi', '-f', 'shmlab-yardstick:latest'], { reject: false });
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const secs = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+
+function summary(label: string, shmlab: Sample[], script: Sample[]): string {
+  const ratios = shmlab.map((s, i) => s.ms / script[i]!.ms);
+  const side = (name: string, xs: Sample[]) => `  ${name.padEnd(10)} median ${secs(median(xs.map((x) => x.ms)))}  min ${secs(Math.min(...xs.map((x) => x.ms)))}  max ${secs(Math.max(...xs.map((x) => x.ms)))}`;
+  return [`${label} (${shmlab.length} pairs)`, side('shmlab', shmlab), side('script', script), `  ratio shmlab/script: median ${median(ratios).toFixed(2)} (pairs: ${ratios.map((r) => r.toFixed(2)).join(', ')})`].join('\n');
+}
+
+async function pairs(n: number, cold: boolean): Promise<{ shmlab: Sample[]; script: Sample[] }> {
+  const shmlab: Sample[] = [];
+  const script: Sample[] = [];
+  for (let i = 0; i < n; i++) {
+    // Alternate which side goes first, so neither always meets a warmer engine.
+    const order = i % 2 === 0 ? ['shmlab', 'script'] : ['script', 'shmlab'];
+    for (const side of order) {
+      if (side === 'shmlab') {
+        if (cold) await coldShmlab();
+        shmlab.push(await timeShmlab(SIX));
+      } else {
+        if (cold) await coldYardstick();
+        script.push(await timeYardstick());
+      }
+    }
+    process.stderr.write(`  ${cold ? 'cold' : 'warm'} pair ${i + 1}/${n}: shmlab ${secs(shmlab.at(-1)!.ms)}, script ${secs(script.at(-1)!.ms)}\n`);
+  }
+  return { shmlab, script };
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { pairs: { type: 'string', default: '5' } } });
+  const n = Number(values.pairs);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`Expected --pairs to be a positive whole number, got ${JSON.stringify(values.pairs)}`);
+  const engine = (await execa('docker', ['version', '-f', '{{.Server.Version}}'])).stdout;
+  console.log(`bench: shmlab vs bench/yardstick.sh on the six core experiments; engine ${engine}, ${(await execa('nproc')).stdout} cores`);
+  process.stderr.write('  warming both caches...\n');
+  await timeShmlab(SIX);
+  await timeYardstick();
+  const warm = await pairs(n, false);
+  const cold = await pairs(n, true);
+  process.stderr.write('  full suite, warm...\n');
+  const full: Sample[] = [];
+  for (let i = 0; i < 3; i++) full.push(await timeShmlab());
+  const rss = [...warm.shmlab, ...cold.shmlab, ...full].map((s) => s.rssKb ?? 0);
+  console.log(summary('warm cache', warm.shmlab, warm.script));
+  console.log(summary('cold cache', cold.shmlab, cold.script));
+  console.log(`full suite (every experiment), warm: median ${secs(median(full.map((s) => s.ms)))} over ${full.length} runs`);
+  console.log(`shmlab peak memory (max RSS of the process): median ${(median(rss) / 1024).toFixed(0)} MB, max ${(Math.max(...rss) / 1024).toFixed(0)} MB`);
+}
+
+main().catch((err) => {
+  console.error(`bench: ${(err as Error).message}`);
+  process.exit(1);
+});
