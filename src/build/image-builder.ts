@@ -61,7 +61,7 @@ export async function buildImages(dockerode: Dockerode, variants: string[], say:
 // Earlier builds of the variants are cached images no run will use again; one still in use stays (the engine refuses).
 async function pruneSuperseded(dockerode: Dockerode, current: string[]): Promise<void> {
   const images = await dockerode.listImages({ filters: JSON.stringify({ label: [IMAGE_LABEL] }) });
-  const old = images.filter((i) => !(i.RepoTags ?? []).some((t) => current.includes(t)));
+  const old = images.filter((i) => !(i.RepoTags ?? []).some((t) => current.includes(shortName(t))));
   await Promise.all(old.map((i) => dockerode.getImage(i.Id).remove().catch(() => undefined)));
 }
 
@@ -88,4 +88,9 @@ async function build(dockerode: Dockerode, context: string, tag: string, dockerf
   );
   const failure = events.find((e) => e.error);
   if (failure) throw new Error(`building ${tag} failed: ${failure.error}`);
+}
+
+/** A tag without the registry an engine may put in front of it (Podman: localhost/, docker.io/). */
+export function shortName(tag: string): string {
+  return tag.replace(/^(localhost|docker\.io)\//, '').replace(/^library\//, '');
 }

@@ -45,8 +45,12 @@ export class ResourceTracker {
       for (const item of items) (this.parent?.[kind] as Set<T> | undefined)?.delete(item);
       return items;
     };
-    // Containers first: volumes and images cannot go while a container uses them.
-    await Promise.all(take<string>('containers').map((id) => attempt(`container ${id.slice(0, 12)}`, () => this.driver.remove(id))));
+    // Containers first: volumes and images cannot go while a container uses them. All at once; one that another
+    // depends on (Podman refuses to remove an IPC holder before its joiners) goes after the others, newest first.
+    const containers = take<string>('containers');
+    const refused: string[] = [];
+    await Promise.all(containers.map((id) => this.driver.remove(id).catch(() => refused.push(id))));
+    for (const id of containers.filter((c) => refused.includes(c)).reverse()) await attempt(`container ${id.slice(0, 12)}`, () => this.driver.remove(id));
     const keys = take<number>('hostKeys');
     if (keys.length && removeHostKeys) await attempt(`host segments ${keys.join(', ')}`, () => removeHostKeys(keys));
     await Promise.all(take<string>('volumes').map((v) => attempt(`volume ${v}`, () => this.driver.removeVolume(v))));

@@ -131,7 +131,7 @@ async function perform(step: Step, s: ExperimentState, setCommand: (c: string) =
         ...(data.UpperDir ? [`UpperDir: ${data.UpperDir}`] : []),
         ...(info.Mounts ?? []).map((m) => `Mount: ${m.Type} ${m.Name ?? m.Source} -> ${m.Destination}`),
       ];
-      return { stdout: `${lines.join('\n')}\n`, state: info.State.Status as ContainerState };
+      return { stdout: `${lines.join('\n')}\n`, state: stateOf(info.State.Status) };
     }
     case 'logs': {
       const logs = await driver.logs(s.id(step.container));
@@ -161,7 +161,7 @@ async function awaitMarker(s: ExperimentState, container: string, marker: string
     const logs = await s.ctx.driver.logs(id);
     const seen = `${logs.stdout}${logs.stderr}`.split(marker).length - 1;
     if (!info.State.Running || seen >= wanted) {
-      return { exitCode: info.State.Running ? null : info.State.ExitCode, stdout: logs.stdout, stderr: logs.stderr, state: info.State.Status as ContainerState };
+      return { exitCode: info.State.Running ? null : info.State.ExitCode, stdout: logs.stdout, stderr: logs.stderr, state: stateOf(info.State.Status) };
     }
     if (Date.now() > deadline) throw new Error(`container ${container} neither printed "${marker}" nor exited within ${AWAIT_LIMIT_MS / 1000} s`);
     await new Promise((r) => setTimeout(r, AWAIT_POLL_MS));
@@ -209,4 +209,9 @@ function commandOf(step: Step, s: ExperimentState): string {
     case 'run':
       return `docker run -d ${s.experiment.slug}/${step.container}`;
   }
+}
+
+/** The engine's word for a container's state; Podman says "stopped" for a container that has exited. */
+export function stateOf(status: string): ContainerState {
+  return (status === 'stopped' ? 'exited' : status) as ContainerState;
 }
