@@ -31,4 +31,10 @@ describe('renderMatrix', () => {
     expect(md).toContain('| API version | 1.99 | 1.99 |');
     expect(md).toContain('- † Podman 4.3.1, `ipc-shareable`: Podman allows it');
   });
+
+  it('says when engines differ in whether they can start --privileged here', () => {
+    const old = { ...docker, privilege: { mode: 'equivalent' as const, reason: 'cannot (the engine said: "unable to apply caps: operation not permitted"), so ...' } };
+    const newer = { ...podman, privilege: { mode: 'privileged' as const } };
+    expect(renderMatrix([old, newer], EXPERIMENTS)).toContain('On this host, Podman 4.3.1 could start `--privileged` containers and Docker 99.0 could not (unable to apply caps: operation not permitted); there the privileged experiments used the nearest equivalent.');
+  });
 });

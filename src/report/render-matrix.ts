@@ -28,7 +28,7 @@ export function renderMatrix(runs: readonly RunResult[], experiments: readonly E
   const count = (r: RunResult, v: string) => r.experiments.filter((e) => e.verdict === v).length;
   const parts = [
     '# shmlab engine matrix',
-    `**${runs.length} engines × ${slugs.length} experiments.** ${differing.length === 0 ? 'All engines did the same in every experiment.' : `Engines differ in ${differing.length}: ${differing.map((s) => `\`${s}\``).join(', ')} (in bold).`}`,
+    `**${runs.length} engines × ${slugs.length} experiments.** ${differing.length === 0 ? 'All engines did the same in every experiment.' : `Engines differ in ${differing.length}: ${differing.map((s) => `\`${s}\``).join(', ')} (in bold).`}${privilegeNote(runs)}`,
     '## Engines',
     table(
       ['', ...runs.map((r) => engineTitle(r.environment))],
@@ -51,6 +51,15 @@ export function renderMatrix(runs: readonly RunResult[], experiments: readonly E
   const notes = runs.flatMap((r) => r.experiments.filter((e) => e.engineNote).map((e) => `- † ${engineTitle(r.environment)}, \`${e.slug}\`: ${e.engineNote}`));
   if (notes.length) parts.push('Where an engine has its own expectation:', notes.join('\n'));
   return `${parts.join('\n\n')}\n`;
+}
+
+// Engines may differ in whether this host lets them start --privileged at all: say so, with their words.
+function privilegeNote(runs: readonly RunResult[]): string {
+  if (new Set(runs.map((r) => r.privilege.mode)).size <= 1) return '';
+  const equivalent = runs.filter((r) => r.privilege.mode === 'equivalent');
+  const privileged = runs.filter((r) => r.privilege.mode === 'privileged');
+  if (!equivalent.length || !privileged.length) return '';
+  return ` On this host, ${privileged.map((r) => engineTitle(r.environment)).join(', ')} could start \`--privileged\` containers and ${equivalent.map((r) => engineTitle(r.environment)).join(', ')} could not (${equivalent[0]!.privilege.reason?.match(/"([^"]+)"/)?.[1] ?? 'refused'}); there the privileged experiments used the nearest equivalent.`;
 }
 
 /** The outcome that two engines must share to agree: the verdict and what was observed. */
