@@ -2,6 +2,7 @@
 # The yardstick: the six core experiments as plainly as a person would script them with the docker CLI.
 # Serial, one CLI call per step. It compiles the programs and builds the image only when they are missing,
 # and it checks its own observations, so a broken run cannot look fast (exit 1 on any surprise).
+# (grep reads all its input: with pipefail, grep -q could end the writer with SIGPIPE and fail a good run.)
 # Usage: bench/yardstick.sh [CACHE_DIR]   (the image is tagged shmlab-yardstick:latest)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -43,7 +44,7 @@ docker exec "$c" sysv-write --key 5678 >/dev/null
 expect_out sysv-before "$(docker exec "$c" sysv-read --key 5678)" "$ALPHABET"
 docker stop "$c" >/dev/null
 docker start "$c" >/dev/null
-expect_fail sysv-after docker exec "$c" sysv-read --key 5678 | grep -q ENOENT || fail "sysv-after: no ENOENT"
+expect_fail sysv-after docker exec "$c" sysv-read --key 5678 | grep ENOENT >/dev/null || fail "sysv-after: no ENOENT"
 docker rm -f "$c" >/dev/null
 
 # mmap-restart
@@ -53,7 +54,7 @@ expect_out mmap-before "$(docker exec "$c" mmap-read --path ./shm.txt)" "$ALPHAB
 docker stop "$c" >/dev/null
 docker start "$c" >/dev/null
 expect_out mmap-after "$(docker exec "$c" mmap-read --path ./shm.txt)" "$ALPHABET"
-docker diff "$c" | grep -qx 'A /shm.txt' || fail "mmap-diff: no A /shm.txt"
+docker diff "$c" | grep -x 'A /shm.txt' >/dev/null || fail "mmap-diff: no A /shm.txt"
 docker inspect -f '{{.GraphDriver.Data.UpperDir}}' "$c" >/dev/null
 docker rm -f "$c" >/dev/null
 
@@ -62,15 +63,15 @@ c=$(docker run -d --network none "$image")
 expect_out einval-default "$(docker exec "$c" cat /proc/sys/kernel/shmmax)" "$DEFAULT"
 l=$(docker run -d --network none --sysctl kernel.shmmax=33554432 "$image")
 expect_out einval-limit "$(docker exec "$l" cat /proc/sys/kernel/shmmax)" 33554432
-expect_fail einval-64m docker exec "$l" sysv-write --key 5678 --size 67108864 | grep -q EINVAL || fail "einval-64m: no EINVAL"
+expect_fail einval-64m docker exec "$l" sysv-write --key 5678 --size 67108864 | grep EINVAL >/dev/null || fail "einval-64m: no EINVAL"
 docker exec "$l" sysv-write --key 5679 --size 33554432 --remove >/dev/null
 docker rm -f "$c" "$l" >/dev/null
 
 # procsys-readonly
 c=$(docker run -d --network none "$image")
-docker exec "$c" cat /etc/sysctl.conf | grep -q "kernel.shmmax = $WANTED" || fail "procsys-conf"
-expect_fail procsys-echo docker exec "$c" sh -c "echo $WANTED > /proc/sys/kernel/shmmax" | grep -q 'Read-only' || fail "procsys-echo: writable"
-expect_fail procsys-sysctl docker exec "$c" /bin/sysctl -p | grep -q 'Read-only' || fail "procsys-sysctl: writable"
+docker exec "$c" cat /etc/sysctl.conf | grep "kernel.shmmax = $WANTED" >/dev/null || fail "procsys-conf"
+expect_fail procsys-echo docker exec "$c" sh -c "echo $WANTED > /proc/sys/kernel/shmmax" | grep 'Read-only' >/dev/null || fail "procsys-echo: writable"
+expect_fail procsys-sysctl docker exec "$c" /bin/sysctl -p | grep 'Read-only' >/dev/null || fail "procsys-sysctl: writable"
 expect_out procsys-live "$(docker exec "$c" cat /proc/sys/kernel/shmmax)" "$DEFAULT"
 docker rm -f "$c" >/dev/null
 

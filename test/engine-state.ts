@@ -2,7 +2,7 @@
 import { buildImages } from '../src/build/image-builder.js';
 import { connectEngine } from '../src/engine/engine-connection.js';
 import { EngineDriver } from '../src/engine/engine-driver.js';
-import { parseSysvipcShm } from '../src/run/host-segments.js';
+import { listAllHostSegments } from '../src/run/host-segments.js';
 import { LABEL } from '../src/run/lab-session.js';
 
 export interface EngineState {
@@ -28,16 +28,12 @@ export async function engineState(): Promise<EngineState> {
   const { driver, labImage } = await engineDriver();
   const d = driver.dockerode;
   const filters = JSON.stringify({ label: [LABEL] });
-  const helper = await d.createContainer({ Image: labImage, Cmd: ['/bin/cat', '/proc/sysvipc/shm'], HostConfig: { IpcMode: 'host', NetworkMode: 'none' } });
-  await helper.start();
-  await helper.wait();
-  const { stdout } = await driver.logs(helper.id);
-  await helper.remove({ force: true });
+  const segments = await listAllHostSegments(driver, labImage, {});
   return {
     containers: (await d.listContainers({ all: true, filters })).map((c) => c.Names[0] ?? c.Id),
     volumes: ((await d.listVolumes({ filters })).Volumes ?? []).map((v) => v.Name),
     committedImages: (await d.listImages({ filters: JSON.stringify({ label: ['org.shmlab.run'] }) })).flatMap((i) => i.RepoTags ?? [i.Id]),
-    hostSegments: parseSysvipcShm(stdout).map((s) => s.key),
+    hostSegments: segments.map((s) => s.key),
   };
 }
 

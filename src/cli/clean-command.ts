@@ -6,7 +6,7 @@ import { removeStaleResources } from '../run/stale-resources.js';
 import { LABEL, LabSession } from '../run/lab-session.js';
 import { listHostSegments, removeHostKeys } from '../run/host-segments.js';
 import { IMAGE_LABEL } from '../build/image-builder.js';
-import type { Output } from './run-command.js';
+import type { Output } from './output.js';
 
 export async function cleanCommand(io: Output): Promise<number> {
   const say = (line: string) => io.out(`shmlab: ${line}`);

@@ -10,7 +10,7 @@ import { ROOT, REPORTS } from '../paths.js';
 import { readReport } from '../report/read-report.js';
 import { renderMatrix } from '../report/render-matrix.js';
 import { ensureWritableDir } from './report-dir.js';
-import type { Output } from './run-command.js';
+import type { Output } from './output.js';
 
 export interface EngineChoice {
   enginesFile?: string;

@@ -8,10 +8,7 @@ import { writeReport } from '../report/write-report.js';
 import { REPORTS } from '../paths.js';
 import { ensureWritableDir } from './report-dir.js';
 
-export interface Output {
-  out: (line: string) => void;
-  err: (line: string) => void;
-}
+import type { Output } from './output.js';
 
 export async function runCommand(options: { only?: string[]; reportDir?: string; concurrency?: number }, io: Output, signal: AbortSignal): Promise<number> {
   let experiments;

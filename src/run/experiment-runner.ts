@@ -39,7 +39,7 @@ export async function runExperiment(experiment: Experiment, ctx: LabContext): Pr
     error,
     steps: records,
     durationMs: Date.now() - started,
-    grants: ['network: none', ...state.grants],
+    grants: ['no network (own empty namespace)', ...state.grants],
     engineNote: judgement.engineNote,
   };
 }

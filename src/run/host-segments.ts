@@ -16,6 +16,7 @@ async function inHostIpc(driver: EngineDriver, image: string, labels: Record<str
     Image: image,
     Cmd: ['/bin/sh', '-c', script],
     Labels: labels,
+    NetworkDisabled: true,
     HostConfig: { IpcMode: 'host', NetworkMode: 'none' },
   });
   try {
@@ -33,10 +34,14 @@ export async function removeHostKeys(driver: EngineDriver, image: string, labels
   await inHostIpc(driver, image, labels, keys.map((k) => `/bin/sysv-rm --key ${k}`).join(' && '));
 }
 
+/** Every segment in the host's IPC namespace, shmlab's or not. */
+export async function listAllHostSegments(driver: EngineDriver, image: string, labels: Record<string, string>): Promise<HostSegment[]> {
+  return parseSysvipcShm(await inHostIpc(driver, image, labels, '/bin/cat /proc/sysvipc/shm'));
+}
+
 /** Every segment in the host's namespace whose key carries shmlab's prefix. */
 export async function listHostSegments(driver: EngineDriver, image: string, labels: Record<string, string>): Promise<HostSegment[]> {
-  const table = await inHostIpc(driver, image, labels, '/bin/cat /proc/sysvipc/shm');
-  return parseSysvipcShm(table).filter((s) => s.key >>> 16 === HOST_KEY_PREFIX);
+  return (await listAllHostSegments(driver, image, labels)).filter((s) => s.key >>> 16 === HOST_KEY_PREFIX);
 }
 
 // /proc/sysvipc/shm: key shmid perms size cpid lpid nattch uid gid cuid cgid atime dtime ctime ...
