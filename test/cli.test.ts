@@ -1,6 +1,8 @@
 // The command line as a user meets it: one clear sentence and exit 2 for what they can fix, nothing started.
 import { execa } from 'execa';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import tmp from 'tmp';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from '../src/paths.js';
 
@@ -40,6 +42,22 @@ describe('shmlab command line', () => {
       expect(r.exitCode).toBe(2);
       expect(r.stderr).toBe(`shmlab: The engine at DOCKER_HOST=${address} does not answer (${address.startsWith('unix') ? 'no socket there' : 'nothing listens there'}): start it, or point DOCKER_HOST at one that runs.`);
     }
+  });
+
+  it('compares JSON reports gathered elsewhere into one matrix', async () => {
+    const dir = tmp.dirSync({ unsafeCleanup: true }).name;
+    const observations = join(ROOT, 'test/observations/docker-20.10.json');
+    const r = await shmlab(['compare', observations, '--out', join(dir, 'matrix.md')]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout).toBe(`shmlab: compared 1 report(s): ${join(dir, 'matrix.md')}`);
+    const md = readFileSync(join(dir, 'matrix.md'), 'utf8');
+    expect(md).toContain('**1 engines × 15 experiments.** All engines did the same in every experiment.');
+    expect(md).toMatch(/\| \[sysv-restart\]\(docker-20\.10\.24\+dfsg1\.md#sysv-restart\) \| ✅ as expected: lost \(ENOENT\) \| yes \|/);
+  });
+
+  it('refuses a JSON file that is not a shmlab report', async () => {
+    const r = await shmlab(['compare', join(ROOT, 'package.json')]);
+    expect({ exitCode: r.exitCode, stderr: r.stderr }).toEqual({ exitCode: 2, stderr: `shmlab: ${join(ROOT, 'package.json')} is not a shmlab JSON report of format 1 (format: undefined).` });
   });
 
   it('prints help', async () => {

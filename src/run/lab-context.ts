@@ -1,7 +1,7 @@
 // What every experiment of a run shares: the engine, the images, the privilege mode, the session.
 import type { EngineDriver } from '../engine/engine-driver.js';
 import type { EngineKind } from '../model/experiment.js';
-import type { PrivilegeMode } from '../model/result.js';
+import type { PrivilegeResolver } from './privilege-probe.js';
 import type { LabSession } from './lab-session.js';
 import type { HostKeyRemover } from './resource-tracker.js';
 
@@ -11,8 +11,8 @@ export interface LabContext {
   engine: EngineKind;
   /** image variant -> tag */
   images: Record<string, string>;
-  /** Settled by the privilege probe, which runs while the unprivileged experiments do. */
-  privilege: Promise<PrivilegeMode>;
+  /** Runs privileged containers, learning from the first whether this host allows --privileged. */
+  privilege: PrivilegeResolver;
   removeHostKeys: HostKeyRemover;
   /** What could not be removed, for the run's summary. */
   leftovers: string[];

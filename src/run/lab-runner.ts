@@ -5,12 +5,12 @@ import { EngineDriver } from '../engine/engine-driver.js';
 import { describeEngine } from '../engine/engine-info.js';
 import type { Say } from '../engine/local-engine.js';
 import type { Experiment } from '../model/experiment.js';
-import type { ExperimentResult, PrivilegeMode, RunResult } from '../model/result.js';
+import type { ExperimentResult, RunResult } from '../model/result.js';
 import { runExperiment } from './experiment-runner.js';
 import type { LabContext } from './lab-context.js';
 import { LabSession } from './lab-session.js';
 import { releaseHostKeys } from './host-keys.js';
-import { probePrivilege } from './privilege-probe.js';
+import { PrivilegeResolver } from './privilege-probe.js';
 import { removeStaleResources } from './stale-resources.js';
 
 export interface LabOptions {
@@ -40,13 +40,7 @@ export async function runLab(experiments: Experiment[], options: LabOptions): Pr
 
   for (const line of await removeStaleResources(driver, tags.lab!, helperLabels)) say(line);
 
-  const needsPrivilege = experiments.some((e) => Object.values(e.containers).some((c) => c.privileged));
-  const privilege: Promise<PrivilegeMode> = needsPrivilege
-    ? probePrivilege(driver, tags.lab!, `shmlab-${session.runId}-privilege-probe`, helperLabels)
-    : Promise.resolve({ mode: 'not needed' });
-  // A failed probe fails the privileged experiments (as an engine error); the report says why.
-  const settled: Promise<PrivilegeMode> = privilege.catch((err: Error) => ({ mode: 'unknown', reason: err.message }));
-
+  const privilege = new PrivilegeResolver();
   const ctx: LabContext = { driver, session, engine: environment.kind, images: tags, privilege, removeHostKeys: remover, signal, leftovers: [] };
   options.onStart?.(environment, experiments.length);
   const results: ExperimentResult[] = [];
@@ -68,7 +62,7 @@ export async function runLab(experiments: Experiment[], options: LabOptions): Pr
     format: 1,
     runId: session.runId,
     environment,
-    privilege: await settled,
+    privilege: privilege.mode,
     experiments: results,
     durationMs: Date.now() - started,
     leftovers: ctx.leftovers.length ? ctx.leftovers : undefined,

@@ -1,6 +1,7 @@
 // Carries out one step of an experiment on the engine and records what happened, success or not, in one shape.
 import { engineWords } from '../engine/engine-driver.js';
 import type { ContainerSpec, ContainerState, Experiment, Step, StepRecord } from '../model/experiment.js';
+import type { PrivilegeMode } from '../model/result.js';
 import { containerConfig } from './container-config.js';
 import type { LabContext } from './lab-context.js';
 import { markHostKey } from './host-keys.js';
@@ -69,25 +70,35 @@ async function perform(step: Step, s: ExperimentState, setCommand: (c: string) =
   switch (step.do) {
     case 'run': {
       const spec = s.spec(step.container);
-      const privilege = spec.privileged ? await s.ctx.privilege : { mode: 'not needed' as const };
-      const config = containerConfig(spec, privilege, { container: (n) => s.id(n), volume: (n) => s.volume(n) });
-      config.grants.forEach((g) => s.grants.add(g));
       const image = imageOf(spec, s);
-      setCommand(['docker run -d --name', step.container, ...config.flags, image, ...(spec.cmd ?? [])].join(' '));
       for (const { volume } of spec.volumes ?? []) {
         if (s.resources.volumes.has(s.volume(volume))) continue;
         await driver.createVolume(s.volume(volume), s.ctx.session.labels({ 'org.shmlab.experiment': s.experiment.slug }));
         s.resources.add('volumes', s.volume(volume));
       }
-      const id = await driver.run(
-        { name: s.name(step.container), image, cmd: spec.cmd, ipcMode: config.ipcMode, hostConfig: config.hostConfig, labels: s.ctx.session.labels({ 'org.shmlab.experiment': s.experiment.slug }) },
-        (created) => {
-          s.resources.add('containers', created);
-          s.ids.set(step.container, created);
-        },
-      );
+      const start = async (privilege: PrivilegeMode) => {
+        const config = containerConfig(spec, privilege, { container: (n) => s.id(n), volume: (n) => s.volume(n) });
+        setCommand(['docker run -d --name', step.container, ...config.flags, image, ...(spec.cmd ?? [])].join(' '));
+        const id = await driver.run(
+          { name: s.name(step.container), image, cmd: spec.cmd, ipcMode: config.ipcMode, hostConfig: config.hostConfig, labels: s.ctx.session.labels({ 'org.shmlab.experiment': s.experiment.slug }) },
+          (created) => {
+            s.resources.add('containers', created);
+            s.ids.set(step.container, created);
+          },
+        );
+        config.grants.forEach((g) => s.grants.add(g));
+        return id;
+      };
+      // A refused --privileged start leaves a created container: remove it before the equivalent runs.
+      const discard = async () => {
+        const refused = s.ids.get(step.container);
+        if (refused) await driver.remove(refused);
+      };
+      let refusal = '';
+      const onRefused = (words: string) => (refusal = `(--privileged refused: ${words}; run again with the nearest equivalent)\n`);
+      const id = spec.privileged ? await s.ctx.privilege.run(start, discard, onRefused) : await start({ mode: 'not needed' });
       s.starts.set(step.container, 1);
-      return { stdout: `${id.slice(0, 12)}\n` };
+      return { stdout: `${refusal}${id.slice(0, 12)}\n` };
     }
     case 'exec': {
       const key = step.cmd.some((arg) => arg.includes('{hostKey}')) ? await hostKey(s) : undefined;
