@@ -1,9 +1,7 @@
-import { ALPHABET, BLOG_KEY, EXIT, readOutcome } from '../src/model/experiment-kit.js';
+import { ALPHABET, EXIT, LAYER_FILE, POSIX_OBJECT, SYSV_SEGMENT, readOutcome } from '../src/model/experiment-kit.js';
 import type { Experiment } from '../src/model/experiment.js';
 
-const sysv = ['--key', BLOG_KEY];
-const posix = ['--name', '/shmlab'];
-const file = ['--path', '/shm.txt'];
+const [sysv, posix, file] = [SYSV_SEGMENT, POSIX_OBJECT, LAYER_FILE];
 
 export const killRestart: Experiment = {
   slug: 'kill-restart',

@@ -10,6 +10,11 @@ export const EXIT = { ok: 0, lookup: 10, map: 11, size: 12, usage: 64 } as const
 /** The blog's key; fine in a private IPC namespace, where no one else can see it. */
 export const BLOG_KEY = '5678';
 
+/** The probe programs' arguments for the three kinds of memory the survival experiments write and read. */
+export const SYSV_SEGMENT = ['--key', BLOG_KEY];
+export const POSIX_OBJECT = ['--name', '/shmlab'];
+export const LAYER_FILE = ['--path', '/shm.txt'];
+
 /** The IPC sysctl the blog's second article is about. */
 export const SHMMAX = '/proc/sys/kernel/shmmax';
 
