@@ -2,8 +2,8 @@
 import { execa } from 'execa';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import tmp from 'tmp';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { removeTempDirs, tempDir } from './temp-dirs.js';
 import { ROOT } from '../src/paths.js';
 
 const CLI = join(ROOT, 'dist/src/cli.js');
@@ -45,7 +45,7 @@ describe('shmlab command line', () => {
   });
 
   it('compares JSON reports gathered elsewhere into one matrix', async () => {
-    const dir = tmp.dirSync({ unsafeCleanup: true }).name;
+    const dir = tempDir();
     const observations = join(ROOT, 'test/observations/docker-20.10.json');
     const r = await shmlab(['compare', observations, '--out', join(dir, 'matrix.md')]);
     expect(r.exitCode, r.stderr).toBe(0);
@@ -66,3 +66,5 @@ describe('shmlab command line', () => {
     expect(r.stdout).toContain('shmlab run [--only slug,...]');
   });
 });
+
+afterAll(removeTempDirs);

@@ -4,8 +4,8 @@ import { execa, type ResultPromise } from 'execa';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import tmp from 'tmp';
 import { afterAll, describe, expect, it } from 'vitest';
+import { removeTempDirs, tempDir } from './temp-dirs.js';
 import Dockerode from 'dockerode';
 import { startDaemon, stopDaemon } from '../src/engine/daemon-process.js';
 import { ROOT } from '../src/paths.js';
@@ -21,7 +21,7 @@ function shmlab(args: string[], env: Record<string, string> = {}): ResultPromise
 }
 
 function reportDir(): string {
-  return tmp.dirSync({ prefix: 'shmlab-report-', unsafeCleanup: true }).name;
+  return tempDir('shmlab-report-');
 }
 
 async function until(what: string, check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
@@ -90,7 +90,7 @@ describe('two runs at once against the same engine', () => {
 
 describe('no usable engine', () => {
   it('a socket that accepts but never answers: says so within 5 s, exit 2', async () => {
-    const socket = join(tmp.dirSync({ unsafeCleanup: true }).name, 'mute.sock');
+    const socket = join(tempDir(), 'mute.sock');
     const server = createServer(() => {}).listen(socket);
     try {
       const started = Date.now();
@@ -156,3 +156,5 @@ function readdir(dir: string): string {
   if (!md || !existsSync(join(dir, md))) throw new Error(`no report in ${dir}`);
   return md;
 }
+
+afterAll(removeTempDirs);

@@ -1,12 +1,12 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import tmp from 'tmp';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { removeTempDirs, tempDir } from '../../test/temp-dirs.js';
 import { ROOT } from '../paths.js';
 import { parseEngineOption, readEnginesFile } from './engines-file.js';
 
 const file = (text: string) => {
-  const path = join(tmp.dirSync({ unsafeCleanup: true }).name, 'engines.json');
+  const path = join(tempDir(), 'engines.json');
   writeFileSync(path, text);
   return path;
 };
@@ -35,3 +35,5 @@ describe('engines file', () => {
     expect(() => parseEngineOption('docker')).toThrow('Expected --engine name=unix:///path/to/engine.sock, got "docker".');
   });
 });
+
+afterAll(removeTempDirs);
