@@ -29,6 +29,12 @@ export class ResourceTracker {
     if (this.parent) (this.parent[kind] as Set<string | number>).add(value);
   }
 
+  /** No longer tracked (removed already, by an experiment's own step). */
+  forget(kind: Exclude<Kind, 'hostKeys'>, value: string): void {
+    this[kind].delete(value);
+    this.parent?.[kind].delete(value);
+  }
+
   /** Removes everything tracked here; returns the problems met, never throws. */
   async cleanup(removeHostKeys?: HostKeyRemover): Promise<string[]> {
     const problems: string[] = [];

@@ -92,7 +92,10 @@ async function perform(step: Step, s: ExperimentState, setCommand: (c: string) =
       // A refused --privileged start leaves a created container: remove it before the equivalent runs.
       const discard = async () => {
         const refused = s.ids.get(step.container);
-        if (refused) await driver.remove(refused);
+        if (refused) {
+          await driver.remove(refused);
+          s.resources.forget('containers', refused);
+        }
       };
       let refusal = '';
       const onRefused = (words: string) => (refusal = `(--privileged refused: ${words}; run again with the nearest equivalent)\n`);
@@ -126,7 +129,7 @@ async function perform(step: Step, s: ExperimentState, setCommand: (c: string) =
     case 'remove': {
       const id = s.id(step.container);
       await driver.remove(id);
-      s.resources.containers.delete(id);
+      s.resources.forget('containers', id);
       s.ids.delete(step.container);
       return {};
     }
