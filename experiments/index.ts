@@ -1,4 +1,4 @@
-// Every experiment, in the order of EXPERIMENTS.md. The slug names its file, its test, and its report section.
+// Every experiment: the blog's shared-memory article (A), its kernel-parameter article (B), then beyond it (C). The slug names its file, its test, and its report section.
 import type { Experiment } from '../src/model/experiment.js';
 import { commitImage } from './commit-image.js';
 import { initHook } from './init-hook.js';

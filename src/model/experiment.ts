@@ -69,10 +69,17 @@ export interface SurvivalCell {
 export type MemoryKind = 'sysv-private' | 'sysv-host' | 'sysv-holder' | 'posix-shm' | 'mmap-layer' | 'mmap-volume';
 export type Operation = 'restart' | 'pause' | 'kill' | 'recreate' | 'commit';
 
+/** The three groups of experiments, as the reports name them. */
+export const SECTIONS: Record<Experiment['section'], string> = {
+  A: "the blog's article on shared memory in containers",
+  B: "the blog's article on changing kernel parameters in containers",
+  C: 'beyond the blog: the answers its open questions were waiting for',
+};
+
 export interface Experiment {
   slug: string;
   title: string;
-  /** Section of EXPERIMENTS.md: A and B are the blog's articles, C goes beyond them. */
+  /** A: the blog's shared-memory article; B: its kernel-parameter article; C: beyond the blog (see SECTIONS). */
   section: 'A' | 'B' | 'C';
   /** The blog article (or open question) this reproduces. */
   source: string;

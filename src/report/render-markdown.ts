@@ -1,7 +1,7 @@
 // Renders a run's results as a markdown report. Pure: results in, text out; it knows nothing of the engine.
 import { MEMORY_KINDS, OPERATIONS } from '../../experiments/survival.js';
 import { readOutcome } from '../model/experiment-kit.js';
-import type { Experiment, MemoryKind, Operation, StepRecord } from '../model/experiment.js';
+import { SECTIONS, type Experiment, type MemoryKind, type Operation, type StepRecord } from '../model/experiment.js';
 import type { ExperimentResult, RunResult } from '../model/result.js';
 import { VERDICT_MARK, fence, seconds, table } from './markdown-kit.js';
 import { engineTitle } from './report-name.js';
@@ -101,7 +101,7 @@ function survivalWord(record: StepRecord | undefined): string {
 
 function section(r: ExperimentResult, e: Experiment | undefined): string {
   const lines = [`## ${r.slug}`, `**${e?.title ?? r.slug}**`];
-  lines.push(`${VERDICT_MARK[r.verdict]}: observed **${r.observed}**. From the blog: ${e?.source ?? ''} (EXPERIMENTS.md, section ${e?.section ?? '?'}).`);
+  lines.push(`${VERDICT_MARK[r.verdict]}: observed **${r.observed}**. ${e ? `Source: ${e.source} (${SECTIONS[e.section]}).` : ''}`);
   lines.push(table(['', ''], [['Blog saw', e?.blogSaw ?? ''], ['Expected today', e?.expectedToday ?? ''], ['Granted', r.grants.join('; ')]]));
   if (r.engineNote) lines.push(`> On this engine the expectation differs: ${r.engineNote}`);
   if (r.error) lines.push('**Error:**', fence(r.error));
