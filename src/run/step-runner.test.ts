@@ -4,7 +4,7 @@ import type { Experiment } from '../model/experiment.js';
 import type { LabContext } from './lab-context.js';
 import type { LabSession } from './lab-session.js';
 import type { ResourceTracker } from './resource-tracker.js';
-import { ExperimentState, runStep } from './step-runner.js';
+import { ExperimentState, runStep, shellQuote } from './step-runner.js';
 
 const experiment: Experiment = {
   slug: 'demo', title: '', section: 'A', source: '', blogSaw: '', expectedToday: '', explanation: '', observe: () => '',
@@ -29,5 +29,13 @@ describe('runStep', () => {
     const state = new ExperimentState(experiment, { driver, session: { runId: 'r' } } as LabContext, {} as ResourceTracker);
     state.ids.set('app', 'abc123');
     expect(await runStep(experiment.steps[0]!, state)).toMatchObject({ engineFailed: true, exitCode: 1, stderr: 'container abc is not running', command: 'docker exec app sysv-read --key 5678' });
+  });
+});
+
+describe('shellQuote', () => {
+  it('quotes what a shell would split or interpret, and nothing else', () => {
+    expect(['sh', '-c', 'echo 1 > /proc/sys/kernel/shmmax', "it's", '--key', '5678'].map(shellQuote).join(' ')).toBe(
+      `sh -c 'echo 1 > /proc/sys/kernel/shmmax' 'it'\\''s' --key 5678`,
+    );
   });
 });

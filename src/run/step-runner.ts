@@ -78,7 +78,7 @@ async function perform(step: Step, s: ExperimentState, setCommand: (c: string) =
       }
       const start = async (privilege: PrivilegeMode) => {
         const config = containerConfig(spec, privilege, { container: (n) => s.id(n), volume: (n) => s.volume(n) });
-        setCommand(['docker run -d --name', step.container, ...config.flags, image, ...(spec.cmd ?? [])].join(' '));
+        setCommand(['docker run -d --name', step.container, ...config.flags, image, ...(spec.cmd ?? []).map(shellQuote)].join(' '));
         const id = await driver.run(
           { name: s.name(step.container), image, cmd: spec.cmd, ipcMode: config.ipcMode, hostConfig: config.hostConfig, labels: s.ctx.session.labels({ 'org.shmlab.experiment': s.experiment.slug }) },
           (created) => {
@@ -106,7 +106,7 @@ async function perform(step: Step, s: ExperimentState, setCommand: (c: string) =
     case 'exec': {
       const key = step.cmd.some((arg) => arg.includes('{hostKey}')) ? await hostKey(s) : undefined;
       const cmd = step.cmd.map((arg) => arg.replaceAll('{hostKey}', String(key)));
-      setCommand(`docker exec ${step.container} ${cmd.join(' ')}`);
+      setCommand(`docker exec ${step.container} ${cmd.map(shellQuote).join(' ')}`);
       const out = await driver.exec(s.id(step.container), cmd);
       return { exitCode: out.exitCode, stdout: out.stdout, stderr: out.stderr };
     }
@@ -203,7 +203,7 @@ async function hostKey(s: ExperimentState): Promise<number> {
 function commandOf(step: Step, s: ExperimentState): string {
   switch (step.do) {
     case 'exec':
-      return `docker exec ${step.container} ${step.cmd.join(' ')}`;
+      return `docker exec ${step.container} ${step.cmd.map(shellQuote).join(' ')}`;
     case 'diff':
     case 'inspect':
     case 'logs':
@@ -228,4 +228,9 @@ function commandOf(step: Step, s: ExperimentState): string {
 /** The engine's word for a container's state; Podman says "stopped" for a container that has exited. */
 export function stateOf(status: string): ContainerState {
   return (status === 'stopped' ? 'exited' : status) as ContainerState;
+}
+
+/** An argument as a shell would need it, so that a transcript's command can be pasted as it is. */
+export function shellQuote(arg: string): string {
+  return /^[A-Za-z0-9_\-./=:@,+%]+$/.test(arg) ? arg : `'${arg.replaceAll("'", `'\\''`)}'`;
 }
