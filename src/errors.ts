@@ -9,10 +9,3 @@ export class UsageError extends Error {
 export class EngineUnavailableError extends Error {
   readonly exitCode = 2;
 }
-
-/** The run was interrupted by a signal; exit 128 + signal number. */
-export class InterruptedError extends Error {
-  constructor(readonly signal: NodeJS.Signals) {
-    super(`interrupted by ${signal}`);
-  }
-}

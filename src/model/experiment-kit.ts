@@ -46,9 +46,3 @@ export function readOutcome(record: StepRecord | undefined): string {
   if (record.exitCode === EXIT.ok) return `changed (read "${record.stdout.trim()}")`;
   return `read failed (exit ${record.exitCode}${errnoOf(record) ? `, ${errnoOf(record)}` : ''})`;
 }
-
-/** The first line of a step's output, for summaries. */
-export function firstLine(record: StepRecord | undefined): string {
-  const text = `${record?.stdout ?? ''}${record?.stderr ?? ''}`.trim();
-  return text.split('\n')[0] ?? '';
-}
