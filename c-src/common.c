@@ -3,6 +3,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +43,32 @@ unsigned long long parse_size(const char *text) {
         exit(EXIT_USAGE);
     }
     return value;
+}
+
+int parse_key(const char *text) {
+    char *end = NULL;
+    errno = 0;
+    long long value = strtoll(text, &end, 0);
+    if (errno != 0 || end == text || *end != '\0' || value < INT32_MIN || value > (long long)UINT32_MAX) {
+        fprintf(stderr, "%s: not a key: %s\n", program_name, text);
+        exit(EXIT_USAGE);
+    }
+    if (value == 0) {
+        fprintf(stderr, "%s: key 0 is IPC_PRIVATE, which always makes a new object\n", program_name);
+        exit(EXIT_USAGE);
+    }
+    return (int)(unsigned)value;
+}
+
+unsigned parse_mode(const char *text) {
+    char *end = NULL;
+    errno = 0;
+    unsigned long value = strtoul(text, &end, 8);
+    if (errno != 0 || end == text || *end != '\0' || text[0] == '-' || value > 0777) {
+        fprintf(stderr, "%s: not a mode (octal, at most 0777): %s\n", program_name, text);
+        exit(EXIT_USAGE);
+    }
+    return (unsigned)value;
 }
 
 void fill_alphabet(char *dst) {

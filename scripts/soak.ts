@@ -1,11 +1,15 @@
 // npm run soak -- --runs N: the whole suite N times against one engine; per experiment, how many runs gave each
-// verdict, and whether anything was left behind. Exit 0 only when every run of every experiment was as expected.
+// verdict, and whether anything was left behind (containers, volumes, committed images, host segments). Exit 0 only
+// when every run of every experiment was as expected and nothing was left. A signal stops it after the current run's
+// steps, cleaned up, as `shmlab run` does.
 import { parseArgs } from 'node:util';
 import { EXPERIMENTS } from '../experiments/index.js';
+import { LABEL, LABEL_RUN } from '../src/labels.js';
+import { listHostSegments } from '../src/run/host-segments.js';
+import { openLab } from '../src/run/lab.js';
 import { runLab } from '../src/run/lab-runner.js';
-import { connectEngine } from '../src/engine/engine-connection.js';
-import { EngineDriver } from '../src/engine/engine-driver.js';
-import { LABEL } from '../src/run/lab-session.js';
+
+const EXIT_ON: Record<string, number> = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 };
 
 async function main(): Promise<number> {
   const { values } = parseArgs({ options: { runs: { type: 'string', default: '20' } } });
@@ -14,31 +18,52 @@ async function main(): Promise<number> {
     console.error(`soak: Expected --runs to be a positive whole number, got ${JSON.stringify(values.runs)}.`);
     return 2;
   }
+  const controller = new AbortController();
+  for (const signal of Object.keys(EXIT_ON)) {
+    process.on(signal, () => {
+      if (controller.signal.aborted) process.exit(EXIT_ON[signal]);
+      console.error(`soak: ${signal}: stopping after the current steps and cleaning up...`);
+      controller.abort(signal);
+    });
+  }
   const counts = new Map<string, Map<string, number>>(EXPERIMENTS.map((e) => [e.slug, new Map()]));
   const started = Date.now();
-  for (let i = 1; i <= runs; i++) {
-    const run = await runLab([...EXPERIMENTS], { say: () => {} });
+  let done = 0;
+  for (let i = 1; i <= runs && !controller.signal.aborted; i++) {
+    const run = await runLab([...EXPERIMENTS], { say: () => {}, signal: controller.signal });
+    if (run.incomplete) break;
+    done++;
     for (const r of run.experiments) counts.get(r.slug)!.set(r.verdict, (counts.get(r.slug)!.get(r.verdict) ?? 0) + 1);
     const odd = run.experiments.filter((r) => r.verdict !== 'as expected').map((r) => `${r.slug}: ${r.verdict} (${r.error ?? r.differences.map((d) => d.detail).join('; ')})`);
     console.log(`run ${i}/${runs}: ${(run.durationMs / 1000).toFixed(1)} s${odd.length ? `; ${odd.join('; ')}` : ', all as expected'}`);
   }
-  const { client } = await connectEngine(() => {});
-  const d = new EngineDriver(client).dockerode;
+  const lab = await openLab({ say: () => {} });
+  const d = lab.driver.dockerode;
   const filters = JSON.stringify({ label: [LABEL] });
-  const left = (await d.listContainers({ all: true, filters })).length + ((await d.listVolumes({ filters })).Volumes ?? []).length;
+  const left = {
+    containers: (await d.listContainers({ all: true, filters })).length,
+    volumes: ((await d.listVolumes({ filters })).Volumes ?? []).length,
+    'committed images': (await d.listImages({ filters: JSON.stringify({ label: [LABEL_RUN] }) })).length,
+    'host segments': (await listHostSegments(lab.driver, lab.images.lab!, lab.helperLabels)).length,
+  };
+  const leftTotal = Object.values(left).reduce((a, b) => a + b, 0);
 
-  console.log(`\n${'experiment'.padEnd(26)} verdicts over ${runs} runs`);
+  console.log(`\n${'experiment'.padEnd(26)} verdicts over ${done} runs`);
   let steady = true;
   for (const [slug, byVerdict] of counts) {
     const line = [...byVerdict].map(([v, n]) => `${v} ×${n}`).join(', ');
-    if (byVerdict.get('as expected') !== runs) steady = false;
+    if (byVerdict.get('as expected') !== done) steady = false;
     console.log(`${slug.padEnd(26)} ${line}`);
   }
-  console.log(`\n${runs} runs in ${((Date.now() - started) / 1000).toFixed(0)} s; leftover shmlab containers and volumes: ${left}`);
-  return steady && left === 0 ? 0 : 1;
+  console.log(`\n${done} runs in ${((Date.now() - started) / 1000).toFixed(0)} s; left behind: ${Object.entries(left).map(([k, n]) => `${n} ${k}`).join(', ')}`);
+  if (controller.signal.aborted) return EXIT_ON[String(controller.signal.reason)] ?? 143;
+  return steady && leftTotal === 0 && done === runs ? 0 : 1;
 }
 
-main().then((code) => process.exit(code), (err) => {
-  console.error(`soak: ${(err as Error).message}`);
-  process.exit(2);
-});
+main().then(
+  (code) => process.exit(code),
+  (err) => {
+    console.error(`soak: ${(err as Error).message}`);
+    process.exit(2);
+  },
+);

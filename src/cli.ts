@@ -4,20 +4,26 @@ import { writeFileSync } from 'node:fs';
 import { EXPERIMENTS } from '../experiments/index.js';
 import { parseCommand, HELP } from './cli/cli-args.js';
 import type { Output } from './cli/output.js';
-import { EngineUnavailableError, UsageError } from './errors.js';
+import { EngineUnavailableError, SetupError, UsageError, engineFailureSentence, oneLine } from './errors.js';
+
+/** 128 + the signal's number, as shells report it. A hang-up is treated as a termination: clean up, then exit. */
+const EXIT_ON: Record<string, number> = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 };
 
 const io: Output = { out: (l) => process.stdout.write(`${l}\n`), err: (l) => process.stderr.write(`${l}\n`) };
 
 async function main(argv: string[]): Promise<number> {
   const command = parseCommand(argv);
   const controller = new AbortController();
+  // The first signal stops the run after its current steps and cleans up; a second one ends shmlab at once.
   const onSignal = (signal: NodeJS.Signals) => {
-    if (controller.signal.aborted) return io.err('shmlab: still cleaning up; please wait.');
+    if (controller.signal.aborted) {
+      io.err(`shmlab: ${signal} again: exiting now, without cleaning up; what this run created may be left behind, and "shmlab clean" (or the next run) removes it.`);
+      process.exit(EXIT_ON[signal] ?? 143);
+    }
     io.err(`shmlab: ${signal}: stopping after the current steps and cleaning up...`);
     controller.abort(signal);
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  for (const signal of Object.keys(EXIT_ON) as NodeJS.Signals[]) process.on(signal, onSignal);
   switch (command.name) {
     case 'help':
       io.out(HELP);
@@ -27,7 +33,7 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     // Each command's modules load only when it runs: the engine client alone takes half a second to import.
     case 'clean':
-      return (await import('./cli/clean-command.js')).cleanCommand(io);
+      return (await import('./cli/clean-command.js')).cleanCommand(io, command.deadlineMs);
     case 'compare':
       return (await import('./cli/matrix-commands.js')).compareCommand(command.files, command.out, io);
     case 'engines':
@@ -38,7 +44,7 @@ async function main(argv: string[]): Promise<number> {
         command.name === 'run'
           ? await (await import('./cli/run-command.js')).runCommand(command, io, controller.signal)
           : await (await import('./cli/matrix-commands.js')).matrixCommand(command, io, controller.signal);
-      if (controller.signal.aborted) return controller.signal.reason === 'SIGINT' ? 130 : 143;
+      if (controller.signal.aborted) return EXIT_ON[controller.signal.reason as string] ?? 143;
       return code;
     }
   }
@@ -55,9 +61,15 @@ main(process.argv.slice(2)).then(
     process.exit(code);
   },
   (err: unknown) => {
-    if (err instanceof UsageError || err instanceof EngineUnavailableError) {
-      io.err(`shmlab: ${err.message}`);
+    if (err instanceof UsageError || err instanceof EngineUnavailableError || err instanceof SetupError) {
+      io.err(`shmlab: ${oneLine(err.message)}`);
       process.exit(err.exitCode);
+    }
+    // The engine failed outside any experiment (while building, listing, cleaning): its words, and exit 2.
+    const engineFailure = engineFailureSentence(err);
+    if (engineFailure) {
+      io.err(`shmlab: ${engineFailure}`);
+      process.exit(2);
     }
     io.err(`shmlab: internal error (a bug in shmlab, please report it): ${(err as Error).stack ?? err}`);
     process.exit(3);

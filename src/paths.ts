@@ -17,6 +17,6 @@ export const ROOT = findRoot();
 export const C_SRC = join(ROOT, 'c-src');
 export const FIXTURES = join(ROOT, 'fixtures');
 export const REPORTS = join(ROOT, 'reports');
-/** Compiled programs, keyed by the hash of their sources. */
-export const CACHE = join(ROOT, '.cache');
+/** Compiled programs (keyed by the hash of their sources) and fetched engines; SHMLAB_CACHE_DIR moves it. */
+export const CACHE = process.env.SHMLAB_CACHE_DIR || join(ROOT, '.cache');
 export const HARNESS_VERSION: string = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version;

@@ -1,9 +1,7 @@
 // What shmlab might leave on an engine: its labelled containers, volumes and committed images, and the host's SysV segments.
-import { buildImages } from '../src/build/image-builder.js';
-import { connectEngine } from '../src/engine/engine-connection.js';
-import { EngineDriver } from '../src/engine/engine-driver.js';
+import { LABEL, LABEL_RUN } from '../src/labels.js';
 import { listAllHostSegments } from '../src/run/host-segments.js';
-import { LABEL } from '../src/run/lab-session.js';
+import { openLab, type Lab } from '../src/run/lab.js';
 
 export interface EngineState {
   containers: string[];
@@ -13,15 +11,12 @@ export interface EngineState {
   hostSegments: number[];
 }
 
-let driver: EngineDriver | undefined;
-let labImage: string | undefined;
+let lab: Promise<Lab> | undefined;
 
-export async function engineDriver(): Promise<{ driver: EngineDriver; labImage: string }> {
-  if (!driver) {
-    driver = new EngineDriver((await connectEngine(() => {})).client);
-    labImage = (await buildImages(driver.dockerode, ['lab'], () => {})).tags.lab;
-  }
-  return { driver, labImage: labImage! };
+export async function engineDriver(): Promise<{ driver: Lab['driver']; labImage: string; lab: Lab }> {
+  lab ??= openLab({ say: () => {} });
+  const opened = await lab;
+  return { driver: opened.driver, labImage: opened.images.lab!, lab: opened };
 }
 
 export async function engineState(): Promise<EngineState> {
@@ -32,7 +27,7 @@ export async function engineState(): Promise<EngineState> {
   return {
     containers: (await d.listContainers({ all: true, filters })).map((c) => c.Names[0] ?? c.Id),
     volumes: ((await d.listVolumes({ filters })).Volumes ?? []).map((v) => v.Name),
-    committedImages: (await d.listImages({ filters: JSON.stringify({ label: ['org.shmlab.run'] }) })).flatMap((i) => i.RepoTags ?? [i.Id]),
+    committedImages: (await d.listImages({ filters: JSON.stringify({ label: [LABEL_RUN] }) })).flatMap((i) => i.RepoTags ?? [i.Id]),
     hostSegments: segments.map((s) => s.key),
   };
 }

@@ -1,76 +1,113 @@
 // Builds the images FROM scratch with COPY only, tagged by content hash: an unchanged context is never rebuilt.
+// Containers are created from the image ids this returns, never from a name an engine could pull.
 import type Dockerode from 'dockerode';
-import { copyFileSync, cpSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import tmp from 'tmp';
 import { IMAGES } from '../../experiments/images.js';
+import type { EngineDriver } from '../engine/engine-driver.js';
+import { SetupError } from '../errors.js';
+import { IMAGE_LABEL } from '../labels.js';
 import { FIXTURES } from '../paths.js';
+import { liveClaims, type ProcessLease } from '../run/process-lease.js';
 import { APPLETS, ensureBusybox } from './busybox.js';
 import { hashFiles, listFiles } from './content-hash.js';
 import { compilePrograms } from './program-compiler.js';
 
-export const IMAGE_LABEL = 'org.shmlab.image';
+export { IMAGE_LABEL } from '../labels.js';
 
 export interface BuiltImages {
-  /** variant name -> tag */
+  /** variant name -> tag (for people and reports) */
   tags: Record<string, string>;
+  /** variant name -> image id (what containers are created from) */
+  ids: Record<string, string>;
   built: string[];
 }
 
-export async function buildImages(dockerode: Dockerode, variants: string[], say: (line: string) => void): Promise<BuiltImages> {
-  const programs = await compilePrograms(say);
+export async function buildImages(driver: EngineDriver, variants: string[], say: (line: string) => void, lease: ProcessLease): Promise<BuiltImages> {
+  const dockerode = driver.dockerode;
+  const programs = await compilePrograms(say, lease);
   const busybox = await ensureBusybox(say);
   const fixtures = listFiles(FIXTURES);
   const base = hashFiles(FIXTURES, fixtures, [programs.hash, hashFiles('/', [busybox])]);
   const tags: Record<string, string> = {};
-  const missing: string[] = [];
   for (const variant of variants) {
     const spec = IMAGES[variant];
     if (!spec) throw new Error(`unknown image variant ${variant}`);
-    const tag = `shmlab/${variant}:${hashFiles('/', [], [base, JSON.stringify(spec.cmd)]).slice(0, 12)}`;
-    tags[variant] = tag;
-    if (!(await imageExists(dockerode, tag))) missing.push(variant);
+    tags[variant] = `shmlab/${variant}:${hashFiles('/', [], [base, JSON.stringify(spec.cmd)]).slice(0, 12)}`;
   }
-  if (missing.length === 0) return { tags, built: [] };
-
-  const context = tmp.dirSync({ prefix: 'shmlab-context-', unsafeCleanup: true });
-  try {
-    cpSync(FIXTURES, context.name, { recursive: true });
-    const bin = join(context.name, 'bin');
-    mkdirSync(bin, { recursive: true });
-    for (const name of programs.names) copyFileSync(join(programs.dir, name), join(bin, name));
-    copyFileSync(busybox, join(bin, 'busybox'));
-    for (const applet of APPLETS) symlinkSync('busybox', join(bin, applet));
-    const dockerfile = readFileSync(join(FIXTURES, 'Dockerfile'), 'utf8');
-    for (const variant of missing) {
-      say(`building image ${tags[variant]}...`);
-      const file = `Dockerfile.${variant}`;
-      writeFileSync(
-        join(context.name, file),
-        `${dockerfile}LABEL ${IMAGE_LABEL}="${variant}"\nCMD ${JSON.stringify(IMAGES[variant]!.cmd)}\n`,
-      );
-      await build(dockerode, context.name, tags[variant]!, file);
+  // Claimed before they exist: a concurrent clean or prune must not remove them between build and use.
+  lease.claimImages(Object.values(tags));
+  const ids: Record<string, string> = {};
+  const missing: string[] = [];
+  for (const variant of variants) {
+    const id = await driver.call('inspect an image', () => imageId(dockerode, tags[variant]!));
+    if (id) ids[variant] = id;
+    else missing.push(variant);
+  }
+  if (missing.length) {
+    const context = makeContextDir(lease);
+    try {
+      cpSync(FIXTURES, context, { recursive: true });
+      const bin = join(context, 'bin');
+      mkdirSync(bin, { recursive: true });
+      for (const name of programs.names) copyFileSync(join(programs.dir, name), join(bin, name));
+      copyFileSync(busybox, join(bin, 'busybox'));
+      for (const applet of APPLETS) symlinkSync('busybox', join(bin, applet));
+      const dockerfile = readFileSync(join(FIXTURES, 'Dockerfile'), 'utf8');
+      for (const variant of missing) {
+        say(`building image ${tags[variant]}...`);
+        const file = `Dockerfile.${variant}`;
+        writeFileSync(join(context, file), `${dockerfile}LABEL ${IMAGE_LABEL}="${variant}"\nCMD ${JSON.stringify(IMAGES[variant]!.cmd)}\n`);
+        await driver.call(`build ${tags[variant]}`, () => build(dockerode, context, tags[variant]!, file), driver.deadlineMs * 3);
+        const id = await driver.call('inspect an image', () => imageId(dockerode, tags[variant]!));
+        if (!id) throw new Error(`the engine built ${tags[variant]} but does not have it`);
+        ids[variant] = id;
+      }
+    } finally {
+      rmSync(context, { recursive: true, force: true });
     }
-  } finally {
-    context.removeCallback();
   }
-  await pruneSuperseded(dockerode, Object.values(tags));
-  return { tags, built: missing };
+  lease.claimImages(Object.values(ids));
+  if (missing.length) await pruneSuperseded(driver, [...Object.values(tags), ...Object.values(ids)]);
+  return { tags, ids, built: missing };
 }
 
-// Earlier builds of the variants are cached images no run will use again; one still in use stays (the engine refuses).
-async function pruneSuperseded(dockerode: Dockerode, current: string[]): Promise<void> {
-  const images = await dockerode.listImages({ filters: JSON.stringify({ label: [IMAGE_LABEL] }) });
-  const old = images.filter((i) => !(i.RepoTags ?? []).some((t) => current.includes(shortName(t))));
-  await Promise.all(old.map((i) => dockerode.getImage(i.Id).remove().catch(() => undefined)));
-}
-
-async function imageExists(dockerode: Dockerode, tag: string): Promise<boolean> {
+// The build context, named after this process's lease so that `clean` can tell a dead process's folder from a live one's.
+function makeContextDir(lease: ProcessLease): string {
+  const dir = tmpdir();
   try {
-    await dockerode.getImage(tag).inspect();
-    return true;
+    accessSync(dir, constants.W_OK);
+    return mkdtempSync(join(dir, `shmlab-context-${lease.id}-`));
   } catch (err) {
-    if ((err as { statusCode?: number }).statusCode === 404) return false;
+    throw new SetupError(`The temporary folder ${dir} cannot be written (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}): set TMPDIR to a writable folder.`);
+  }
+}
+
+/** Images any live shmlab process of this host uses, by tag or id: never removed under it. */
+export function claimedImages(exceptLease?: string): Set<string> {
+  return new Set(liveClaims().filter((c) => c.lease !== exceptLease).flatMap((c) => c.images));
+}
+
+export function isClaimed(image: Dockerode.ImageInfo, claimed: Set<string>): boolean {
+  return claimed.has(image.Id) || (image.RepoTags ?? []).some((t) => claimed.has(shortName(t)));
+}
+
+// Earlier builds of the variants are cached images no run will use again, unless a live process claims them (a
+// concurrent run from a checkout whose fixtures differ); one still in use by a container stays too (the engine refuses).
+async function pruneSuperseded(driver: EngineDriver, current: string[]): Promise<void> {
+  const claimed = claimedImages();
+  for (const c of current) claimed.add(c);
+  const images = await driver.call('list images', () => driver.dockerode.listImages({ filters: JSON.stringify({ label: [IMAGE_LABEL] }) }));
+  const old = images.filter((i) => !isClaimed(i, claimed));
+  await Promise.all(old.map((i) => driver.call('remove an image', () => driver.dockerode.getImage(i.Id).remove()).catch(() => undefined)));
+}
+
+async function imageId(dockerode: Dockerode, tag: string): Promise<string | undefined> {
+  try {
+    return (await dockerode.getImage(tag).inspect()).Id;
+  } catch (err) {
+    if ((err as { statusCode?: number }).statusCode === 404) return undefined;
     throw err;
   }
 }
@@ -82,6 +119,7 @@ async function build(dockerode: Dockerode, context: string, tag: string, dockerf
     dockerfile,
     rm: true,
     forcerm: true,
+    pull: false,
   });
   const events: { error?: string; stream?: string }[] = await new Promise((resolve, reject) =>
     dockerode.modem.followProgress(stream, (err: Error | null, out: unknown[]) => (err ? reject(err) : resolve(out as never))),

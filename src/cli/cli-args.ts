@@ -5,9 +5,11 @@ import { UsageError } from '../errors.js';
 export const HELP = `shmlab: shared memory and kernel parameters in containers, observed on a real engine.
 
 Usage:
-  shmlab run [--only slug,...] [--report-dir DIR] [--concurrency N]
+  shmlab run [--only slug,...] [--report-dir DIR] [--concurrency N] [--timeout SECONDS]
       Run the experiments against the engine (DOCKER_HOST, else the default socket)
-      and write reports/<engine>-<version>.md and .json.
+      and write reports/<engine>-<version>.md and .json (an interrupted run writes
+      <engine>-<version>.partial.md and .json beside them instead). --timeout: how
+      long to wait for any one answer of the engine (default 60).
   shmlab matrix [--engines FILE] [--engine name=unix:///path]... [--only slug,...]
                 [--report-dir DIR] [--keep-engines]
       Provision the engines of FILE (default engines.json: Docker 20.10, 26.1, 28.5,
@@ -21,27 +23,30 @@ Usage:
       shmlab started.
   shmlab list
       List the experiments.
-  shmlab clean
-      Remove what earlier runs left behind (containers, volumes, committed images,
-      host SysV segments) and shmlab's cached images.
+  shmlab clean [--timeout SECONDS]
+      Remove what runs that are proven dead left behind (containers, volumes,
+      committed images, host SysV segments, unfinished build folders) and the
+      cached images no live run uses.
   shmlab --help
 
-Exit codes: 0 all as expected, 1 an experiment differs or hit an error,
-2 usage error or no usable engine, 130/143 interrupted.`;
+Exit codes: 0 all as expected, 1 an experiment differs or hit an error, or the
+report could not be written, 2 usage error or no usable engine, 129/130/143
+interrupted by SIGHUP/SIGINT/SIGTERM (a second signal ends shmlab at once).`;
 
 export type Command =
-  | { name: 'run'; only?: string[]; reportDir?: string; concurrency?: number }
+  | { name: 'run'; only?: string[]; reportDir?: string; concurrency?: number; deadlineMs?: number }
   | { name: 'matrix'; only?: string[]; reportDir?: string; enginesFile?: string; engine?: string[]; keepEngines?: boolean }
   | { name: 'compare'; files: string[]; out?: string }
   | { name: 'engines'; action: 'up' | 'down'; enginesFile?: string; engine?: string[] }
   | { name: 'list' }
-  | { name: 'clean' }
+  | { name: 'clean'; deadlineMs?: number }
   | { name: 'help' };
 
 const OPTIONS = {
   only: { type: 'string' },
   'report-dir': { type: 'string' },
   concurrency: { type: 'string' },
+  timeout: { type: 'string' },
   engines: { type: 'string' },
   engine: { type: 'string', multiple: true },
   'keep-engines': { type: 'boolean' },
@@ -51,12 +56,12 @@ const OPTIONS = {
 
 /** Which options each command takes. */
 const ALLOWED: Record<string, (keyof typeof OPTIONS)[]> = {
-  run: ['only', 'report-dir', 'concurrency'],
+  run: ['only', 'report-dir', 'concurrency', 'timeout'],
   matrix: ['only', 'report-dir', 'engines', 'engine', 'keep-engines'],
   compare: ['out'],
   engines: ['engines', 'engine'],
   list: [],
-  clean: [],
+  clean: ['timeout'],
 };
 
 export function parseCommand(argv: string[]): Command {
@@ -75,13 +80,21 @@ export function parseCommand(argv: string[]): Command {
   if (misplaced) throw new UsageError(`"shmlab ${name}" takes no --${misplaced}; see "shmlab --help".`);
   const only = values.only?.split(',').map((s) => s.trim()).filter(Boolean);
   if (values.only !== undefined && !only?.length) throw new UsageError('Expected --only to name at least one experiment, e.g. --only sysv-restart,mmap-restart.');
+  const twice = only?.find((slug, i) => only.indexOf(slug) !== i);
+  if (twice) throw new UsageError(`--only names ${twice} twice; name each experiment once.`);
+  if (values['report-dir'] !== undefined && values['report-dir'].trim() === '') throw new UsageError('Expected --report-dir to name a folder, got an empty name.');
+  const timeout = values.timeout === undefined ? undefined : Number(values.timeout);
+  if (timeout !== undefined && !(Number.isFinite(timeout) && timeout > 0 && timeout <= 3600)) {
+    throw new UsageError(`Expected --timeout to be a number of seconds between 0 and 3600, got ${JSON.stringify(values.timeout)}.`);
+  }
+  const deadlineMs = timeout === undefined ? undefined : Math.round(timeout * 1000);
   switch (name) {
     case 'run': {
       const concurrency = values.concurrency === undefined ? undefined : Number(values.concurrency);
       if (concurrency !== undefined && !(Number.isInteger(concurrency) && concurrency > 0)) {
         throw new UsageError(`Expected --concurrency to be a positive whole number, got ${JSON.stringify(values.concurrency)}.`);
       }
-      return { name, only, reportDir: values['report-dir'], concurrency };
+      return { name, only, reportDir: values['report-dir'], concurrency, deadlineMs };
     }
     case 'matrix':
       return { name, only, reportDir: values['report-dir'], enginesFile: values.engines, engine: values.engine, keepEngines: values['keep-engines'] };
@@ -92,7 +105,9 @@ export function parseCommand(argv: string[]): Command {
       if ((action !== 'up' && action !== 'down') || extra.length) throw new UsageError('Expected "shmlab engines up" or "shmlab engines down".');
       return { name, action, enginesFile: values.engines, engine: values.engine };
     }
+    case 'clean':
+      return { name, deadlineMs };
     default:
-      return { name: name as 'list' | 'clean' };
+      return { name: name as 'list' };
   }
 }

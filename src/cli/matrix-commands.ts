@@ -1,5 +1,4 @@
 // `shmlab matrix`, `shmlab compare` and `shmlab engines up|down`.
-import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { EXPERIMENTS, selectExperiments } from '../../experiments/index.js';
 import { UsageError } from '../errors.js';
@@ -9,6 +8,7 @@ import { runMatrix } from '../matrix/matrix-runner.js';
 import { ROOT, REPORTS } from '../paths.js';
 import { readReport } from '../report/read-report.js';
 import { renderMatrix } from '../report/render-matrix.js';
+import { ReportWriteError, writeFilesAtomically } from '../report/write-report.js';
 import { ensureWritableDir } from './report-dir.js';
 import type { Output } from './output.js';
 
@@ -37,7 +37,7 @@ export async function matrixCommand(options: EngineChoice & { only?: string[]; r
   const outcome = await runMatrix(engines, { only: options.only, reportDir: dir, keepEngines: Boolean(options.keepEngines), say, signal });
   if (outcome.runs.length) {
     const path = join(dir, 'matrix.md');
-    writeFileSync(path, renderMatrix(outcome.runs, EXPERIMENTS));
+    writeMatrix(path, renderMatrix(outcome.runs, EXPERIMENTS));
     say(`matrix: ${path}`);
   }
   for (const f of outcome.failures) say(`${f.engine}: ${f.why}`);
@@ -49,7 +49,7 @@ export function compareCommand(files: string[], out: string | undefined, io: Out
   const runs = files.map((f) => readReport(resolve(f)));
   const path = resolve(out ?? join(REPORTS, 'matrix.md'));
   ensureWritableDir(join(path, '..'));
-  writeFileSync(path, renderMatrix(runs, EXPERIMENTS));
+  writeMatrix(path, renderMatrix(runs, EXPERIMENTS));
   io.out(`shmlab: compared ${runs.length} report(s): ${path}`);
   return 0;
 }
@@ -65,4 +65,13 @@ export async function enginesCommand(action: 'up' | 'down', choice: EngineChoice
     }
   }
   return 0;
+}
+
+function writeMatrix(path: string, text: string): void {
+  try {
+    writeFilesAtomically([[path, text]]);
+  } catch (err) {
+    if (err instanceof ReportWriteError) throw new UsageError(`${err.message.replace(/\.$/, '')}; choose another --out.`);
+    throw err;
+  }
 }

@@ -4,13 +4,15 @@ import { UsageError } from '../errors.js';
 import { runLab } from '../run/lab-runner.js';
 import { seconds } from '../report/markdown-kit.js';
 import { engineTitle } from '../report/report-name.js';
-import { writeReport } from '../report/write-report.js';
+import { ReportWriteError, writeReport } from '../report/write-report.js';
 import { REPORTS } from '../paths.js';
 import { ensureWritableDir } from './report-dir.js';
+import { checkToolchain } from '../build/program-compiler.js';
+import { checkTempDir } from '../engine/local-engine.js';
 
 import type { Output } from './output.js';
 
-export async function runCommand(options: { only?: string[]; reportDir?: string; concurrency?: number }, io: Output, signal: AbortSignal): Promise<number> {
+export async function runCommand(options: { only?: string[]; reportDir?: string; concurrency?: number; deadlineMs?: number }, io: Output, signal: AbortSignal): Promise<number> {
   let experiments;
   try {
     experiments = selectExperiments(options.only);
@@ -18,22 +20,32 @@ export async function runCommand(options: { only?: string[]; reportDir?: string;
     throw new UsageError((err as Error).message);
   }
   const dir = ensureWritableDir(options.reportDir ?? REPORTS);
+  checkTempDir();
+  await checkToolchain();
   const say = (line: string) => io.out(`shmlab: ${line}`);
   const run = await runLab(experiments, {
     say,
     signal,
     concurrency: options.concurrency,
+    deadlineMs: options.deadlineMs,
     onStart: (env, total) => say(`${engineTitle(env)} at ${env.address}: running ${total} experiment${total === 1 ? '' : 's'}`),
     onResult: (r, done, total) => {
       const detail = r.verdict === 'as expected' ? r.observed : r.verdict === 'differs' ? `${r.observed}; ${r.differences.map((d) => d.detail).join('; ')}` : r.error;
       io.out(`[${done}/${total}] ${r.slug}: ${r.verdict} (${seconds(r.durationMs)}): ${detail}`);
     },
   });
-  const written = writeReport(run, EXPERIMENTS, dir);
   const bad = run.experiments.filter((r) => r.verdict !== 'as expected');
   const count = (v: string) => run.experiments.filter((r) => r.verdict === v).length;
   say(`${count('as expected')} as expected, ${count('differs')} differ, ${count('error')} error(s) in ${seconds(run.durationMs)}`);
   if (run.incomplete) say(`incomplete: ${run.incomplete}`);
-  say(`report: ${written.markdown} (and ${written.json})`);
+  // The results above are printed whatever happens to the report; a report that cannot be written is a failure.
+  try {
+    const written = writeReport(run, EXPERIMENTS, dir);
+    say(`${written.partial ? 'partial report (the last full report is left as it was)' : 'report'}: ${written.markdown} (and ${written.json})`);
+  } catch (err) {
+    if (!(err instanceof ReportWriteError)) throw err;
+    io.err(`shmlab: the report was not written: ${err.message}`);
+    return 1;
+  }
   return bad.length || run.incomplete ? 1 : 0;
 }

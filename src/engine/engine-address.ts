@@ -12,6 +12,10 @@ export interface EngineAddress {
 }
 
 export function resolveEngineAddress(env: NodeJS.ProcessEnv = process.env): EngineAddress {
+  if (env.DOCKER_HOST !== undefined && env.DOCKER_HOST !== '' && env.DOCKER_HOST.trim() === '') {
+    // Set, but to nothing usable: an explicit choice that cannot be honoured, never a reason to provision.
+    throw new TypeError('DOCKER_HOST is set but blank: unset it to use the default engine, or give an address such as unix:///var/run/docker.sock');
+  }
   const given = env.DOCKER_HOST?.trim();
   if (!given) return { uri: `unix://${DEFAULT_SOCKET}`, explicit: false, socketPath: DEFAULT_SOCKET };
   let url: URL;

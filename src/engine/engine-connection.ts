@@ -1,6 +1,6 @@
 // Connects to the engine: the address Docker's tools would use, provisioning the local default only when none is configured or running.
 import { getContainerRuntimeClient, type ContainerRuntimeClient } from 'testcontainers';
-import { EngineUnavailableError } from '../errors.js';
+import { EngineUnavailableError, ImageMissingError } from '../errors.js';
 import { resolveEngineAddress, type EngineAddress } from './engine-address.js';
 import { probeEngine } from './engine-probe.js';
 import { provisionLocalEngine, type Say } from './local-engine.js';
@@ -33,7 +33,22 @@ export async function ensureEngine(say: Say, env: NodeJS.ProcessEnv = process.en
   return address;
 }
 
-export async function connectEngine(say: Say): Promise<EngineConnection> {
+/** Testcontainers pulls an image it does not find; shmlab never lets an engine pull (a public image of the same name could be anyone's). */
+export function forbidPulls(client: ContainerRuntimeClient): void {
+  const image = client.image as unknown as { pull: (name: { string: string }) => Promise<void> };
+  image.pull = async (name) => {
+    try {
+      await client.container.dockerode.getImage(name.string).inspect();
+    } catch (err) {
+      if ((err as { statusCode?: number }).statusCode === 404) {
+        throw new ImageMissingError(`image ${name.string} is not on the engine (removed while in use?); shmlab never pulls an image, so this step cannot run`);
+      }
+      throw err;
+    }
+  };
+}
+
+export async function connectEngine(say: Say, deadlineMs = 15_000): Promise<EngineConnection> {
   const address = await ensureEngine(say);
   // Testcontainers must use exactly this engine, and its reaper image cannot be pulled offline.
   process.env.DOCKER_HOST = address.uri;
@@ -42,8 +57,17 @@ export async function connectEngine(say: Say): Promise<EngineConnection> {
   // inside a container looks for the engine's bridge gateway (absent under --bridge none) and pulls alpine.
   process.env.TESTCONTAINERS_HOST_OVERRIDE ??= 'localhost';
   try {
-    return { address, client: await getContainerRuntimeClient() };
+    const client = await withDeadline(getContainerRuntimeClient(), Math.min(deadlineMs, 15_000), `The engine at ${address.uri} answers /_ping but not its API within ${Math.min(deadlineMs, 15_000) / 1000} s: restart it, or point DOCKER_HOST at another engine.`);
+    forbidPulls(client);
+    return { address, client };
   } catch (err) {
+    if (err instanceof EngineUnavailableError) throw err;
     throw new EngineUnavailableError(`The engine at ${address.uri} answered but could not be used: ${(err as Error).message}`);
   }
+}
+
+function withDeadline<T>(work: Promise<T>, ms: number, sentence: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new EngineUnavailableError(sentence)), ms)));
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
 }

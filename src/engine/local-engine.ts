@@ -1,8 +1,9 @@
 // The local default engine: Debian's docker.io, installed and started only when no engine is configured or running.
 import { execa } from 'execa';
-import { existsSync, mkdirSync, openSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, openSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { spawn } from 'node:child_process';
-import { EngineUnavailableError } from '../errors.js';
+import { EngineUnavailableError, SetupError } from '../errors.js';
 import type { EngineAddress } from './engine-address.js';
 import { probeEngine } from './engine-probe.js';
 
@@ -54,4 +55,14 @@ export async function provisionLocalEngine(address: EngineAddress, say: Say): Pr
 export async function hasCommand(name: string): Promise<boolean> {
   const found = await execa('sh', ['-c', `command -v ${name}`], { reject: false });
   return found.exitCode === 0;
+}
+
+/** The temporary folder must be writable: image build contexts are made there. */
+export function checkTempDir(): void {
+  const dir = tmpdir();
+  try {
+    accessSync(dir, constants.W_OK);
+  } catch (err) {
+    throw new SetupError(`The temporary folder ${dir} cannot be written (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}): set TMPDIR to a writable folder.`);
+  }
 }

@@ -1,5 +1,5 @@
 // The engines a matrix runs against: the engines file (data), plus `--engine name=unix:///path` from the command line.
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { UsageError } from '../errors.js';
 
 export interface EngineEntry {
@@ -16,21 +16,23 @@ const NAME = /^[a-z0-9][a-z0-9._-]{0,40}$/;
 export function readEnginesFile(path: string): EngineEntry[] {
   let text: string;
   try {
+    if (!statSync(path).isFile()) throw Object.assign(new Error('not a regular file'), { code: 'not a regular file' });
     text = readFileSync(path, 'utf8');
   } catch (err) {
     throw new UsageError(`Cannot read the engines file ${path} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}).`);
   }
-  let data: { engines?: unknown };
+  let data: { engines?: unknown } | null;
   try {
     data = JSON.parse(text);
   } catch (err) {
     throw new UsageError(`The engines file ${path} is not valid JSON (${(err as Error).message}).`);
   }
-  if (!Array.isArray(data.engines)) throw new UsageError(`The engines file ${path} must have an "engines" list.`);
+  if (typeof data !== 'object' || data === null || !Array.isArray(data.engines)) throw new UsageError(`The engines file ${path} must have an "engines" list.`);
   return data.engines.map((e, i) => checkEntry(e, `${path}, engine ${i + 1}`));
 }
 
 function checkEntry(e: unknown, where: string): EngineEntry {
+  if (typeof e !== 'object' || e === null || Array.isArray(e)) throw new UsageError(`${where}: expected an object with "name" and "kind", got ${JSON.stringify(e)}.`);
   const entry = e as Partial<EngineEntry>;
   if (typeof entry.name !== 'string' || !NAME.test(entry.name)) throw new UsageError(`${where}: "name" must be a short lower-case name such as docker-26.1.`);
   if (entry.kind !== 'docker' && entry.kind !== 'podman') throw new UsageError(`${where}: "kind" must be "docker" or "podman", got ${JSON.stringify(entry.kind)}.`);

@@ -5,7 +5,7 @@ import type { StepRecord } from './experiment.js';
 export const ALPHABET = 'a b c d e f g h i j k l m n o p q r s t u v w x y z\n';
 
 /** Exit codes of the probe programs (c-src/common.h). */
-export const EXIT = { ok: 0, lookup: 10, map: 11, size: 12, usage: 64 } as const;
+export const EXIT = { ok: 0, lookup: 10, map: 11, size: 12, empty: 13, sigbus: 14, usage: 64 } as const;
 
 /** The blog's key; fine in a private IPC namespace, where no one else can see it. */
 export const BLOG_KEY = '5678';
@@ -45,4 +45,11 @@ export function readOutcome(record: StepRecord | undefined): string {
   if (record.exitCode === EXIT.lookup) return `lost (${errnoOf(record) ?? 'not found'})`;
   if (record.exitCode === EXIT.ok) return `changed (read "${record.stdout.trim()}")`;
   return `read failed (exit ${record.exitCode}${errnoOf(record) ? `, ${errnoOf(record)}` : ''})`;
+}
+
+/** "refused", "accepted", "engine error" (a failure that was no refusal) or "not run", for a step that may be refused. */
+export function refusalOutcome(record: StepRecord | undefined): string {
+  if (!record) return 'not run';
+  if (record.refused) return 'refused';
+  return record.engineFailed ? 'engine error' : 'accepted';
 }

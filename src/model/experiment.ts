@@ -29,8 +29,11 @@ interface StepBase {
 }
 
 export type Step =
-  /** Create and start the container (a new one each time). `mayBeRefused`: a refusal is an observation, not an engine error. */
-  | (StepBase & { do: 'run'; mayBeRefused?: boolean })
+  /**
+   * Create and start the container (a new one each time). `mayBeRefused`: the words that name the setting the engine
+   * may refuse; such a refusal (the engine's error answer naming it) is an observation, anything else an engine error.
+   */
+  | (StepBase & { do: 'run'; mayBeRefused?: RegExp })
   /** Run a program inside the running container. `{hostKey}` in cmd is replaced by this run's own host-namespace key. */
   | (StepBase & { do: 'exec'; cmd: string[] })
   /** Wait until the container's logs show `marker` once per start, or it has exited. */
@@ -111,6 +114,8 @@ export interface StepRecord {
   durationMs: number;
   /** The engine refused or failed this operation; stderr holds its words. */
   engineFailed: boolean;
+  /** The failure was the engine's refusal of a setting the step declared it may refuse (`mayBeRefused`). */
+  refused?: boolean;
   /** The container's state after the step, where the step looks at it. */
   state?: ContainerState;
   startedAt: string;

@@ -1,5 +1,7 @@
-// Writes a run's report, markdown and JSON, into an existing folder (checked by the CLI before the run); the only part of reporting that touches the disk.
-import { writeFileSync } from 'node:fs';
+// Writes a run's report, markdown and JSON, the only part of reporting that touches the disk. Both are written in
+// full to temporary files beside their targets before either is renamed into place, so a report is never half
+// written, and the pair comes from one run. A run that did not finish goes beside the last full report, never over it.
+import { closeSync, fsyncSync, lstatSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Experiment } from '../model/experiment.js';
 import type { RunResult } from '../model/result.js';
@@ -9,11 +11,54 @@ import { reportBaseName } from './report-name.js';
 export interface WrittenReport {
   markdown: string;
   json: string;
+  /** True when the run was incomplete and went to the `.partial` pair. */
+  partial: boolean;
 }
 
+/** A report that could not be written: one sentence, with the path and the system's reason. */
+export class ReportWriteError extends Error {}
+
 export function writeReport(run: RunResult, experiments: readonly Experiment[], dir: string): WrittenReport {
-  const base = join(dir, reportBaseName(run.environment));
-  writeFileSync(`${base}.md`, renderMarkdown(run, experiments));
-  writeFileSync(`${base}.json`, `${JSON.stringify(run, null, 2)}\n`);
-  return { markdown: `${base}.md`, json: `${base}.json` };
+  const partial = Boolean(run.incomplete);
+  const base = join(dir, `${reportBaseName(run.environment)}${partial ? '.partial' : ''}`);
+  const written = { markdown: `${base}.md`, json: `${base}.json`, partial };
+  writeFilesAtomically([
+    [written.markdown, renderMarkdown(run, experiments)],
+    [written.json, `${JSON.stringify(run, null, 2)}\n`],
+  ]);
+  // A full report supersedes the partial one an earlier interrupted run left.
+  if (!partial) for (const ext of ['md', 'json']) rmSync(`${base}.partial.${ext}`, { force: true });
+  return written;
+}
+
+/** Writes every file in full first, then renames them all into place; on any failure, nothing is replaced. */
+export function writeFilesAtomically(files: [path: string, text: string][]): void {
+  const temps: string[] = [];
+  try {
+    for (const [path, text] of files) {
+      refuseNonRegular(path);
+      const temp = `${path}.tmp-${process.pid}`;
+      temps.push(temp);
+      const fd = openSync(temp, 'w', 0o644);
+      try {
+        const bytes = Buffer.from(text);
+        for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at);
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+    }
+    files.forEach(([path], i) => renameSync(temps[i]!, path));
+  } catch (err) {
+    for (const temp of temps) rmSync(temp, { force: true });
+    if (err instanceof ReportWriteError) throw err;
+    const e = err as NodeJS.ErrnoException;
+    throw new ReportWriteError(`Cannot write ${e.path ?? files[0]?.[0]} (${e.code ?? e.message}).`);
+  }
+}
+
+// A folder, a device or a link where the file should go is the user's, not ours to replace.
+function refuseNonRegular(path: string): void {
+  const existing = lstatSync(path, { throwIfNoEntry: false });
+  if (existing && !existing.isFile()) throw new ReportWriteError(`Cannot write ${path}: something other than a file is there (${existing.isDirectory() ? 'a folder' : existing.isSymbolicLink() ? 'a link' : 'a device or socket'}).`);
 }

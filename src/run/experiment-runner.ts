@@ -9,7 +9,6 @@ export async function runExperiment(experiment: Experiment, ctx: LabContext): Pr
   const started = Date.now();
   const state = new ExperimentState(experiment, ctx, ctx.session.resources.child());
   const records: StepRecord[] = [];
-  const refusable = new Set(experiment.steps.filter((s) => s.do === 'run' && s.mayBeRefused).map((s) => s.id));
   let harnessError: string | undefined;
   try {
     for (const step of experiment.steps) {
@@ -17,7 +16,7 @@ export async function runExperiment(experiment: Experiment, ctx: LabContext): Pr
       const record = await runStep(step, state);
       records.push(record);
       // Later steps build on this one: after an engine failure they would only report noise.
-      if (record.engineFailed && !refusable.has(step.id)) break;
+      if (record.engineFailed && !record.refused) break;
     }
   } catch (err) {
     harnessError = `harness error: ${(err as Error).stack ?? err}`;
@@ -39,7 +38,7 @@ export async function runExperiment(experiment: Experiment, ctx: LabContext): Pr
     error,
     steps: records,
     durationMs: Date.now() - started,
-    grants: ['no network (own empty namespace)', ...state.grants],
+    grants: ['no network (own empty namespace)', 'runs as uid 0 (root), with the engine\'s default capabilities unless granted more below', ...state.grants],
     engineNote: judgement.engineNote,
   };
 }

@@ -9,8 +9,10 @@ export interface LabContext {
   driver: EngineDriver;
   session: LabSession;
   engine: EngineKind;
-  /** image variant -> tag */
+  /** image variant -> image id (what containers are created from) */
   images: Record<string, string>;
+  /** image variant -> tag (what transcripts show) */
+  imageTags: Record<string, string>;
   /** Runs privileged containers, learning from the first whether this host allows --privileged. */
   privilege: PrivilegeResolver;
   removeHostKeys: HostKeyRemover;

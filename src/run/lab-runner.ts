@@ -1,15 +1,10 @@
 // A whole run: connect to the engine, build the images, run the experiments concurrently, clean up, return the results.
-import { buildImages } from '../build/image-builder.js';
-import { connectEngine } from '../engine/engine-connection.js';
-import { EngineDriver } from '../engine/engine-driver.js';
-import { describeEngine } from '../engine/engine-info.js';
 import type { Say } from '../engine/local-engine.js';
 import type { Experiment } from '../model/experiment.js';
 import type { ExperimentResult, RunResult } from '../model/result.js';
 import { runExperiment } from './experiment-runner.js';
 import type { LabContext } from './lab-context.js';
-import { LabSession } from './lab-session.js';
-import { releaseHostKeys } from './host-keys.js';
+import { openLab } from './lab.js';
 import { PrivilegeResolver } from './privilege-probe.js';
 import { removeStaleResources } from './stale-resources.js';
 
@@ -21,6 +16,8 @@ export interface LabOptions {
   onStart?: (environment: RunResult['environment'], total: number) => void;
   concurrency?: number;
   signal?: AbortSignal;
+  /** How long to wait for any one answer of the engine (default DEFAULT_DEADLINE_MS). */
+  deadlineMs?: number;
 }
 
 export const DEFAULT_CONCURRENCY = 6;
@@ -29,19 +26,16 @@ export async function runLab(experiments: Experiment[], options: LabOptions): Pr
   const started = Date.now();
   const { say } = options;
   const signal = options.signal ?? new AbortController().signal;
-  const { address, client } = await connectEngine(say);
-  const driver = new EngineDriver(client);
-  const environment = await describeEngine(driver.dockerode, address.uri);
-  const variants = new Set(['lab', ...experiments.flatMap((e) => Object.values(e.containers).map((c) => c.image ?? 'lab'))]);
-  const { tags } = await buildImages(driver.dockerode, [...variants].filter((v) => !v.startsWith('@')), say);
-  const session = new LabSession(driver);
-  const helperLabels = session.labels({ 'org.shmlab.helper': 'true' });
-  const remover = (keys: number[]) => releaseHostKeys(driver, tags.lab!, helperLabels, keys);
+  const variants = experiments.flatMap((e) => Object.values(e.containers).map((c) => c.image ?? 'lab')).filter((v) => !v.startsWith('@'));
+  const lab = await openLab({ say, variants, deadlineMs: options.deadlineMs });
+  const { driver, session } = lab;
+  const { environment } = lab;
+  const remover = lab.removeHostKeys;
 
-  for (const line of await removeStaleResources(driver, tags.lab!, helperLabels)) say(line);
+  for (const line of await removeStaleResources(driver, lab.images.lab!, lab.helperLabels)) say(line);
 
   const privilege = new PrivilegeResolver();
-  const ctx: LabContext = { driver, session, engine: environment.kind, images: tags, privilege, removeHostKeys: remover, signal, leftovers: [] };
+  const ctx: LabContext = { driver, session, engine: environment.kind, images: lab.images, imageTags: lab.tags, privilege, removeHostKeys: remover, signal, leftovers: [] };
   options.onStart?.(environment, experiments.length);
   const results: ExperimentResult[] = [];
   try {

@@ -2,13 +2,11 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { EngineDriver } from '../engine/engine-driver.js';
+import { LABEL, LABEL_HOST, LABEL_LEASE, LABEL_PID, LABEL_RUN, LABEL_STARTED } from '../labels.js';
+import { liveClaims, type ProcessLease } from './process-lease.js';
 import { ResourceTracker } from './resource-tracker.js';
 
-export const LABEL = 'org.shmlab';
-export const LABEL_RUN = 'org.shmlab.run';
-export const LABEL_PID = 'org.shmlab.pid';
-export const LABEL_HOST = 'org.shmlab.host';
-export const LABEL_STARTED = 'org.shmlab.started';
+export { LABEL } from '../labels.js';
 /** Host SysV keys of shmlab's runs have these upper 16 bits, so a later run can find what a killed one left. */
 export const HOST_KEY_PREFIX = 0x5d1a;
 
@@ -17,7 +15,10 @@ export class LabSession {
   readonly resources: ResourceTracker;
   private readonly usedKeys = new Set<number>();
 
-  constructor(readonly driver: EngineDriver) {
+  constructor(
+    readonly driver: EngineDriver,
+    readonly lease: ProcessLease,
+  ) {
     this.resources = new ResourceTracker(driver);
   }
 
@@ -25,6 +26,7 @@ export class LabSession {
     return {
       [LABEL]: 'true',
       [LABEL_RUN]: this.runId,
+      [LABEL_LEASE]: this.lease.id,
       [LABEL_PID]: String(process.pid),
       [LABEL_HOST]: hostname(),
       [LABEL_STARTED]: String(Date.now()),
@@ -32,12 +34,14 @@ export class LabSession {
     };
   }
 
-  /** A SysV key in the host's namespace that no other experiment of this run uses (and, by chance of 1 in 65535, no other run). */
+  /** A SysV key in the host's namespace that no other experiment of this run uses nor any live shmlab process of this host (their leases claim theirs). */
   allocateHostKey(): number {
     let key: number;
+    const claimed = new Set(liveClaims().flatMap((c) => c.hostKeys));
     do key = (HOST_KEY_PREFIX << 16) | randomInt(1, 0xffff);
-    while (this.usedKeys.has(key));
+    while (this.usedKeys.has(key) || claimed.has(key));
     this.usedKeys.add(key);
+    this.lease.claimHostKey(key);
     return key;
   }
 }

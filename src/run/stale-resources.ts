@@ -1,29 +1,23 @@
-// Finds what earlier runs left behind (a run killed with SIGKILL cannot clean up) and removes it, by label and age.
-import { hostname } from 'node:os';
+// Finds what earlier runs left behind (a run killed with SIGKILL cannot clean up) and removes it: only what belongs
+// to a process whose lease is proven dead, or, where no lease can be seen (another host, an older shmlab), what is
+// older than any run can last.
+import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { EngineDriver } from '../engine/engine-driver.js';
-import { LABEL_HOST_KEY, releaseHostKeys } from './host-keys.js';
-import { LABEL, LABEL_HOST, LABEL_PID, LABEL_STARTED } from './lab-session.js';
+import { LABEL, LABEL_HOST_KEY, LABEL_LEASE, LABEL_RUN, LABEL_STARTED } from '../labels.js';
+import { CACHE } from '../paths.js';
+import { releaseHostKeys } from './host-keys.js';
+import { forgetDeadLeases, leaseLiveness } from './process-lease.js';
 
 /** Resources older than this are stale whoever made them: no run lasts that long. */
 export const STALE_AFTER_MS = 2 * 60 * 60 * 1000;
 
-// Stale: the run that made it is gone (its process no longer lives on this host), or it is too old.
 export function isStale(labels: Record<string, string> | undefined | null, now = Date.now()): boolean {
   if (!labels?.[LABEL]) return false;
-  const started = Number(labels[LABEL_STARTED] ?? 0);
-  if (now - started > STALE_AFTER_MS) return true;
-  if (labels[LABEL_HOST] !== hostname()) return false;
-  return !processAlive(Number(labels[LABEL_PID]));
-}
-
-function processAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
+  const liveness = leaseLiveness(labels[LABEL_LEASE]);
+  if (liveness !== 'unknown') return liveness === 'dead';
+  return now - Number(labels[LABEL_STARTED] ?? 0) > STALE_AFTER_MS;
 }
 
 /** Removes stale containers, volumes, committed images and host segments; returns one line per kind removed. */
@@ -31,10 +25,10 @@ export async function removeStaleResources(driver: EngineDriver, image: string, 
   const d = driver.dockerode;
   const filters = JSON.stringify({ label: [LABEL] });
   const [containerList, volumeList, imageList] = await Promise.all([
-    d.listContainers({ all: true, filters }),
-    d.listVolumes({ filters }),
+    driver.call('list containers', () => d.listContainers({ all: true, filters })),
+    driver.call('list volumes', () => d.listVolumes({ filters })),
     // Cached images carry no run label; committed ones do, and only those can be stale.
-    d.listImages({ filters: JSON.stringify({ label: ['org.shmlab.run'] }) }),
+    driver.call('list images', () => d.listImages({ filters: JSON.stringify({ label: [LABEL_RUN] }) })),
   ]);
   const said: string[] = [];
   const containers = containerList.filter((c) => isStale(c.Labels));
@@ -56,5 +50,33 @@ export async function removeStaleResources(driver: EngineDriver, image: string, 
     await releaseHostKeys(driver, image, helperLabels, keys);
     said.push(`removed ${keys.length} host SysV segment key(s) left by an earlier run: ${keys.map((k) => `0x${k.toString(16)}`).join(', ')}`);
   }
+  const folders = removeStaleWorkFolders();
+  if (folders) said.push(`removed ${folders} unfinished build folder(s) left by an earlier run`);
+  forgetDeadLeases(STALE_AFTER_MS);
   return said;
+}
+
+// Compiles and image builds work in folders named after the lease of the process doing them
+// (`.cache/programs/<hash>.tmp-<lease>`, `<tmp>/shmlab-context-<lease>-…`): a process killed mid-build leaves them.
+export function removeStaleWorkFolders(now = Date.now()): number {
+  const candidates = [
+    ...list(join(CACHE, 'programs')).filter((f) => /\.tmp-[a-z0-9]+$/.test(f)).map((f) => ({ path: join(CACHE, 'programs', f), lease: f.replace(/^.*\.tmp-/, '') })),
+    ...list(tmpdir()).filter((f) => f.startsWith('shmlab-context-')).map((f) => ({ path: join(tmpdir(), f), lease: f.split('-')[2] ?? '' })),
+  ];
+  let removed = 0;
+  for (const { path, lease } of candidates) {
+    const stat = statSync(path, { throwIfNoEntry: false });
+    if (!stat) continue;
+    const liveness = leaseLiveness(lease);
+    const old = now - stat.mtimeMs > STALE_AFTER_MS;
+    if (liveness === 'dead' || (liveness === 'unknown' && old)) {
+      rmSync(path, { recursive: true, force: true });
+      removed++;
+    }
+  }
+  return removed;
+}
+
+function list(dir: string): string[] {
+  return existsSync(dir) ? readdirSync(dir) : [];
 }

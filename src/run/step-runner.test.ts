@@ -32,6 +32,31 @@ describe('runStep', () => {
   });
 });
 
+describe('a step that may be refused', () => {
+  const refusable: Experiment = { ...experiment, containers: { app: { sysctls: { 'kernel.sysrq': '1' } } }, steps: [{ id: 'run', do: 'run', container: 'app', mayBeRefused: /kernel\.sysrq/ }] };
+  const runWith = async (failure: Error) => {
+    const driver = { run: async () => { throw failure; } } as unknown as EngineDriver;
+    const ctx = { driver, session: { runId: 'r', labels: () => ({}) }, images: { lab: 'sha256:1' }, imageTags: { lab: 'shmlab/lab:1' } } as unknown as LabContext;
+    const state = new ExperimentState(refusable, ctx, { add: () => {}, volumes: new Set() } as unknown as ResourceTracker);
+    return runStep(refusable.steps[0]!, state);
+  };
+
+  it("is refused when the engine answers this request with an error naming the setting", async () => {
+    const refusal = Object.assign(new Error('(HTTP code 500) server error'), { statusCode: 500, json: { message: 'runc create failed: sysctl "kernel.sysrq" is not in a separate kernel namespace' } });
+    expect(await runWith(refusal)).toMatchObject({ engineFailed: true, refused: true });
+  });
+
+  it.each([
+    ['a transient engine error', Object.assign(new Error('(HTTP code 500) server error'), { statusCode: 500, json: { message: 'context deadline exceeded' } })],
+    ['a lost connection', Object.assign(new Error('connect ECONNREFUSED /var/run/docker.sock'), { code: 'ECONNREFUSED' })],
+    ['a deadline', new Error('the engine did not answer (start a container of sha256:1) within 60 s: kernel.sysrq')],
+  ])('is an engine failure, not a refusal, on %s', async (_, failure) => {
+    const record = await runWith(failure);
+    expect(record.engineFailed).toBe(true);
+    expect(record.refused).toBeUndefined();
+  });
+});
+
 describe('shellQuote', () => {
   it('quotes what a shell would split or interpret, and nothing else', () => {
     expect(['sh', '-c', 'echo 1 > /proc/sys/kernel/shmmax', "it's", '--key', '5678'].map(shellQuote).join(' ')).toBe(

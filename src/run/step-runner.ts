@@ -1,5 +1,6 @@
 // Carries out one step of an experiment on the engine and records what happened, success or not, in one shape.
 import { engineWords } from '../engine/engine-driver.js';
+import { LABEL_EXPERIMENT } from '../labels.js';
 import type { ContainerSpec, ContainerState, Experiment, Step, StepRecord } from '../model/experiment.js';
 import type { PrivilegeMode } from '../model/result.js';
 import { containerConfig } from './container-config.js';
@@ -14,7 +15,7 @@ const AWAIT_POLL_MS = 20;
 export class ExperimentState {
   readonly ids = new Map<string, string>();
   readonly starts = new Map<string, number>();
-  readonly committed = new Map<string, string>();
+  readonly committed = new Map<string, { id: string; tag: string }>();
   readonly grants = new Set<string>();
   private runs = 0;
   hostKey?: number;
@@ -61,7 +62,9 @@ export async function runStep(step: Step, state: ExperimentState): Promise<StepR
     const seen = await perform(step, state, (full) => (command = full));
     return { ...base, command, exitCode: seen.exitCode === undefined ? 0 : seen.exitCode, stdout: seen.stdout ?? '', stderr: seen.stderr ?? '', state: seen.state, durationMs: Date.now() - started, engineFailed: false };
   } catch (err) {
-    return { ...base, command, exitCode: 1, stdout: '', stderr: engineWords(err), durationMs: Date.now() - started, engineFailed: true };
+    const words = engineWords(err);
+    const refused = step.do === 'run' && step.mayBeRefused !== undefined && isRefusal(err, step.mayBeRefused);
+    return { ...base, command, exitCode: 1, stdout: '', stderr: words, durationMs: Date.now() - started, engineFailed: true, ...(refused ? { refused } : {}) };
   }
 }
 
@@ -71,16 +74,17 @@ async function perform(step: Step, s: ExperimentState, setCommand: (c: string) =
     case 'run': {
       const spec = s.spec(step.container);
       const image = imageOf(spec, s);
+      const shown = tagOf(spec, s);
       for (const { volume } of spec.volumes ?? []) {
         if (s.resources.volumes.has(s.volume(volume))) continue;
-        await driver.createVolume(s.volume(volume), s.ctx.session.labels({ 'org.shmlab.experiment': s.experiment.slug }));
+        await driver.createVolume(s.volume(volume), s.ctx.session.labels({ [LABEL_EXPERIMENT]: s.experiment.slug }));
         s.resources.add('volumes', s.volume(volume));
       }
       const start = async (privilege: PrivilegeMode) => {
         const config = containerConfig(spec, privilege, { container: (n) => s.id(n), volume: (n) => s.volume(n) });
-        setCommand(['docker run -d --name', step.container, ...config.flags, image, ...(spec.cmd ?? []).map(shellQuote)].join(' '));
+        setCommand(['docker run -d --name', step.container, ...config.flags, shown, ...(spec.cmd ?? []).map(shellQuote)].join(' '));
         const id = await driver.run(
-          { name: s.name(step.container), image, cmd: spec.cmd, ipcMode: config.ipcMode, hostConfig: config.hostConfig, labels: s.ctx.session.labels({ 'org.shmlab.experiment': s.experiment.slug }) },
+          { name: s.name(step.container), image, cmd: spec.cmd, ipcMode: config.ipcMode, hostConfig: config.hostConfig, labels: s.ctx.session.labels({ [LABEL_EXPERIMENT]: s.experiment.slug }) },
           (created) => {
             s.resources.add('containers', created);
             s.ids.set(step.container, created);
@@ -157,9 +161,9 @@ async function perform(step: Step, s: ExperimentState, setCommand: (c: string) =
       const tag = `${s.ctx.session.runId}-${step.as}`;
       const repo = `shmlab-commit/${s.experiment.slug}`;
       setCommand(`docker commit ${step.container} ${repo}:${tag}`);
-      await driver.commit(s.id(step.container), repo, tag, s.ctx.session.labels({ 'org.shmlab.experiment': s.experiment.slug }));
-      s.resources.add('images', `${repo}:${tag}`);
-      s.committed.set(step.as, `${repo}:${tag}`);
+      const id = await driver.commit(s.id(step.container), repo, tag, s.ctx.session.labels({ [LABEL_EXPERIMENT]: s.experiment.slug }));
+      s.resources.add('images', id);
+      s.committed.set(step.as, { id, tag: `${repo}:${tag}` });
       return { stdout: `${repo}:${tag}\n` };
     }
   }
@@ -182,19 +186,27 @@ async function awaitMarker(s: ExperimentState, container: string, marker: string
   }
 }
 
+// Containers are created from image ids: a name could be pulled from a registry, an id cannot.
 function imageOf(spec: ContainerSpec, s: ExperimentState): string {
   const name = spec.image ?? 'lab';
-  const tag = name.startsWith('@') ? s.committed.get(name.slice(1)) : s.ctx.images[name];
-  if (!tag) throw new Error(`experiment ${s.experiment.slug}: image ${name} is not available`);
-  return tag;
+  const id = name.startsWith('@') ? s.committed.get(name.slice(1))?.id : s.ctx.images[name];
+  if (!id) throw new Error(`experiment ${s.experiment.slug}: image ${name} is not available`);
+  return id;
+}
+
+/** The image as a person would name it in the transcript. */
+function tagOf(spec: ContainerSpec, s: ExperimentState): string {
+  const name = spec.image ?? 'lab';
+  return (name.startsWith('@') ? s.committed.get(name.slice(1))?.tag : s.ctx.imageTags[name]) ?? name;
 }
 
 async function hostKey(s: ExperimentState): Promise<number> {
   if (s.hostKey === undefined) {
     const key = s.ctx.session.allocateHostKey();
-    await markHostKey(s.ctx.driver, key, s.ctx.session.labels({ 'org.shmlab.experiment': s.experiment.slug }));
+    await markHostKey(s.ctx.driver, key, s.ctx.session.labels({ [LABEL_EXPERIMENT]: s.experiment.slug }));
     s.hostKey = key;
     s.resources.add('hostKeys', key);
+    s.grants.add("a helper container in the host's IPC namespace (--ipc=host) removes this key's segment afterwards");
   }
   return s.hostKey;
 }
@@ -223,6 +235,15 @@ function commandOf(step: Step, s: ExperimentState): string {
     case 'run':
       return `docker run -d ${s.experiment.slug}/${step.container}`;
   }
+}
+
+/**
+ * A refusal is the engine's answer to this very request: an HTTP error status whose words name the refused setting.
+ * A deadline, a lost connection or a busy daemon ("context deadline exceeded") says nothing about the setting.
+ */
+export function isRefusal(err: unknown, names: RegExp): boolean {
+  const status = (err as { statusCode?: number }).statusCode;
+  return typeof status === 'number' && status >= 400 && status < 600 && names.test(engineWords(err));
 }
 
 /** The engine's word for a container's state; Podman says "stopped" for a container that has exited. */

@@ -14,7 +14,7 @@ const experiment: Experiment = {
   containers: { app: {}, other: {} },
   steps: [
     { id: 'run', do: 'run', container: 'app' },
-    { id: 'refusable', do: 'run', container: 'other', mayBeRefused: true },
+    { id: 'refusable', do: 'run', container: 'other', mayBeRefused: /sysctl/ },
     { id: 'read', do: 'exec', container: 'app', cmd: ['read'] },
   ],
   expect: [
@@ -27,7 +27,7 @@ const experiment: Experiment = {
 
 const asExpected = [
   record('run', { action: 'run' }),
-  record('refusable', { action: 'run', engineFailed: true, exitCode: 1, stderr: 'sysctl is not allowed' }),
+  record('refusable', { action: 'run', engineFailed: true, refused: true, exitCode: 1, stderr: 'sysctl is not allowed' }),
   record('read', { exitCode: 10, stderr: 'read: shmget: ENOENT (No such file or directory)\n' }),
 ];
 
@@ -49,6 +49,12 @@ describe('judge', () => {
     const j = judge(experiment, accepted, 'docker');
     expect(j.verdict).toBe('differs');
     expect(j.differences[0]?.detail).toBe('expected the engine to refuse it, it accepted');
+  });
+
+  it('says "error", not "as expected", when a step that may be refused fails for another reason', () => {
+    const transient = asExpected.map((r) => (r.id === 'refusable' ? record('refusable', { action: 'run', engineFailed: true, exitCode: 1, stderr: 'context deadline exceeded' }) : r));
+    const j = judge(experiment, transient, 'docker');
+    expect({ verdict: j.verdict, error: j.error }).toEqual({ verdict: 'error', error: 'refusable (docker exec app refusable): context deadline exceeded' });
   });
 
   it('says "error", with the engine\'s words, when an operation that may not fail fails', () => {

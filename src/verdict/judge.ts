@@ -21,10 +21,8 @@ export function expectationsFor(experiment: Experiment, engine: EngineKind): { e
 export function judge(experiment: Experiment, records: readonly StepRecord[], engine: EngineKind): Judgement {
   const { expect, note } = expectationsFor(experiment, engine);
   const byId = new Map(records.map((r) => [r.id, r]));
-  const mayBeRefused = new Set(experiment.steps.filter((s) => s.do === 'run' && s.mayBeRefused).map((s) => s.id));
-
-  // An engine failure where none may happen means the engine, not the experiment, failed.
-  const failed = records.find((r) => r.engineFailed && !mayBeRefused.has(r.id));
+  // An engine failure that is not the refusal the step allows means the engine, not the experiment, failed.
+  const failed = records.find((r) => r.engineFailed && !r.refused);
   if (failed) {
     return { verdict: 'error', differences: [], error: `${failed.id} (${failed.command}): ${failed.stderr.trim()}`, engineNote: note };
   }
@@ -39,8 +37,9 @@ export function judge(experiment: Experiment, records: readonly StepRecord[], en
 function compare(e: StepExpectation, r: StepRecord): Difference[] {
   const out: Difference[] = [];
   const differ = (detail: string) => out.push({ step: e.step, means: e.means, detail });
-  if (e.refused !== undefined && e.refused !== r.engineFailed) {
-    differ(`expected the engine to ${e.refused ? 'refuse' : 'accept'} it, it ${r.engineFailed ? `refused: ${r.stderr.trim()}` : 'accepted'}`);
+  const refused = Boolean(r.refused);
+  if (e.refused !== undefined && e.refused !== refused) {
+    differ(`expected the engine to ${e.refused ? 'refuse' : 'accept'} it, it ${refused ? `refused: ${r.stderr.trim()}` : 'accepted'}`);
   }
   const exitDiffers = e.exitCode === 'non-zero' ? r.exitCode === 0 || r.exitCode === null : e.exitCode !== r.exitCode;
   if (e.exitCode !== undefined && exitDiffers) {

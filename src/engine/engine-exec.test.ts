@@ -1,0 +1,48 @@
+// An exec runs its program once: a transient error after it started repeats only the read of its exit code.
+import { PassThrough } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import type { ContainerRuntimeClient } from 'testcontainers';
+import { EngineDriver, EngineTimeoutError } from './engine-driver.js';
+
+function fakeClient(behaviour: { inspectFailures: number; hang?: boolean }) {
+  const counts = { create: 0, start: 0, inspect: 0 };
+  const frame = (text: string) => Buffer.concat([Buffer.from([1, 0, 0, 0, 0, 0, 0, text.length]), Buffer.from(text)]);
+  const exec = {
+    start: async () => {
+      counts.start++;
+      const stream = new PassThrough();
+      if (!behaviour.hang) setImmediate(() => stream.end(frame('wrote segment\n')));
+      return stream;
+    },
+    inspect: async () => {
+      counts.inspect++;
+      if (counts.inspect <= behaviour.inspectFailures) throw new Error('socket hang up');
+      return { ExitCode: 0 };
+    },
+  };
+  const container = { exec: async () => (counts.create++, exec) };
+  const dockerode = {
+    modem: {
+      demuxStream: (stream: PassThrough, out: PassThrough) => stream.on('data', (c: Buffer) => out.write(c.subarray(8))),
+    },
+  };
+  const client = { container: { dockerode, getById: () => container } } as unknown as ContainerRuntimeClient;
+  return { client, counts };
+}
+
+describe('exec', () => {
+  it('starts the program once when reading its exit code fails transiently, and retries only that read', async () => {
+    const { client, counts } = fakeClient({ inspectFailures: 2 });
+    const outcome = await new EngineDriver(client).exec('abc', ['sysv-write', '--key', '1']);
+    expect(outcome).toEqual({ exitCode: 0, stdout: 'wrote segment\n', stderr: '' });
+    expect(counts).toEqual({ create: 1, start: 1, inspect: 3 });
+  });
+
+  it('gives up at its deadline with what it waited for, and never starts the program again', async () => {
+    const { client, counts } = fakeClient({ inspectFailures: 0, hang: true });
+    const started = Date.now();
+    await expect(new EngineDriver(client, 300).exec('abc', ['sysv-read'])).rejects.toThrow(new EngineTimeoutError('the engine did not answer (exec sysv-read) within 0.3 s'));
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(counts.start).toBe(1);
+  });
+});

@@ -1,0 +1,67 @@
+// What the runner needs of an engine, whatever its kind: the Docker API (Docker, Podman) and CRI (containerd,
+// CRI-O) both implement it, so that runner, verdicts and reports know no engine kind.
+import type { ContainerSpec, ContainerState } from '../model/experiment.js';
+import type { PrivilegeMode } from '../model/result.js';
+
+export interface ExecOutcome {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** A container to start, as the experiment declares it, with names resolved for this run. */
+export interface ContainerRequest {
+  /** Unique in the run (e.g. shmlab-<run>-<slug>-<container>-<n>). */
+  name: string;
+  /** The container's name in the experiment, for the transcript. */
+  logicalName: string;
+  spec: ContainerSpec;
+  /** The image reference the driver's own image step returned for the spec's variant (never a pullable name). */
+  image: string;
+  labels: Record<string, string>;
+  /** The handle of another container of the experiment (for `ipc: container:<name>`). */
+  containerHandle: (logicalName: string) => string;
+  /** The engine's name of a volume of the experiment. */
+  volumeName: (volume: string) => string;
+  /** Called as soon as the container exists, before it starts, so that a refused start is still cleaned up. */
+  onCreated: (handle: string) => void;
+}
+
+export interface StartedContainer {
+  /** The driver's handle for this container: stays valid across stop/start (a kubelet-style restart included). */
+  handle: string;
+  /** The engine's CLI command that does the same (`docker run …`, `crictl runp …; crictl create …`), pasteable. */
+  command: string;
+  /** What it was granted beyond an unprivileged default (least privilege, stated in the report). */
+  grants: string[];
+  /** Set when --privileged was refused and the nearest equivalent was used: the engine's words. */
+  refusal?: string;
+}
+
+export interface ContainerView {
+  state: ContainerState;
+  exitCode: number | null;
+  /** `Key: value` lines shown in the transcript (state, IPC mode, storage, mounts). */
+  lines: string[];
+}
+
+export interface LabDriver {
+  readonly kind: string;
+  /** Creates and starts a container; privilege (or its nearest equivalent) is resolved here. */
+  run(request: ContainerRequest): Promise<StartedContainer>;
+  exec(handle: string, cmd: string[]): Promise<ExecOutcome>;
+  stop(handle: string): Promise<void>;
+  /** Starts a stopped container again (Docker: the same container; CRI: a new attempt in the same sandbox). */
+  start(handle: string): Promise<void>;
+  kill(handle: string): Promise<void>;
+  remove(handle: string): Promise<void>;
+  inspect(handle: string): Promise<ContainerView>;
+  logs(handle: string): Promise<{ stdout: string; stderr: string }>;
+  createVolume(name: string, labels: Record<string, string>): Promise<void>;
+  removeVolume(name: string): Promise<void>;
+  /** Operations an engine may not have (Kubernetes has no pause or commit): absent means "not applicable". */
+  pause?(handle: string): Promise<void>;
+  unpause?(handle: string): Promise<void>;
+  diff?(handle: string): Promise<string[]>;
+  commit?(handle: string, repo: string, tag: string, labels: Record<string, string>): Promise<string>;
+}

@@ -1,0 +1,176 @@
+// Proof that a shmlab process is alive: each holds an exclusive flock(2) on a lease file under a runtime folder
+// shared by every shmlab process of the host, for exactly as long as it lives. Everything it creates carries the
+// lease's id; `clean` and the next run remove only what belongs to leases proven dead (the file is there and
+// nobody holds its lock). Unlike hostname + pid, this holds across PID namespaces and survives pid reuse.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { accessSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** What a live process uses, so that nobody removes it under it. */
+export interface LeaseClaims {
+  lease: string;
+  pid: number;
+  started: number;
+  /** Image ids its runs use (cached images are never removed while claimed). */
+  images: string[];
+  /** Keys in the host's IPC namespace its runs may create segments under. */
+  hostKeys: number[];
+}
+
+export type Liveness = 'alive' | 'dead' | 'unknown';
+
+/** The shared runtime folder: /run/shmlab for root, else the user's runtime folder, else the temporary folder. */
+export function leaseFolder(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.SHMLAB_RUNTIME_DIR) return env.SHMLAB_RUNTIME_DIR;
+  if (process.getuid?.() === 0 && writable('/run')) return '/run/shmlab/leases';
+  if (env.XDG_RUNTIME_DIR && writable(env.XDG_RUNTIME_DIR)) return join(env.XDG_RUNTIME_DIR, 'shmlab/leases');
+  return join(tmpdir(), `shmlab-${process.getuid?.() ?? 'user'}/leases`);
+}
+
+function writable(dir: string): boolean {
+  try {
+    accessSync(dir, constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export class ProcessLease {
+  readonly id = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
+  private readonly claims: LeaseClaims = { lease: '', pid: process.pid, started: Date.now(), images: [], hostKeys: [] };
+  private holder?: ChildProcess;
+
+  constructor(readonly folder: string = leaseFolder()) {
+    this.claims.lease = this.id;
+  }
+
+  /** The locked file; never rewritten, since a lock belongs to the file's inode. */
+  get file(): string {
+    return join(this.folder, `${this.id}.lease`);
+  }
+
+  /** The claims, beside it, replaced atomically on each change. */
+  get claimsFile(): string {
+    return join(this.folder, `${this.id}.claims`);
+  }
+
+  /** Takes the lock: a `flock` child holds it until this process's end closes its standard input, however it ends. */
+  async acquire(): Promise<void> {
+    mkdirSync(this.folder, { recursive: true });
+    writeFileSync(this.file, `${process.pid}\n`);
+    this.write();
+    // Its own process group: a Ctrl-C at the terminal must not release the lease while this process cleans up.
+    const holder = spawn('flock', ['--exclusive', '--nonblock', this.file, 'sh', '-c', 'echo locked; exec cat >/dev/null'], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      detached: true,
+    });
+    this.holder = holder;
+    await new Promise<void>((resolve, reject) => {
+      let said = '';
+      holder.stdout!.on('data', (chunk: Buffer) => {
+        if (chunk.toString().includes('locked')) resolve();
+      });
+      holder.stderr!.on('data', (chunk: Buffer) => (said += chunk.toString()));
+      holder.on('error', (err) => reject(new Error(`cannot hold the lease ${this.file} with flock (util-linux): ${err.message}`)));
+      holder.on('exit', (code) => reject(new Error(`cannot hold the lease ${this.file} (flock exited ${code}${said ? `: ${said.trim()}` : ''})`)));
+    });
+    holder.removeAllListeners('exit');
+    holder.unref();
+    (holder.stdin as unknown as { unref?: () => void }).unref?.();
+    (holder.stdout as unknown as { unref?: () => void }).unref?.();
+    (holder.stderr as unknown as { unref?: () => void }).unref?.();
+  }
+
+  claimImages(ids: Iterable<string>): void {
+    for (const id of ids) if (!this.claims.images.includes(id)) this.claims.images.push(id);
+    this.write();
+  }
+
+  /** Written before any segment under the key can exist, so that a concurrent clean never takes it for an orphan. */
+  claimHostKey(key: number): void {
+    this.claims.hostKeys.push(key);
+    this.write();
+  }
+
+  releaseHostKey(key: number): void {
+    this.claims.hostKeys = this.claims.hostKeys.filter((k) => k !== key);
+    this.write();
+  }
+
+  /**
+   * Ends the lease (normal exit): the claims go and the lock is let go. The lease file stays, unlocked, so that what
+   * this process could not remove (an engine lost mid-run) is proven dead for `clean` (forgetDeadLeases prunes it).
+   */
+  release(): void {
+    rmSync(this.claimsFile, { force: true });
+    if (this.holder?.pid && this.holder.exitCode === null) this.holder.kill('SIGTERM');
+    this.holder = undefined;
+  }
+
+  private write(): void {
+    const temp = `${this.claimsFile}.tmp`;
+    writeFileSync(temp, JSON.stringify(this.claims));
+    renameSync(temp, this.claimsFile);
+  }
+}
+
+let current: Promise<ProcessLease> | undefined;
+
+/** This process's lease, taken at first use and released when the process exits normally. */
+export function processLease(): Promise<ProcessLease> {
+  if (!current) {
+    current = (async () => {
+      const lease = new ProcessLease();
+      await lease.acquire();
+      process.once('exit', () => lease.release());
+      return lease;
+    })();
+  }
+  return current;
+}
+
+/** Alive: its lock is held. Dead: its file is there and nobody holds the lock. Unknown: no file here (another host, or an older shmlab). */
+export function leaseLiveness(id: string | undefined, folder: string = leaseFolder()): Liveness {
+  if (!id || !/^[a-z0-9]+$/.test(id)) return 'unknown';
+  const file = join(folder, `${id}.lease`);
+  if (!existsSync(file)) return 'unknown';
+  const probe = spawnSync('flock', ['--exclusive', '--nonblock', file, 'true'], { stdio: 'ignore' });
+  if (probe.status === 0) return 'dead';
+  if (probe.status === 1) return 'alive';
+  return 'unknown';
+}
+
+/** The claims of every live lease of this host (images and host keys in use). */
+export function liveClaims(folder: string = leaseFolder()): LeaseClaims[] {
+  if (!existsSync(folder)) return [];
+  return readdirSync(folder)
+    .filter((f) => f.endsWith('.lease'))
+    .map((f) => f.slice(0, -'.lease'.length))
+    .filter((id) => leaseLiveness(id, folder) === 'alive')
+    .flatMap((id) => {
+      try {
+        return [JSON.parse(readFileSync(join(folder, `${id}.claims`), 'utf8')) as LeaseClaims];
+      } catch {
+        return [];
+      }
+    });
+}
+
+/** Removes the files of dead leases older than `olderThanMs` (their resources are cleaned by then, or fall to the age rule). */
+export function forgetDeadLeases(olderThanMs: number, folder: string = leaseFolder()): number {
+  if (!existsSync(folder)) return 0;
+  let removed = 0;
+  for (const f of readdirSync(folder).filter((name) => name.endsWith('.lease'))) {
+    const id = f.slice(0, -'.lease'.length);
+    const path = join(folder, f);
+    if (Date.now() - statSync(path).mtimeMs > olderThanMs && leaseLiveness(id, folder) === 'dead') {
+      rmSync(join(folder, `${id}.claims`), { force: true });
+      rmSync(path, { force: true });
+      removed++;
+    }
+  }
+  return removed;
+}

@@ -1,0 +1,116 @@
+// Bad input, fed to the real command line: each gets one sentence on stderr and its documented exit code, and where
+// the input alone is wrong, not a single request reaches the engine (a recording stand-in at DOCKER_HOST).
+import { execa } from 'execa';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROOT } from '../src/paths.js';
+import { removeTempDirs, tempDir } from './temp-dirs.js';
+
+const CLI = join(ROOT, 'dist/src/cli.js');
+const dir = tempDir('shmlab-bad-input-');
+const file = (name: string, text: string) => {
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+};
+
+/** A stand-in engine on a unix socket: answers as `answer` says, and counts what it was asked. */
+function standIn(answer: (path: string) => { status: number; body: unknown } | 'hang'): { socket: string; requests: string[]; server: Server } {
+  const requests: string[] = [];
+  const socket = join(dir, `engine-${Math.random().toString(36).slice(2, 8)}.sock`);
+  const server = createServer((req, res) => {
+    requests.push(`${req.method} ${req.url}`);
+    const a = answer(req.url ?? '');
+    if (a === 'hang') return;
+    res.writeHead(a.status, { 'content-type': 'application/json' }).end(typeof a.body === 'string' ? a.body : JSON.stringify(a.body));
+  }).listen(socket);
+  return { socket, requests, server };
+}
+
+const recorder = standIn(() => ({ status: 200, body: 'OK' }));
+const shmlab = (args: string[], env: Record<string, string> = {}) =>
+  execa(process.execPath, [CLI, ...args], { reject: false, timeout: 60_000, env: { ...process.env, DOCKER_HOST: `unix://${recorder.socket}`, ...env } });
+
+beforeAll(() => {
+  mkdirSync(join(dir, 'a-folder'));
+  execFileSync('mkfifo', [join(dir, 'fifo.json')]);
+});
+
+afterAll(() => {
+  recorder.server.close();
+  removeTempDirs();
+});
+
+const notReport = '^shmlab: .+ is not a shmlab JSON report of format 1: ';
+
+describe('bad input is refused with one sentence, before any request to the engine', () => {
+  it.each<[string, () => string[], RegExp, Record<string, string>?]>([
+    ['compare: a report of null', () => ['compare', file('null.json', 'null')], new RegExp(`${notReport}it holds null, not an object\\.$`)],
+    ['compare: a list', () => ['compare', file('list.json', '[]')], new RegExp(`${notReport}it holds a list, not an object\\.$`)],
+    ['compare: malformed experiments', () => ['compare', file('bad.json', JSON.stringify({ format: 1, environment: { kind: 'docker', serverVersion: '1' }, privilege: { mode: 'x' }, experiments: [{ slug: 1 }] }))], new RegExp(`${notReport}experiments\\[0\\]\\.slug is not a string\\.$`)],
+    ['compare: no privilege', () => ['compare', file('noprivilege.json', JSON.stringify({ format: 1, environment: { kind: 'docker', serverVersion: '1' }, experiments: [] }))], new RegExp(`${notReport}privilege\\.mode is not a string\\.$`)],
+    ['compare: a FIFO (would hang)', () => ['compare', join(dir, 'fifo.json')], /^shmlab: Cannot read the report .+fifo\.json \(not a regular file\)\.$/],
+    ['compare: --out /dev/full', () => ['compare', join(ROOT, 'test/observations/docker-20.10.json'), '--out', '/dev/full'], /^shmlab: Cannot write \/dev\/full: something other than a file is there \(a device or socket\); choose another --out\.$/],
+    ['compare: --out a folder', () => ['compare', join(ROOT, 'test/observations/docker-20.10.json'), '--out', join(dir, 'a-folder')], /^shmlab: Cannot write .+a-folder: something other than a file is there \(a folder\); choose another --out\.$/],
+    ['matrix: an engines file of null', () => ['matrix', '--engines', file('null-engines.json', 'null')], /^shmlab: The engines file .+ must have an "engines" list\.$/],
+    ['matrix: an engines file of [null]', () => ['matrix', '--engines', file('list-engines.json', '[null]')], /^shmlab: The engines file .+ must have an "engines" list\.$/],
+    ['matrix: an engine entry of null', () => ['matrix', '--engines', file('entry-engines.json', '{"engines":[null]}')], /^shmlab: .+engine 1: expected an object with "name" and "kind", got null\.$/],
+    ['matrix: an engines file that is a FIFO', () => ['matrix', '--engines', join(dir, 'fifo.json')], /^shmlab: Cannot read the engines file .+ \(not a regular file\)\.$/],
+    ['run: the same experiment twice in --only', () => ['run', '--only', 'sysv-restart,sysv-restart'], /^shmlab: --only names sysv-restart twice; name each experiment once\.$/],
+    ['run: an empty --report-dir', () => ['run', '--report-dir', ''], /^shmlab: Expected --report-dir to name a folder, got an empty name\.$/],
+    ['run: a --timeout of 0', () => ['run', '--timeout', '0'], /^shmlab: Expected --timeout to be a number of seconds between 0 and 3600, got "0"\.$/],
+    ['run: DOCKER_HOST of only blanks', () => ['run'], /^shmlab: DOCKER_HOST is set but blank: unset it to use the default engine, or give an address such as unix:\/\/\/var\/run\/docker\.sock$/, { DOCKER_HOST: '   ' }],
+    ['run: TMPDIR missing', () => ['run', '--report-dir', dir], /^shmlab: The temporary folder \/nonexistent-shmlab cannot be written \(ENOENT\): set TMPDIR to a writable folder\.$/, { TMPDIR: '/nonexistent-shmlab' }],
+    ['run: no cc and nothing compiled yet', () => ['run', '--report-dir', dir], /^shmlab: No C compiler \(cc\) on PATH: install gcc and libc6-dev \(Debian: apt-get install gcc libc6-dev\), then try again\.$/, { PATH: '/nonexistent', SHMLAB_CACHE_DIR: join(dir, 'empty-cache') }],
+  ])('%s', async (_, args, message, env) => {
+    const before = recorder.requests.length;
+    const r = await shmlab(args(), env);
+    expect({ exitCode: r.exitCode, stderr: r.stderr }).toEqual({ exitCode: 2, stderr: expect.stringMatching(message) });
+    expect(r.stderr.split('\n')).toHaveLength(1);
+    expect(recorder.requests.slice(before)).toEqual([]);
+  });
+});
+
+describe('an engine that is not what it seems gets one sentence and exit 2', () => {
+  it('an HTTP server that answers 200 to everything is not taken for Docker', async () => {
+    const fake = standIn(() => ({ status: 200, body: {} }));
+    try {
+      const r = await shmlab(['run', '--report-dir', dir], { DOCKER_HOST: `unix://${fake.socket}` });
+      expect({ exitCode: r.exitCode, lines: r.stderr.split('\n').length }).toEqual({ exitCode: 2, lines: 1 });
+      expect(r.stderr).toMatch(/^shmlab: (The server at unix:\/\/.+ answered, but not as a Docker API engine does|The engine at unix:\/\/.+ answered but could not be used)/);
+    } finally {
+      fake.server.close();
+    }
+  });
+
+  it('an engine that answers /_ping and nothing else: one sentence within its deadline', async () => {
+    const mute = standIn((path) => (path.includes('_ping') ? { status: 200, body: 'OK' } : 'hang'));
+    try {
+      const started = Date.now();
+      const r = await shmlab(['run', '--report-dir', dir, '--timeout', '2'], { DOCKER_HOST: `unix://${mute.socket}` });
+      expect(Date.now() - started).toBeLessThan(15_000);
+      expect({ exitCode: r.exitCode, stderr: r.stderr }).toEqual({ exitCode: 2, stderr: `shmlab: The engine at unix://${mute.socket} answers /_ping but not its API within 2 s: restart it, or point DOCKER_HOST at another engine.` });
+    } finally {
+      mute.server.close();
+    }
+  });
+
+  it('an engine that fails every operation after describing itself: its words, one sentence, exit 2', async () => {
+    const failing = standIn((path) => {
+      if (path.includes('_ping')) return { status: 200, body: 'OK' };
+      if (path.endsWith('/version')) return { status: 200, body: { Version: '99.0', ApiVersion: '1.41', Os: 'linux', KernelVersion: '6', Components: [] } };
+      if (path.endsWith('/info')) return { status: 200, body: { OperatingSystem: 'Test', KernelVersion: '6', Driver: 'overlay2', CgroupVersion: '1', DefaultRuntime: 'runc' } };
+      return { status: 500, body: { message: 'the engine went away' } };
+    });
+    try {
+      const r = await shmlab(['run', '--report-dir', dir, '--timeout', '5'], { DOCKER_HOST: `unix://${failing.socket}` });
+      expect({ exitCode: r.exitCode, lines: r.stderr.split('\n').length }).toEqual({ exitCode: 2, lines: 1 });
+      expect(r.stderr).toMatch(/^shmlab: The engine failed \(.*the engine went away.*\): check that it runs and answers, then try again; "shmlab clean" removes what this run could not\.$/);
+    } finally {
+      failing.server.close();
+    }
+  });
+});
