@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { ALPHABET, BLOG_KEY } from '../src/model/experiment-kit.js';
 import type { Experiment } from '../src/model/experiment.js';
 import { runLab } from '../src/run/lab-runner.js';
-import { NOTHING_LEFT, engineState, leftovers } from './engine-state.js';
+import { NOTHING_LEFT, engineDriver, engineState, leftovers } from './engine-state.js';
 
 const base = { section: 'C', source: 'test', blogSaw: '', expectedToday: '', explanation: '', observe: () => '' } as const;
 
@@ -40,6 +40,17 @@ const stepThrows: Experiment = {
   ],
   expect: [{ step: 'never', means: 'never reached', exitCode: 0 }],
 };
+
+describe('no image is ever pulled', () => {
+  it('a container whose image is not on the engine fails with one sentence, and nothing is pulled', async () => {
+    const { driver } = await engineDriver();
+    const name = 'shmlab/never-built:000000000000';
+    await expect(driver.run({ name: `shmlab-test-never-${process.pid}`, image: name, labels: {}, hostConfig: {} }, () => {})).rejects.toThrow(
+      `image ${name} is not on the engine (removed while in use?); shmlab never pulls an image, so this step cannot run`,
+    );
+    await expect(driver.dockerode.getImage(name).inspect()).rejects.toMatchObject({ statusCode: 404 });
+  });
+});
 
 describe('cleanup on every path', () => {
   it('removes everything after an experiment that differs, and says what differed', async () => {

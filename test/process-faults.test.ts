@@ -1,48 +1,21 @@
 // A real shmlab process under faults: signals while containers are up, SIGKILL, two runs at once,
 // an engine that never answers, and an engine that dies mid-run.
-import { execa, type ResultPromise } from 'execa';
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { execa } from 'execa';
+import { readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { removeTempDirs, tempDir } from './temp-dirs.js';
 import Dockerode from 'dockerode';
 import { startDaemon, stopDaemon } from '../src/engine/daemon-process.js';
-import { ROOT } from '../src/paths.js';
-import { LABEL } from '../src/run/lab-session.js';
-import { LABEL_HOST_KEY } from '../src/run/host-keys.js';
 import { NOTHING_LEFT, engineDriver, engineState, leftovers } from './engine-state.js';
-
-const CLI = join(ROOT, 'dist/src/cli.js');
-const LONG = 'ipc-host,ipc-shareable,mmap-recreate,kill-restart,commit-image';
-
-function shmlab(args: string[], env: Record<string, string> = {}): ResultPromise<{ reject: false; all: true }> {
-  return execa('node', [CLI, ...args], { reject: false, all: true, env: { ...process.env, ...env }, timeout: 120_000 });
-}
-
-function reportDir(): string {
-  return tempDir('shmlab-report-');
-}
-
-async function until(what: string, check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-/** True once a run has containers up and holds a key in the host's IPC namespace. */
-async function midRun(docker: Dockerode): Promise<boolean> {
-  const filters = JSON.stringify({ label: [LABEL] });
-  const [containers, volumes] = await Promise.all([docker.listContainers({ filters }), docker.listVolumes({ filters: JSON.stringify({ label: [LABEL_HOST_KEY] }) })]);
-  return containers.length >= 2 && (volumes.Volumes ?? []).length > 0;
-}
+import { LONG, midRun, reportDir, reportIn as readdir, shmlab, until } from './shmlab-process.js';
 
 describe('interrupted runs', () => {
   it.each([
     ['SIGINT', 130],
     ['SIGTERM', 143],
+    ['SIGHUP', 129],
   ] as const)('on %s with containers up: stops, cleans up everything, keeps the report, exits %i', async (signal, code) => {
     const { driver } = await engineDriver();
     const before = await engineState();
@@ -53,6 +26,7 @@ describe('interrupted runs', () => {
     const result = await run;
     expect(result.exitCode).toBe(code);
     expect(result.all).toContain(`shmlab: ${signal}: stopping after the current steps and cleaning up...`);
+    expect(readdir(dir)).toMatch(/\.partial\.md$/);
     expect(readFileSync(join(dir, readdir(dir)), 'utf8')).toContain('**Incomplete run:** interrupted');
     expect(leftovers(before, await engineState())).toEqual(NOTHING_LEFT);
   });
@@ -150,11 +124,5 @@ describe('engine lost mid-run', () => {
     expect(before.hostSegments.length - after.hostSegments.length).toBe(1);
   });
 });
-
-function readdir(dir: string): string {
-  const md = readdirSync(dir).find((f) => f.endsWith('.md'));
-  if (!md || !existsSync(join(dir, md))) throw new Error(`no report in ${dir}`);
-  return md;
-}
 
 afterAll(removeTempDirs);

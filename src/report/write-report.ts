@@ -34,8 +34,10 @@ export function writeReport(run: RunResult, experiments: readonly Experiment[], 
 /** Writes every file in full first, then renames them all into place; on any failure, nothing is replaced. */
 export function writeFilesAtomically(files: [path: string, text: string][]): void {
   const temps: string[] = [];
+  let current = files[0]?.[0];
   try {
     for (const [path, text] of files) {
+      current = path;
       refuseNonRegular(path);
       const temp = `${path}.tmp-${process.pid}`;
       temps.push(temp);
@@ -53,7 +55,7 @@ export function writeFilesAtomically(files: [path: string, text: string][]): voi
     for (const temp of temps) rmSync(temp, { force: true });
     if (err instanceof ReportWriteError) throw err;
     const e = err as NodeJS.ErrnoException;
-    throw new ReportWriteError(`Cannot write ${e.path ?? files[0]?.[0]} (${e.code ?? e.message}).`);
+    throw new ReportWriteError(`Cannot write ${current} (${e.code ?? e.message}).`);
   }
 }
 

@@ -1,0 +1,63 @@
+// Reports are written as a pair, atomically: a partial run never replaces a full report, and a write that fails
+// (a full disk, a folder or a device where the file goes) leaves the previous pair as it was, with no temporary files.
+import { execa } from 'execa';
+import { mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { record, runResult } from '../../test/records.js';
+import { removeTempDirs, tempDir } from '../../test/temp-dirs.js';
+import type { ExperimentResult } from '../model/result.js';
+import { ReportWriteError, writeReport } from './write-report.js';
+
+afterAll(removeTempDirs);
+
+const result = (slug: string): ExperimentResult => ({ slug, verdict: 'as expected', observed: 'lost', differences: [], steps: [record('read')], durationMs: 5, grants: [] });
+const full = runResult([result('sysv-restart'), result('mmap-restart')]);
+const partial = runResult([result('sysv-restart')], { incomplete: 'interrupted (SIGINT) after 1 of 2 experiments' });
+
+describe('writeReport', () => {
+  it('puts an interrupted run beside the full report, never over it, and a later full run supersedes it', () => {
+    const dir = tempDir();
+    writeReport(full, [], dir);
+    const good = readFileSync(join(dir, 'docker-99.0.json'), 'utf8');
+    const written = writeReport(partial, [], dir);
+    expect(written).toEqual({ markdown: join(dir, 'docker-99.0.partial.md'), json: join(dir, 'docker-99.0.partial.json'), partial: true });
+    expect(readFileSync(join(dir, 'docker-99.0.json'), 'utf8')).toBe(good);
+    expect(readFileSync(join(dir, 'docker-99.0.partial.md'), 'utf8')).toContain('**Incomplete run:**');
+    writeReport(full, [], dir);
+    expect(readdirSync(dir).sort()).toEqual(['docker-99.0.json', 'docker-99.0.md']);
+  });
+
+  it('on a full disk, leaves the previous pair whole and no temporary file', async () => {
+    const dir = tempDir();
+    await execa('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'shmlab-test', dir]);
+    try {
+      writeReport(full, [], dir);
+      const before = readdirSync(dir).sort().map((f) => readFileSync(join(dir, f), 'utf8'));
+      writeFileSync(join(dir, 'filler'), Buffer.alloc(40 * 1024));
+      const big = runResult(Array.from({ length: 40 }, (_, i) => ({ ...result(`x-${i}`), observed: 'y'.repeat(500) })));
+      expect(() => writeReport(big, [], dir)).toThrow(new ReportWriteError(`Cannot write ${join(dir, 'docker-99.0.md')} (ENOSPC).`));
+      expect(readdirSync(dir).sort()).toEqual(['docker-99.0.json', 'docker-99.0.md', 'filler']);
+      expect(['docker-99.0.json', 'docker-99.0.md'].map((f) => readFileSync(join(dir, f), 'utf8'))).toEqual(before);
+      expect(() => JSON.parse(before[0]!)).not.toThrow();
+    } finally {
+      await execa('umount', [dir]);
+    }
+  });
+
+  it.each([
+    ['a folder', (path: string) => mkdirSync(path), 'a folder'],
+    ['a link to /dev/full', (path: string) => symlinkSync('/dev/full', path), 'a link'],
+  ])('refuses to replace %s with one sentence', (_, make, what) => {
+    const dir = tempDir();
+    make(join(dir, 'docker-99.0.json'));
+    expect(() => writeReport(full, [], dir)).toThrow(new ReportWriteError(`Cannot write ${join(dir, 'docker-99.0.json')}: something other than a file is there (${what}).`));
+    expect(readdirSync(dir)).toEqual(['docker-99.0.json']);
+  });
+
+  it('says so for a name longer than the system allows', () => {
+    const dir = tempDir();
+    const long = join(dir, 'x'.repeat(250), 'y'.repeat(250));
+    expect(() => writeReport(full, [], long)).toThrow(ReportWriteError);
+  });
+});

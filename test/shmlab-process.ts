@@ -1,0 +1,42 @@
+// Helpers for tests that drive a real shmlab process: start it, wait for a moment of its run, read its report.
+import { execa, type ResultPromise } from 'execa';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import Dockerode from 'dockerode';
+import { LABEL, LABEL_HOST_KEY } from '../src/labels.js';
+import { ROOT } from '../src/paths.js';
+import { tempDir } from './temp-dirs.js';
+
+export const CLI = join(ROOT, 'dist/src/cli.js');
+/** Experiments that keep containers and a host key up for several seconds. */
+export const LONG = 'ipc-host,ipc-shareable,mmap-recreate,kill-restart,commit-image';
+
+export function shmlab(args: string[], env: Record<string, string> = {}, command: string[] = ['node', CLI]): ResultPromise<{ reject: false; all: true }> {
+  return execa(command[0]!, [...command.slice(1), ...args], { reject: false, all: true, env: { ...process.env, ...env }, timeout: 180_000 });
+}
+
+export function reportDir(): string {
+  return tempDir('shmlab-report-');
+}
+
+export async function until(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** True once a run has containers up and holds a key in the host's IPC namespace. */
+export async function midRun(docker: Dockerode): Promise<boolean> {
+  const filters = JSON.stringify({ label: [LABEL] });
+  const [containers, volumes] = await Promise.all([docker.listContainers({ filters }), docker.listVolumes({ filters: JSON.stringify({ label: [LABEL_HOST_KEY] }) })]);
+  return containers.length >= 2 && (volumes.Volumes ?? []).length > 0;
+}
+
+/** The markdown report in a folder (full or partial). */
+export function reportIn(dir: string): string {
+  const md = readdirSync(dir).find((f) => f.endsWith('.md'));
+  if (!md || !existsSync(join(dir, md))) throw new Error(`no report in ${dir}`);
+  return md;
+}
