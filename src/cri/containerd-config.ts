@@ -1,0 +1,119 @@
+// The configuration of one containerd of shmlab's own: every path its own, and the settings this host needs for CRI.
+import { join } from 'node:path';
+
+/** Where shmlab's own daemons live (the same home as the Docker engines of the matrix): short, for socket paths. */
+export const CONTAINERD_HOME = '/var/lib/shmlab';
+
+export interface ContainerdLayout {
+  name: string;
+  home: string;
+  config: string;
+  root: string;
+  state: string;
+  socket: string;
+  address: string;
+  runcRoot: string;
+  opt: string;
+  cniBin: string;
+  cniConf: string;
+  log: string;
+  pidFile: string;
+  /** Pod log directories (CRI's log_directory), one per pod. */
+  podLogs: string;
+  /** emptyDir volumes: <emptyDirs>/<pod>/<volume>, removed with the pod. */
+  emptyDirs: string;
+}
+
+export function containerdLayout(name: string, home = join(CONTAINERD_HOME, name)): ContainerdLayout {
+  const socket = join(home, 'containerd.sock');
+  return {
+    name,
+    home,
+    config: join(home, 'config.toml'),
+    root: join(home, 'root'),
+    state: join(home, 'state'),
+    socket,
+    address: `unix://${socket}`,
+    runcRoot: join(home, 'runc'),
+    opt: join(home, 'opt'),
+    cniBin: join(home, 'cni/bin'),
+    cniConf: join(home, 'cni/net.d'),
+    log: join(home, 'containerd.log'),
+    pidFile: join(home, 'containerd.pid'),
+    podLogs: join(home, 'pods'),
+    emptyDirs: join(home, 'emptydir'),
+  };
+}
+
+export interface ContainerdSettings {
+  /** 2 for containerd 1.x, 3 for 2.x: the section names differ. */
+  configVersion: 2 | 3;
+  /** The pause image's name (shmlab's own, imported before any pod: there is no registry to pull it from). */
+  sandboxImage: string;
+  /** The runc binary: the system's, whatever containerd's own package ships. */
+  runc: string;
+}
+
+const q = (s: string) => JSON.stringify(s);
+
+/** The config.toml text. restrict_oom_score_adj: without CAP_SYS_RESOURCE in the bounding set every sandbox fails. */
+export function containerdConfig(layout: ContainerdLayout, settings: ContainerdSettings): string {
+  // The runc runtime: the given binary, its state under our home, cgroupfs (no systemd here). `extra`: 1.x keeps the snapshotter here.
+  const runc = (prefix: string, extra = '') => `[${prefix}.containerd]
+  default_runtime_name = "runc"${extra}
+[${prefix}.containerd.runtimes.runc]
+  runtime_type = "io.containerd.runc.v2"
+[${prefix}.containerd.runtimes.runc.options]
+  BinaryName = ${q(settings.runc)}
+  Root = ${q(layout.runcRoot)}
+  SystemdCgroup = false`;
+  const head = (major: string, version: number) => `# containerd ${major} for shmlab (${layout.name}); written by shmlab at every start.
+version = ${version}
+root = ${q(layout.root)}
+state = ${q(layout.state)}
+
+[grpc]
+  address = ${q(layout.socket)}
+
+[plugins."io.containerd.internal.v1.opt"]
+  path = ${q(layout.opt)}
+`;
+  // The streaming server (crictl exec -i) listens only inside the daemon's own network namespace.
+  const stream = `  stream_server_address = "127.0.0.1"
+  stream_server_port = "0"`;
+  if (settings.configVersion === 2) {
+    const cri = 'plugins."io.containerd.grpc.v1.cri"';
+    return `${head('1.x', 2)}
+[${cri}]
+  sandbox_image = ${q(settings.sandboxImage)}
+  restrict_oom_score_adj = true
+${stream}
+${runc(cri, '\n  snapshotter = "overlayfs"')}
+[${cri}.cni]
+  bin_dir = ${q(layout.cniBin)}
+  conf_dir = ${q(layout.cniConf)}
+`;
+  }
+  const runtime = 'plugins."io.containerd.cri.v1.runtime"';
+  const images = 'plugins."io.containerd.cri.v1.images"';
+  return `${head('2.x', 3)}
+[${images}]
+  snapshotter = "overlayfs"
+[${images}.pinned_images]
+  sandbox = ${q(settings.sandboxImage)}
+
+[${runtime}]
+  restrict_oom_score_adj = true
+${runc(runtime)}
+[${runtime}.cni]
+  bin_dirs = [${q(layout.cniBin)}]
+  conf_dir = ${q(layout.cniConf)}
+
+[plugins."io.containerd.grpc.v1.cri"]
+${stream}
+
+# NRI would listen on the host's shared /var/run/nri/nri.sock.
+[plugins."io.containerd.nri.v1.nri"]
+  disable = true
+`;
+}

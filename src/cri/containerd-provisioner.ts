@@ -1,0 +1,127 @@
+// Provisions containerd engines as shmlab's own daemons (Debian 12's, or sid's unpacked), each in its own network namespace.
+import { execa } from 'execa';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { aptInstall } from '../engine/local-engine.js';
+import { EngineUnavailableError } from '../errors.js';
+import { debianPackage } from '../matrix/debian-package.js';
+import { containerdConfig, containerdLayout, type ContainerdLayout } from './containerd-config.js';
+import { CriClient } from './cri-client.js';
+import { SANDBOX_IMAGE } from './pause-image.js';
+
+/** The system's runc: sid's runc needs a newer glibc than Debian 12's. */
+export const SYSTEM_RUNC = '/usr/sbin/runc';
+
+/** The containerd engines shmlab knows how to provision: which Debian suite each comes from. */
+export const CONTAINERD_ENGINES: Record<string, { suite: 'bookworm' | 'sid' }> = {
+  'containerd-1.6': { suite: 'bookworm' },
+  'containerd-2.1': { suite: 'sid' },
+};
+
+export interface RunningContainerd {
+  address: string;
+  pid?: number;
+  /** False when it already answered: then it is not ours to stop. */
+  startedHere: boolean;
+  layout: ContainerdLayout;
+  /** The binaries used (containerd, ctr), for the image import and the report. */
+  bin: { containerd: string; ctr: string };
+}
+
+/** The containerd and ctr of an engine: the system's (bookworm), or unpacked from the suite's `containerd` package. */
+export async function containerdBinaries(name: string, say: (line: string) => void): Promise<{ containerd: string; ctr: string; path: string }> {
+  const engine = CONTAINERD_ENGINES[name];
+  if (!engine) throw new EngineUnavailableError(`Unknown containerd engine ${name}; known: ${Object.keys(CONTAINERD_ENGINES).join(', ')}.`);
+  if (engine.suite === 'bookworm') {
+    if (!existsSync('/usr/bin/containerd')) await aptInstall(['containerd'], say);
+    return { containerd: '/usr/bin/containerd', ctr: '/usr/bin/ctr', path: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin' };
+  }
+  const bin = join(await debianPackage(engine.suite, 'containerd', say), 'usr/bin');
+  // Its own containerd-shim-runc-v2 comes first in PATH; runc stays the system's (BinaryName in the config).
+  return { containerd: join(bin, 'containerd'), ctr: join(bin, 'ctr'), path: `${bin}:${process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin'}` };
+}
+
+async function answers(address: string, timeoutMs: number): Promise<boolean> {
+  const client = new CriClient(address);
+  try {
+    await client.version({ timeoutMs });
+    return true;
+  } catch {
+    return false;
+  } finally {
+    client.close();
+  }
+}
+
+/** Starts the engine `name` (see CONTAINERD_ENGINES) unless it already answers; returns once its CRI Version call answers. */
+export async function provisionContainerd(name: string, say: (line: string) => void, timeoutMs = 60_000): Promise<RunningContainerd> {
+  const layout = containerdLayout(name);
+  const bin = await containerdBinaries(name, say);
+  if (await answers(layout.address, 1000)) return { address: layout.address, startedHere: false, layout, bin };
+  const { stdout } = await execa(bin.containerd, ['--version']);
+  // 2.x reads only `version = 3` configs' section names; 1.x only `version = 2`.
+  const major = Number(/\bv?(\d+)\.\d+\.\d+/.exec(stdout)?.[1] ?? '1');
+  for (const dir of [layout.home, layout.root, layout.state, layout.runcRoot, layout.opt, layout.cniBin, layout.cniConf, layout.podLogs, layout.emptyDirs]) mkdirSync(dir, { recursive: true });
+  writeFileSync(layout.config, containerdConfig(layout, { configVersion: major >= 2 ? 3 : 2, sandboxImage: SANDBOX_IMAGE, runc: SYSTEM_RUNC }));
+  const log = openSync(layout.log, 'a');
+  // unshare execs sh, which execs containerd: the child's pid is containerd's. detached is setsid(2) in the child before
+  // exec (no fork, unlike setsid(1)): the daemon outlives this process and a terminal's Ctrl-C.
+  const child = spawn('unshare', ['-n', 'sh', '-c', `ip link set lo up && exec ${JSON.stringify(bin.containerd)} --config ${JSON.stringify(layout.config)}`], {
+    detached: true,
+    stdio: ['ignore', log, log],
+    env: { ...process.env, PATH: bin.path },
+  });
+  child.unref();
+  if (child.pid === undefined) throw new EngineUnavailableError(`could not start ${bin.containerd}.`);
+  writeFileSync(layout.pidFile, String(child.pid));
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await answers(layout.address, 1000)) {
+      say(`started ${name} (${stdout.trim()}) at ${layout.address} (pid ${child.pid}, log ${layout.log})`);
+      return { address: layout.address, pid: child.pid, startedHere: true, layout, bin };
+    }
+    if (child.exitCode !== null) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const tail = existsSync(layout.log) ? readFileSync(layout.log, 'utf8').trim().split('\n').slice(-3).join('\n') : '';
+  if (child.exitCode === null) process.kill(child.pid, 'SIGKILL');
+  throw new EngineUnavailableError(`${name} did not answer at ${layout.address}; its log ${layout.log} ends with:\n${tail}`);
+}
+
+/** Stops the containerd shmlab started for `name` (SIGTERM, SIGKILL after `graceMs`); false when none of ours ran. */
+export async function stopContainerd(name: string, graceMs = 30_000): Promise<boolean> {
+  const layout = containerdLayout(name);
+  if (!existsSync(layout.pidFile)) return false;
+  const pid = Number(readFileSync(layout.pidFile, 'utf8'));
+  // A pid file outlives a reboot: signal the pid only if it is still a containerd.
+  if (!Number.isInteger(pid) || pid <= 1 || !isContainerd(pid)) {
+    rmSync(layout.pidFile, { force: true });
+    return false;
+  }
+  process.kill(pid, 'SIGTERM');
+  const deadline = Date.now() + graceMs;
+  while (alive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  if (alive(pid)) process.kill(pid, 'SIGKILL');
+  while (alive(pid)) await new Promise((r) => setTimeout(r, 50));
+  rmSync(layout.pidFile, { force: true });
+  return true;
+}
+
+function isContainerd(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'containerd';
+  } catch {
+    return false;
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    // A zombie (exited, not yet reaped by us, its parent) is gone for our purpose.
+    return !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  } catch {
+    return false;
+  }
+}

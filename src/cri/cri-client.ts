@@ -1,0 +1,214 @@
+// A promise-based CRI client over the runtime's unix socket: every call has a deadline, every error the runtime's words.
+import * as grpc from '@grpc/grpc-js';
+import { loadSync } from '@grpc/proto-loader';
+import { join } from 'node:path';
+import { ROOT } from '../paths.js';
+
+/** shmlab's subset of the CRI api.proto (read from the source tree: tsc does not copy it to dist/). */
+export const API_PROTO = join(ROOT, 'src', 'cri', 'api.proto');
+export const DEFAULT_TIMEOUT_MS = 30_000;
+
+export type NamespaceMode = 'POD' | 'CONTAINER' | 'NODE' | 'TARGET';
+export type ContainerStateName = 'CONTAINER_CREATED' | 'CONTAINER_RUNNING' | 'CONTAINER_EXITED' | 'CONTAINER_UNKNOWN';
+export type SandboxStateName = 'SANDBOX_READY' | 'SANDBOX_NOTREADY';
+type Labels = Record<string, string>;
+
+export interface NamespaceOption { network?: NamespaceMode; pid?: NamespaceMode; ipc?: NamespaceMode; target_id?: string }
+export interface Mount { container_path: string; host_path: string; readonly?: boolean; propagation?: string }
+export interface PodSandboxMetadata { name: string; uid: string; namespace: string; attempt: number }
+export interface PodSandboxConfig {
+  metadata: PodSandboxMetadata;
+  hostname: string;
+  log_directory: string;
+  labels?: Labels;
+  annotations?: Labels;
+  linux: {
+    cgroup_parent?: string;
+    sysctls?: Labels;
+    security_context?: { namespace_options?: NamespaceOption; privileged?: boolean; seccomp?: { profile_type: string } };
+  };
+}
+export interface ContainerSecurityContext {
+  privileged?: boolean;
+  capabilities?: { add_capabilities?: string[]; drop_capabilities?: string[] };
+  namespace_options?: NamespaceOption;
+  masked_paths?: string[];
+  readonly_paths?: string[];
+  seccomp?: { profile_type: string };
+}
+export interface ContainerConfig {
+  metadata: { name: string; attempt: number };
+  image: { image: string };
+  command?: string[];
+  args?: string[];
+  working_dir?: string;
+  mounts?: Mount[];
+  labels?: Labels;
+  annotations?: Labels;
+  log_path?: string;
+  linux?: { security_context?: ContainerSecurityContext };
+}
+export interface PodSandbox { id: string; metadata: PodSandboxMetadata; state: SandboxStateName; created_at: string; labels: Labels; annotations: Labels }
+export interface PodSandboxStatus extends PodSandbox {
+  linux?: { namespaces?: { options?: NamespaceOption } };
+  runtime_handler: string;
+}
+export interface Container { id: string; pod_sandbox_id: string; metadata: { name: string; attempt: number }; state: ContainerStateName; labels: Labels }
+export interface ContainerStatus {
+  id: string;
+  metadata: { name: string; attempt: number };
+  state: ContainerStateName;
+  created_at: string;
+  started_at: string;
+  finished_at: string;
+  exit_code: number;
+  image: { image: string };
+  image_ref: string;
+  reason: string;
+  message: string;
+  labels: Labels;
+  mounts: Mount[];
+  log_path: string;
+}
+export interface Image { id: string; repo_tags: string[]; repo_digests: string[]; size: string; pinned: boolean }
+export interface VersionResponse { version: string; runtime_name: string; runtime_version: string; runtime_api_version: string }
+export interface StatusResponse {
+  status: { conditions: { type: string; status: boolean; reason: string; message: string }[] } | null;
+  info: Labels;
+  runtime_handlers: { name: string }[];
+}
+export interface ExecSyncResponse { stdout: Buffer; stderr: Buffer; exit_code: number }
+
+/** A refused or failed CRI call: the gRPC status name (`code`) and the runtime's own words (`details`, also the message). */
+export class CriError extends Error {
+  constructor(
+    readonly method: string,
+    readonly code: string,
+    readonly details: string,
+  ) {
+    super(details);
+    this.name = 'CriError';
+  }
+}
+
+export interface CallOptions {
+  /** The call's deadline; DEFAULT_TIMEOUT_MS unless given. */
+  timeoutMs?: number;
+}
+
+type Service = 'RuntimeService' | 'ImageService';
+type Unary = (request: object, metadata: grpc.Metadata, options: grpc.CallOptions, callback: (err: grpc.ServiceError | null, response: unknown) => void) => void;
+
+let definition: grpc.GrpcObject | undefined;
+function services(): { RuntimeService: grpc.ServiceClientConstructor; ImageService: grpc.ServiceClientConstructor } {
+  // longs as strings: nanosecond timestamps do not fit a JS number; enums as their names, for readable transcripts.
+  definition ??= grpc.loadPackageDefinition(loadSync(API_PROTO, { keepCase: true, longs: String, enums: String, defaults: true }));
+  const v1 = (definition.runtime as grpc.GrpcObject).v1 as grpc.GrpcObject;
+  return { RuntimeService: v1.RuntimeService as grpc.ServiceClientConstructor, ImageService: v1.ImageService as grpc.ServiceClientConstructor };
+}
+
+export class CriClient {
+  private readonly clients: Record<Service, grpc.Client>;
+
+  /** `address`: `unix:///path/to/containerd.sock`. */
+  constructor(
+    readonly address: string,
+    private readonly defaultTimeoutMs = DEFAULT_TIMEOUT_MS,
+  ) {
+    const { RuntimeService, ImageService } = services();
+    const credentials = grpc.credentials.createInsecure();
+    this.clients = { RuntimeService: new RuntimeService(address, credentials), ImageService: new ImageService(address, credentials) };
+  }
+
+  /** One unary call with a deadline; a gRPC error becomes a CriError. */
+  call<T>(service: Service, method: string, request: object, options: CallOptions = {}): Promise<T> {
+    const client = this.clients[service] as unknown as Record<string, Unary>;
+    const fn = client[method];
+    if (!fn) return Promise.reject(new Error(`CRI ${service}.${method} is not in shmlab's api.proto`));
+    const deadline = Date.now() + (options.timeoutMs ?? this.defaultTimeoutMs);
+    return new Promise<T>((resolve, reject) =>
+      fn.call(client, request, new grpc.Metadata(), { deadline }, (err, response) => {
+        if (err) reject(new CriError(method, grpc.status[err.code] ?? String(err.code), (err.details || err.message).trim()));
+        else resolve(response as T);
+      }),
+    );
+  }
+
+  version(options?: CallOptions): Promise<VersionResponse> {
+    return this.call('RuntimeService', 'Version', { version: 'v1' }, options);
+  }
+
+  status(verbose = true, options?: CallOptions): Promise<StatusResponse> {
+    return this.call('RuntimeService', 'Status', { verbose }, options);
+  }
+
+  async runPodSandbox(config: PodSandboxConfig, runtimeHandler = '', options?: CallOptions): Promise<string> {
+    const r = await this.call<{ pod_sandbox_id: string }>('RuntimeService', 'RunPodSandbox', { config, runtime_handler: runtimeHandler }, options);
+    return r.pod_sandbox_id;
+  }
+
+  async stopPodSandbox(id: string, options?: CallOptions): Promise<void> {
+    await this.call('RuntimeService', 'StopPodSandbox', { pod_sandbox_id: id }, options);
+  }
+
+  async removePodSandbox(id: string, options?: CallOptions): Promise<void> {
+    await this.call('RuntimeService', 'RemovePodSandbox', { pod_sandbox_id: id }, options);
+  }
+
+  podSandboxStatus(id: string, verbose = false, options?: CallOptions): Promise<{ status: PodSandboxStatus; info: Labels }> {
+    return this.call('RuntimeService', 'PodSandboxStatus', { pod_sandbox_id: id, verbose }, options);
+  }
+
+  async listPodSandbox(filter: { id?: string; label_selector?: Labels } = {}, options?: CallOptions): Promise<PodSandbox[]> {
+    return (await this.call<{ items: PodSandbox[] }>('RuntimeService', 'ListPodSandbox', { filter }, options)).items;
+  }
+
+  async createContainer(podSandboxId: string, config: ContainerConfig, sandboxConfig: PodSandboxConfig, options?: CallOptions): Promise<string> {
+    const r = await this.call<{ container_id: string }>('RuntimeService', 'CreateContainer', { pod_sandbox_id: podSandboxId, config, sandbox_config: sandboxConfig }, options);
+    return r.container_id;
+  }
+
+  async startContainer(id: string, options?: CallOptions): Promise<void> {
+    await this.call('RuntimeService', 'StartContainer', { container_id: id }, options);
+  }
+
+  /** `timeoutSeconds` is the grace period before SIGKILL (0: at once); the call's deadline allows for it. */
+  async stopContainer(id: string, timeoutSeconds: number, options?: CallOptions): Promise<void> {
+    await this.call('RuntimeService', 'StopContainer', { container_id: id, timeout: timeoutSeconds }, { timeoutMs: timeoutSeconds * 1000 + (options?.timeoutMs ?? this.defaultTimeoutMs) });
+  }
+
+  async removeContainer(id: string, options?: CallOptions): Promise<void> {
+    await this.call('RuntimeService', 'RemoveContainer', { container_id: id }, options);
+  }
+
+  async listContainers(filter: { id?: string; pod_sandbox_id?: string; label_selector?: Labels } = {}, options?: CallOptions): Promise<Container[]> {
+    return (await this.call<{ containers: Container[] }>('RuntimeService', 'ListContainers', { filter }, options)).containers;
+  }
+
+  containerStatus(id: string, verbose = false, options?: CallOptions): Promise<{ status: ContainerStatus; info: Labels }> {
+    return this.call('RuntimeService', 'ContainerStatus', { container_id: id, verbose }, options);
+  }
+
+  /** The runtime ends the command after `timeoutSeconds`; the gRPC deadline is a little longer so that its answer arrives. */
+  execSync(id: string, cmd: string[], timeoutSeconds = 60): Promise<ExecSyncResponse> {
+    return this.call('RuntimeService', 'ExecSync', { container_id: id, cmd, timeout: timeoutSeconds }, { timeoutMs: timeoutSeconds * 1000 + 5000 });
+  }
+
+  async listImages(options?: CallOptions): Promise<Image[]> {
+    return (await this.call<{ images: Image[] }>('ImageService', 'ListImages', { filter: {} }, options)).images;
+  }
+
+  /** The image, or null when the runtime does not have it (CRI answers an empty image, not an error). */
+  async imageStatus(image: string, options?: CallOptions): Promise<Image | null> {
+    const r = await this.call<{ image: Image | null }>('ImageService', 'ImageStatus', { image: { image } }, options);
+    return r.image && r.image.id ? r.image : null;
+  }
+
+  async removeImage(image: string, options?: CallOptions): Promise<void> {
+    await this.call('ImageService', 'RemoveImage', { image: { image } }, options);
+  }
+
+  close(): void {
+    for (const client of Object.values(this.clients)) client.close();
+  }
+}

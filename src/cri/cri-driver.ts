@@ -1,0 +1,443 @@
+// The lab on a Kubernetes node runtime, driven over CRI the way the kubelet drives it (pods, restarts as new attempts).
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { ContainerRequest, ContainerView, ExecOutcome, LabDriver, StartedContainer } from '../engine/lab-driver.js';
+import type { ContainerState } from '../model/experiment.js';
+import type { PrivilegeMode } from '../model/result.js';
+import { removeCgroupFolders, removeEmptyCgroupFolder } from './cgroup-folders.js';
+import { CriError, type ContainerConfig, type ContainerSecurityContext, type CriClient, type NamespaceMode, type PodSandboxConfig } from './cri-client.js';
+import { parseCriLog } from './cri-logs.js';
+import { SANDBOX_IMAGE } from './pause-image.js';
+import * as crictl from './crictl-commands.js';
+
+/** Label of every pod and container shmlab creates: which pod (by name) it belongs to. */
+export const POD_LABEL = 'org.shmlab.cri.pod';
+const HANDLE_LABEL = 'org.shmlab.cri.handle';
+
+// What the kubelet sends for an unprivileged container (ProcMount Default): containerd applies none unless told.
+export const DEFAULT_MASKED_PATHS = ['/proc/asound', '/proc/acpi', '/proc/kcore', '/proc/keys', '/proc/latency_stats', '/proc/timer_list', '/proc/timer_stats', '/proc/sched_debug', '/proc/scsi', '/sys/firmware', '/sys/devices/virtual/powercap'];
+export const DEFAULT_READONLY_PATHS = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'];
+
+// What runc says when the host's capability bounding set is narrower than privileged asks for.
+const CANNOT_APPLY_CAPS = /apply caps|operation not permitted/i;
+
+type Privilege = 'none' | 'privileged' | 'equivalent';
+
+export interface CriDriverOptions {
+  /** The engine's name (e.g. containerd-1.6): part of the cgroup parent. */
+  name: string;
+  /** The daemon's data folder: pod logs go to <dataRoot>/pods/<pod>, emptyDir volumes to <dataRoot>/emptydir/<pod>/<volume>. */
+  dataRoot: string;
+  /** CRI runtime handler ('' = the runtime's default). */
+  runtimeHandler?: string;
+  /** The cgroup parent of all this driver's pods (each gets <cgroupRoot>/pod<uid>); default /shmlab/<name>. */
+  cgroupRoot?: string;
+  stopTimeoutSeconds?: number;
+  execTimeoutSeconds?: number;
+  /** The sandbox image the runtime is configured with; checked before the first pod, since a missing one would be pulled. */
+  sandboxImage?: string;
+}
+
+interface Pod {
+  id: string;
+  name: string;
+  uid: string;
+  /** The logical name of the container it was made for: its shell variable in the transcript. */
+  owner: string;
+  config: PodSandboxConfig;
+  members: Set<string>;
+}
+
+interface Entry {
+  handle: string;
+  logicalName: string;
+  pod: Pod;
+  config: ContainerConfig;
+  /** The current attempt's container ('' until created). */
+  containerId: string;
+  /** Every attempt's log file: `docker logs` shows all starts, so does ours. */
+  logPaths: string[];
+}
+
+export interface CriDescription {
+  runtimeName: string;
+  runtimeVersion: string;
+  runtimeApiVersion: string;
+  runtimeHandler: string;
+  cgroupDriver: string;
+  restrictOomScoreAdj?: boolean;
+  /** `Key: value` lines for the report's environment. */
+  lines: string[];
+}
+
+export class CriDriver implements LabDriver {
+  readonly kind = 'cri';
+  private readonly entries = new Map<string, Entry>();
+  private readonly volumes = new Map<string, Record<string, string>>();
+  private readonly cgroupRoot: string;
+  private readonly stopTimeout: number;
+  private readonly execTimeout: number;
+  private learnt?: Promise<Privilege>;
+  private readonly images = new Map<string, Promise<void>>();
+  private mode: PrivilegeMode = { mode: 'not needed' };
+
+  constructor(
+    readonly client: CriClient,
+    private readonly options: CriDriverOptions,
+  ) {
+    this.cgroupRoot = options.cgroupRoot ?? `/shmlab/${options.name}`;
+    this.stopTimeout = options.stopTimeoutSeconds ?? 10;
+    this.execTimeout = options.execTimeoutSeconds ?? 60;
+  }
+
+  /** Whether privileged containers ran as such or as the nearest equivalent (learnt from the first one). */
+  get privilege(): PrivilegeMode {
+    return this.mode;
+  }
+
+  async run(request: ContainerRequest): Promise<StartedContainer> {
+    if (!request.spec.privileged) return this.launch(request, 'none');
+    if (this.learnt) return this.launch(request, await this.learnt);
+    let decide!: (p: Privilege) => void;
+    this.learnt = new Promise((resolve) => (decide = resolve));
+    try {
+      const started = await this.launch(request, 'privileged');
+      this.mode = { mode: 'privileged' };
+      decide('privileged');
+      return started;
+    } catch (err) {
+      const words = (err as Error).message;
+      if (!CANNOT_APPLY_CAPS.test(words)) {
+        // Another failure tells nothing about privilege: the next privileged container tries again.
+        this.learnt = undefined;
+        decide('privileged');
+        throw err;
+      }
+      this.mode = {
+        mode: 'equivalent',
+        reason: `this host cannot start a privileged container (the runtime said: "${words}"), so the privileged experiments use the nearest equivalent: CAP_SYS_ADMIN and no read-only or masked paths (capabilities.add_capabilities [SYS_ADMIN], masked_paths [] and readonly_paths [])`,
+      };
+      decide('equivalent');
+      return { ...(await this.launch(request, 'equivalent')), refusal: words };
+    }
+  }
+
+  // Creates the pod (unless the container joins another's) and the container, and starts it. A privileged attempt
+  // that fails is undone here, so that the equivalent can be tried on a clean slate.
+  private async launch(request: ContainerRequest, privilege: Privilege): Promise<StartedContainer> {
+    const { spec } = request;
+    const joined = spec.ipc?.startsWith('container:') ? spec.ipc.slice('container:'.length) : undefined;
+    const host = joined ? this.entries.get(request.containerHandle(joined)) : undefined;
+    if (joined && !host) throw new Error(`cannot join the pod of ${joined}: it is not running on this driver`);
+    const grants = this.grantsOf(request, privilege);
+    // Only images the runtime holds: CRI would pull a missing sandbox image, and there is no registry to pull from.
+    await Promise.all([this.present(this.options.sandboxImage ?? SANDBOX_IMAGE), this.present(request.image)]);
+    const pod = host?.pod ?? (await this.createPod(request, privilege));
+    const config = this.containerConfig(request, pod, privilege, 0);
+    const entry: Entry = { handle: request.name, logicalName: request.logicalName, pod, config, containerId: '', logPaths: [] };
+    pod.members.add(entry.handle);
+    const firstTime = !this.entries.has(entry.handle);
+    this.entries.set(entry.handle, entry);
+    if (firstTime) request.onCreated(entry.handle);
+    try {
+      await this.createAndStart(entry);
+    } catch (err) {
+      if (privilege === 'privileged') await this.remove(entry.handle).catch(() => undefined);
+      throw err;
+    }
+    const names = crictl.crictlNames(request.logicalName, pod.owner);
+    const notes = spec.shmSizeBytes !== undefined ? `\n# shm size ${spec.shmSizeBytes}: not applicable on CRI (no such setting; /dev/shm is the sandbox's tmpfs)` : '';
+    return { handle: entry.handle, command: crictl.runCommand(names, pod.config, entry.config, !host) + notes, grants };
+  }
+
+  private async createPod(request: ContainerRequest, privilege: Privilege): Promise<Pod> {
+    const { spec } = request;
+    const name = request.name;
+    const uid = randomUUID();
+    const ipc: NamespaceMode = spec.ipc === 'host' ? 'NODE' : 'POD';
+    const logDirectory = join(this.options.dataRoot, 'pods', name);
+    mkdirSync(logDirectory, { recursive: true });
+    const config: PodSandboxConfig = {
+      metadata: { name, uid, namespace: 'shmlab', attempt: 0 },
+      // The node's network: no CNI needed; a pod without its own UTS namespace must not ask for a hostname.
+      hostname: '',
+      log_directory: logDirectory,
+      labels: { ...request.labels, [POD_LABEL]: name },
+      linux: {
+        cgroup_parent: `${this.cgroupRoot}/pod${uid}`,
+        sysctls: { ...spec.sysctls },
+        security_context: {
+          namespace_options: { network: 'NODE', pid: 'CONTAINER', ipc },
+          privileged: privilege === 'privileged',
+          seccomp: { profile_type: privilege === 'privileged' ? 'Unconfined' : 'RuntimeDefault' },
+        },
+      },
+    };
+    try {
+      const id = await this.client.runPodSandbox(config, this.options.runtimeHandler ?? '');
+      return { id, name, uid, owner: request.logicalName, config, members: new Set() };
+    } catch (err) {
+      // A refused sandbox may still be listed (NOTREADY): remove it, and what shmlab made for it in any case.
+      const left = await this.client.listPodSandbox({ label_selector: { [POD_LABEL]: name } }).catch(() => []);
+      await this.removePods(left.map((p) => ({ id: p.id, name, uid })));
+      this.removeHostFolders({ name, uid });
+      throw err;
+    }
+  }
+
+  private containerConfig(request: ContainerRequest, pod: Pod, privilege: Privilege, attempt: number): ContainerConfig {
+    const { spec } = request;
+    const namespaceOptions = { ...pod.config.linux.security_context!.namespace_options! };
+    const security: ContainerSecurityContext =
+      privilege === 'privileged'
+        ? { privileged: true, namespace_options: namespaceOptions, seccomp: { profile_type: 'Unconfined' } }
+        : privilege === 'equivalent'
+          ? { capabilities: { add_capabilities: ['SYS_ADMIN'] }, masked_paths: [], readonly_paths: [], namespace_options: namespaceOptions, seccomp: { profile_type: 'RuntimeDefault' } }
+          : { masked_paths: DEFAULT_MASKED_PATHS, readonly_paths: DEFAULT_READONLY_PATHS, namespace_options: namespaceOptions, seccomp: { profile_type: 'RuntimeDefault' } };
+    const mounts = (spec.volumes ?? []).map(({ volume, target }) => {
+      const folder = join(this.emptyDirOf(pod.name), request.volumeName(volume));
+      mkdirSync(folder, { recursive: true });
+      return { container_path: target, host_path: folder };
+    });
+    return {
+      metadata: { name: request.logicalName, attempt },
+      image: { image: request.image },
+      // The image has no entrypoint: args replace its Cmd, as Docker's cmd does.
+      ...(spec.cmd ? { args: spec.cmd } : {}),
+      mounts,
+      labels: { ...request.labels, [POD_LABEL]: pod.name, [HANDLE_LABEL]: request.name },
+      log_path: `${request.logicalName}/${attempt}.log`,
+      linux: { security_context: security },
+    };
+  }
+
+  private grantsOf(request: ContainerRequest, privilege: Privilege): string[] {
+    const { spec } = request;
+    const grants: string[] = [];
+    if (spec.ipc === 'host') grants.push('IPC namespace: host (the pod\'s namespace_options.ipc = NODE)');
+    else if (spec.ipc === 'shareable') grants.push("IPC namespace: shareable (the pod's own, shared by every container created in the pod)");
+    else if (spec.ipc?.startsWith('container:')) grants.push(`IPC namespace: ${spec.ipc} (created in that container's pod, whose IPC namespace its containers share)`);
+    for (const [key, value] of Object.entries(spec.sysctls ?? {}))
+      grants.push(spec.ipc?.startsWith('container:') ? `sysctl ${key}=${value}: not applied (sysctls are the pod's, set by the container that made it)` : `sysctl ${key}=${value} (pod-level)`);
+    if (spec.shmSizeBytes !== undefined) grants.push(`shm size ${spec.shmSizeBytes}: not applicable on CRI (no such setting; /dev/shm is the sandbox's tmpfs)`);
+    for (const { volume, target } of spec.volumes ?? []) grants.push(`emptyDir ${volume} at ${target} (a host folder of the pod, removed with the pod)`);
+    if (privilege === 'privileged') grants.push('privileged (pod and container)');
+    if (privilege === 'equivalent') grants.push('CAP_SYS_ADMIN with unmasked, writable /proc (masked_paths and readonly_paths empty): the host cannot start privileged containers');
+    return grants;
+  }
+
+  private async createAndStart(entry: Entry): Promise<void> {
+    mkdirSync(join(entry.pod.config.log_directory, entry.logicalName), { recursive: true });
+    entry.containerId = await this.client.createContainer(entry.pod.id, entry.config, entry.pod.config);
+    entry.logPaths.push(join(entry.pod.config.log_directory, entry.config.log_path!));
+    await this.client.startContainer(entry.containerId);
+  }
+
+  async exec(handle: string, cmd: string[]): Promise<ExecOutcome> {
+    const r = await this.client.execSync(this.entry(handle).containerId, cmd, this.execTimeout);
+    return { exitCode: r.exit_code, stdout: r.stdout.toString('utf8'), stderr: r.stderr.toString('utf8') };
+  }
+
+  async stop(handle: string): Promise<void> {
+    await this.client.stopContainer(this.entry(handle).containerId, this.stopTimeout);
+  }
+
+  /** What the kubelet does when a container has to run again: a new container (attempt + 1) in the same sandbox. */
+  async start(handle: string): Promise<void> {
+    const entry = this.entry(handle);
+    await ignoreNotFound(this.client.removeContainer(entry.containerId));
+    const attempt = entry.config.metadata.attempt + 1;
+    entry.config = { ...entry.config, metadata: { ...entry.config.metadata, attempt }, log_path: `${entry.logicalName}/${attempt}.log` };
+    await this.createAndStart(entry);
+  }
+
+  /** StopContainer without a grace period; the next start is the same restart as after a stop. */
+  async kill(handle: string): Promise<void> {
+    await this.client.stopContainer(this.entry(handle).containerId, 0);
+  }
+
+  /** Removes the container; the pod goes with its last container, as when a Kubernetes pod is deleted. */
+  async remove(handle: string): Promise<void> {
+    const entry = this.entries.get(handle);
+    if (!entry) return;
+    if (entry.containerId) await ignoreNotFound(this.client.removeContainer(entry.containerId));
+    this.entries.delete(handle);
+    entry.pod.members.delete(handle);
+    if (entry.pod.members.size === 0) await this.removePods([entry.pod]);
+  }
+
+  async inspect(handle: string): Promise<ContainerView> {
+    const entry = this.entry(handle);
+    const { status } = await this.client.containerStatus(entry.containerId);
+    const pod = await this.client.podSandboxStatus(entry.pod.id).catch(() => undefined);
+    const state: ContainerState = status.state === 'CONTAINER_RUNNING' ? 'running' : status.state === 'CONTAINER_CREATED' ? 'created' : 'exited';
+    const ipc = pod?.status.linux?.namespaces?.options?.ipc ?? entry.pod.config.linux.security_context?.namespace_options?.ipc;
+    return {
+      state,
+      exitCode: state === 'exited' ? status.exit_code : null,
+      lines: [
+        `State: ${status.state}${status.reason ? ` (${status.reason})` : ''}, attempt ${status.metadata.attempt}`,
+        `Pod: ${entry.pod.id} (${pod?.status.state ?? 'unknown'})`,
+        `IPC: ${ipc}`,
+        ...status.mounts.map((m) => `Mount: ${m.host_path} -> ${m.container_path}`),
+      ],
+    };
+  }
+
+  async logs(handle: string): Promise<{ stdout: string; stderr: string }> {
+    const out = { stdout: '', stderr: '' };
+    for (const file of this.entry(handle).logPaths) {
+      if (!existsSync(file)) continue;
+      const part = parseCriLog(readFileSync(file, 'utf8'));
+      out.stdout += part.stdout;
+      out.stderr += part.stderr;
+    }
+    return out;
+  }
+
+  /** CRI has no volumes: an emptyDir folder is made per pod when a container mounts it; the name is only recorded. */
+  async createVolume(name: string, labels: Record<string, string>): Promise<void> {
+    this.volumes.set(name, labels);
+  }
+
+  async removeVolume(name: string): Promise<void> {
+    this.volumes.delete(name);
+  }
+
+  /** The crictl command of a step on an existing container, for the transcript (call it before the step: `remove` looks at the pod). */
+  commandFor(action: 'exec' | 'stop' | 'start' | 'kill' | 'remove' | 'inspect' | 'logs', handle: string, cmd: string[] = []): string {
+    const entry = this.entry(handle);
+    const names = crictl.crictlNames(entry.logicalName, entry.pod.owner);
+    switch (action) {
+      case 'exec':
+        return crictl.execCommand(names, cmd, this.execTimeout);
+      case 'stop':
+        return crictl.stopCommand(names, this.stopTimeout);
+      case 'kill':
+        return crictl.stopCommand(names, 0);
+      case 'start': {
+        const attempt = entry.config.metadata.attempt + 1;
+        return crictl.restartCommand(names, { ...entry.config, metadata: { ...entry.config.metadata, attempt }, log_path: `${entry.logicalName}/${attempt}.log` });
+      }
+      case 'remove':
+        return crictl.removeCommand(names, entry.pod.members.size === 1);
+      case 'inspect':
+        return crictl.inspectCommand(names);
+      case 'logs':
+        return crictl.logsCommand(names);
+    }
+  }
+
+  /**
+   * Removes the pods that carry `label` and that `isStale` says are left over (a run killed before it could clean up):
+   * their containers, the pods, their emptyDir and log folders and their cgroup folders. Returns the pods' names.
+   */
+  async cleanupByLabel(label: string, isStale: (labels: Record<string, string>) => boolean): Promise<string[]> {
+    const pods = (await this.client.listPodSandbox()).filter((p) => label in p.labels && isStale(p.labels));
+    const known = new Set([...this.entries.values()].map((e) => e.pod.id));
+    const stale = pods.filter((p) => !known.has(p.id));
+    await this.removePods(stale.map((p) => ({ id: p.id, name: p.labels[POD_LABEL] ?? p.metadata.name, uid: p.metadata.uid })));
+    return stale.map((p) => p.metadata.name);
+  }
+
+  // Containers first (StopPodSandbox stops them, RemovePodSandbox removes them, but a refused pod may hold created ones),
+  // then the pod, then what shmlab made on the host for it.
+  private async removePods(pods: { id: string; name: string; uid: string }[]): Promise<void> {
+    for (const pod of pods) {
+      for (const c of await this.client.listContainers({ pod_sandbox_id: pod.id })) await ignoreNotFound(this.client.removeContainer(c.id));
+      await ignoreNotFound(this.client.stopPodSandbox(pod.id));
+      await ignoreNotFound(this.client.removePodSandbox(pod.id));
+      this.removeHostFolders(pod);
+    }
+  }
+
+  private removeHostFolders(pod: { name: string; uid: string }): void {
+    rmSync(this.emptyDirOf(pod.name), { recursive: true, force: true });
+    rmSync(join(this.options.dataRoot, 'pods', pod.name), { recursive: true, force: true });
+    removeCgroupFolders(`${this.cgroupRoot}/pod${pod.uid}`);
+  }
+
+  /** Removes this driver's cgroup parent folders once no pod of it runs (what is still in use stays and is returned). */
+  removeCgroupRoot(): string[] {
+    const kept = removeCgroupFolders(this.cgroupRoot);
+    // Its parents (/shmlab) go too, unless another engine's pods are under them.
+    for (let dir = dirname(this.cgroupRoot); dir !== '/' && dir !== '.'; dir = dirname(dir)) removeEmptyCgroupFolder(dir);
+    return kept;
+  }
+
+  /** The runtime, its handler and cgroup driver, and restrict_oom_score_adj with the reason this host needs it. */
+  async describe(): Promise<CriDescription> {
+    const version = await this.client.version();
+    const status = await this.client.status(true).catch(() => undefined);
+    let config: CriConfigView = {};
+    try {
+      config = JSON.parse(status?.info.config ?? '{}') as CriConfigView;
+    } catch {
+      // Not containerd's JSON: report what the Version call says.
+    }
+    const handlerName = this.options.runtimeHandler || config.containerd?.defaultRuntimeName || 'runc';
+    const handler = config.containerd?.runtimes?.[handlerName];
+    const systemd = handler?.options?.SystemdCgroup ?? config.systemdCgroup;
+    const cgroupDriver = systemd === undefined ? 'unknown' : systemd ? 'systemd' : 'cgroupfs';
+    const restrict = config.restrictOOMScoreAdj;
+    const why = hostLacksSysResource()
+      ? 'the capability bounding set lacks CAP_SYS_RESOURCE, so runc cannot give the sandbox the oom_score_adj -998 the CRI plugin asks for'
+      : 'the host allows lowering oom_score_adj';
+    const lines = [
+      `Runtime: ${version.runtime_name} ${version.runtime_version} (CRI ${version.runtime_api_version})`,
+      `Runtime handler: ${handlerName}${handler ? ` (${handler.runtimeType}${handler.options?.BinaryName ? `, ${handler.options.BinaryName}` : ''})` : ''}`,
+      `Cgroup driver: ${cgroupDriver}`,
+      ...(restrict === undefined ? [] : [`restrict_oom_score_adj: ${restrict}${restrict ? ` (${why})` : ''}`]),
+      ...(status?.status?.conditions ?? []).map((c) => `Condition ${c.type}: ${c.status}${c.reason ? ` (${c.reason})` : ''}`),
+    ];
+    return { runtimeName: version.runtime_name, runtimeVersion: version.runtime_version, runtimeApiVersion: version.runtime_api_version, runtimeHandler: handlerName, cgroupDriver, restrictOomScoreAdj: restrict, lines };
+  }
+
+  private present(image: string): Promise<void> {
+    let known = this.images.get(image);
+    if (!known) {
+      known = this.client.imageStatus(image).then((found) => {
+        if (!found) throw new Error(`the runtime does not hold image ${image}: import it first (shmlab never lets a CRI runtime pull)`);
+      });
+      // A failed check is not remembered: the image may be imported meanwhile.
+      known.catch(() => this.images.delete(image));
+      this.images.set(image, known);
+    }
+    return known;
+  }
+
+  private emptyDirOf(podName: string): string {
+    return join(this.options.dataRoot, 'emptydir', podName);
+  }
+
+  private entry(handle: string): Entry {
+    const entry = this.entries.get(handle);
+    if (!entry) throw new Error(`no container ${handle} on this CRI driver`);
+    return entry;
+  }
+}
+
+/** The part of containerd's Status(verbose).info.config that describe() reads (1.6 and 2.1 agree on these keys). */
+interface CriConfigView {
+  containerd?: { defaultRuntimeName?: string; runtimes?: Record<string, { runtimeType?: string; options?: { BinaryName?: string; SystemdCgroup?: boolean } }> };
+  systemdCgroup?: boolean;
+  restrictOOMScoreAdj?: boolean;
+}
+
+function hostLacksSysResource(): boolean {
+  const bounding = /^CapBnd:\s*([0-9a-f]+)/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
+  return bounding !== undefined && (BigInt(`0x${bounding}`) & (1n << 24n)) === 0n;
+}
+
+export function isNotFound(err: unknown): boolean {
+  return err instanceof CriError && (err.code === 'NOT_FOUND' || /not found|does not exist/i.test(err.details));
+}
+
+async function ignoreNotFound(call: Promise<unknown>): Promise<void> {
+  try {
+    await call;
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+  }
+}

@@ -1,0 +1,51 @@
+// The crictl commands a Kubernetes user could paste on a node to do what a step did, configs shown as compact JSON.
+import type { ContainerConfig, PodSandboxConfig } from './cri-client.js';
+
+// crictl reads its JSON files with Go's encoding/json: enum fields take numbers, not names.
+const ENUM_FIELDS = new Set(['network', 'pid', 'ipc', 'profile_type']);
+const ENUM_NUMBERS: Record<string, number> = { POD: 0, CONTAINER: 1, NODE: 2, TARGET: 3, RuntimeDefault: 0, Unconfined: 1, Localhost: 2 };
+
+/** The config as crictl's JSON, without empty fields (compact). */
+export function crictlJson(config: PodSandboxConfig | ContainerConfig): string {
+  return JSON.stringify(config, (key, value) => {
+    if (ENUM_FIELDS.has(key) && typeof value === 'string') return ENUM_NUMBERS[value] ?? value;
+    if (value === undefined || value === '' || (Array.isArray(value) && value.length === 0 && key !== 'masked_paths' && key !== 'readonly_paths')) return undefined;
+    if (value && typeof value === 'object' && !Array.isArray(value) && Object.keys(value).length === 0) return undefined;
+    return value;
+  });
+}
+
+const word = (s: string) => (/^[A-Za-z0-9_/.:=,@%+-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
+const slug = (logicalName: string) => logicalName.replace(/[^A-Za-z0-9]+/g, '_').toUpperCase();
+
+/** Shell variables and file names of one logical container in the transcript. */
+export function crictlNames(logicalName: string, podOwner = logicalName) {
+  const s = slug(logicalName);
+  const p = slug(podOwner);
+  return { pod: `POD_${p}`, ctr: `CTR_${s}`, podFile: `pod-${p.toLowerCase()}.json`, ctrFile: `${s.toLowerCase()}.json` };
+}
+
+type Names = ReturnType<typeof crictlNames>;
+const write = (config: PodSandboxConfig | ContainerConfig, file: string) => `echo ${word(crictlJson(config))} > ${file}`;
+
+/** `crictl runp` (only when the container gets its own pod), then `crictl create` and `crictl start`. */
+export function runCommand(n: Names, pod: PodSandboxConfig, container: ContainerConfig, newPod: boolean): string {
+  const create = createCommand(n, container);
+  return newPod ? `${write(pod, n.podFile)} && ${n.pod}=$(crictl runp ${n.podFile})\n${create}` : create;
+}
+
+const createCommand = (n: Names, container: ContainerConfig) =>
+  `${write(container, n.ctrFile)} && ${n.ctr}=$(crictl create "$${n.pod}" ${n.ctrFile} ${n.podFile}) && crictl start "$${n.ctr}"`;
+
+/** A kubelet-style restart: the old container goes, a new one (attempt + 1) is created in the same pod. */
+export function restartCommand(n: Names, container: ContainerConfig): string {
+  return `crictl rm "$${n.ctr}" && ${createCommand(n, container)}`;
+}
+
+export const execCommand = (n: Names, cmd: string[], timeoutSeconds: number) => `crictl exec -s --timeout ${timeoutSeconds} "$${n.ctr}" ${cmd.map(word).join(' ')}`;
+export const stopCommand = (n: Names, timeoutSeconds: number) => `crictl stop --timeout ${timeoutSeconds} "$${n.ctr}"`;
+export const inspectCommand = (n: Names) => `crictl inspect "$${n.ctr}" && crictl inspectp "$${n.pod}"`;
+export const logsCommand = (n: Names) => `crictl logs "$${n.ctr}"`;
+/** Removing the last container of a pod removes the pod too, as deleting a Kubernetes pod does. */
+export const removeCommand = (n: Names, lastInPod: boolean) =>
+  `crictl rm -f "$${n.ctr}"${lastInPod ? ` && crictl stopp "$${n.pod}" && crictl rmp "$${n.pod}"` : ''}`;

@@ -1,0 +1,135 @@
+// Images for CRI without a registry: a folder becomes a one-layer OCI archive, imported with ctr; the image is named by ID.
+import { execa } from 'execa';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { CriClient } from './cri-client.js';
+
+export interface OciImageInput {
+  /** A prepared folder: its content is the image's root filesystem. */
+  context: string;
+  cmd: string[];
+  labels: Record<string, string>;
+  /** The name containerd records (annotation io.containerd.image.name), e.g. localhost/shmlab/lab:<hash>; never pulled. */
+  name: string;
+  /** FROM-scratch images have no PATH; busybox's sh and the scripts need one. */
+  env?: string[];
+}
+
+export interface OciArchive {
+  file: string;
+  /** The config's digest: what CRI calls the image's ID. */
+  id: string;
+  manifestDigest: string;
+}
+
+// Deterministic tars: the same folder gives the same bytes, hence the same digests (an unchanged image is not imported again).
+const TAR_OPTIONS = ['--sort=name', '--owner=0', '--group=0', '--numeric-owner', '--mtime=@0', '--format=gnu'];
+
+const sha256 = (data: Buffer) => `sha256:${createHash('sha256').update(data).digest('hex')}`;
+
+/** Writes `<outDir>/image.tar`, an OCI image layout (oci-layout, index.json, blobs/sha256/…) with one uncompressed layer. */
+export async function writeOciArchive(input: OciImageInput, outDir: string): Promise<OciArchive> {
+  const layout = join(outDir, 'layout');
+  const blobs = join(layout, 'blobs', 'sha256');
+  mkdirSync(blobs, { recursive: true });
+  const putBlob = (data: Buffer) => {
+    const digest = sha256(data);
+    writeFileSync(join(blobs, digest.slice('sha256:'.length)), data);
+    return { digest, size: data.length };
+  };
+  // The folder's entries, not ".": the tar then has no entry for / (whose mode would be the temp folder's 0700).
+  const entries = readdirSync(input.context).sort();
+  if (entries.length === 0) throw new Error(`the image context ${input.context} is empty`);
+  const layerFile = join(outDir, 'layer.tar');
+  await execa('tar', [...TAR_OPTIONS, '-C', input.context, '-cf', layerFile, ...entries]);
+  const layer = putBlob(readFileSync(layerFile));
+  rmSync(layerFile);
+  const labels = Object.fromEntries(Object.entries(input.labels).sort(([a], [b]) => a.localeCompare(b)));
+  const config = putBlob(
+    Buffer.from(
+      JSON.stringify({
+        architecture: 'amd64',
+        os: 'linux',
+        config: { Env: input.env ?? ['PATH=/bin:/sbin'], Cmd: input.cmd, WorkingDir: '/', Labels: labels },
+        rootfs: { type: 'layers', diff_ids: [layer.digest] },
+        history: [{ created_by: 'shmlab: one layer, the build context', comment: input.name }],
+      }),
+    ),
+  );
+  const manifest = putBlob(
+    Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: 'application/vnd.oci.image.manifest.v1+json',
+        config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...config },
+        layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar', ...layer }],
+      }),
+    ),
+  );
+  writeFileSync(join(layout, 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }));
+  writeFileSync(
+    join(layout, 'index.json'),
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.index.v1+json',
+      manifests: [
+        {
+          mediaType: 'application/vnd.oci.image.manifest.v1+json',
+          ...manifest,
+          platform: { architecture: 'amd64', os: 'linux' },
+          annotations: { 'io.containerd.image.name': input.name, 'org.opencontainers.image.ref.name': input.name.split(':').pop() },
+        },
+      ],
+    }),
+  );
+  const file = join(outDir, 'image.tar');
+  await execa('tar', [...TAR_OPTIONS, '-C', layout, '-cf', file, 'blobs', 'index.json', 'oci-layout']);
+  rmSync(layout, { recursive: true, force: true });
+  return { file, id: config.digest, manifestDigest: manifest.digest };
+}
+
+export interface ImportTarget {
+  client: CriClient;
+  /** The ctr of the same containerd version. */
+  ctr: string;
+  /** The daemon's socket path (not the unix:// address). */
+  socket: string;
+}
+
+export interface ImportedImage {
+  /** sha256:… — what containers are created from. */
+  id: string;
+  name: string;
+  /** False when the runtime already had this very image. */
+  imported: boolean;
+  durationMs: number;
+}
+
+/** Makes the runtime hold the image of `input` and returns its ID; imports only when the runtime lacks that exact image. */
+export async function importImage(target: ImportTarget, input: OciImageInput): Promise<ImportedImage> {
+  const started = Date.now();
+  const work = mkdtempSync(join(tmpdir(), 'shmlab-oci-'));
+  try {
+    const archive = await writeOciArchive(input, work);
+    const present = await target.client.imageStatus(input.name);
+    if (present?.id === archive.id) return { id: archive.id, name: input.name, imported: false, durationMs: Date.now() - started };
+    // CRI has no import call; containerd's own client writes into the namespace CRI reads (k8s.io).
+    await execa(target.ctr, ['-a', target.socket, '-n', 'k8s.io', 'images', 'import', archive.file]);
+    await waitForImage(target.client, archive.id);
+    return { id: archive.id, name: input.name, imported: true, durationMs: Date.now() - started };
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/** The CRI plugin learns of an import from containerd's events: wait until ImageStatus finds the ID. */
+export async function waitForImage(client: CriClient, id: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if ((await client.imageStatus(id))?.id === id) return;
+    if (Date.now() > deadline) throw new Error(`the runtime does not list image ${id} after importing it`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
