@@ -1,7 +1,8 @@
 // What an experiment is: containers, the steps taken on them, and what is expected of each observation.
 // Experiments are data (see experiments/); the runner interprets them and never decides an outcome.
 
-export type EngineKind = 'docker' | 'podman';
+/** The families of engine whose lifecycles differ: Docker's API (Docker, Podman) and Kubernetes' CRI (containerd, CRI-O). */
+export type EngineKind = 'docker' | 'podman' | 'cri';
 
 /** How a container's IPC namespace is set up (the engine's IpcMode). `container:<name>` names another container of the same experiment. */
 export type IpcMode = 'private' | 'shareable' | 'host' | `container:${string}`;
@@ -26,6 +27,12 @@ interface StepBase {
   container: string;
   /** One line saying why this step is here, shown in the transcript. */
   why?: string;
+  /**
+   * Evidence only (the engine's own view, such as `docker diff`): on an engine that has no such operation the step
+   * is skipped and the experiment goes on. Any other step such an engine cannot take makes the experiment
+   * not applicable there.
+   */
+  evidence?: true;
 }
 
 export type Step =
@@ -95,6 +102,9 @@ export interface Experiment {
   expect: StepExpectation[];
   /** Replaces entries of `expect` (by step id) on one engine, where engines legitimately differ. */
   expectOn?: Partial<Record<EngineKind, { why: string; expect: StepExpectation[] }>>;
+  /** The engines it applies to (default: all); elsewhere it is reported as not applicable, with `notApplicableWhy`. */
+  onlyOn?: EngineKind[];
+  notApplicableWhy?: string;
   /** A short phrase for the summary table, computed from what was observed. */
   observe: (steps: ReadonlyMap<string, StepRecord>) => string;
   survival?: SurvivalCell[];
@@ -118,5 +128,7 @@ export interface StepRecord {
   refused?: boolean;
   /** The container's state after the step, where the step looks at it. */
   state?: ContainerState;
+  /** Set when the engine has no such operation: why the step was not taken (evidence steps only). */
+  skipped?: string;
   startedAt: string;
 }

@@ -1,7 +1,8 @@
 // Results are data: what each step did, and the verdict computed from it.
 import type { EngineKind, StepRecord } from './experiment.js';
 
-export type Verdict = 'as expected' | 'differs' | 'error';
+/** `not applicable`: the engine has no such operation (Kubernetes has no pause or commit); not a verdict on it. */
+export type Verdict = 'as expected' | 'differs' | 'error' | 'not applicable';
 
 export interface Difference {
   step: string;

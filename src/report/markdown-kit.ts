@@ -9,7 +9,7 @@ export function table(head: string[], rows: string[][]): string {
   return [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.map(cell).join(' | ')} |`)].join('\n');
 }
 
-export const VERDICT_MARK: Record<Verdict, string> = { 'as expected': '✅ as expected', differs: '❌ differs', error: '⚠️ error' };
+export const VERDICT_MARK: Record<Verdict, string> = { 'as expected': '✅ as expected', differs: '❌ differs', error: '⚠️ error', 'not applicable': '➖ not applicable' };
 
 export function seconds(ms: number): string {
   return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`;
