@@ -12,6 +12,8 @@ export const commitImage: Experiment = {
   expectedToday: 'the mapped file is in the new image; the System V segment and the POSIX object are not',
   explanation:
     "`docker commit` turns the container's writable layer into an image layer: the mapped file, a file like any other in that layer, is in the new image. Kernel objects are not files of the layer: the System V segment lives in the IPC namespace and the POSIX object in the `/dev/shm` tmpfs, a separate mount, so a container of the new image has neither.",
+  onlyOn: ['docker', 'podman'],
+  notApplicableWhy: 'Kubernetes has no commit of a container: CRI has no call that makes an image of one, and a pod runs only images the node already holds.',
   containers: { app: {}, copy: { image: '@snapshot' } },
   steps: [
     { id: 'run', do: 'run', container: 'app' },

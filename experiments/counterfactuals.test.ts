@@ -1,11 +1,11 @@
 // The harness must be able to fail: each experiment is judged on the observations of a real run (test/observations/),
 // then on the same observations altered as an engine that behaved otherwise would show them.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ALPHABET } from '../src/model/experiment-kit.js';
-import type { StepRecord } from '../src/model/experiment.js';
+import { ALPHABET, KERNEL_DEFAULT_SHMMAX } from '../src/model/experiment-kit.js';
+import type { Experiment, StepRecord } from '../src/model/experiment.js';
 import type { RunResult } from '../src/model/result.js';
-import { judge } from '../src/verdict/judge.js';
+import { expectationsFor, judge } from '../src/verdict/judge.js';
 import { EXPERIMENTS } from './index.js';
 
 const observed: RunResult = JSON.parse(readFileSync(new URL('../test/observations/docker-20.10.json', import.meta.url), 'utf8'));
@@ -48,5 +48,69 @@ describe.each(EXPERIMENTS.map((e) => [e.slug, e] as const))('%s', (slug, experim
     expect(otherwise, `declare how an engine could behave otherwise for ${slug}`).toBeDefined();
     const altered = result!.steps.map((s) => ({ ...s, ...otherwise!.steps[s.id] }));
     expect(judge(experiment, altered, observed.environment.kind).verdict).toBe('differs');
+  });
+});
+
+/** The observations of a real run on containerd 1.6 over CRI; the CRI tests below wait for them. */
+const CRI_OBSERVATIONS = new URL('../test/observations/containerd-1.6.json', import.meta.url);
+const observedCri: RunResult | undefined = existsSync(CRI_OBSERVATIONS) ? JSON.parse(readFileSync(CRI_OBSERVATIONS, 'utf8')) : undefined;
+
+/** What a Kubernetes node runtime that behaved otherwise would have shown, where CRI has its own expectation. */
+export const OTHERWISE_CRI: Record<string, { story: string; steps: Record<string, Partial<StepRecord>> }> = {
+  'sysv-restart': { story: 'the segment dies with the container, as if the restart made a new pod', steps: { 'read-after': gone('shmget') } },
+  'mmap-restart': { story: 'the file is still there after the restart, as if the layer were kept', steps: { 'read-after': kept } },
+  'privileged-not-persisted': { story: 'the value is back to the default after the restart', steps: { 'after-restart': { stdout: `${KERNEL_DEFAULT_SHMMAX}\n` } } },
+  'ipc-shareable': { story: 'the segment is lost when the holder restarts, as if the holder owned the namespace', steps: { 'read-after-holder-restart': gone('shmget') } },
+  'posix-shm-restart': { story: '/dev/shm is a new, empty tmpfs after the restart', steps: { 'read-after': gone('shm_open') } },
+  'mmap-recreate': { story: 'the emptyDir file survives the new pod', steps: { 'volume-after-recreate': kept } },
+  'kill-restart': { story: 'the System V segment dies with the killed container', steps: { 'sysv-after': gone('shmget') } },
+};
+
+const appliesOnCri = (e: Experiment) => !e.onlyOn || e.onlyOn.includes('cri');
+
+describe('the CRI expectations', () => {
+  it.each(EXPERIMENTS.filter((e) => e.expectOn?.cri).map((e) => [e.slug, e] as const))('%s has a CRI counterfactual on its own steps', (slug, experiment) => {
+    const otherwise = OTHERWISE_CRI[slug];
+    expect(otherwise, `declare how a CRI runtime could behave otherwise for ${slug}`).toBeDefined();
+    const ids = new Set(experiment.steps.map((s) => s.id));
+    expect(Object.keys(otherwise!.steps).filter((id) => !ids.has(id))).toEqual([]);
+  });
+
+  it.each(EXPERIMENTS.filter(appliesOnCri).map((e) => [e.slug, e] as const))('%s expects nothing of a step CRI skips or lacks', (_slug, experiment) => {
+    const skipped = new Set(experiment.steps.filter((s) => s.evidence).map((s) => s.id));
+    const ids = new Set(experiment.steps.map((s) => s.id));
+    const steps = expectationsFor(experiment, 'cri').expect.map((e) => e.step);
+    expect(steps.filter((id) => skipped.has(id) || !ids.has(id))).toEqual([]);
+  });
+
+  it('declares no CRI counterfactual for an experiment that does not apply there', () => {
+    const notOnCri = EXPERIMENTS.filter((e) => !appliesOnCri(e)).map((e) => e.slug);
+    expect(Object.keys(OTHERWISE_CRI).filter((slug) => notOnCri.includes(slug))).toEqual([]);
+  });
+});
+
+describe.each(EXPERIMENTS.filter(appliesOnCri).map((e) => [e.slug, e] as const))('%s on CRI', (slug, experiment) => {
+  const result = observedCri?.experiments.find((r) => r.slug === slug);
+  const otherwise = OTHERWISE_CRI[slug] ?? OTHERWISE[slug];
+
+  it.skipIf(!existsSync(CRI_OBSERVATIONS))('has observations of a real CRI run to judge', () => {
+    expect(observedCri!.environment.kind).toBe('cri');
+    expect(result, `no observations of ${slug} in ${CRI_OBSERVATIONS.pathname}: refresh them from a report`).toBeDefined();
+  });
+
+  it.skipIf(!existsSync(CRI_OBSERVATIONS))('is judged "as expected" on what the runtime did', () => {
+    expect(judge(experiment, result!.steps, 'cri').verdict).toBe('as expected');
+  });
+
+  it.skipIf(!existsSync(CRI_OBSERVATIONS))(`is judged "differs" when ${otherwise?.story ?? '(no counterfactual declared)'}`, () => {
+    expect(otherwise, `declare how a CRI runtime could behave otherwise for ${slug}`).toBeDefined();
+    const altered = result!.steps.map((s) => ({ ...s, ...otherwise!.steps[s.id] }));
+    expect(judge(experiment, altered, 'cri').verdict).toBe('differs');
+  });
+});
+
+describe.each(EXPERIMENTS.filter((e) => !appliesOnCri(e)).map((e) => [e.slug, e] as const))('%s on CRI', (slug, experiment) => {
+  it.skipIf(!existsSync(CRI_OBSERVATIONS))(`is reported not applicable: ${experiment.notApplicableWhy ?? '(no reason given)'}`, () => {
+    expect(observedCri!.experiments.find((r) => r.slug === slug)?.verdict).toBe('not applicable');
   });
 });

@@ -30,7 +30,7 @@ export const ipcShareable: Experiment = {
     { id: 'stop-holder', do: 'stop', container: 'holder' },
     { id: 'start-holder', do: 'start', container: 'holder' },
     { id: 'stop-app-again', do: 'stop', container: 'app' },
-    { id: 'start-app-again', do: 'start', container: 'app', why: "joins the holder's new namespace" },
+    { id: 'start-app-again', do: 'start', container: 'app', why: "joins the holder's namespace as its restart left it" },
     { id: 'read-after-holder-restart', do: 'exec', container: 'app', cmd: read },
     { id: 'run-donor', do: 'run', container: 'donor' },
     { id: 'run-joiner', do: 'run', container: 'joiner', mayBeRefused: /IPC|ipc/, why: 'join a private namespace' },
@@ -42,6 +42,15 @@ export const ipcShareable: Experiment = {
     { step: 'read-after-holder-restart', means: "it is lost once the holder restarts", exitCode: EXIT.lookup, stderr: /shmget: ENOENT/ },
     { step: 'run-joiner', means: 'joining a private IPC namespace is refused', refused: true, stderr: /non-shareable IPC/ },
   ],
+  expectOn: {
+    cri: {
+      why: "On CRI, `container:<x>` creates the container in x's pod, and the pod sandbox, not the holder, holds the IPC namespace: the holder's restart (a new container in the same pod) keeps the namespace and its segment, and every container of a pod shares it, whatever IPC mode the donor was given.",
+      expect: [
+        { step: 'read-after-holder-restart', means: "it survives the holder's restart too: the pod's IPC namespace stays", exitCode: EXIT.ok, stdout: ALPHABET },
+        { step: 'run-joiner', means: "joining the donor is accepted: the joiner is created in the donor's pod, whose IPC namespace its containers share", refused: false },
+      ],
+    },
+  },
   observe: (steps) =>
     `${readOutcome(steps.get('read-after-app-restart'))} after app restart; ${readOutcome(steps.get('read-after-holder-restart'))} after holder restart; private donor ${refusalOutcome(steps.get('run-joiner'))}`,
   survival: [{ kind: 'sysv-holder', operation: 'restart', step: 'read-after-app-restart' }],

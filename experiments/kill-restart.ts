@@ -30,6 +30,16 @@ export const killRestart: Experiment = {
     { step: 'posix-after', means: 'the POSIX object is lost', exitCode: EXIT.lookup, stderr: /shm_open: ENOENT/ },
     { step: 'file-after', means: 'the mapped file keeps its data', exitCode: EXIT.ok, stdout: ALPHABET },
   ],
+  expectOn: {
+    cri: {
+      why: "The kubelet restarts a killed container as a new container in the same pod: the pod's IPC namespace and its `/dev/shm` survive the kill, the container's writable layer does not.",
+      expect: [
+        { step: 'sysv-after', means: "the System V segment survives: the pod's IPC namespace outlived the killed container", exitCode: EXIT.ok, stdout: ALPHABET },
+        { step: 'posix-after', means: "the POSIX object survives in the pod's /dev/shm", exitCode: EXIT.ok, stdout: ALPHABET },
+        { step: 'file-after', means: 'the mapped file is gone: the restarted container has a new writable layer', exitCode: EXIT.lookup, stderr: /open: ENOENT/ },
+      ],
+    },
+  },
   observe: (steps) => `System V ${readOutcome(steps.get('sysv-after'))}; file ${readOutcome(steps.get('file-after'))}`,
   survival: [
     { kind: 'sysv-private', operation: 'kill', step: 'sysv-after' },

@@ -24,7 +24,7 @@ export const mmapRecreate: Experiment = {
     { id: 'start', do: 'start', container: 'app' },
     { id: 'volume-after-restart', do: 'exec', container: 'app', cmd: ['mmap-read', ...volume] },
     { id: 'remove', do: 'remove', container: 'app' },
-    { id: 'run-new', do: 'run', container: 'app', why: 'a new container, same image, same volume' },
+    { id: 'run-new', do: 'run', container: 'app', why: 'a new container, same image, same volume (on CRI: a new pod, with its own emptyDir)' },
     { id: 'layer-after-recreate', do: 'exec', container: 'app', cmd: ['mmap-read', ...layer] },
     { id: 'volume-after-recreate', do: 'exec', container: 'app', cmd: ['mmap-read', ...volume] },
     { id: 'sysv-after-recreate', do: 'exec', container: 'app', cmd: ['sysv-read', ...sysv] },
@@ -37,6 +37,12 @@ export const mmapRecreate: Experiment = {
     { step: 'volume-after-recreate', means: 'the volume file survives', exitCode: EXIT.ok, stdout: ALPHABET },
     { step: 'sysv-after-recreate', means: 'the System V segment is gone', exitCode: EXIT.lookup, stderr: /shmget: ENOENT/ },
   ],
+  expectOn: {
+    cri: {
+      why: 'A volume on CRI is an emptyDir, a folder of the pod: it survives a restart in the pod, but removing the container removes its pod and the folder with it, and the new pod gets a new, empty one.',
+      expect: [{ step: 'volume-after-recreate', means: 'the emptyDir file is gone with the pod: the new pod has a new, empty emptyDir', exitCode: EXIT.lookup, stderr: /open: ENOENT/ }],
+    },
+  },
   observe: (steps) => `layer: ${readOutcome(steps.get('layer-after-recreate'))}; volume: ${readOutcome(steps.get('volume-after-recreate'))}`,
   survival: [
     { kind: 'mmap-layer', operation: 'recreate', step: 'layer-after-recreate' },

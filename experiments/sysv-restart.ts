@@ -17,7 +17,7 @@ export const sysvRestart: Experiment = {
     { id: 'write', do: 'exec', container: 'app', cmd: ['sysv-write', ...key], why: 'create segment 5678 and store a..z' },
     { id: 'read-before', do: 'exec', container: 'app', cmd: ['sysv-read', ...key], why: 'read it back in the running container' },
     { id: 'stop', do: 'stop', container: 'app' },
-    { id: 'start', do: 'start', container: 'app', why: 'the same container, not a new one' },
+    { id: 'start', do: 'start', container: 'app', why: "a restart, not a re-creation (on CRI, the kubelet's: a new attempt in the same pod)" },
     { id: 'read-after', do: 'exec', container: 'app', cmd: ['sysv-read', ...key], why: 'is the segment still there?' },
   ],
   expect: [
@@ -25,6 +25,12 @@ export const sysvRestart: Experiment = {
     { step: 'read-before', means: 'the data is there while the container runs', exitCode: EXIT.ok, stdout: ALPHABET },
     { step: 'read-after', means: 'after the restart the segment is gone (shmget: ENOENT)', exitCode: EXIT.lookup, stderr: /shmget: ENOENT/ },
   ],
+  expectOn: {
+    cri: {
+      why: "The kubelet restarts a container as a new container in the same pod, and the pod sandbox, not the container, holds the IPC namespace: the segment outlives the container's processes.",
+      expect: [{ step: 'read-after', means: "after the restart the segment is still there: the pod's IPC namespace outlived the container", exitCode: EXIT.ok, stdout: ALPHABET }],
+    },
+  },
   observe: (steps) => readOutcome(steps.get('read-after')),
   survival: [{ kind: 'sysv-private', operation: 'restart', step: 'read-after' }],
 };

@@ -4,7 +4,6 @@
 // steps, cleaned up, as `shmlab run` does.
 import { parseArgs } from 'node:util';
 import { EXPERIMENTS } from '../experiments/index.js';
-import { LABEL, LABEL_RUN } from '../src/labels.js';
 import { listHostSegments } from '../src/run/host-segments.js';
 import { openLab } from '../src/run/lab.js';
 import { runLab } from '../src/run/lab-runner.js';
@@ -38,14 +37,9 @@ async function main(): Promise<number> {
     console.log(`run ${i}/${runs}: ${(run.durationMs / 1000).toFixed(1)} s${odd.length ? `; ${odd.join('; ')}` : ', all as expected'}`);
   }
   const lab = await openLab({ say: () => {} });
-  const d = lab.driver.dockerode;
-  const filters = JSON.stringify({ label: [LABEL] });
-  const left = {
-    containers: (await d.listContainers({ all: true, filters })).length,
-    volumes: ((await d.listVolumes({ filters })).Volumes ?? []).length,
-    'committed images': (await d.listImages({ filters: JSON.stringify({ label: [LABEL_RUN] }) })).length,
-    'host segments': (await listHostSegments(lab.driver, lab.images.lab!, lab.helperLabels)).length,
-  };
+  const left: Record<string, number> = Object.fromEntries(Object.entries(await lab.inventory()).map(([kind, items]) => [kind, items.length]));
+  left['host segments'] = (await listHostSegments(lab.hostIpc)).length;
+  await lab.close();
   const leftTotal = Object.values(left).reduce((a, b) => a + b, 0);
 
   console.log(`\n${'experiment'.padEnd(26)} verdicts over ${done} runs`);

@@ -32,7 +32,7 @@ const ENGINE_ERRNO = /^(ECONNREFUSED|ECONNRESET|ENOENT|EPIPE|ETIMEDOUT|EHOSTUNRE
 /** One sentence for an engine failure outside any experiment, or undefined when the error is not the engine's. */
 export function engineFailureSentence(err: unknown): string | undefined {
   const e = err as { statusCode?: number; code?: string; json?: { message?: string }; message?: string; address?: string; name?: string };
-  const fromEngine = typeof e?.statusCode === 'number' || (typeof e?.code === 'string' && ENGINE_ERRNO.test(e.code) && 'address' in e) || err instanceof EngineTimeoutError || err instanceof ImageMissingError;
+  const fromEngine = e?.name === 'CriError' || typeof e?.statusCode === 'number' || (typeof e?.code === 'string' && ENGINE_ERRNO.test(e.code) && 'address' in e) || err instanceof EngineTimeoutError || err instanceof ImageMissingError;
   if (!fromEngine) return undefined;
   const words = oneLine(String(e.json?.message ?? e.message ?? err));
   return `The engine failed (${words}): check that it runs and answers, then try again; "shmlab clean" removes what this run could not.`;

@@ -1,46 +1,28 @@
-// What shmlab might leave on an engine: its labelled containers, volumes and committed images, and the host's SysV segments.
-import { LABEL, LABEL_RUN } from '../src/labels.js';
+// What shmlab might leave on an engine: what the lab's inventory lists (Docker: labelled containers, volumes and
+// committed images; CRI: pods, containers, emptyDir folders), and the host's SysV segments.
 import { listAllHostSegments } from '../src/run/host-segments.js';
 import { openLab, type Lab } from '../src/run/lab.js';
 
-export interface EngineState {
-  containers: string[];
-  volumes: string[];
-  committedImages: string[];
-  /** Every segment key in the host's IPC namespace, shmlab's or not. */
-  hostSegments: number[];
-}
+export type EngineState = Record<string, (string | number)[]>;
 
 let lab: Promise<Lab> | undefined;
 
-export async function engineDriver(): Promise<{ driver: Lab['driver']; labImage: string; lab: Lab }> {
+export async function engineDriver(): Promise<{ driver: NonNullable<Lab['docker']>; labImage: string; lab: Lab }> {
   lab ??= openLab({ say: () => {} });
   const opened = await lab;
-  return { driver: opened.driver, labImage: opened.images.lab!, lab: opened };
+  return { driver: opened.docker!, labImage: opened.images.lab!, lab: opened };
 }
 
 export async function engineState(): Promise<EngineState> {
-  const { driver, labImage } = await engineDriver();
-  const d = driver.dockerode;
-  const filters = JSON.stringify({ label: [LABEL] });
-  const segments = await listAllHostSegments(driver, labImage, {});
-  return {
-    containers: (await d.listContainers({ all: true, filters })).map((c) => c.Names[0] ?? c.Id),
-    volumes: ((await d.listVolumes({ filters })).Volumes ?? []).map((v) => v.Name),
-    committedImages: (await d.listImages({ filters: JSON.stringify({ label: [LABEL_RUN] }) })).flatMap((i) => i.RepoTags ?? [i.Id]),
-    hostSegments: segments.map((s) => s.key),
-  };
+  const { lab } = await engineDriver();
+  const segments = await listAllHostSegments(lab.hostIpc);
+  return { ...(await lab.inventory()), hostSegments: segments.map((s) => s.key) };
 }
 
 /** What `after` has that `before` had not: the leftovers of whatever ran in between. */
-export function leftovers(before: EngineState, after: EngineState): Partial<EngineState> {
-  const added = <T>(a: T[], b: T[]) => b.filter((x) => !a.includes(x));
-  return {
-    containers: added(before.containers, after.containers),
-    volumes: added(before.volumes, after.volumes),
-    committedImages: added(before.committedImages, after.committedImages),
-    hostSegments: added(before.hostSegments, after.hostSegments),
-  };
+export function leftovers(before: EngineState, after: EngineState): EngineState {
+  return Object.fromEntries(Object.entries(after).map(([kind, items]) => [kind, items.filter((x) => !(before[kind] ?? []).includes(x))]));
 }
 
-export const NOTHING_LEFT = { containers: [], volumes: [], committedImages: [], hostSegments: [] };
+/** Nothing of any kind on a Docker API engine (the engine `npm test` runs against). */
+export const NOTHING_LEFT: EngineState = { containers: [], volumes: [], 'committed images': [], hostSegments: [] };

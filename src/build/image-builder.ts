@@ -24,18 +24,45 @@ export interface BuiltImages {
   built: string[];
 }
 
-export async function buildImages(driver: EngineDriver, variants: string[], say: (line: string) => void, lease: ProcessLease): Promise<BuiltImages> {
-  const dockerode = driver.dockerode;
+/** What every image is made of: the compiled programs, busybox and the fixtures, and the hash of it all. */
+export interface ImageSources {
+  programs: Awaited<ReturnType<typeof compilePrograms>>;
+  busybox: string;
+  /** The hash of the whole build context: a variant's tag is this and its CMD. */
+  base: string;
+}
+
+export async function imageSources(say: (line: string) => void, lease: ProcessLease): Promise<ImageSources> {
   const programs = await compilePrograms(say, lease);
   const busybox = await ensureBusybox(say);
-  const fixtures = listFiles(FIXTURES);
-  const base = hashFiles(FIXTURES, fixtures, [programs.hash, hashFiles('/', [busybox])]);
+  const base = hashFiles(FIXTURES, listFiles(FIXTURES), [programs.hash, hashFiles('/', [busybox])]);
+  return { programs, busybox, base };
+}
+
+/** The tag of a variant: its name and the hash of its context and CMD. */
+export function variantTag(variant: string, sources: ImageSources): string {
+  const spec = IMAGES[variant];
+  if (!spec) throw new Error(`unknown image variant ${variant}`);
+  return `shmlab/${variant}:${hashFiles('/', [], [sources.base, JSON.stringify(spec.cmd)]).slice(0, 12)}`;
+}
+
+/** Lays out the build context (fixtures, programs in bin/, busybox and its applets) in a folder of this lease's; remove it after. */
+export function layOutContext(sources: ImageSources, lease: ProcessLease): string {
+  const context = makeContextDir(lease);
+  cpSync(FIXTURES, context, { recursive: true });
+  const bin = join(context, 'bin');
+  mkdirSync(bin, { recursive: true });
+  for (const name of sources.programs.names) copyFileSync(join(sources.programs.dir, name), join(bin, name));
+  copyFileSync(sources.busybox, join(bin, 'busybox'));
+  for (const applet of APPLETS) symlinkSync('busybox', join(bin, applet));
+  return context;
+}
+
+export async function buildImages(driver: EngineDriver, variants: string[], say: (line: string) => void, lease: ProcessLease): Promise<BuiltImages> {
+  const dockerode = driver.dockerode;
+  const sources = await imageSources(say, lease);
   const tags: Record<string, string> = {};
-  for (const variant of variants) {
-    const spec = IMAGES[variant];
-    if (!spec) throw new Error(`unknown image variant ${variant}`);
-    tags[variant] = `shmlab/${variant}:${hashFiles('/', [], [base, JSON.stringify(spec.cmd)]).slice(0, 12)}`;
-  }
+  for (const variant of variants) tags[variant] = variantTag(variant, sources);
   // Claimed before they exist: a concurrent clean or prune must not remove them between build and use.
   lease.claimImages(Object.values(tags));
   const ids: Record<string, string> = {};
@@ -46,14 +73,8 @@ export async function buildImages(driver: EngineDriver, variants: string[], say:
     else missing.push(variant);
   }
   if (missing.length) {
-    const context = makeContextDir(lease);
+    const context = layOutContext(sources, lease);
     try {
-      cpSync(FIXTURES, context, { recursive: true });
-      const bin = join(context, 'bin');
-      mkdirSync(bin, { recursive: true });
-      for (const name of programs.names) copyFileSync(join(programs.dir, name), join(bin, name));
-      copyFileSync(busybox, join(bin, 'busybox'));
-      for (const applet of APPLETS) symlinkSync('busybox', join(bin, applet));
       const dockerfile = readFileSync(join(FIXTURES, 'Dockerfile'), 'utf8');
       for (const variant of missing) {
         say(`building image ${tags[variant]}...`);

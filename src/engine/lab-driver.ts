@@ -1,6 +1,6 @@
 // What the runner needs of an engine, whatever its kind: the Docker API (Docker, Podman) and CRI (containerd,
 // CRI-O) both implement it, so that runner, verdicts and reports know no engine kind.
-import type { ContainerSpec, ContainerState } from '../model/experiment.js';
+import type { ContainerSpec, ContainerState, StepAction } from '../model/experiment.js';
 import type { PrivilegeMode } from '../model/result.js';
 
 export interface ExecOutcome {
@@ -18,6 +18,8 @@ export interface ContainerRequest {
   spec: ContainerSpec;
   /** The image reference the driver's own image step returned for the spec's variant (never a pullable name). */
   image: string;
+  /** The image as a person names it, for the transcript. */
+  imageTag?: string;
   labels: Record<string, string>;
   /** The handle of another container of the experiment (for `ipc: container:<name>`). */
   containerHandle: (logicalName: string) => string;
@@ -47,6 +49,10 @@ export interface ContainerView {
 
 export interface LabDriver {
   readonly kind: string;
+  /** Whether privileged containers ran as such or as the nearest equivalent (learnt from the first one). */
+  readonly privilege: PrivilegeMode;
+  /** The engine's CLI command for a step on an existing container, for the transcript. */
+  commandFor(action: StepAction, handle: string, cmd?: string[]): string;
   /** Creates and starts a container; privilege (or its nearest equivalent) is resolved here. */
   run(request: ContainerRequest): Promise<StartedContainer>;
   exec(handle: string, cmd: string[]): Promise<ExecOutcome>;
@@ -64,4 +70,6 @@ export interface LabDriver {
   unpause?(handle: string): Promise<void>;
   diff?(handle: string): Promise<string[]>;
   commit?(handle: string, repo: string, tag: string, labels: Record<string, string>): Promise<string>;
+  /** Images a commit made (Docker API engines only). */
+  removeImage?(ref: string): Promise<void>;
 }

@@ -100,8 +100,8 @@ export interface Experiment {
   containers: Record<string, ContainerSpec>;
   steps: Step[];
   expect: StepExpectation[];
-  /** Replaces entries of `expect` (by step id) on one engine, where engines legitimately differ. */
-  expectOn?: Partial<Record<EngineKind, { why: string; expect: StepExpectation[] }>>;
+  /** Replaces entries of `expect` (by step id) on one engine, where engines legitimately differ; `drop`: step ids whose common expectations do not apply there. */
+  expectOn?: Partial<Record<EngineKind, { why: string; expect: StepExpectation[]; drop?: string[] }>>;
   /** The engines it applies to (default: all); elsewhere it is reported as not applicable, with `notApplicableWhy`. */
   onlyOn?: EngineKind[];
   notApplicableWhy?: string;

@@ -34,6 +34,10 @@ export interface PrivilegeMode {
 
 export interface EngineEnvironment {
   kind: EngineKind;
+  /** For CRI engines: the runtime's own name (containerd, cri-o). */
+  runtimeName?: string;
+  /** Further facts of the engine, as `Key: value` lines (CRI: runtime handler, cgroup driver, restrict_oom_score_adj). */
+  details?: string[];
   /** Where the engine was reached (DOCKER_HOST or the socket). */
   address: string;
   serverVersion: string;

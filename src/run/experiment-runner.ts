@@ -3,13 +3,17 @@ import type { Experiment, StepRecord } from '../model/experiment.js';
 import type { ExperimentResult } from '../model/result.js';
 import { judge } from '../verdict/judge.js';
 import type { LabContext } from './lab-context.js';
-import { ExperimentState, runStep } from './step-runner.js';
+import { ExperimentState, NotApplicableError, runStep } from './step-runner.js';
+
+const BASE_GRANTS = ['no network (own empty namespace)', "runs as uid 0 (root), with the engine's default capabilities unless granted more below"];
 
 export async function runExperiment(experiment: Experiment, ctx: LabContext): Promise<ExperimentResult> {
   const started = Date.now();
+  if (experiment.onlyOn && !experiment.onlyOn.includes(ctx.engine)) return notApplicable(experiment, experiment.notApplicableWhy ?? `it applies to ${experiment.onlyOn.join(', ')} only`, [], started);
   const state = new ExperimentState(experiment, ctx, ctx.session.resources.child());
   const records: StepRecord[] = [];
   let harnessError: string | undefined;
+  let lacking: string | undefined;
   try {
     for (const step of experiment.steps) {
       if (ctx.signal.aborted) break;
@@ -19,7 +23,8 @@ export async function runExperiment(experiment: Experiment, ctx: LabContext): Pr
       if (record.engineFailed && !record.refused) break;
     }
   } catch (err) {
-    harnessError = `harness error: ${(err as Error).stack ?? err}`;
+    if (err instanceof NotApplicableError) lacking = err.message;
+    else harnessError = `harness error: ${(err as Error).stack ?? err}`;
   } finally {
     const problems = await state.resources.cleanup(ctx.removeHostKeys);
     if (problems.length) {
@@ -27,6 +32,7 @@ export async function runExperiment(experiment: Experiment, ctx: LabContext): Pr
       harnessError = [harnessError, `cleanup: ${problems.join('; ')}`].filter(Boolean).join('\n');
     }
   }
+  if (lacking && !harnessError) return notApplicable(experiment, lacking, records, started);
   const judgement = judge(experiment, records, ctx.engine);
   const interrupted = ctx.signal.aborted && records.length < experiment.steps.length;
   const error = interrupted ? `interrupted before step ${experiment.steps[records.length]?.id}` : (harnessError ?? judgement.error);
@@ -38,7 +44,12 @@ export async function runExperiment(experiment: Experiment, ctx: LabContext): Pr
     error,
     steps: records,
     durationMs: Date.now() - started,
-    grants: ['no network (own empty namespace)', 'runs as uid 0 (root), with the engine\'s default capabilities unless granted more below', ...state.grants],
+    grants: [...BASE_GRANTS, ...state.grants],
     engineNote: judgement.engineNote,
   };
+}
+
+// Not a verdict on the engine: it has no such operation. The steps taken before that are kept for the reader.
+function notApplicable(experiment: Experiment, why: string, steps: StepRecord[], started: number): ExperimentResult {
+  return { slug: experiment.slug, verdict: 'not applicable', observed: `not applicable: ${why}`, differences: [], steps, durationMs: Date.now() - started, grants: [], engineNote: why };
 }

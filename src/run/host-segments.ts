@@ -1,5 +1,5 @@
-// The host's IPC namespace, seen and cleaned through the engine (a helper container with --ipc=host),
-// so it works the same for a local or a remote engine.
+// The host's IPC namespace, seen and cleaned through the engine (a helper container in it), so that it works the
+// same for a local or a remote engine, and for every kind of engine.
 import type { EngineDriver } from '../engine/engine-driver.js';
 import { HOST_KEY_PREFIX } from './lab-session.js';
 
@@ -11,37 +11,39 @@ export interface HostSegment {
   ctime: number;
 }
 
-async function inHostIpc(driver: EngineDriver, image: string, labels: Record<string, string>, script: string): Promise<string> {
-  const container = await driver.dockerode.createContainer({
-    Image: image,
-    Cmd: ['/bin/sh', '-c', script],
-    Labels: labels,
-    NetworkDisabled: true,
-    HostConfig: { IpcMode: 'host', NetworkMode: 'none' },
-  });
-  try {
-    await container.start();
-    const { StatusCode } = await container.wait();
-    const { stdout, stderr } = await driver.logs(container.id);
-    if (StatusCode !== 0) throw new Error(`helper in the host's IPC namespace failed (exit ${StatusCode}): ${stderr.trim()}`);
-    return stdout;
-  } finally {
-    await driver.remove(container.id);
-  }
+/** Runs a shell script in the host's IPC namespace and returns what it printed; fails when the script fails. */
+export type HostIpc = (script: string) => Promise<string>;
+
+/** On a Docker API engine: a one-shot container with --ipc=host whose output is its logs. */
+export function dockerHostIpc(driver: EngineDriver, image: string, labels: Record<string, string>): HostIpc {
+  return async (script) => {
+    const container = await driver.call('create the host-IPC helper', () =>
+      driver.dockerode.createContainer({ Image: image, Cmd: ['/bin/sh', '-c', script], Labels: labels, NetworkDisabled: true, HostConfig: { IpcMode: 'host', NetworkMode: 'none' } }),
+    );
+    try {
+      await driver.call('start the host-IPC helper', () => container.start());
+      const { StatusCode } = await driver.call('wait for the host-IPC helper', () => container.wait());
+      const { stdout, stderr } = await driver.logs(container.id);
+      if (StatusCode !== 0) throw new Error(`helper in the host's IPC namespace failed (exit ${StatusCode}): ${stderr.trim()}`);
+      return stdout;
+    } finally {
+      await driver.remove(container.id);
+    }
+  };
 }
 
-export async function removeHostKeys(driver: EngineDriver, image: string, labels: Record<string, string>, keys: number[]): Promise<void> {
-  await inHostIpc(driver, image, labels, keys.map((k) => `/bin/sysv-rm --key ${k}`).join(' && '));
+export async function removeHostKeys(hostIpc: HostIpc, keys: number[]): Promise<void> {
+  await hostIpc(keys.map((k) => `/bin/sysv-rm --key ${k}`).join(' && '));
 }
 
 /** Every segment in the host's IPC namespace, shmlab's or not. */
-export async function listAllHostSegments(driver: EngineDriver, image: string, labels: Record<string, string>): Promise<HostSegment[]> {
-  return parseSysvipcShm(await inHostIpc(driver, image, labels, '/bin/cat /proc/sysvipc/shm'));
+export async function listAllHostSegments(hostIpc: HostIpc): Promise<HostSegment[]> {
+  return parseSysvipcShm(await hostIpc('/bin/cat /proc/sysvipc/shm'));
 }
 
 /** Every segment in the host's namespace whose key carries shmlab's prefix. */
-export async function listHostSegments(driver: EngineDriver, image: string, labels: Record<string, string>): Promise<HostSegment[]> {
-  return (await listAllHostSegments(driver, image, labels)).filter((s) => s.key >>> 16 === HOST_KEY_PREFIX);
+export async function listHostSegments(hostIpc: HostIpc): Promise<HostSegment[]> {
+  return (await listAllHostSegments(hostIpc)).filter((s) => s.key >>> 16 === HOST_KEY_PREFIX);
 }
 
 // /proc/sysvipc/shm: key shmid perms size cpid lpid nattch uid gid cuid cgid atime dtime ctime ...

@@ -1,20 +1,19 @@
-// What every experiment of a run shares: the engine, the images, the privilege mode, the session.
-import type { EngineDriver } from '../engine/engine-driver.js';
+// What every experiment of a run shares: the engine's driver, the images, the session, and how host keys are handled.
+import type { LabDriver } from '../engine/lab-driver.js';
 import type { EngineKind } from '../model/experiment.js';
-import type { PrivilegeResolver } from './privilege-probe.js';
 import type { LabSession } from './lab-session.js';
 import type { HostKeyRemover } from './resource-tracker.js';
 
 export interface LabContext {
-  driver: EngineDriver;
+  driver: LabDriver;
   session: LabSession;
   engine: EngineKind;
   /** image variant -> image id (what containers are created from) */
   images: Record<string, string>;
   /** image variant -> tag (what transcripts show) */
   imageTags: Record<string, string>;
-  /** Runs privileged containers, learning from the first whether this host allows --privileged. */
-  privilege: PrivilegeResolver;
+  /** Leaves a trace of a host key before its segment can exist (Docker: a marker volume), so a killed run's key is found. */
+  markHostKey: (key: number, labels: Record<string, string>) => Promise<void>;
   removeHostKeys: HostKeyRemover;
   /** What could not be removed, for the run's summary. */
   leftovers: string[];

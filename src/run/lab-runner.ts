@@ -5,8 +5,6 @@ import type { ExperimentResult, RunResult } from '../model/result.js';
 import { runExperiment } from './experiment-runner.js';
 import type { LabContext } from './lab-context.js';
 import { openLab } from './lab.js';
-import { PrivilegeResolver } from './privilege-probe.js';
-import { removeStaleResources } from './stale-resources.js';
 
 export interface LabOptions {
   say: Say;
@@ -32,10 +30,9 @@ export async function runLab(experiments: Experiment[], options: LabOptions): Pr
   const { environment } = lab;
   const remover = lab.removeHostKeys;
 
-  for (const line of await removeStaleResources(driver, lab.images.lab!, lab.helperLabels)) say(line);
+  for (const line of await lab.removeStale()) say(line);
 
-  const privilege = new PrivilegeResolver();
-  const ctx: LabContext = { driver, session, engine: environment.kind, images: lab.images, imageTags: lab.tags, privilege, removeHostKeys: remover, signal, leftovers: [] };
+  const ctx: LabContext = { driver, session, engine: lab.kind, images: lab.images, imageTags: lab.tags, markHostKey: lab.markHostKey, removeHostKeys: remover, signal, leftovers: [] };
   options.onStart?.(environment, experiments.length);
   const results: ExperimentResult[] = [];
   try {
@@ -47,6 +44,7 @@ export async function runLab(experiments: Experiment[], options: LabOptions): Pr
     });
   } finally {
     ctx.leftovers.push(...(await session.resources.cleanup(remover)));
+    await lab.close();
     for (const p of ctx.leftovers) say(`cleanup problem: ${p}`);
     if (ctx.leftovers.length) say(`some resources could not be removed; once the engine answers again, "shmlab clean" (or the next run) removes them`);
   }
@@ -56,7 +54,7 @@ export async function runLab(experiments: Experiment[], options: LabOptions): Pr
     format: 1,
     runId: session.runId,
     environment,
-    privilege: privilege.mode,
+    privilege: driver.privilege,
     experiments: results,
     durationMs: Date.now() - started,
     leftovers: ctx.leftovers.length ? ctx.leftovers : undefined,

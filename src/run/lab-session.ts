@@ -1,7 +1,7 @@
 // One run of the lab: its id, the labels on everything it creates, and the keys it may use in the host's IPC namespace.
 import { randomBytes, randomInt } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { EngineDriver } from '../engine/engine-driver.js';
+import type { LabDriver } from '../engine/lab-driver.js';
 import { LABEL, LABEL_HOST, LABEL_LEASE, LABEL_PID, LABEL_RUN, LABEL_STARTED } from '../labels.js';
 import { liveClaims, type ProcessLease } from './process-lease.js';
 import { ResourceTracker } from './resource-tracker.js';
@@ -16,7 +16,7 @@ export class LabSession {
   private readonly usedKeys = new Set<number>();
 
   constructor(
-    readonly driver: EngineDriver,
+    readonly driver: LabDriver,
     readonly lease: ProcessLease,
   ) {
     this.resources = new ResourceTracker(driver);

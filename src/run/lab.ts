@@ -1,19 +1,26 @@
 // The lab, assembled once for whoever needs the engine (a run, `clean`, the tests, the soak): the driver with its
-// deadline, this process's lease, a session, the images, and the helper that reaches the host's IPC namespace.
-import { buildImages } from '../build/image-builder.js';
+// deadline, this process's lease, a session, the images, the helper that reaches the host's IPC namespace, and the
+// engine's own way of finding what killed runs left. Docker API engines and CRI runtimes differ only in here.
+import { buildImages, claimedImages, isClaimed } from '../build/image-builder.js';
+import { DockerDriver } from '../engine/docker-driver.js';
 import { connectEngine } from '../engine/engine-connection.js';
 import { DEFAULT_DEADLINE_MS, EngineDriver } from '../engine/engine-driver.js';
 import { describeEngine } from '../engine/engine-info.js';
+import type { LabDriver } from '../engine/lab-driver.js';
 import type { Say } from '../engine/local-engine.js';
+import { IMAGE_LABEL, LABEL, LABEL_HELPER, LABEL_RUN } from '../labels.js';
+import type { EngineKind } from '../model/experiment.js';
 import type { EngineEnvironment } from '../model/result.js';
-import { LABEL_HELPER } from '../labels.js';
-import { releaseHostKeys } from './host-keys.js';
+import { markHostKey, releaseHostKeys } from './host-keys.js';
+import { dockerHostIpc, type HostIpc } from './host-segments.js';
 import { LabSession } from './lab-session.js';
 import { processLease, type ProcessLease } from './process-lease.js';
 import type { HostKeyRemover } from './resource-tracker.js';
+import { removeStaleDockerResources, removeStaleLocal } from './stale-resources.js';
 
 export interface Lab {
-  driver: EngineDriver;
+  kind: EngineKind;
+  driver: LabDriver;
   address: string;
   environment: EngineEnvironment;
   lease: ProcessLease;
@@ -22,10 +29,22 @@ export interface Lab {
   images: Record<string, string>;
   /** image variant -> tag, for people */
   tags: Record<string, string>;
-  /** Labels of the helper container that runs in the host's IPC namespace. */
+  /** Labels of the helper that runs in the host's IPC namespace. */
   helperLabels: Record<string, string>;
-  /** Removes host keys through the helper, then their markers, and gives up the lease's claim on them. */
+  /** Runs a shell script in the host's IPC namespace, through the engine. */
+  hostIpc: HostIpc;
+  markHostKey: (key: number, labels: Record<string, string>) => Promise<void>;
+  /** Removes host keys through the helper (and their markers), and gives up the lease's claim on them. */
   removeHostKeys: HostKeyRemover;
+  /** Removes what runs proven dead left on this engine and this host; one line per kind removed. */
+  removeStale: () => Promise<string[]>;
+  /** What of shmlab is on the engine now, by kind (containers, volumes, pods…): for leftover checks. */
+  inventory: () => Promise<Record<string, string[]>>;
+  /** Removes cached images that no live process claims (`clean`); returns how many went and how many stayed. */
+  removeCachedImages: () => Promise<{ removed: number; kept: number }>;
+  /** The Docker API client, on Docker API engines. */
+  docker?: EngineDriver;
+  close: () => Promise<void>;
 }
 
 export interface LabSetup {
@@ -33,20 +52,64 @@ export interface LabSetup {
   /** Image variants needed besides `lab` (the helper's image). */
   variants?: string[];
   deadlineMs?: number;
+  env?: NodeJS.ProcessEnv;
 }
 
+/** A CRI runtime when CONTAINER_RUNTIME_ENDPOINT names one (crictl's convention), else a Docker API engine. */
 export async function openLab(setup: LabSetup): Promise<Lab> {
+  const endpoint = (setup.env ?? process.env).CONTAINER_RUNTIME_ENDPOINT;
+  if (endpoint !== undefined) return (await import('../cri/cri-lab.js')).openCriLab(setup, endpoint);
+  return openDockerLab(setup);
+}
+
+async function openDockerLab(setup: LabSetup): Promise<Lab> {
   const lease = await processLease();
   const { address, client } = await connectEngine(setup.say, setup.deadlineMs);
-  const driver = new EngineDriver(client, setup.deadlineMs ?? DEFAULT_DEADLINE_MS);
-  const environment = await driver.call('describe the engine', () => describeEngine(driver.dockerode, address.uri));
+  const api = new EngineDriver(client, setup.deadlineMs ?? DEFAULT_DEADLINE_MS);
+  const environment = await api.call('describe the engine', () => describeEngine(api.dockerode, address.uri));
   const variants = [...new Set(['lab', ...(setup.variants ?? [])])];
-  const { ids, tags } = await buildImages(driver, variants, setup.say, lease);
+  const { ids, tags } = await buildImages(api, variants, setup.say, lease);
+  const driver = new DockerDriver(api);
   const session = new LabSession(driver, lease);
   const helperLabels = session.labels({ [LABEL_HELPER]: 'true' });
-  const removeHostKeys: HostKeyRemover = async (keys) => {
-    await releaseHostKeys(driver, ids.lab!, helperLabels, keys);
-    for (const key of keys) lease.releaseHostKey(key);
+  const hostIpc = dockerHostIpc(api, ids.lab!, helperLabels);
+  return {
+    kind: environment.kind,
+    driver,
+    address: address.uri,
+    environment,
+    lease,
+    session,
+    images: ids,
+    tags,
+    helperLabels,
+    hostIpc,
+    markHostKey: (key, labels) => markHostKey(api, key, labels),
+    removeHostKeys: async (keys) => {
+      await releaseHostKeys(hostIpc, keys, api);
+      for (const key of keys) lease.releaseHostKey(key);
+    },
+    removeStale: async () => {
+      const docker = await removeStaleDockerResources(api, hostIpc);
+      return [...docker.said, ...(await removeStaleLocal(hostIpc, docker.hostKeys))];
+    },
+    inventory: async () => {
+      const filters = JSON.stringify({ label: [LABEL] });
+      const d = api.dockerode;
+      return {
+        containers: (await api.call('list containers', () => d.listContainers({ all: true, filters }))).map((c) => c.Names[0] ?? c.Id),
+        volumes: ((await api.call('list volumes', () => d.listVolumes({ filters }))).Volumes ?? []).map((v) => v.Name),
+        'committed images': (await api.call('list images', () => d.listImages({ filters: JSON.stringify({ label: [LABEL_RUN] }) }))).flatMap((i) => i.RepoTags ?? [i.Id]),
+      };
+    },
+    removeCachedImages: async () => {
+      const inUse = claimedImages(lease.id);
+      const images = await api.call('list images', () => api.dockerode.listImages({ filters: JSON.stringify({ label: [IMAGE_LABEL] }) }));
+      const removable = images.filter((i) => !isClaimed(i, inUse));
+      await Promise.all(removable.map((i) => api.removeImage(i.Id)));
+      return { removed: removable.length, kept: images.length - removable.length };
+    },
+    docker: api,
+    close: async () => {},
   };
-  return { driver, address: address.uri, environment, lease, session, images: ids, tags, helperLabels, removeHostKeys };
 }

@@ -145,11 +145,25 @@ export function leaseLiveness(id: string | undefined, folder: string = leaseFold
 
 /** The claims of every live lease of this host (images and host keys in use). */
 export function liveClaims(folder: string = leaseFolder()): LeaseClaims[] {
+  return claimsOf('alive', folder);
+}
+
+/** The claims a process left when it was killed (a normal exit removes them): what it may have left behind. */
+export function deadClaims(folder: string = leaseFolder()): LeaseClaims[] {
+  return claimsOf('dead', folder);
+}
+
+/** Drops a dead process's claims once what they name is cleaned up. */
+export function forgetClaims(lease: string, folder: string = leaseFolder()): void {
+  if (leaseLiveness(lease, folder) === 'dead') rmSync(join(folder, `${lease}.claims`), { force: true });
+}
+
+function claimsOf(liveness: Liveness, folder: string): LeaseClaims[] {
   if (!existsSync(folder)) return [];
   return readdirSync(folder)
-    .filter((f) => f.endsWith('.lease'))
-    .map((f) => f.slice(0, -'.lease'.length))
-    .filter((id) => leaseLiveness(id, folder) === 'alive')
+    .filter((f) => f.endsWith('.claims'))
+    .map((f) => f.slice(0, -'.claims'.length))
+    .filter((id) => leaseLiveness(id, folder) === liveness)
     .flatMap((id) => {
       try {
         return [JSON.parse(readFileSync(join(folder, `${id}.claims`), 'utf8')) as LeaseClaims];

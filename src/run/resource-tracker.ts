@@ -1,6 +1,6 @@
 // What a run (or one experiment of it) created, so that every path out of it can remove exactly that.
-import type { EngineDriver } from '../engine/engine-driver.js';
 import { engineWords } from '../engine/engine-driver.js';
+import type { LabDriver } from '../engine/lab-driver.js';
 
 type Kind = 'containers' | 'volumes' | 'images' | 'hostKeys';
 
@@ -13,7 +13,7 @@ export class ResourceTracker {
   readonly hostKeys = new Set<number>();
 
   constructor(
-    private readonly driver: EngineDriver,
+    private readonly driver: LabDriver,
     private readonly parent?: ResourceTracker,
   ) {}
 
@@ -60,7 +60,7 @@ export class ResourceTracker {
     const keys = take<number>('hostKeys');
     if (keys.length && removeHostKeys) await attempt(`host segments ${keys.join(', ')}`, () => removeHostKeys(keys));
     await Promise.all(take<string>('volumes').map((v) => attempt(`volume ${v}`, () => this.driver.removeVolume(v))));
-    await Promise.all(take<string>('images').map((i) => attempt(`image ${i}`, () => this.driver.removeImage(i))));
+    await Promise.all(take<string>('images').map((i) => attempt(`image ${i}`, async () => this.driver.removeImage?.(i))));
     return problems;
   }
 }

@@ -8,7 +8,8 @@ import type { EngineDriver } from '../engine/engine-driver.js';
 import { LABEL, LABEL_HOST_KEY, LABEL_LEASE, LABEL_RUN, LABEL_STARTED } from '../labels.js';
 import { CACHE } from '../paths.js';
 import { releaseHostKeys } from './host-keys.js';
-import { forgetDeadLeases, leaseLiveness } from './process-lease.js';
+import type { HostIpc } from './host-segments.js';
+import { deadClaims, forgetClaims, forgetDeadLeases, leaseLiveness } from './process-lease.js';
 
 /** Resources older than this are stale whoever made them: no run lasts that long. */
 export const STALE_AFTER_MS = 2 * 60 * 60 * 1000;
@@ -20,8 +21,8 @@ export function isStale(labels: Record<string, string> | undefined | null, now =
   return now - Number(labels[LABEL_STARTED] ?? 0) > STALE_AFTER_MS;
 }
 
-/** Removes stale containers, volumes, committed images and host segments; returns one line per kind removed. */
-export async function removeStaleResources(driver: EngineDriver, image: string, helperLabels: Record<string, string>): Promise<string[]> {
+/** On a Docker API engine: stale containers, volumes, committed images, and host segments found by their markers. */
+export async function removeStaleDockerResources(driver: EngineDriver, hostIpc: HostIpc): Promise<{ said: string[]; hostKeys: number[] }> {
   const d = driver.dockerode;
   const filters = JSON.stringify({ label: [LABEL] });
   const [containerList, volumeList, imageList] = await Promise.all([
@@ -45,10 +46,27 @@ export async function removeStaleResources(driver: EngineDriver, image: string, 
   await Promise.all(images.map((i) => driver.removeImage(i.Id)));
   if (images.length) said.push(`removed ${images.length} committed image(s) left by an earlier run`);
 
-  if (markers.length) {
-    const keys = markers.map((v) => Number(v.Labels![LABEL_HOST_KEY]));
-    await releaseHostKeys(driver, image, helperLabels, keys);
+  const keys = markers.map((v) => Number(v.Labels![LABEL_HOST_KEY]));
+  if (keys.length) {
+    await releaseHostKeys(hostIpc, keys, driver);
     said.push(`removed ${keys.length} host SysV segment key(s) left by an earlier run: ${keys.map((k) => `0x${k.toString(16)}`).join(', ')}`);
+  }
+  return { said, hostKeys: keys };
+}
+
+/**
+ * On every engine: the host keys that killed processes of this host had claimed, the build folders they left, and
+ * lease files old enough to forget.
+ */
+export async function removeStaleLocal(hostIpc: HostIpc, alreadyRemoved: readonly number[] = []): Promise<string[]> {
+  const said: string[] = [];
+  for (const claims of deadClaims()) {
+    const keys = claims.hostKeys.filter((k) => !alreadyRemoved.includes(k));
+    if (keys.length) {
+      await releaseHostKeys(hostIpc, keys);
+      said.push(`cleared ${keys.length} host SysV segment key(s) a killed run had claimed: ${keys.map((k) => `0x${k.toString(16)}`).join(', ')}`);
+    }
+    forgetClaims(claims.lease);
   }
   const folders = removeStaleWorkFolders();
   if (folders) said.push(`removed ${folders} unfinished build folder(s) left by an earlier run`);

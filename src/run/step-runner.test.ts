@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { EngineDriver } from '../engine/engine-driver.js';
+import { dockerCommand } from '../engine/docker-driver.js';
+import type { LabDriver } from '../engine/lab-driver.js';
 import type { Experiment } from '../model/experiment.js';
 import type { LabContext } from './lab-context.js';
 import type { LabSession } from './lab-session.js';
@@ -13,10 +14,12 @@ const experiment: Experiment = {
   expect: [{ step: 'read', means: 'gone', exitCode: 10 }],
 };
 
+const commandFor = (action: Parameters<typeof dockerCommand>[0], _handle: string, cmd?: string[]) => dockerCommand(action, 'app', cmd);
+
 describe('runStep', () => {
   it('observes once: an answer that differs from the expectation is recorded as it came, never asked again', async () => {
     let execs = 0;
-    const driver = { exec: async () => (execs++, { exitCode: 0, stdout: 'a b c\n', stderr: '' }) } as unknown as EngineDriver;
+    const driver = { commandFor, exec: async () => (execs++, { exitCode: 0, stdout: 'a b c\n', stderr: '' }) } as unknown as LabDriver;
     const ctx = { driver, session: { runId: 'r' } as LabSession } as LabContext;
     const state = new ExperimentState(experiment, ctx, {} as ResourceTracker);
     state.ids.set('app', 'abc123');
@@ -25,7 +28,7 @@ describe('runStep', () => {
   });
 
   it('records an engine failure in the same shape, with the engine\'s words', async () => {
-    const driver = { exec: async () => { throw Object.assign(new Error('x'), { json: { message: 'container abc is not running' } }); } } as unknown as EngineDriver;
+    const driver = { commandFor, exec: async () => { throw Object.assign(new Error('x'), { json: { message: 'container abc is not running' } }); } } as unknown as LabDriver;
     const state = new ExperimentState(experiment, { driver, session: { runId: 'r' } } as LabContext, {} as ResourceTracker);
     state.ids.set('app', 'abc123');
     expect(await runStep(experiment.steps[0]!, state)).toMatchObject({ engineFailed: true, exitCode: 1, stderr: 'container abc is not running', command: 'docker exec app sysv-read --key 5678' });
@@ -35,7 +38,7 @@ describe('runStep', () => {
 describe('a step that may be refused', () => {
   const refusable: Experiment = { ...experiment, containers: { app: { sysctls: { 'kernel.sysrq': '1' } } }, steps: [{ id: 'run', do: 'run', container: 'app', mayBeRefused: /kernel\.sysrq/ }] };
   const runWith = async (failure: Error) => {
-    const driver = { run: async () => { throw failure; } } as unknown as EngineDriver;
+    const driver = { commandFor, run: async () => { throw failure; } } as unknown as LabDriver;
     const ctx = { driver, session: { runId: 'r', labels: () => ({}) }, images: { lab: 'sha256:1' }, imageTags: { lab: 'shmlab/lab:1' } } as unknown as LabContext;
     const state = new ExperimentState(refusable, ctx, { add: () => {}, volumes: new Set() } as unknown as ResourceTracker);
     return runStep(refusable.steps[0]!, state);

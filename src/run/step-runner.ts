@@ -1,15 +1,21 @@
 // Carries out one step of an experiment on the engine and records what happened, success or not, in one shape.
+// It knows no engine kind: the driver does each operation and names the command that does the same.
 import { engineWords } from '../engine/engine-driver.js';
+import type { LabDriver } from '../engine/lab-driver.js';
+import { shellQuote } from '../engine/shell-quote.js';
 import { LABEL_EXPERIMENT } from '../labels.js';
 import type { ContainerSpec, ContainerState, Experiment, Step, StepRecord } from '../model/experiment.js';
-import type { PrivilegeMode } from '../model/result.js';
-import { containerConfig } from './container-config.js';
-import type { LabContext } from './lab-context.js';
 import { markHostKey } from './host-keys.js';
+import type { LabContext } from './lab-context.js';
 import type { ResourceTracker } from './resource-tracker.js';
+
+export { shellQuote } from '../engine/shell-quote.js';
 
 const AWAIT_LIMIT_MS = 15_000;
 const AWAIT_POLL_MS = 20;
+
+/** The engine has no such operation (Kubernetes has no pause or commit): the experiment does not apply there. */
+export class NotApplicableError extends Error {}
 
 /** The state of one experiment while it runs: its containers, how often each was started, what it committed. */
 export class ExperimentState {
@@ -52,116 +58,133 @@ interface Observation {
   stdout?: string;
   stderr?: string;
   state?: ContainerState;
+  skipped?: string;
 }
 
 export async function runStep(step: Step, state: ExperimentState): Promise<StepRecord> {
   const started = Date.now();
   const base = { id: step.id, action: step.do, container: step.container, why: step.why, startedAt: new Date(started).toISOString() };
-  let command = commandOf(step, state);
+  let command = defaultCommand(step, state);
   try {
     const seen = await perform(step, state, (full) => (command = full));
-    return { ...base, command, exitCode: seen.exitCode === undefined ? 0 : seen.exitCode, stdout: seen.stdout ?? '', stderr: seen.stderr ?? '', state: seen.state, durationMs: Date.now() - started, engineFailed: false };
+    return {
+      ...base,
+      command,
+      exitCode: seen.exitCode === undefined ? 0 : seen.exitCode,
+      stdout: seen.stdout ?? '',
+      stderr: seen.stderr ?? '',
+      state: seen.state,
+      durationMs: Date.now() - started,
+      engineFailed: false,
+      ...(seen.skipped ? { skipped: seen.skipped } : {}),
+    };
   } catch (err) {
+    if (err instanceof NotApplicableError) throw err;
     const words = engineWords(err);
     const refused = step.do === 'run' && step.mayBeRefused !== undefined && isRefusal(err, step.mayBeRefused);
     return { ...base, command, exitCode: 1, stdout: '', stderr: words, durationMs: Date.now() - started, engineFailed: true, ...(refused ? { refused } : {}) };
   }
 }
 
+// An operation the engine lacks: evidence steps are skipped, any other makes the experiment not applicable.
+function lacking(step: Step, driver: LabDriver): Observation {
+  const why = `${driver.kind === 'cri' ? 'Kubernetes (CRI)' : 'this engine'} has no ${step.do} operation`;
+  if (step.evidence) return { skipped: why };
+  throw new NotApplicableError(`${why}, which step ${step.id} needs`);
+}
+
 async function perform(step: Step, s: ExperimentState, setCommand: (c: string) => void): Promise<Observation> {
   const { driver } = s.ctx;
+  const handle = () => s.id(step.container);
+  const describe = (cmd?: string[]) => setCommand(driver.commandFor(step.do, handle(), cmd));
   switch (step.do) {
     case 'run': {
       const spec = s.spec(step.container);
-      const image = imageOf(spec, s);
-      const shown = tagOf(spec, s);
+      const labels = s.ctx.session.labels({ [LABEL_EXPERIMENT]: s.experiment.slug });
       for (const { volume } of spec.volumes ?? []) {
         if (s.resources.volumes.has(s.volume(volume))) continue;
-        await driver.createVolume(s.volume(volume), s.ctx.session.labels({ [LABEL_EXPERIMENT]: s.experiment.slug }));
+        await driver.createVolume(s.volume(volume), labels);
         s.resources.add('volumes', s.volume(volume));
       }
-      const start = async (privilege: PrivilegeMode) => {
-        const config = containerConfig(spec, privilege, { container: (n) => s.id(n), volume: (n) => s.volume(n) });
-        setCommand(['docker run -d --name', step.container, ...config.flags, shown, ...(spec.cmd ?? []).map(shellQuote)].join(' '));
-        const id = await driver.run(
-          { name: s.name(step.container), image, cmd: spec.cmd, ipcMode: config.ipcMode, hostConfig: config.hostConfig, labels: s.ctx.session.labels({ [LABEL_EXPERIMENT]: s.experiment.slug }) },
-          (created) => {
-            s.resources.add('containers', created);
-            s.ids.set(step.container, created);
-          },
-        );
-        config.grants.forEach((g) => s.grants.add(g));
-        return id;
-      };
-      // A refused --privileged start leaves a created container: remove it before the equivalent runs.
-      const discard = async () => {
-        const refused = s.ids.get(step.container);
-        if (refused) {
-          await driver.remove(refused);
-          s.resources.forget('containers', refused);
-        }
-      };
-      let refusal = '';
-      const onRefused = (words: string) => (refusal = `(--privileged refused: ${words}; run again with the nearest equivalent)\n`);
-      const id = spec.privileged ? await s.ctx.privilege.run(start, discard, onRefused) : await start({ mode: 'not needed' });
+      const started = await driver.run({
+        name: s.name(step.container),
+        logicalName: step.container,
+        spec,
+        image: imageOf(spec, s),
+        imageTag: tagOf(spec, s),
+        labels,
+        containerHandle: (name) => s.id(name),
+        volumeName: (name) => s.volume(name),
+        onCreated: (created) => {
+          s.resources.add('containers', created);
+          s.ids.set(step.container, created);
+        },
+      });
+      setCommand(started.command);
+      started.grants.forEach((g) => s.grants.add(g));
       s.starts.set(step.container, 1);
-      return { stdout: `${refusal}${id.slice(0, 12)}\n` };
+      const refusal = started.refusal ? `(--privileged refused: ${started.refusal}; run again with the nearest equivalent)\n` : '';
+      return { stdout: `${refusal}${started.handle.slice(0, 12)}\n` };
     }
     case 'exec': {
       const key = step.cmd.some((arg) => arg.includes('{hostKey}')) ? await hostKey(s) : undefined;
       const cmd = step.cmd.map((arg) => arg.replaceAll('{hostKey}', String(key)));
-      setCommand(`docker exec ${step.container} ${cmd.map(shellQuote).join(' ')}`);
-      const out = await driver.exec(s.id(step.container), cmd);
+      describe(cmd);
+      const out = await driver.exec(handle(), cmd);
       return { exitCode: out.exitCode, stdout: out.stdout, stderr: out.stderr };
     }
     case 'stop':
-      await driver.stop(s.id(step.container));
+      describe();
+      await driver.stop(handle());
       return {};
     case 'start':
-      await driver.start(s.id(step.container));
+      describe();
+      await driver.start(handle());
       s.starts.set(step.container, (s.starts.get(step.container) ?? 0) + 1);
       return {};
     case 'kill':
-      await driver.kill(s.id(step.container));
+      describe();
+      await driver.kill(handle());
       return {};
     case 'pause':
-      await driver.pause(s.id(step.container));
+    case 'unpause': {
+      const operation = driver[step.do]?.bind(driver);
+      if (!operation) return lacking(step, driver);
+      describe();
+      await operation(handle());
       return {};
-    case 'unpause':
-      await driver.unpause(s.id(step.container));
-      return {};
+    }
     case 'remove': {
-      const id = s.id(step.container);
+      const id = handle();
+      describe();
       await driver.remove(id);
       s.resources.forget('containers', id);
       s.ids.delete(step.container);
       return {};
     }
-    case 'diff':
-      return { stdout: (await driver.diff(s.id(step.container))).map((line) => `${line}\n`).join('') };
+    case 'diff': {
+      if (!driver.diff) return lacking(step, driver);
+      describe();
+      return { stdout: (await driver.diff(handle())).map((line) => `${line}\n`).join('') };
+    }
     case 'inspect': {
-      const info = await driver.inspect(s.id(step.container));
-      const data = (info.GraphDriver?.Data ?? {}) as Record<string, string>;
-      const lines = [
-        `State: ${info.State.Status}`,
-        `IpcMode: ${info.HostConfig.IpcMode ?? ''}`,
-        `GraphDriver: ${info.GraphDriver?.Name ?? 'unknown'}`,
-        ...(data.UpperDir ? [`UpperDir: ${data.UpperDir}`] : []),
-        ...(info.Mounts ?? []).map((m) => `Mount: ${m.Type} ${m.Name ?? m.Source} -> ${m.Destination}`),
-      ];
-      return { stdout: `${lines.join('\n')}\n`, state: stateOf(info.State.Status) };
+      describe();
+      const view = await driver.inspect(handle());
+      return { stdout: `${view.lines.join('\n')}\n`, state: view.state };
     }
     case 'logs': {
-      const logs = await driver.logs(s.id(step.container));
+      describe();
+      const logs = await driver.logs(handle());
       return { stdout: logs.stdout, stderr: logs.stderr };
     }
     case 'await':
       return awaitMarker(s, step.container, step.marker);
     case 'commit': {
+      if (!driver.commit) return lacking(step, driver);
       const tag = `${s.ctx.session.runId}-${step.as}`;
       const repo = `shmlab-commit/${s.experiment.slug}`;
-      setCommand(`docker commit ${step.container} ${repo}:${tag}`);
-      const id = await driver.commit(s.id(step.container), repo, tag, s.ctx.session.labels({ [LABEL_EXPERIMENT]: s.experiment.slug }));
+      setCommand(`${driver.commandFor('commit', handle())} ${repo}:${tag}`);
+      const id = await driver.commit(handle(), repo, tag, s.ctx.session.labels({ [LABEL_EXPERIMENT]: s.experiment.slug }));
       s.resources.add('images', id);
       s.committed.set(step.as, { id, tag: `${repo}:${tag}` });
       return { stdout: `${repo}:${tag}\n` };
@@ -175,11 +198,12 @@ async function awaitMarker(s: ExperimentState, container: string, marker: string
   const wanted = s.starts.get(container) ?? 1;
   const deadline = Date.now() + AWAIT_LIMIT_MS;
   for (;;) {
-    const info = await s.ctx.driver.inspect(id);
+    const view = await s.ctx.driver.inspect(id);
     const logs = await s.ctx.driver.logs(id);
     const seen = `${logs.stdout}${logs.stderr}`.split(marker).length - 1;
-    if (!info.State.Running || seen >= wanted) {
-      return { exitCode: info.State.Running ? null : info.State.ExitCode, stdout: logs.stdout, stderr: logs.stderr, state: stateOf(info.State.Status) };
+    const running = view.state === 'running';
+    if (!running || seen >= wanted) {
+      return { exitCode: running ? null : view.exitCode, stdout: logs.stdout, stderr: logs.stderr, state: view.state };
     }
     if (Date.now() > deadline) throw new Error(`container ${container} neither printed "${marker}" nor exited within ${AWAIT_LIMIT_MS / 1000} s`);
     await new Promise((r) => setTimeout(r, AWAIT_POLL_MS));
@@ -203,55 +227,32 @@ function tagOf(spec: ContainerSpec, s: ExperimentState): string {
 async function hostKey(s: ExperimentState): Promise<number> {
   if (s.hostKey === undefined) {
     const key = s.ctx.session.allocateHostKey();
-    await markHostKey(s.ctx.driver, key, s.ctx.session.labels({ [LABEL_EXPERIMENT]: s.experiment.slug }));
+    await s.ctx.markHostKey(key, s.ctx.session.labels({ [LABEL_EXPERIMENT]: s.experiment.slug }));
     s.hostKey = key;
     s.resources.add('hostKeys', key);
-    s.grants.add("a helper container in the host's IPC namespace (--ipc=host) removes this key's segment afterwards");
+    s.grants.add("a helper container in the host's IPC namespace removes this key's segment afterwards");
   }
   return s.hostKey;
 }
 
-/** The step as a docker CLI command, before its details are known. */
-function commandOf(step: Step, s: ExperimentState): string {
-  switch (step.do) {
-    case 'exec':
-      return `docker exec ${step.container} ${step.cmd.map(shellQuote).join(' ')}`;
-    case 'diff':
-    case 'inspect':
-    case 'logs':
-    case 'stop':
-    case 'start':
-    case 'pause':
-    case 'unpause':
-      return `docker ${step.do} ${step.container}`;
-    case 'kill':
-      return `docker kill ${step.container}`;
-    case 'remove':
-      return `docker rm -f ${step.container}`;
-    case 'await':
-      return `(wait until ${step.container} prints "${step.marker}" or exits)`;
-    case 'commit':
-      return `docker commit ${step.container}`;
-    case 'run':
-      return `docker run -d ${s.experiment.slug}/${step.container}`;
-  }
+/** The step in words before the driver has named it (a failure before that keeps this one). */
+function defaultCommand(step: Step, s: ExperimentState): string {
+  const handle = s.ids.get(step.container);
+  if (step.do === 'run') return `(start ${step.container} of ${s.experiment.slug})`;
+  if (step.do === 'await') return `(wait until ${step.container} prints "${step.marker}" or exits)`;
+  if (handle) return s.ctx.driver.commandFor(step.do, handle, step.do === 'exec' ? step.cmd : undefined);
+  return `${step.do} ${step.container}${step.do === 'exec' ? ` ${step.cmd.map(shellQuote).join(' ')}` : ''}`;
 }
 
 /**
- * A refusal is the engine's answer to this very request: an HTTP error status whose words name the refused setting.
+ * A refusal is the engine's answer to this very request: an error answer whose words name the refused setting.
  * A deadline, a lost connection or a busy daemon ("context deadline exceeded") says nothing about the setting.
+ * Docker API engines answer with an HTTP status, CRI runtimes with a gRPC status.
  */
 export function isRefusal(err: unknown, names: RegExp): boolean {
-  const status = (err as { statusCode?: number }).statusCode;
-  return typeof status === 'number' && status >= 400 && status < 600 && names.test(engineWords(err));
-}
-
-/** The engine's word for a container's state; Podman says "stopped" for a container that has exited. */
-export function stateOf(status: string): ContainerState {
-  return (status === 'stopped' ? 'exited' : status) as ContainerState;
-}
-
-/** An argument as a shell would need it, so that a transcript's command can be pasted as it is. */
-export function shellQuote(arg: string): string {
-  return /^[A-Za-z0-9_\-./=:@,+%]+$/.test(arg) ? arg : `'${arg.replaceAll("'", `'\\''`)}'`;
+  const e = err as { statusCode?: number; name?: string; code?: unknown };
+  const http = typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 600;
+  const grpc = e.name === 'CriError' && typeof e.code === 'string' && !/DEADLINE_EXCEEDED|UNAVAILABLE|CANCELLED/.test(e.code);
+  const answered = http || grpc;
+  return answered && names.test(engineWords(err));
 }

@@ -10,11 +10,11 @@ export interface Judgement {
   engineNote?: string;
 }
 
-// The expectations that hold on this engine: the common ones, with per-engine entries replacing them by step.
+// The expectations that hold on this engine: the common ones, with per-engine entries replacing (or dropping) them by step.
 export function expectationsFor(experiment: Experiment, engine: EngineKind): { expect: StepExpectation[]; note?: string } {
   const own = experiment.expectOn?.[engine];
   if (!own) return { expect: experiment.expect };
-  const replaced = new Set(own.expect.map((e) => e.step));
+  const replaced = new Set([...own.expect.map((e) => e.step), ...(own.drop ?? [])]);
   return { expect: [...experiment.expect.filter((e) => !replaced.has(e.step)), ...own.expect], note: own.why };
 }
 

@@ -1,0 +1,196 @@
+// The lab on a Kubernetes node runtime reached over CRI (CONTAINER_RUNTIME_ENDPOINT, crictl's convention): shmlab's
+// images imported as OCI archives (never pulled), the kubelet-style driver, the host's IPC namespace through a pod
+// with the node's IPC, and what killed runs left found by their pods' labels.
+import { existsSync, readFileSync } from 'node:fs';
+import { release } from 'node:os';
+import { basename, dirname, join } from 'node:path';
+import { claimedImages, imageSources, layOutContext, variantTag } from '../build/image-builder.js';
+import { DEFAULT_DEADLINE_MS } from '../engine/engine-driver.js';
+import { hasCommand } from '../engine/local-engine.js';
+import { EngineUnavailableError, SetupError } from '../errors.js';
+import { IMAGES } from '../../experiments/images.js';
+import { IMAGE_LABEL, LABEL, LABEL_HELPER } from '../labels.js';
+import type { EngineEnvironment } from '../model/result.js';
+import { HARNESS_VERSION } from '../paths.js';
+import { releaseHostKeys } from '../run/host-keys.js';
+import type { HostIpc } from '../run/host-segments.js';
+import type { Lab, LabSetup } from '../run/lab.js';
+import { LabSession } from '../run/lab-session.js';
+import { processLease } from '../run/process-lease.js';
+import { isStale, removeStaleLocal } from '../run/stale-resources.js';
+import { CriClient } from './cri-client.js';
+import { CriDriver, POD_LABEL } from './cri-driver.js';
+import { importImage, type ImportTarget } from './oci-archive.js';
+import { ensurePauseImage, SANDBOX_IMAGE } from './pause-image.js';
+
+/** Where shmlab keeps what a CRI runtime's pods need on the host (emptyDir folders, pod logs), per runtime. */
+export const CRI_DATA = '/var/lib/shmlab/cri-data';
+
+// Docker's default for a container whose image names none: FROM-scratch images have no PATH of their own.
+const PATH_ENV = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+export async function openCriLab(setup: LabSetup, endpoint: string): Promise<Lab> {
+  const socket = socketOf(endpoint);
+  const deadlineMs = setup.deadlineMs ?? DEFAULT_DEADLINE_MS;
+  const client = new CriClient(endpoint, deadlineMs);
+  try {
+    await client.version({ timeoutMs: Math.min(deadlineMs, 5000) });
+  } catch (err) {
+    client.close();
+    const why = existsSync(socket) ? (err as Error).message : 'no socket there';
+    throw new EngineUnavailableError(`The CRI runtime at CONTAINER_RUNTIME_ENDPOINT=${endpoint} does not answer (${why}): start it, or point CONTAINER_RUNTIME_ENDPOINT at one that runs.`);
+  }
+  const ctr = process.env.SHMLAB_CTR ?? 'ctr';
+  if (!process.env.SHMLAB_CTR && !(await hasCommand('ctr'))) {
+    client.close();
+    throw new SetupError("containerd's ctr is needed to import shmlab's images (CRI has no import call): install containerd, or set SHMLAB_CTR to its ctr.");
+  }
+  const lease = await processLease();
+  const name = engineNameOf(socket);
+  const dataRoot = join(CRI_DATA, name);
+  const target: ImportTarget = { client, ctr, socket };
+  const config = await runtimeConfig(client);
+  // A runtime of shmlab's own is configured with shmlab's sandbox image; a real node keeps its own (already pulled).
+  const sandboxImage = config.sandboxImage ?? SANDBOX_IMAGE;
+  if (sandboxImage === SANDBOX_IMAGE) await ensurePauseImage(target);
+
+  const sources = await imageSources(setup.say, lease);
+  const variants = [...new Set(['lab', ...(setup.variants ?? [])])];
+  const tags = Object.fromEntries(variants.map((v) => [v, `localhost/${variantTag(v, sources)}`]));
+  lease.claimImages(Object.values(tags));
+  const images: Record<string, string> = {};
+  const context = layOutContext(sources, lease);
+  try {
+    for (const variant of variants) {
+      const imported = await importImage(target, { context, cmd: IMAGES[variant]!.cmd, labels: { [IMAGE_LABEL]: variant }, name: tags[variant]!, env: [PATH_ENV] });
+      if (imported.imported) setup.say(`imported image ${tags[variant]} into the runtime`);
+      images[variant] = imported.id;
+    }
+  } finally {
+    (await import('node:fs')).rmSync(context, { recursive: true, force: true });
+  }
+  lease.claimImages(Object.values(images));
+
+  const driver = new CriDriver(client, { name, dataRoot, sandboxImage, execTimeoutSeconds: Math.ceil(deadlineMs / 1000) });
+  const description = await driver.describe();
+  const environment = criEnvironment(endpoint, description, config);
+  const session = new LabSession(driver, lease);
+  const helperLabels = session.labels({ [LABEL_HELPER]: 'true' });
+  let helpers = 0;
+  const hostIpc: HostIpc = async (script) => {
+    const started = await driver.run({
+      name: `shmlab-${session.runId}-host-ipc-${++helpers}`,
+      logicalName: 'host-ipc',
+      spec: { ipc: 'host' },
+      image: images.lab!,
+      labels: helperLabels,
+      containerHandle: () => {
+        throw new Error('the host-IPC helper joins no other container');
+      },
+      volumeName: (v) => v,
+      onCreated: () => {},
+    });
+    try {
+      const out = await driver.exec(started.handle, ['/bin/sh', '-c', script]);
+      if (out.exitCode !== 0) throw new Error(`helper in the host's IPC namespace failed (exit ${out.exitCode}): ${out.stderr.trim()}`);
+      return out.stdout;
+    } finally {
+      await driver.remove(started.handle);
+    }
+  };
+  return {
+    kind: 'cri',
+    driver,
+    address: endpoint,
+    environment,
+    lease,
+    session,
+    images,
+    tags,
+    helperLabels,
+    hostIpc,
+    // The lease's claim, written before the segment can exist, is the trace a killed run leaves here.
+    markHostKey: async () => {},
+    removeHostKeys: async (keys) => {
+      await releaseHostKeys(hostIpc, keys);
+      for (const key of keys) lease.releaseHostKey(key);
+    },
+    removeStale: async () => {
+      const pods = await driver.cleanupByLabel(LABEL, isStale);
+      const said = pods.length ? [`removed ${pods.length} pod(s) left by an earlier run that did not finish: ${pods.join(', ')}`] : [];
+      return [...said, ...(await removeStaleLocal(hostIpc))];
+    },
+    inventory: async () => {
+      const pods = await client.listPodSandbox();
+      const ours = pods.filter((p) => LABEL in p.labels && p.labels[LABEL_HELPER] === undefined);
+      const containers = await client.listContainers();
+      return {
+        pods: ours.map((p) => p.labels[POD_LABEL] ?? p.metadata.name),
+        containers: containers.filter((c) => LABEL in c.labels).map((c) => c.metadata.name),
+        'emptyDir folders': existsSync(join(dataRoot, 'emptydir')) ? (await import('node:fs')).readdirSync(join(dataRoot, 'emptydir')) : [],
+      };
+    },
+    removeCachedImages: async () => {
+      const inUse = claimedImages(lease.id);
+      const ours = (await client.listImages()).filter((i) => i.repo_tags.some((t) => /^(localhost\/)?shmlab\/(?!pause:)/.test(t)));
+      const removable = ours.filter((i) => !inUse.has(i.id) && !i.repo_tags.some((t) => inUse.has(t)));
+      for (const image of removable) await client.removeImage(image.id);
+      return { removed: removable.length, kept: ours.length - removable.length };
+    },
+    close: async () => {
+      driver.removeCgroupRoot();
+      client.close();
+    },
+  };
+}
+
+function socketOf(endpoint: string): string {
+  const match = /^unix:\/\/(\/.+)$/.exec(endpoint.trim());
+  if (!match) throw new EngineUnavailableError(`CONTAINER_RUNTIME_ENDPOINT must be a unix socket address such as unix:///run/containerd/containerd.sock, got ${JSON.stringify(endpoint)}.`);
+  return match[1]!;
+}
+
+/** A short name for the runtime, from its socket's folder (containerd-1.6 for shmlab's own, containerd for a node's). */
+function engineNameOf(socket: string): string {
+  return basename(dirname(socket)).replace(/[^A-Za-z0-9._-]/g, '_') || 'cri';
+}
+
+interface RuntimeConfig {
+  sandboxImage?: string;
+  snapshotter?: string;
+}
+
+// containerd's Status(verbose) carries its CRI config as JSON: 1.6 names the sandbox image `sandboxImage`, 2.x keeps it
+// among the pinned images.
+async function runtimeConfig(client: CriClient): Promise<RuntimeConfig> {
+  try {
+    const status = await client.status(true);
+    const config = JSON.parse(status.info.config ?? '{}') as { sandboxImage?: string; pinnedImages?: { sandbox?: string }; containerd?: { snapshotter?: string } };
+    const images = JSON.parse(status.info.images ?? 'null') as { pinnedImages?: { sandbox?: string }; snapshotter?: string } | null;
+    return {
+      sandboxImage: config.sandboxImage ?? config.pinnedImages?.sandbox ?? images?.pinnedImages?.sandbox,
+      snapshotter: config.containerd?.snapshotter ?? images?.snapshotter,
+    };
+  } catch {
+    return {};
+  }
+}
+
+function criEnvironment(address: string, d: Awaited<ReturnType<CriDriver['describe']>>, config: RuntimeConfig): EngineEnvironment {
+  const os = /^PRETTY_NAME="?([^"\n]+)"?$/m.exec(readFileSync('/etc/os-release', 'utf8'))?.[1] ?? 'unknown';
+  return {
+    kind: 'cri',
+    runtimeName: d.runtimeName,
+    address,
+    serverVersion: d.runtimeVersion,
+    apiVersion: `CRI ${d.runtimeApiVersion}`,
+    operatingSystem: os,
+    kernel: release(),
+    storageDriver: config.snapshotter ?? 'overlayfs',
+    cgroupVersion: existsSync('/sys/fs/cgroup/cgroup.controllers') ? '2' : '1',
+    runtime: d.runtimeHandler,
+    harnessVersion: HARNESS_VERSION,
+    date: new Date().toISOString(),
+    details: d.lines,
+  };
+}

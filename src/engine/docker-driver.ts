@@ -1,0 +1,145 @@
+// The lab on a Docker API engine (Docker, Podman): containers as `docker run` makes them, privilege learnt from the
+// engine's answer to the first privileged container, and every step as the docker command that does the same.
+import type { StepAction } from '../model/experiment.js';
+import type { PrivilegeMode } from '../model/result.js';
+import { containerConfig } from '../run/container-config.js';
+import { PrivilegeResolver } from '../run/privilege-probe.js';
+import type { ContainerState } from '../model/experiment.js';
+import { shellQuote } from './shell-quote.js';
+import type { EngineDriver } from './engine-driver.js';
+import type { ContainerRequest, ContainerView, ExecOutcome, LabDriver, StartedContainer } from './lab-driver.js';
+
+export class DockerDriver implements LabDriver {
+  readonly kind = 'docker-api';
+  private readonly resolver = new PrivilegeResolver();
+  /** handle (container id) -> the container's name in the experiment, for the transcript */
+  private readonly names = new Map<string, string>();
+
+  constructor(readonly api: EngineDriver) {}
+
+  get privilege(): PrivilegeMode {
+    return this.resolver.mode;
+  }
+
+  async run(request: ContainerRequest): Promise<StartedContainer> {
+    const { spec } = request;
+    let command = '';
+    let grants: string[] = [];
+    let created = '';
+    const start = async (privilege: PrivilegeMode) => {
+      const config = containerConfig(spec, privilege, { container: request.containerHandle, volume: request.volumeName });
+      command = ['docker run -d --name', request.logicalName, ...config.flags, request.imageTag ?? request.image, ...(spec.cmd ?? []).map(shellQuote)].join(' ');
+      grants = config.grants;
+      return this.api.run(
+        { name: request.name, image: request.image, cmd: spec.cmd, ipcMode: config.ipcMode, hostConfig: config.hostConfig, labels: request.labels },
+        (id) => {
+          created = id;
+          this.names.set(id, request.logicalName);
+          request.onCreated(id);
+        },
+      );
+    };
+    // A refused --privileged start leaves a created container: removed before the equivalent runs.
+    const discard = async () => {
+      if (created) await this.api.remove(created);
+    };
+    let refusal: string | undefined;
+    const handle = spec.privileged ? await this.resolver.run(start, discard, (words) => (refusal = words)) : await start({ mode: 'not needed' });
+    return { handle, command, grants, refusal };
+  }
+
+  exec(handle: string, cmd: string[]): Promise<ExecOutcome> {
+    return this.api.exec(handle, cmd);
+  }
+
+  stop(handle: string): Promise<void> {
+    return this.api.stop(handle);
+  }
+
+  start(handle: string): Promise<void> {
+    return this.api.start(handle);
+  }
+
+  kill(handle: string): Promise<void> {
+    return this.api.kill(handle);
+  }
+
+  async remove(handle: string): Promise<void> {
+    await this.api.remove(handle);
+    this.names.delete(handle);
+  }
+
+  pause(handle: string): Promise<void> {
+    return this.api.pause(handle);
+  }
+
+  unpause(handle: string): Promise<void> {
+    return this.api.unpause(handle);
+  }
+
+  diff(handle: string): Promise<string[]> {
+    return this.api.diff(handle);
+  }
+
+  commit(handle: string, repo: string, tag: string, labels: Record<string, string>): Promise<string> {
+    return this.api.commit(handle, repo, tag, labels);
+  }
+
+  async inspect(handle: string): Promise<ContainerView> {
+    const info = await this.api.inspect(handle);
+    const data = (info.GraphDriver?.Data ?? {}) as Record<string, string>;
+    const lines = [
+      `State: ${info.State.Status}`,
+      `IpcMode: ${info.HostConfig.IpcMode ?? ''}`,
+      `GraphDriver: ${info.GraphDriver?.Name ?? 'unknown'}`,
+      ...(data.UpperDir ? [`UpperDir: ${data.UpperDir}`] : []),
+      ...(info.Mounts ?? []).map((m) => `Mount: ${m.Type} ${m.Name ?? m.Source} -> ${m.Destination}`),
+    ];
+    return { state: stateOf(info.State.Status), exitCode: info.State.Running ? null : info.State.ExitCode, lines };
+  }
+
+  logs(handle: string): Promise<{ stdout: string; stderr: string }> {
+    return this.api.logs(handle);
+  }
+
+  createVolume(name: string, labels: Record<string, string>): Promise<void> {
+    return this.api.createVolume(name, labels);
+  }
+
+  removeVolume(name: string): Promise<void> {
+    return this.api.removeVolume(name);
+  }
+
+  removeImage(ref: string): Promise<void> {
+    return this.api.removeImage(ref);
+  }
+
+  commandFor(action: StepAction, handle: string | undefined, cmd: string[] = [], logicalName = handle ? (this.names.get(handle) ?? handle.slice(0, 12)) : '?'): string {
+    return dockerCommand(action, logicalName, cmd);
+  }
+}
+
+/** A step as the docker CLI command that does the same, by the container's name in the experiment. */
+export function dockerCommand(action: StepAction, container: string, cmd: string[] = []): string {
+  switch (action) {
+    case 'exec':
+      return `docker exec ${container} ${cmd.map(shellQuote).join(' ')}`;
+    case 'kill':
+      return `docker kill ${container}`;
+    case 'remove':
+      return `docker rm -f ${container}`;
+    case 'commit':
+      return `docker commit ${container}`;
+    case 'run':
+      return `docker run -d ${container}`;
+    case 'await':
+      return `(wait until ${container} prints its marker or exits)`;
+    default:
+      return `docker ${action} ${container}`;
+  }
+}
+
+/** The engine's word for a container's state; Podman says "stopped" for a container that has exited. */
+export function stateOf(status: string): ContainerState {
+  return (status === 'stopped' ? 'exited' : status) as ContainerState;
+}
