@@ -35,3 +35,34 @@ export const OPERATIONS: Record<Operation, string> = {
   recreate: 'remove + new container',
   commit: 'commit + new container',
 };
+
+/** On Kubernetes (CRI) the same rows and columns mean other things: the pod, not the container, holds the IPC namespace. */
+export const ON_KUBERNETES: { kinds: Partial<Record<MemoryKind, { label: string; advice: string }>>; operations: Partial<Record<Operation, string>> } = {
+  kinds: {
+    'sysv-private': {
+      label: "System V, the pod's IPC namespace (default)",
+      advice: "lives as long as the pod: a container restart keeps it (a database that finds its old segment may refuse to start, as PostgreSQL does), a new pod does not. Only `kernel.shm_rmid_forced=1` (a safe pod sysctl) removes segments nothing is attached to.",
+    },
+    'sysv-host': {
+      label: 'System V, `hostIPC: true`',
+      advice: "the node's: survives restarts and new pods, and must be removed by hand, at the price of sharing the node's IPC namespace.",
+    },
+    'sysv-holder': {
+      label: 'System V, another container of the pod',
+      advice: "the pod's containers share one IPC namespace, which outlives any one of them: restarting either container keeps it.",
+    },
+    'posix-shm': {
+      label: "POSIX `shm_open` (the pod's `/dev/shm`)",
+      advice: "one 64 MiB tmpfs per pod, shared by its containers and kept across container restarts; there is no shm size for a pod: for more, mount an `emptyDir` with `medium: Memory` and a size limit on `/dev/shm`.",
+    },
+    'mmap-layer': {
+      label: 'mmap file, writable layer',
+      advice: 'lost at every container restart: the kubelet restarts a container as a new one, with a new writable layer. Put the file on a volume.',
+    },
+    'mmap-volume': {
+      label: 'mmap file, `emptyDir`',
+      advice: 'survives container restarts, and goes with the pod: for data that must outlive the pod, use a persistent volume.',
+    },
+  },
+  operations: { restart: 'container restart (same pod)', kill: 'kill + restart (same pod)', recreate: 'new pod' },
+};

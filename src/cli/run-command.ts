@@ -30,13 +30,14 @@ export async function runCommand(options: { only?: string[]; reportDir?: string;
     deadlineMs: options.deadlineMs,
     onStart: (env, total) => say(`${engineTitle(env)} at ${env.address}: running ${total} experiment${total === 1 ? '' : 's'}`),
     onResult: (r, done, total) => {
-      const detail = r.verdict === 'as expected' ? r.observed : r.verdict === 'differs' ? `${r.observed}; ${r.differences.map((d) => d.detail).join('; ')}` : r.error;
+      const detail = r.verdict === 'differs' ? `${r.observed}; ${r.differences.map((d) => d.detail).join('; ')}` : r.verdict === 'error' ? r.error : r.observed;
       io.out(`[${done}/${total}] ${r.slug}: ${r.verdict} (${seconds(r.durationMs)}): ${detail}`);
     },
   });
-  const bad = run.experiments.filter((r) => r.verdict !== 'as expected');
+  const bad = run.experiments.filter((r) => r.verdict === 'differs' || r.verdict === 'error');
   const count = (v: string) => run.experiments.filter((r) => r.verdict === v).length;
-  say(`${count('as expected')} as expected, ${count('differs')} differ, ${count('error')} error(s) in ${seconds(run.durationMs)}`);
+  const na = count('not applicable');
+  say(`${count('as expected')} as expected, ${count('differs')} differ, ${count('error')} error(s)${na ? `, ${na} not applicable` : ''} in ${seconds(run.durationMs)}`);
   if (run.incomplete) say(`incomplete: ${run.incomplete}`);
   // The results above are printed whatever happens to the report; a report that cannot be written is a failure.
   try {

@@ -54,7 +54,9 @@ describe('markdown helpers', () => {
     expect(fence('```x```')).toBe('````\n```x```\n````');
   });
   it('shows an engine refusal in the transcript', () => {
-    expect(transcript([record('run', { command: 'docker run', engineFailed: true, stderr: 'refused\n' })])).toBe('$ docker run\nrefused\n[engine refused or failed, 5 ms]');
+    expect(transcript([record('run', { command: 'docker run', engineFailed: true, refused: true, stderr: 'refused\n' })])).toBe('$ docker run\nrefused\n[engine refused, 5 ms]');
+    expect(transcript([record('run', { command: 'docker run', engineFailed: true, stderr: 'context deadline exceeded\n' })])).toBe('$ docker run\ncontext deadline exceeded\n[engine failed, 5 ms]');
+    expect(transcript([record('changes', { command: 'docker diff app', skipped: 'Kubernetes (CRI) has no diff operation' })])).toBe('$ docker diff app\n[skipped: Kubernetes (CRI) has no diff operation]');
   });
   it('names the report after the engine and version', () => {
     expect(reportBaseName({ kind: 'docker', serverVersion: '20.10.24+dfsg1' })).toBe('docker-20.10.24+dfsg1');

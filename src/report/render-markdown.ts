@@ -1,5 +1,5 @@
 // Renders a run's results as a markdown report. Pure: results in, text out; it knows nothing of the engine.
-import { MEMORY_KINDS, OPERATIONS } from '../../experiments/survival.js';
+import { MEMORY_KINDS, ON_KUBERNETES, OPERATIONS } from '../../experiments/survival.js';
 import { readOutcome } from '../model/experiment-kit.js';
 import { SECTIONS, type Experiment, type MemoryKind, type Operation, type StepRecord } from '../model/experiment.js';
 import type { ExperimentResult, RunResult } from '../model/result.js';
@@ -25,7 +25,7 @@ export function renderMarkdown(run: RunResult, experiments: readonly Experiment[
 function headline(run: RunResult): string {
   const count = (v: string) => run.experiments.filter((e) => e.verdict === v).length;
   const lines = [
-    `**${run.experiments.length} experiment${run.experiments.length === 1 ? '' : 's'}: ${count('as expected')} as expected, ${count('differs')} differ, ${count('error')} error${count('error') === 1 ? '' : 's'}** (${seconds(run.durationMs)}, run ${run.runId}).`,
+    `**${run.experiments.length} experiment${run.experiments.length === 1 ? '' : 's'}: ${count('as expected')} as expected, ${count('differs')} differ, ${count('error')} error${count('error') === 1 ? '' : 's'}${count('not applicable') ? `, ${count('not applicable')} not applicable` : ''}** (${seconds(run.durationMs)}, run ${run.runId}).`,
   ];
   if (run.incomplete) lines.push(`> **Incomplete run:** ${run.incomplete}. The experiments below are those that finished.`);
   if (run.leftovers?.length) {
@@ -38,7 +38,9 @@ function environment(run: RunResult): string {
   const env = run.environment;
   const privilege =
     run.privilege.mode === 'privileged'
-      ? '`--privileged` (the host can start privileged containers)'
+      ? env.kind === 'cri'
+        ? 'privileged security context (the host can start privileged containers)'
+        : '`--privileged` (the host can start privileged containers)'
       : run.privilege.mode === 'equivalent'
         ? `nearest equivalent: ${run.privilege.reason}`
         : run.privilege.mode === 'unknown'
@@ -54,6 +56,10 @@ function environment(run: RunResult): string {
       ['Storage driver', env.storageDriver],
       ['Cgroup version', env.cgroupVersion],
       ['Runtime', env.runtime],
+      ...(env.details ?? []).map((line) => {
+        const at = line.indexOf(': ');
+        return at > 0 ? [line.slice(0, at), line.slice(at + 2)] : ['', line];
+      }),
       ['Privileged experiments', privilege],
       ['shmlab', env.harnessVersion],
       ['Date', env.date],
@@ -66,9 +72,15 @@ function summary(run: RunResult, bySlug: Map<string, Experiment>): string {
     ['Experiment', 'Blog saw', 'Expected today', 'Observed', 'Verdict', 'Time'],
     run.experiments.map((r) => {
       const e = bySlug.get(r.slug);
-      return [`[${r.slug}](#${r.slug})`, e?.blogSaw ?? '', e?.expectedToday ?? '', r.observed, VERDICT_MARK[r.verdict], seconds(r.durationMs)];
+      return [`[${r.slug}](#${r.slug})`, e?.blogSaw ?? '', expectedFor(r, e), r.observed, VERDICT_MARK[r.verdict], seconds(r.durationMs)];
     }),
   );
+}
+
+/** What was expected of this engine: its own expectation where it has one, else the common one. */
+function expectedFor(r: ExperimentResult, e: Experiment | undefined): string {
+  if (r.verdict === 'not applicable') return '—';
+  return r.engineNote ? `on this engine: ${r.engineNote}` : (e?.expectedToday ?? '');
 }
 
 /** Rows: kinds of memory; columns: operations; cells: what this engine did, linked to the evidence. */
@@ -83,15 +95,18 @@ export function survival(run: RunResult, bySlug: Map<string, Experiment>): strin
   if (cells.size === 0) return '';
   const kinds = (Object.keys(MEMORY_KINDS) as MemoryKind[]).filter((k) => [...cells.keys()].some((key) => key.startsWith(`${k}/`)));
   const ops = (Object.keys(OPERATIONS) as Operation[]).filter((o) => [...cells.keys()].some((key) => key.endsWith(`/${o}`)));
+  const kube = run.environment.kind === 'cri';
+  const kind = (k: MemoryKind) => (kube ? (ON_KUBERNETES.kinds[k] ?? MEMORY_KINDS[k]) : MEMORY_KINDS[k]);
+  const op = (o: Operation) => (kube ? (ON_KUBERNETES.operations[o] ?? OPERATIONS[o]) : OPERATIONS[o]);
   const rows = kinds.map((k) => [
-    MEMORY_KINDS[k].label,
+    kind(k).label,
     ...ops.map((o) => {
       const c = cells.get(`${k}/${o}`);
       return c ? `[${c.text}](#${c.slug})` : '·';
     }),
   ]);
-  const advice = kinds.map((k) => `- **${MEMORY_KINDS[k].label}**: ${MEMORY_KINDS[k].advice}`).join('\n');
-  return ['## What survives what', 'Each cell is what this engine did; the link leads to the transcript.', table(['Memory', ...ops.map((o) => OPERATIONS[o])], rows), advice].join('\n\n');
+  const advice = kinds.map((k) => `- **${kind(k).label}**: ${kind(k).advice}`).join('\n');
+  return ['## What survives what', 'Each cell is what this engine did; the link leads to the transcript.', table(['Memory', ...ops.map(op)], rows), advice].join('\n\n');
 }
 
 function survivalWord(record: StepRecord | undefined): string {
@@ -102,14 +117,13 @@ function survivalWord(record: StepRecord | undefined): string {
 function section(r: ExperimentResult, e: Experiment | undefined): string {
   const lines = [`## ${r.slug}`, `**${e?.title ?? r.slug}**`];
   lines.push(`${VERDICT_MARK[r.verdict]}: observed **${r.observed}**. ${e ? `Source: ${e.source} (${SECTIONS[e.section]}).` : ''}`);
-  lines.push(table(['', ''], [['Blog saw', e?.blogSaw ?? ''], ['Expected today', e?.expectedToday ?? ''], ['Granted', r.grants.join('; ')]]));
-  if (r.engineNote) lines.push(`> On this engine the expectation differs: ${r.engineNote}`);
+  lines.push(table(['', ''], [['Blog saw', e?.blogSaw ?? ''], ['Expected today', expectedFor(r, e)], ...(r.grants.length ? [['Granted', r.grants.join('; ')]] : [])]));
   if (r.error) lines.push('**Error:**', fence(r.error));
   if (r.differences.length) {
     lines.push(['**What differed:**', ...r.differences.map((d) => `- \`${d.step}\` (${d.means}): ${d.detail}`)].join('\n'));
   }
   lines.push('**Transcript**', fence(transcript(r.steps), 'console'));
-  if (e?.explanation) lines.push(`**Why.** ${e.explanation}`);
+  if (e?.explanation) lines.push(`**Why.** ${r.engineNote && r.verdict !== 'not applicable' ? `On this engine: ${r.engineNote} In general: ` : ''}${e.explanation}`);
   return lines.join('\n\n');
 }
 
@@ -118,7 +132,8 @@ export function transcript(steps: readonly StepRecord[]): string {
     .map((s) => {
       const head = `$ ${s.command}${s.why ? `    # ${s.why}` : ''}`;
       const body = `${s.stdout}${s.stderr}`.replace(/\n$/, '');
-      const status = s.engineFailed ? `[engine refused or failed, ${seconds(s.durationMs)}]` : `[${[s.exitCode === null ? undefined : `exit ${s.exitCode}`, s.state, seconds(s.durationMs)].filter(Boolean).join(', ')}]`;
+      if (s.skipped) return `${head}\n[skipped: ${s.skipped}]`;
+      const status = s.engineFailed ? `[engine ${s.refused ? 'refused' : 'failed'}, ${seconds(s.durationMs)}]` : `[${[s.exitCode === null ? undefined : `exit ${s.exitCode}`, s.state, seconds(s.durationMs)].filter(Boolean).join(', ')}]`;
       return [head, body, status].filter(Boolean).join('\n');
     })
     .join('\n');
