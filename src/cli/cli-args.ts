@@ -6,8 +6,10 @@ export const HELP = `shmlab: shared memory and kernel parameters in containers, 
 
 Usage:
   shmlab run [--only slug,...] [--report-dir DIR] [--concurrency N] [--timeout SECONDS]
-      Run the experiments against the engine (DOCKER_HOST, else the default socket)
-      and write reports/<engine>-<version>.md and .json (an interrupted run writes
+             [--engine cri=unix:///path | docker=unix:///path]
+      Run the experiments against the engine (a Kubernetes node runtime when
+      CONTAINER_RUNTIME_ENDPOINT is set, as for crictl; else DOCKER_HOST, else the
+      default socket) and write reports/<engine>-<version>.md and .json (an interrupted run writes
       <engine>-<version>.partial.md and .json beside them instead). --timeout: how
       long to wait for any one answer of the engine (default 60).
   shmlab matrix [--engines FILE] [--engine name=unix:///path]... [--only slug,...]
@@ -34,7 +36,7 @@ report could not be written, 2 usage error or no usable engine, 129/130/143
 interrupted by SIGHUP/SIGINT/SIGTERM (a second signal ends shmlab at once).`;
 
 export type Command =
-  | { name: 'run'; only?: string[]; reportDir?: string; concurrency?: number; deadlineMs?: number }
+  | { name: 'run'; only?: string[]; reportDir?: string; concurrency?: number; deadlineMs?: number; engine?: { kind: 'cri' | 'docker'; address: string } }
   | { name: 'matrix'; only?: string[]; reportDir?: string; enginesFile?: string; engine?: string[]; keepEngines?: boolean }
   | { name: 'compare'; files: string[]; out?: string }
   | { name: 'engines'; action: 'up' | 'down'; enginesFile?: string; engine?: string[] }
@@ -56,7 +58,7 @@ const OPTIONS = {
 
 /** Which options each command takes. */
 const ALLOWED: Record<string, (keyof typeof OPTIONS)[]> = {
-  run: ['only', 'report-dir', 'concurrency', 'timeout'],
+  run: ['only', 'report-dir', 'concurrency', 'timeout', 'engine'],
   matrix: ['only', 'report-dir', 'engines', 'engine', 'keep-engines'],
   compare: ['out'],
   engines: ['engines', 'engine'],
@@ -94,7 +96,13 @@ export function parseCommand(argv: string[]): Command {
       if (concurrency !== undefined && !(Number.isInteger(concurrency) && concurrency > 0)) {
         throw new UsageError(`Expected --concurrency to be a positive whole number, got ${JSON.stringify(values.concurrency)}.`);
       }
-      return { name, only, reportDir: values['report-dir'], concurrency, deadlineMs };
+      if ((values.engine?.length ?? 0) > 1) throw new UsageError('"shmlab run" takes one --engine; "shmlab matrix" compares several.');
+      const given = values.engine?.[0];
+      const engine = given === undefined ? undefined : /^(cri|docker)=(unix:\/\/\/.+|tcp:\/\/.+)$/.exec(given);
+      if (given !== undefined && (!engine || (engine[1] === 'cri' && !engine[2]!.startsWith('unix://')))) {
+        throw new UsageError(`Expected --engine cri=unix:///path/to/containerd.sock or docker=unix:///path/to/docker.sock, got ${JSON.stringify(given)}.`);
+      }
+      return { name, only, reportDir: values['report-dir'], concurrency, deadlineMs, engine: engine ? { kind: engine[1] as 'cri' | 'docker', address: engine[2]! } : undefined };
     }
     case 'matrix':
       return { name, only, reportDir: values['report-dir'], enginesFile: values.engines, engine: values.engine, keepEngines: values['keep-engines'] };

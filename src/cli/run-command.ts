@@ -1,4 +1,5 @@
 // `shmlab run`: the experiments against one engine, with progress as it goes and the report at the end.
+import { writeFileSync } from 'node:fs';
 import { EXPERIMENTS, selectExperiments } from '../../experiments/index.js';
 import { UsageError } from '../errors.js';
 import { runLab } from '../run/lab-runner.js';
@@ -12,7 +13,17 @@ import { checkTempDir } from '../engine/local-engine.js';
 
 import type { Output } from './output.js';
 
-export async function runCommand(options: { only?: string[]; reportDir?: string; concurrency?: number; deadlineMs?: number }, io: Output, signal: AbortSignal): Promise<number> {
+export async function runCommand(
+  options: { only?: string[]; reportDir?: string; concurrency?: number; deadlineMs?: number; engine?: { kind: 'cri' | 'docker'; address: string } },
+  io: Output,
+  signal: AbortSignal,
+): Promise<number> {
+  // --engine names the engine as the environment would: the variable crictl or docker reads.
+  if (options.engine?.kind === 'cri') process.env.CONTAINER_RUNTIME_ENDPOINT = options.engine.address;
+  if (options.engine?.kind === 'docker') {
+    process.env.DOCKER_HOST = options.engine.address;
+    delete process.env.CONTAINER_RUNTIME_ENDPOINT;
+  }
   let experiments;
   try {
     experiments = selectExperiments(options.only);
@@ -43,6 +54,8 @@ export async function runCommand(options: { only?: string[]; reportDir?: string;
   try {
     const written = writeReport(run, EXPERIMENTS, dir);
     say(`${written.partial ? 'partial report (the last full report is left as it was)' : 'report'}: ${written.markdown} (and ${written.json})`);
+    // For a parent process (the matrix): where the report went, as data.
+    if (process.env.SHMLAB_RESULT_FILE) writeFileSync(process.env.SHMLAB_RESULT_FILE, JSON.stringify(written));
   } catch (err) {
     if (!(err instanceof ReportWriteError)) throw err;
     io.err(`shmlab: the report was not written: ${err.message}`);

@@ -8,6 +8,7 @@ import { startDaemon, stopDaemon, type RunningDaemon } from '../engine/daemon-pr
 import { EngineUnavailableError } from '../errors.js';
 import { CACHE } from '../paths.js';
 import type { EngineEntry } from './engines-file.js';
+import { provisionContainerd, stopContainerd } from '../cri/containerd-provisioner.js';
 
 /** Where shmlab's own daemons live: short paths, since unix socket paths are limited. */
 export const ENGINES_HOME = '/var/lib/shmlab';
@@ -16,10 +17,25 @@ const KEYRING = '/usr/share/keyrings/debian-archive-keyring.gpg';
 
 export const homeOf = (entry: EngineEntry) => join(ENGINES_HOME, entry.name);
 
-export async function provisionEngine(entry: EngineEntry, say: (line: string) => void): Promise<RunningDaemon> {
+/** A running engine, and the environment that points a shmlab run at it. */
+export type ProvisionedEngine = RunningDaemon & { env: Record<string, string> };
+
+export async function provisionEngine(entry: EngineEntry, say: (line: string) => void): Promise<ProvisionedEngine> {
+  const daemon = await startEngine(entry, say);
+  if (entry.kind !== 'containerd') return { ...daemon, env: { DOCKER_HOST: daemon.address } };
+  const env: Record<string, string> = { CONTAINER_RUNTIME_ENDPOINT: daemon.address };
+  if (daemon.ctr) env.SHMLAB_CTR = daemon.ctr;
+  return { ...daemon, env };
+}
+
+async function startEngine(entry: EngineEntry, say: (line: string) => void): Promise<RunningDaemon & { ctr?: string }> {
   if (entry.address) return { address: entry.address, startedHere: false };
   if (!canProvision()) throw new EngineUnavailableError(`Cannot provision ${entry.name} here: shmlab installs engines as root on Debian only; give it with --engine ${entry.name}=unix:///path instead.`);
   const home = homeOf(entry);
+  if (entry.kind === 'containerd') {
+    const running = await provisionContainerd(entry.name, say);
+    return { address: running.address, pid: running.pid, startedHere: running.startedHere, ctr: running.bin.ctr };
+  }
   if (entry.kind === 'podman') {
     if (!(await hasCommand('podman'))) await aptInstall(['podman'], say);
     mkdirSync(home, { recursive: true });
@@ -37,7 +53,8 @@ export async function provisionEngine(entry: EngineEntry, say: (line: string) =>
 }
 
 export async function stopEngine(entry: EngineEntry): Promise<boolean> {
-  return entry.address ? false : stopDaemon(homeOf(entry));
+  if (entry.address) return false;
+  return entry.kind === 'containerd' ? stopContainerd(entry.name) : stopDaemon(homeOf(entry));
 }
 
 /** The dockerd of a Debian suite: the system's for bookworm, else unpacked from that suite's docker.io. */

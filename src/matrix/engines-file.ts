@@ -2,9 +2,12 @@
 import { readFileSync, statSync } from 'node:fs';
 import { UsageError } from '../errors.js';
 
+export type EngineEntryKind = 'docker' | 'podman' | 'containerd';
+
 export interface EngineEntry {
   name: string;
-  kind: 'docker' | 'podman';
+  /** docker and podman serve the Docker API; containerd serves CRI, as on a Kubernetes node. */
+  kind: EngineEntryKind;
   /** Debian suite that provides it; absent for an engine given by address. */
   from?: string;
   /** An engine already running somewhere: used as given, never provisioned. */
@@ -35,7 +38,7 @@ function checkEntry(e: unknown, where: string): EngineEntry {
   if (typeof e !== 'object' || e === null || Array.isArray(e)) throw new UsageError(`${where}: expected an object with "name" and "kind", got ${JSON.stringify(e)}.`);
   const entry = e as Partial<EngineEntry>;
   if (typeof entry.name !== 'string' || !NAME.test(entry.name)) throw new UsageError(`${where}: "name" must be a short lower-case name such as docker-26.1.`);
-  if (entry.kind !== 'docker' && entry.kind !== 'podman') throw new UsageError(`${where}: "kind" must be "docker" or "podman", got ${JSON.stringify(entry.kind)}.`);
+  if (entry.kind !== 'docker' && entry.kind !== 'podman' && entry.kind !== 'containerd') throw new UsageError(`${where}: "kind" must be "docker", "podman" or "containerd", got ${JSON.stringify(entry.kind)}.`);
   if (!entry.from && !entry.address) throw new UsageError(`${where}: give "from" (a Debian suite) or "address" (unix:///path).`);
   return { name: entry.name, kind: entry.kind, from: entry.from, address: entry.address };
 }
@@ -44,5 +47,6 @@ function checkEntry(e: unknown, where: string): EngineEntry {
 export function parseEngineOption(text: string): EngineEntry {
   const match = text.match(/^([^=]+)=(unix:\/\/\/.+|tcp:\/\/.+)$/);
   if (!match || !NAME.test(match[1]!)) throw new UsageError(`Expected --engine name=unix:///path/to/engine.sock, got ${JSON.stringify(text)}.`);
-  return { name: match[1]!, kind: /podman/i.test(match[1]!) ? 'podman' : 'docker', address: match[2]! };
+  const name = match[1]!;
+  return { name, kind: /podman/i.test(name) ? 'podman' : /containerd|cri/i.test(name) ? 'containerd' : 'docker', address: match[2]! };
 }

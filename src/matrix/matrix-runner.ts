@@ -1,6 +1,8 @@
 // `shmlab matrix`: every experiment against each engine, engines in parallel, each run in its own process
 // (one engine per process, as Docker's tools choose it), then the comparison of their reports.
 import { execa } from 'execa';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import tmp from 'tmp';
 import { join } from 'node:path';
 import type { RunResult } from '../model/result.js';
 import { ROOT } from '../paths.js';
@@ -30,7 +32,7 @@ export async function runMatrix(engines: EngineEntry[], options: MatrixOptions):
   const { say } = options;
   const failures: MatrixOutcome['failures'] = [];
   const started: EngineEntry[] = [];
-  const addresses = new Map<string, string>();
+  const addresses = new Map<string, Record<string, string>>();
   try {
     // One at a time: apt and the daemons' first start compete for the same two cores and the same locks.
     for (const engine of engines) {
@@ -38,7 +40,7 @@ export async function runMatrix(engines: EngineEntry[], options: MatrixOptions):
       try {
         const daemon = await provisionEngine(engine, (line) => say(`[${engine.name}] ${line}`));
         if (daemon.startedHere) started.push(engine);
-        addresses.set(engine.name, daemon.address);
+        addresses.set(engine.name, daemon.env);
       } catch (err) {
         failures.push({ engine: engine.name, why: (err as Error).message });
         say(`[${engine.name}] not available: ${(err as Error).message}`);
@@ -47,18 +49,18 @@ export async function runMatrix(engines: EngineEntry[], options: MatrixOptions):
     // Fewer experiments at once per engine when several engines share the machine.
     const concurrency = String(Math.max(2, Math.floor(6 / Math.max(1, addresses.size))));
     const outcomes = await Promise.all(
-      [...addresses].map(async ([name, address]) => {
+      [...addresses].map(async ([name, engineEnv]) => {
         const args = [CLI, 'run', '--report-dir', options.reportDir, '--concurrency', concurrency, ...(options.only ? ['--only', options.only.join(',')] : [])];
-        const child = execa('node', args, { env: { ...process.env, DOCKER_HOST: address }, reject: false, cancelSignal: options.signal, gracefulCancel: false, forceKillAfterDelay: 60_000, killSignal: 'SIGTERM' });
-        let json: string | undefined;
-        child.stdout?.on('data', (chunk: Buffer) => {
-          for (const line of chunk.toString().split('\n').filter(Boolean)) {
-            json = line.match(/\(and (.+\.json)\)$/)?.[1] ?? json;
-            say(`[${name}] ${line.replace(/^shmlab: /, '')}`);
-          }
-        });
-        child.stderr?.on('data', (chunk: Buffer) => chunk.toString().split('\n').filter(Boolean).forEach((l) => say(`[${name}] ${l.replace(/^shmlab: /, '')}`)));
+        // The child says where its report went in a file of its own: its human output is for people only.
+        const resultFile = join(tmp.dirSync({ prefix: 'shmlab-matrix-', unsafeCleanup: true }).name, 'result.json');
+        const env: Record<string, string | undefined> = { ...process.env, DOCKER_HOST: undefined, CONTAINER_RUNTIME_ENDPOINT: undefined, ...engineEnv, SHMLAB_RESULT_FILE: resultFile };
+        const child = execa('node', args, { env, extendEnv: false, reject: false, cancelSignal: options.signal, gracefulCancel: false, forceKillAfterDelay: 60_000, killSignal: 'SIGTERM' });
+        const relay = (chunk: Buffer) => chunk.toString().split('\n').filter(Boolean).forEach((l) => say(`[${name}] ${l.replace(/^shmlab: /, '')}`));
+        child.stdout?.on('data', relay);
+        child.stderr?.on('data', relay);
         const result = await child;
+        const json = readResultFile(resultFile);
+        rmSync(join(resultFile, '..'), { recursive: true, force: true });
         if (!json) failures.push({ engine: name, why: `its run wrote no report (exit ${result.exitCode}${result.stderr ? `: ${result.stderr.trim()}` : ''})` });
         return { exitCode: result.exitCode ?? 1, report: json ? readReport(json) : undefined };
       }),
@@ -70,5 +72,14 @@ export async function runMatrix(engines: EngineEntry[], options: MatrixOptions):
     if (!options.keepEngines) {
       for (const engine of started) if (await stopEngine(engine)) say(`[${engine.name}] stopped (shmlab started it)`);
     }
+  }
+}
+
+function readResultFile(path: string): string | undefined {
+  if (!existsSync(path)) return undefined;
+  try {
+    return (JSON.parse(readFileSync(path, 'utf8')) as { json?: string }).json;
+  } catch {
+    return undefined;
   }
 }

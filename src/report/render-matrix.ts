@@ -40,7 +40,7 @@ export function renderMatrix(runs: readonly RunResult[], experiments: readonly E
         ['Kernel', ...runs.map((r) => r.environment.kernel)],
         ['Operating system', ...runs.map((r) => r.environment.operatingSystem)],
         ['Privileged experiments', ...runs.map((r) => r.privilege.mode)],
-        ['Verdicts', ...runs.map((r) => `${count(r, 'as expected')} as expected, ${count(r, 'differs')} differ, ${count(r, 'error')} error`)],
+        ['Verdicts', ...runs.map((r) => `${count(r, 'as expected')} as expected, ${count(r, 'differs')} differ, ${count(r, 'error')} error${count(r, 'not applicable') ? `, ${count(r, 'not applicable')} not applicable` : ''}`)],
         ['Run', ...runs.map((r) => `${r.environment.date}${r.incomplete ? ` (incomplete: ${r.incomplete})` : ''}`)],
       ],
     ),
