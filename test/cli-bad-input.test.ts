@@ -63,6 +63,8 @@ describe('bad input is refused with one sentence, before any request to the engi
     ['run: an empty --report-dir', () => ['run', '--report-dir', ''], /^shmlab: Expected --report-dir to name a folder, got an empty name\.$/],
     ['run: a --timeout of 0', () => ['run', '--timeout', '0'], /^shmlab: Expected --timeout to be a number of seconds between 0 and 3600, got "0"\.$/],
     ['run: DOCKER_HOST of only blanks', () => ['run'], /^shmlab: DOCKER_HOST is set but blank: unset it to use the default engine, or give an address such as unix:\/\/\/var\/run\/docker\.sock$/, { DOCKER_HOST: '   ' }],
+    ['run: a CRI runtime that is not there', () => ['run', '--engine', 'cri=unix:///nonexistent/containerd.sock', '--report-dir', dir], /^shmlab: The CRI runtime at CONTAINER_RUNTIME_ENDPOINT=unix:\/\/\/nonexistent\/containerd\.sock does not answer \(no socket there\): start it, or point CONTAINER_RUNTIME_ENDPOINT at one that runs\.$/],
+    ['run: a bad --engine', () => ['run', '--engine', 'cri=tcp://127.0.0.1:1'], /^shmlab: Expected --engine cri=unix:\/\/\/path\/to\/containerd\.sock or docker=unix:\/\/\/path\/to\/docker\.sock, got "cri=tcp:\/\/127\.0\.0\.1:1"\.$/],
     ['run: TMPDIR missing', () => ['run', '--report-dir', dir], /^shmlab: The temporary folder \/nonexistent-shmlab cannot be written \(ENOENT\): set TMPDIR to a writable folder\.$/, { TMPDIR: '/nonexistent-shmlab' }],
     ['run: no cc and nothing compiled yet', () => ['run', '--report-dir', dir], /^shmlab: No C compiler \(cc\) on PATH: install gcc and libc6-dev \(Debian: apt-get install gcc libc6-dev\), then try again\.$/, { PATH: '/nonexistent', SHMLAB_CACHE_DIR: join(dir, 'empty-cache') }],
   ])('%s', async (_, args, message, env) => {

@@ -12,19 +12,21 @@ const file = (text: string) => {
 };
 
 describe('engines file', () => {
-  it("reads the project's engines: Docker 20.10, 26.1, 28.5 and Podman 4.3 from Debian", () => {
+  it("reads the project's engines: Docker 20.10, 26.1, 28.5, Podman 4.3 and containerd 1.6, 2.1 from Debian", () => {
     expect(readEnginesFile(join(ROOT, 'engines.json'))).toEqual([
       { name: 'docker-20.10', kind: 'docker', from: 'bookworm', address: undefined },
       { name: 'docker-26.1', kind: 'docker', from: 'trixie', address: undefined },
       { name: 'docker-28.5', kind: 'docker', from: 'sid', address: undefined },
       { name: 'podman-4.3', kind: 'podman', from: 'bookworm', address: undefined },
+      { name: 'containerd-1.6', kind: 'containerd', from: 'bookworm', address: undefined },
+      { name: 'containerd-2.1', kind: 'containerd', from: 'sid', address: undefined },
     ]);
   });
 
   it.each([
     ['{', /is not valid JSON/],
     ['{}', /must have an "engines" list/],
-    ['{"engines":[{"name":"x","kind":"lxc","from":"sid"}]}', /"kind" must be "docker" or "podman", got "lxc"/],
+    ['{"engines":[{"name":"x","kind":"lxc","from":"sid"}]}', /"kind" must be "docker", "podman" or "containerd", got "lxc"/],
     ['{"engines":[{"name":"x","kind":"docker"}]}', /give "from" \(a Debian suite\) or "address"/],
   ])('rejects %s with one sentence', (text, message) => {
     expect(() => readEnginesFile(file(text))).toThrow(message);

@@ -62,7 +62,14 @@ export async function runMatrix(engines: EngineEntry[], options: MatrixOptions):
         const json = readResultFile(resultFile);
         rmSync(join(resultFile, '..'), { recursive: true, force: true });
         if (!json) failures.push({ engine: name, why: `its run wrote no report (exit ${result.exitCode}${result.stderr ? `: ${result.stderr.trim()}` : ''})` });
-        return { exitCode: result.exitCode ?? 1, report: json ? readReport(json) : undefined };
+        // One engine's unreadable report must not end the others' runs (their engines are stopped only after all).
+        let report: RunResult | undefined;
+        try {
+          report = json ? readReport(json) : undefined;
+        } catch (err) {
+          failures.push({ engine: name, why: `its report could not be read: ${(err as Error).message}` });
+        }
+        return { exitCode: result.exitCode ?? 1, report };
       }),
     );
     const runs = outcomes.flatMap((o) => (o.report ? [o.report] : []));

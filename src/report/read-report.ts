@@ -32,7 +32,7 @@ function reportProblem(data: unknown): string | undefined {
     const x = e as Record<string, unknown> | null;
     if (typeof x !== 'object' || x === null) return `experiments[${i}] is not an object`;
     if (typeof x.slug !== 'string') return `experiments[${i}].slug is not a string`;
-    if (!['as expected', 'differs', 'error'].includes(x.verdict as string)) return `experiments[${i}].verdict is ${JSON.stringify(x.verdict)}`;
+    if (!['as expected', 'differs', 'error', 'not applicable'].includes(x.verdict as string)) return `experiments[${i}].verdict is ${JSON.stringify(x.verdict)}`;
     if (typeof x.observed !== 'string') return `experiments[${i}].observed is not a string`;
     if (!Array.isArray(x.steps) || !Array.isArray(x.differences)) return `experiments[${i}] has no steps or differences list`;
   }
