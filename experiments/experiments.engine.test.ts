@@ -1,7 +1,7 @@
 // Every experiment against the engine (DOCKER_HOST, else the default socket): one lab run, one test per experiment.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NOTHING_LEFT, engineState, leftovers, type EngineState } from '../test/engine-state.js';
-import { REPORTS } from '../src/paths.js';
+import { removeTempDirs, tempDir } from '../test/temp-dirs.js';
 import type { RunResult } from '../src/model/result.js';
 import { runLab } from '../src/run/lab-runner.js';
 import { writeReport } from '../src/report/write-report.js';
@@ -13,7 +13,8 @@ let before: EngineState;
 beforeAll(async () => {
   before = await engineState();
   run = await runLab([...EXPERIMENTS], { say: (line) => console.log(`shmlab: ${line}`) });
-  const written = writeReport(run, EXPERIMENTS, process.env.SHMLAB_REPORT_DIR ?? REPORTS);
+  // Tests never write into the tracked reports/: a folder of their own, unless SHMLAB_REPORT_DIR names one.
+  const written = writeReport(run, EXPERIMENTS, process.env.SHMLAB_REPORT_DIR ?? tempDir('shmlab-reports-'));
   console.log(`shmlab: report: ${written.markdown}`);
 });
 
@@ -33,5 +34,6 @@ describe('after the run', () => {
 });
 
 afterAll(() => {
+  removeTempDirs();
   if (run) console.log(`shmlab: ${run.experiments.length} experiments in ${(run.durationMs / 1000).toFixed(1)} s`);
 });

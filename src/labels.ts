@@ -18,3 +18,6 @@ export const LABEL_HELPER = 'org.shmlab.helper';
 export const LABEL_HOST_KEY = 'org.shmlab.hostkey';
 /** A cached image: its variant. Cached images carry no run label: they outlive runs on purpose. */
 export const IMAGE_LABEL = 'org.shmlab.image';
+/** On CRI pods and containers: the pod (by name) it belongs to, and the driver's handle of the container. */
+export const LABEL_CRI_POD = 'org.shmlab.cri.pod';
+export const LABEL_CRI_HANDLE = 'org.shmlab.cri.handle';

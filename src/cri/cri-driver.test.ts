@@ -101,10 +101,14 @@ describe('CriDriver', () => {
     expect(pod.linux.sysctls).toEqual({ 'kernel.shmmax': '33554432' });
     expect(pod.hostname).toBe('');
     expect(a.grants).toEqual(expect.arrayContaining([expect.stringMatching(/IPC namespace: host/), 'sysctl kernel.shmmax=33554432 (pod-level)', expect.stringMatching(/shm size 1024: not applicable/)]));
+    // Each config as a here-document (one field a line), then the crictl commands that use it.
     const lines = a.command.split('\n');
-    expect(lines[0]).toMatch(/> pod-a\.json && POD_A=\$\(crictl runp pod-a\.json\)$/);
-    expect(lines[1]).toMatch(/> a\.json && CTR_A=\$\(crictl create "\$POD_A" a\.json pod-a\.json\) && crictl start "\$CTR_A"$/);
-    expect(lines[2]).toMatch(/^# shm size 1024: not applicable/);
+    expect(lines[0]).toBe("cat > pod-a.json <<'JSON'");
+    expect(JSON.parse(a.command.slice(a.command.indexOf('\n') + 1, a.command.indexOf('\nJSON\n'))).metadata.name).toBe(pod.metadata.name);
+    expect(lines).toContain('POD_A=$(crictl runp pod-a.json)');
+    expect(lines).toContain("cat > a.json <<'JSON'");
+    expect(lines).toContain('CTR_A=$(crictl create "$POD_A" a.json pod-a.json) && crictl start "$CTR_A"');
+    expect(lines.at(-1)).toMatch(/^# shm size 1024: not applicable/);
   });
 
   it('restarts as the kubelet does: the old container goes, attempt + 1 in the same pod, same handle', async () => {
@@ -124,7 +128,7 @@ describe('CriDriver', () => {
     const a = await run('a', { ipc: 'shareable', volumes: [{ volume: 'data', target: '/data' }] });
     const b = await run('b', { ipc: 'container:a' });
     expect(runtime.calls.filter((c) => c.startsWith('runp'))).toEqual(['runp run-a']);
-    expect(b.command).toBe(b.command.split('\n')[0]); // no crictl runp
+    expect(b.command).not.toContain('crictl runp');
     expect(b.command).toContain('crictl create "$POD_A" b.json pod-a.json');
     const emptyDir = join(dataRoot, 'emptydir', 'run-a', 'r1-data');
     expect(existsSync(emptyDir)).toBe(true);

@@ -11,9 +11,10 @@ import { parseCriLog } from './cri-logs.js';
 import { SANDBOX_IMAGE } from './pause-image.js';
 import * as crictl from './crictl-commands.js';
 
+import { LABEL_CRI_HANDLE as HANDLE_LABEL, LABEL_CRI_POD } from '../labels.js';
+
 /** Label of every pod and container shmlab creates: which pod (by name) it belongs to. */
-export const POD_LABEL = 'org.shmlab.cri.pod';
-const HANDLE_LABEL = 'org.shmlab.cri.handle';
+export const POD_LABEL = LABEL_CRI_POD;
 
 // What the kubelet sends for an unprivileged container (ProcMount Default): containerd applies none unless told.
 export const DEFAULT_MASKED_PATHS = ['/proc/asound', '/proc/acpi', '/proc/kcore', '/proc/keys', '/proc/latency_stats', '/proc/timer_list', '/proc/timer_stats', '/proc/sched_debug', '/proc/scsi', '/sys/firmware', '/sys/devices/virtual/powercap'];

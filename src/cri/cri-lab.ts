@@ -191,6 +191,7 @@ function criEnvironment(address: string, d: Awaited<ReturnType<CriDriver['descri
     runtime: d.runtimeHandler,
     harnessVersion: HARNESS_VERSION,
     date: new Date().toISOString(),
-    details: d.lines,
+    // The runtime's name and version head the report already.
+    details: d.lines.filter((line) => !line.startsWith('Runtime: ')),
   };
 }

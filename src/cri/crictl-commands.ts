@@ -26,16 +26,17 @@ export function crictlNames(logicalName: string, podOwner = logicalName) {
 }
 
 type Names = ReturnType<typeof crictlNames>;
-const write = (config: PodSandboxConfig | ContainerConfig, file: string) => `echo ${word(crictlJson(config))} > ${file}`;
+// A here-document with the config laid out one field a line: readable in a report, and pasteable as it is.
+const write = (config: PodSandboxConfig | ContainerConfig, file: string) => `cat > ${file} <<'JSON'\n${JSON.stringify(JSON.parse(crictlJson(config)), null, 2)}\nJSON\n`;
 
 /** `crictl runp` (only when the container gets its own pod), then `crictl create` and `crictl start`. */
 export function runCommand(n: Names, pod: PodSandboxConfig, container: ContainerConfig, newPod: boolean): string {
   const create = createCommand(n, container);
-  return newPod ? `${write(pod, n.podFile)} && ${n.pod}=$(crictl runp ${n.podFile})\n${create}` : create;
+  return newPod ? `${write(pod, n.podFile)}${n.pod}=$(crictl runp ${n.podFile})\n${create}` : create;
 }
 
 const createCommand = (n: Names, container: ContainerConfig) =>
-  `${write(container, n.ctrFile)} && ${n.ctr}=$(crictl create "$${n.pod}" ${n.ctrFile} ${n.podFile}) && crictl start "$${n.ctr}"`;
+  `${write(container, n.ctrFile)}${n.ctr}=$(crictl create "$${n.pod}" ${n.ctrFile} ${n.podFile}) && crictl start "$${n.ctr}"`;
 
 /** A kubelet-style restart: the old container goes, a new one (attempt + 1) is created in the same pod. */
 export function restartCommand(n: Names, container: ContainerConfig): string {

@@ -87,6 +87,7 @@ function expectedFor(r: ExperimentResult, e: Experiment | undefined): string {
 export function survival(run: RunResult, bySlug: Map<string, Experiment>): string {
   const cells = new Map<string, { text: string; slug: string }>();
   for (const result of run.experiments) {
+    if (result.verdict === 'not applicable') continue;
     for (const c of bySlug.get(result.slug)?.survival ?? []) {
       const record = result.steps.find((s) => s.id === c.step);
       cells.set(`${c.kind}/${c.operation}`, { text: survivalWord(record), slug: result.slug });
@@ -116,14 +117,19 @@ function survivalWord(record: StepRecord | undefined): string {
 
 function section(r: ExperimentResult, e: Experiment | undefined): string {
   const lines = [`## ${r.slug}`, `**${e?.title ?? r.slug}**`];
-  lines.push(`${VERDICT_MARK[r.verdict]}: observed **${r.observed}**. ${e ? `Source: ${e.source} (${SECTIONS[e.section]}).` : ''}`);
+  const outcome = r.verdict === 'not applicable' ? `**${r.observed}**.` : `observed **${r.observed}**.`;
+  lines.push(`${VERDICT_MARK[r.verdict]}: ${outcome} ${e ? `Source: ${e.source} (${SECTIONS[e.section]}).` : ''}`);
   lines.push(table(['', ''], [['Blog saw', e?.blogSaw ?? ''], ['Expected today', expectedFor(r, e)], ...(r.grants.length ? [['Granted', r.grants.join('; ')]] : [])]));
   if (r.error) lines.push('**Error:**', fence(r.error));
   if (r.differences.length) {
     lines.push(['**What differed:**', ...r.differences.map((d) => `- \`${d.step}\` (${d.means}): ${d.detail}`)].join('\n'));
   }
-  lines.push('**Transcript**', fence(transcript(r.steps), 'console'));
-  if (e?.explanation) lines.push(`**Why.** ${r.engineNote && r.verdict !== 'not applicable' ? `On this engine: ${r.engineNote} In general: ` : ''}${e.explanation}`);
+  if (r.steps.length) lines.push('**Transcript**', fence(transcript(r.steps), 'console'));
+  // The common explanation describes the Docker API engines; an engine with its own expectation gets its own words
+  // first, and the common text is labelled as what it is, so that it never stands as this engine's explanation.
+  if (r.verdict === 'not applicable') lines.push(`**Why.** ${r.engineNote ?? ''}`);
+  else if (r.engineNote) lines.push(`**Why, on this engine.** ${r.engineNote}`, ...(e?.explanation ? [`**On Docker and Podman, for comparison.** ${e.explanation}`] : []));
+  else if (e?.explanation) lines.push(`**Why.** ${e.explanation}`);
   return lines.join('\n\n');
 }
 

@@ -51,5 +51,5 @@ export async function runExperiment(experiment: Experiment, ctx: LabContext): Pr
 
 // Not a verdict on the engine: it has no such operation. The steps taken before that are kept for the reader.
 function notApplicable(experiment: Experiment, why: string, steps: StepRecord[], started: number): ExperimentResult {
-  return { slug: experiment.slug, verdict: 'not applicable', observed: `not applicable: ${why}`, differences: [], steps, durationMs: Date.now() - started, grants: [], engineNote: why };
+  return { slug: experiment.slug, verdict: 'not applicable', observed: why.replace(/\.$/, ''), differences: [], steps, durationMs: Date.now() - started, grants: [], engineNote: why };
 }

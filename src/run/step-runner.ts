@@ -89,14 +89,14 @@ export async function runStep(step: Step, state: ExperimentState): Promise<StepR
 // An operation the engine lacks: evidence steps are skipped, any other makes the experiment not applicable.
 function lacking(step: Step, driver: LabDriver): Observation {
   const why = `${driver.kind === 'cri' ? 'Kubernetes (CRI)' : 'this engine'} has no ${step.do} operation`;
-  if (step.evidence) return { skipped: why };
+  if (step.evidence) return { skipped: `${why}; evidence only, the experiment goes on` };
   throw new NotApplicableError(`${why}, which step ${step.id} needs`);
 }
 
 async function perform(step: Step, s: ExperimentState, setCommand: (c: string) => void): Promise<Observation> {
   const { driver } = s.ctx;
   const handle = () => s.id(step.container);
-  const describe = (cmd?: string[]) => setCommand(driver.commandFor(step.do, handle(), cmd));
+  const describe = (cmd?: string[]) => setCommand(driver.commandFor(step.do, handle(), cmd) || defaultCommand(step, s));
   switch (step.do) {
     case 'run': {
       const spec = s.spec(step.container);
@@ -240,7 +240,8 @@ function defaultCommand(step: Step, s: ExperimentState): string {
   const handle = s.ids.get(step.container);
   if (step.do === 'run') return `(start ${step.container} of ${s.experiment.slug})`;
   if (step.do === 'await') return `(wait until ${step.container} prints "${step.marker}" or exits)`;
-  if (handle) return s.ctx.driver.commandFor(step.do, handle, step.do === 'exec' ? step.cmd : undefined);
+  const named = handle ? s.ctx.driver.commandFor(step.do, handle, step.do === 'exec' ? step.cmd : undefined) : undefined;
+  if (named) return named;
   return `${step.do} ${step.container}${step.do === 'exec' ? ` ${step.cmd.map(shellQuote).join(' ')}` : ''}`;
 }
 
