@@ -1,19 +1,16 @@
 // Provisions the matrix's engines on this machine: Debian packages, fetched and unpacked without touching the
 // system's apt configuration, each daemon on its own socket and data root, in its own network namespace.
-import { execa } from 'execa';
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { aptInstall, canProvision, hasCommand } from '../engine/local-engine.js';
 import { startDaemon, stopDaemon, type RunningDaemon } from '../engine/daemon-process.js';
 import { EngineUnavailableError } from '../errors.js';
-import { CACHE } from '../paths.js';
 import type { EngineEntry } from './engines-file.js';
+import { debianPackage } from './debian-package.js';
 import { provisionContainerd, stopContainerd } from '../cri/containerd-provisioner.js';
 
 /** Where shmlab's own daemons live: short paths, since unix socket paths are limited. */
 export const ENGINES_HOME = '/var/lib/shmlab';
-const MIRROR = 'http://deb.debian.org/debian';
-const KEYRING = '/usr/share/keyrings/debian-archive-keyring.gpg';
 
 export const homeOf = (entry: EngineEntry) => join(ENGINES_HOME, entry.name);
 
@@ -63,25 +60,5 @@ export async function dockerdFrom(suite: string, say: (line: string) => void): P
     if (!(await hasCommand('dockerd'))) await aptInstall(['docker.io'], say);
     return '/usr/sbin/dockerd';
   }
-  const root = join(CACHE, 'engines', suite);
-  const dockerd = join(root, 'root/usr/sbin/dockerd');
-  if (existsSync(dockerd)) return dockerd;
-  say(`fetching docker.io from Debian ${suite} (private apt configuration, once)...`);
-  const apt = join(root, 'apt');
-  for (const dir of ['lists/partial', 'cache/archives/partial', 'debs']) mkdirSync(join(apt, dir), { recursive: true });
-  writeFileSync(join(apt, 'sources.list'), `deb [signed-by=${KEYRING}] ${MIRROR} ${suite} main\n`);
-  const options = [
-    '-o', `Dir::Etc::sourcelist=${join(apt, 'sources.list')}`,
-    '-o', 'Dir::Etc::sourceparts=-',
-    '-o', `Dir::State::Lists=${join(apt, 'lists')}`,
-    '-o', `Dir::Cache=${join(apt, 'cache')}`,
-    '-o', 'APT::Get::List-Cleanup=0',
-  ];
-  await execa('apt-get', [...options, 'update', '-qq']);
-  await execa('apt-get', [...options, 'download', 'docker.io'], { cwd: join(apt, 'debs') });
-  const deb = readdirSync(join(apt, 'debs')).find((f) => f.startsWith('docker.io_') && f.endsWith('.deb'));
-  if (!deb) throw new EngineUnavailableError(`Debian ${suite} offered no docker.io package.`);
-  await execa('dpkg-deb', ['-x', join(apt, 'debs', deb), join(root, 'root')]);
-  say(`unpacked ${deb} into ${join(root, 'root')}`);
-  return dockerd;
+  return join(await debianPackage(suite, 'docker.io', say), 'usr/sbin/dockerd');
 }

@@ -5,7 +5,6 @@ import type { LabDriver } from '../engine/lab-driver.js';
 import { shellQuote } from '../engine/shell-quote.js';
 import { LABEL_EXPERIMENT } from '../labels.js';
 import type { ContainerSpec, ContainerState, Experiment, Step, StepRecord } from '../model/experiment.js';
-import { markHostKey } from './host-keys.js';
 import type { LabContext } from './lab-context.js';
 import type { ResourceTracker } from './resource-tracker.js';
 
