@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXPERIMENTS } from '../experiments/index.js';
 import { provisionContainerd, stopContainerd } from '../src/cri/containerd-provisioner.js';
 import { CRI_DATA } from '../src/cri/cri-lab.js';
+import type { Experiment } from '../src/model/experiment.js';
 import type { RunResult } from '../src/model/result.js';
 import { openLab } from '../src/run/lab.js';
 import { runLab } from '../src/run/lab-runner.js';
@@ -65,6 +66,35 @@ describe.each(EXPERIMENTS.map((e) => [e.slug, e] as const))('%s on CRI', (slug, 
 
 describe('on the node after a CRI run', () => {
   it('leaves no pod, container, emptyDir folder, cgroup folder or mount', async () => {
+    const state = await nodeState();
+    expect(state).toEqual(nothing(state));
+  });
+
+  it('an experiment that differs leaves nothing either, and says what differed', async () => {
+    const wrong: Experiment = {
+      slug: 'test-differs-cri',
+      title: 'expects a System V segment to be lost at a kubelet restart (which it is not)',
+      section: 'C',
+      source: 'test',
+      blogSaw: '',
+      expectedToday: '',
+      explanation: '',
+      observe: () => '',
+      containers: { app: { volumes: [{ volume: 'data', target: '/data' }] }, host: { ipc: 'host' } },
+      steps: [
+        { id: 'run', do: 'run', container: 'app' },
+        { id: 'run-host', do: 'run', container: 'host' },
+        { id: 'host-write', do: 'exec', container: 'host', cmd: ['sysv-write', '--key', '{hostKey}'] },
+        { id: 'write', do: 'exec', container: 'app', cmd: ['sysv-write', '--key', '5678'] },
+        { id: 'stop', do: 'stop', container: 'app' },
+        { id: 'start', do: 'start', container: 'app' },
+        { id: 'read', do: 'exec', container: 'app', cmd: ['sysv-read', '--key', '5678'] },
+      ],
+      expect: [{ step: 'read', means: 'lost (which it is not, in a pod)', exitCode: 10 }],
+    };
+    const result = (await runLab([wrong], { say: () => {} })).experiments[0]!;
+    expect(result.verdict).toBe('differs');
+    expect(result.differences[0]?.detail).toMatch(/^exit code: expected 10, got 0/);
     const state = await nodeState();
     expect(state).toEqual(nothing(state));
   });
