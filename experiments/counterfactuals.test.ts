@@ -32,7 +32,15 @@ export const OTHERWISE: Record<string, { story: string; steps: Record<string, Pa
   'commit-image': { story: 'the System V segment travels with the image', steps: { 'sysv-in-copy': kept } },
 };
 
-describe.each(EXPERIMENTS.map((e) => [e.slug, e] as const))('%s', (slug, experiment) => {
+const appliesOnDocker = (e: Experiment) => !e.onlyOn || e.onlyOn.includes(observed.environment.kind);
+
+describe.each(EXPERIMENTS.filter((e) => !appliesOnDocker(e)).map((e) => [e.slug, e] as const))('%s on Docker', (slug, experiment) => {
+  it(`is reported not applicable: ${experiment.notApplicableWhy ?? '(no reason given)'}`, () => {
+    expect(observed.experiments.find((r) => r.slug === slug)?.verdict).toBe('not applicable');
+  });
+});
+
+describe.each(EXPERIMENTS.filter(appliesOnDocker).map((e) => [e.slug, e] as const))('%s', (slug, experiment) => {
   const result = observed.experiments.find((r) => r.slug === slug);
 
   it('has observations of a real run to judge', () => {
@@ -64,12 +72,16 @@ export const OTHERWISE_CRI: Record<string, { story: string; steps: Record<string
   'posix-shm-restart': { story: '/dev/shm is a new, empty tmpfs after the restart', steps: { 'read-after': gone('shm_open') } },
   'mmap-recreate': { story: 'the emptyDir file survives the new pod', steps: { 'volume-after-recreate': kept } },
   'kill-restart': { story: 'the System V segment dies with the killed container', steps: { 'sysv-after': gone('shmget') } },
+  'pod-restart-ipc': { story: 'the restart gives the container a new IPC namespace, as Docker does', steps: { 'semaphore-after-restart': gone('semget') } },
+  'pod-dev-shm': { story: "70 MB fit into the pod's /dev/shm", steps: { 'past-dev-shm': { exitCode: 0, stderr: '' } } },
+  'pod-sysctl': { story: 'the restarted container has the defaults again', steps: { 'values-after-restart': { stdout: `${KERNEL_DEFAULT_SHMMAX}\n32000\t1024000000\t500\t32000\n8192\n0\n` } } },
+  'pod-layer-restart': { story: 'the layer file survives the restart, as on Docker', steps: { 'layer-after-restart': kept } },
 };
 
 const appliesOnCri = (e: Experiment) => !e.onlyOn || e.onlyOn.includes('cri');
 
 describe('the CRI expectations', () => {
-  it.each(EXPERIMENTS.filter((e) => e.expectOn?.cri).map((e) => [e.slug, e] as const))('%s has a CRI counterfactual on its own steps', (slug, experiment) => {
+  it.each(EXPERIMENTS.filter((e) => e.expectOn?.cri || e.onlyOn?.includes('cri')).map((e) => [e.slug, e] as const))('%s has a CRI counterfactual on its own steps', (slug, experiment) => {
     const otherwise = OTHERWISE_CRI[slug];
     expect(otherwise, `declare how a CRI runtime could behave otherwise for ${slug}`).toBeDefined();
     const ids = new Set(experiment.steps.map((s) => s.id));

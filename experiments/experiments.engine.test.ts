@@ -23,7 +23,8 @@ describe.each(EXPERIMENTS.map((e) => [e.slug, e] as const))('%s', (slug, experim
     const result = run.experiments.find((r) => r.slug === slug);
     expect(result, `${slug} did not run`).toBeDefined();
     // The verdict's reasons, not just its word, so a failure says what the engine did.
-    expect({ verdict: result!.verdict, error: result!.error, differences: result!.differences }).toEqual({ verdict: 'as expected', error: undefined, differences: [] });
+    const expected = experiment.onlyOn && !experiment.onlyOn.includes(run.environment.kind) ? 'not applicable' : 'as expected';
+    expect({ verdict: result!.verdict, error: result!.error, differences: result!.differences }).toEqual({ verdict: expected, error: undefined, differences: [] });
   });
 });
 

@@ -1,4 +1,4 @@
-// Every experiment: the blog's shared-memory article (A), its kernel-parameter article (B), then beyond it (C). The slug names its file, its test, and its report section.
+// Every experiment: the blog's shared-memory article (A), its kernel-parameter article (B), beyond it (C), and what only a Kubernetes pod can answer (D). The slug names its file, its test, and its report section.
 import type { Experiment } from '../src/model/experiment.js';
 import { commitImage } from './commit-image.js';
 import { initHook } from './init-hook.js';
@@ -9,6 +9,10 @@ import { mmapRecreate } from './mmap-recreate.js';
 import { pauseUnpause } from './pause-unpause.js';
 import { posixShmRestart } from './posix-shm-restart.js';
 import { mmapRestart } from './mmap-restart.js';
+import { podDevShm } from './pod-dev-shm.js';
+import { podLayerRestart } from './pod-layer-restart.js';
+import { podRestartIpc } from './pod-restart-ipc.js';
+import { podSysctl } from './pod-sysctl.js';
 import { privilegedNotPersisted } from './privileged-not-persisted.js';
 import { procsysReadonly } from './procsys-readonly.js';
 import { shmgetEinval } from './shmget-einval.js';
@@ -32,6 +36,10 @@ export const EXPERIMENTS: readonly Experiment[] = [
   pauseUnpause,
   killRestart,
   commitImage,
+  podRestartIpc,
+  podDevShm,
+  podSysctl,
+  podLayerRestart,
 ];
 
 /** The experiments named by slug, in the order given; an unknown slug is the caller's error. */

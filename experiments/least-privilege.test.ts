@@ -11,7 +11,8 @@ describe.each(EXPERIMENTS.flatMap((e) => Object.entries(e.containers).map(([name
       const c = containerConfig(spec, { mode }, resolve);
       expect(c.flags.slice(0, 2)).toEqual(['--network', 'none']);
       expect(c.hostConfig.Binds).toBeUndefined();
-      expect((c.hostConfig.Mounts ?? []).every((m) => m.Type === 'volume')).toBe(true);
+      // Named volumes and tmpfs only: never a path of the host.
+      expect((c.hostConfig.Mounts ?? []).every((m) => m.Type === 'volume' || m.Type === 'tmpfs')).toBe(true);
       const privileged = Boolean(c.hostConfig.Privileged || c.hostConfig.CapAdd?.length || c.hostConfig.ReadonlyPaths);
       expect(privileged).toBe(Boolean(spec.privileged));
       expect(c.hostConfig.IpcMode).toBeUndefined(); // set through testcontainers' withIpcMode, from ipcMode

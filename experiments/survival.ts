@@ -6,6 +6,18 @@ export const MEMORY_KINDS: Record<MemoryKind, { label: string; advice: string }>
     label: 'System V, private IPC (default)',
     advice: 'lives only as long as the container\'s processes: to keep it across restarts, hold it in another IPC namespace (`--ipc=host`, or `--ipc=container:<holder>` with a holder that keeps running) or keep the data in a file.',
   },
+  'sysv-sem': {
+    label: 'System V semaphore set',
+    advice: 'belongs to the IPC namespace, like a segment: gone when the container\'s namespace goes (stop, kill), kept across pause.',
+  },
+  'sysv-msg': {
+    label: 'System V message queue',
+    advice: 'belongs to the IPC namespace, like a segment: its messages go with the container\'s namespace.',
+  },
+  'posix-mq': {
+    label: 'POSIX message queue (`mq_open`)',
+    advice: "lives in the IPC namespace's mqueue file system: gone with the container's namespace.",
+  },
   'sysv-host': {
     label: 'System V, `--ipc=host`',
     advice: "outlives the container (it is the host's): survives restarts and kills, and must be removed by hand (`ipcrm`), at the price of sharing the host's IPC namespace.",
@@ -25,6 +37,10 @@ export const MEMORY_KINDS: Record<MemoryKind, { label: string; advice: string }>
   'mmap-volume': {
     label: 'mmap file, named volume',
     advice: 'survives everything that leaves the volume: restarts, kills, removing and re-creating the container.',
+  },
+  'memory-volume': {
+    label: 'file in a tmpfs volume (`--tmpfs`)',
+    advice: "memory of the container's own: sized as asked, gone when the container stops.",
   },
 };
 
@@ -62,6 +78,22 @@ export const ON_KUBERNETES: { kinds: Partial<Record<MemoryKind, { label: string;
     'mmap-volume': {
       label: 'mmap file, `emptyDir`',
       advice: 'survives container restarts, and goes with the pod: for data that must outlive the pod, use a persistent volume.',
+    },
+    'sysv-sem': {
+      label: 'System V semaphore set',
+      advice: "the pod's, like its segments: kept across container restarts (a semaphore left locked by a crashed process stays locked), gone with the pod.",
+    },
+    'sysv-msg': {
+      label: 'System V message queue',
+      advice: "the pod's: unread messages wait across container restarts, and go with the pod.",
+    },
+    'posix-mq': {
+      label: 'POSIX message queue (`mq_open`)',
+      advice: "in the pod's mqueue file system: kept across container restarts, gone with the pod.",
+    },
+    'memory-volume': {
+      label: '`emptyDir` with `medium: Memory`',
+      advice: "a tmpfs sized by `sizeLimit`, shared by the pod's containers, kept across container restarts and gone with the pod: the way to give a pod more than 64 MiB of shared memory (mount it on `/dev/shm`).",
     },
   },
   operations: { restart: 'container restart (same pod)', kill: 'kill + restart (same pod)', recreate: 'new pod' },

@@ -4,7 +4,7 @@ import { aptInstall, canProvision } from '../engine/local-engine.js';
 
 export const BUSYBOX = '/bin/busybox';
 /** The applets the fixtures' scripts call (sysctl is shmlab's own, procps-compatible: c-src/sysctl.c). */
-export const APPLETS = ['sh', 'cat', 'echo', 'kill', 'sleep', 'ls', 'ipcs', 'test', '['];
+export const APPLETS = ['sh', 'cat', 'echo', 'kill', 'sleep', 'ls', 'ipcs', 'test', '[', 'rm'];
 
 export async function ensureBusybox(say: (line: string) => void): Promise<string> {
   if (existsSync(BUSYBOX) && isStatic(BUSYBOX)) return BUSYBOX;

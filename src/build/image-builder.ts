@@ -35,7 +35,7 @@ export interface ImageSources {
 export async function imageSources(say: (line: string) => void, lease: ProcessLease): Promise<ImageSources> {
   const programs = await compilePrograms(say, lease);
   const busybox = await ensureBusybox(say);
-  const base = hashFiles(FIXTURES, listFiles(FIXTURES), [programs.hash, hashFiles('/', [busybox])]);
+  const base = hashFiles(FIXTURES, listFiles(FIXTURES), [programs.hash, hashFiles('/', [busybox]), APPLETS.join(' ')]);
   return { programs, busybox, base };
 }
 

@@ -1,4 +1,5 @@
 // The lab on a Kubernetes node runtime, driven over CRI the way the kubelet drives it (pods, restarts as new attempts).
+import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -196,9 +197,14 @@ export class CriDriver implements LabDriver {
         : privilege === 'equivalent'
           ? { capabilities: { add_capabilities: ['SYS_ADMIN'] }, masked_paths: [], readonly_paths: [], namespace_options: namespaceOptions, seccomp: { profile_type: 'RuntimeDefault' } }
           : { masked_paths: DEFAULT_MASKED_PATHS, readonly_paths: DEFAULT_READONLY_PATHS, namespace_options: namespaceOptions, seccomp: { profile_type: 'RuntimeDefault' } };
-    const mounts = (spec.volumes ?? []).map(({ volume, target }) => {
+    const mounts = (spec.volumes ?? []).map(({ volume, target, medium, sizeBytes }) => {
       const folder = join(this.emptyDirOf(pod.name), request.volumeName(volume));
       mkdirSync(folder, { recursive: true });
+      // emptyDir with medium: Memory is a tmpfs the kubelet mounts on the pod's folder, sized by its sizeLimit.
+      if (medium === 'Memory' && !mountedAt(folder)) {
+        const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', `mode=0777${sizeBytes ? `,size=${sizeBytes}` : ''}`, 'tmpfs', folder], { encoding: 'utf8' });
+        if (mounted.status !== 0) throw new Error(`cannot mount the emptyDir (medium: Memory) at ${folder}: ${mounted.stderr.trim()}`);
+      }
       return { container_path: target, host_path: folder };
     });
     return {
@@ -354,6 +360,7 @@ export class CriDriver implements LabDriver {
   }
 
   private removeHostFolders(pod: { name: string; uid: string }): void {
+    for (const mount of mountsUnder(this.emptyDirOf(pod.name)).reverse()) spawnSync('umount', ['-l', mount]);
     rmSync(this.emptyDirOf(pod.name), { recursive: true, force: true });
     rmSync(join(this.options.dataRoot, 'pods', pod.name), { recursive: true, force: true });
     removeCgroupFolders(`${this.cgroupRoot}/pod${pod.uid}`);
@@ -441,4 +448,16 @@ async function ignoreNotFound(call: Promise<unknown>): Promise<void> {
   } catch (err) {
     if (!isNotFound(err)) throw err;
   }
+}
+
+/** Mount points at or below `dir` (the emptyDir tmpfs mounts of a pod). */
+function mountsUnder(dir: string): string[] {
+  return readFileSync('/proc/mounts', 'utf8')
+    .split('\n')
+    .map((line) => (line.split(' ')[1] ?? '').replace(/\\040/g, ' '))
+    .filter((point) => point === dir || point.startsWith(`${dir}/`));
+}
+
+function mountedAt(dir: string): boolean {
+  return mountsUnder(dir).includes(dir);
 }

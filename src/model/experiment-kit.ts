@@ -38,10 +38,10 @@ export function errnoOf(record: StepRecord | undefined): string | undefined {
 }
 
 /** "kept", "lost (ENOENT)" or what else a read step saw. */
-export function readOutcome(record: StepRecord | undefined): string {
+export function readOutcome(record: StepRecord | undefined, kept: string = ALPHABET): string {
   if (!record) return 'not reached';
   if (record.engineFailed) return 'engine error';
-  if (record.exitCode === EXIT.ok && record.stdout === ALPHABET) return 'kept';
+  if (record.exitCode === EXIT.ok && record.stdout === kept) return 'kept';
   if (record.exitCode === EXIT.lookup) return `lost (${errnoOf(record) ?? 'not found'})`;
   if (record.exitCode === EXIT.ok) return `changed (read "${record.stdout.trim()}")`;
   return `read failed (exit ${record.exitCode}${errnoOf(record) ? `, ${errnoOf(record)}` : ''})`;

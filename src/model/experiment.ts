@@ -18,7 +18,18 @@ export interface ContainerSpec {
   privileged?: boolean;
   shmSizeBytes?: number;
   /** Named volumes, created for this run and removed after it. */
-  volumes?: { volume: string; target: string }[];
+  volumes?: VolumeSpec[];
+}
+
+/**
+ * A volume of the experiment: Docker's named volume, Kubernetes' emptyDir. `medium: 'Memory'` is a tmpfs of
+ * `sizeBytes` (Kubernetes' emptyDir with `medium: Memory` and a `sizeLimit`; Docker's `--tmpfs`).
+ */
+export interface VolumeSpec {
+  volume: string;
+  target: string;
+  medium?: 'Memory';
+  sizeBytes?: number;
 }
 
 interface StepBase {
@@ -74,9 +85,21 @@ export interface SurvivalCell {
   kind: MemoryKind;
   operation: Operation;
   step: string;
+  /** What the read prints when the data is kept (default: the probes' a..z). */
+  kept?: string;
 }
 
-export type MemoryKind = 'sysv-private' | 'sysv-host' | 'sysv-holder' | 'posix-shm' | 'mmap-layer' | 'mmap-volume';
+export type MemoryKind =
+  | 'sysv-private'
+  | 'sysv-sem'
+  | 'sysv-msg'
+  | 'posix-mq'
+  | 'sysv-host'
+  | 'sysv-holder'
+  | 'posix-shm'
+  | 'mmap-layer'
+  | 'mmap-volume'
+  | 'memory-volume';
 export type Operation = 'restart' | 'pause' | 'kill' | 'recreate' | 'commit';
 
 /** The three groups of experiments, as the reports name them. */
@@ -84,13 +107,14 @@ export const SECTIONS: Record<Experiment['section'], string> = {
   A: "the blog's article on shared memory in containers",
   B: "the blog's article on changing kernel parameters in containers",
   C: 'beyond the blog: the answers its open questions were waiting for',
+  D: 'Kubernetes pods: the questions only a pod can answer',
 };
 
 export interface Experiment {
   slug: string;
   title: string;
   /** A: the blog's shared-memory article; B: its kernel-parameter article; C: beyond the blog (see SECTIONS). */
-  section: 'A' | 'B' | 'C';
+  section: 'A' | 'B' | 'C' | 'D';
   /** The blog article (or open question) this reproduces. */
   source: string;
   blogSaw: string;

@@ -90,7 +90,7 @@ export function survival(run: RunResult, bySlug: Map<string, Experiment>): strin
     if (result.verdict === 'not applicable') continue;
     for (const c of bySlug.get(result.slug)?.survival ?? []) {
       const record = result.steps.find((s) => s.id === c.step);
-      cells.set(`${c.kind}/${c.operation}`, { text: survivalWord(record), slug: result.slug });
+      cells.set(`${c.kind}/${c.operation}`, { text: survivalWord(record, c.kept), slug: result.slug });
     }
   }
   if (cells.size === 0) return '';
@@ -110,8 +110,8 @@ export function survival(run: RunResult, bySlug: Map<string, Experiment>): strin
   return ['## What survives what', 'Each cell is what this engine did; the link leads to the transcript.', table(['Memory', ...ops.map(op)], rows), advice].join('\n\n');
 }
 
-function survivalWord(record: StepRecord | undefined): string {
-  const outcome = readOutcome(record);
+function survivalWord(record: StepRecord | undefined, kept?: string): string {
+  const outcome = readOutcome(record, kept);
   return outcome === 'kept' ? '✅ kept' : outcome.startsWith('lost') ? `❌ ${outcome}` : `⚠️ ${outcome}`;
 }
 

@@ -42,7 +42,13 @@ export function containerConfig(
     hostConfig.ShmSize = spec.shmSizeBytes;
     flags.push(`--shm-size=${spec.shmSizeBytes}`);
   }
-  for (const { volume, target } of spec.volumes ?? []) {
+  for (const { volume, target, medium, sizeBytes } of spec.volumes ?? []) {
+    if (medium === 'Memory') {
+      hostConfig.Mounts = [...(hostConfig.Mounts ?? []), { Type: 'tmpfs', Source: '', Target: target, ...(sizeBytes ? { TmpfsOptions: { SizeBytes: sizeBytes, Mode: 0o1777 } } : {}) }];
+      flags.push('--tmpfs', `${target}${sizeBytes ? `:size=${sizeBytes}` : ''}`);
+      grants.push(`tmpfs at ${target}${sizeBytes ? ` (${sizeBytes} bytes)` : ''}`);
+      continue;
+    }
     hostConfig.Mounts = [...(hostConfig.Mounts ?? []), { Type: 'volume', Source: resolve.volume(volume), Target: target }];
     flags.push('-v', `${volume}:${target}`);
     grants.push(`named volume ${volume} at ${target}`);

@@ -1,0 +1,30 @@
+import type { Experiment } from '../src/model/experiment.js';
+import { WRITES_SUCCEED, familyKept, familyOutcome, readFamily, writeFamily } from './ipc-family-restart.js';
+
+export const ipcFamilyPause: Experiment = {
+  slug: 'ipc-family-pause',
+  title: 'System V semaphores and message queues, and POSIX message queues, across `docker pause` and `docker unpause`',
+  section: 'C',
+  source: 'beyond the blog: the rest of System V IPC, and the POSIX queues of the same namespace',
+  blogSaw: 'not tried',
+  expectedToday: 'all three are kept, with their data: pausing freezes the processes, it ends none of them',
+  explanation:
+    "`pause` freezes every process of the container in its cgroup (the freezer) and `unpause` thaws them; no process exits, so the IPC namespace stays, and with it the semaphore set and its value, the System V queue and its message, and the POSIX queue in the namespace's mqueue file system. A process frozen while it holds a semaphore still holds it after the thaw.",
+  onlyOn: ['docker', 'podman'],
+  notApplicableWhy: 'Kubernetes has no pause of a container: CRI has no pause or unpause call, and the kubelet never freezes a container.',
+  containers: { app: {} },
+  steps: [
+    { id: 'run', do: 'run', container: 'app' },
+    ...writeFamily('app'),
+    { id: 'pause', do: 'pause', container: 'app' },
+    { id: 'paused', do: 'inspect', container: 'app' },
+    { id: 'unpause', do: 'unpause', container: 'app' },
+    ...readFamily('app', 'after', 'after the thaw'),
+  ],
+  expect: [
+    ...WRITES_SUCCEED,
+    { step: 'paused', means: 'the container is paused', state: 'paused' },
+    ...familyKept('after', 'across pause and unpause'),
+  ],
+  observe: (steps) => `after pause + unpause: ${familyOutcome(steps, 'after')}`,
+};

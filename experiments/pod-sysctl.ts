@@ -1,0 +1,63 @@
+import type { Experiment } from '../src/model/experiment.js';
+import { kubeletVerdict } from './kubelet-sysctls.js';
+import { ONLY_IN_PODS } from './pod-kit.js';
+
+const SYSCTLS = { 'kernel.shmmax': '33554432', 'kernel.sem': '250 32000 100 256', 'kernel.msgmax': '65536', 'kernel.shm_rmid_forced': '1' };
+const READ = ['sh', '-c', 'cat /proc/sys/kernel/shmmax /proc/sys/kernel/sem /proc/sys/kernel/msgmax /proc/sys/kernel/shm_rmid_forced'];
+// /proc/sys/kernel/sem separates its four numbers with tabs.
+const SET = /^33554432\n250\s+32000\s+100\s+256\n65536\n1\n$/;
+// A new IPC namespace's defaults (include/uapi/linux/shm.h, sem.h, msg.h; shm_rmid_forced 0).
+const DEFAULTS = /^18446744073692774399\n32000\s+1024000000\s+500\s+32000\n8192\n0\n$/;
+
+const table = [
+  '| sysctl | namespaced | the kubelet, by default |',
+  '|---|---|---|',
+  ...Object.keys(SYSCTLS).map((s) => `| \`${s}\` | yes (IPC) | ${kubeletVerdict(s, true)} |`),
+  `| \`kernel.sysrq\` | no | ${kubeletVerdict('kernel.sysrq', false)} |`,
+].join('\n');
+
+export const podSysctl: Experiment = {
+  ...ONLY_IN_PODS,
+  slug: 'pod-sysctl',
+  title: 'Pod sysctls: seen by every container of the pod, kept across container restarts, refused when not namespaced',
+  source: 'Kubernetes users: SysctlForbidden for databases that need kernel.shm* or kernel.sem (kubernetes #101227)',
+  blogSaw: 'not tried (no pods then)',
+  expectedToday:
+    '`kernel.shmmax`, `kernel.sem`, `kernel.msgmax` and `kernel.shm_rmid_forced` set on the pod are in force in its container and its sidecar, and still after a restart; a pod without them has the defaults; `kernel.sysrq` is refused by the runtime',
+  explanation: `Kubernetes sets sysctls on the pod (\`securityContext.sysctls\`), not on a container: the runtime writes them into the sandbox's namespaces when it creates the pod, so every container of the pod sees them and a container restart, which keeps the sandbox, keeps them. A new pod gets what it asks for, else the kernel's defaults for a new IPC namespace. A sysctl that is not namespaced (\`kernel.sysrq\`) would change the node: runc refuses it when the sandbox starts. Before the runtime, the kubelet decides: only its safe sysctls are allowed by default (the table is kept in the project with its source, since no kubelet runs here):\n\n${table}`,
+  containers: {
+    app: { sysctls: SYSCTLS },
+    sidecar: { ipc: 'container:app' },
+    plain: {},
+    sysrq: { sysctls: { 'kernel.sysrq': '1' } },
+  },
+  steps: [
+    { id: 'run', do: 'run', container: 'app' },
+    { id: 'values', do: 'exec', container: 'app', cmd: READ },
+    { id: 'run-sidecar', do: 'run', container: 'sidecar', why: 'a second container of the same pod' },
+    { id: 'sidecar-values', do: 'exec', container: 'sidecar', cmd: READ },
+    { id: 'stop', do: 'stop', container: 'app' },
+    { id: 'start', do: 'start', container: 'app', why: "the kubelet's restart" },
+    { id: 'values-after-restart', do: 'exec', container: 'app', cmd: READ },
+    { id: 'run-plain', do: 'run', container: 'plain', why: 'a new pod without sysctls' },
+    { id: 'plain-values', do: 'exec', container: 'plain', cmd: READ },
+    { id: 'run-sysrq', do: 'run', container: 'sysrq', mayBeRefused: /kernel\.sysrq/, why: 'not a namespaced sysctl' },
+  ],
+  expect: [
+    { step: 'values', means: "the pod's sysctls are in force in its container", stdout: SET },
+    { step: 'sidecar-values', means: 'and in its sidecar', stdout: SET },
+    { step: 'values-after-restart', means: 'and still after the restart', stdout: SET },
+    { step: 'plain-values', means: 'a pod without them has the defaults of a new IPC namespace', stdout: DEFAULTS },
+    { step: 'run-sysrq', means: 'a sysctl that is not namespaced is refused', refused: true, stderr: /kernel\.sysrq/ },
+  ],
+  observe: (steps) => {
+    const seen = (id: string) => {
+      const r = steps.get(id);
+      if (!r) return 'not run';
+      return SET.test(r.stdout) ? 'set' : DEFAULTS.test(r.stdout) ? 'defaults' : `other (${r.stdout.trim().replace(/\s+/g, ' ')})`;
+    };
+    const sysrq = steps.get('run-sysrq');
+    return `container ${seen('values')}, sidecar ${seen('sidecar-values')}, after restart ${seen('values-after-restart')}, new pod ${seen('plain-values')}; kernel.sysrq ${!sysrq ? 'not run' : sysrq.refused ? 'refused' : sysrq.engineFailed ? 'engine error' : 'accepted'}`;
+  },
+};
+

@@ -1,0 +1,33 @@
+import { KERNEL_DEFAULT_SHMMAX, SHMMAX, WANTED_SHMMAX, refusalOutcome, valueOf } from '../src/model/experiment-kit.js';
+import type { Experiment } from '../src/model/experiment.js';
+
+export const sysctlIpcHostRefused: Experiment = {
+  slug: 'sysctl-ipc-host-refused',
+  title: 'An IPC sysctl together with the host\'s IPC namespace (`--ipc=host --sysctl kernel.shmmax=…`)',
+  section: 'C',
+  source: "the blog's open question, asked the other way round: can `--sysctl` change the host's limits?",
+  blogSaw: 'no `--sysctl` then',
+  expectedToday:
+    "refused when the container starts, in runc's words (`sysctl \"kernel.shmmax\" is not allowed in the hosts ipc namespace`); the same sysctl in the container's own namespace is applied; on a Kubernetes node the pod (`hostIPC` with the sysctl) is refused the same way",
+  explanation:
+    "An IPC sysctl is a property of an IPC namespace, and with `--ipc=host` the container has none of its own: writing the value would change it for the whole host. Neither Docker nor Podman checks the combination (moby 20.10 only removes the IPC namespace from the OCI spec for `host` and copies HostConfig.Sysctls into it, daemon/oci_linux.go; Podman 4.3 itself refuses only `fs.mqueue.*` with `--ipc=host`, pkg/specgen/generate/security_linux.go), so the container is created, and the runtime refuses to start it: runc's validator allows `kernel.shm*`, `kernel.msg*`, `kernel.sem` and `fs.mqueue.*` only when the spec has an IPC namespace (libcontainer/configs/validate/validator.go). The same sysctl in a container with its own namespace is applied, as `sysctl-flag` shows. On a Kubernetes node the sysctl is the pod's: containerd's CRI plugin drops the IPC namespace from the sandbox's spec for `hostIPC` (namespace_options.ipc = NODE) and passes the pod's sysctls unchanged (pkg/cri/server/sandbox_run_linux.go), so RunPodSandbox fails with runc's same words. The host-IPC container asks for the kernel's default value, so that an engine that wrongly accepted it would leave a host at the default as it was.",
+  containers: {
+    own: { sysctls: { 'kernel.shmmax': WANTED_SHMMAX } },
+    host: { ipc: 'host', sysctls: { 'kernel.shmmax': KERNEL_DEFAULT_SHMMAX } },
+  },
+  steps: [
+    { id: 'run-own', do: 'run', container: 'own', mayBeRefused: /kernel\.shmmax|IPC|ipc/, why: "the sysctl in the container's own IPC namespace" },
+    { id: 'own-value', do: 'exec', container: 'own', cmd: ['cat', SHMMAX] },
+    { id: 'run-host', do: 'run', container: 'host', mayBeRefused: /kernel\.shmmax|IPC|ipc/, why: "the same sysctl in the host's IPC namespace" },
+  ],
+  expect: [
+    { step: 'run-own', means: "in the container's own namespace the sysctl is accepted", refused: false },
+    { step: 'own-value', means: 'and applied', stdout: `${WANTED_SHMMAX}\n` },
+    { step: 'run-host', means: "in the host's namespace it is refused, in words that name the sysctl and the IPC namespace", refused: true, stderr: /kernel\.shmmax[^\n]*ipc namespace/i },
+  ],
+  observe: (steps) => {
+    const own = steps.get('own-value');
+    const applied = !steps.get('run-own') ? 'not run' : valueOf(own) === WANTED_SHMMAX ? 'applied' : own ? `not applied (read ${JSON.stringify(own.stdout.trim())})` : 'not run';
+    return `own IPC namespace: ${refusalOutcome(steps.get('run-own'))}, ${applied}; host IPC namespace: ${refusalOutcome(steps.get('run-host'))}`;
+  },
+};

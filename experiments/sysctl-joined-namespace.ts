@@ -1,0 +1,59 @@
+import { BLOG_KEY, EXIT, KERNEL_DEFAULT_SHMMAX, OLD_SHMMAX, SHMMAX, errnoOf, refusalOutcome, valueOf } from '../src/model/experiment-kit.js';
+import type { Experiment, StepRecord } from '../src/model/experiment.js';
+
+const read = ['cat', SHMMAX];
+/** A 64 MiB segment, twice the limit the sidecar asks for; marked for removal at once, so nothing is left. */
+const BIG = ['sysv-write', '--key', BLOG_KEY, '--size', String(64 * 1024 * 1024), '--remove'];
+
+/** The limit a `cat` read, in words. */
+function limit(record: StepRecord | undefined): string {
+  if (!record) return 'not run';
+  const value = valueOf(record);
+  if (value === KERNEL_DEFAULT_SHMMAX) return 'the default';
+  if (value === OLD_SHMMAX) return '32 MiB';
+  return value ?? `unreadable (exit ${record.exitCode})`;
+}
+
+export const sysctlJoinedNamespace: Experiment = {
+  slug: 'sysctl-joined-namespace',
+  title: "An IPC sysctl on a container that joins another's IPC namespace (`--ipc=container:A --sysctl kernel.shmmax=…`)",
+  section: 'C',
+  source: "beyond the blog: can a sidecar change the main container's kernel limits?",
+  blogSaw: 'no `--sysctl` then',
+  expectedToday:
+    "accepted: B's sysctl is written into A's namespace, so A's `kernel.shmmax` becomes 32 MiB, A's next 64 MiB segment fails with EINVAL, and the limit stays after B is gone",
+  explanation:
+    "A sysctl of the IPC namespace is written into whatever IPC namespace the container ends up in, and runc does not ask whose it is. Docker (moby 20.10, daemon/oci_linux.go) gives B an IPC namespace entry with A's path (`/proc/<A's pid>/ns/ipc`) and copies B's HostConfig.Sysctls into its spec unchecked; runc's validator only asks whether the spec has an IPC namespace at all, not whether runc creates it (libcontainer/configs/validate/validator.go: `config.Namespaces.Contains(configs.NEWIPC)`, true for a path too), and its init writes the sysctls after joining the namespaces (libcontainer/standard_init_linux.go). So B is started, and B's value replaces A's: one namespace, one `kernel.shmmax`. Podman 4.3 with runc does the same by its code (pkg/specgen/generate/security_linux.go checks only `--ipc=host`). For a user: any container allowed to join another's IPC namespace (a sidecar, a debug container) can change the limits the main container lives by, without privilege and without the main container being restarted, and the change outlives the sidecar, since it belongs to the namespace. Here the sidecar's 32 MiB makes the main container's next 64 MiB `shmget` fail with EINVAL, the blog's old error.",
+  onlyOn: ['docker', 'podman'],
+  notApplicableWhy:
+    "Kubernetes has no sysctl of a container: CRI's ContainerConfig has no sysctls, only the pod's LinuxPodSandboxConfig has (spec.securityContext.sysctls), applied when the pod is made, so a second container of the pod cannot ask for one (shmlab creates a `container:A` container in A's pod and does not apply its sysctls).",
+  containers: {
+    main: { ipc: 'shareable' },
+    sidecar: { ipc: 'container:main', sysctls: { 'kernel.shmmax': OLD_SHMMAX } },
+  },
+  steps: [
+    { id: 'run-main', do: 'run', container: 'main' },
+    { id: 'main-before', do: 'exec', container: 'main', cmd: read, why: "the main container's limit before the sidecar" },
+    { id: 'big-before', do: 'exec', container: 'main', cmd: BIG, why: 'a 64 MiB segment under the default limit' },
+    { id: 'run-sidecar', do: 'run', container: 'sidecar', mayBeRefused: /kernel\.shmmax|IPC|ipc/, why: "joins main's IPC namespace and asks for kernel.shmmax=32 MiB" },
+    { id: 'sidecar-value', do: 'exec', container: 'sidecar', cmd: read },
+    { id: 'main-after', do: 'exec', container: 'main', cmd: read, why: "has the sidecar changed the main container's limit?" },
+    { id: 'big-after', do: 'exec', container: 'main', cmd: BIG, why: 'the same 64 MiB segment, in the main container' },
+    { id: 'remove-sidecar', do: 'remove', container: 'sidecar' },
+    { id: 'main-without-sidecar', do: 'exec', container: 'main', cmd: read, why: 'the sidecar is gone' },
+  ],
+  expect: [
+    { step: 'main-before', means: "the main container starts with the kernel's default", stdout: `${KERNEL_DEFAULT_SHMMAX}\n` },
+    { step: 'big-before', means: 'a 64 MiB segment is allowed', exitCode: EXIT.ok },
+    { step: 'run-sidecar', means: 'the sidecar with the sysctl is accepted: the runtime only checks that it has an IPC namespace', refused: false },
+    { step: 'sidecar-value', means: 'the sidecar sees its value', stdout: `${OLD_SHMMAX}\n` },
+    { step: 'main-after', means: "the main container's limit is now the sidecar's: they share one namespace", stdout: `${OLD_SHMMAX}\n` },
+    { step: 'big-after', means: "the main container's 64 MiB segment now fails", exitCode: EXIT.lookup, stderr: /shmget: EINVAL/ },
+    { step: 'main-without-sidecar', means: 'the limit outlives the sidecar: it belongs to the namespace', stdout: `${OLD_SHMMAX}\n` },
+  ],
+  observe: (steps) => {
+    const big = steps.get('big-after');
+    const segment = !big ? 'not run' : big.exitCode === EXIT.ok ? 'allowed' : `refused (${errnoOf(big) ?? `exit ${big.exitCode}`})`;
+    return `sidecar ${refusalOutcome(steps.get('run-sidecar'))}; main's limit: ${limit(steps.get('main-before'))} → ${limit(steps.get('main-after'))}, 64 MiB segment ${segment}; after the sidecar: ${limit(steps.get('main-without-sidecar'))}`;
+  },
+};
