@@ -1,44 +1,53 @@
 import { ALPHABET, EXIT, readOutcome } from '../src/model/experiment-kit.js';
 import type { Experiment } from '../src/model/experiment.js';
-import { ONLY_IN_PODS } from './pod-kit.js';
+import { MIB, ONLY_IN_PODS } from './pod-kit.js';
 
 const LAYER = ['--path', '/shm.txt'];
 const EMPTYDIR = ['--path', '/data/shm.txt'];
+const MEMORY = ['--path', '/memory/shm.txt'];
 
 export const podLayerRestart: Experiment = {
   ...ONLY_IN_PODS,
   slug: 'pod-layer-restart',
-  title: "A mapped file in the container's writable layer and in an emptyDir, across a container restart and a new pod",
+  title: "A mapped file in the container's writable layer, in an emptyDir and in an emptyDir in memory, across a container restart and a new pod",
   source: "the blog's mmap experiment, asked of a pod",
   blogSaw: 'the file in the writable layer survived `docker stop` + `docker start`',
-  expectedToday: "the file in the writable layer is lost at the kubelet's restart; in an `emptyDir` it is kept, and lost with the pod",
+  expectedToday: "the file in the writable layer is lost at the kubelet's restart; in an `emptyDir`, on disk or in memory, it is kept, and lost with the pod",
   explanation:
-    "The blog's mapped file survived a restart because Docker restarts the same container, with the same writable layer. The kubelet never restarts a container: it removes it and creates a new one (attempt + 1) from the image, with a new, empty writable layer, so the file is gone. An `emptyDir` belongs to the pod, not to the container: the new container mounts the same folder and finds the file. A new pod gets a new, empty `emptyDir`.",
-  containers: { app: { volumes: [{ volume: 'data', target: '/data' }] } },
+    "The blog's mapped file survived a restart because Docker restarts the same container, with the same writable layer. The kubelet never restarts a container: it removes it and creates a new one (attempt + 1) from the image, with a new, empty writable layer, so the file is gone. An `emptyDir` belongs to the pod, not to the container: the new container mounts the same folder and finds the file. An `emptyDir` with `medium: Memory` is a tmpfs mounted on that folder: it too lives as long as the pod. A new pod gets new, empty ones.",
+  containers: { app: { volumes: [{ volume: 'data', target: '/data' }, { volume: 'memory', target: '/memory', medium: 'Memory', sizeBytes: 16 * MIB }] } },
   steps: [
     { id: 'run', do: 'run', container: 'app' },
     { id: 'write-layer', do: 'exec', container: 'app', cmd: ['mmap-write', ...LAYER], why: 'in the writable layer' },
     { id: 'write-emptydir', do: 'exec', container: 'app', cmd: ['mmap-write', ...EMPTYDIR], why: 'in the emptyDir' },
+    { id: 'write-memory', do: 'exec', container: 'app', cmd: ['mmap-write', ...MEMORY], why: 'in the emptyDir in memory' },
     { id: 'stop', do: 'stop', container: 'app' },
     { id: 'start', do: 'start', container: 'app', why: "the kubelet's restart: a new container, a new layer" },
     { id: 'layer-after-restart', do: 'exec', container: 'app', cmd: ['mmap-read', ...LAYER] },
     { id: 'emptydir-after-restart', do: 'exec', container: 'app', cmd: ['mmap-read', ...EMPTYDIR] },
+    { id: 'memory-after-restart', do: 'exec', container: 'app', cmd: ['mmap-read', ...MEMORY] },
     { id: 'remove', do: 'remove', container: 'app', why: 'the pod goes with its last container' },
     { id: 'run-new', do: 'run', container: 'app', why: 'a new pod' },
     { id: 'emptydir-in-new-pod', do: 'exec', container: 'app', cmd: ['mmap-read', ...EMPTYDIR] },
+    { id: 'memory-in-new-pod', do: 'exec', container: 'app', cmd: ['mmap-read', ...MEMORY] },
   ],
   expect: [
     { step: 'write-layer', means: 'the file is written in the layer', exitCode: EXIT.ok },
     { step: 'write-emptydir', means: 'and in the emptyDir', exitCode: EXIT.ok },
+    { step: 'write-memory', means: 'and in the emptyDir in memory', exitCode: EXIT.ok },
     { step: 'layer-after-restart', means: 'the layer file is gone after the restart', exitCode: EXIT.lookup, stderr: /open: ENOENT/ },
     { step: 'emptydir-after-restart', means: 'the emptyDir file is kept', exitCode: EXIT.ok, stdout: ALPHABET },
+    { step: 'memory-after-restart', means: 'so is the one in memory', exitCode: EXIT.ok, stdout: ALPHABET },
     { step: 'emptydir-in-new-pod', means: 'a new pod has a new, empty emptyDir', exitCode: EXIT.lookup, stderr: /open: ENOENT/ },
+    { step: 'memory-in-new-pod', means: 'and a new, empty one in memory', exitCode: EXIT.lookup, stderr: /open: ENOENT/ },
   ],
   observe: (steps) =>
-    `restart: layer ${readOutcome(steps.get('layer-after-restart'))}, emptyDir ${readOutcome(steps.get('emptydir-after-restart'))}; new pod: emptyDir ${readOutcome(steps.get('emptydir-in-new-pod'))}`,
+    `restart: layer ${readOutcome(steps.get('layer-after-restart'))}, emptyDir ${readOutcome(steps.get('emptydir-after-restart'))}, in memory ${readOutcome(steps.get('memory-after-restart'))}; new pod: emptyDir ${readOutcome(steps.get('emptydir-in-new-pod'))}, in memory ${readOutcome(steps.get('memory-in-new-pod'))}`,
   survival: [
     { kind: 'mmap-layer', operation: 'restart', step: 'layer-after-restart' },
     { kind: 'mmap-volume', operation: 'restart', step: 'emptydir-after-restart' },
     { kind: 'mmap-volume', operation: 'recreate', step: 'emptydir-in-new-pod' },
+    { kind: 'memory-volume', operation: 'restart', step: 'memory-after-restart' },
+    { kind: 'memory-volume', operation: 'recreate', step: 'memory-in-new-pod' },
   ],
 };

@@ -16,18 +16,17 @@ export const sysctlIpcHostRefused: Experiment = {
     host: { ipc: 'host', sysctls: { 'kernel.shmmax': KERNEL_DEFAULT_SHMMAX } },
   },
   steps: [
-    { id: 'run-own', do: 'run', container: 'own', mayBeRefused: /kernel\.shmmax|IPC|ipc/, why: "the sysctl in the container's own IPC namespace" },
+    { id: 'run-own', do: 'run', container: 'own', why: "the sysctl in the container's own IPC namespace" },
     { id: 'own-value', do: 'exec', container: 'own', cmd: ['cat', SHMMAX] },
     { id: 'run-host', do: 'run', container: 'host', mayBeRefused: /kernel\.shmmax|IPC|ipc/, why: "the same sysctl in the host's IPC namespace" },
   ],
   expect: [
-    { step: 'run-own', means: "in the container's own namespace the sysctl is accepted", refused: false },
-    { step: 'own-value', means: 'and applied', stdout: `${WANTED_SHMMAX}\n` },
+    { step: 'own-value', means: "in the container's own namespace the sysctl is applied", stdout: `${WANTED_SHMMAX}\n` },
     { step: 'run-host', means: "in the host's namespace it is refused, in words that name the sysctl and the IPC namespace", refused: true, stderr: /kernel\.shmmax[^\n]*ipc namespace/i },
   ],
   observe: (steps) => {
     const own = steps.get('own-value');
-    const applied = !steps.get('run-own') ? 'not run' : valueOf(own) === WANTED_SHMMAX ? 'applied' : own ? `not applied (read ${JSON.stringify(own.stdout.trim())})` : 'not run';
-    return `own IPC namespace: ${refusalOutcome(steps.get('run-own'))}, ${applied}; host IPC namespace: ${refusalOutcome(steps.get('run-host'))}`;
+    const applied = !own ? 'not run' : valueOf(own) === WANTED_SHMMAX ? 'applied' : `not applied (read ${JSON.stringify(own.stdout.trim())})`;
+    return `own IPC namespace: ${applied}; host IPC namespace: ${refusalOutcome(steps.get('run-host'))}`;
   },
 };

@@ -23,7 +23,7 @@ export const sysctlJoinedNamespace: Experiment = {
   expectedToday:
     "accepted: B's sysctl is written into A's namespace, so A's `kernel.shmmax` becomes 32 MiB, A's next 64 MiB segment fails with EINVAL, and the limit stays after B is gone",
   explanation:
-    "A sysctl of the IPC namespace is written into whatever IPC namespace the container ends up in, and runc does not ask whose it is. Docker (moby 20.10, daemon/oci_linux.go) gives B an IPC namespace entry with A's path (`/proc/<A's pid>/ns/ipc`) and copies B's HostConfig.Sysctls into its spec unchecked; runc's validator only asks whether the spec has an IPC namespace at all, not whether runc creates it (libcontainer/configs/validate/validator.go: `config.Namespaces.Contains(configs.NEWIPC)`, true for a path too), and its init writes the sysctls after joining the namespaces (libcontainer/standard_init_linux.go). So B is started, and B's value replaces A's: one namespace, one `kernel.shmmax`. Podman 4.3 with runc does the same by its code (pkg/specgen/generate/security_linux.go checks only `--ipc=host`). For a user: any container allowed to join another's IPC namespace (a sidecar, a debug container) can change the limits the main container lives by, without privilege and without the main container being restarted, and the change outlives the sidecar, since it belongs to the namespace. Here the sidecar's 32 MiB makes the main container's next 64 MiB `shmget` fail with EINVAL, the blog's old error.",
+    "A sysctl of the IPC namespace is written into whatever IPC namespace the container ends up in, and runc does not ask whose it is. Docker (moby 20.10, daemon/oci_linux.go) gives B an IPC namespace entry with A's path (`/proc/<A's pid>/ns/ipc`) and copies B's HostConfig.Sysctls into its spec unchecked; runc's validator only asks whether the spec has an IPC namespace at all, not whether runc creates it (libcontainer/configs/validate/validator.go: `config.Namespaces.Contains(configs.NEWIPC)`, true for a path too), and its init writes the sysctls after joining the namespaces (libcontainer/standard_init_linux.go). So B is started, and B's value replaces A's: one namespace, one `kernel.shmmax`. Podman 4.3 with runc does the same by its code: its own check looks only at `fs.mqueue.*` with `--ipc=host` (pkg/specgen/generate/security_linux.go), and libpod gives B A's namespace path (libpod/container_internal_linux.go, addNamespaceContainer). For a user: any container allowed to join another's IPC namespace (a sidecar, a debug container) can change the limits the main container lives by, without privilege and without the main container being restarted, and the change outlives the sidecar, since it belongs to the namespace. Here the sidecar's 32 MiB makes the main container's next 64 MiB `shmget` fail with EINVAL, the blog's old error.",
   onlyOn: ['docker', 'podman'],
   notApplicableWhy:
     "Kubernetes has no sysctl of a container: CRI's ContainerConfig has no sysctls, only the pod's LinuxPodSandboxConfig has (spec.securityContext.sysctls), applied when the pod is made, so a second container of the pod cannot ask for one (shmlab creates a `container:A` container in A's pod and does not apply its sysctls).",
@@ -31,12 +31,13 @@ export const sysctlJoinedNamespace: Experiment = {
     main: { ipc: 'shareable' },
     sidecar: { ipc: 'container:main', sysctls: { 'kernel.shmmax': OLD_SHMMAX } },
   },
+  // After the sidecar's run only the main container is looked at: were the sidecar refused (a created container that
+  // never started), every later step still runs, and the verdict says how the engine differs.
   steps: [
     { id: 'run-main', do: 'run', container: 'main' },
     { id: 'main-before', do: 'exec', container: 'main', cmd: read, why: "the main container's limit before the sidecar" },
     { id: 'big-before', do: 'exec', container: 'main', cmd: BIG, why: 'a 64 MiB segment under the default limit' },
     { id: 'run-sidecar', do: 'run', container: 'sidecar', mayBeRefused: /kernel\.shmmax|IPC|ipc/, why: "joins main's IPC namespace and asks for kernel.shmmax=32 MiB" },
-    { id: 'sidecar-value', do: 'exec', container: 'sidecar', cmd: read },
     { id: 'main-after', do: 'exec', container: 'main', cmd: read, why: "has the sidecar changed the main container's limit?" },
     { id: 'big-after', do: 'exec', container: 'main', cmd: BIG, why: 'the same 64 MiB segment, in the main container' },
     { id: 'remove-sidecar', do: 'remove', container: 'sidecar' },
@@ -46,7 +47,6 @@ export const sysctlJoinedNamespace: Experiment = {
     { step: 'main-before', means: "the main container starts with the kernel's default", stdout: `${KERNEL_DEFAULT_SHMMAX}\n` },
     { step: 'big-before', means: 'a 64 MiB segment is allowed', exitCode: EXIT.ok },
     { step: 'run-sidecar', means: 'the sidecar with the sysctl is accepted: the runtime only checks that it has an IPC namespace', refused: false },
-    { step: 'sidecar-value', means: 'the sidecar sees its value', stdout: `${OLD_SHMMAX}\n` },
     { step: 'main-after', means: "the main container's limit is now the sidecar's: they share one namespace", stdout: `${OLD_SHMMAX}\n` },
     { step: 'big-after', means: "the main container's 64 MiB segment now fails", exitCode: EXIT.lookup, stderr: /shmget: EINVAL/ },
     { step: 'main-without-sidecar', means: 'the limit outlives the sidecar: it belongs to the namespace', stdout: `${OLD_SHMMAX}\n` },
