@@ -24,6 +24,12 @@ export const procsysReadonly: Experiment = {
     { step: 'sysctl-p', means: '`sysctl -p` fails once per key with read-only file system', exitCode: 'non-zero', stderr: /setting key "kernel\.shmmax": Read-only file system[\s\S]*setting key "kernel\.shmall": Read-only file system/ },
     { step: 'live', means: "the live value is the kernel's default, not the file's", stdout: `${KERNEL_DEFAULT_SHMMAX}\n` },
   ],
+  expectOn: {
+    cri: {
+      why: "The kubelet asks the runtime for a read-only `/proc/sys` in every unprivileged container (its default `readonly_paths`, which shmlab sends as the kubelet does), so neither a redirection nor `sysctl -p` can change a kernel parameter; nothing runs `sysctl -p` at a container's start.",
+      expect: [],
+    },
+  },
   observe: (steps) => {
     const ro = /Read-only file system/.test(steps.get('echo')?.stderr ?? '');
     return `${ro ? 'read-only' : 'writable?'}; live ${valueOf(steps.get('live')) ?? '?'} ≠ file ${WANTED_SHMMAX}`;

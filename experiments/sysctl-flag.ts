@@ -26,6 +26,12 @@ export const sysctlFlag: Experiment = {
     { step: 'after-restart', means: 'still applied after the restart', stdout: `${WANTED_SHMMAX}\n` },
     { step: 'run-sysrq', means: 'a sysctl outside any container namespace is refused', refused: true, stderr: /kernel\.sysrq/ },
   ],
+  expectOn: {
+    cri: {
+      why: "Kubernetes sets sysctls on the pod, not on a container: the runtime writes them into the sandbox's namespaces when the pod starts, and a container restart keeps the sandbox, so the value holds. A sysctl that is not namespaced (`kernel.sysrq`) is refused by runc when the sandbox starts; the kubelet itself would reject it before that.",
+      expect: [],
+    },
+  },
   observe: (steps) => {
     const refusal = steps.get('run-sysrq');
     return `applied (${valueOf(steps.get('after-restart')) === WANTED_SHMMAX ? 'kept' : 'lost'} after restart); kernel.sysrq ${refusalOutcome(refusal)}`;
