@@ -15,6 +15,11 @@ const kept: Partial<StepRecord> = { exitCode: 0, stdout: ALPHABET, stderr: '' };
 
 /** What an engine that behaved otherwise would have shown, per experiment: the story and the altered steps. */
 export const OTHERWISE: Record<string, { story: string; steps: Record<string, Partial<StepRecord>> }> = {
+  'ipc-family-restart': { story: 'the semaphore set keeps its value across the restart', steps: { 'sem-after': { exitCode: 0, stdout: 'value=7\n', stderr: '' } } },
+  'ipc-family-pause': { story: 'the queued message is gone after the thaw', steps: { 'msg-after': { exitCode: 13, stdout: '', stderr: 'msg-read: msgrcv: ENOMSG (No message of desired type)\n' } } },
+  'sysctl-ipc-host-refused': { story: "the engine starts the container, writing the host's kernel.shmmax", steps: { 'run-host': { engineFailed: false, refused: undefined, exitCode: 0, stderr: '' } } },
+  'sysctl-joined-namespace': { story: "the sidecar's sysctl leaves the main container's limit alone", steps: { 'main-after': { exitCode: 0, stdout: `${KERNEL_DEFAULT_SHMMAX}\n`, stderr: '' } } },
+  'shm-rmid-forced': { story: 'the unattached segment survives, as if the sysctl changed nothing', steps: { 'forced-unattached': { exitCode: 0, stdout: 'key=5678 shmid=0 nattch=0 size=27\n', stderr: '' } } },
   'sysv-restart': { story: 'the segment is still there after the restart', steps: { 'read-after': kept } },
   'mmap-restart': { story: 'the file is gone after the restart', steps: { 'read-after': gone('open') } },
   'shmget-einval': { story: 'the 64 MiB segment is created despite the limit', steps: { 'too-big': { exitCode: 0, stderr: '' } } },
@@ -72,6 +77,7 @@ export const OTHERWISE_CRI: Record<string, { story: string; steps: Record<string
   'posix-shm-restart': { story: '/dev/shm is a new, empty tmpfs after the restart', steps: { 'read-after': gone('shm_open') } },
   'mmap-recreate': { story: 'the emptyDir file survives the new pod', steps: { 'volume-after-recreate': kept } },
   'kill-restart': { story: 'the System V segment dies with the killed container', steps: { 'sysv-after': gone('shmget') } },
+  'ipc-family-restart': { story: 'the message queue dies with the container, as if the restart made a new IPC namespace', steps: { 'msg-after': gone('msgget') } },
   'pod-restart-ipc': { story: 'the restart gives the container a new IPC namespace, as Docker does', steps: { 'semaphore-after-restart': gone('semget') } },
   'pod-dev-shm': { story: "70 MB fit into the pod's /dev/shm", steps: { 'past-dev-shm': { exitCode: 0, stderr: '' } } },
   'pod-sysctl': { story: 'the restarted container has the defaults again', steps: { 'values-after-restart': { stdout: `${KERNEL_DEFAULT_SHMMAX}\n32000\t1024000000\t500\t32000\n8192\n0\n` } } },

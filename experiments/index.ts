@@ -9,6 +9,11 @@ import { mmapRecreate } from './mmap-recreate.js';
 import { pauseUnpause } from './pause-unpause.js';
 import { posixShmRestart } from './posix-shm-restart.js';
 import { mmapRestart } from './mmap-restart.js';
+import { ipcFamilyPause } from './ipc-family-pause.js';
+import { ipcFamilyRestart } from './ipc-family-restart.js';
+import { shmRmidForced } from './shm-rmid-forced.js';
+import { sysctlIpcHostRefused } from './sysctl-ipc-host-refused.js';
+import { sysctlJoinedNamespace } from './sysctl-joined-namespace.js';
 import { podDevShm } from './pod-dev-shm.js';
 import { podLayerRestart } from './pod-layer-restart.js';
 import { podRestartIpc } from './pod-restart-ipc.js';
@@ -36,6 +41,11 @@ export const EXPERIMENTS: readonly Experiment[] = [
   pauseUnpause,
   killRestart,
   commitImage,
+  ipcFamilyRestart,
+  ipcFamilyPause,
+  sysctlIpcHostRefused,
+  sysctlJoinedNamespace,
+  shmRmidForced,
   podRestartIpc,
   podDevShm,
   podSysctl,

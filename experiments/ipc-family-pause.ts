@@ -1,5 +1,5 @@
 import type { Experiment } from '../src/model/experiment.js';
-import { WRITES_SUCCEED, familyKept, familyOutcome, readFamily, writeFamily } from './ipc-family-restart.js';
+import { WRITES_SUCCEED, familyKept, familyOutcome, familySurvival, readFamily, writeFamily } from './ipc-family-restart.js';
 
 export const ipcFamilyPause: Experiment = {
   slug: 'ipc-family-pause',
@@ -27,4 +27,5 @@ export const ipcFamilyPause: Experiment = {
     ...familyKept('after', 'across pause and unpause'),
   ],
   observe: (steps) => `after pause + unpause: ${familyOutcome(steps, 'after')}`,
+  survival: familySurvival('pause'),
 };

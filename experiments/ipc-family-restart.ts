@@ -1,5 +1,5 @@
 import { BLOG_KEY, EXIT, errnoOf } from '../src/model/experiment-kit.js';
-import type { Experiment, Step, StepExpectation, StepRecord } from '../src/model/experiment.js';
+import type { Experiment, Operation, Step, StepExpectation, StepRecord, SurvivalCell } from '../src/model/experiment.js';
 
 // The rest of System V IPC and POSIX message queues: one object of each kind, with data in it. System V semaphore
 // sets, message queues and segments have separate key spaces, so all use the blog's key; the POSIX queue has a name.
@@ -19,6 +19,15 @@ export const FAMILY = [
   { id: 'msg', name: 'message queue', kept: MESSAGE, gone: /msgget: ENOENT/ },
   { id: 'mq', name: 'POSIX queue', kept: MESSAGE, gone: /mq_open: ENOENT/ },
 ] as const;
+
+/** The survival table's cells for the three kinds, read by the `-after` steps. */
+export function familySurvival(operation: Operation): SurvivalCell[] {
+  return [
+    { kind: 'sysv-sem', operation, step: 'sem-after', kept: SEM_READ },
+    { kind: 'sysv-msg', operation, step: 'msg-after', kept: MESSAGE },
+    { kind: 'posix-mq', operation, step: 'mq-after', kept: MESSAGE },
+  ];
+}
 
 /** Create each object and put data in it. */
 export function writeFamily(container: string): Step[] {
@@ -103,4 +112,5 @@ export const ipcFamilyRestart: Experiment = {
     },
   },
   observe: (steps) => `after restart: ${familyOutcome(steps, 'after')}`,
+  survival: familySurvival('restart'),
 };
