@@ -17,6 +17,7 @@ const kept: Partial<StepRecord> = { exitCode: 0, stdout: ALPHABET, stderr: '' };
 export const OTHERWISE: Record<string, { story: string; steps: Record<string, Partial<StepRecord>> }> = {
   'ipc-family-restart': { story: 'the semaphore set keeps its value across the restart', steps: { 'sem-after': { exitCode: 0, stdout: 'value=7\n', stderr: '' } } },
   'ipc-family-pause': { story: 'the queued message is gone after the thaw', steps: { 'msg-after': { exitCode: 13, stdout: '', stderr: 'msg-read: msgrcv: ENOMSG (No message of desired type)\n' } } },
+  'host-sysctl-not-inherited': { story: "a container with its own IPC namespace inherits the host's values", steps: { 'private-values': { stdout: '68719476736\n250\t32000\t100\t256\n1024\n' } } },
   'sysctl-ipc-host-refused': { story: "the engine starts the container, writing the host's kernel.shmmax", steps: { 'run-host': { engineFailed: false, refused: undefined, exitCode: 0, stderr: '' } } },
   'sysctl-joined-namespace': { story: "the sidecar's sysctl leaves the main container's limit alone", steps: { 'main-after': { exitCode: 0, stdout: `${KERNEL_DEFAULT_SHMMAX}\n`, stderr: '' } } },
   'shm-rmid-forced': { story: 'the unattached segment survives, as if the sysctl changed nothing', steps: { 'forced-unattached': { exitCode: 0, stdout: 'key=5678 shmid=0 nattch=0 size=27\n', stderr: '' } } },

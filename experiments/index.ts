@@ -9,6 +9,7 @@ import { mmapRecreate } from './mmap-recreate.js';
 import { pauseUnpause } from './pause-unpause.js';
 import { posixShmRestart } from './posix-shm-restart.js';
 import { mmapRestart } from './mmap-restart.js';
+import { hostSysctlNotInherited } from './host-sysctl-not-inherited.js';
 import { ipcFamilyPause } from './ipc-family-pause.js';
 import { ipcFamilyRestart } from './ipc-family-restart.js';
 import { shmRmidForced } from './shm-rmid-forced.js';
@@ -43,6 +44,7 @@ export const EXPERIMENTS: readonly Experiment[] = [
   commitImage,
   ipcFamilyRestart,
   ipcFamilyPause,
+  hostSysctlNotInherited,
   sysctlIpcHostRefused,
   sysctlJoinedNamespace,
   shmRmidForced,

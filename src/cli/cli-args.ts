@@ -6,14 +6,16 @@ export const HELP = `shmlab: shared memory and kernel parameters in containers, 
 
 Usage:
   shmlab run [--only slug,...] [--report-dir DIR] [--concurrency N] [--timeout SECONDS]
-             [--engine cri=unix:///path | docker=unix:///path]
+             [--engine cri=unix:///path | docker=unix:///path] [--no-host-changes]
       Run the experiments against the engine (a Kubernetes node runtime when
       CONTAINER_RUNTIME_ENDPOINT is set, as for crictl; else DOCKER_HOST, else the
       default socket) and write reports/<engine>-<version>.md and .json (an interrupted run writes
       <engine>-<version>.partial.md and .json beside them instead). --timeout: how
-      long to wait for any one answer of the engine (default 60).
+      long to wait for any one answer of the engine (default 60). --no-host-changes:
+      leave out the experiment that changes the host's IPC sysctls for a moment
+      (it restores them on every path; the summary says it was left out).
   shmlab matrix [--engines FILE] [--engine name=unix:///path]... [--only slug,...]
-                [--report-dir DIR] [--keep-engines]
+                [--report-dir DIR] [--keep-engines] [--no-host-changes]
       Provision the engines of FILE (default engines.json: Docker 20.10, 26.1, 28.5,
       Podman 4.3), run every experiment against each in parallel, write each
       engine's report and reports/matrix.md. Engines it started are stopped after,
@@ -36,8 +38,8 @@ report could not be written, 2 usage error or no usable engine, 129/130/143
 interrupted by SIGHUP/SIGINT/SIGTERM (a second signal ends shmlab at once).`;
 
 export type Command =
-  | { name: 'run'; only?: string[]; reportDir?: string; concurrency?: number; deadlineMs?: number; engine?: { kind: 'cri' | 'docker'; address: string } }
-  | { name: 'matrix'; only?: string[]; reportDir?: string; enginesFile?: string; engine?: string[]; keepEngines?: boolean }
+  | { name: 'run'; only?: string[]; reportDir?: string; concurrency?: number; deadlineMs?: number; engine?: { kind: 'cri' | 'docker'; address: string }; noHostChanges?: boolean }
+  | { name: 'matrix'; only?: string[]; reportDir?: string; enginesFile?: string; engine?: string[]; keepEngines?: boolean; noHostChanges?: boolean }
   | { name: 'compare'; files: string[]; out?: string }
   | { name: 'engines'; action: 'up' | 'down'; enginesFile?: string; engine?: string[] }
   | { name: 'list' }
@@ -52,14 +54,15 @@ const OPTIONS = {
   engines: { type: 'string' },
   engine: { type: 'string', multiple: true },
   'keep-engines': { type: 'boolean' },
+  'no-host-changes': { type: 'boolean' },
   out: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
 /** Which options each command takes. */
 const ALLOWED: Record<string, (keyof typeof OPTIONS)[]> = {
-  run: ['only', 'report-dir', 'concurrency', 'timeout', 'engine'],
-  matrix: ['only', 'report-dir', 'engines', 'engine', 'keep-engines'],
+  run: ['only', 'report-dir', 'concurrency', 'timeout', 'engine', 'no-host-changes'],
+  matrix: ['only', 'report-dir', 'engines', 'engine', 'keep-engines', 'no-host-changes'],
   compare: ['out'],
   engines: ['engines', 'engine'],
   list: [],
@@ -102,10 +105,10 @@ export function parseCommand(argv: string[]): Command {
       if (given !== undefined && (!engine || (engine[1] === 'cri' && !engine[2]!.startsWith('unix://')))) {
         throw new UsageError(`Expected --engine cri=unix:///path/to/containerd.sock or docker=unix:///path/to/docker.sock, got ${JSON.stringify(given)}.`);
       }
-      return { name, only, reportDir: values['report-dir'], concurrency, deadlineMs, engine: engine ? { kind: engine[1] as 'cri' | 'docker', address: engine[2]! } : undefined };
+      return { name, only, reportDir: values['report-dir'], concurrency, deadlineMs, engine: engine ? { kind: engine[1] as 'cri' | 'docker', address: engine[2]! } : undefined, noHostChanges: values['no-host-changes'] };
     }
     case 'matrix':
-      return { name, only, reportDir: values['report-dir'], enginesFile: values.engines, engine: values.engine, keepEngines: values['keep-engines'] };
+      return { name, only, reportDir: values['report-dir'], enginesFile: values.engines, engine: values.engine, keepEngines: values['keep-engines'], noHostChanges: values['no-host-changes'] };
     case 'compare':
       return { name, files: positionals, out: values.out };
     case 'engines': {

@@ -24,7 +24,7 @@ export function chooseEngines(choice: EngineChoice): EngineEntry[] {
   return [...readEnginesFile(choice.enginesFile ?? join(ROOT, 'engines.json')), ...given];
 }
 
-export async function matrixCommand(options: EngineChoice & { only?: string[]; reportDir?: string; keepEngines?: boolean }, io: Output, signal: AbortSignal): Promise<number> {
+export async function matrixCommand(options: EngineChoice & { only?: string[]; reportDir?: string; keepEngines?: boolean; noHostChanges?: boolean }, io: Output, signal: AbortSignal): Promise<number> {
   const engines = chooseEngines(options);
   try {
     selectExperiments(options.only);
@@ -34,7 +34,7 @@ export async function matrixCommand(options: EngineChoice & { only?: string[]; r
   const dir = ensureWritableDir(options.reportDir ?? REPORTS);
   const say = (line: string) => io.out(`shmlab: ${line}`);
   say(`matrix over ${engines.map((e) => e.name).join(', ')}`);
-  const outcome = await runMatrix(engines, { only: options.only, reportDir: dir, keepEngines: Boolean(options.keepEngines), say, signal });
+  const outcome = await runMatrix(engines, { only: options.only, reportDir: dir, keepEngines: Boolean(options.keepEngines), noHostChanges: Boolean(options.noHostChanges), say, signal });
   if (outcome.runs.length) {
     const path = join(dir, 'matrix.md');
     writeMatrix(path, renderMatrix(outcome.runs, EXPERIMENTS));

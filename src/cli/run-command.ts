@@ -14,7 +14,7 @@ import { checkTempDir } from '../engine/local-engine.js';
 import type { Output } from './output.js';
 
 export async function runCommand(
-  options: { only?: string[]; reportDir?: string; concurrency?: number; deadlineMs?: number; engine?: { kind: 'cri' | 'docker'; address: string } },
+  options: { only?: string[]; reportDir?: string; concurrency?: number; deadlineMs?: number; engine?: { kind: 'cri' | 'docker'; address: string }; noHostChanges?: boolean },
   io: Output,
   signal: AbortSignal,
 ): Promise<number> {
@@ -39,6 +39,7 @@ export async function runCommand(
     signal,
     concurrency: options.concurrency,
     deadlineMs: options.deadlineMs,
+    noHostChanges: options.noHostChanges,
     onStart: (env, total) => say(`${engineTitle(env)} at ${env.address}: running ${total} experiment${total === 1 ? '' : 's'}`),
     onResult: (r, done, total) => {
       const detail = r.verdict === 'differs' ? `${r.observed}; ${r.differences.map((d) => d.detail).join('; ')}` : r.verdict === 'error' ? r.error : r.observed;

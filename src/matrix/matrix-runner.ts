@@ -14,6 +14,7 @@ export interface MatrixOptions {
   only?: string[];
   reportDir: string;
   keepEngines: boolean;
+  noHostChanges?: boolean;
   say: (line: string) => void;
   signal: AbortSignal;
 }
@@ -50,7 +51,7 @@ export async function runMatrix(engines: EngineEntry[], options: MatrixOptions):
     const concurrency = String(Math.max(2, Math.floor(6 / Math.max(1, addresses.size))));
     const outcomes = await Promise.all(
       [...addresses].map(async ([name, engineEnv]) => {
-        const args = [CLI, 'run', '--report-dir', options.reportDir, '--concurrency', concurrency, ...(options.only ? ['--only', options.only.join(',')] : [])];
+        const args = [CLI, 'run', '--report-dir', options.reportDir, '--concurrency', concurrency, ...(options.only ? ['--only', options.only.join(',')] : []), ...(options.noHostChanges ? ['--no-host-changes'] : [])];
         // The child says where its report went in a file of its own: its human output is for people only.
         const resultFile = join(tmp.dirSync({ prefix: 'shmlab-matrix-', unsafeCleanup: true }).name, 'result.json');
         const env: Record<string, string | undefined> = { ...process.env, DOCKER_HOST: undefined, CONTAINER_RUNTIME_ENDPOINT: undefined, ...engineEnv, SHMLAB_RESULT_FILE: resultFile };

@@ -57,6 +57,11 @@ export type Step =
   /** Wait until the container's logs show `marker` once per start, or it has exited. */
   | (StepBase & { do: 'await'; marker: string })
   | (StepBase & { do: 'commit'; as: string })
+  /**
+   * Changes the host's sysctls (IPC ones) for the rest of the experiment; they are put back at its end on every path.
+   * Only where the engine's host IPC namespace is shmlab's own; `--no-host-changes` leaves such experiments out.
+   */
+  | (StepBase & { do: 'host-sysctls'; set: Record<string, string> })
   | (StepBase & { do: 'stop' | 'start' | 'kill' | 'pause' | 'unpause' | 'remove' | 'diff' | 'inspect' | 'logs' });
 
 export type StepAction = Step['do'];
@@ -129,6 +134,8 @@ export interface Experiment {
   /** The engines it applies to (default: all); elsewhere it is reported as not applicable, with `notApplicableWhy`. */
   onlyOn?: EngineKind[];
   notApplicableWhy?: string;
+  /** It changes the host's kernel parameters for a moment (restored afterwards): `--no-host-changes` leaves it out. */
+  changesHost?: true;
   /** A short phrase for the summary table, computed from what was observed. */
   observe: (steps: ReadonlyMap<string, StepRecord>) => string;
   survival?: SurvivalCell[];

@@ -10,6 +10,7 @@ const BASE_GRANTS = ['no network (own empty namespace)', "runs as uid 0 (root), 
 export async function runExperiment(experiment: Experiment, ctx: LabContext): Promise<ExperimentResult> {
   const started = Date.now();
   if (experiment.onlyOn && !experiment.onlyOn.includes(ctx.engine)) return notApplicable(experiment, experiment.notApplicableWhy ?? `it applies to ${experiment.onlyOn.join(', ')} only`, [], started);
+  if (experiment.changesHost && ctx.noHostChanges) return notApplicable(experiment, "left out: --no-host-changes (it changes the host's kernel parameters for a moment)", [], started);
   const state = new ExperimentState(experiment, ctx, ctx.session.resources.child());
   const records: StepRecord[] = [];
   let harnessError: string | undefined;
@@ -26,7 +27,15 @@ export async function runExperiment(experiment: Experiment, ctx: LabContext): Pr
     if (err instanceof NotApplicableError) lacking = err.message;
     else harnessError = `harness error: ${(err as Error).stack ?? err}`;
   } finally {
-    const problems = await state.resources.cleanup(ctx.removeHostKeys);
+    const problems: string[] = [];
+    for (const restore of state.restores.splice(0)) {
+      try {
+        restore();
+      } catch (err) {
+        problems.push(`restoring the host's sysctls: ${(err as Error).message}`);
+      }
+    }
+    problems.push(...(await state.resources.cleanup(ctx.removeHostKeys)));
     if (problems.length) {
       ctx.leftovers.push(...problems.map((p) => `${experiment.slug}: ${p}`));
       harnessError = [harnessError, `cleanup: ${problems.join('; ')}`].filter(Boolean).join('\n');

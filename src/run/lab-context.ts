@@ -19,4 +19,8 @@ export interface LabContext {
   leftovers: string[];
   /** Set when the run must stop (signal, lost engine): experiments end after their current step. */
   signal: AbortSignal;
+  /** Whether the engine's host IPC namespace is this process's (asked once, when an experiment needs to know). */
+  hostIpcIsOurs: () => Promise<boolean>;
+  /** Leave out the experiments that change the host's kernel parameters (`--no-host-changes`). */
+  noHostChanges?: boolean;
 }

@@ -4,6 +4,7 @@ import type { Experiment } from '../model/experiment.js';
 import type { ExperimentResult, RunResult } from '../model/result.js';
 import { runExperiment } from './experiment-runner.js';
 import type { LabContext } from './lab-context.js';
+import { sameHostIpc } from './host-sysctls.js';
 import { openLab } from './lab.js';
 
 export interface LabOptions {
@@ -16,6 +17,8 @@ export interface LabOptions {
   signal?: AbortSignal;
   /** How long to wait for any one answer of the engine (default DEFAULT_DEADLINE_MS). */
   deadlineMs?: number;
+  /** Leave out the experiments that change the host's kernel parameters. */
+  noHostChanges?: boolean;
 }
 
 export const DEFAULT_CONCURRENCY = 6;
@@ -32,7 +35,9 @@ export async function runLab(experiments: Experiment[], options: LabOptions): Pr
 
   for (const line of await lab.removeStale()) say(line);
 
-  const ctx: LabContext = { driver, session, engine: lab.kind, images: lab.images, imageTags: lab.tags, markHostKey: lab.markHostKey, removeHostKeys: remover, signal, leftovers: [] };
+  let ours: Promise<boolean> | undefined;
+  const hostIpcIsOurs = () => (ours ??= sameHostIpc(lab.hostIpc).catch(() => false));
+  const ctx: LabContext = { driver, session, engine: lab.kind, images: lab.images, imageTags: lab.tags, markHostKey: lab.markHostKey, removeHostKeys: remover, signal, leftovers: [], hostIpcIsOurs, noHostChanges: options.noHostChanges };
   options.onStart?.(environment, experiments.length);
   const results: ExperimentResult[] = [];
   try {

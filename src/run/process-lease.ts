@@ -17,6 +17,8 @@ export interface LeaseClaims {
   images: string[];
   /** Keys in the host's IPC namespace its runs may create segments under. */
   hostKeys: number[];
+  /** Host sysctls it changed, with the values to put back (written before the change). */
+  hostSysctls?: Record<string, string>;
 }
 
 export type Liveness = 'alive' | 'dead' | 'unknown';
@@ -62,26 +64,7 @@ export class ProcessLease {
     mkdirSync(this.folder, { recursive: true });
     writeFileSync(this.file, `${process.pid}\n`);
     this.write();
-    // Its own process group: a Ctrl-C at the terminal must not release the lease while this process cleans up.
-    const holder = spawn('flock', ['--exclusive', '--nonblock', this.file, 'sh', '-c', 'echo locked; exec cat >/dev/null'], {
-      stdio: ['pipe', 'pipe', 'pipe'],
-      detached: true,
-    });
-    this.holder = holder;
-    await new Promise<void>((resolve, reject) => {
-      let said = '';
-      holder.stdout!.on('data', (chunk: Buffer) => {
-        if (chunk.toString().includes('locked')) resolve();
-      });
-      holder.stderr!.on('data', (chunk: Buffer) => (said += chunk.toString()));
-      holder.on('error', (err) => reject(new Error(`cannot hold the lease ${this.file} with flock (util-linux): ${err.message}`)));
-      holder.on('exit', (code) => reject(new Error(`cannot hold the lease ${this.file} (flock exited ${code}${said ? `: ${said.trim()}` : ''})`)));
-    });
-    holder.removeAllListeners('exit');
-    holder.unref();
-    (holder.stdin as unknown as { unref?: () => void }).unref?.();
-    (holder.stdout as unknown as { unref?: () => void }).unref?.();
-    (holder.stderr as unknown as { unref?: () => void }).unref?.();
+    this.holder = await holdLock(this.file, false);
   }
 
   claimImages(ids: Iterable<string>): void {
@@ -92,6 +75,17 @@ export class ProcessLease {
   /** Written before any segment under the key can exist, so that a concurrent clean never takes it for an orphan. */
   claimHostKey(key: number): void {
     this.claims.hostKeys.push(key);
+    this.write();
+  }
+
+  claimHostSysctls(originals: Record<string, string>): void {
+    this.claims.hostSysctls = { ...originals, ...this.claims.hostSysctls };
+    this.write();
+  }
+
+  releaseHostSysctls(keys: string[]): void {
+    const left = Object.entries(this.claims.hostSysctls ?? {}).filter(([k]) => !keys.includes(k));
+    this.claims.hostSysctls = left.length ? Object.fromEntries(left) : undefined;
     this.write();
   }
 
@@ -158,6 +152,16 @@ export function forgetClaims(lease: string, folder: string = leaseFolder()): voi
   if (leaseLiveness(lease, folder) === 'dead') rmSync(join(folder, `${lease}.claims`), { force: true });
 }
 
+/** Once a dead process's host sysctls are put back: its claims without them (its other leftovers still to clean). */
+export function forgetHostSysctlClaims(lease: string, folder: string = leaseFolder()): void {
+  const file = join(folder, `${lease}.claims`);
+  if (leaseLiveness(lease, folder) !== 'dead' || !existsSync(file)) return;
+  const claims = JSON.parse(readFileSync(file, 'utf8')) as LeaseClaims;
+  delete claims.hostSysctls;
+  writeFileSync(`${file}.tmp`, JSON.stringify(claims));
+  renameSync(`${file}.tmp`, file);
+}
+
 function claimsOf(liveness: Liveness, folder: string): LeaseClaims[] {
   if (!existsSync(folder)) return [];
   return readdirSync(folder)
@@ -187,4 +191,29 @@ export function forgetDeadLeases(olderThanMs: number, folder: string = leaseFold
     }
   }
   return removed;
+}
+
+/**
+ * Holds an exclusive flock on `file` in a `flock` child that lives exactly as long as this process (it reads this
+ * process's end of a pipe). Its own process group: a Ctrl-C at the terminal must not release it while this process
+ * cleans up. `wait`: wait for another holder to let go, else fail at once.
+ */
+export async function holdLock(file: string, wait: boolean): Promise<ChildProcess> {
+  const holder = spawn('flock', ['--exclusive', ...(wait ? [] : ['--nonblock']), file, 'sh', '-c', 'echo locked; exec cat >/dev/null'], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+    detached: true,
+  });
+  await new Promise<void>((resolve, reject) => {
+    let said = '';
+    holder.stdout!.on('data', (chunk: Buffer) => {
+      if (chunk.toString().includes('locked')) resolve();
+    });
+    holder.stderr!.on('data', (chunk: Buffer) => (said += chunk.toString()));
+    holder.on('error', (err) => reject(new Error(`cannot lock ${file} with flock (util-linux): ${err.message}`)));
+    holder.on('exit', (code) => reject(new Error(`cannot lock ${file} (flock exited ${code}${said ? `: ${said.trim()}` : ''})`)));
+  });
+  holder.removeAllListeners('exit');
+  holder.unref();
+  for (const stream of [holder.stdin, holder.stdout, holder.stderr]) (stream as unknown as { unref?: () => void }).unref?.();
+  return holder;
 }

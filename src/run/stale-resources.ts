@@ -8,6 +8,7 @@ import type { EngineDriver } from '../engine/engine-driver.js';
 import { LABEL, LABEL_HOST_KEY, LABEL_LEASE, LABEL_RUN, LABEL_STARTED } from '../labels.js';
 import { CACHE } from '../paths.js';
 import { releaseHostKeys } from './host-keys.js';
+import { restoreAfterKilledRunsLocked } from './host-sysctls.js';
 import type { HostIpc } from './host-segments.js';
 import { deadClaims, forgetClaims, forgetDeadLeases, leaseLiveness } from './process-lease.js';
 
@@ -60,6 +61,9 @@ export async function removeStaleDockerResources(driver: EngineDriver, hostIpc: 
  */
 export async function removeStaleLocal(hostIpc: HostIpc, alreadyRemoved: readonly number[] = []): Promise<string[]> {
   const said: string[] = [];
+  for (const restored of await restoreAfterKilledRunsLocked()) {
+    said.push(`restored the host's ${Object.entries(restored).map(([k, v]) => `${k}=${v}`).join(', ')}, which a killed run had changed`);
+  }
   for (const claims of deadClaims()) {
     const keys = claims.hostKeys.filter((k) => !alreadyRemoved.includes(k));
     if (keys.length) {

@@ -5,6 +5,7 @@ import type { LabDriver } from '../engine/lab-driver.js';
 import { shellQuote } from '../engine/shell-quote.js';
 import { LABEL_EXPERIMENT } from '../labels.js';
 import type { ContainerSpec, ContainerState, Experiment, Step, StepRecord } from '../model/experiment.js';
+import { changeHostSysctls } from './host-sysctls.js';
 import type { LabContext } from './lab-context.js';
 import type { ResourceTracker } from './resource-tracker.js';
 
@@ -22,6 +23,8 @@ export class ExperimentState {
   readonly starts = new Map<string, number>();
   readonly committed = new Map<string, { id: string; tag: string }>();
   readonly grants = new Set<string>();
+  /** What puts the host back as it was (host sysctls changed by a step), run at the experiment's end on every path. */
+  readonly restores: (() => void)[] = [];
   private runs = 0;
   hostKey?: number;
 
@@ -178,6 +181,16 @@ async function perform(step: Step, s: ExperimentState, setCommand: (c: string) =
     }
     case 'await':
       return awaitMarker(s, step.container, step.marker);
+    case 'host-sysctls': {
+      if (!(await s.ctx.hostIpcIsOurs())) {
+        throw new NotApplicableError("the engine's host IPC namespace is not this process's, and shmlab changes the host's sysctls only where it can put them back itself");
+      }
+      const change = await changeHostSysctls(step.set, s.ctx.session.lease);
+      s.restores.push(change.restore);
+      const keys = Object.keys(change.changed);
+      s.grants.add(`changed the host's ${keys.join(', ')} for this experiment, and put them back at its end (--no-host-changes leaves it out)`);
+      return { stdout: keys.map((k) => `${k}: ${change.changed[k]![0]} -> ${change.changed[k]![1]}\n`).join('') };
+    }
     case 'commit': {
       if (!driver.commit) return lacking(step, driver);
       const tag = `${s.ctx.session.runId}-${step.as}`;
@@ -239,6 +252,7 @@ function defaultCommand(step: Step, s: ExperimentState): string {
   const handle = s.ids.get(step.container);
   if (step.do === 'run') return `(start ${step.container} of ${s.experiment.slug})`;
   if (step.do === 'await') return `(wait until ${step.container} prints "${step.marker}" or exits)`;
+  if (step.do === 'host-sysctls') return `sysctl -w ${Object.entries(step.set).map(([k, v]) => shellQuote(`${k}=${v}`)).join(' ')}    # on the host`;
   const named = handle ? s.ctx.driver.commandFor(step.do, handle, step.do === 'exec' ? step.cmd : undefined) : undefined;
   if (named) return named;
   return `${step.do} ${step.container}${step.do === 'exec' ? ` ${step.cmd.map(shellQuote).join(' ')}` : ''}`;

@@ -1,0 +1,35 @@
+import type { Experiment } from '../src/model/experiment.js';
+
+// Values no new IPC namespace starts with, so that seeing them proves they came from the host.
+const HOST_VALUES = { 'kernel.shmmax': '68719476736', 'kernel.sem': '250 32000 100 256', 'kernel.msgmni': '1024' };
+const READ = ['sh', '-c', 'cat /proc/sys/kernel/shmmax /proc/sys/kernel/sem /proc/sys/kernel/msgmni'];
+const HOSTS = /^68719476736\n250\s+32000\s+100\s+256\n1024\n$/;
+// A new IPC namespace's defaults (include/uapi/linux/shm.h, sem.h, msg.h: MSGMNI 32000).
+const DEFAULTS = /^18446744073692774399\n32000\s+1024000000\s+500\s+32000\n32000\n$/;
+
+const seen = (stdout: string | undefined) => (stdout === undefined ? 'not run' : HOSTS.test(stdout) ? "the host's values" : DEFAULTS.test(stdout) ? "a new namespace's defaults" : `other (${stdout.trim().replace(/\s+/g, ' ')})`);
+
+export const hostSysctlNotInherited: Experiment = {
+  slug: 'host-sysctl-not-inherited',
+  title: "The host's kernel.shmmax, kernel.sem and kernel.msgmni are not the container's (IPC parameters are per namespace)",
+  section: 'C',
+  source: 'users\' reports: "I set kernel.shmmax in the host\'s sysctl.conf and the container still has the default" (moby #10176, #16315; oracle/docker-images #901, #955)',
+  blogSaw: 'not tried',
+  expectedToday: "with the host's values changed, a container with its own IPC namespace sees the kernel's defaults for a new namespace, and one in the host's IPC namespace sees the host's",
+  changesHost: true,
+  explanation:
+    "The IPC parameters (`kernel.shm*`, `kernel.sem`, `kernel.msg*`, `fs.mqueue.*`) belong to an IPC namespace, and a new IPC namespace starts from the kernel's compiled-in defaults, not from the values of the namespace that made it. Editing the host's `/etc/sysctl.conf` (or `sysctl -w` on the host) therefore changes nothing for a container with its own IPC namespace: set them per container (`--sysctl`, or a pod sysctl in Kubernetes) instead. Only a container in the host's IPC namespace (`--ipc=host`, `hostIPC: true`) sees the host's values, at the price of sharing its objects. shmlab changes the host's values for the moment of this experiment and puts them back at its end on every path (and, should it be killed, `shmlab clean` or the next run puts them back from the values it recorded first); `--no-host-changes` leaves it out.",
+  containers: { host: { ipc: 'host' }, private: {} },
+  steps: [
+    { id: 'change-host', do: 'host-sysctls', container: 'host', set: HOST_VALUES, why: "the host's values, for this experiment only" },
+    { id: 'run-private', do: 'run', container: 'private', why: 'its own IPC namespace' },
+    { id: 'private-values', do: 'exec', container: 'private', cmd: READ },
+    { id: 'run-host', do: 'run', container: 'host', why: "the host's IPC namespace" },
+    { id: 'host-values', do: 'exec', container: 'host', cmd: READ },
+  ],
+  expect: [
+    { step: 'private-values', means: "a container with its own IPC namespace has a new namespace's defaults, not the host's values", stdout: DEFAULTS },
+    { step: 'host-values', means: "a container in the host's IPC namespace sees the host's values", stdout: HOSTS },
+  ],
+  observe: (steps) => `own IPC namespace: ${seen(steps.get('private-values')?.stdout)}; host IPC namespace: ${seen(steps.get('host-values')?.stdout)}`,
+};

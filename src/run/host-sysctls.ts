@@ -1,0 +1,108 @@
+// Changing the host's IPC sysctls for one experiment, and putting them back on every path: in the experiment's
+// cleanup, at the process's exit (a second signal included: the restore is synchronous), and, after a SIGKILL, by
+// `clean` or the next run from the values the lease recorded before anything was changed. Only done where the
+// engine's host IPC namespace is this process's own, so that shmlab itself can restore what it changed.
+import { mkdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { HostIpc } from './host-segments.js';
+import type { ChildProcess } from 'node:child_process';
+import { deadClaims, forgetHostSysctlClaims, holdLock, leaseFolder, type ProcessLease } from './process-lease.js';
+
+const path = (key: string) => `/proc/sys/${key.replaceAll('.', '/')}`;
+
+/** The host's current value of a sysctl, as sysctl(8) prints it (whitespace runs as one space). */
+export function readHostSysctl(key: string): string {
+  return readFileSync(path(key), 'utf8').trim().replace(/\s+/g, ' ');
+}
+
+function writeHostSysctl(key: string, value: string): void {
+  writeFileSync(path(key), value);
+}
+
+/** Whether the engine's host IPC namespace is this process's (compared by the namespace's inode). */
+export async function sameHostIpc(hostIpc: HostIpc): Promise<boolean> {
+  const mine = readlinkSync('/proc/self/ns/ipc');
+  const theirs = (await hostIpc('ls -l /proc/self/ns/ipc')).match(/ipc:\[\d+\]/)?.[0];
+  return theirs === mine;
+}
+
+export interface HostSysctlChange {
+  /** key -> [before, after] */
+  changed: Record<string, [string, string]>;
+  restore: () => void;
+}
+
+/**
+ * Waits until no other shmlab process of this host has the host's sysctls changed (runs on several engines share the
+ * host), records the originals in the lease, then writes the new values; `restore` puts the originals back, once,
+ * and lets the next one in.
+ */
+export async function changeHostSysctls(values: Record<string, string>, lease: ProcessLease): Promise<HostSysctlChange> {
+  const lock = await hostSysctlLock(lease.folder);
+  // A run killed while it had them changed left the host so: put that back first, or it would pass for the original.
+  try {
+    restoreAfterKilledRuns(lease.folder);
+  } catch (err) {
+    lock.kill('SIGTERM');
+    throw err;
+  }
+  const originals = Object.fromEntries(Object.keys(values).map((key) => [key, readHostSysctl(key)]));
+  lease.claimHostSysctls(originals);
+  let restored = false;
+  const restore = () => {
+    if (restored) return;
+    restored = true;
+    try {
+      restoreHostSysctls(originals);
+      lease.releaseHostSysctls(Object.keys(originals));
+    } finally {
+      process.off('exit', restore);
+      lock.kill('SIGTERM');
+    }
+  };
+  process.on('exit', restore);
+  const changed: Record<string, [string, string]> = {};
+  try {
+    for (const [key, value] of Object.entries(values)) {
+      writeHostSysctl(key, value);
+      changed[key] = [originals[key]!, readHostSysctl(key)];
+    }
+  } catch (err) {
+    restore();
+    throw err;
+  }
+  return { changed, restore };
+}
+
+export function restoreHostSysctls(originals: Record<string, string>): void {
+  for (const [key, value] of Object.entries(originals)) writeHostSysctl(key, value);
+}
+
+/** Puts back the host sysctls that killed shmlab processes had changed; returns what it restored. */
+export function restoreAfterKilledRuns(folder?: string): Record<string, string>[] {
+  const restored: Record<string, string>[] = [];
+  for (const claims of deadClaims(folder)) {
+    if (!claims.hostSysctls || Object.keys(claims.hostSysctls).length === 0) continue;
+    restoreHostSysctls(claims.hostSysctls);
+    forgetHostSysctlClaims(claims.lease, folder);
+    restored.push(claims.hostSysctls);
+  }
+  return restored;
+}
+
+/** The host-wide lock under which host sysctls are changed and put back. */
+export async function hostSysctlLock(folder: string = leaseFolder()): Promise<ChildProcess> {
+  mkdirSync(folder, { recursive: true });
+  return holdLock(join(folder, '..', 'host-sysctls.lock'), true);
+}
+
+/** The same, for `clean` and the next run: under the lock, so that it never writes over a live run's change. */
+export async function restoreAfterKilledRunsLocked(): Promise<Record<string, string>[]> {
+  if (!deadClaims().some((c) => c.hostSysctls && Object.keys(c.hostSysctls).length)) return [];
+  const lock = await hostSysctlLock();
+  try {
+    return restoreAfterKilledRuns();
+  } finally {
+    lock.kill('SIGTERM');
+  }
+}
