@@ -4,6 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { EXPERIMENTS } from '../experiments/index.js';
 import { parseCommand, HELP } from './cli/cli-args.js';
 import type { Output } from './cli/output.js';
+import { HARNESS_VERSION } from './paths.js';
 import { EngineUnavailableError, SetupError, UsageError, engineFailureSentence, oneLine } from './errors.js';
 
 /** 128 + the signal's number, as shells report it. A hang-up is treated as a termination: clean up, then exit. */
@@ -27,6 +28,9 @@ async function main(argv: string[]): Promise<number> {
   switch (command.name) {
     case 'help':
       io.out(HELP);
+      return 0;
+    case 'version':
+      io.out(`shmlab ${HARNESS_VERSION}`);
       return 0;
     case 'list':
       for (const e of EXPERIMENTS) io.out(`${e.slug.padEnd(26)} ${e.section}  ${e.title}`);

@@ -61,6 +61,14 @@ describe('shmlab command line', () => {
     expect({ exitCode: r.exitCode, stderr: r.stderr }).toEqual({ exitCode: 2, stderr: `shmlab: ${join(ROOT, 'package.json')} is not a shmlab JSON report of format 1: its format is undefined.` });
   });
 
+  it('prints its version', async () => {
+    const version = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version;
+    for (const flag of ['--version', '-V']) {
+      const r = await shmlab([flag]);
+      expect({ code: r.exitCode, out: r.stdout }).toEqual({ code: 0, out: `shmlab ${version}` });
+    }
+  });
+
   it('prints help', async () => {
     const r = await shmlab(['--help']);
     expect(r.exitCode).toBe(0);

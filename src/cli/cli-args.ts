@@ -31,7 +31,7 @@ Usage:
       Remove what runs that are proven dead left behind (containers, volumes,
       committed images, host SysV segments, unfinished build folders) and the
       cached images no live run uses.
-  shmlab --help
+  shmlab --help | --version
 
 Exit codes: 0 all as expected, 1 an experiment differs or hit an error, or the
 report could not be written, 2 usage error or no usable engine, 129/130/143
@@ -44,7 +44,8 @@ export type Command =
   | { name: 'engines'; action: 'up' | 'down'; enginesFile?: string; engine?: string[] }
   | { name: 'list' }
   | { name: 'clean'; deadlineMs?: number }
-  | { name: 'help' };
+  | { name: 'help' }
+  | { name: 'version' };
 
 const OPTIONS = {
   only: { type: 'string' },
@@ -72,6 +73,7 @@ const ALLOWED: Record<string, (keyof typeof OPTIONS)[]> = {
 export function parseCommand(argv: string[]): Command {
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') return { name: 'help' };
+  if (name === '--version' || name === '-V' || name === 'version') return { name: 'version' };
   if (!(name in ALLOWED)) throw new UsageError(`Unknown command ${JSON.stringify(name)}; the commands are ${Object.keys(ALLOWED).join(', ')} (see "shmlab --help").`);
   let parsed;
   try {

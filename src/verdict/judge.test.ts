@@ -44,6 +44,13 @@ describe('judge', () => {
     expect(j.differences[0]?.means).toBe('the data is gone');
   });
 
+  it('compares output by content: a trailing newline more or less is the same value', () => {
+    const exact: Experiment = { ...experiment, expect: [{ step: 'read', means: 'the value', stdout: '33554432\n' }], expectOn: undefined };
+    const read = (stdout: string) => judge(exact, [record('run', { action: 'run' }), record('refusable', { action: 'run', engineFailed: true, refused: true }), record('read', { stdout })], 'docker').verdict;
+    expect([read('33554432\n'), read('33554432'), read('33554432\n\n')]).toEqual(['as expected', 'as expected', 'as expected']);
+    expect(read('18446744073692774399')).toBe('differs');
+  });
+
   it('says "differs" when the engine accepts what it should refuse', () => {
     const accepted = asExpected.map((r) => (r.id === 'refusable' ? record('refusable', { action: 'run' }) : r));
     const j = judge(experiment, accepted, 'docker');
