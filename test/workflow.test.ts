@@ -23,6 +23,16 @@ describe('engine-matrix workflow', () => {
     expect(steps('podman').map((s) => s.run ?? '').join('\n')).toContain('podman system service --time=0 unix:///run/podman/podman.sock');
   });
 
+  it('uploads only the reports its own run wrote, reads only the repository, and bounds every job in time', () => {
+    expect(workflow.permissions).toEqual({ contents: 'read' });
+    expect(workflow.concurrency?.['cancel-in-progress']).toBe(true);
+    for (const job of ['docker', 'podman', 'compare']) expect(workflow.jobs[job]['timeout-minutes']).toBeGreaterThan(0);
+    for (const job of ['docker', 'podman']) {
+      expect(steps(job).find((s) => s.run?.includes('npm run lab'))?.run).toContain('--report-dir out');
+      expect(steps(job).find((s) => s.uses?.startsWith('actions/upload-artifact@'))?.with?.path).toBe('out/*.json');
+    }
+  });
+
   it('uploads every report and compares them in a final job', () => {
     for (const job of ['docker', 'podman']) expect(steps(job).some((s) => s.uses?.startsWith('actions/upload-artifact@'))).toBe(true);
     expect(workflow.jobs.compare.needs).toEqual(['docker', 'podman']);
