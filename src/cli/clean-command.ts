@@ -15,8 +15,11 @@ export async function cleanCommand(io: Output, deadlineMs?: number): Promise<num
     const lines = await lab.removeStale();
     // Host segments with shmlab's prefix but no marker or claim (an older shmlab, or a marker lost with its engine):
     // only those no live shmlab process of this host claims. The host's IPC namespace is shared by every engine here.
+    // Listed first, claims read after: a claim is written before its segment exists, so a segment made meanwhile is
+    // either not listed or already claimed.
+    const segments = await listHostSegments(lab.hostIpc);
     const claimed = new Set(liveClaims().flatMap((c) => c.hostKeys));
-    const orphans = (await listHostSegments(lab.hostIpc)).filter((s) => !claimed.has(s.key));
+    const orphans = segments.filter((s) => !claimed.has(s.key));
     if (orphans.length) {
       await lab.removeHostKeys(orphans.map((s) => s.key));
       lines.push(`removed ${orphans.length} host SysV segment(s) with shmlab's key prefix that no live run claims`);

@@ -16,6 +16,8 @@ class FakeRuntime {
   pods = new Map<string, { config: PodSandboxConfig; ready: boolean }>();
   containers = new Map<string, { pod: string; config: ContainerConfig; running: boolean }>();
   refusePrivileged = false;
+  /** How many StopPodSandbox calls fail before one succeeds (a runtime past its deadline). */
+  failingStops = 0;
   private n = 0;
 
   async runPodSandbox(config: PodSandboxConfig) {
@@ -46,6 +48,7 @@ class FakeRuntime {
   }
   async stopPodSandbox(id: string) {
     this.calls.push(`stopp ${id}`);
+    if (this.failingStops > 0 && this.failingStops--) throw new CriError('StopPodSandbox', 'DEADLINE_EXCEEDED', 'context deadline exceeded');
   }
   async removePodSandbox(id: string) {
     this.calls.push(`rmp ${id}`);
@@ -182,5 +185,15 @@ describe('CriDriver', () => {
     runtime.pods.set('old', { config: { metadata: { name: 'old', uid: 'u', namespace: 'shmlab', attempt: 0 }, hostname: '', log_directory: '', labels: { 'org.shmlab.run': 'dead' }, linux: {} }, ready: true });
     expect(await driver.cleanupByLabel('org.shmlab.run', (l) => l['org.shmlab.run'] === 'dead')).toEqual(['old']);
     expect([...runtime.pods.keys()]).toEqual(['p1']);
+  });
+
+  it('keeps a container it could not remove with its pod known, so that the retry removes the pod', async () => {
+    const { runtime, driver, run } = setup();
+    const { handle } = await run('a');
+    runtime.failingStops = 1;
+    await expect(driver.remove(handle)).rejects.toThrow('context deadline exceeded');
+    expect(runtime.pods.size).toBe(1);
+    await driver.remove(handle);
+    expect(runtime.pods.size).toBe(0);
   });
 });

@@ -136,7 +136,14 @@ export class CriDriver implements LabDriver {
     // Only images the runtime holds: CRI would pull a missing sandbox image, and there is no registry to pull from.
     await Promise.all([this.present(this.options.sandboxImage ?? SANDBOX_IMAGE), this.present(request.image)]);
     const pod = host?.pod ?? (await this.createPod(request, privilege));
-    const config = this.containerConfig(request, pod, privilege, 0);
+    let config: ContainerConfig;
+    try {
+      config = this.containerConfig(request, pod, privilege, 0);
+    } catch (err) {
+      // A pod made for this container and no container in it (an emptyDir that could not be mounted): not left behind.
+      if (!host) await this.removePods([pod]).catch(() => undefined);
+      throw err;
+    }
     const entry: Entry = { handle: request.name, logicalName: request.logicalName, pod, config, containerId: '', logPaths: [] };
     pod.members.add(entry.handle);
     const firstTime = !this.entries.has(entry.handle);
@@ -269,9 +276,11 @@ export class CriDriver implements LabDriver {
     const entry = this.entries.get(handle);
     if (!entry) return;
     if (entry.containerId) await ignoreNotFound(this.client.removeContainer(entry.containerId));
+    // Forgotten only once its pod is gone too: a failed removal must stay known, for the retry and the report.
+    const last = [...entry.pod.members].every((member) => member === handle);
+    if (last) await this.removePods([entry.pod]);
     this.entries.delete(handle);
     entry.pod.members.delete(handle);
-    if (entry.pod.members.size === 0) await this.removePods([entry.pod]);
   }
 
   async inspect(handle: string): Promise<ContainerView> {

@@ -131,8 +131,9 @@ export async function openCriLab(setup: LabSetup, endpoint: string): Promise<Lab
       };
     },
     removeCachedImages: async () => {
+      const listed = await client.listImages();
       const inUse = claimedImages(lease.id);
-      const ours = (await client.listImages()).filter((i) => i.repo_tags.some((t) => /^(localhost\/)?shmlab\/(?!pause:)/.test(t)));
+      const ours = listed.filter((i) => i.repo_tags.some((t) => /^(localhost\/)?shmlab\/(?!pause:)/.test(t)));
       const removable = ours.filter((i) => !inUse.has(i.id) && !i.repo_tags.some((t) => inUse.has(t)));
       for (const image of removable) await client.removeImage(image.id);
       return { removed: removable.length, kept: ours.length - removable.length };

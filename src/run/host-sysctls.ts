@@ -2,7 +2,7 @@
 // cleanup, at the process's exit (a second signal included: the restore is synchronous), and, after a SIGKILL, by
 // `clean` or the next run from the values the lease recorded before anything was changed. Only done where the
 // engine's host IPC namespace is this process's own, so that shmlab itself can restore what it changed.
-import { mkdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { HostIpc } from './host-segments.js';
 import type { ChildProcess } from 'node:child_process';
@@ -19,11 +19,21 @@ function writeHostSysctl(key: string, value: string): void {
   writeFileSync(path(key), value);
 }
 
-/** Whether the engine's host IPC namespace is this process's (compared by the namespace's inode). */
+/**
+ * Whether the engine's host IPC namespace is this process's, and this process may write its sysctls: the same boot
+ * (every machine's first IPC namespace has the same inode, so the inode alone would take a remote engine for this
+ * host) and the same namespace.
+ */
 export async function sameHostIpc(hostIpc: HostIpc): Promise<boolean> {
+  try {
+    accessSync('/proc/sys/kernel/shmmax', constants.W_OK);
+  } catch {
+    return false;
+  }
+  const boot = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
   const mine = readlinkSync('/proc/self/ns/ipc');
-  const theirs = (await hostIpc('ls -l /proc/self/ns/ipc')).match(/ipc:\[\d+\]/)?.[0];
-  return theirs === mine;
+  const said = await hostIpc('cat /proc/sys/kernel/random/boot_id; ls -l /proc/self/ns/ipc');
+  return said.includes(boot) && said.match(/ipc:\[\d+\]/)?.[0] === mine;
 }
 
 export interface HostSysctlChange {

@@ -103,8 +103,9 @@ async function openDockerLab(setup: LabSetup): Promise<Lab> {
       };
     },
     removeCachedImages: async () => {
-      const inUse = claimedImages(lease.id);
+      // Listed first, claims read after (an image is claimed before it is built).
       const images = await api.call('list images', () => api.dockerode.listImages({ filters: JSON.stringify({ label: [IMAGE_LABEL] }) }));
+      const inUse = claimedImages(lease.id);
       const removable = images.filter((i) => !isClaimed(i, inUse));
       await Promise.all(removable.map((i) => api.removeImage(i.Id)));
       return { removed: removable.length, kept: images.length - removable.length };

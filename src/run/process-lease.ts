@@ -63,8 +63,10 @@ export class ProcessLease {
   async acquire(): Promise<void> {
     mkdirSync(this.folder, { recursive: true });
     writeFileSync(this.file, `${process.pid}\n`);
+    // Waiting, not --nonblock: another process's liveness check may hold the new file's lock for an instant. Nothing
+    // is claimed before the lock is held.
+    this.holder = await holdLock(this.file, true);
     this.write();
-    this.holder = await holdLock(this.file, false);
   }
 
   claimImages(ids: Iterable<string>): void {
@@ -184,7 +186,9 @@ export function forgetDeadLeases(olderThanMs: number, folder: string = leaseFold
   for (const f of readdirSync(folder).filter((name) => name.endsWith('.lease'))) {
     const id = f.slice(0, -'.lease'.length);
     const path = join(folder, f);
-    if (Date.now() - statSync(path).mtimeMs > olderThanMs && leaseLiveness(id, folder) === 'dead') {
+    // A sibling process (the matrix starts several) may have forgotten it a moment ago.
+    const stat = statSync(path, { throwIfNoEntry: false });
+    if (stat && Date.now() - stat.mtimeMs > olderThanMs && leaseLiveness(id, folder) === 'dead') {
       rmSync(join(folder, `${id}.claims`), { force: true });
       rmSync(path, { force: true });
       removed++;

@@ -70,7 +70,8 @@ export async function removeStaleLocal(hostIpc: HostIpc, alreadyRemoved: readonl
       await releaseHostKeys(hostIpc, keys);
       said.push(`cleared ${keys.length} host SysV segment key(s) a killed run had claimed: ${keys.map((k) => `0x${k.toString(16)}`).join(', ')}`);
     }
-    forgetClaims(claims.lease);
+    // A run killed after the restore above still has host sysctls to put back: its claims stay for the next time.
+    if (!claims.hostSysctls || Object.keys(claims.hostSysctls).length === 0) forgetClaims(claims.lease);
   }
   const folders = removeStaleWorkFolders();
   if (folders) said.push(`removed ${folders} unfinished build folder(s) left by an earlier run`);
