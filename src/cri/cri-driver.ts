@@ -8,6 +8,7 @@ import type { ContainerState } from '../model/experiment.js';
 import type { PrivilegeMode } from '../model/result.js';
 import { removeCgroupFolders, removeEmptyCgroupFolder } from './cgroup-folders.js';
 import { CriError, type ContainerConfig, type ContainerSecurityContext, type CriClient, type NamespaceMode, type PodSandboxConfig } from './cri-client.js';
+import { CANNOT_APPLY_CAPS } from '../run/privilege-probe.js';
 import { parseCriLog } from './cri-logs.js';
 import { SANDBOX_IMAGE } from './pause-image.js';
 import * as crictl from './crictl-commands.js';
@@ -21,8 +22,6 @@ export const POD_LABEL = LABEL_CRI_POD;
 export const DEFAULT_MASKED_PATHS = ['/proc/asound', '/proc/acpi', '/proc/kcore', '/proc/keys', '/proc/latency_stats', '/proc/timer_list', '/proc/timer_stats', '/proc/sched_debug', '/proc/scsi', '/sys/firmware', '/sys/devices/virtual/powercap'];
 export const DEFAULT_READONLY_PATHS = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'];
 
-// What runc says when the host's capability bounding set is narrower than privileged asks for.
-const CANNOT_APPLY_CAPS = /apply caps|operation not permitted/i;
 
 type Privilege = 'none' | 'privileged' | 'equivalent';
 

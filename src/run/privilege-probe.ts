@@ -4,7 +4,7 @@ import { engineWords } from '../engine/engine-driver.js';
 import type { PrivilegeMode } from '../model/result.js';
 
 // What runc says when the host's capability bounding set is narrower than --privileged asks for.
-const CANNOT_APPLY_CAPS = /apply caps|operation not permitted/i;
+export const CANNOT_APPLY_CAPS = /apply caps|operation not permitted/i;
 
 export class PrivilegeResolver {
   private known?: Promise<PrivilegeMode>;
