@@ -24,6 +24,8 @@ export interface ExperimentResult {
   grants: string[];
   /** Set when this engine has its own expectation for the experiment. */
   engineNote?: string;
+  /** Markdown, for `differs`: what the engine did instead of the expectation, and what that means for a user. */
+  instead?: string;
 }
 
 export interface PrivilegeMode {
@@ -47,6 +49,12 @@ export interface EngineEnvironment {
   storageDriver: string;
   cgroupVersion: string;
   runtime: string;
+  /** The OCI runtime the containers ran under, as the engine names it: its name, version and the arguments it is given. */
+  ociRuntime?: { name: string; version?: string; args?: string[] };
+  /** The kernel the containers see (`/proc/sys/kernel/osrelease` read inside one): a sandboxing runtime reports its own. */
+  containerKernel?: string;
+  /** What this host needed for the engine to run at all, stated so that a reader can weigh the results. */
+  workarounds?: string[];
   harnessVersion: string;
   date: string;
 }
