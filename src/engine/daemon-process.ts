@@ -14,6 +14,8 @@ export interface DaemonSpec {
   /** dockerd takes --host/--data-root/--exec-root/--pidfile; a service given its socket in `command` does not. */
   kind: 'dockerd' | 'service';
   env?: NodeJS.ProcessEnv;
+  /** Mounts hidden from the daemon: it then runs in a private mount namespace of its own, without them. */
+  unmount?: string[];
 }
 
 export interface RunningDaemon {
@@ -36,9 +38,10 @@ export async function startDaemon(spec: DaemonSpec, say: (line: string) => void,
       ? [...spec.command, '--host', address, '--data-root', join(spec.home, 'data'), '--exec-root', join(spec.home, 'x'), '--pidfile', join(spec.home, 'dockerd.pid'), '--bridge', 'none', '--iptables=false', '--ip6tables=false']
       : spec.command;
   const log = openSync(join(spec.home, 'engine.log'), 'a');
-  const child = spawn('unshare', ['-n', ...args], { detached: true, stdio: ['ignore', log, log], env: spec.env ?? process.env });
+  // unshare and sh exec into the daemon, so the child's pid stays the daemon's.
+  const mounts = spec.unmount?.length ? ['-m', '--propagation', 'private', 'sh', '-c', `umount ${spec.unmount.join(' ')} && exec "$@"`, 'sh'] : [];
+  const child = spawn('unshare', ['-n', ...mounts, ...args], { detached: true, stdio: ['ignore', log, log], env: spec.env ?? process.env });
   child.unref();
-  // unshare execs the daemon, so this pid is the daemon's.
   writeFileSync(pidFileOf(spec.home), String(child.pid));
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {

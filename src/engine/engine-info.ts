@@ -20,6 +20,7 @@ export async function describeEngine(dockerode: Dockerode, address: string): Pro
   const kind: EngineKind = components.some((c) => /podman/i.test(c.Name)) ? 'podman' : 'docker';
   const runc = components.find((c) => /^(runc|crun)$/i.test(c.Name));
   const defaultRuntime: string = info.DefaultRuntime ?? (kind === 'podman' ? ociRuntimeOfPodman(info) : 'unknown');
+  const ociRuntime = await describeOciRuntime(defaultRuntime, (info.Runtimes ?? {}) as Record<string, RuntimeInfo>, address, runc);
   return {
     kind,
     address,
@@ -29,7 +30,9 @@ export async function describeEngine(dockerode: Dockerode, address: string): Pro
     kernel: info.KernelVersion ?? version.KernelVersion,
     storageDriver: info.Driver ?? 'unknown',
     cgroupVersion: String(info.CgroupVersion ?? 'unknown'),
-    runtime: runc ? `${defaultRuntime} ${runc.Version}` : defaultRuntime,
+    runtime: ociRuntime.version ? `${defaultRuntime} ${ociRuntime.version}` : defaultRuntime,
+    ociRuntime,
+    ...(workarounds() ? { workarounds: workarounds() } : {}),
     harnessVersion: HARNESS_VERSION,
     date: new Date().toISOString(),
   };
@@ -38,4 +41,42 @@ export async function describeEngine(dockerode: Dockerode, address: string): Pro
 function ociRuntimeOfPodman(info: Record<string, unknown>): string {
   const runtimes = info.Runtimes as Record<string, unknown> | undefined;
   return runtimes ? Object.keys(runtimes).join(', ') : 'unknown';
+}
+
+interface RuntimeInfo {
+  path?: string;
+  runtimeArgs?: string[];
+}
+
+/**
+ * The engine's default OCI runtime with its arguments, and its version: the engine's own word for runc, else the
+ * runtime's `--version` where the engine is on this machine (a unix socket) and its binary is here.
+ */
+async function describeOciRuntime(name: string, runtimes: Record<string, RuntimeInfo>, address: string, runc?: VersionComponent): Promise<NonNullable<EngineEnvironment['ociRuntime']>> {
+  const entry = runtimes[name] ?? {};
+  const args = entry.runtimeArgs?.length ? { args: entry.runtimeArgs } : {};
+  if (runc && runc.Name.toLowerCase() === name) return { name, version: runc.Version, ...args };
+  const local = address.startsWith('unix://');
+  const version = local ? await runtimeVersion(entry.path ?? name) : undefined;
+  return { name, ...(version ? { version } : {}), ...args };
+}
+
+/** `runsc version 0.0~20221219.0`, `crun version 1.8.1`, `runc version 1.1.5+ds1` → the version alone. */
+export async function runtimeVersion(path: string): Promise<string | undefined> {
+  const { execa } = await import('execa');
+  const out = await execa(path, ['--version'], { reject: false, timeout: 5000 });
+  const version = /version\s+(\S+)/.exec(String(out.stdout ?? ''))?.[1];
+  return version?.replace(/^(0\.0~|release-)/, '');
+}
+
+/** What the host needed for this engine to run (set by whoever provisioned it), for the report. */
+function workarounds(): string[] | undefined {
+  const text = process.env.SHMLAB_ENGINE_WORKAROUNDS;
+  if (!text) return undefined;
+  try {
+    const list: unknown = JSON.parse(text);
+    return Array.isArray(list) && list.every((l) => typeof l === 'string') && list.length ? list : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -1,11 +1,11 @@
 // Provisions the matrix's engines on this machine: Debian packages, fetched and unpacked without touching the
 // system's apt configuration, each daemon on its own socket and data root, in its own network namespace.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { aptInstall, canProvision, hasCommand } from '../engine/local-engine.js';
 import { startDaemon, stopDaemon, type RunningDaemon } from '../engine/daemon-process.js';
 import { EngineUnavailableError } from '../errors.js';
-import type { EngineEntry } from './engines-file.js';
+import type { EngineEntry, RuntimeEntry, RuntimeName } from './engines-file.js';
 import { debianPackage } from './debian-package.js';
 import { provisionContainerd, stopContainerd } from '../cri/containerd-provisioner.js';
 
@@ -19,13 +19,18 @@ export type ProvisionedEngine = RunningDaemon & { env: Record<string, string> };
 
 export async function provisionEngine(entry: EngineEntry, say: (line: string) => void): Promise<ProvisionedEngine> {
   const daemon = await startEngine(entry, say);
-  if (entry.kind !== 'containerd') return { ...daemon, env: { DOCKER_HOST: daemon.address } };
+  // What this host needed for the engine to run at all: the run states it in its report's environment.
+  const notes: Record<string, string> = daemon.workarounds?.length ? { SHMLAB_ENGINE_WORKAROUNDS: JSON.stringify(daemon.workarounds) } : {};
+  if (daemon.panicLog) notes.SHMLAB_RUNTIME_PANIC_LOG = daemon.panicLog;
+  if (entry.kind !== 'containerd') return { ...daemon, env: { DOCKER_HOST: daemon.address, ...notes } };
   const env: Record<string, string> = { CONTAINER_RUNTIME_ENDPOINT: daemon.address };
   if (daemon.ctr) env.SHMLAB_CTR = daemon.ctr;
   return { ...daemon, env };
 }
 
-async function startEngine(entry: EngineEntry, say: (line: string) => void): Promise<RunningDaemon & { ctr?: string }> {
+type StartedEngine = RunningDaemon & { ctr?: string; workarounds?: string[]; panicLog?: string };
+
+async function startEngine(entry: EngineEntry, say: (line: string) => void): Promise<StartedEngine> {
   if (entry.address) return { address: entry.address, startedHere: false };
   if (!canProvision()) throw new EngineUnavailableError(`Cannot provision ${entry.name} here: shmlab installs engines as root on Debian only; give it with --engine ${entry.name}=unix:///path instead.`);
   const home = homeOf(entry);
@@ -37,7 +42,9 @@ async function startEngine(entry: EngineEntry, say: (line: string) => void): Pro
     if (!(await hasCommand('podman'))) await aptInstall(['podman'], say);
     mkdirSync(home, { recursive: true });
     // This machine cannot apply Podman's default ulimits; no systemd, so cgroupfs and a file event log.
-    writeFileSync(join(home, 'containers.conf'), '[containers]\ndefault_ulimits = []\n\n[engine]\ncgroup_manager = "cgroupfs"\nevents_logger = "file"\n');
+    // The runtime is named: with crun installed beside it, Podman 4.3 would pick crun, which refuses this host's cgroups.
+    const runtime = entry.runtime?.name ?? 'runc';
+    writeFileSync(join(home, 'containers.conf'), `[containers]\ndefault_ulimits = []\n\n[engine]\ncgroup_manager = "cgroupfs"\nevents_logger = "file"\nruntime = "${runtime}"\n`);
     return startDaemon(
       { home, kind: 'service', command: ['podman', 'system', 'service', '--time=0', `unix://${join(home, 'engine.sock')}`], env: { ...process.env, CONTAINERS_CONF: join(home, 'containers.conf') } },
       say,
@@ -46,7 +53,54 @@ async function startEngine(entry: EngineEntry, say: (line: string) => void): Pro
   const dockerd = await dockerdFrom(entry.from ?? 'bookworm', say);
   // The unpacked package's own helpers (docker-init, docker-proxy) come first; containerd and runc are the system's.
   const path = [join(dockerd, '..'), join(dockerd, '../../bin'), process.env.PATH].join(':');
-  return startDaemon({ home, kind: 'dockerd', command: [dockerd], env: { ...process.env, PATH: path } }, say);
+  const runtime = await dockerRuntime(entry.runtime, home, say);
+  mkdirSync(home, { recursive: true });
+  const config = join(home, 'daemon.json');
+  writeFileSync(config, `${JSON.stringify(runtime.config, null, 2)}\n`);
+  const daemon = await startDaemon({ home, kind: 'dockerd', command: [dockerd, '--config-file', config], env: { ...process.env, PATH: path }, unmount: runtime.unmount }, say);
+  return { ...daemon, workarounds: runtime.workarounds, panicLog: runtime.panicLog };
+}
+
+interface DockerRuntime {
+  /** daemon.json: the runtime, named as the default. */
+  config: Record<string, unknown>;
+  /** Mounts the daemon must not see (in a private mount namespace of its own). */
+  unmount?: string[];
+  workarounds: string[];
+  panicLog?: string;
+}
+
+/** The runtime of a Docker engine: always the default one by name, with its binary and this host's workarounds. */
+async function dockerRuntime(runtime: RuntimeEntry | undefined, home: string, say: (line: string) => void): Promise<DockerRuntime> {
+  const name = runtime?.name ?? 'runc';
+  // runc is dockerd's built-in runtime: naming it as the default is all it takes (redefining it is refused).
+  if (name === 'runc') return { config: { 'default-runtime': 'runc' }, workarounds: [] };
+  const path = await runtimeBinary(name, runtime?.from ?? 'bookworm', say);
+  // gVisor's panics go to a log of the engine's own, so that a run can tell a crashed sandbox from a behaviour.
+  const panicLog = name === 'runsc' ? join(home, 'runsc-panic.log') : undefined;
+  const args = [...(runtime?.args ?? []), ...(panicLog ? [`--panic-log=${panicLog}`] : [])];
+  const config = { 'default-runtime': name, runtimes: { [name]: { path, ...(args.length ? { runtimeArgs: args } : {}) } } };
+  const workarounds: string[] = [];
+  if (name === 'runsc' && args.includes('--network=none')) {
+    workarounds.push('gVisor runs with `--network=none`: on this kernel it refuses to start in the host network namespace otherwise ("cannot run with network enabled in root network namespace"); no experiment uses a network');
+  }
+  if (name === 'crun') {
+    workarounds.push("dockerd runs in a private mount namespace without `/sys/fs/cgroup/unified`: crun 1.8 refuses this host's hybrid cgroups otherwise (\"cgroups in hybrid mode not supported, drop all controllers from cgroupv2\")");
+    return { config, unmount: ['/sys/fs/cgroup/unified'], workarounds };
+  }
+  return { config, workarounds, panicLog };
+}
+
+/** A runtime's binary: bookworm's installed with apt, another suite's unpacked into the cache. */
+async function runtimeBinary(name: RuntimeName, suite: string, say: (line: string) => void): Promise<string> {
+  if (suite === 'bookworm') {
+    if (!(await hasCommand(name))) await aptInstall([name], say);
+    return `/usr/bin/${name}`;
+  }
+  const root = await debianPackage(suite, name, say);
+  const found = ['usr/bin', 'usr/sbin', 'bin', 'sbin'].map((d) => join(root, d, name)).find((p) => existsSync(p));
+  if (!found) throw new EngineUnavailableError(`Debian ${suite}'s ${name} package holds no ${name} program.`);
+  return found;
 }
 
 export async function stopEngine(entry: EngineEntry): Promise<boolean> {

@@ -12,14 +12,19 @@ const file = (text: string) => {
 };
 
 describe('engines file', () => {
-  it("reads the project's engines: Docker 20.10, 26.1, 28.5, Podman 4.3 and containerd 1.6, 2.1 from Debian", () => {
+  it("reads the project's engines, each with its runtime named: Docker 20.10 with runc, crun and gVisor 2022/2024, Docker 26.1, 28.5, Podman 4.3, containerd 1.6, 2.1", () => {
+    const runc = { name: 'runc' };
+    const gvisorArgs = ['--network=none'];
     expect(readEnginesFile(join(ROOT, 'engines.json'))).toEqual([
-      { name: 'docker-20.10', kind: 'docker', from: 'bookworm', address: undefined },
-      { name: 'docker-26.1', kind: 'docker', from: 'trixie', address: undefined },
-      { name: 'docker-28.5', kind: 'docker', from: 'sid', address: undefined },
-      { name: 'podman-4.3', kind: 'podman', from: 'bookworm', address: undefined },
-      { name: 'containerd-1.6', kind: 'containerd', from: 'bookworm', address: undefined },
-      { name: 'containerd-2.1', kind: 'containerd', from: 'sid', address: undefined },
+      { name: 'docker-20.10', kind: 'docker', from: 'bookworm', address: undefined, runtime: runc },
+      { name: 'docker-20.10-crun', kind: 'docker', from: 'bookworm', address: undefined, runtime: { name: 'crun', from: 'bookworm' } },
+      { name: 'docker-20.10-runsc', kind: 'docker', from: 'bookworm', address: undefined, runtime: { name: 'runsc', from: 'bookworm', args: gvisorArgs } },
+      { name: 'docker-20.10-runsc-2024', kind: 'docker', from: 'bookworm', address: undefined, runtime: { name: 'runsc', from: 'sid', args: gvisorArgs } },
+      { name: 'docker-26.1', kind: 'docker', from: 'trixie', address: undefined, runtime: runc },
+      { name: 'docker-28.5', kind: 'docker', from: 'sid', address: undefined, runtime: runc },
+      { name: 'podman-4.3', kind: 'podman', from: 'bookworm', address: undefined, runtime: runc },
+      { name: 'containerd-1.6', kind: 'containerd', from: 'bookworm', address: undefined, runtime: runc },
+      { name: 'containerd-2.1', kind: 'containerd', from: 'sid', address: undefined, runtime: runc },
     ]);
   });
 
@@ -28,6 +33,8 @@ describe('engines file', () => {
     ['{}', /must have an "engines" list/],
     ['{"engines":[{"name":"x","kind":"lxc","from":"sid"}]}', /"kind" must be "docker", "podman" or "containerd", got "lxc"/],
     ['{"engines":[{"name":"x","kind":"docker"}]}', /give "from" \(a Debian suite\) or "address"/],
+    ['{"engines":[{"name":"x","kind":"podman","from":"sid","runtime":{"name":"runsc"}}]}', /"runtime" must be an object whose "name" is "runc" or "crun" for podman, got \{"name":"runsc"\}/],
+    ['{"engines":[{"name":"x","kind":"docker","from":"sid","runtime":{"name":"runsc","args":"--network=none"}}]}', /"runtime.args" must be a list of options/],
   ])('rejects %s with one sentence', (text, message) => {
     expect(() => readEnginesFile(file(text))).toThrow(message);
   });

@@ -12,7 +12,21 @@ export interface EngineEntry {
   from?: string;
   /** An engine already running somewhere: used as given, never provisioned. */
   address?: string;
+  /** The OCI runtime its containers run under, named explicitly (a runtime installed beside it must not be picked by chance). */
+  runtime?: RuntimeEntry;
 }
+
+export type RuntimeName = 'runc' | 'crun' | 'runsc';
+
+export interface RuntimeEntry {
+  name: RuntimeName;
+  /** Debian suite of the runtime's package (default: the system's runc, or bookworm's package). */
+  from?: string;
+  /** Arguments the engine gives the runtime (gVisor here needs --network=none). */
+  args?: string[];
+}
+
+const RUNTIMES: Record<EngineEntryKind, RuntimeName[]> = { docker: ['runc', 'crun', 'runsc'], podman: ['runc', 'crun'], containerd: ['runc'] };
 
 const NAME = /^[a-z0-9][a-z0-9._-]{0,40}$/;
 
@@ -40,7 +54,21 @@ function checkEntry(e: unknown, where: string): EngineEntry {
   if (typeof entry.name !== 'string' || !NAME.test(entry.name)) throw new UsageError(`${where}: "name" must be a short lower-case name such as docker-26.1.`);
   if (entry.kind !== 'docker' && entry.kind !== 'podman' && entry.kind !== 'containerd') throw new UsageError(`${where}: "kind" must be "docker", "podman" or "containerd", got ${JSON.stringify(entry.kind)}.`);
   if (!entry.from && !entry.address) throw new UsageError(`${where}: give "from" (a Debian suite) or "address" (unix:///path).`);
-  return { name: entry.name, kind: entry.kind, from: entry.from, address: entry.address };
+  const runtime = entry.runtime === undefined ? undefined : checkRuntime(entry.runtime, entry.kind, where);
+  return { name: entry.name, kind: entry.kind, from: entry.from, address: entry.address, ...(runtime ? { runtime } : {}) };
+}
+
+function checkRuntime(r: unknown, kind: EngineEntryKind, where: string): RuntimeEntry {
+  const runtime = r as Partial<RuntimeEntry> | null;
+  const allowed = RUNTIMES[kind];
+  if (typeof runtime !== 'object' || runtime === null || !allowed.includes(runtime.name as RuntimeName)) {
+    throw new UsageError(`${where}: "runtime" must be an object whose "name" is ${allowed.map((n) => `"${n}"`).join(' or ')} for ${kind}, got ${JSON.stringify(r)}.`);
+  }
+  if (runtime.from !== undefined && (typeof runtime.from !== 'string' || !/^[a-z]+$/.test(runtime.from))) throw new UsageError(`${where}: "runtime.from" must name a Debian suite such as bookworm.`);
+  if (runtime.args !== undefined && !(Array.isArray(runtime.args) && runtime.args.every((a) => typeof a === 'string' && a.startsWith('--')))) {
+    throw new UsageError(`${where}: "runtime.args" must be a list of options such as ["--network=none"].`);
+  }
+  return { name: runtime.name!, ...(runtime.from ? { from: runtime.from } : {}), ...(runtime.args ? { args: runtime.args } : {}) };
 }
 
 /** `--engine name=unix:///path/to.sock`: an engine already running, used as given. */

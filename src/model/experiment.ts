@@ -136,8 +136,16 @@ export interface Experiment {
   notApplicableWhy?: string;
   /** It changes the host's kernel parameters for a moment (restored afterwards): `--no-host-changes` leaves it out. */
   changesHost?: true;
-  /** A short phrase for the summary table, computed from what was observed. */
+  /**
+   * A short phrase for the summary table, computed from the observations only: a step that did not run is `not run`,
+   * one the engine failed is `engine error`; never a word the observations do not support.
+   */
   observe: (steps: ReadonlyMap<string, StepRecord>) => string;
+  /**
+   * Markdown for a `differs` verdict, from the observations only: what the engine did instead of the expectation and
+   * what that means for a user. Undefined where the observations say nothing more than the differences do.
+   */
+  whenDiffers?: (steps: ReadonlyMap<string, StepRecord>) => string | undefined;
   survival?: SurvivalCell[];
 }
 

@@ -12,6 +12,7 @@ export async function runExperiment(experiment: Experiment, ctx: LabContext): Pr
   if (experiment.onlyOn && !experiment.onlyOn.includes(ctx.engine)) return notApplicable(experiment, experiment.notApplicableWhy ?? `it applies to ${experiment.onlyOn.join(', ')} only`, [], started);
   if (experiment.changesHost && ctx.noHostChanges) return notApplicable(experiment, "left out: --no-host-changes (it changes the host's kernel parameters for a moment)", [], started);
   const state = new ExperimentState(experiment, ctx, ctx.session.resources.child());
+  const panicMark = ctx.panics?.mark();
   const records: StepRecord[] = [];
   let harnessError: string | undefined;
   let lacking: string | undefined;
@@ -44,11 +45,18 @@ export async function runExperiment(experiment: Experiment, ctx: LabContext): Pr
   if (lacking && !harnessError) return notApplicable(experiment, lacking, records, started);
   const judgement = judge(experiment, records, ctx.engine);
   const interrupted = ctx.signal.aborted && records.length < experiment.steps.length;
-  const error = interrupted ? `interrupted before step ${experiment.steps[records.length]?.id}` : (harnessError ?? judgement.error);
+  const byId = new Map(records.map((r) => [r.id, r]));
+  // A step the engine failed while the runtime panicked: the crash, not the behaviour under test, ended it.
+  const panic = judgement.error && panicMark !== undefined ? ctx.panics?.since(panicMark) : undefined;
+  const crashed = panic ? `${judgement.error}\nthe runtime panicked meanwhile (its panic log, ${ctx.panics!.path}): ${panic}` : undefined;
+  const error = interrupted ? `interrupted before step ${experiment.steps[records.length]?.id}` : (harnessError ?? crashed ?? judgement.error);
+  const verdict = error && !(judgement.verdict === 'differs' && !harnessError && !interrupted && !crashed) ? 'error' : judgement.verdict;
+  const instead = verdict === 'differs' ? experiment.whenDiffers?.(byId) : undefined;
   return {
     slug: experiment.slug,
-    verdict: error ? 'error' : judgement.verdict,
-    observed: experiment.observe(new Map(records.map((r) => [r.id, r]))),
+    verdict,
+    observed: experiment.observe(byId),
+    ...(instead ? { instead } : {}),
     differences: judgement.differences,
     error,
     steps: records,

@@ -36,9 +36,17 @@ export async function removeHostKeys(hostIpc: HostIpc, keys: number[]): Promise<
   await hostIpc(keys.map((k) => `/bin/sysv-rm --key ${k}`).join(' && '));
 }
 
+/** The engine's containers cannot list SysV segments (gVisor has no /proc/sysvipc): host segments cannot be seen through it. */
+export class HostSegmentsUnlistable extends Error {}
+
 /** Every segment in the host's IPC namespace, shmlab's or not. */
 export async function listAllHostSegments(hostIpc: HostIpc): Promise<HostSegment[]> {
-  return parseSysvipcShm(await hostIpc('/bin/cat /proc/sysvipc/shm'));
+  // The listing is told apart from other failures of the helper: a missing /proc/sysvipc is the engine's nature.
+  const table = await hostIpc('if [ -r /proc/sysvipc/shm ]; then /bin/cat /proc/sysvipc/shm; else echo "shmlab: no /proc/sysvipc/shm"; fi');
+  if (table.startsWith('shmlab: no /proc/sysvipc/shm')) {
+    throw new HostSegmentsUnlistable("this engine's containers have no /proc/sysvipc/shm, so the host's SysV segments cannot be listed through it");
+  }
+  return parseSysvipcShm(table);
 }
 
 /** Every segment in the host's namespace whose key carries shmlab's prefix. */

@@ -30,6 +30,11 @@ export async function sameHostIpc(hostIpc: HostIpc): Promise<boolean> {
   } catch {
     return false;
   }
+  return reachesOurIpc(hostIpc);
+}
+
+/** Whether the engine's host IPC helper is in this very host's (boot id) and this process's IPC namespace. */
+export async function reachesOurIpc(hostIpc: HostIpc): Promise<boolean> {
   const boot = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
   const mine = readlinkSync('/proc/self/ns/ipc');
   const said = await hostIpc('cat /proc/sys/kernel/random/boot_id; ls -l /proc/self/ns/ipc');

@@ -3,6 +3,7 @@ import type { LabDriver } from '../engine/lab-driver.js';
 import type { EngineKind } from '../model/experiment.js';
 import type { LabSession } from './lab-session.js';
 import type { HostKeyRemover } from './resource-tracker.js';
+import type { PanicLog } from './runtime-panics.js';
 
 export interface LabContext {
   driver: LabDriver;
@@ -23,4 +24,6 @@ export interface LabContext {
   hostIpcIsOurs: () => Promise<boolean>;
   /** Leave out the experiments that change the host's kernel parameters (`--no-host-changes`). */
   noHostChanges?: boolean;
+  /** The runtime's panic log, where the engine has one: a crash during an experiment makes it an error. */
+  panics?: PanicLog;
 }

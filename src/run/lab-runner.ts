@@ -5,6 +5,8 @@ import type { ExperimentResult, RunResult } from '../model/result.js';
 import { runExperiment } from './experiment-runner.js';
 import type { LabContext } from './lab-context.js';
 import { sameHostIpc } from './host-sysctls.js';
+import { probeContainerKernel } from './kernel-probe.js';
+import { panicLogFromEnv } from './runtime-panics.js';
 import { openLab } from './lab.js';
 
 export interface LabOptions {
@@ -34,10 +36,13 @@ export async function runLab(experiments: Experiment[], options: LabOptions): Pr
   const remover = lab.removeHostKeys;
 
   for (const line of await lab.removeStale()) say(line);
+  const probe = await probeContainerKernel(driver, lab.images.lab!, `shmlab-${session.runId}-kernel`, session.labels(), session.resources);
+  if (probe.kernel) environment.containerKernel = probe.kernel;
+  else say(`could not read the kernel the containers see: ${probe.why}`);
 
   let ours: Promise<boolean> | undefined;
   const hostIpcIsOurs = () => (ours ??= sameHostIpc(lab.hostIpc).catch(() => false));
-  const ctx: LabContext = { driver, session, engine: lab.kind, images: lab.images, imageTags: lab.tags, markHostKey: lab.markHostKey, removeHostKeys: remover, signal, leftovers: [], hostIpcIsOurs, noHostChanges: options.noHostChanges };
+  const ctx: LabContext = { driver, session, engine: lab.kind, images: lab.images, imageTags: lab.tags, markHostKey: lab.markHostKey, removeHostKeys: remover, signal, leftovers: [], hostIpcIsOurs, noHostChanges: options.noHostChanges, panics: panicLogFromEnv() };
   options.onStart?.(environment, experiments.length);
   const results: ExperimentResult[] = [];
   try {

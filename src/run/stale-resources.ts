@@ -8,7 +8,7 @@ import type { EngineDriver } from '../engine/engine-driver.js';
 import { LABEL, LABEL_HOST_KEY, LABEL_LEASE, LABEL_RUN, LABEL_STARTED } from '../labels.js';
 import { CACHE } from '../paths.js';
 import { releaseHostKeys } from './host-keys.js';
-import { restoreAfterKilledRunsLocked } from './host-sysctls.js';
+import { reachesOurIpc, restoreAfterKilledRunsLocked } from './host-sysctls.js';
 import type { HostIpc } from './host-segments.js';
 import { deadClaims, forgetClaims, forgetDeadLeases, leaseLiveness } from './process-lease.js';
 
@@ -64,8 +64,15 @@ export async function removeStaleLocal(hostIpc: HostIpc, alreadyRemoved: readonl
   for (const restored of await restoreAfterKilledRunsLocked()) {
     said.push(`restored the host's ${Object.entries(restored).map(([k, v]) => `${k}=${v}`).join(', ')}, which a killed run had changed`);
   }
+  let reaches: Promise<boolean> | undefined;
   for (const claims of deadClaims()) {
     const keys = claims.hostKeys.filter((k) => !alreadyRemoved.includes(k));
+    // Keys a killed process of this host claimed live in this host's IPC namespace: only an engine whose host-IPC
+    // helper is there can remove them (gVisor's `--ipc=host` is the sandbox's own). Else they wait for one that is.
+    if (keys.length && !(await (reaches ??= reachesOurIpc(hostIpc).catch(() => false)))) {
+      said.push(`left ${keys.length} host SysV segment key(s) a killed run had claimed: this engine's --ipc=host is not this host's IPC namespace, so they wait for a run or clean on an engine whose is`);
+      continue;
+    }
     if (keys.length) {
       await releaseHostKeys(hostIpc, keys);
       said.push(`cleared ${keys.length} host SysV segment key(s) a killed run had claimed: ${keys.map((k) => `0x${k.toString(16)}`).join(', ')}`);

@@ -71,6 +71,20 @@ describe('judge', () => {
     expect(j.error).toContain('ECONNREFUSED');
   });
 
+  it('says "differs", keeping the differences, when a step fails after earlier steps already differed', () => {
+    // As on gVisor: the engine accepts what it should refuse, and the container it started is gone by the next step.
+    const then = [record('run', { action: 'run' }), record('refusable', { action: 'run' }), record('read', { engineFailed: true, exitCode: null, stderr: 'Container abc is not running' })];
+    const j = judge(experiment, then, 'docker');
+    expect(j.verdict).toBe('differs');
+    expect(j.differences.map((d) => d.detail)).toEqual(['expected the engine to refuse it, it accepted', 'stderr: expected /not allowed/, got ""']);
+    expect(j.error).toBe('after these differences, read (docker exec app read): Container abc is not running');
+  });
+
+  it('says "error" when a step fails before anything differed', () => {
+    const first = [record('run', { action: 'run', engineFailed: true, exitCode: 1, stderr: 'panic: assertTaskGoroutine' })];
+    expect(judge(experiment, first, 'docker')).toMatchObject({ verdict: 'error', differences: [], error: 'run (docker exec app run): panic: assertTaskGoroutine' });
+  });
+
   it('says "error" when an expected step never ran', () => {
     expect(judge(experiment, asExpected.slice(0, 2), 'docker')).toMatchObject({ verdict: 'error', error: 'step read did not run' });
   });

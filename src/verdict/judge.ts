@@ -21,10 +21,16 @@ export function expectationsFor(experiment: Experiment, engine: EngineKind): { e
 export function judge(experiment: Experiment, records: readonly StepRecord[], engine: EngineKind): Judgement {
   const { expect, note } = expectationsFor(experiment, engine);
   const byId = new Map(records.map((r) => [r.id, r]));
-  // An engine failure that is not the refusal the step allows means the engine, not the experiment, failed.
+  // An engine failure that is not the refusal the step allows: the engine, not the experiment, failed, unless the
+  // steps before it already differed. Then the failure is what followed from that difference (gVisor's hook exits 255
+  // and ends its container, so the next exec finds none): the experiment differs, and the failure is told after.
   const failed = records.find((r) => r.engineFailed && !r.refused);
   if (failed) {
-    return { verdict: 'error', differences: [], error: `${failed.id} (${failed.command}): ${failed.stderr.trim()}`, engineNote: note };
+    const before = records.slice(0, records.indexOf(failed)).map((r) => r.id);
+    const differences = expect.filter((e) => before.includes(e.step)).flatMap((e) => compare(e, byId.get(e.step)!));
+    const error = `${failed.id} (${failed.command}): ${failed.stderr.trim()}`;
+    if (differences.length) return { verdict: 'differs', differences, error: `after these differences, ${error}`, engineNote: note };
+    return { verdict: 'error', differences: [], error, engineNote: note };
   }
   const missing = expect.find((e) => !byId.has(e.step));
   if (missing) {
