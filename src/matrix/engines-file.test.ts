@@ -18,8 +18,8 @@ describe('engines file', () => {
     expect(readEnginesFile(join(ROOT, 'engines.json'))).toEqual([
       { name: 'docker-20.10', kind: 'docker', from: 'bookworm', address: undefined, runtime: runc },
       { name: 'docker-20.10-crun', kind: 'docker', from: 'bookworm', address: undefined, runtime: { name: 'crun', from: 'bookworm' } },
-      { name: 'docker-20.10-runsc', kind: 'docker', from: 'bookworm', address: undefined, runtime: { name: 'runsc', from: 'bookworm', args: gvisorArgs } },
-      { name: 'docker-20.10-runsc-2024', kind: 'docker', from: 'bookworm', address: undefined, runtime: { name: 'runsc', from: 'sid', args: gvisorArgs } },
+      { name: 'docker-20.10-runsc', kind: 'docker', from: 'bookworm', address: undefined, runtime: { name: 'runsc', from: 'bookworm', args: gvisorArgs }, gate: false },
+      { name: 'docker-20.10-runsc-2024', kind: 'docker', from: 'bookworm', address: undefined, runtime: { name: 'runsc', from: 'sid', args: gvisorArgs }, gate: false },
       { name: 'docker-26.1', kind: 'docker', from: 'trixie', address: undefined, runtime: runc },
       { name: 'docker-28.5', kind: 'docker', from: 'sid', address: undefined, runtime: runc },
       { name: 'podman-4.3', kind: 'podman', from: 'bookworm', address: undefined, runtime: runc },

@@ -14,6 +14,11 @@ export interface EngineEntry {
   address?: string;
   /** The OCI runtime its containers run under, named explicitly (a runtime installed beside it must not be picked by chance). */
   runtime?: RuntimeEntry;
+  /**
+   * false: the engine is compared but does not decide the matrix's exit code (a runtime known to differ, such as
+   * gVisor, whose differences are findings); its run must still finish and write its report. Default true.
+   */
+  gate?: boolean;
 }
 
 export type RuntimeName = 'runc' | 'crun' | 'runsc';
@@ -55,7 +60,8 @@ function checkEntry(e: unknown, where: string): EngineEntry {
   if (entry.kind !== 'docker' && entry.kind !== 'podman' && entry.kind !== 'containerd') throw new UsageError(`${where}: "kind" must be "docker", "podman" or "containerd", got ${JSON.stringify(entry.kind)}.`);
   if (!entry.from && !entry.address) throw new UsageError(`${where}: give "from" (a Debian suite) or "address" (unix:///path).`);
   const runtime = entry.runtime === undefined ? undefined : checkRuntime(entry.runtime, entry.kind, where);
-  return { name: entry.name, kind: entry.kind, from: entry.from, address: entry.address, ...(runtime ? { runtime } : {}) };
+  if (entry.gate !== undefined && typeof entry.gate !== 'boolean') throw new UsageError(`${where}: "gate" must be true or false.`);
+  return { name: entry.name, kind: entry.kind, from: entry.from, address: entry.address, ...(runtime ? { runtime } : {}), ...(entry.gate === false ? { gate: false } : {}) };
 }
 
 function checkRuntime(r: unknown, kind: EngineEntryKind, where: string): RuntimeEntry {

@@ -36,7 +36,7 @@ export async function runLab(experiments: Experiment[], options: LabOptions): Pr
   const remover = lab.removeHostKeys;
 
   for (const line of await lab.removeStale()) say(line);
-  const probe = await probeContainerKernel(driver, lab.images.lab!, `shmlab-${session.runId}-kernel`, session.labels(), session.resources);
+  const probe = await probeContainerKernel(driver, lab.images.lab!, `shmlab-${session.runId}-kernel`, session.labels(), session.resources, signal);
   if (probe.kernel) environment.containerKernel = probe.kernel;
   else say(`could not read the kernel the containers see: ${probe.why}`);
 

@@ -68,7 +68,9 @@ export async function runStep(step: Step, state: ExperimentState): Promise<StepR
   const base = { id: step.id, action: step.do, container: step.container, why: step.why, startedAt: new Date(started).toISOString() };
   let command = defaultCommand(step, state);
   try {
-    const seen = await perform(step, state, (full) => (command = full));
+    // A signal ends the wait at once: an engine that never answers (a crashed sandbox's exec) must not hold the run
+    // until its deadline. The abandoned call is left to its deadline; cleanup goes on with calls of its own.
+    const seen = await untilAborted(perform(step, state, (full) => (command = full)), state.ctx.signal);
     return {
       ...base,
       command,
@@ -86,6 +88,17 @@ export async function runStep(step: Step, state: ExperimentState): Promise<StepR
     const refused = step.do === 'run' && step.mayBeRefused !== undefined && isRefusal(err, step.mayBeRefused);
     return { ...base, command, exitCode: 1, stdout: '', stderr: words, durationMs: Date.now() - started, engineFailed: true, ...(refused ? { refused } : {}) };
   }
+}
+
+export class InterruptedError extends Error {}
+
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return work;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new InterruptedError(`interrupted (${String(signal.reason ?? 'signal')}) while waiting for the engine`));
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }
 
 // An operation the engine lacks: evidence steps are skipped, any other makes the experiment not applicable.
