@@ -107,7 +107,9 @@ async function openDockerLab(setup: LabSetup): Promise<Lab> {
       const images = await api.call('list images', () => api.dockerode.listImages({ filters: JSON.stringify({ label: [IMAGE_LABEL] }) }));
       const inUse = claimedImages(lease.id);
       const removable = images.filter((i) => !isClaimed(i, inUse));
-      await Promise.all(removable.map((i) => api.removeImage(i.Id)));
+      // One at a time: the variants share their parent layers, and two removals at once race to delete the parent
+      // ("unrecognized image ID").
+      for (const image of removable) await api.removeImage(image.Id);
       return { removed: removable.length, kept: images.length - removable.length };
     },
     docker: api,
