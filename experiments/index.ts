@@ -54,10 +54,14 @@ export const EXPERIMENTS: readonly Experiment[] = [
   podLayerRestart,
 ];
 
-/** The experiments named by slug, in the order given; an unknown slug is the caller's error. */
-export function selectExperiments(slugs?: readonly string[]): Experiment[] {
-  if (!slugs || slugs.length === 0) return [...EXPERIMENTS];
-  const known = new Map(EXPERIMENTS.map((e) => [e.slug, e]));
+/**
+ * The experiments named by slug, in the order given (all of them when none is named); an unknown slug is the caller's
+ * error. `user`: experiments loaded with --experiments, chosen from as the built-in ones are.
+ */
+export function selectExperiments(slugs?: readonly string[], user: readonly Experiment[] = []): Experiment[] {
+  const all = [...EXPERIMENTS, ...user];
+  if (!slugs || slugs.length === 0) return all;
+  const known = new Map(all.map((e) => [e.slug, e]));
   const unknown = slugs.filter((s) => !known.has(s));
   if (unknown.length) {
     throw new RangeError(`Unknown experiment${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}; run "shmlab list" to see them (${[...known.keys()].join(', ')}).`);

@@ -2,7 +2,7 @@
 // the input alone is wrong, not a single request reaches the engine (a recording stand-in at DOCKER_HOST).
 import { execa } from 'execa';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -44,14 +44,15 @@ afterAll(() => {
   removeTempDirs();
 });
 
-const notReport = '^shmlab: .+ is not a shmlab JSON report of format 1: ';
+const notReport = '^shmlab: .+ is not a shmlab report: ';
+const obs = JSON.parse(readFileSync(join(ROOT, 'test/observations/docker-20.10.json'), 'utf8'));
 
 describe('bad input is refused with one sentence, before any request to the engine', () => {
   it.each<[string, () => string[], RegExp, Record<string, string>?]>([
-    ['compare: a report of null', () => ['compare', file('null.json', 'null')], new RegExp(`${notReport}it holds null, not an object\\.$`)],
-    ['compare: a list', () => ['compare', file('list.json', '[]')], new RegExp(`${notReport}it holds a list, not an object\\.$`)],
-    ['compare: malformed experiments', () => ['compare', file('bad.json', JSON.stringify({ format: 1, environment: { kind: 'docker', serverVersion: '1' }, privilege: { mode: 'x' }, experiments: [{ slug: 1 }] }))], new RegExp(`${notReport}experiments\\[0\\]\\.slug is not a string\\.$`)],
-    ['compare: no privilege', () => ['compare', file('noprivilege.json', JSON.stringify({ format: 1, environment: { kind: 'docker', serverVersion: '1' }, experiments: [] }))], new RegExp(`${notReport}privilege\\.mode is not a string\\.$`)],
+    ['compare: a report of null', () => ['compare', file('null.json', 'null')], new RegExp(`${notReport}the top level must be an object \\(it is null\\)\\.$`)],
+    ['compare: a list', () => ['compare', file('list.json', '[]')], new RegExp(`${notReport}the top level must be an object \\(it is a list\\)\\.$`)],
+    ['compare: malformed experiments', () => ['compare', file('bad.json', JSON.stringify({ ...obs, experiments: [{ ...obs.experiments[0], slug: 1 }] }))], new RegExp(`${notReport}/experiments/0/slug must be a string \\(it is 1\\)\\.$`)],
+    ['compare: no privilege', () => ['compare', file('noprivilege.json', JSON.stringify({ ...obs, privilege: undefined }))], new RegExp(`${notReport}/privilege is missing\\.$`)],
     ['compare: a FIFO (would hang)', () => ['compare', join(dir, 'fifo.json')], /^shmlab: Cannot read the report .+fifo\.json \(not a regular file\)\.$/],
     ['compare: --out /dev/full', () => ['compare', join(ROOT, 'test/observations/docker-20.10.json'), '--out', '/dev/full'], /^shmlab: Cannot write \/dev\/full: something other than a file is there \(a device or socket\); choose another --out\.$/],
     ['compare: --out a folder', () => ['compare', join(ROOT, 'test/observations/docker-20.10.json'), '--out', join(dir, 'a-folder')], /^shmlab: Cannot write .+a-folder: something other than a file is there \(a folder\); choose another --out\.$/],

@@ -58,7 +58,7 @@ describe('shmlab command line', () => {
 
   it('refuses a JSON file that is not a shmlab report', async () => {
     const r = await shmlab(['compare', join(ROOT, 'package.json')]);
-    expect({ exitCode: r.exitCode, stderr: r.stderr }).toEqual({ exitCode: 2, stderr: `shmlab: ${join(ROOT, 'package.json')} is not a shmlab JSON report of format 1: its format is undefined.` });
+    expect({ exitCode: r.exitCode, stderr: r.stderr }).toEqual({ exitCode: 2, stderr: `shmlab: ${join(ROOT, 'package.json')} is not a shmlab report: /format is missing.` });
   });
 
   it('prints its version', async () => {

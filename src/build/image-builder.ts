@@ -1,9 +1,9 @@
 // Builds the images FROM scratch with COPY only, tagged by content hash: an unchanged context is never rebuilt.
 // Containers are created from the image ids this returns, never from a name an engine could pull.
 import type Dockerode from 'dockerode';
-import { accessSync, constants, copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { accessSync, chmodSync, constants, copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { IMAGES } from '../../experiments/images.js';
 import type { EngineDriver } from '../engine/engine-driver.js';
 import { SetupError } from '../errors.js';
@@ -28,15 +28,36 @@ export interface BuiltImages {
 export interface ImageSources {
   programs: Awaited<ReturnType<typeof compilePrograms>>;
   busybox: string;
+  /** Programs of user experiments (`--experiments DIR`), put in /bin beside shmlab's own. */
+  user: UserProgram[];
   /** The hash of the whole build context: a variant's tag is this and its CMD. */
   base: string;
+}
+
+/** A program of the user's, by the name it has in the image's /bin and the file that holds it. */
+export interface UserProgram {
+  name: string;
+  path: string;
+}
+
+let userPrograms: UserProgram[] = [];
+
+/**
+ * The user's programs (`run --experiments DIR`: its bin/ and its compiled c-src/) go into every image this process
+ * builds from now on, and into the hash that names it. Their names were checked not to clash with shmlab's own.
+ */
+export function useUserPrograms(programs: readonly UserProgram[]): void {
+  userPrograms = [...programs].sort((a, b) => a.name.localeCompare(b.name));
 }
 
 export async function imageSources(say: (line: string) => void, lease: ProcessLease): Promise<ImageSources> {
   const programs = await compilePrograms(say, lease);
   const busybox = await ensureBusybox(say);
-  const base = hashFiles(FIXTURES, listFiles(FIXTURES), [programs.hash, hashFiles('/', [busybox]), APPLETS.join(' ')]);
-  return { programs, busybox, base };
+  const user = userPrograms;
+  // Each user program by its name in the image, its mode and its bytes: another binary, or another name, another image.
+  const userHash = user.map((p) => `${p.name}=${hashFiles(dirname(p.path), [p.path])}`);
+  const base = hashFiles(FIXTURES, listFiles(FIXTURES), [programs.hash, hashFiles('/', [busybox]), APPLETS.join(' '), ...userHash]);
+  return { programs, busybox, user, base };
 }
 
 /** The tag of a variant: its name and the hash of its context and CMD. */
@@ -55,6 +76,10 @@ export function layOutContext(sources: ImageSources, lease: ProcessLease): strin
   for (const name of sources.programs.names) copyFileSync(join(sources.programs.dir, name), join(bin, name));
   copyFileSync(sources.busybox, join(bin, 'busybox'));
   for (const applet of APPLETS) symlinkSync('busybox', join(bin, applet));
+  for (const program of sources.user) {
+    copyFileSync(program.path, join(bin, program.name));
+    chmodSync(join(bin, program.name), 0o755);
+  }
   return context;
 }
 

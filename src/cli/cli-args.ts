@@ -7,6 +7,7 @@ export const HELP = `shmlab: shared memory and kernel parameters in containers, 
 Usage:
   shmlab run [--only slug,...] [--report-dir DIR] [--concurrency N] [--timeout SECONDS]
              [--engine cri=unix:///path | docker=unix:///path] [--no-host-changes]
+             [--experiments DIR] [--junit FILE]
       Run the experiments against the engine (a Kubernetes node runtime when
       CONTAINER_RUNTIME_ENDPOINT is set, as for crictl; else DOCKER_HOST, else the
       default socket) and write reports/<engine>-<version>.md and .json (an interrupted run writes
@@ -14,12 +15,18 @@ Usage:
       long to wait for any one answer of the engine (default 60). --no-host-changes:
       leave out the experiment that changes the host's IPC sysctls for a moment
       (it restores them on every path; the summary says it was left out).
+      --experiments: also the experiments of DIR (each *.js or *.mjs file
+      default-exports one or a list; DIR/bin/ and DIR/c-src/*.c add programs to
+      the images; see examples/README.md); --only may name them. --junit: also
+      write the results as JUnit XML (one test case per experiment).
   shmlab matrix [--engines FILE] [--engine name=unix:///path]... [--only slug,...]
                 [--report-dir DIR] [--keep-engines] [--no-host-changes]
+                [--experiments DIR] [--junit FILE]
       Provision the engines of FILE (default engines.json: Docker 20.10, 26.1, 28.5,
       Podman 4.3), run every experiment against each in parallel, write each
       engine's report and reports/matrix.md. Engines it started are stopped after,
       unless --keep-engines. --engine alone names engines already running.
+      --experiments and --junit as for run (--junit: one test suite per engine).
   shmlab compare REPORT.json... [--out FILE]
       The matrix from JSON reports gathered elsewhere (default reports/matrix.md).
   shmlab engines up|down [--engines FILE] [--engine name=unix:///path]...
@@ -38,8 +45,8 @@ report could not be written, 2 usage error or no usable engine, 129/130/143
 interrupted by SIGHUP/SIGINT/SIGTERM (a second signal ends shmlab at once).`;
 
 export type Command =
-  | { name: 'run'; only?: string[]; reportDir?: string; concurrency?: number; deadlineMs?: number; engine?: { kind: 'cri' | 'docker'; address: string }; noHostChanges?: boolean }
-  | { name: 'matrix'; only?: string[]; reportDir?: string; enginesFile?: string; engine?: string[]; keepEngines?: boolean; noHostChanges?: boolean }
+  | { name: 'run'; only?: string[]; reportDir?: string; concurrency?: number; deadlineMs?: number; engine?: { kind: 'cri' | 'docker'; address: string }; noHostChanges?: boolean; experimentsDir?: string; junit?: string }
+  | { name: 'matrix'; only?: string[]; reportDir?: string; enginesFile?: string; engine?: string[]; keepEngines?: boolean; noHostChanges?: boolean; experimentsDir?: string; junit?: string }
   | { name: 'compare'; files: string[]; out?: string }
   | { name: 'engines'; action: 'up' | 'down'; enginesFile?: string; engine?: string[] }
   | { name: 'list' }
@@ -57,13 +64,15 @@ const OPTIONS = {
   'keep-engines': { type: 'boolean' },
   'no-host-changes': { type: 'boolean' },
   out: { type: 'string' },
+  experiments: { type: 'string' },
+  junit: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
 /** Which options each command takes. */
 const ALLOWED: Record<string, (keyof typeof OPTIONS)[]> = {
-  run: ['only', 'report-dir', 'concurrency', 'timeout', 'engine', 'no-host-changes'],
-  matrix: ['only', 'report-dir', 'engines', 'engine', 'keep-engines', 'no-host-changes'],
+  run: ['only', 'report-dir', 'concurrency', 'timeout', 'engine', 'no-host-changes', 'experiments', 'junit'],
+  matrix: ['only', 'report-dir', 'engines', 'engine', 'keep-engines', 'no-host-changes', 'experiments', 'junit'],
   compare: ['out'],
   engines: ['engines', 'engine'],
   list: [],
@@ -90,6 +99,8 @@ export function parseCommand(argv: string[]): Command {
   const twice = only?.find((slug, i) => only.indexOf(slug) !== i);
   if (twice) throw new UsageError(`--only names ${twice} twice; name each experiment once.`);
   if (values['report-dir'] !== undefined && values['report-dir'].trim() === '') throw new UsageError('Expected --report-dir to name a folder, got an empty name.');
+  if (values.experiments !== undefined && values.experiments.trim() === '') throw new UsageError('Expected --experiments to name a folder of experiment modules, got an empty name.');
+  if (values.junit !== undefined && values.junit.trim() === '') throw new UsageError('Expected --junit to name the JUnit XML file to write, got an empty name.');
   const timeout = values.timeout === undefined ? undefined : Number(values.timeout);
   if (timeout !== undefined && !(Number.isFinite(timeout) && timeout > 0 && timeout <= 3600)) {
     throw new UsageError(`Expected --timeout to be a number of seconds between 0 and 3600, got ${JSON.stringify(values.timeout)}.`);
@@ -107,10 +118,10 @@ export function parseCommand(argv: string[]): Command {
       if (given !== undefined && (!engine || (engine[1] === 'cri' && !engine[2]!.startsWith('unix://')))) {
         throw new UsageError(`Expected --engine cri=unix:///path/to/containerd.sock or docker=unix:///path/to/docker.sock, got ${JSON.stringify(given)}.`);
       }
-      return { name, only, reportDir: values['report-dir'], concurrency, deadlineMs, engine: engine ? { kind: engine[1] as 'cri' | 'docker', address: engine[2]! } : undefined, noHostChanges: values['no-host-changes'] };
+      return { name, only, reportDir: values['report-dir'], concurrency, deadlineMs, engine: engine ? { kind: engine[1] as 'cri' | 'docker', address: engine[2]! } : undefined, noHostChanges: values['no-host-changes'], experimentsDir: values.experiments, junit: values.junit };
     }
     case 'matrix':
-      return { name, only, reportDir: values['report-dir'], enginesFile: values.engines, engine: values.engine, keepEngines: values['keep-engines'], noHostChanges: values['no-host-changes'] };
+      return { name, only, reportDir: values['report-dir'], enginesFile: values.engines, engine: values.engine, keepEngines: values['keep-engines'], noHostChanges: values['no-host-changes'], experimentsDir: values.experiments, junit: values.junit };
     case 'compare':
       return { name, files: positionals, out: values.out };
     case 'engines': {

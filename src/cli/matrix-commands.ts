@@ -9,6 +9,10 @@ import { ROOT, REPORTS } from '../paths.js';
 import { readReport } from '../report/read-report.js';
 import { renderMatrix } from '../report/render-matrix.js';
 import { ReportWriteError, writeFilesAtomically } from '../report/write-report.js';
+import { junitTarget, writeJUnit } from '../report/junit.js';
+import { checkUserToolchain } from '../build/program-compiler.js';
+import { processLease } from '../run/process-lease.js';
+import { EXPERIMENTS_DIR_ENV, loadUserExperiments, prepareUserPrograms } from '../run/user-experiments.js';
 import { ensureWritableDir } from './report-dir.js';
 import type { Output } from './output.js';
 
@@ -24,24 +28,52 @@ export function chooseEngines(choice: EngineChoice): EngineEntry[] {
   return [...readEnginesFile(choice.enginesFile ?? join(ROOT, 'engines.json')), ...given];
 }
 
-export async function matrixCommand(options: EngineChoice & { only?: string[]; reportDir?: string; keepEngines?: boolean; noHostChanges?: boolean }, io: Output, signal: AbortSignal): Promise<number> {
+export async function matrixCommand(
+  options: EngineChoice & { only?: string[]; reportDir?: string; keepEngines?: boolean; noHostChanges?: boolean; experimentsDir?: string; junit?: string },
+  io: Output,
+  signal: AbortSignal,
+): Promise<number> {
   const engines = chooseEngines(options);
+  const userDir = options.experimentsDir ?? (process.env[EXPERIMENTS_DIR_ENV] || undefined);
+  const user = userDir === undefined ? undefined : await loadUserExperiments(userDir, EXPERIMENTS);
   try {
-    selectExperiments(options.only);
+    selectExperiments(options.only, user?.experiments);
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
   const dir = ensureWritableDir(options.reportDir ?? REPORTS);
+  const junit = options.junit === undefined ? undefined : junitTarget(options.junit);
   const say = (line: string) => io.out(`shmlab: ${line}`);
+  if (user) {
+    // Compiled once here, so that a program that does not compile stops the matrix before any engine starts (the
+    // runs find it compiled); each run loads the same folder, which it is told of as the environment's
+    // SHMLAB_EXPERIMENTS_DIR (runMatrix passes this process's environment on).
+    if (user.cSrc) {
+      await checkUserToolchain(user.cSrc);
+      await prepareUserPrograms(user, say, await processLease());
+    }
+    process.env[EXPERIMENTS_DIR_ENV] = resolve(userDir!);
+  }
   say(`matrix over ${engines.map((e) => e.name).join(', ')}`);
   const outcome = await runMatrix(engines, { only: options.only, reportDir: dir, keepEngines: Boolean(options.keepEngines), noHostChanges: Boolean(options.noHostChanges), say, signal });
+  let exitCode = outcome.exitCode;
   if (outcome.runs.length) {
     const path = join(dir, 'matrix.md');
-    writeMatrix(path, renderMatrix(outcome.runs, EXPERIMENTS));
+    writeMatrix(path, renderMatrix(outcome.runs, [...EXPERIMENTS, ...(user?.experiments ?? [])]));
     say(`matrix: ${path}`);
+    if (junit) {
+      try {
+        writeJUnit(junit, outcome.runs);
+        say(`JUnit XML: ${junit}`);
+      } catch (err) {
+        if (!(err instanceof ReportWriteError)) throw err;
+        io.err(`shmlab: the JUnit XML was not written: ${err.message}`);
+        exitCode = Math.max(exitCode, 1);
+      }
+    }
   }
   for (const f of outcome.failures) say(`${f.engine}: ${f.why}`);
-  return outcome.exitCode;
+  return exitCode;
 }
 
 export function compareCommand(files: string[], out: string | undefined, io: Output): number {

@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { record, runResult } from '../../test/records.js';
 import { removeTempDirs, tempDir } from '../../test/temp-dirs.js';
 import type { ExperimentResult } from '../model/result.js';
-import { ReportWriteError, writeReport } from './write-report.js';
+import { InvalidReportError, ReportWriteError, writeReport } from './write-report.js';
 
 afterAll(removeTempDirs);
 
@@ -53,6 +53,15 @@ describe('writeReport', () => {
     make(join(dir, 'docker-99.0.json'));
     expect(() => writeReport(full, [], dir)).toThrow(new ReportWriteError(`Cannot write ${join(dir, 'docker-99.0.json')}: something other than a file is there (${what}).`));
     expect(readdirSync(dir)).toEqual(['docker-99.0.json']);
+  });
+
+  it('refuses, loudly and before writing anything, a report that does not follow its schema: a harness bug', () => {
+    const dir = tempDir();
+    const wrong = runResult([{ ...result('sysv-restart'), verdict: 'passed' as never }]);
+    expect(() => writeReport(wrong, [], dir)).toThrow(InvalidReportError);
+    expect(() => writeReport(wrong, [], dir)).toThrow(/^shmlab made a report that does not follow .+report-v1\.schema\.json \(a bug in shmlab\): \/experiments\/0\/verdict must be one of /);
+    expect(() => writeReport({ ...full, unknownField: 1 } as never, [], dir)).toThrow(/\/unknownField is not a field of format 1\.$/);
+    expect(readdirSync(dir)).toEqual([]);
   });
 
   it('says so for a name longer than the system allows', () => {

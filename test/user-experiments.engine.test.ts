@@ -1,0 +1,41 @@
+// The example user experiment (examples/pg-like: a PostgreSQL-like program of the user's, compiled by shmlab and put
+// in the image) run by the command line against the engine, as a user would: its verdict in the JSON report, its
+// section in the markdown, its test case in the JUnit XML, and nothing of it left on the engine or the host.
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ROOT } from '../src/paths.js';
+import { readReport } from '../src/report/read-report.js';
+import { NOTHING_LEFT, engineState, leftovers } from './engine-state.js';
+import { CLI, reportDir, shmlab } from './shmlab-process.js';
+
+describe('a user experiment from examples/', () => {
+  it('runs pg-like with its own program: as expected, reported like a built-in one, nothing left behind', async () => {
+    const before = await engineState();
+    const dir = reportDir();
+    const junit = join(dir, 'junit.xml');
+    const r = await shmlab(['run', '--experiments', join(ROOT, 'examples/pg-like'), '--only', 'pg-like', '--report-dir', dir, '--junit', junit], {}, [
+      'node',
+      CLI,
+    ]);
+    expect(r.exitCode, r.all).toBe(0);
+
+    const json = readdirSync(dir).find((f) => f.endsWith('.json'))!;
+    const run = readReport(join(dir, json)); // checked against the schema
+    expect(run.experiments.map((e) => [e.slug, e.verdict])).toEqual([['pg-like', 'as expected']]);
+    const [result] = run.experiments;
+    expect(result!.observed).toBe(
+      run.environment.kind === 'cri'
+        ? 'kept after the restart; the database finds its pre-existing block'
+        : 'gone after the restart; the database starts clean',
+    );
+    const check = result!.steps.find((s) => s.id === 'check-before')!;
+    expect(check.stdout).toBe('segment 5432001 is there: pg-like shared memory for /var/lib/pg-like\n');
+
+    const md = readFileSync(join(dir, json.replace(/\.json$/, '.md')), 'utf8');
+    expect(md).toContain("**A database's System V shared memory across a restart of its container (PostgreSQL-like)**");
+    expect(readFileSync(junit, 'utf8')).toMatch(/<testcase name="pg-like" classname="shmlab\.[^"]+" time="\d+\.\d{3}">\n\s+<system-out>observed: /);
+
+    expect(leftovers(before, await engineState())).toEqual(NOTHING_LEFT);
+  });
+});

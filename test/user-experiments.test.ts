@@ -1,0 +1,333 @@
+// User experiments (`--experiments DIR`): what a folder of experiment modules may hold, and the one sentence, naming
+// the file and the field, that anything else gets, from the loader and from the command line (exit 2, before any
+// engine is asked). No engine: test/user-experiments.engine.test.ts runs the example against one.
+import { execa } from 'execa';
+import { copyFileSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { EXPERIMENTS, selectExperiments } from '../experiments/index.js';
+import { imageSources, layOutContext, useUserPrograms, variantTag } from '../src/build/image-builder.js';
+import { UsageError } from '../src/errors.js';
+import { ROOT } from '../src/paths.js';
+import { processLease } from '../src/run/process-lease.js';
+import { loadUserExperiments } from '../src/run/user-experiments.js';
+import { record } from './records.js';
+import { removeTempDirs, tempDir } from './temp-dirs.js';
+
+afterAll(removeTempDirs);
+
+const BASE = `{
+  slug: 'my-exp',
+  title: 'A segment of mine across a restart',
+  section: 'C',
+  source: 'my own question',
+  blogSaw: '—',
+  expectedToday: 'gone',
+  explanation: 'The IPC namespace goes with the container.',
+  containers: { app: {} },
+  steps: [
+    { id: 'run', do: 'run', container: 'app' },
+    { id: 'read', do: 'exec', container: 'app', cmd: ['sysv-read', '--key', '1'] },
+  ],
+  expect: [{ step: 'read', means: 'nothing there', exitCode: 10 }],
+  observe: (steps) => (steps.get('read') ? 'read' : 'not run'),
+}`;
+
+/** A folder with one module: the base experiment, changed by `patch` (JavaScript run on `e` before it is exported). */
+function folder(patch = '', files: Record<string, string> = {}): string {
+  const dir = tempDir('shmlab-user-');
+  writeFileSync(join(dir, 'mine.mjs'), `const e = ${BASE};\n${patch}\nexport default e;\n`);
+  for (const [name, text] of Object.entries(files)) {
+    mkdirSync(join(dir, name, '..'), { recursive: true });
+    writeFileSync(join(dir, name), text);
+  }
+  return dir;
+}
+
+const load = (dir: string) => loadUserExperiments(dir, EXPERIMENTS);
+const refusal = async (dir: string) => {
+  const err = await load(dir).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(UsageError);
+  expect((err as Error).message.split('\n')).toHaveLength(1);
+  return (err as Error).message;
+};
+
+describe('loading user experiments', () => {
+  it('loads the example, with its C program, and --only can name it', async () => {
+    const user = await load(join(ROOT, 'examples/pg-like'));
+    expect(user.experiments.map((e) => e.slug)).toEqual(['pg-like']);
+    expect(user.programs).toEqual(['pg-like']);
+    expect(user.cSrc).toBe(join(ROOT, 'examples/pg-like/c-src'));
+    expect(selectExperiments(['pg-like', 'sysv-restart'], user.experiments).map((e) => e.slug)).toEqual(['pg-like', 'sysv-restart']);
+    expect(selectExperiments(undefined, user.experiments)).toHaveLength(EXPERIMENTS.length + 1);
+    // Its phrase comes from the observations only.
+    const observe = user.experiments[0]!.observe;
+    expect(observe(new Map())).toBe('not run');
+    const after = record('check-after', { exitCode: 1, stdout: 'no segment 5432001\n' });
+    const again = record('create-again', { exitCode: 0 });
+    expect(
+      observe(
+        new Map([
+          ['check-after', after],
+          ['create-again', again],
+        ]),
+      ),
+    ).toBe('gone after the restart; the database starts clean');
+  });
+
+  it('loads a list of experiments from one file, and a .js module', async () => {
+    const dir = tempDir('shmlab-user-');
+    writeFileSync(join(dir, 'two.js'), `const e = ${BASE};\nexport default [e, { ...e, slug: 'my-other' }];\n`);
+    expect((await load(dir)).experiments.map((e) => e.slug)).toEqual(['my-exp', 'my-other']);
+  });
+
+  it("keeps a run going when the user's observe throws on what it is given", async () => {
+    const user = await load(folder("e.observe = (steps) => (steps.size === 0 ? 'not run' : steps.get('read').stdout.trim());"));
+    const observe = user.experiments[0]!.observe;
+    expect(observe(new Map([['run', record('run')]]))).toBe("(observe failed: Cannot read properties of undefined (reading 'stdout'))");
+  });
+
+  it("adds static programs from bin/, and refuses what would not run in the image or would replace shmlab's own", async () => {
+    const ok = folder();
+    mkdirSync(join(ok, 'bin'));
+    copyFileSync('/bin/busybox', join(ok, 'bin', 'mybox'));
+    const user = await load(ok);
+    expect(user.binaries).toEqual([{ name: 'mybox', path: join(ok, 'bin', 'mybox') }]);
+
+    const dynamic = folder();
+    mkdirSync(join(dynamic, 'bin'));
+    copyFileSync(process.execPath, join(dynamic, 'bin', 'node'));
+    expect(await refusal(dynamic)).toBe(
+      `${join(dynamic, 'bin', 'node')} is not a statically linked 64-bit ELF program: the images have no C library, so link it with -static.`,
+    );
+
+    const clash = folder('', { 'c-src/sysv-read.c': 'int main(void) { return 0; }\n' });
+    expect(await refusal(clash)).toBe(`${join(clash, 'c-src', 'sysv-read.c')} would replace shmlab's own /bin/sysv-read; rename it.`);
+
+    const twice = folder('', { 'c-src/mybox.c': 'int main(void) { return 0; }\n' });
+    mkdirSync(join(twice, 'bin'));
+    copyFileSync('/bin/busybox', join(twice, 'bin', 'mybox'));
+    expect(await refusal(twice)).toBe(`${join(twice, 'bin', 'mybox')} and ${join(twice, 'c-src', 'mybox.c')} would both be /bin/mybox; keep one.`);
+  });
+
+  it.each<[string, string, (file: string) => string]>([
+    ['no slug', 'delete e.slug;', (f) => `${f}: slug is missing.`],
+    [
+      'a slug of a built-in experiment',
+      "e.slug = 'sysv-restart';",
+      (f) => `${f}: slug "sysv-restart" is already taken by a built-in experiment; choose another.`,
+    ],
+    [
+      'a slug that is no name',
+      "e.slug = 'My Exp';",
+      (f) => `${f}: slug must be lower-case letters and digits, words joined by dashes, at most 40 characters (it is "My Exp").`,
+    ],
+    ['no title', 'delete e.title;', (f) => `${f}: title is missing.`],
+    ['an unknown section', "e.section = 'E';", (f) => `${f}: section must be one of "A", "B", "C", "D" (it is "E").`],
+    [
+      'a misspelt field',
+      'e.expects = e.expect;',
+      (f) =>
+        `${f}: expects is not a field of an experiment (its fields: slug, title, section, source, blogSaw, expectedToday, explanation, containers, steps, expect, expectOn, onlyOn, notApplicableWhy, changesHost, observe, whenDiffers, survival).`,
+    ],
+    ['a step on an undeclared container', "e.steps[1].container = 'db';", (f) => `${f}: steps[1].container is "db", which is not one of its containers (app).`],
+    [
+      'a step before its container runs',
+      'e.steps.reverse();',
+      (f) => `${f}: steps[0].container is "app", which no earlier step runs (a "run" step creates and starts it).`,
+    ],
+    ['two steps with one id', "e.steps[1].id = 'run';", (f) => `${f}: steps[1].id "run" is the id of an earlier step too; ids must be unique.`],
+    [
+      'an unknown action',
+      "e.steps[1].do = 'reboot';",
+      (f) =>
+        `${f}: steps[1].do must be one of "run", "exec", "await", "commit", "host-sysctls", "stop", "start", "kill", "pause", "unpause", "remove", "diff", "inspect", "logs" (it is "reboot").`,
+    ],
+    [
+      'a misspelt step field',
+      'e.steps[1].comand = e.steps[1].cmd; delete e.steps[1].cmd;',
+      (f) => `${f}: steps[1].comand is not a field of a exec step (its fields: id, do, container, why, evidence, cmd).`,
+    ],
+    [
+      'a program that is not in the image',
+      "e.steps[1].cmd = ['pg-lik', '--check'];",
+      (f) =>
+        expect.stringMatching(
+          new RegExp(
+            `^${escapeRegExp(f)}: steps\\[1\\]\\.cmd\\[0\\] is "pg-lik", which is no program in the image \\(yours: none; shmlab's: see c-src/; busybox's: sh cat .*\\); give a path to run something else\\.$`,
+          ),
+        ),
+    ],
+    ['an exec without cmd', 'delete e.steps[1].cmd;', (f) => `${f}: steps[1].cmd is missing.`],
+    [
+      'an image shmlab has not',
+      "e.containers.app.image = 'postgres:16';",
+      (f) =>
+        `${f}: containers.app.image is "postgres:16", which is neither an image of shmlab's (lab, startup-script, init-hook) nor "@<name>" of a commit step's "as".`,
+    ],
+    [
+      'an IPC mode joining an undeclared container',
+      "e.containers.app.ipc = 'container:holder';",
+      (f) => `${f}: containers.app.ipc is "container:holder"; it must be "private", "shareable", "host" or "container:<another of its containers>".`,
+    ],
+    ['an expectation of an unknown step', "e.expect[0].step = 'check';", (f) => `${f}: expect[0].step is "check", which is not one of its steps (run, read).`],
+    [
+      'an expectation that checks nothing',
+      'delete e.expect[0].exitCode;',
+      (f) => `${f}: expect[0] checks nothing: give at least one of exitCode, refused, stdout, stderr, output, state.`,
+    ],
+    [
+      'an exit code out of range',
+      'e.expect[0].exitCode = 300;',
+      (f) => `${f}: expect[0].exitCode must be a whole number from 0 to 255 or "non-zero" (it is 300).`,
+    ],
+    ['stdout that is a number', 'e.expect[0].stdout = 5;', (f) => `${f}: expect[0].stdout must be a string or a regular expression (it is 5).`],
+    ['no expectations', 'e.expect = [];', (f) => `${f}: expect must not be an empty list.`],
+    [
+      'expectOn for an unknown engine',
+      "e.expectOn = { lxc: { why: 'x', expect: [] } };",
+      (f) => `${f}: expectOn (the key "lxc") must be one of "docker", "podman", "cri" (it is "lxc").`,
+    ],
+    [
+      'expectOn dropping an unknown step',
+      "e.expectOn = { cri: { why: 'x', expect: [], drop: ['nope'] } };",
+      (f) => `${f}: expectOn.cri.drop[0] is "nope", which is not one of its steps (run, read).`,
+    ],
+    [
+      'observe that is no function',
+      "e.observe = 'kept';",
+      (f) => `${f}: observe must be a function (steps) => string that says what was observed (it is the string "kept").`,
+    ],
+    [
+      'observe that throws before any step',
+      "e.observe = (steps) => steps.get('read').stdout;",
+      (f) => `${f}: observe throws when no step has run (Cannot read properties of undefined (reading 'stdout')); say so instead, e.g. "not run".`,
+    ],
+    [
+      'a host-sysctls step without changesHost',
+      "e.steps.push({ id: 'host', do: 'host-sysctls', container: 'app', set: { 'kernel.shmmax': '1' } });",
+      (f) => `${f}: changesHost must be true: step host changes the host's sysctls, which --no-host-changes must be able to leave out.`,
+    ],
+    [
+      'an unknown survival kind',
+      "e.survival = [{ kind: 'disk', operation: 'restart', step: 'read' }];",
+      (f) => expect.stringMatching(new RegExp(`^${escapeRegExp(f)}: survival\\[0\\]\\.kind must be one of "sysv-private", .* \\(it is "disk"\\)\\.$`)),
+    ],
+  ])('refuses %s with one sentence naming the file and the field', async (_, patch, message) => {
+    const dir = folder(patch);
+    expect(await refusal(dir)).toEqual(message(join(dir, 'mine.mjs')));
+  });
+
+  it.each<[string, string, (file: string) => string]>([
+    [
+      'a module that does not load',
+      'export default {', // Node says SyntaxError; under vitest, vite says it first.
+      (f) => expect.stringMatching(new RegExp(`^${escapeRegExp(f)} cannot be loaded: (SyntaxError|Error): .+[^.]\\.$`)),
+    ],
+    ['a module with no default export', 'export const e = 1;', (f) => `${f} has no default export; "export default" an experiment or a list of experiments.`],
+    ['an empty list', 'export default [];', (f) => `${f}: its default export is an empty list; export at least one experiment.`],
+    ['a string', "export default 'pg-like';", (f) => `${f}: the default export must be an experiment object (or a list of them) (it is the string "pg-like").`],
+    [
+      'a bad second experiment of a list',
+      `const e = ${BASE};\nexport default [e, { ...e, slug: 'two', title: '' }];`,
+      (f) => `${f}, experiment 2 (two): title must not be empty.`,
+    ],
+    [
+      'the same slug twice in a list',
+      `const e = ${BASE};\nexport default [e, e];`,
+      (f) => `${f}, experiment 2 (my-exp): slug "my-exp" is already taken by the experiment of ${f}, experiment 1 (my-exp); choose another.`,
+    ],
+  ])('refuses %s', async (_, source, message) => {
+    const dir = tempDir('shmlab-user-');
+    writeFileSync(join(dir, 'mine.mjs'), source);
+    expect(await refusal(dir)).toEqual(message(join(dir, 'mine.mjs')));
+  });
+
+  it('refuses the same slug in two files, naming both', async () => {
+    const dir = folder();
+    writeFileSync(join(dir, 'other.mjs'), `export default ${BASE};\n`);
+    expect(await refusal(dir)).toBe(`${join(dir, 'other.mjs')}: slug "my-exp" is already taken by the experiment of ${join(dir, 'mine.mjs')}; choose another.`);
+  });
+
+  it('refuses a folder that is not there, or holds no module', async () => {
+    expect(await refusal('/nonexistent-shmlab')).toBe(
+      'Cannot read the experiments folder /nonexistent-shmlab (ENOENT); --experiments names a folder of *.js or *.mjs experiment modules.',
+    );
+    const empty = tempDir('shmlab-user-');
+    writeFileSync(join(empty, 'README.md'), 'nothing here');
+    expect(await refusal(empty)).toBe(
+      `The experiments folder ${empty} holds no experiment module (a *.js or *.mjs file whose default export is an experiment); see examples/README.md.`,
+    );
+  });
+});
+
+describe("the user's programs in the images", () => {
+  it('go into /bin of the build context, executable, and into the hash that names every image', async () => {
+    const lease = await processLease();
+    try {
+      useUserPrograms([]);
+      const plain = await imageSources(() => {}, lease);
+      useUserPrograms([{ name: 'mybox', path: '/bin/busybox' }]);
+      const mine = await imageSources(() => {}, lease);
+      useUserPrograms([{ name: 'otherbox', path: '/bin/busybox' }]);
+      const renamed = await imageSources(() => {}, lease);
+      const tags = [plain, mine, renamed].map((s) => variantTag('lab', s));
+      expect(new Set(tags).size).toBe(3);
+      const context = layOutContext(mine, lease);
+      try {
+        expect(statSync(join(context, 'bin', 'mybox')).mode & 0o111).toBe(0o111);
+        expect(readFileSync(join(context, 'bin', 'mybox'))).toEqual(readFileSync('/bin/busybox'));
+        expect(statSync(join(context, 'bin', 'sysv-read')).isFile()).toBe(true);
+      } finally {
+        rmSync(context, { recursive: true, force: true });
+      }
+    } finally {
+      useUserPrograms([]);
+    }
+  });
+});
+
+describe('--experiments on the command line: one sentence, exit 2, and no engine asked', () => {
+  const CLI = join(ROOT, 'dist/src/cli.js');
+  // An engine address where nothing answers: a request would turn into another message.
+  const shmlab = (args: string[]) =>
+    execa(process.execPath, [CLI, ...args], { reject: false, timeout: 120_000, env: { DOCKER_HOST: 'unix:///nonexistent.sock' } });
+
+  it.each<[string, () => string[], string | RegExp]>([
+    [
+      'run: a bad experiment file',
+      () => ['run', '--experiments', folder("e.steps[1].container = 'db';"), '--report-dir', tempDir()],
+      /^shmlab: .+\/mine\.mjs: steps\[1\]\.container is "db", which is not one of its containers \(app\)\.$/,
+    ],
+    [
+      'matrix: a bad experiment file',
+      () => ['matrix', '--engine', 'x=unix:///nonexistent.sock', '--experiments', folder('e.expect = [];'), '--report-dir', tempDir()],
+      /^shmlab: .+\/mine\.mjs: expect must not be an empty list\.$/,
+    ],
+    [
+      'run: --only a slug no folder has',
+      () => ['run', '--experiments', join(ROOT, 'examples/pg-like'), '--only', 'pg-lik'],
+      /^shmlab: Unknown experiment pg-lik; run "shmlab list" to see them \(sysv-restart, .*, pg-like\)\.$/,
+    ],
+    [
+      'run: an empty --experiments',
+      () => ['run', '--experiments', ''],
+      'shmlab: Expected --experiments to name a folder of experiment modules, got an empty name.',
+    ],
+    [
+      'run: C that does not compile',
+      () => ['run', '--experiments', folder('', { 'c-src/broken.c': 'int main(void) { return nope; }\n' }), '--only', 'my-exp', '--report-dir', tempDir()],
+      /^shmlab: .+\/c-src\/broken\.c does not compile \(cc -static -O2 -s -Wall\): broken\.c:1:.*error: .nope. undeclared.*$/,
+    ],
+  ])('%s', async (_, args, message) => {
+    const r = await shmlab(args());
+    expect({ exitCode: r.exitCode, stderr: r.stderr }).toEqual({ exitCode: 2, stderr: typeof message === 'string' ? message : expect.stringMatching(message) });
+  });
+});
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
