@@ -28,7 +28,7 @@ export const OTHERWISE: Record<string, { story: string; steps: Record<string, Pa
   'privileged-not-persisted': { story: 'the value survives the restart', steps: { 'after-restart': { stdout: '68719476736\n' } } },
   'startup-script': { story: 'the unprivileged container fails to start, as the blog said', steps: { 'plain-started': { state: 'exited', exitCode: 255 } } },
   'init-hook': { story: 'the unprivileged hook succeeds and the container keeps running', steps: { 'plain-outcome': { state: 'running', exitCode: null, stderr: '' } } },
-  'sysctl-flag': { story: 'the engine accepts kernel.sysrq', steps: { 'run-sysrq': { engineFailed: false, exitCode: 0, stderr: '' } } },
+  'sysctl-flag': { story: 'the engine accepts kernel.sysrq', steps: { 'run-sysrq': { engineFailed: false, refused: undefined, exitCode: 0, stderr: '' } } },
   'ipc-host': { story: "the host's segment is gone after the restart", steps: { 'read-after-restart': gone('shmget') } },
   'ipc-shareable': { story: 'the segment survives the holder restart', steps: { 'read-after-holder-restart': kept } },
   'posix-shm-restart': { story: '/dev/shm keeps the object across the restart', steps: { 'read-after': kept } },
@@ -36,6 +36,31 @@ export const OTHERWISE: Record<string, { story: string; steps: Record<string, Pa
   'pause-unpause': { story: 'pausing destroys the segment', steps: { 'sysv-after': gone('shmget') } },
   'kill-restart': { story: 'the unsynced file data is lost to the kill', steps: { 'file-after': { exitCode: 0, stdout: '. . . . . . . . . . . . . . . . . . . . . . . . . .\n' } } },
   'commit-image': { story: 'the System V segment travels with the image', steps: { 'sysv-in-copy': kept } },
+};
+
+/** What "instead" must say for each counterfactual of OTHERWISE: the engine's own doing, from the altered records. */
+const INSTEAD: Record<string, RegExp> = {
+  'ipc-family-restart': /semaphore set kept its data across the restart/,
+  'ipc-family-pause': /After pause and unpause the message queue read empty \(no message\)\. On this engine pausing does not keep/,
+  'host-sysctl-not-inherited': /read the values just set on the host/,
+  'sysctl-ipc-host-refused': /With `--ipc=host` the same sysctl was accepted: this engine does not refuse/,
+  'sysctl-joined-namespace': /limit stayed 18446744073692774399/,
+  'shm-rmid-forced': /reads 1, yet the unattached segment stayed/,
+  'sysv-restart': /still there after the restart/,
+  'mmap-restart': /gone after the restart \(ENOENT\)/,
+  'shmget-einval': /reads the 32 MiB limit, yet its 64 MiB segment was created/,
+  'procsys-readonly': /write to \/proc\/sys succeeded in an unprivileged container/,
+  'privileged-not-persisted': /still in force after the restart/,
+  'startup-script': /unprivileged container exited/,
+  'init-hook': /Unprivileged, the hook did not stop the container/,
+  'sysctl-flag': /`--sysctl kernel.sysrq=1`, a sysctl of no container namespace, was accepted/,
+  'ipc-host': /gone after a restart \(ENOENT\)/,
+  'ipc-shareable': /still there after the holder's restart/,
+  'posix-shm-restart': /still in \/dev\/shm after the restart/,
+  'mmap-recreate': /file on the volume was gone in the new container \(ENOENT\)/,
+  'pause-unpause': /the System V segment was lost \(ENOENT\)/,
+  'kill-restart': /without the data written/,
+  'commit-image': /System V segment was there in the container of the new image/,
 };
 
 const appliesOnDocker = (e: Experiment) => !e.onlyOn || e.onlyOn.includes(observed.environment.kind);
@@ -63,6 +88,12 @@ describe.each(EXPERIMENTS.filter(appliesOnDocker).map((e) => [e.slug, e] as cons
     const altered = result!.steps.map((s) => ({ ...s, ...otherwise!.steps[s.id] }));
     expect(judge(experiment, altered, observed.environment.kind).verdict).toBe('differs');
   });
+
+  it(`says what the engine did instead when ${OTHERWISE[slug]?.story ?? '(no counterfactual declared)'}`, () => {
+    const altered = result!.steps.map((s) => ({ ...s, ...OTHERWISE[slug]!.steps[s.id] }));
+    const instead = experiment.whenDiffers?.(new Map(altered.map((s) => [s.id, s])));
+    expect(instead, INSTEAD[slug]?.toString()).toMatch(INSTEAD[slug]!);
+  });
 });
 
 /** The observations of a real run on containerd 1.6 over CRI; the CRI tests below wait for them. */
@@ -83,6 +114,22 @@ export const OTHERWISE_CRI: Record<string, { story: string; steps: Record<string
   'pod-dev-shm': { story: "70 MB fit into the pod's /dev/shm", steps: { 'past-dev-shm': { exitCode: 0, stderr: '' } } },
   'pod-sysctl': { story: 'the restarted container has the defaults again', steps: { 'values-after-restart': { stdout: `${KERNEL_DEFAULT_SHMMAX}\n32000\t1024000000\t500\t32000\n8192\n0\n` } } },
   'pod-layer-restart': { story: 'the layer file survives the restart, as on Docker', steps: { 'layer-after-restart': kept } },
+};
+
+/** What "instead" must say for each counterfactual of OTHERWISE_CRI. */
+const INSTEAD_CRI: Record<string, RegExp> = {
+  'sysv-restart': /The segment was gone after the restart \(ENOENT\): this engine's restart gives the container a new IPC namespace/,
+  'mmap-restart': /still there after the restart: this engine's restart kept the container's writable layer/,
+  'privileged-not-persisted': /back to the kernel's default: this engine's restart gives the container a new IPC namespace/,
+  'ipc-shareable': /survived the app's restart but was gone after the holder's \(ENOENT\)/,
+  'posix-shm-restart': /The object was gone after the restart \(ENOENT\): this engine gives the container a new, empty \/dev\/shm/,
+  'mmap-recreate': /The file on the volume was there in the new container/,
+  'kill-restart': /The System V segment was gone after the kill and start \(ENOENT\)/,
+  'ipc-family-restart': /After the restart the message queue was gone \(ENOENT\)/,
+  'pod-restart-ipc': /After the kubelet's restart the semaphore set was gone/,
+  'pod-dev-shm': /70 MB fit into the pod's \/dev\/shm/,
+  'pod-sysctl': /but its restarted container read defaults: this runtime does not apply them all/,
+  'pod-layer-restart': /writable layer was still there after the kubelet's restart/,
 };
 
 const appliesOnCri = (e: Experiment) => !e.onlyOn || e.onlyOn.includes('cri');
@@ -125,6 +172,12 @@ describe.each(EXPERIMENTS.filter(appliesOnCri).map((e) => [e.slug, e] as const))
     expect(otherwise, `declare how a CRI runtime could behave otherwise for ${slug}`).toBeDefined();
     const altered = result!.steps.map((s) => ({ ...s, ...otherwise!.steps[s.id] }));
     expect(judge(experiment, altered, 'cri').verdict).toBe('differs');
+  });
+
+  it.skipIf(!existsSync(CRI_OBSERVATIONS))(`says what the runtime did instead when ${otherwise?.story ?? '(no counterfactual declared)'}`, () => {
+    const altered = result!.steps.map((s) => ({ ...s, ...otherwise!.steps[s.id] }));
+    const want = INSTEAD_CRI[slug] ?? INSTEAD[slug];
+    expect(experiment.whenDiffers?.(new Map(altered.map((s) => [s.id, s]))), want?.toString()).toMatch(want!);
   });
 });
 

@@ -1,4 +1,5 @@
-import type { Experiment } from '../src/model/experiment.js';
+import { failure, ran, sentences, succeeded, unobserved } from '../src/model/experiment-kit.js';
+import type { Experiment, StepRecord } from '../src/model/experiment.js';
 
 // Values no new IPC namespace starts with, so that seeing them proves they came from the host.
 const HOST_VALUES = { 'kernel.shmmax': '68719476736', 'kernel.sem': '250 32000 100 256', 'kernel.msgmni': '1024' };
@@ -7,7 +8,14 @@ const HOSTS = /^68719476736\n250\s+32000\s+100\s+256\n1024\n$/;
 // A new IPC namespace's defaults (include/uapi/linux/shm.h, sem.h, msg.h: MSGMNI 32000).
 const DEFAULTS = /^18446744073692774399\n32000\s+1024000000\s+500\s+32000\n32000\n$/;
 
-const seen = (stdout: string | undefined) => (stdout === undefined ? 'not run' : HOSTS.test(stdout) ? "the host's values" : DEFAULTS.test(stdout) ? "a new namespace's defaults" : `other (${stdout.trim().replace(/\s+/g, ' ')})`);
+/** Whose values a read showed: the host's, a new namespace's defaults, other values, or why there is no answer. */
+function seen(record: StepRecord | undefined): string {
+  const not = unobserved(record);
+  if (not) return not;
+  if (!succeeded(record)) return `unreadable (${failure(record)})`;
+  const stdout = `${record.stdout.trimEnd()}\n`;
+  return HOSTS.test(stdout) ? "the host's values" : DEFAULTS.test(stdout) ? "a new namespace's defaults" : `other (${stdout.trim().replace(/\s+/g, ' ')})`;
+}
 
 export const hostSysctlNotInherited: Experiment = {
   slug: 'host-sysctl-not-inherited',
@@ -31,5 +39,14 @@ export const hostSysctlNotInherited: Experiment = {
     { step: 'private-values', means: "a container with its own IPC namespace has a new namespace's defaults, not the host's values", stdout: DEFAULTS },
     { step: 'host-values', means: "a container in the host's IPC namespace sees the host's values", stdout: HOSTS },
   ],
-  observe: (steps) => `own IPC namespace: ${seen(steps.get('private-values')?.stdout)}; host IPC namespace: ${seen(steps.get('host-values')?.stdout)}`,
+  observe: (steps) => `own IPC namespace: ${seen(steps.get('private-values'))}; host IPC namespace: ${seen(steps.get('host-values'))}`,
+  whenDiffers: (steps) => {
+    const [change, own, host] = ['change-host', 'private-values', 'host-values'].map((id) => steps.get(id));
+    return sentences(
+      failure(change) && `Changing the host's values failed (${failure(change)}).`,
+      succeeded(change) && seen(own) === "the host's values" && "The container with its own IPC namespace read the values just set on the host: on this engine the host's IPC parameters reach containers (its new IPC namespaces copy them, or the container is not in a namespace of its own), so tuning the host changes what containers get.",
+      succeeded(change) && ran(host) && seen(host) !== "the host's values" &&
+        `The container with \`--ipc=host\` read ${seen(host)}, not the values just set on the host: this engine's "host" IPC namespace is not the host's, so sharing memory, or limits, with host processes does not work through \`--ipc=host\`.`,
+    );
+  },
 };

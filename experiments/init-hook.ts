@@ -1,8 +1,18 @@
-import { SHMMAX, WANTED_SHMMAX, valueOf } from '../src/model/experiment-kit.js';
-import type { Experiment } from '../src/model/experiment.js';
+import { SHMMAX, WANTED_SHMMAX, ran, sentences, sysctlErrors, unobserved, valueOf, valueRead } from '../src/model/experiment-kit.js';
+import type { Experiment, StepRecord } from '../src/model/experiment.js';
 
 const READY = 'idle: ready';
 const HOOK = '/etc/my_init.d/load_sys_variables.sh';
+
+/** What became of a container: it exited (with its status), or it runs (with the value it reads, where it was read). */
+function outcome(await_: StepRecord | undefined, value?: StepRecord): string {
+  const not = unobserved(await_);
+  if (not) return not;
+  if (await_!.state === 'exited') return `exited with status ${await_!.exitCode}`;
+  if (!value) return await_!.state ?? 'state unknown';
+  if (valueOf(value) === WANTED_SHMMAX) return 'value applied';
+  return `${await_!.state ?? 'state unknown'}, value ${valueRead(value)}`;
+}
 
 export const initHook: Experiment = {
   slug: 'init-hook',
@@ -33,8 +43,18 @@ export const initHook: Experiment = {
     { step: 'privileged-outcome', means: 'privileged: the hook succeeds and the program starts with the value', state: 'running', stdout: new RegExp(`idle: /proc/sys/kernel/shmmax = ${WANTED_SHMMAX}\\n`) },
     { step: 'privileged-value', means: 'privileged: the value is in force', stdout: `${WANTED_SHMMAX}\n` },
   ],
-  observe: (steps) => {
-    const plain = steps.get('plain-outcome');
-    return `unprivileged: ${plain?.state === 'exited' ? `exited with status ${plain.exitCode}` : (plain?.state ?? '?')}; privileged: ${valueOf(steps.get('privileged-value')) === WANTED_SHMMAX ? 'value applied' : 'not applied'}`;
+  observe: (steps) => `unprivileged: ${outcome(steps.get('plain-outcome'))}; privileged: ${outcome(steps.get('privileged-outcome'), steps.get('privileged-value'))}`,
+  whenDiffers: (steps) => {
+    const [plain, privileged, value] = ['plain-outcome', 'privileged-outcome', 'privileged-value'].map((id) => steps.get(id));
+    const privilegedWords = sysctlErrors(privileged);
+    const plainWords = sysctlErrors(plain);
+    return sentences(
+      ran(privileged) &&
+        privileged.state === 'exited' &&
+        `With the privilege it was given, the hook's \`sysctl -p\` failed${privilegedWords ? ` (\`${privilegedWords}\`)` : ''}, so the init stopped everything and the container exited with status ${privileged.exitCode}: this engine does not let a container change kernel parameters, privileged or not, and an image whose init insists on setting them cannot run on it. Set them through the runtime's own configuration instead, and check them inside the container.`,
+      ran(privileged) && privileged.state === 'running' && valueOf(value) !== undefined && valueOf(value) !== WANTED_SHMMAX && `Privileged, the container runs, but with ${valueOf(value)}, not the value the hook applies.`,
+      ran(plain) && plain.state === 'running' && 'Unprivileged, the hook did not stop the container: it runs.',
+      plainWords && plainWords !== 'Read-only file system' && `Unprivileged, the hook's \`sysctl -p\` failed with \`${plainWords}\` rather than \`Read-only file system\`.`,
+    );
   },
 };

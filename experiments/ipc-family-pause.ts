@@ -1,5 +1,6 @@
 import type { Experiment } from '../src/model/experiment.js';
-import { WRITES_SUCCEED, familyKept, familyOutcome, familySurvival, readFamily, writeFamily } from './ipc-family-restart.js';
+import { ran, sentences } from '../src/model/experiment-kit.js';
+import { WRITES_SUCCEED, familyKept, familyOutcome, familySurvival, familyWhenDiffers, readFamily, writeFamily } from './ipc-family-restart.js';
 
 export const ipcFamilyPause: Experiment = {
   slug: 'ipc-family-pause',
@@ -27,5 +28,15 @@ export const ipcFamilyPause: Experiment = {
     ...familyKept('after', 'across pause and unpause'),
   ],
   observe: (steps) => `after pause + unpause: ${familyOutcome(steps, 'after')}`,
+  whenDiffers: (steps) => {
+    const paused = steps.get('paused');
+    const [general, other, lost] = familyWhenDiffers(steps, 'after', 'pause and unpause');
+    return sentences(
+      ran(paused) && paused.state !== 'paused' && `The container was not paused (its state: ${paused.state ?? 'unknown'}), so this run says nothing about pausing.`,
+      general,
+      other,
+      lost && `${lost} On this engine pausing does not keep a container's IPC objects as they were.`,
+    );
+  },
   survival: familySurvival('pause'),
 };

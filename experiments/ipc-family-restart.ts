@@ -1,4 +1,4 @@
-import { BLOG_KEY, EXIT, errnoOf } from '../src/model/experiment-kit.js';
+import { BLOG_KEY, EXIT, callErrnoOf, listed, dataOutcome, failure, grouped, keptBy, lostWith, ran, readOutcome, sentences, succeeded } from '../src/model/experiment-kit.js';
 import type { Experiment, Operation, Step, StepExpectation, StepRecord, SurvivalCell } from '../src/model/experiment.js';
 
 // The rest of System V IPC and POSIX message queues: one object of each kind, with data in it. System V semaphore
@@ -61,22 +61,35 @@ export function familyLost(suffix: string, when: string): StepExpectation[] {
   return FAMILY.map((k) => ({ step: `${k.id}-${suffix}`, means: `the ${k.name} is gone ${when}`, exitCode: EXIT.lookup, stderr: k.gone }));
 }
 
-/** "kept", "lost (ENOENT)", "empty" or what else a read of one object saw; "not run" when the step did not run. */
-export function objectOutcome(record: StepRecord | undefined, kept: string): string {
-  if (!record) return 'not run';
-  if (record.engineFailed) return 'engine error';
-  if (record.exitCode === EXIT.ok && record.stdout === kept) return 'kept';
-  if (record.exitCode === EXIT.lookup) return `lost (${errnoOf(record) ?? 'not found'})`;
-  if (record.exitCode === EXIT.empty) return 'empty (no message)';
-  if (record.exitCode === EXIT.ok) return `changed (read "${record.stdout.trim()}")`;
-  return `read failed (exit ${record.exitCode}${errnoOf(record) ? `, ${errnoOf(record)}` : ''})`;
+/**
+ * "all three kept" when the three agree, else the kinds grouped by outcome ("semaphore set, message queue kept; POSIX
+ * queue write failed (ENOSYS)"): each kind's read, or its write's failure when there was nothing to keep.
+ */
+export function familyOutcome(steps: ReadonlyMap<string, StepRecord>, suffix: string): string {
+  const outcomes = FAMILY.map((k) => dataOutcome(steps.get(`write-${k.id}`), steps.get(`${k.id}-${suffix}`), k.kept));
+  return grouped(FAMILY.map((k) => k.name), outcomes, 'all three');
 }
 
-/** "all kept" when the three agree, else each kind's outcome. */
-export function familyOutcome(steps: ReadonlyMap<string, StepRecord>, suffix: string): string {
-  const outcomes = FAMILY.map((k) => objectOutcome(steps.get(`${k.id}-${suffix}`), k.kept));
-  if (outcomes.every((o) => o === outcomes[0])) return `all three ${outcomes[0]}`;
-  return FAMILY.map((k, i) => `${k.name} ${outcomes[i]}`).join(', ');
+/** What the engine did with the three kinds, in sentences: the writes it failed, and what a user is left with. */
+export function familyWhenDiffers(steps: ReadonlyMap<string, StepRecord>, suffix: string, operation: string): (string | false | undefined)[] {
+  const failed = FAMILY.filter((k) => failure(steps.get(`write-${k.id}`)));
+  const working = FAMILY.filter((k) => !failed.includes(k) && keptBy(steps.get(`write-${k.id}`), steps.get(`${k.id}-${suffix}`), k.kept));
+  const unimplemented = failed.filter((k) => steps.get(`write-${k.id}`)!.stderr.includes('ENOSYS'));
+  const lost = FAMILY.filter((k) => lostWith(steps.get(`write-${k.id}`), steps.get(`${k.id}-${suffix}`)));
+  // Written, read, and neither kept nor gone: empty, changed, or a failed read.
+  const otherwise = FAMILY.filter(
+    (k) => succeeded(steps.get(`write-${k.id}`)) && ran(steps.get(`${k.id}-${suffix}`)) && !lost.includes(k) && readOutcome(steps.get(`${k.id}-${suffix}`), k.kept) !== 'kept',
+  );
+  const after = [
+    lost.length > 0 && `the ${listed(lost.map((k) => k.name))} ${lost.length > 1 ? 'were' : 'was'} gone (${lostWith(steps.get(`write-${lost[0]!.id}`), steps.get(`${lost[0]!.id}-${suffix}`))})`,
+    ...otherwise.map((k) => `the ${k.name} read ${readOutcome(steps.get(`${k.id}-${suffix}`), k.kept)}`),
+  ].filter(Boolean);
+  return [
+    unimplemented.length > 0 &&
+      `${unimplemented.map((k) => `The ${k.name}'s writer failed with ENOSYS (Function not implemented)${callErrnoOf(steps.get(`write-${k.id}`)) ? ` from \`${callErrnoOf(steps.get(`write-${k.id}`))!.split(':')[0]}\`` : ''}`).join('; ')}: this runtime does not implement ${listed(unimplemented.map((k) => (k.id === 'mq' ? 'POSIX message queues' : `System V ${k.name}s`)))}, so a program that uses them cannot run on it${working.length ? ` (the ${listed(working.map((k) => k.name))} worked)` : ''}.`,
+    failed.length > unimplemented.length && `The writer of the ${listed(failed.filter((k) => !unimplemented.includes(k)).map((k) => `${k.name} failed (${failure(steps.get(`write-${k.id}`))})`))}.`,
+    after.length > 0 && `After ${operation} ${after.join('; ')}.`,
+  ];
 }
 
 export const ipcFamilyRestart: Experiment = {
@@ -112,5 +125,20 @@ export const ipcFamilyRestart: Experiment = {
     },
   },
   observe: (steps) => `after restart: ${familyOutcome(steps, 'after')}`,
+  whenDiffers: (steps) => {
+    const notBefore = FAMILY.filter((k) => succeeded(steps.get(`write-${k.id}`)) && ran(steps.get(`${k.id}-before`)) && readOutcome(steps.get(`${k.id}-before`), k.kept) !== 'kept');
+    const keptAfter = FAMILY.filter((k) => keptBy(steps.get(`write-${k.id}`), steps.get(`${k.id}-after`), k.kept));
+    const file = steps.get('mqueue-file');
+    const [general, other, lost] = familyWhenDiffers(steps, 'after', 'the restart');
+    return sentences(
+      general,
+      other,
+      notBefore.length > 0 && `Even in the running container ${listed(notBefore.map((k) => `the ${k.name} read ${readOutcome(steps.get(`${k.id}-before`), k.kept)}`))}.`,
+      succeeded(steps.get('write-mq')) && failure(file) && `The POSIX queue had no file in /dev/mqueue (${failure(file)}): this engine does not mount the namespace's mqueue file system there.`,
+      keptAfter.length > 0 &&
+        `The ${listed(keptAfter.map((k) => k.name))} kept ${keptAfter.length > 1 ? 'their' : 'its'} data across the restart: this engine's restart kept the container's IPC namespace, so a semaphore left locked or a message left unread is still there when the program starts again.`,
+      lost,
+    );
+  },
   survival: familySurvival('restart'),
 };

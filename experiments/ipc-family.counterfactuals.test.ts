@@ -75,6 +75,8 @@ interface Case {
   otherwise: Partial<Record<EngineKind, { story: string; steps: Observed }>>;
   /** The observe phrase for the as-expected records of each family. */
   phrase: Partial<Record<EngineKind, string>>;
+  /** What "instead" says of each family's otherwise-records. */
+  instead: Partial<Record<EngineKind, RegExp>>;
 }
 
 const CASES: Case[] = [
@@ -91,6 +93,7 @@ const CASES: Case[] = [
       cri: { story: 'the message queue dies with the container, as if the restart made a new IPC namespace', steps: { 'msg-after': gone('msg-read', 'msgget') } },
     },
     phrase: { docker: 'after restart: all three lost (ENOENT)', podman: 'after restart: all three lost (ENOENT)', cri: 'after restart: all three kept' },
+    instead: { docker: /The semaphore set kept its data across the restart: this engine's restart kept the container's IPC namespace/, podman: /The POSIX queue kept its data across the restart/, cri: /After the restart the message queue was gone \(ENOENT\)/ },
   },
   {
     experiment: ipcFamilyPause,
@@ -103,6 +106,7 @@ const CASES: Case[] = [
       podman: { story: 'the container was never paused', steps: { paused: { state: 'running', stdout: 'State: running\n' } } },
     },
     phrase: { docker: 'after pause + unpause: all three kept', podman: 'after pause + unpause: all three kept' },
+    instead: { docker: /the message queue read empty \(no message\)/, podman: /The container was not paused \(its state: running\)/ },
   },
   {
     experiment: sysctlIpcHostRefused,
@@ -117,6 +121,7 @@ const CASES: Case[] = [
       cri: { story: "RunPodSandbox accepts the hostIPC pod's sysctl, writing the node's kernel.shmmax", steps: { 'run-host': acceptedRun } },
     },
     phrase: { docker: 'own IPC namespace: applied; host IPC namespace: refused', podman: 'own IPC namespace: applied; host IPC namespace: refused', cri: 'own IPC namespace: applied; host IPC namespace: refused' },
+    instead: { docker: /does not refuse an IPC sysctl for the host's IPC namespace/, podman: /refused it in other words: "sysctl 'kernel.shmmax' is not allowed"/, cri: /does not refuse an IPC sysctl for the host's IPC namespace/ },
   },
   {
     experiment: sysctlJoinedNamespace,
@@ -144,6 +149,7 @@ const CASES: Case[] = [
       podman: { story: 'the sidecar gets a value of its own and the main limit stays', steps: { 'main-after': ok(`${KERNEL_DEFAULT_SHMMAX}\n`) } },
     },
     phrase: { docker: "sidecar accepted; main's limit: the default → 32 MiB, 64 MiB segment refused (EINVAL); after the sidecar: 32 MiB" },
+    instead: { docker: /The sidecar was refused .*requires a new IPC namespace/, podman: /limit stayed 18446744073692774399: on this engine a sidecar's sysctl does not reach the namespace it joins/ },
   },
   {
     experiment: shmRmidForced,
@@ -156,6 +162,11 @@ const CASES: Case[] = [
     phrase: {
       docker: 'shm_rmid_forced=1: unattached lost (ENOENT), held there (nattch=1), released lost (ENOENT); default (0): unattached there (nattch=0)',
       cri: 'shm_rmid_forced=1: unattached lost (ENOENT), held there (nattch=1), released lost (ENOENT); default (0): unattached there (nattch=0)',
+    },
+    instead: {
+      docker: /reads 1, yet the unattached segment stayed/,
+      podman: /held attached was gone \(ENOENT\) while its holder ran/,
+      cri: /the container reads 0: this engine or its runtime ignores the setting\. Segments nobody is attached to stayed/,
     },
   },
 ];
@@ -189,6 +200,11 @@ describe.each(CASES.map((c) => [c.experiment.slug, c] as const))('%s', (_slug, c
     expect(Object.keys(otherwise!.steps).filter((id) => !ids.has(id))).toEqual([]);
     const judgement = judge(experiment, alter(records(experiment, observedOn(kind)!), otherwise!.steps), kind);
     expect(judgement.verdict, otherwise!.story).toBe('differs');
+  });
+
+  it.each(FAMILIES.filter((k) => appliesOn(experiment, k)))('says what %s did instead when it behaves otherwise', (kind) => {
+    const altered = alter(records(experiment, observedOn(kind)!), c.otherwise[kind]!.steps);
+    expect(experiment.whenDiffers?.(new Map(altered.map((r) => [r.id, r]))), c.otherwise[kind]!.story).toMatch(c.instead[kind]!);
   });
 
   it.each(FAMILIES.filter((k) => c.phrase[k]))('observes on %s only what the records show', (kind) => {

@@ -1,4 +1,4 @@
-import { ALPHABET, EXIT, readOutcome } from '../src/model/experiment-kit.js';
+import { ALPHABET, EXIT, dataOutcome, listed, failure, lostWith, ran, readOutcome, sentences, succeeded } from '../src/model/experiment-kit.js';
 import type { Experiment } from '../src/model/experiment.js';
 
 // {hostKey}: a key of this run's own in the host's namespace (prefix 0x5d1a), removed after the experiment whatever happens.
@@ -36,7 +36,22 @@ export const ipcHost: Experiment = {
     { step: 'read-after-kill', means: 'it survives a kill', exitCode: EXIT.ok, stdout: ALPHABET },
     { step: 'read-after-recreate', means: 'it survives removing the container', exitCode: EXIT.ok, stdout: ALPHABET },
   ],
-  observe: (steps) => `${readOutcome(steps.get('read-after-restart'))} after restart, ${readOutcome(steps.get('read-after-recreate'))} after re-creation`,
+  observe: (steps) => {
+    const write = steps.get('write');
+    return `${dataOutcome(write, steps.get('read-after-restart'))} after restart, ${dataOutcome(write, steps.get('read-after-recreate'))} after re-creation`;
+  },
+  whenDiffers: (steps) => {
+    const write = steps.get('write');
+    const when = { 'read-after-restart': 'a restart', 'read-after-kill': 'a kill', 'read-after-recreate': 're-creating the container' } as const;
+    const lost = (Object.keys(when) as (keyof typeof when)[]).filter((id) => lostWith(write, steps.get(id)));
+    const errno = lost.length ? lostWith(write, steps.get(lost[0]!)) : undefined;
+    return sentences(
+      failure(write) && `The writer failed in the host's IPC namespace (${failure(write)}): no segment was created.`,
+      lost.length > 0 &&
+        `The segment created with \`--ipc=host\` was gone after ${listed(lost.map((id) => when[id]))} (${errno}): a segment of the host's IPC namespace outlives any container, so this engine's "host" IPC namespace is not the host's; it ends with the container. Sharing memory with host processes, or keeping a segment across restarts this way, does not work on this engine: keep the data in a file on a volume.`,
+      succeeded(write) && ran(steps.get('read-before')) && readOutcome(steps.get('read-before')) !== 'kept' && `The segment could not be read back even before the restart (${readOutcome(steps.get('read-before'))}).`,
+    );
+  },
   survival: [
     { kind: 'sysv-host', operation: 'restart', step: 'read-after-restart' },
     { kind: 'sysv-host', operation: 'kill', step: 'read-after-kill' },

@@ -1,4 +1,4 @@
-import { ALPHABET, BLOG_KEY, EXIT, readOutcome, refusalOutcome } from '../src/model/experiment-kit.js';
+import { ALPHABET, BLOG_KEY, EXIT, dataOutcome, failure, keptBy, lostWith, refusalOutcome, sentences } from '../src/model/experiment-kit.js';
 import type { Experiment } from '../src/model/experiment.js';
 
 const key = ['--key', BLOG_KEY];
@@ -51,7 +51,23 @@ export const ipcShareable: Experiment = {
       ],
     },
   },
-  observe: (steps) =>
-    `${readOutcome(steps.get('read-after-app-restart'))} after app restart; ${readOutcome(steps.get('read-after-holder-restart'))} after holder restart; private donor ${refusalOutcome(steps.get('run-joiner'))}`,
+  observe: (steps) => {
+    const write = steps.get('write');
+    return `${dataOutcome(write, steps.get('read-after-app-restart'))} after app restart; ${dataOutcome(write, steps.get('read-after-holder-restart'))} after holder restart; private donor ${refusalOutcome(steps.get('run-joiner'))}`;
+  },
+  whenDiffers: (steps) => {
+    const [write, afterApp, afterHolder, joiner] = ['write', 'read-after-app-restart', 'read-after-holder-restart', 'run-joiner'].map((id) => steps.get(id));
+    const lostApp = lostWith(write, afterApp);
+    return sentences(
+      failure(write) && `The app's writer failed (${failure(write)}): no segment was created in the holder's namespace.`,
+      lostApp &&
+        `The segment the app wrote was gone after the app's restart (${lostApp}), while the holder kept running: on this engine \`--ipc=container:<holder>\` does not keep the app's System V objects in the holder's namespace, so a holder container does not preserve shared memory across the app's restarts. Keep the data in a file on a volume.`,
+      keptBy(write, afterApp) &&
+        lostWith(write, afterHolder) &&
+        `The segment survived the app's restart but was gone after the holder's (${lostWith(write, afterHolder)}): the holder owns the namespace, so the data lives only as long as the holder runs.`,
+      keptBy(write, afterHolder) && "The segment was still there after the holder's restart as well: the namespace outlived the holder's restart, so a segment there lives until its namespace's last container goes.",
+      refusalOutcome(joiner) === 'accepted' && 'Joining a container whose IPC mode is `private` was accepted: on this engine `private` does not keep other containers out of a namespace.',
+    );
+  },
   survival: [{ kind: 'sysv-holder', operation: 'restart', step: 'read-after-app-restart' }],
 };

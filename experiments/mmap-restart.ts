@@ -1,5 +1,8 @@
-import { ALPHABET, EXIT, readOutcome } from '../src/model/experiment-kit.js';
-import type { Experiment } from '../src/model/experiment.js';
+import { ALPHABET, EXIT, dataOutcome, failure, keptBy, lostWith, ran, sentences } from '../src/model/experiment-kit.js';
+import type { Experiment, StepRecord } from '../src/model/experiment.js';
+
+/** The engine's list of changes names the file as added. */
+const listsFile = (record: StepRecord | undefined) => ran(record) && /^A \/shm\.txt$/m.test(record.stdout);
 
 // The blog's relative path, resolved against the container's working directory, /.
 const path = ['--path', './shm.txt'];
@@ -38,8 +41,19 @@ export const mmapRestart: Experiment = {
     },
   },
   observe: (steps) => {
-    const where = steps.get('where')?.stdout.match(/^UpperDir: (.*)$/m)?.[1];
-    return `${readOutcome(steps.get('read-after'))}${where ? ' (in the writable layer)' : ''}`;
+    const outcome = dataOutcome(steps.get('write'), steps.get('read-after'));
+    // The engine's own list of the container's changes names the file: it is in the writable layer.
+    return `${outcome}${outcome === 'kept' && listsFile(steps.get('changes')) ? ' (in the writable layer)' : ''}`;
+  },
+  whenDiffers: (steps) => {
+    const [write, after, changes] = ['write', 'read-after', 'changes'].map((id) => steps.get(id));
+    const lost = lostWith(write, after);
+    return sentences(
+      failure(write) && `The writer failed (${failure(write)}): the file was never written, so nothing about its lifetime was seen.`,
+      lost && `The file was gone after the restart (${lost}): this engine's restart does not keep the container's writable layer, so a mapped file there does not outlive a restart; put it on a volume.`,
+      keptBy(write, after) && "The file was still there after the restart: this engine's restart kept the container's writable layer, where the file lives.",
+      ran(changes) && !listsFile(changes) && `The engine's list of the container's changes does not name /shm.txt (it listed ${JSON.stringify(changes.stdout.trim())}).`,
+    );
   },
   survival: [{ kind: 'mmap-layer', operation: 'restart', step: 'read-after' }],
 };

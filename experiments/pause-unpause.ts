@@ -1,4 +1,4 @@
-import { ALPHABET, EXIT, LAYER_FILE, POSIX_OBJECT, SYSV_SEGMENT, readOutcome } from '../src/model/experiment-kit.js';
+import { ALPHABET, EXIT, LAYER_FILE, POSIX_OBJECT, SYSV_SEGMENT, dataOutcome, failure, ran, sentences } from '../src/model/experiment-kit.js';
 import type { Experiment } from '../src/model/experiment.js';
 
 const [sysv, posix, file] = [SYSV_SEGMENT, POSIX_OBJECT, LAYER_FILE];
@@ -34,7 +34,23 @@ export const pauseUnpause: Experiment = {
     { step: 'posix-after', means: 'the POSIX object survives', exitCode: EXIT.ok, stdout: ALPHABET },
     { step: 'file-after', means: 'the mapped file survives', exitCode: EXIT.ok, stdout: ALPHABET },
   ],
-  observe: (steps) => `System V ${readOutcome(steps.get('sysv-after'))}, POSIX ${readOutcome(steps.get('posix-after'))}`,
+  observe: (steps) => `System V ${dataOutcome(steps.get('write-sysv'), steps.get('sysv-after'))}, POSIX ${dataOutcome(steps.get('write-posix'), steps.get('posix-after'))}`,
+  whenDiffers: (steps) => {
+    const paused = steps.get('paused');
+    const kinds = [
+      ['the System V segment', 'write-sysv', 'sysv-after'],
+      ['the POSIX object', 'write-posix', 'posix-after'],
+      ['the mapped file', 'write-file', 'file-after'],
+    ] as const;
+    const notKept = kinds.map(([name, w, r]) => [name, dataOutcome(steps.get(w), steps.get(r))] as const).filter(([, o]) => o !== 'kept');
+    const writes = kinds.filter(([, w]) => failure(steps.get(w)));
+    return sentences(
+      ran(paused) && paused.state !== 'paused' && `The container was not paused (its state: ${paused.state ?? 'unknown'}), so this run says nothing about pausing.`,
+      writes.length > 0 && `The writers failed: ${writes.map(([name, w]) => `${name} (${failure(steps.get(w))})`).join(', ')}.`,
+      notKept.some(([, o]) => o.startsWith('lost')) &&
+        `After pause and unpause ${notKept.filter(([, o]) => o.startsWith('lost')).map(([name, o]) => `${name} was ${o}`).join(', ')}: on this engine pausing a container does not keep its shared memory, so pause is no way to stop its work without losing it.`,
+    );
+  },
   survival: [
     { kind: 'sysv-private', operation: 'pause', step: 'sysv-after' },
     { kind: 'posix-shm', operation: 'pause', step: 'posix-after' },

@@ -1,6 +1,11 @@
-import { ALPHABET, EXIT, readOutcome } from '../src/model/experiment-kit.js';
-import type { Experiment } from '../src/model/experiment.js';
+import { ALPHABET, EXIT, dataOutcome, failure, ran, sentences, succeeded, unobserved } from '../src/model/experiment-kit.js';
+import type { Experiment, StepRecord } from '../src/model/experiment.js';
 import { MIB, ONLY_IN_PODS } from './pod-kit.js';
+
+/** The size of the tmpfs mounted on target ("65536k"), as /proc/mounts shows it, or `no tmpfs`. */
+function tmpfsSize(mounts: StepRecord, target: string): string {
+  return mounts.stdout.match(new RegExp(`^\\S+ ${target} tmpfs \\S*size=(\\d+k)`, 'm'))?.[1] ?? 'no tmpfs';
+}
 
 // More than the pod's 64 MiB /dev/shm, less than the emptyDir's 128 MiB.
 const BIG = String(70 * 1000 * 1000);
@@ -39,11 +44,27 @@ export const podDevShm: Experiment = {
     { step: 'into-memory-volume', means: 'the same write into the emptyDir in memory succeeds', exitCode: EXIT.ok },
   ],
   observe: (steps) => {
-    const mounts = steps.get('mounts')?.stdout ?? '';
-    const size = (target: string) => mounts.match(new RegExp(`^\\S+ ${target} tmpfs \\S*size=(\\d+k)`, 'm'))?.[1] ?? '?';
+    const mounts = steps.get('mounts');
+    const size = (target: string) => unobserved(mounts) ?? tmpfsSize(mounts!, target);
     const past = steps.get('past-dev-shm');
-    const how = !past ? 'not run' : past.exitCode === 0 ? 'written' : (past.stderr.match(/ENOSPC|SIGBUS/)?.[0] ?? `exit ${past.exitCode}`);
+    const how = unobserved(past) ?? (succeeded(past) ? 'written' : (past!.stderr.match(/ENOSPC|SIGBUS/)?.[0] ?? `exit ${past!.exitCode}`));
     const memory = steps.get('into-memory-volume');
-    return `/dev/shm ${size('/dev/shm')}, sidecar ${readOutcome(steps.get('sidecar-reads')) === 'kept' ? 'shares it' : readOutcome(steps.get('sidecar-reads'))}; 70 MB into it: ${how}; into emptyDir (medium: Memory, ${size('/memory')}): ${!memory ? 'not run' : memory.exitCode === 0 ? 'written' : `failed (exit ${memory.exitCode})`}`;
+    const sidecar = dataOutcome(steps.get('write-shm'), steps.get('sidecar-reads'));
+    const memorySize = ran(mounts) ? `medium: Memory, ${size('/memory')}` : 'medium: Memory';
+    return `/dev/shm ${size('/dev/shm')}, sidecar ${sidecar === 'kept' ? 'shares it' : sidecar}; 70 MB into it: ${how}; into emptyDir (${memorySize}): ${unobserved(memory) ?? (succeeded(memory) ? 'written' : `failed (${failure(memory)})`)}`;
+  },
+  whenDiffers: (steps) => {
+    const mounts = steps.get('mounts');
+    const shm = ran(mounts) ? tmpfsSize(mounts, '/dev/shm') : undefined;
+    const memory = ran(mounts) ? tmpfsSize(mounts, '/memory') : undefined;
+    const sidecar = dataOutcome(steps.get('write-shm'), steps.get('sidecar-reads'));
+    const past = steps.get('past-dev-shm');
+    return sentences(
+      shm && shm !== '65536k' && `The pod's /dev/shm is ${shm === 'no tmpfs' ? 'no tmpfs' : `a tmpfs of ${shm}`}, not the runtime's usual 64 MiB (65536k): check the size inside the pod before relying on it.`,
+      memory && memory !== '131072k' && `The emptyDir in memory is ${memory === 'no tmpfs' ? 'no tmpfs' : `a tmpfs of ${memory}`}, not the 128 MiB size limit asked for.`,
+      ran(steps.get('sidecar-reads')) && sidecar !== 'kept' && `The sidecar did not read the object (${sidecar}): this runtime does not give the pod's containers one /dev/shm.`,
+      succeeded(past) && "70 MB fit into the pod's /dev/shm: it is larger than 64 MiB on this runtime.",
+      failure(steps.get('into-memory-volume')) && `The same 70 MB into the emptyDir in memory failed too (${failure(steps.get('into-memory-volume'))}): the emptyDir is no way around the /dev/shm limit here.`,
+    );
   },
 };

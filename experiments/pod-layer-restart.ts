@@ -1,4 +1,4 @@
-import { ALPHABET, EXIT, readOutcome } from '../src/model/experiment-kit.js';
+import { ALPHABET, EXIT, dataOutcome, failure, keptBy, lostWith, sentences } from '../src/model/experiment-kit.js';
 import type { Experiment } from '../src/model/experiment.js';
 import { MIB, ONLY_IN_PODS } from './pod-kit.js';
 
@@ -41,8 +41,27 @@ export const podLayerRestart: Experiment = {
     { step: 'emptydir-in-new-pod', means: 'a new pod has a new, empty emptyDir', exitCode: EXIT.lookup, stderr: /open: ENOENT/ },
     { step: 'memory-in-new-pod', means: 'and a new, empty one in memory', exitCode: EXIT.lookup, stderr: /open: ENOENT/ },
   ],
-  observe: (steps) =>
-    `restart: layer ${readOutcome(steps.get('layer-after-restart'))}, emptyDir ${readOutcome(steps.get('emptydir-after-restart'))}, in memory ${readOutcome(steps.get('memory-after-restart'))}; new pod: emptyDir ${readOutcome(steps.get('emptydir-in-new-pod'))}, in memory ${readOutcome(steps.get('memory-in-new-pod'))}`,
+  observe: (steps) => {
+    const at = (write: string, read: string) => dataOutcome(steps.get(write), steps.get(read));
+    return `restart: layer ${at('write-layer', 'layer-after-restart')}, emptyDir ${at('write-emptydir', 'emptydir-after-restart')}, in memory ${at('write-memory', 'memory-after-restart')}; new pod: emptyDir ${at('write-emptydir', 'emptydir-in-new-pod')}, in memory ${at('write-memory', 'memory-in-new-pod')}`;
+  },
+  whenDiffers: (steps) => {
+    const files = [
+      { name: 'the writable layer', write: 'write-layer', restart: 'layer-after-restart' },
+      { name: 'the emptyDir', write: 'write-emptydir', restart: 'emptydir-after-restart', newPod: 'emptydir-in-new-pod' },
+      { name: 'the emptyDir in memory', write: 'write-memory', restart: 'memory-after-restart', newPod: 'memory-in-new-pod' },
+    ].map((f) => ({ ...f, written: steps.get(f.write) }));
+    const [layer, ...volumes] = files;
+    const failed = files.filter((f) => failure(f.written));
+    const lostAtRestart = volumes.filter((f) => lostWith(f.written, steps.get(f.restart)));
+    const keptInNewPod = volumes.filter((f) => f.newPod && keptBy(f.written, steps.get(f.newPod)));
+    return sentences(
+      failed.length > 0 && `Writing the file failed in ${failed.map((f) => `${f.name} (${failure(f.written)})`).join(', ')}.`,
+      keptBy(layer!.written, steps.get(layer!.restart)) && "The file in the writable layer was still there after the kubelet's restart: this runtime restarted the same container, with its layer, rather than a new one.",
+      lostAtRestart.length > 0 && `The file in ${lostAtRestart.map((f) => f.name).join(' and ')} was gone after the restart: this runtime's emptyDir does not outlive a container restart, so it cannot carry data across one.`,
+      keptInNewPod.length > 0 && `The file in ${keptInNewPod.map((f) => f.name).join(' and ')} was there in a new pod: this runtime's new pod reused the old pod's emptyDir.`,
+    );
+  },
   survival: [
     { kind: 'mmap-layer', operation: 'restart', step: 'layer-after-restart' },
     { kind: 'mmap-volume', operation: 'restart', step: 'emptydir-after-restart' },

@@ -1,5 +1,5 @@
-import { ALPHABET, EXIT, readOutcome } from '../src/model/experiment-kit.js';
-import type { Experiment, Step, StepExpectation } from '../src/model/experiment.js';
+import { ALPHABET, EXIT, dataOutcome, listed, failure, grouped, keptBy, lostWith, sentences } from '../src/model/experiment-kit.js';
+import type { Experiment, Step, StepExpectation, StepRecord } from '../src/model/experiment.js';
 import { MESSAGE, ONLY_IN_PODS, SEM_VALUE } from './pod-kit.js';
 
 // One object of each kind of System V and POSIX IPC, under keys and names of this experiment's own pods.
@@ -8,6 +8,16 @@ const SEMAPHORES = ['--key', '5679'];
 const QUEUE = ['--key', '5680'];
 const MQ = ['--name', '/shmlab-mq'];
 const SHM = ['--name', '/shmlab'];
+
+/** The kinds, as the step ids name them, and what each read prints when the object kept its data. */
+const KINDS = ['segment', 'semaphore', 'message', 'mq', 'shm'] as const;
+const KEEP = { segment: ALPHABET, semaphore: SEM_VALUE, message: MESSAGE, mq: MESSAGE, shm: ALPHABET };
+const NAMES = { segment: 'System V segment', semaphore: 'semaphore set', message: 'message queue', mq: 'POSIX queue', shm: '/dev/shm object' };
+
+/** Each kind's outcome at the reads with this suffix: its read, or its write's failure. */
+function outcomes(steps: ReadonlyMap<string, StepRecord>, suffix: string): string[] {
+  return KINDS.map((k) => dataOutcome(steps.get(`write-${k}`), steps.get(`${k}-${suffix}`), KEEP[k]));
+}
 
 const reads = (container: string, suffix: string, why?: string): Step[] => [
     { id: `segment-${suffix}`, do: 'exec', container, cmd: ['sysv-read', ...SEGMENT], why },
@@ -86,14 +96,20 @@ export const podRestartIpc: Experiment = {
     { step: 'segment-forced', means: 'with kernel.shm_rmid_forced=1, the restart destroys it', exitCode: EXIT.lookup, stderr: /shmget: ENOENT/ },
   ],
   observe: (steps) => {
-    const kinds = ['segment', 'semaphore', 'message', 'mq', 'shm'] as const;
-    const keep = { segment: ALPHABET, semaphore: SEM_VALUE, message: MESSAGE, mq: MESSAGE, shm: ALPHABET };
-    const summary = (suffix: string) => {
-      const outcomes = kinds.map((k) => readOutcome(steps.get(`${k}-${suffix}`), keep[k]));
-      const same = outcomes.every((o) => o === outcomes[0]);
-      return same ? `all ${outcomes[0]}` : kinds.map((k, i) => `${k} ${outcomes[i]}`).join(', ');
-    };
-    return `restart: ${summary('after-restart')}; sidecar: ${summary('in-sidecar')}; new pod: ${summary('in-new-pod')}; shm_rmid_forced=1: segment ${readOutcome(steps.get('segment-forced'))} at restart`;
+    const summary = (suffix: string) => grouped(KINDS, outcomes(steps, suffix), 'all');
+    return `restart: ${summary('after-restart')}; sidecar: ${summary('in-sidecar')}; new pod: ${summary('in-new-pod')}; shm_rmid_forced=1: segment ${dataOutcome(steps.get('hold'), steps.get('segment-forced'))} at restart`;
+  },
+  whenDiffers: (steps) => {
+    const lostAt = (suffix: string) => listed(KINDS.filter((k) => lostWith(steps.get(`write-${k}`), steps.get(`${k}-${suffix}`))).map((k) => NAMES[k]));
+    const keptAt = (suffix: string) => listed(KINDS.filter((k) => keptBy(steps.get(`write-${k}`), steps.get(`${k}-${suffix}`), KEEP[k])).map((k) => NAMES[k]));
+    const failed = KINDS.filter((k) => failure(steps.get(`write-${k}`)));
+    return sentences(
+      failed.length > 0 && `The writers failed: ${failed.map((k) => `${k} (${failure(steps.get(`write-${k}`))})`).join(', ')}.`,
+      lostAt('after-restart') && `After the kubelet's restart the ${lostAt('after-restart')} ${/,| and /.test(lostAt('after-restart')) ? 'were' : 'was'} gone: this runtime's restarted container did not keep the pod's IPC namespace and /dev/shm, so a restart loses them, as on Docker.`,
+      lostAt('in-sidecar') && `A sidecar of the same pod did not find the ${lostAt('in-sidecar')}: this runtime's pod containers do not share one IPC namespace and /dev/shm.`,
+      keptAt('in-new-pod') && `A new pod found the ${keptAt('in-new-pod')}: this runtime's new pod did not get new namespaces.`,
+      keptBy(steps.get('hold'), steps.get('segment-forced')) && 'With `kernel.shm_rmid_forced=1` the segment survived the restart that ended its last attached process: the pod sysctl did not take effect.',
+    );
   },
   survival: [
     { kind: 'sysv-private', operation: 'restart', step: 'segment-after-restart' },

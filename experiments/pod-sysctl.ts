@@ -1,4 +1,5 @@
-import type { Experiment } from '../src/model/experiment.js';
+import { failure, refusalOutcome, sentences, succeeded, unobserved } from '../src/model/experiment-kit.js';
+import type { Experiment, StepRecord } from '../src/model/experiment.js';
 import { kubeletVerdict } from './kubelet-sysctls.js';
 import { ONLY_IN_PODS } from './pod-kit.js';
 
@@ -8,6 +9,15 @@ const READ = ['sh', '-c', 'cat /proc/sys/kernel/shmmax /proc/sys/kernel/sem /pro
 const SET = /^33554432\n250\s+32000\s+100\s+256\n65536\n1\n$/;
 // A new IPC namespace's defaults (include/uapi/linux/shm.h, sem.h, msg.h; shm_rmid_forced 0).
 const DEFAULTS = /^18446744073692774399\n32000\s+1024000000\s+500\s+32000\n8192\n0\n$/;
+
+/** `set`, `defaults`, the other values read, or why there is no answer. */
+function values(record: StepRecord | undefined): string {
+  const not = unobserved(record);
+  if (not) return not;
+  if (!succeeded(record)) return `unreadable (${failure(record)})`;
+  const stdout = `${record.stdout.trimEnd()}\n`;
+  return SET.test(stdout) ? 'set' : DEFAULTS.test(stdout) ? 'defaults' : `other (${stdout.trim().replace(/\s+/g, ' ')})`;
+}
 
 const table = [
   '| sysctl | namespaced | the kubelet, by default |',
@@ -51,13 +61,17 @@ export const podSysctl: Experiment = {
     { step: 'run-sysrq', means: 'a sysctl that is not namespaced is refused', refused: true, stderr: /kernel\.sysrq/ },
   ],
   observe: (steps) => {
-    const seen = (id: string) => {
-      const r = steps.get(id);
-      if (!r) return 'not run';
-      return SET.test(r.stdout) ? 'set' : DEFAULTS.test(r.stdout) ? 'defaults' : `other (${r.stdout.trim().replace(/\s+/g, ' ')})`;
-    };
-    const sysrq = steps.get('run-sysrq');
-    return `container ${seen('values')}, sidecar ${seen('sidecar-values')}, after restart ${seen('values-after-restart')}, new pod ${seen('plain-values')}; kernel.sysrq ${!sysrq ? 'not run' : sysrq.refused ? 'refused' : sysrq.engineFailed ? 'engine error' : 'accepted'}`;
+    const seen = (id: string) => values(steps.get(id));
+    return `container ${seen('values')}, sidecar ${seen('sidecar-values')}, after restart ${seen('values-after-restart')}, new pod ${seen('plain-values')}; kernel.sysrq ${refusalOutcome(steps.get('run-sysrq'))}`;
+  },
+  whenDiffers: (steps) => {
+    const seen = (id: string) => values(steps.get(id));
+    const where = [['values', 'its container'], ['sidecar-values', 'its sidecar'], ['values-after-restart', 'its restarted container']].filter(([id]) => !['set', 'not run', 'engine error'].includes(seen(id!)));
+    return sentences(
+      succeeded(steps.get('run')) && where.length > 0 && `The pod's sysctls were accepted (the pod started), but ${where.map(([id, name]) => `${name} read ${seen(id!)}`).join(', ')}: this runtime does not apply them all to the pod; set kernel parameters through the runtime's own configuration and check them inside the pod.`,
+      seen('plain-values').startsWith('other') && `A pod without sysctls read ${seen('plain-values').slice('other '.length)}, not a new IPC namespace's defaults: this runtime's pods do not start from the kernel's defaults.`,
+      refusalOutcome(steps.get('run-sysrq')) === 'accepted' && '`kernel.sysrq`, a sysctl of no namespace, was accepted: this runtime does not check a pod\'s sysctls (the kubelet would still reject it first).',
+    );
   },
 };
 

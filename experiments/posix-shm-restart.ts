@@ -1,4 +1,4 @@
-import { ALPHABET, EXIT, readOutcome } from '../src/model/experiment-kit.js';
+import { ALPHABET, EXIT, dataOutcome, failure, keptBy, lostWith, sentences, succeeded, unobserved } from '../src/model/experiment-kit.js';
 import type { Experiment } from '../src/model/experiment.js';
 
 const MIB = 1024 * 1024;
@@ -40,8 +40,19 @@ export const posixShmRestart: Experiment = {
   },
   observe: (steps) => {
     const past = steps.get('past-size');
-    const how = !past ? 'not run' : past.exitCode === EXIT.ok ? 'written' : `${past.stderr.match(/SIGBUS|ENOSPC/)?.[0] ?? `exit ${past.exitCode}`}${past.exitCode === 135 ? ' (killed, status 135)' : ''}`;
-    return `${readOutcome(steps.get('read-after'))}; 4 MiB into /dev/shm: ${how}`;
+    const how = unobserved(past) ?? (succeeded(past) ? 'written' : `${past!.stderr.match(/SIGBUS|ENOSPC/)?.[0] ?? `exit ${past!.exitCode}`}${past!.exitCode === 135 ? ' (killed, status 135)' : ''}`);
+    return `${dataOutcome(steps.get('write'), steps.get('read-after'))}; 4 MiB into /dev/shm: ${how}`;
+  },
+  whenDiffers: (steps) => {
+    const [write, after, past] = ['write', 'read-after', 'past-size'].map((id) => steps.get(id));
+    return sentences(
+      failure(write) && `Creating the object in /dev/shm failed (${failure(write)}).`,
+      lostWith(write, after) &&
+        `The object was gone after the restart (${lostWith(write, after)}): this engine gives the container a new, empty /dev/shm at each start, so POSIX shared memory does not outlive a restart; map a file on a volume to keep the data.`,
+      keptBy(write, after) && "The object was still in /dev/shm after the restart: this engine keeps the container's /dev/shm across a restart, so POSIX shared memory outlives the container's processes; remove stale objects at start (`shm_unlink`).",
+      succeeded(past) && 'The 4 MiB write into a /dev/shm of 1 MiB (`--shm-size`) succeeded: this engine does not give /dev/shm the size asked for, so `--shm-size` is no limit here.',
+      failure(past) && !/SIGBUS|ENOSPC/.test(past!.stderr) && `Writing past the size failed otherwise than with SIGBUS or ENOSPC (${failure(past)}).`,
+    );
   },
   survival: [{ kind: 'posix-shm', operation: 'restart', step: 'read-after' }],
 };

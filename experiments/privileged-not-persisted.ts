@@ -1,4 +1,4 @@
-import { EXIT, KERNEL_DEFAULT_SHMMAX, SHMMAX, WANTED_SHMMAX, valueOf } from '../src/model/experiment-kit.js';
+import { EXIT, KERNEL_DEFAULT_SHMMAX, SHMMAX, WANTED_SHMMAX, failure, sentences, succeeded, sysctlErrors, valueOf, valueRead, writeOutcome } from '../src/model/experiment-kit.js';
 import type { Experiment } from '../src/model/experiment.js';
 
 const write = ['sh', '-c', `echo ${WANTED_SHMMAX} > ${SHMMAX}`];
@@ -45,8 +45,34 @@ export const privilegedNotPersisted: Experiment = {
     },
   },
   observe: (steps) => {
-    const set = valueOf(steps.get('changed'));
-    const after = valueOf(steps.get('after-restart'));
-    return `set ${set ?? '?'}; after restart ${after === KERNEL_DEFAULT_SHMMAX ? 'back to default' : after !== undefined && after === set ? 'kept' : (after ?? '?')}`;
+    const write = steps.get('write');
+    const changed = valueOf(steps.get('changed'));
+    const after = valueRead(steps.get('after-restart'));
+    // "set" only where the write succeeded and the next read shows the value written.
+    if (succeeded(write) && changed === WANTED_SHMMAX) {
+      return `set ${changed}; after restart ${after === KERNEL_DEFAULT_SHMMAX ? 'back to default' : after === changed ? 'kept' : after}`;
+    }
+    const reads = ['before', 'changed', 'after-restart', 'changed-again'].map((id) => valueOf(steps.get(id)));
+    const first = succeeded(write) ? `written, read ${valueRead(steps.get('changed'))}` : `write ${writeOutcome(write)}`;
+    if (reads.every((v) => v !== undefined && v === reads[0])) return `${first}; value ${reads[0]} throughout`;
+    return `${first}; after restart ${after}`;
+  },
+  whenDiffers: (steps) => {
+    const [write, sysctlP, changed, after, again] = ['write', 'sysctl-p', 'changed', 'after-restart', 'write-again'].map((id) => steps.get(id));
+    const words = failure(write);
+    const sysctlWords = failure(sysctlP) ? (sysctlErrors(sysctlP) ?? failure(sysctlP)) : undefined;
+    const set = succeeded(write) && valueOf(changed) === WANTED_SHMMAX;
+    return sentences(
+      words &&
+        `With the privilege it was given, writing /proc/sys/kernel/shmmax failed (\`${words}\`)${sysctlWords ? `, and so did \`sysctl -p\` (\`${sysctlWords}\`)` : ''}${valueOf(changed) ? `; the value stayed ${valueOf(changed)}` : ''}: this engine does not let a container change kernel parameters, privileged or not. Set them through the runtime's own configuration and check them inside the container.`,
+      !words && sysctlWords && `With the privilege it was given, \`sysctl -p\` failed (\`${sysctlWords}\`) where the shell's write had worked.`,
+      succeeded(write) && !set && valueOf(changed) !== undefined && `The write succeeded, but the container then read ${valueOf(changed)}: the value written did not take.`,
+      set && valueOf(after) === WANTED_SHMMAX && "The value written was still in force after the restart: this engine's restart kept the container's IPC namespace, so a value set by hand lasts until that namespace goes.",
+      set &&
+        valueOf(after) === KERNEL_DEFAULT_SHMMAX &&
+        "After the restart the value was back to the kernel's default: this engine's restart gives the container a new IPC namespace, so a value set by hand is lost at every restart; set it at each start (a start script, or `--sysctl`).",
+      set && valueOf(after) !== undefined && valueOf(after) !== WANTED_SHMMAX && valueOf(after) !== KERNEL_DEFAULT_SHMMAX && `After the restart the container read ${valueOf(after)}, neither the value written nor the kernel's default.`,
+      set && failure(again) && `After the restart the write failed (\`${failure(again)}\`): the privilege did not survive the restart.`,
+    );
   },
 };

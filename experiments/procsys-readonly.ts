@@ -1,5 +1,21 @@
-import { KERNEL_DEFAULT_SHMMAX, SHMMAX, WANTED_SHMMAX, valueOf } from '../src/model/experiment-kit.js';
-import type { Experiment } from '../src/model/experiment.js';
+import { KERNEL_DEFAULT_SHMMAX, SHMMAX, WANTED_SHMMAX, failure, ran, sentences, succeeded, sysctlErrors, unobserved, valueOf, valueRead } from '../src/model/experiment-kit.js';
+import type { Experiment, StepRecord } from '../src/model/experiment.js';
+
+const READ_ONLY = 'Read-only file system';
+
+/** `read-only` where the write failed so; else what became of the write. */
+function written(record: StepRecord | undefined): string {
+  const not = unobserved(record);
+  if (not) return `write ${not}`;
+  if (succeeded(record)) return 'write succeeded';
+  const words = failure(record)!;
+  return words === READ_ONLY ? 'read-only' : `write failed: ${words}`;
+}
+
+/** The value the image's /etc/sysctl.conf asks for, as the step read it. */
+function fileValue(record: StepRecord | undefined): string {
+  return unobserved(record) ?? (succeeded(record) ? (record.stdout.match(/^kernel\.shmmax\s*=\s*(\d+)\s*$/m)?.[1] ?? 'no kernel.shmmax') : `unreadable (${failure(record)})`);
+}
 
 export const procsysReadonly: Experiment = {
   slug: 'procsys-readonly',
@@ -31,7 +47,25 @@ export const procsysReadonly: Experiment = {
     },
   },
   observe: (steps) => {
-    const ro = /Read-only file system/.test(steps.get('echo')?.stderr ?? '');
-    return `${ro ? 'read-only' : 'writable?'}; live ${valueOf(steps.get('live')) ?? '?'} ≠ file ${WANTED_SHMMAX}`;
+    const live = valueRead(steps.get('live'));
+    const file = fileValue(steps.get('conf'));
+    const compare = valueOf(steps.get('live')) !== undefined && /^\d+$/.test(file) ? (live === file ? ' = ' : ' ≠ ') : ', ';
+    return `${written(steps.get('echo'))}; live ${live}${compare}file ${file}`;
+  },
+  whenDiffers: (steps) => {
+    const [echo, sysctlP, live, conf] = ['echo', 'sysctl-p', 'live', 'conf'].map((id) => steps.get(id));
+    const echoWords = failure(echo);
+    const sysctlWords = sysctlErrors(sysctlP);
+    const otherFailure = (echoWords && echoWords !== READ_ONLY) || (sysctlWords && sysctlWords !== READ_ONLY);
+    const value = valueOf(live);
+    return sentences(
+      otherFailure &&
+        `Writing /proc/sys failed with \`${echoWords ?? sysctlWords}\`${sysctlWords && sysctlWords !== echoWords ? ` (\`sysctl -p\`: \`${sysctlWords}\`)` : ''}, not \`${READ_ONLY}\`: this engine does not mount /proc/sys read-only, it refuses the write another way.`,
+      otherFailure && 'For a user the outcome is the same: a kernel parameter cannot be changed from inside this container; set it through the engine or runtime configuration and check it inside the container.',
+      succeeded(echo) && 'The write to /proc/sys succeeded in an unprivileged container: this engine does not make /proc/sys read-only, so any process of the container can change its IPC limits.',
+      succeeded(sysctlP) && '`sysctl -p` succeeded without privilege.',
+      value !== undefined && value === fileValue(conf) && !succeeded(echo) && !succeeded(sysctlP) && "The live value is the file's, though this container's own writes failed: something else applied /etc/sysctl.conf.",
+      value !== undefined && value !== fileValue(conf) && value !== KERNEL_DEFAULT_SHMMAX && `The live value, ${value}, is neither the file's nor the kernel's default for a new IPC namespace.`,
+    );
   },
 };

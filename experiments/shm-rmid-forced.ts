@@ -1,4 +1,4 @@
-import { BLOG_KEY, EXIT, errnoOf, valueOf } from '../src/model/experiment-kit.js';
+import { BLOG_KEY, EXIT, errnoOf, failure, ran, sentences, succeeded, unobserved, valueOf, valueRead } from '../src/model/experiment-kit.js';
 import type { Experiment, StepRecord } from '../src/model/experiment.js';
 
 const RMID_FORCED = '/proc/sys/kernel/shm_rmid_forced';
@@ -23,8 +23,8 @@ const RELEASE =
 
 /** What sysv-stat saw: "there (nattch=N)", "lost (ENOENT)", or what else. */
 function statOutcome(record: StepRecord | undefined): string {
-  if (!record) return 'not run';
-  if (record.engineFailed) return 'engine error';
+  const not = unobserved(record);
+  if (not || !record) return not ?? 'not run';
   const nattch = record.stdout.match(/nattch=(\d+)/)?.[1];
   if (record.exitCode === EXIT.ok && nattch !== undefined) return `there (nattch=${nattch})`;
   if (record.exitCode === EXIT.lookup) return `lost (${errnoOf(record) ?? 'not found'})`;
@@ -69,7 +69,33 @@ export const shmRmidForced: Experiment = {
     { step: 'plain-unattached', means: 'by default the unattached segment stays', exitCode: EXIT.ok, stdout: /nattch=0 / },
   ],
   observe: (steps) => {
-    const value = (id: string) => valueOf(steps.get(id)) ?? (steps.get(id) ? '?' : 'not run');
-    return `shm_rmid_forced=${value('forced-value')}: unattached ${statOutcome(steps.get('forced-unattached'))}, held ${statOutcome(steps.get('forced-held'))}, released ${statOutcome(steps.get('forced-release'))}; default (${value('plain-value')}): unattached ${statOutcome(steps.get('plain-unattached'))}`;
+    // The value each container read; "default" names the plain container only where it read one.
+    const forced = valueOf(steps.get('forced-value'));
+    const plain = valueOf(steps.get('plain-value'));
+    const short = (id: string) => valueRead(steps.get(id)).replace(/ \(.*\)$/, '');
+    const withIt = forced !== undefined ? `shm_rmid_forced=${forced}` : `shm_rmid_forced ${short('forced-value')}`;
+    const without = plain !== undefined ? `default (${plain})` : `without it${short('plain-value') === short('forced-value') ? '' : ` (${short('plain-value')})`}`;
+    const [unattached, held, released, plainUnattached] = ['forced-unattached', 'forced-held', 'forced-release', 'plain-unattached'].map((id) => statOutcome(steps.get(id)));
+    // Every segment still there, with the sysctl as without it: said once.
+    if ([unattached, held, released, plainUnattached].every((s) => s!.startsWith('there'))) {
+      return `${withIt}: unattached, held and released segments all there, as ${plain !== undefined ? `by ${without}` : without}`;
+    }
+    return `${withIt}: unattached ${unattached}, held ${held}, released ${released}; ${without}: unattached ${plainUnattached}`;
+  },
+  whenDiffers: (steps) => {
+    const [run, value, write, unattached, release] = ['run-forced', 'forced-value', 'forced-write', 'forced-unattached', 'forced-release'].map((id) => steps.get(id));
+    const read = valueOf(value);
+    const stays = (r: StepRecord | undefined) => statOutcome(r).startsWith('there');
+    return sentences(
+      succeeded(run) && failure(value) && `\`--sysctl kernel.shm_rmid_forced=1\` was accepted (the container started), but the container cannot read /proc/sys/kernel/shm_rmid_forced (${failure(value)}): this runtime has no such parameter.`,
+      succeeded(run) && read !== undefined && read !== '1' && `\`--sysctl kernel.shm_rmid_forced=1\` was accepted (the container started), but the container reads ${read}: this engine or its runtime ignores the setting.`,
+      succeeded(write) && read !== '1' && (stays(unattached) || stays(release)) &&
+        'Segments nobody is attached to stayed, as without the sysctl: on this engine nothing removes a segment for lack of users, so a program must remove its own segments (`IPC_RMID`, or `ipcrm`).',
+      ran(steps.get('forced-hold')) &&
+        statOutcome(steps.get('forced-hold')).startsWith('there') &&
+        statOutcome(steps.get('forced-held')).startsWith('lost') &&
+        `The segment a process held attached was gone (${errnoOf(steps.get('forced-held')) ?? 'not found'}) while its holder ran: on this engine a segment does not last even while it is in use.`,
+      read === '1' && succeeded(write) && stays(unattached) && 'The container reads 1, yet the unattached segment stayed: this kernel does not honour `kernel.shm_rmid_forced`.',
+    );
   },
 };

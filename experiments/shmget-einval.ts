@@ -1,7 +1,12 @@
-import { EXIT, KERNEL_DEFAULT_SHMMAX, OLD_SHMMAX, SHMMAX, errnoOf, valueOf } from '../src/model/experiment-kit.js';
-import type { Experiment } from '../src/model/experiment.js';
+import { EXIT, KERNEL_DEFAULT_SHMMAX, OLD_SHMMAX, SHMMAX, errnoOf, failure, ignoredSysctl, ran, sentences, succeeded, unobserved, valueOf, valueRead } from '../src/model/experiment-kit.js';
+import type { Experiment, StepRecord } from '../src/model/experiment.js';
 
 const MIB_64 = String(64 * 1024 * 1024);
+
+/** What became of the 64 MiB shmget: its errno, `created`, or why there is no answer. */
+function bigSegment(record: StepRecord | undefined): string {
+  return unobserved(record) ?? (succeeded(record) ? 'created' : (errnoOf(record) ?? `exit ${record!.exitCode}`));
+}
 
 export const shmgetEinval: Experiment = {
   slug: 'shmget-einval',
@@ -26,5 +31,25 @@ export const shmgetEinval: Experiment = {
     { step: 'too-big', means: 'a 64 MiB segment is refused with EINVAL', exitCode: EXIT.lookup, stderr: /shmget: EINVAL/ },
     { step: 'at-limit', means: 'a segment of exactly the limit is created', exitCode: EXIT.ok },
   ],
-  observe: (steps) => `${errnoOf(steps.get('too-big')) ?? `exit ${steps.get('too-big')?.exitCode}`} over ${valueOf(steps.get('limit')) ?? '?'}; default ${valueOf(steps.get('default')) ?? '?'}`,
+  observe: (steps) => {
+    const limit = valueRead(steps.get('limit'));
+    const big = bigSegment(steps.get('too-big'));
+    // "over" only where the limit read is the one asked for; "default" only for a value the plain container read.
+    const first = limit === OLD_SHMMAX ? `${big} over ${limit}` : `limit ${limit} (asked ${OLD_SHMMAX}): 64 MiB ${big}`;
+    const fresh = valueOf(steps.get('default'));
+    return `${first}; ${fresh !== undefined ? `default ${fresh}` : `without the sysctl: ${valueRead(steps.get('default'))}`}`;
+  },
+  whenDiffers: (steps) => {
+    const [fresh, run, limit, big, atLimit] = ['default', 'run-limited', 'limit', 'too-big', 'at-limit'].map((id) => steps.get(id));
+    const value = valueOf(limit);
+    const ignored = succeeded(run) && value !== undefined && value !== OLD_SHMMAX;
+    return sentences(
+      valueOf(fresh) !== undefined && valueOf(fresh) !== KERNEL_DEFAULT_SHMMAX && `A container without the sysctl reads ${valueOf(fresh)}, not the kernel's default for a new IPC namespace (${KERNEL_DEFAULT_SHMMAX}).`,
+      ignored && ignoredSysctl('kernel.shmmax', OLD_SHMMAX, value),
+      ignored && succeeded(big) && "So the 64 MiB segment was created: a program cannot rely on this setting to cap its segments here.",
+      value === OLD_SHMMAX && succeeded(big) && `The container reads the 32 MiB limit, yet its 64 MiB segment was created: this kernel does not enforce \`kernel.shmmax\` as shmget(2) says.`,
+      value === OLD_SHMMAX && ran(big) && !succeeded(big) && errnoOf(big) !== 'EINVAL' && `The 64 MiB segment failed with ${failure(big)}, not EINVAL.`,
+      value === OLD_SHMMAX && failure(atLimit) && `A segment of exactly the limit failed too (${failure(atLimit)}): the failure is not the limit's alone.`,
+    );
+  },
 };

@@ -1,8 +1,30 @@
-import { KERNEL_DEFAULT_SHMMAX, SHMMAX, WANTED_SHMMAX, valueOf } from '../src/model/experiment-kit.js';
-import type { Experiment } from '../src/model/experiment.js';
+import { KERNEL_DEFAULT_SHMMAX, SHMMAX, WANTED_SHMMAX, ran, sentences, sysctlErrors, unobserved, valueOf, valueRead } from '../src/model/experiment-kit.js';
+import type { Experiment, StepRecord } from '../src/model/experiment.js';
 
 const READY = 'idle: ready';
 const sees = (value: string, times = 1) => new RegExp(`(idle: /proc/sys/kernel/shmmax = ${value}\\n[\\s\\S]*){${times}}`);
+/** How many starts the program reported with this value. */
+const starts = (record: StepRecord | undefined, value: string) => (ran(record) ? record.stdout.split('\n').filter((l) => l === `idle: /proc/sys/kernel/shmmax = ${value}`).length : 0);
+
+/** The privileged container's outcome: applied (at each start, where the logs show two), or what was seen instead. */
+function privileged(steps: ReadonlyMap<string, StepRecord>): string {
+  const value = steps.get('privileged-value');
+  const not = unobserved(value);
+  if (not) return not;
+  if (valueOf(value) === WANTED_SHMMAX) return starts(steps.get('privileged-restarted'), WANTED_SHMMAX) >= 2 ? 'applied at each start' : 'applied';
+  const words = sysctlErrors(steps.get('privileged-restarted')) ?? sysctlErrors(steps.get('privileged-started'));
+  return words ? `not applied (${words})` : `value ${valueRead(value)}`;
+}
+
+/** The unprivileged container after its restart: its state, and its value. */
+function unprivileged(steps: ReadonlyMap<string, StepRecord>): string {
+  const restarted = steps.get('plain-restarted');
+  const value = steps.get('plain-value');
+  const not = unobserved(restarted);
+  if (not) return not;
+  return `${restarted!.state ?? 'state unknown'}, ${valueOf(value) === KERNEL_DEFAULT_SHMMAX ? 'default value' : `value ${valueRead(value)}`}`;
+}
+
 const readOnly = (times: number) => new RegExp(`(setting key "kernel\\.shmmax": Read-only file system[\\s\\S]*){${times}}`);
 
 export const startupScript: Experiment = {
@@ -43,6 +65,20 @@ export const startupScript: Experiment = {
       expect: [],
     },
   },
-  observe: (steps) =>
-    `privileged: ${valueOf(steps.get('privileged-value')) === WANTED_SHMMAX ? 'applied at each start' : `value ${valueOf(steps.get('privileged-value')) ?? '?'}`}; unprivileged: ${steps.get('plain-restarted')?.state ?? '?'}, ${valueOf(steps.get('plain-value')) === KERNEL_DEFAULT_SHMMAX ? 'default value' : `value ${valueOf(steps.get('plain-value')) ?? '?'}`}`,
+  observe: (steps) => `privileged: ${privileged(steps)}; unprivileged: ${unprivileged(steps)}`,
+  whenDiffers: (steps) => {
+    const privilegedWords = sysctlErrors(steps.get('privileged-restarted')) ?? sysctlErrors(steps.get('privileged-started'));
+    const privilegedValue = valueOf(steps.get('privileged-value'));
+    const plainWords = sysctlErrors(steps.get('plain-restarted')) ?? sysctlErrors(steps.get('plain-started'));
+    const exited = [steps.get('plain-started'), steps.get('plain-restarted')].find((r) => ran(r) && r.state === 'exited');
+    return sentences(
+      privilegedWords &&
+        privilegedValue !== WANTED_SHMMAX &&
+        `With the privilege it was given, the start script's \`sysctl -p\` failed (\`${privilegedWords}\`)${privilegedValue ? ` and the program runs with ${privilegedValue}` : ''}: this engine does not let a container change kernel parameters, so a start script cannot set them. Set them through the runtime's own configuration and check them inside the container.`,
+      !privilegedWords && privilegedValue !== undefined && privilegedValue !== WANTED_SHMMAX && `Privileged, the program runs with ${privilegedValue}, not the value the script applies.`,
+      plainWords && plainWords !== 'Read-only file system' && `Unprivileged, \`sysctl -p\` failed with \`${plainWords}\` rather than \`Read-only file system\`.`,
+      exited &&
+        `The unprivileged container exited${exited.exitCode !== null ? ` (status ${exited.exitCode})` : ''}: on this engine the start script's failing \`sysctl -p\` keeps the container from running.`,
+    );
+  },
 };

@@ -1,46 +1,135 @@
-// The survival table's rows and columns, and the advice for each kind of memory.
+// The survival table's rows and columns, and the advice for each kind of memory, written per observed outcome: the
+// usual advice where the run saw what it describes, else advice built from what the run saw.
 import type { MemoryKind, Operation } from '../src/model/experiment.js';
+import { listed } from '../src/model/experiment-kit.js';
 
-export const MEMORY_KINDS: Record<MemoryKind, { label: string; advice: string }> = {
+type Kept = 'kept' | 'lost';
+
+/** Another kind of memory the advice names as a way to keep the data: given only where this run did not lose it. */
+interface Remedy {
+  /** How the advice names it in a note ("`--ipc=host`"). */
+  name: string;
+  /** The advice ("hold it in the host's IPC namespace (`--ipc=host`)"). */
+  words: string;
+  /** The survival row whose cells tell whether it keeps data. */
+  kind: MemoryKind;
+  /** The operations it is advice for (default: every operation that lost this kind). */
+  across?: Operation[];
+}
+
+export interface KindText {
+  label: string;
+  /** The usual advice: given as it is where this run saw exactly the `usual` outcomes and lost none of the `remedies`. */
+  advice: string;
+  /** What the usual advice says each operation does. */
+  usual: Partial<Record<Operation, Kept>>;
+  /** The usual advice's claim, without its remedies: said where the outcomes seen agree with `usual`. */
+  statement: string;
+  /** What it means where this run lost it against the usual (an operation `usual` says keeps it). */
+  lostMeans: string;
+  /** What it means where this run kept it against the usual, and what to do about it. */
+  keptMeans: string;
+  /** Ways to keep the data, for the operations that lose it. */
+  remedies?: Remedy[];
+}
+
+const HOST: Remedy = { name: '`--ipc=host`', words: "hold it in the host's IPC namespace (`--ipc=host`, at the price of sharing it)", kind: 'sysv-host' };
+const HOLDER: Remedy = { name: '`--ipc=container:<holder>`', words: 'hold it in a holder container that keeps running (`--ipc=container:<holder>`)', kind: 'sysv-holder' };
+const VOLUME: Remedy = { name: 'a file on a named volume', words: 'keep the data in a file on a named volume', kind: 'mmap-volume' };
+const LAYER: Remedy = { name: "a file in the container's writable layer", words: 'map a file on the writable layer', kind: 'mmap-layer' };
+const EMPTYDIR: Remedy = { name: 'a file in an `emptyDir`', words: 'keep the data in a file in an `emptyDir`', kind: 'mmap-volume', across: ['restart', 'kill'] };
+
+const NAMESPACE_KEPT = "this engine kept the container's IPC namespace across it, so a program that expects a clean start finds the old objects: remove them at start";
+
+export const MEMORY_KINDS: Record<MemoryKind, KindText> = {
   'sysv-private': {
     label: 'System V, private IPC (default)',
     advice: 'lives only as long as the container\'s processes: to keep it across restarts, hold it in another IPC namespace (`--ipc=host`, or `--ipc=container:<holder>` with a holder that keeps running) or keep the data in a file.',
+    usual: { restart: 'lost', kill: 'lost', recreate: 'lost', commit: 'lost', pause: 'kept' },
+    statement: "it lives only as long as the container's processes",
+    lostMeans: "the container's IPC namespace did not outlive the operation",
+    keptMeans: `${NAMESPACE_KEPT} (\`ipcrm\`, or \`IPC_RMID\`)`,
+    remedies: [HOST, HOLDER, VOLUME],
   },
   'sysv-sem': {
     label: 'System V semaphore set',
     advice: 'belongs to the IPC namespace, like a segment: gone when the container\'s namespace goes (stop, kill), kept across pause.',
+    usual: { restart: 'lost', kill: 'lost', recreate: 'lost', commit: 'lost', pause: 'kept' },
+    statement: "it belongs to the IPC namespace, like a segment: it goes with the container's namespace",
+    lostMeans: "the container's IPC namespace did not outlive the operation: a program must create its semaphores anew",
+    keptMeans: `${NAMESPACE_KEPT}: a semaphore left locked by a crashed process stays locked, so reset its value at start`,
+    remedies: [VOLUME],
   },
   'sysv-msg': {
     label: 'System V message queue',
     advice: 'belongs to the IPC namespace, like a segment: its messages go with the container\'s namespace.',
+    usual: { restart: 'lost', kill: 'lost', recreate: 'lost', commit: 'lost', pause: 'kept' },
+    statement: "it belongs to the IPC namespace, like a segment: its messages go with the container's namespace",
+    lostMeans: "the container's IPC namespace did not outlive the operation, and unread messages went with it",
+    keptMeans: `${NAMESPACE_KEPT}: unread messages wait for the next start`,
+    remedies: [VOLUME],
   },
   'posix-mq': {
     label: 'POSIX message queue (`mq_open`)',
     advice: "lives in the IPC namespace's mqueue file system: gone with the container's namespace.",
+    usual: { restart: 'lost', kill: 'lost', recreate: 'lost', commit: 'lost', pause: 'kept' },
+    statement: "it lives in the IPC namespace's mqueue file system: it goes with the container's namespace",
+    lostMeans: "the container's IPC namespace did not outlive the operation, and unread messages went with it",
+    keptMeans: `${NAMESPACE_KEPT}: unread messages wait for the next start`,
+    remedies: [VOLUME],
   },
   'sysv-host': {
     label: 'System V, `--ipc=host`',
     advice: "outlives the container (it is the host's): survives restarts and kills, and must be removed by hand (`ipcrm`), at the price of sharing the host's IPC namespace.",
+    usual: { restart: 'kept', kill: 'kept', recreate: 'kept' },
+    statement: "it outlives the container (it is the host's), and must be removed by hand (`ipcrm`), at the price of sharing the host's IPC namespace",
+    lostMeans: "a segment of the host's IPC namespace would outlive any container, so this engine's `--ipc=host` is not the host's IPC namespace: it neither keeps a segment beyond the container nor shares one with host processes",
+    keptMeans: "it outlived the container: remove it by hand (`ipcrm`)",
+    remedies: [VOLUME],
   },
   'sysv-holder': {
     label: 'System V, shared holder (`--ipc=container:`)',
     advice: 'survives the app\'s restarts for as long as the holder container runs; restart the holder and it is gone.',
+    usual: { restart: 'kept' },
+    statement: "it lives in the holder's IPC namespace, as long as the holder runs",
+    lostMeans: "the running holder's IPC namespace did not keep the app's data: on this engine a holder container does not preserve shared memory across the app's restarts",
+    keptMeans: "it lived on in the holder's IPC namespace",
+    remedies: [VOLUME],
   },
   'posix-shm': {
     label: 'POSIX `shm_open` (`/dev/shm`)',
     advice: "the container's /dev/shm is a tmpfs made anew at each start: to keep the data, map a file on the writable layer or a volume instead; size the tmpfs with `--shm-size`.",
+    usual: { restart: 'lost', kill: 'lost', recreate: 'lost', commit: 'lost', pause: 'kept' },
+    statement: "the container's /dev/shm is a tmpfs made anew at each start",
+    lostMeans: "the container's /dev/shm did not outlive the operation",
+    keptMeans: "this engine kept the container's /dev/shm across it: remove stale objects at start (`shm_unlink`)",
+    remedies: [LAYER, VOLUME],
   },
   'mmap-layer': {
     label: 'mmap file, writable layer',
     advice: 'survives restarts, kills and `docker commit`, but not removing the container: to keep it across re-creation, put the file on a named volume.',
+    usual: { restart: 'kept', kill: 'kept', commit: 'kept', pause: 'kept', recreate: 'lost' },
+    statement: 'the file lives in the writable layer, which goes with the container',
+    lostMeans: "this engine did not keep the container's writable layer across it",
+    keptMeans: "the writable layer's file outlived the container",
+    remedies: [VOLUME],
   },
   'mmap-volume': {
     label: 'mmap file, named volume',
     advice: 'survives everything that leaves the volume: restarts, kills, removing and re-creating the container.',
+    usual: { restart: 'kept', kill: 'kept', recreate: 'kept', commit: 'kept', pause: 'kept' },
+    statement: 'the file lives on the volume, apart from any container',
+    lostMeans: "this engine's volume did not keep its files: data that must last needs other storage",
+    keptMeans: 'the volume kept the file',
   },
   'memory-volume': {
     label: 'file in a tmpfs volume (`--tmpfs`)',
     advice: "memory of the container's own: sized as asked, gone when the container stops.",
+    usual: { restart: 'lost', kill: 'lost', recreate: 'lost', commit: 'lost', pause: 'kept' },
+    statement: "it is memory of the container's own, gone when the container stops",
+    lostMeans: 'the tmpfs did not outlive the operation',
+    keptMeans: 'the tmpfs kept its files across it',
+    remedies: [VOLUME],
   },
 };
 
@@ -52,49 +141,166 @@ export const OPERATIONS: Record<Operation, string> = {
   commit: 'commit + new container',
 };
 
+const POD_KEPT = "the pod's namespace outlived the operation, so a program that expects a clean start finds the old objects";
+
 /** On Kubernetes (CRI) the same rows and columns mean other things: the pod, not the container, holds the IPC namespace. */
-export const ON_KUBERNETES: { kinds: Partial<Record<MemoryKind, { label: string; advice: string }>>; operations: Partial<Record<Operation, string>> } = {
+export const ON_KUBERNETES: { kinds: Partial<Record<MemoryKind, KindText>>; operations: Partial<Record<Operation, string>> } = {
   kinds: {
     'sysv-private': {
       label: "System V, the pod's IPC namespace (default)",
       advice: "lives as long as the pod: a container restart keeps it (a database that finds its old segment may refuse to start, as PostgreSQL does), a new pod does not. Only `kernel.shm_rmid_forced=1` (a safe pod sysctl) removes segments nothing is attached to.",
+      usual: { restart: 'kept', kill: 'kept', recreate: 'lost' },
+      statement: 'it lives as long as the pod',
+      lostMeans: "the restarted container did not keep the pod's IPC namespace",
+      keptMeans: `${POD_KEPT} (a database may refuse to start, as PostgreSQL does); \`kernel.shm_rmid_forced=1\` (a safe pod sysctl) removes segments nothing is attached to`,
+      remedies: [EMPTYDIR],
     },
     'sysv-host': {
       label: 'System V, `hostIPC: true`',
       advice: "the node's: survives restarts and new pods, and must be removed by hand, at the price of sharing the node's IPC namespace.",
+      usual: { restart: 'kept', kill: 'kept', recreate: 'kept' },
+      statement: "it is the node's, and must be removed by hand, at the price of sharing the node's IPC namespace",
+      lostMeans: "a segment of the node's IPC namespace would outlive any pod, so this runtime's `hostIPC` is not the node's IPC namespace: it neither keeps a segment beyond the pod nor shares one with the node's processes",
+      keptMeans: 'it outlived the pod: remove it by hand (`ipcrm`)',
+      remedies: [EMPTYDIR],
     },
     'sysv-holder': {
       label: 'System V, another container of the pod',
       advice: "the pod's containers share one IPC namespace, which outlives any one of them: restarting either container keeps it.",
+      usual: { restart: 'kept' },
+      statement: "the pod's containers share one IPC namespace, which outlives any one of them",
+      lostMeans: "the pod's IPC namespace did not keep the data across a container's restart",
+      keptMeans: "it lived on in the pod's IPC namespace",
+      remedies: [EMPTYDIR],
     },
     'posix-shm': {
       label: "POSIX `shm_open` (the pod's `/dev/shm`)",
       advice: "one 64 MiB tmpfs per pod, shared by its containers and kept across container restarts; there is no shm size for a pod: for more, mount an `emptyDir` with `medium: Memory` and a size limit on `/dev/shm`.",
+      usual: { restart: 'kept', kill: 'kept', recreate: 'lost' },
+      statement: "the pod's /dev/shm is one tmpfs of the pod, shared by its containers",
+      lostMeans: "the restarted container did not keep the pod's /dev/shm",
+      keptMeans: `${POD_KEPT}: remove stale objects at start (\`shm_unlink\`)`,
+      remedies: [EMPTYDIR],
     },
     'mmap-layer': {
       label: 'mmap file, writable layer',
       advice: 'lost at every container restart: the kubelet restarts a container as a new one, with a new writable layer. Put the file on a volume.',
+      usual: { restart: 'lost', kill: 'lost', recreate: 'lost' },
+      statement: 'the kubelet restarts a container as a new one, with a new writable layer',
+      lostMeans: "the new container's writable layer does not have the file",
+      keptMeans: 'the restarted container kept its writable layer',
+      remedies: [EMPTYDIR],
     },
     'mmap-volume': {
       label: 'mmap file, `emptyDir`',
       advice: 'survives container restarts, and goes with the pod: for data that must outlive the pod, use a persistent volume.',
+      usual: { restart: 'kept', kill: 'kept', recreate: 'lost' },
+      statement: 'an `emptyDir` is a folder of the pod: it goes with the pod',
+      lostMeans: "this runtime's `emptyDir` did not keep its files across a container restart",
+      keptMeans: "a new pod found the old pod's `emptyDir` files",
     },
     'sysv-sem': {
       label: 'System V semaphore set',
       advice: "the pod's, like its segments: kept across container restarts (a semaphore left locked by a crashed process stays locked), gone with the pod.",
+      usual: { restart: 'kept', kill: 'kept', recreate: 'lost' },
+      statement: "it is the pod's, like its segments: gone with the pod",
+      lostMeans: "the restarted container did not keep the pod's IPC namespace: a program must create its semaphores anew",
+      keptMeans: `${POD_KEPT}: a semaphore left locked by a crashed process stays locked, so reset its value at start`,
+      remedies: [EMPTYDIR],
     },
     'sysv-msg': {
       label: 'System V message queue',
       advice: "the pod's: unread messages wait across container restarts, and go with the pod.",
+      usual: { restart: 'kept', kill: 'kept', recreate: 'lost' },
+      statement: "it is the pod's: its messages go with the pod",
+      lostMeans: "the restarted container did not keep the pod's IPC namespace, and unread messages went with it",
+      keptMeans: `${POD_KEPT}: unread messages wait for the next start`,
+      remedies: [EMPTYDIR],
     },
     'posix-mq': {
       label: 'POSIX message queue (`mq_open`)',
       advice: "in the pod's mqueue file system: kept across container restarts, gone with the pod.",
+      usual: { restart: 'kept', kill: 'kept', recreate: 'lost' },
+      statement: "it lives in the pod's mqueue file system: gone with the pod",
+      lostMeans: "the restarted container did not keep the pod's IPC namespace, and unread messages went with it",
+      keptMeans: `${POD_KEPT}: unread messages wait for the next start`,
+      remedies: [EMPTYDIR],
     },
     'memory-volume': {
       label: '`emptyDir` with `medium: Memory`',
       advice: "a tmpfs sized by `sizeLimit`, shared by the pod's containers, kept across container restarts and gone with the pod: the way to give a pod more than 64 MiB of shared memory (mount it on `/dev/shm`).",
+      usual: { restart: 'kept', kill: 'kept', recreate: 'lost' },
+      statement: "it is a tmpfs of the pod, sized by `sizeLimit` and shared by the pod's containers: gone with the pod",
+      lostMeans: "this runtime's in-memory `emptyDir` did not keep its files across a container restart",
+      keptMeans: "a new pod found the old pod's files",
     },
   },
   operations: { restart: 'container restart (same pod)', kill: 'kill + restart (same pod)', recreate: 'new pod' },
 };
+
+/**
+ * What this run saw, cell by cell: `<kind>/<operation>` → the outcome words the survival table shows (`kept`,
+ * `lost (ENOENT)`, `read failed (…)`, `not run`, `engine error`…, with or without the table's ✅/❌/⚠️ mark).
+ */
+export type SurvivalOutcomes = Readonly<Record<string, string>>;
+
+/** The outcome's words, without the table's mark. */
+function words(outcome: string): string {
+  return outcome.replace(/^[^\p{L}]+/u, '').trim();
+}
+
+function classOf(outcome: string | undefined): Kept | 'other' | undefined {
+  if (outcome === undefined) return undefined;
+  const w = words(outcome);
+  return w === 'kept' ? 'kept' : w.startsWith('lost') ? 'lost' : 'other';
+}
+
+function capitalized(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+/**
+ * The advice for one kind of memory, from what this run saw of it and of the kinds its advice names: the usual advice
+ * where the run saw exactly what it describes; otherwise what the run saw (kept across…, lost at…, and what else),
+ * what that means, and only the ways to keep the data this run did not see fail.
+ */
+export function adviceFor(kind: MemoryKind, outcomes: SurvivalOutcomes, onKubernetes: boolean): string {
+  const text = (onKubernetes ? ON_KUBERNETES.kinds[kind] : undefined) ?? MEMORY_KINDS[kind];
+  const opName = (o: Operation) => (onKubernetes ? (ON_KUBERNETES.operations[o] ?? OPERATIONS[o]) : OPERATIONS[o]);
+  const seen = (Object.keys(OPERATIONS) as Operation[]).flatMap((o) => {
+    const outcome = outcomes[`${kind}/${o}`];
+    return outcome === undefined ? [] : [{ o, outcome: words(outcome), cls: classOf(outcome)! }];
+  });
+  if (seen.length === 0) return text.advice;
+  const kept = seen.filter((s) => s.cls === 'kept');
+  const lost = seen.filter((s) => s.cls === 'lost');
+  const other = seen.filter((s) => s.cls === 'other');
+  const agrees = [...kept, ...lost].every((s) => text.usual[s.o] === s.cls);
+
+  // A remedy this run contradicted: its own row lost the data at an operation it is advice for.
+  const lostOps = lost.map((s) => s.o);
+  const contradicted = (r: Remedy) => lostOps.filter((o) => !r.across || r.across.includes(o)).some((o) => classOf(outcomes[`${r.kind}/${o}`]) === 'lost');
+  const relevant = (text.remedies ?? []).filter((r) => lostOps.some((o) => !r.across || r.across.includes(o)));
+  const holding = relevant.filter((r) => !contradicted(r));
+  const failing = relevant.filter(contradicted);
+
+  if (agrees && other.length === 0 && failing.length === 0) return text.advice;
+
+  const seenClauses = [
+    kept.length > 0 && `kept across ${listed(kept.map((s) => opName(s.o)))}`,
+    lost.length > 0 && `lost at ${listed(lost.map((s) => opName(s.o)))}`,
+    ...other.map((s) => `${opName(s.o)}: ${s.outcome}`),
+  ].filter(Boolean);
+  const unexpectedLost = lost.filter((s) => text.usual[s.o] !== 'lost');
+  const unexpectedKept = kept.filter((s) => text.usual[s.o] !== 'kept');
+  const said = [
+    agrees && (kept.length > 0 || lost.length > 0) && `${capitalized(text.statement)}.`,
+    unexpectedLost.length > 0 && `${capitalized(text.lostMeans)}.`,
+    unexpectedKept.length > 0 && `${capitalized(text.keptMeans)}.`,
+    other.some((s) => s.outcome.includes('ENOSYS')) && 'ENOSYS: the runtime does not implement the calls this kind of memory needs.',
+    other.some((s) => s.outcome === 'engine error' || s.outcome === 'not run') && 'Where the engine failed or the step did not run, this run says nothing.',
+    holding.length > 0 && `To keep it across ${listed([...new Set(lostOps.filter((o) => holding.some((r) => !r.across || r.across.includes(o))))].map(opName))}, ${holding.map((r) => r.words).join(', or ')}.`,
+    failing.length > 0 && `In this run ${listed(failing.map((r) => r.name))} lost ${failing.length > 1 ? 'their' : 'its'} data too, so ${failing.length > 1 ? 'they are' : 'it is'} no way to keep it here.`,
+  ].filter(Boolean);
+  return `in this run ${(seenClauses as string[]).join('; ')}. ${said.join(' ')}`.trim();
+}

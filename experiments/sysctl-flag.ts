@@ -1,7 +1,15 @@
-import { SHMMAX, WANTED_SHMMAX, refusalOutcome, valueOf } from '../src/model/experiment-kit.js';
-import type { Experiment } from '../src/model/experiment.js';
+import { SHMMAX, WANTED_SHMMAX, ignoredSysctl, refusalOutcome, sentences, succeeded, valueOf, valueRead } from '../src/model/experiment-kit.js';
+import type { Experiment, StepRecord } from '../src/model/experiment.js';
 
 const read = ['cat', SHMMAX];
+
+/** `applied (kept after restart)`, `not applied (read …)`, or the values read where neither holds. */
+function shmmax(steps: ReadonlyMap<string, StepRecord>): string {
+  const [value, after] = ['value', 'after-restart'].map((id) => valueRead(steps.get(id)));
+  if (value === WANTED_SHMMAX) return after === WANTED_SHMMAX ? 'applied (kept after restart)' : `applied (after restart: ${after})`;
+  if (valueOf(steps.get('value')) !== undefined) return `not applied (read ${value}${after === value ? ', also after restart' : `; after restart ${after}`})`;
+  return `kernel.shmmax ${value}; after restart ${after}`;
+}
 
 export const sysctlFlag: Experiment = {
   slug: 'sysctl-flag',
@@ -32,8 +40,16 @@ export const sysctlFlag: Experiment = {
       expect: [],
     },
   },
-  observe: (steps) => {
-    const refusal = steps.get('run-sysrq');
-    return `applied (${valueOf(steps.get('after-restart')) === WANTED_SHMMAX ? 'kept' : 'lost'} after restart); kernel.sysrq ${refusalOutcome(refusal)}`;
+  observe: (steps) => `${shmmax(steps)}; kernel.sysrq ${refusalOutcome(steps.get('run-sysrq'))}`,
+  whenDiffers: (steps) => {
+    const [run, value, after, sysrq] = ['run', 'value', 'after-restart', 'run-sysrq'].map((id) => steps.get(id));
+    const read = valueOf(value);
+    const ignored = succeeded(run) && read !== undefined && read !== WANTED_SHMMAX;
+    return sentences(
+      ignored && ignoredSysctl('kernel.shmmax', WANTED_SHMMAX, read),
+      !ignored && read === WANTED_SHMMAX && valueOf(after) !== undefined && valueOf(after) !== WANTED_SHMMAX && `The value was in force at the first start, but after the restart the container read ${valueOf(after)}: this engine applies \`--sysctl\` only once; check it after every start.`,
+      refusalOutcome(sysrq) === 'accepted' &&
+        `\`--sysctl kernel.sysrq=1\`, a sysctl of no container namespace, was accepted too${ignored ? '' : ' (nothing here reads whether it took effect)'}: this engine does not check the sysctls it is given, so a container that starts proves nothing about a kernel parameter${ignored ? ', as the ignored `kernel.shmmax` shows' : ''}.`,
+    );
   },
 };

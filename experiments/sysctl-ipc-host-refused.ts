@@ -1,4 +1,4 @@
-import { KERNEL_DEFAULT_SHMMAX, SHMMAX, WANTED_SHMMAX, refusalOutcome, valueOf } from '../src/model/experiment-kit.js';
+import { KERNEL_DEFAULT_SHMMAX, SHMMAX, WANTED_SHMMAX, ignoredSysctl, refusalOutcome, sentences, succeeded, valueOf, valueRead } from '../src/model/experiment-kit.js';
 import type { Experiment } from '../src/model/experiment.js';
 
 export const sysctlIpcHostRefused: Experiment = {
@@ -25,8 +25,22 @@ export const sysctlIpcHostRefused: Experiment = {
     { step: 'run-host', means: "in the host's namespace it is refused, in words that name the sysctl and the IPC namespace", refused: true, stderr: /kernel\.shmmax[^\n]*ipc namespace/i },
   ],
   observe: (steps) => {
-    const own = steps.get('own-value');
-    const applied = !own ? 'not run' : valueOf(own) === WANTED_SHMMAX ? 'applied' : `not applied (read ${JSON.stringify(own.stdout.trim())})`;
+    const own = valueRead(steps.get('own-value'));
+    const applied = own === WANTED_SHMMAX ? 'applied' : valueOf(steps.get('own-value')) !== undefined ? `not applied (read ${own})` : own;
     return `own IPC namespace: ${applied}; host IPC namespace: ${refusalOutcome(steps.get('run-host'))}`;
+  },
+  whenDiffers: (steps) => {
+    const [runOwn, own, host] = ['run-own', 'own-value', 'run-host'].map((id) => steps.get(id));
+    const read = valueOf(own);
+    const ignored = succeeded(runOwn) && read !== undefined && read !== WANTED_SHMMAX;
+    const refusal = refusalOutcome(host);
+    return sentences(
+      ignored && ignoredSysctl('kernel.shmmax', WANTED_SHMMAX, read),
+      refusal === 'accepted' &&
+        (ignored
+          ? "With `--ipc=host` the same sysctl was accepted too: this engine checks neither the sysctl nor the namespace it would change, so a container that starts proves nothing about a kernel parameter."
+          : "With `--ipc=host` the same sysctl was accepted: this engine does not refuse an IPC sysctl for the host's IPC namespace, so a container may change the host's limits; check the host's value (`sysctl kernel.shmmax`) after such a start."),
+      refusal === 'refused' && host && !/kernel\.shmmax[^\n]*ipc namespace/i.test(host.stderr) && `The engine refused it in other words: ${JSON.stringify(host.stderr.trim())}.`,
+    );
   },
 };

@@ -1,4 +1,4 @@
-import { BLOG_KEY, EXIT, KERNEL_DEFAULT_SHMMAX, OLD_SHMMAX, SHMMAX, errnoOf, refusalOutcome, valueOf } from '../src/model/experiment-kit.js';
+import { BLOG_KEY, EXIT, KERNEL_DEFAULT_SHMMAX, OLD_SHMMAX, SHMMAX, errnoOf, refusalOutcome, sentences, succeeded, unobserved, valueOf, valueRead } from '../src/model/experiment-kit.js';
 import type { Experiment, StepRecord } from '../src/model/experiment.js';
 
 const read = ['cat', SHMMAX];
@@ -7,11 +7,15 @@ const BIG = ['sysv-write', '--key', BLOG_KEY, '--size', String(64 * 1024 * 1024)
 
 /** The limit a `cat` read, in words. */
 function limit(record: StepRecord | undefined): string {
-  if (!record) return 'not run';
   const value = valueOf(record);
   if (value === KERNEL_DEFAULT_SHMMAX) return 'the default';
   if (value === OLD_SHMMAX) return '32 MiB';
-  return value ?? `unreadable (exit ${record.exitCode})`;
+  return valueRead(record);
+}
+
+/** The 64 MiB segment: allowed, refused (errno), or why there is no answer. */
+function segment(record: StepRecord | undefined): string {
+  return unobserved(record) ?? (succeeded(record) ? 'allowed' : `refused (${errnoOf(record) ?? `exit ${record!.exitCode}`})`);
 }
 
 export const sysctlJoinedNamespace: Experiment = {
@@ -52,8 +56,25 @@ export const sysctlJoinedNamespace: Experiment = {
     { step: 'main-without-sidecar', means: 'the limit outlives the sidecar: it belongs to the namespace', stdout: `${OLD_SHMMAX}\n` },
   ],
   observe: (steps) => {
-    const big = steps.get('big-after');
-    const segment = !big ? 'not run' : big.exitCode === EXIT.ok ? 'allowed' : `refused (${errnoOf(big) ?? `exit ${big.exitCode}`})`;
-    return `sidecar ${refusalOutcome(steps.get('run-sidecar'))}; main's limit: ${limit(steps.get('main-before'))} → ${limit(steps.get('main-after'))}, 64 MiB segment ${segment}; after the sidecar: ${limit(steps.get('main-without-sidecar'))}`;
+    const [before, after, without] = ['main-before', 'main-after', 'main-without-sidecar'].map((id) => steps.get(id));
+    const sidecar = `sidecar ${refusalOutcome(steps.get('run-sidecar'))}`;
+    const big = `64 MiB segment ${segment(steps.get('big-after'))}`;
+    // Three reads of one value: said once.
+    const read = [before, after, without].map(valueOf);
+    if (read.every((v) => v !== undefined && v === read[0])) return `${sidecar}; main's limit ${limit(before)} throughout, ${big}`;
+    return `${sidecar}; main's limit: ${limit(before)} → ${limit(after)}, ${big}; after the sidecar: ${limit(without)}`;
+  },
+  whenDiffers: (steps) => {
+    const [before, sidecar, after, big, without] = ['main-before', 'run-sidecar', 'main-after', 'big-after', 'main-without-sidecar'].map((id) => steps.get(id));
+    const accepted = refusalOutcome(sidecar) === 'accepted';
+    const unchanged = valueOf(after) !== undefined && valueOf(after) === valueOf(before);
+    return sentences(
+      accepted &&
+        unchanged &&
+        `The sidecar with \`--sysctl kernel.shmmax=${OLD_SHMMAX}\` was accepted, but the main container's limit stayed ${valueOf(after)}${succeeded(big) ? ' and its 64 MiB segment was created' : ''}: on this engine a sidecar's sysctl does not reach the namespace it joins (it is ignored, or the two containers do not share one IPC namespace), so it cannot change the main container's limits.`,
+      refusalOutcome(sidecar) === 'refused' && `The sidecar was refused (${JSON.stringify(sidecar!.stderr.trim())}): this engine does not let a container that joins another's IPC namespace set that namespace's sysctls, so the main container's limits are safe from its sidecars.`,
+      valueOf(after) === OLD_SHMMAX && valueOf(without) !== undefined && valueOf(without) !== OLD_SHMMAX && `Once the sidecar was gone the main container read ${valueOf(without)} again: the limit did not outlive the sidecar.`,
+      valueOf(after) === OLD_SHMMAX && succeeded(big) && "The main container read the sidecar's 32 MiB limit, yet its 64 MiB segment was created.",
+    );
   },
 };

@@ -92,8 +92,8 @@ export async function runStep(step: Step, state: ExperimentState): Promise<StepR
 
 export class InterruptedError extends Error {}
 
-function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return work;
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal || signal.aborted) return work;
   return new Promise<T>((resolve, reject) => {
     const onAbort = () => reject(new InterruptedError(`interrupted (${String(signal.reason ?? 'signal')}) while waiting for the engine`));
     signal.addEventListener('abort', onAbort, { once: true });
