@@ -52,8 +52,8 @@ describe('shmlab command line', () => {
     expect(r.stdout).toBe(`shmlab: compared 1 report(s): ${join(dir, 'matrix.md')}`);
     const md = readFileSync(join(dir, 'matrix.md'), 'utf8');
     const count = JSON.parse(readFileSync(observations, 'utf8')).experiments.length;
-    expect(md).toContain(`**1 engines × ${count} experiments.** All engines did the same in every experiment.`);
-    expect(md).toMatch(/\| \[sysv-restart\]\(docker-20\.10\.24\+dfsg1\.md#sysv-restart\) \| ✅ as expected: lost \(ENOENT\) \| yes \|/);
+    expect(md).toContain(`**1 engine × ${count} experiments.**`);
+    expect(md).toContain('| [sysv-restart](docker-20.10.24+dfsg1.md#sysv-restart) | [✅](docker-20.10.24+dfsg1.md#sysv-restart) |');
   });
 
   it('refuses a JSON file that is not a shmlab report', async () => {

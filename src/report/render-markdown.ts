@@ -1,11 +1,12 @@
 // Renders a run's results as a markdown report. Pure: results in, text out; it knows nothing of the engine.
-import { MEMORY_KINDS, ON_KUBERNETES, OPERATIONS } from '../../experiments/survival.js';
+// Laid out for GitHub's width (about 900 px of text): the summary is a narrow table, verdict first; the long texts
+// live in each experiment's section, and the transcripts there are collapsed.
+import { MEMORY_KINDS, ON_KUBERNETES, OPERATIONS, adviceFor } from '../../experiments/survival.js';
+import { type EngineKind, type Experiment, type MemoryKind, type Operation, SECTIONS, type StepRecord } from '../model/experiment.js';
 import { readOutcome } from '../model/experiment-kit.js';
-import { SECTIONS, type Experiment, type MemoryKind, type Operation, type StepRecord } from '../model/experiment.js';
-import type { ExperimentResult, RunResult } from '../model/result.js';
-import { VERDICT_MARK, fence, seconds, table } from './markdown-kit.js';
+import type { EngineEnvironment, ExperimentResult, RunResult } from '../model/result.js';
+import { details, fence, nowrap, seconds, table, VERDICT_MARK } from './markdown-kit.js';
 import { engineTitle } from './report-name.js';
-
 
 export function renderMarkdown(run: RunResult, experiments: readonly Experiment[]): string {
   const bySlug = new Map(experiments.map((e) => [e.slug, e]));
@@ -15,9 +16,9 @@ export function renderMarkdown(run: RunResult, experiments: readonly Experiment[
     '## Environment',
     environment(run),
     '## Summary',
-    summary(run, bySlug),
+    summary(run),
     survival(run, bySlug),
-    ...run.experiments.map((r) => section(r, bySlug.get(r.slug))),
+    ...run.experiments.map((r) => section(r, bySlug.get(r.slug), run.environment.kind)),
   ];
   return `${parts.filter(Boolean).join('\n\n')}\n`;
 }
@@ -29,9 +30,31 @@ function headline(run: RunResult): string {
   ];
   if (run.incomplete) lines.push(`> **Incomplete run:** ${run.incomplete}. The experiments below are those that finished.`);
   if (run.leftovers?.length) {
-    lines.push(`> **Not cleaned up** (the engine failed; \`shmlab clean\` or the next run removes them once it answers):\n${run.leftovers.map((l) => `> - ${l}`).join('\n')}`);
+    lines.push(
+      `> **Not cleaned up** (the engine failed; \`shmlab clean\` or the next run removes them once it answers):\n${run.leftovers.map((l) => `> - ${l}`).join('\n')}`,
+    );
   }
   return lines.join('\n\n');
+}
+
+/** The OCI runtime as the engine runs it: `runsc 20221219 (arguments: --network=none)`; the engine's word for it when not known. */
+export function runtimeText(env: Pick<EngineEnvironment, 'runtime' | 'ociRuntime'>): string {
+  const r = env.ociRuntime;
+  if (!r) return env.runtime;
+  const args = r.args?.length ? ` (arguments: \`${r.args.join(' ')}\`)` : '';
+  return `${r.name}${r.version ? ` ${r.version}` : ''}${args}`;
+}
+
+/** The kernel the containers see, and whether it is the host's: a sandboxing runtime (gVisor, Kata) gives its own. */
+export function containerKernelText(env: Pick<EngineEnvironment, 'kernel' | 'containerKernel'>): string | undefined {
+  const seen = env.containerKernel;
+  if (!seen) return undefined;
+  return seen === env.kernel ? `${seen} (the host's)` : `${seen}: **not the host's** (${env.kernel}); the runtime gives its containers a kernel of its own`;
+}
+
+/** Items for one table cell, each on its own line. */
+export function cellList(items: readonly string[]): string {
+  return items.length === 1 ? (items[0] ?? '') : items.map((i) => `• ${i}`).join('<br>');
 }
 
 function environment(run: RunResult): string {
@@ -46,6 +69,7 @@ function environment(run: RunResult): string {
         : run.privilege.mode === 'unknown'
           ? `unknown: ${run.privilege.reason}`
           : 'not used by these experiments';
+  const containerKernel = containerKernelText(env);
   return table(
     ['', ''],
     [
@@ -53,13 +77,15 @@ function environment(run: RunResult): string {
       ['Reached at', `\`${env.address}\``],
       ['Operating system', env.operatingSystem],
       ['Kernel', env.kernel],
+      ...(containerKernel ? [['Kernel seen by containers', containerKernel]] : []),
       ['Storage driver', env.storageDriver],
       ['Cgroup version', env.cgroupVersion],
-      ['Runtime', env.runtime],
+      ['Runtime', runtimeText(env)],
       ...(env.details ?? []).map((line) => {
         const at = line.indexOf(': ');
         return at > 0 ? [line.slice(0, at), line.slice(at + 2)] : ['', line];
       }),
+      ...(env.workarounds?.length ? [['Host workarounds', cellList(env.workarounds)]] : []),
       ['Privileged experiments', privilege],
       ['shmlab', env.harnessVersion],
       ['Date', env.date],
@@ -67,20 +93,12 @@ function environment(run: RunResult): string {
   );
 }
 
-function summary(run: RunResult, bySlug: Map<string, Experiment>): string {
+/** Verdict first, then short cells only: what the blog saw and what is expected today are in each section. */
+function summary(run: RunResult): string {
   return table(
-    ['Experiment', 'Blog saw', 'Expected today', 'Observed', 'Verdict', 'Time'],
-    run.experiments.map((r) => {
-      const e = bySlug.get(r.slug);
-      return [`[${r.slug}](#${r.slug})`, e?.blogSaw ?? '', expectedFor(r, e), r.observed, VERDICT_MARK[r.verdict], seconds(r.durationMs)];
-    }),
+    ['Verdict', 'Experiment', 'Observed', 'Time'],
+    run.experiments.map((r) => [nowrap(VERDICT_MARK[r.verdict]), `[${r.slug}](#${r.slug})`, r.observed, nowrap(seconds(r.durationMs))]),
   );
-}
-
-/** What was expected of this engine: its own expectation where it has one, else the common one. */
-function expectedFor(r: ExperimentResult, e: Experiment | undefined): string {
-  if (r.verdict === 'not applicable') return '—';
-  return r.engineNote ? `on this engine: ${r.engineNote}` : (e?.expectedToday ?? '');
 }
 
 /** Rows: kinds of memory; columns: operations; cells: what this engine did, linked to the evidence. */
@@ -106,8 +124,15 @@ export function survival(run: RunResult, bySlug: Map<string, Experiment>): strin
       return c ? `[${c.text}](#${c.slug})` : '·';
     }),
   ]);
-  const advice = kinds.map((k) => `- **${kind(k).label}**: ${kind(k).advice}`).join('\n');
-  return ['## What survives what', 'Each cell is what this engine did; the link leads to the transcript.', table(['Memory', ...ops.map(op)], rows), advice].join('\n\n');
+  // Advice follows what this engine did: the usual words where the table shows the usual outcome, else its own.
+  const outcomes = Object.fromEntries([...cells].map(([key, c]) => [key, c.text]));
+  const advice = kinds.map((k) => `- **${kind(k).label}**: ${adviceFor(k, outcomes, kube)}`).join('\n');
+  return [
+    '## What survives what',
+    'Each cell is what this engine did; the link leads to the transcript.',
+    table(['Memory', ...ops.map(op)], rows),
+    advice,
+  ].join('\n\n');
 }
 
 function survivalWord(record: StepRecord | undefined, kept?: string): string {
@@ -115,22 +140,45 @@ function survivalWord(record: StepRecord | undefined, kept?: string): string {
   return outcome === 'kept' ? '✅ kept' : outcome.startsWith('lost') ? `❌ ${outcome}` : `⚠️ ${outcome}`;
 }
 
-function section(r: ExperimentResult, e: Experiment | undefined): string {
+function section(r: ExperimentResult, e: Experiment | undefined, kind: EngineKind): string {
   const lines = [`## ${r.slug}`, `**${e?.title ?? r.slug}**`];
-  const outcome = r.verdict === 'not applicable' ? `**${r.observed}**.` : `observed **${r.observed}**.`;
-  lines.push(`${VERDICT_MARK[r.verdict]}: ${outcome} ${e ? `Source: ${e.source} (${SECTIONS[e.section]}).` : ''}`);
-  lines.push(table(['', ''], [['Blog saw', e?.blogSaw ?? ''], ['Expected today', expectedFor(r, e)], ...(r.grants.length ? [['Granted', r.grants.join('; ')]] : [])]));
+  // Not applicable: what was "observed" is the reason, said once, under Why.
+  const outcome = r.verdict === 'not applicable' ? `${VERDICT_MARK[r.verdict]} on this engine.` : `${VERDICT_MARK[r.verdict]}: observed **${r.observed}**.`;
+  lines.push(`${outcome} ${e ? `Source: ${e.source} (${SECTIONS[e.section]}).` : ''}`.trim());
+  if (e?.blogSaw) lines.push(`**Blog saw:** ${e.blogSaw}`);
+  // An engine with its own expectation: its note says what is expected there and why, once.
+  if (r.verdict !== 'not applicable') {
+    if (r.engineNote) lines.push(`**Expected on this engine, and why.** ${r.engineNote}`);
+    else if (e?.expectedToday) lines.push(`**Expected today:** ${e.expectedToday}`);
+  }
+  if (r.grants.length) lines.push(`**Granted:** ${r.grants.join('; ')}`);
   if (r.error) lines.push('**Error:**', fence(r.error));
   if (r.differences.length) {
     lines.push(['**What differed:**', ...r.differences.map((d) => `- \`${d.step}\` (${d.means}): ${d.detail}`)].join('\n'));
   }
-  if (r.steps.length) lines.push('**Transcript**', fence(transcript(r.steps), 'console'));
-  // The common explanation describes the Docker API engines; an engine with its own expectation gets its own words
-  // first, and the common text is labelled as what it is, so that it never stands as this engine's explanation.
-  if (r.verdict === 'not applicable') lines.push(`**Why.** ${r.engineNote ?? ''}`);
-  else if (r.engineNote) lines.push(`**Why, on this engine.** ${r.engineNote}`, ...(e?.explanation ? [`**On Docker and Podman, for comparison.** ${e.explanation}`] : []));
-  else if (e?.explanation) lines.push(`**Why.** ${e.explanation}`);
+  if (r.verdict === 'differs')
+    lines.push(
+      `**What this engine did instead.** ${r.instead ?? 'Not explained yet: what differed is listed above, and the transcript below is the evidence.'}`,
+    );
+  lines.push(...why(r, e, kind));
+  if (r.steps.length) lines.push(details('Transcript', fence(transcript(r.steps), 'console')));
   return lines.join('\n\n');
+}
+
+// The common explanation says why engines do what is expected. It never stands as this engine's explanation where
+// the engine did otherwise (differs) or could not be watched (error): there it is labelled as what the expectation
+// rests on. Where the engine has its own expectation (its note, above), the common text follows for comparison.
+function why(r: ExperimentResult, e: Experiment | undefined, kind: EngineKind): string[] {
+  if (r.verdict === 'not applicable') return [`**Why.** ${sentence(r.engineNote ?? r.observed)}`];
+  if (!e?.explanation) return [];
+  if (r.engineNote) return [`**${kind === 'cri' ? 'On Docker and Podman' : 'On the other engines'}, for comparison.** ${e.explanation}`];
+  return [`**${r.verdict === 'differs' || r.verdict === 'error' ? 'Why this was expected.' : 'Why.'}** ${e.explanation}`];
+}
+
+/** A reason as a sentence: a capital first, a full stop last. */
+function sentence(text: string): string {
+  const t = text.trim();
+  return `${t.charAt(0).toUpperCase()}${t.slice(1)}${/[.!?]$/.test(t) ? '' : '.'}`;
 }
 
 export function transcript(steps: readonly StepRecord[]): string {
@@ -139,7 +187,9 @@ export function transcript(steps: readonly StepRecord[]): string {
       const head = `$ ${s.command}${s.why ? `    # ${s.why}` : ''}`;
       const body = `${s.stdout}${s.stderr}`.replace(/\n$/, '');
       if (s.skipped) return `${head}\n[skipped: ${s.skipped}]`;
-      const status = s.engineFailed ? `[engine ${s.refused ? 'refused' : 'failed'}, ${seconds(s.durationMs)}]` : `[${[s.exitCode === null ? undefined : `exit ${s.exitCode}`, s.state, seconds(s.durationMs)].filter(Boolean).join(', ')}]`;
+      const status = s.engineFailed
+        ? `[engine ${s.refused ? 'refused' : 'failed'}, ${seconds(s.durationMs)}]`
+        : `[${[s.exitCode === null ? undefined : `exit ${s.exitCode}`, s.state, seconds(s.durationMs)].filter(Boolean).join(', ')}]`;
       return [head, body, status].filter(Boolean).join('\n');
     })
     .join('\n');

@@ -1,11 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { record, runResult } from '../../test/records.js';
 import { EXPERIMENTS } from '../../experiments/index.js';
-import type { ExperimentResult } from '../model/result.js';
-import { renderMatrix } from './render-matrix.js';
+import { record, runResult } from '../../test/records.js';
+import type { ExperimentResult, RunResult } from '../model/result.js';
+import { columnTitle, renderMatrix } from './render-matrix.js';
+import { reportBaseName } from './report-name.js';
 
 const result = (slug: string, observed: string, extra: Partial<ExperimentResult> = {}): ExperimentResult => ({
-  slug, verdict: 'as expected', observed, differences: [], steps: [record('x')], durationMs: 1, grants: [], ...extra,
+  slug,
+  verdict: 'as expected',
+  observed,
+  differences: [],
+  steps: [record('x')],
+  durationMs: 1,
+  grants: [],
+  ...extra,
 });
 
 const docker = runResult([result('sysv-restart', 'lost (ENOENT)'), result('ipc-shareable', 'refused')]);
@@ -13,28 +21,139 @@ const podman = runResult([result('sysv-restart', 'lost (ENOENT)'), result('ipc-s
   environment: { ...docker.environment, kind: 'podman', serverVersion: '4.3.1' },
 });
 
+/** The grid's row for an experiment, split into its cells. */
+function row(md: string, slug: string): string[] {
+  const line = md.split('\n').find((l) => l.startsWith(`| [${slug}]`) || l.startsWith(`| **[${slug}]`));
+  if (!line) throw new Error(`no row for ${slug}`);
+  return line.slice(2, -2).split(' | ');
+}
+
 describe('renderMatrix', () => {
   const md = renderMatrix([docker, podman], EXPERIMENTS);
 
-  it('has a column per engine, linked to its report, and a row per experiment in the usual order', () => {
-    expect(md).toContain('| Experiment | [Docker 99.0](docker-99.0.md) | [Podman 4.3.1](podman-4.3.1.md) | Engines agree? |');
+  it('has a column per engine, linked to its report, and a row per experiment in the usual order, with nothing after the engines', () => {
+    expect(md).toContain('| Experiment | [Docker 99.0](docker-99.0.md) | [Podman 4.3.1](podman-4.3.1.md) |\n');
+    expect(md).not.toContain('agree?');
     expect(md.indexOf('sysv-restart](')).toBeLessThan(md.indexOf('ipc-shareable]('));
   });
 
-  it('shows agreement plainly and highlights a difference', () => {
-    expect(md).toContain('| [sysv-restart](docker-99.0.md#sysv-restart) | ✅ as expected: lost (ENOENT) | ✅ as expected: lost (ENOENT) | yes |');
-    expect(md).toContain('| **[ipc-shareable](docker-99.0.md#ipc-shareable)** | **✅ as expected: refused** | **✅ as expected: accepted †** | **no** |');
-    expect(md).toContain('Engines differ in 1: `ipc-shareable` (in bold).');
+  it("shows only signs where all engines did the same, each linked to that engine's section", () => {
+    expect(row(md, 'sysv-restart')).toEqual([
+      '[sysv-restart](docker-99.0.md#sysv-restart)',
+      '[✅](docker-99.0.md#sysv-restart)',
+      '[✅](podman-4.3.1.md#sysv-restart)',
+    ]);
+    expect(md).not.toContain('lost (ENOENT)');
   });
 
-  it("states each engine's environment and its own expectations", () => {
-    expect(md).toContain('| API version | 1.99 | 1.99 |');
-    expect(md).toContain('- † Podman 4.3.1, `ipc-shareable`: Podman allows it');
+  it('where engines differ, marks the row and says once what each engine did', () => {
+    expect(row(md, 'ipc-shareable')).toEqual([
+      '**[ipc-shareable](#ipc-shareable)**',
+      '[✅](docker-99.0.md#ipc-shareable) a',
+      '[✅](podman-4.3.1.md#ipc-shareable) b †',
+    ]);
+    expect(md).toContain('Engines differ in 1 of the 2 experiments (in bold).');
+    expect(md).toContain(
+      [
+        '### Where engines differ',
+        '',
+        '- <a name="ipc-shareable"></a>**ipc-shareable**',
+        '  - **a** ✅ refused: [Docker 99.0](docker-99.0.md#ipc-shareable)',
+        '  - **b** ✅ accepted: [Podman 4.3.1](podman-4.3.1.md#ipc-shareable)',
+      ].join('\n'),
+    );
+  });
+
+  it('gives engines that did the same the same letter, and none to an engine where the experiment does not apply', () => {
+    const third = runResult([result('sysv-restart', 'lost (ENOENT)'), result('ipc-shareable', 'refused')], {
+      environment: { ...docker.environment, serverVersion: '100.0' },
+    });
+    const cri = runResult([result('sysv-restart', 'x', { verdict: 'not applicable', engineNote: 'no such thing' })], {
+      environment: { ...docker.environment, kind: 'cri', runtimeName: 'containerd', serverVersion: '2.1' },
+    });
+    const out = renderMatrix([docker, podman, third, cri], EXPERIMENTS);
+    expect(row(out, 'ipc-shareable').slice(1)).toEqual([
+      '[✅](docker-99.0.md#ipc-shareable) a',
+      '[✅](podman-4.3.1.md#ipc-shareable) b †',
+      '[✅](docker-100.0.md#ipc-shareable) a',
+      '—',
+    ]);
+    expect(out).toContain('  - **a** ✅ refused: [Docker 99.0](docker-99.0.md#ipc-shareable), [Docker 100.0](docker-100.0.md#ipc-shareable)');
+    expect(out).toContain('  - — not run: containerd 2.1 (CRI)');
+    expect(row(out, 'sysv-restart').slice(1)).toEqual([
+      '[✅](docker-99.0.md#sysv-restart) a',
+      '[✅](podman-4.3.1.md#sysv-restart) a',
+      '[✅](docker-100.0.md#sysv-restart) a',
+      '[➖](containerd-2.1.md#sysv-restart) †',
+    ]);
+    expect(out).toContain('  - ➖ not applicable: [containerd 2.1 (CRI)](containerd-2.1.md#sysv-restart)');
+  });
+
+  it("states each engine's environment: what differs in a table, what all share once, and their own expectations", () => {
+    expect(md).toContain('## Engines\n\n| Engine |\n|---|\n| [Docker 99.0](docker-99.0.md) |\n| [Podman 4.3.1](podman-4.3.1.md) |\n');
+    expect(md).toContain(
+      'The same on every engine: API version 1.99; runtime runc 1.0; storage driver overlay2; cgroup version 2; kernel 6.0; operating system Test OS; privileged experiments not needed; verdicts ✅\u00a02; run 2026-01-01 00:00 UTC.',
+    );
+    expect(md).toContain('- † `ipc-shareable` on Podman 4.3.1: Podman allows it');
+  });
+
+  it('says an own expectation once for all the engines and experiments that share it', () => {
+    const na = (slug: string) => result(slug, 'no pods', { verdict: 'not applicable', engineNote: 'no pods' });
+    const a = runResult([na('pod-dev-shm'), na('pod-sysctl')]);
+    const b = runResult([na('pod-dev-shm'), na('pod-sysctl')], { environment: { ...docker.environment, serverVersion: '100.0' } });
+    const out = renderMatrix([a, b], EXPERIMENTS);
+    expect(out).toContain('- † `pod-dev-shm`, `pod-sysctl` on Docker 99.0, Docker 100.0: no pods');
+    expect(out.match(/no pods/g)).toHaveLength(1);
+  });
+
+  it('tells apart engines that differ only by their runtime, in the titles and the links', () => {
+    const gvisor: RunResult = runResult([result('sysv-restart', 'kept'), result('ipc-shareable', 'refused')], {
+      environment: {
+        ...docker.environment,
+        serverVersion: '20.10.24+dfsg1',
+        runtime: 'runsc',
+        ociRuntime: { name: 'runsc', version: '20221219', args: ['--network=none'] },
+        containerKernel: '4.4.0',
+      },
+    });
+    const runc: RunResult = {
+      ...gvisor,
+      experiments: docker.experiments,
+      environment: { ...gvisor.environment, runtime: 'runc', ociRuntime: { name: 'runc', version: '1.1.5' }, containerKernel: '6.0' },
+    };
+    expect(columnTitle(gvisor.environment)).toBe('Docker 20.10.24+dfsg1 · runsc 20221219');
+    expect(columnTitle(runc.environment)).toBe('Docker 20.10.24+dfsg1');
+    const out = renderMatrix([runc, gvisor], EXPERIMENTS);
+    expect(out).toContain(
+      `| Experiment | [Docker 20.10.24<wbr>+dfsg1](${reportBaseName(runc.environment)}.md) | [Docker 20.10.24<wbr>+dfsg1 · runsc 20221219](${reportBaseName(gvisor.environment)}.md) |`,
+    );
+    expect(out).toContain(
+      `| [Docker 20.10.24+dfsg1 · runsc 20221219](${reportBaseName(gvisor.environment)}.md) | runsc 20221219 (arguments: \`--network=none\`) | 4.4.0 (**not the host's**) |`,
+    );
+    expect(row(out, 'sysv-restart')[2]).toBe(`[✅](${reportBaseName(gvisor.environment)}.md#sysv-restart) b`);
+    expect(out).toContain(`  - **b** ✅ kept: [Docker 20.10.24+dfsg1 · runsc 20221219](${reportBaseName(gvisor.environment)}.md#sysv-restart)`);
+  });
+
+  it('says nothing of agreement for one engine', () => {
+    expect(renderMatrix([docker], EXPERIMENTS)).toContain('\n**1 engine × 2 experiments.**\n');
+  });
+
+  it('sets the titles small when bold ones would make the grid wider than the page', () => {
+    const many = Array.from({ length: 8 }, (_, i) =>
+      runResult([result('sysv-restart', 'kept')], { environment: { ...docker.environment, serverVersion: `${i + 1}.0` } }),
+    );
+    expect(renderMatrix(many, EXPERIMENTS)).toContain('| Experiment | [<sub>Docker 1.0</sub>](docker-1.0.md) |');
+    expect(renderMatrix(many.slice(0, 7), EXPERIMENTS)).toContain('| Experiment | [Docker 1.0](docker-1.0.md) |');
   });
 
   it('says when engines differ in whether they can start --privileged here', () => {
-    const old = { ...docker, privilege: { mode: 'equivalent' as const, reason: 'cannot (the engine said: "unable to apply caps: operation not permitted"), so ...' } };
+    const old = {
+      ...docker,
+      privilege: { mode: 'equivalent' as const, reason: 'cannot (the engine said: "unable to apply caps: operation not permitted"), so ...' },
+    };
     const newer = { ...podman, privilege: { mode: 'privileged' as const } };
-    expect(renderMatrix([old, newer], EXPERIMENTS)).toContain('On this host, Podman 4.3.1 could start `--privileged` containers and Docker 99.0 could not (unable to apply caps: operation not permitted); there the privileged experiments used the nearest equivalent.');
+    expect(renderMatrix([old, newer], EXPERIMENTS)).toContain(
+      'On this host, Podman 4.3.1 could start `--privileged` containers and Docker 99.0 could not (unable to apply caps: operation not permitted); there the privileged experiments used the nearest equivalent.',
+    );
   });
 });

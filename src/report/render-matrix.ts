@@ -1,65 +1,210 @@
 // Renders several engines' results side by side: rows are experiments, columns are engines. Pure.
+// Laid out for GitHub's width: a grid of verdict signs, with words only in the rows where the engines did not all do
+// the same; what all engines share is said once, not in every column.
 import type { Experiment } from '../model/experiment.js';
-import type { ExperimentResult, RunResult } from '../model/result.js';
-import { VERDICT_MARK, table } from './markdown-kit.js';
-import { engineTitle, reportBaseName } from './report-name.js';
+import type { EngineEnvironment, ExperimentResult, RunResult } from '../model/result.js';
+import { nowrap, table, VERDICT_SIGN } from './markdown-kit.js';
+import { runtimeText } from './render-markdown.js';
+import { reportBaseName } from './report-name.js';
+
+/**
+ * The most engine columns whose titles, set as they are, still fit GitHub's width of about 900 px (measured in a
+ * browser: a column is as wide as the longest word of its title, `containerd` or a version, plus 26 px of padding).
+ */
+const WIDE_GRID = 7;
+
+type Titled = Pick<EngineEnvironment, 'kind' | 'serverVersion' | 'runtimeName' | 'ociRuntime'>;
+
+/**
+ * An engine's column title: the engine and its version, and the OCI runtime where it is not the usual runc, so that
+ * two columns of one engine under different runtimes are told apart: `Docker 20.10.24+dfsg1 · runsc 20221219`.
+ */
+export function columnTitle(env: Titled): string {
+  const engine =
+    env.kind === 'cri'
+      ? `${env.runtimeName ?? 'CRI runtime'} ${env.serverVersion} (CRI)`
+      : `${env.kind === 'podman' ? 'Podman' : 'Docker'} ${env.serverVersion}`;
+  const r = env.ociRuntime;
+  return r && r.name !== 'runc' ? `${engine} · ${r.name}${r.version ? ` ${r.version}` : ''}` : engine;
+}
+
+/** One engine's column: its run, its title, and where its report is. */
+interface Column {
+  run: RunResult;
+  title: string;
+  /** The engine's report, or one experiment's section there. */
+  link: (slug?: string) => string;
+}
 
 export function renderMatrix(runs: readonly RunResult[], experiments: readonly Experiment[]): string {
+  const columns: Column[] = runs.map((run) => ({
+    run,
+    title: columnTitle(run.environment),
+    link: (slug?: string) => `${reportBaseName(run.environment)}.md${slug ? `#${slug}` : ''}`,
+  }));
   const slugs = orderedSlugs(runs, experiments);
-  const cell = (run: RunResult, slug: string) => run.experiments.find((e) => e.slug === slug);
-  const agree = (slug: string) => new Set(runs.map((r) => outcomeKey(cell(r, slug)))).size <= 1;
+  const result = (c: Column, slug: string) => c.run.experiments.find((e) => e.slug === slug);
+  const agree = (slug: string) => new Set(columns.map((c) => outcomeKey(result(c, slug)))).size <= 1;
   const differing = slugs.filter((s) => !agree(s));
+  // Where engines differ, each distinct outcome gets a letter (a, b, ...), in the order of the columns: the cells
+  // carry the letters, and the list below the grid says once what each letter's engines did.
+  const letters = new Map(differing.map((slug) => [slug, outcomeLetters(columns.map((c) => result(c, slug)))]));
 
-  const head = ['Experiment', ...runs.map((r) => `[${engineTitle(r.environment)}](${reportBaseName(r.environment)}.md)`), 'Engines agree?'];
+  // Past WIDE_GRID engines, bold titles alone would make the grid wider than GitHub's page: they are set small.
+  const small = columns.length > WIDE_GRID;
+  const head = ['Experiment', ...columns.map((c) => `[${small ? `<sub>${breakable(c.title)}</sub>` : breakable(c.title)}](${c.link()})`)];
   const rows = slugs.map((slug) => {
-    const same = agree(slug);
+    const letter = letters.get(slug);
+    const first = columns.find((c) => result(c, slug)) ?? columns[0];
     return [
-      same ? `[${slug}](${reportBaseName(runs[0]!.environment)}.md#${slug})` : `**[${slug}](${reportBaseName(runs[0]!.environment)}.md#${slug})**`,
-      ...runs.map((r) => {
-        const c = cell(r, slug);
-        if (!c) return '—';
-        const text = `${VERDICT_MARK[c.verdict]}: ${c.observed}${c.engineNote ? ' †' : ''}`;
-        return same ? text : `**${text}**`;
+      letter ? `**[${slug}](#${slug})**` : `[${slug}](${first?.link(slug) ?? `#${slug}`})`,
+      ...columns.map((c) => {
+        const r = result(c, slug);
+        if (!r) return '—';
+        const mark = letter?.get(outcomeKey(r));
+        return `[${VERDICT_SIGN[r.verdict]}](${c.link(slug)})${mark ? ` ${mark}` : ''}${r.engineNote ? ' †' : ''}`;
       }),
-      same ? 'yes' : '**no**',
     ];
   });
 
-  const count = (r: RunResult, v: string) => r.experiments.filter((e) => e.verdict === v).length;
   const parts = [
     '# shmlab engine matrix',
-    `**${runs.length} engines × ${slugs.length} experiments.** ${differing.length === 0 ? 'All engines did the same in every experiment.' : `Engines differ in ${differing.length}: ${differing.map((s) => `\`${s}\``).join(', ')} (in bold).`}${privilegeNote(runs)}`,
-    '## Engines',
-    table(
-      ['', ...runs.map((r) => engineTitle(r.environment))],
-      [
-        ['API version', ...runs.map((r) => r.environment.apiVersion)],
-        ['Runtime', ...runs.map((r) => r.environment.runtime)],
-        ['Storage driver', ...runs.map((r) => r.environment.storageDriver)],
-        ['Cgroup version', ...runs.map((r) => r.environment.cgroupVersion)],
-        ['Kernel', ...runs.map((r) => r.environment.kernel)],
-        ['Operating system', ...runs.map((r) => r.environment.operatingSystem)],
-        ['Privileged experiments', ...runs.map((r) => r.privilege.mode)],
-        ['Verdicts', ...runs.map((r) => `${count(r, 'as expected')} as expected, ${count(r, 'differs')} differ, ${count(r, 'error')} error${count(r, 'not applicable') ? `, ${count(r, 'not applicable')} not applicable` : ''}`)],
-        ['Run', ...runs.map((r) => `${r.environment.date}${r.incomplete ? ` (incomplete: ${r.incomplete})` : ''}`)],
-      ],
-    ),
+    headline(runs.length, slugs.length, differing.length) + privilegeNote(columns),
     '## Results',
-    'Each cell: the verdict against what is expected today, and what the engine did. A link leads to that engine\'s transcript.',
+    '✅ as expected today · ❌ differs from what is expected today · ⚠️ error · ➖ not applicable (the engine has no such operation) · — not run. ' +
+      "A sign leads to that engine's transcript. Where all engines did the same, a row has only signs; where they did not, the experiment is in bold, " +
+      "and a letter in each cell names what that engine did, said once [below the grid](#where-engines-differ). † marks an engine's own expectation, also below.",
     table(head, rows),
   ];
-  const notes = runs.flatMap((r) => r.experiments.filter((e) => e.engineNote).map((e) => `- † ${engineTitle(r.environment)}, \`${e.slug}\`: ${e.engineNote}`));
+  if (differing.length) parts.push('### Where engines differ', differing.map((slug) => differences(slug, columns, letters.get(slug) ?? new Map())).join('\n'));
+  const notes = ownExpectations(columns);
   if (notes.length) parts.push('Where an engine has its own expectation:', notes.join('\n'));
+  parts.push('## Engines', ...engines(columns));
   return `${parts.join('\n\n')}\n`;
 }
 
+function headline(engines: number, experiments: number, differing: number): string {
+  const counts = `**${engines} engine${engines === 1 ? '' : 's'} × ${experiments} experiment${experiments === 1 ? '' : 's'}.**`;
+  if (engines < 2) return counts;
+  return `${counts} ${differing === 0 ? 'All engines did the same in every experiment.' : `Engines differ in ${differing} of the ${experiments} experiments (in bold).`}`;
+}
+
+/** What the engines did in one experiment, an item per outcome, with the engines that had it. */
+function differences(slug: string, columns: readonly Column[], letters: ReadonlyMap<string, string>): string {
+  const groups = new Map<string, { text: string; engines: string[] }>();
+  for (const c of columns) {
+    const r = c.run.experiments.find((e) => e.slug === slug);
+    const key = outcomeKey(r);
+    const letter = letters.get(key);
+    const text = !r ? '— not run' : letter ? `**${letter}** ${VERDICT_SIGN[r.verdict]} ${r.observed}` : `${VERDICT_SIGN[r.verdict]} ${r.verdict}`;
+    const group = groups.get(key) ?? { text, engines: [] };
+    group.engines.push(r ? `[${c.title}](${c.link(slug)})` : c.title);
+    groups.set(key, group);
+  }
+  // The anchor the grid's bold experiment leads to (GitHub keeps `name`, as `user-content-<name>`, and follows `#<name>`).
+  return [`- <a name="${slug}"></a>**${slug}**`, ...[...groups.values()].map((g) => `  - ${g.text}: ${g.engines.join(', ')}`)].join('\n');
+}
+
+// The facts of each engine, a row each: a column for each fact that differs between engines, and one sentence for
+// those that do not.
+function engines(columns: readonly Column[]): string[] {
+  const count = (r: RunResult, v: ExperimentResult['verdict']) => r.experiments.filter((e) => e.verdict === v).length;
+  const fact = (label: string, value: (run: RunResult) => string): [string, string[]] => [label, columns.map((c) => value(c.run))];
+  const seen = (e: EngineEnvironment) =>
+    e.containerKernel ? `${e.containerKernel}${e.containerKernel === e.kernel ? '' : " (**not the host's**)"}` : 'not recorded';
+  const facts: [string, string[]][] = [
+    fact('API version', (r) => r.environment.apiVersion),
+    fact('Runtime', (r) => runtimeText(r.environment)),
+    fact('Storage driver', (r) => r.environment.storageDriver),
+    fact('Cgroup version', (r) => r.environment.cgroupVersion),
+    fact('Kernel', (r) => r.environment.kernel),
+    ...(columns.some((c) => c.run.environment.containerKernel) ? [fact('Kernel seen by containers', (r) => seen(r.environment))] : []),
+    fact('Operating system', (r) => r.environment.operatingSystem),
+    fact('Privileged experiments', (r) => r.privilege.mode),
+    fact(
+      'Verdicts',
+      (r) =>
+        VERDICTS.filter((v) => count(r, v) > 0)
+          .map((v) => nowrap(`${VERDICT_SIGN[v]} ${count(r, v)}`))
+          .join(' · ') || 'none',
+    ),
+    fact('Run', (r) => `${shortDate(r.environment.date)}${r.incomplete ? ` (incomplete: ${r.incomplete})` : ''}`),
+  ];
+  const shared = columns.length > 1 ? facts.filter(([, values]) => new Set(values).size === 1) : [];
+  const varying = facts.filter((f) => !shared.includes(f));
+  const out = [
+    table(
+      ['Engine', ...varying.map(([label]) => label)],
+      columns.map((c, i) => [`[${c.title}](${c.link()})`, ...varying.map(([, values]) => values[i] ?? '')]),
+    ),
+  ];
+  const lower = (label: string) => label.replace(/^[A-Z](?=[a-z])/, (first) => first.toLowerCase());
+  if (shared.length) out.push(`The same on every engine: ${shared.map(([label, values]) => `${lower(label)} ${values[0]}`).join('; ')}.`);
+  const workarounds = grouped(columns.flatMap((c) => (c.run.environment.workarounds ?? []).map((text) => ({ text, engine: c.title, slug: '' }))));
+  if (workarounds.length)
+    out.push('What this host needed for an engine to run at all:', workarounds.map((g) => `- ${g.engines.join(', ')}: ${g.text}`).join('\n'));
+  return out;
+}
+
+const VERDICTS = ['as expected', 'differs', 'error', 'not applicable'] as const;
+
+/**
+ * A column title that may wrap inside a long version (`20.10.24+dfsg1`, `1.6.20~ds1`), before its `+` or `~`: the
+ * columns of the grid are then as narrow as their signs allow. `<wbr>` shows nothing, and nothing where it is not kept.
+ */
+function breakable(title: string): string {
+  return title.replace(/(?<=[0-9])([+~])(?=[A-Za-z0-9])/g, '<wbr>$1');
+}
+
+/** `2026-11-26T07:18:15.090Z` as `2026-11-26 07:18 UTC`; anything else as it is. */
+function shortDate(date: string): string {
+  const m = /^(\d{4}-\d\d-\d\d)T(\d\d:\d\d)(:[\d.]+)?Z$/.exec(date);
+  return m ? `${m[1]} ${m[2]} UTC` : date;
+}
+
+// Each engine's own expectations, said once for all the engines that share the words.
+function ownExpectations(columns: readonly Column[]): string[] {
+  const items = columns.flatMap((c) => c.run.experiments.flatMap((e) => (e.engineNote ? [{ text: e.engineNote, engine: c.title, slug: e.slug }] : [])));
+  return grouped(items).map((g) => `- † ${g.slugs.map((s) => `\`${s}\``).join(', ')} on ${g.engines.join(', ')}: ${g.text}`);
+}
+
+/** Items with the same words, and the same engines, as one: their slugs and engines in the order first seen. */
+function grouped(items: readonly { text: string; engine: string; slug: string }[]): { text: string; engines: string[]; slugs: string[] }[] {
+  const enginesOf = new Map<string, string[]>();
+  for (const it of items) {
+    const key = `${it.slug}\n${it.text}`;
+    const list = enginesOf.get(key) ?? [];
+    if (!list.includes(it.engine)) list.push(it.engine);
+    enginesOf.set(key, list);
+  }
+  const groups = new Map<string, { text: string; engines: string[]; slugs: string[] }>();
+  for (const it of items) {
+    const engines = enginesOf.get(`${it.slug}\n${it.text}`) ?? [it.engine];
+    const key = `${engines.join('\n')}\n\n${it.text}`;
+    const g = groups.get(key) ?? { text: it.text, engines, slugs: [] };
+    if (it.slug && !g.slugs.includes(it.slug)) g.slugs.push(it.slug);
+    groups.set(key, g);
+  }
+  return [...groups.values()];
+}
+
 // Engines may differ in whether this host lets them start --privileged at all: say so, with their words.
-function privilegeNote(runs: readonly RunResult[]): string {
-  if (new Set(runs.map((r) => r.privilege.mode)).size <= 1) return '';
-  const equivalent = runs.filter((r) => r.privilege.mode === 'equivalent');
-  const privileged = runs.filter((r) => r.privilege.mode === 'privileged');
-  if (!equivalent.length || !privileged.length) return '';
-  return ` On this host, ${privileged.map((r) => engineTitle(r.environment)).join(', ')} could start \`--privileged\` containers and ${equivalent.map((r) => engineTitle(r.environment)).join(', ')} could not (${equivalent[0]!.privilege.reason?.match(/"([^"]+)"/)?.[1] ?? 'refused'}); there the privileged experiments used the nearest equivalent.`;
+function privilegeNote(columns: readonly Column[]): string {
+  if (new Set(columns.map((c) => c.run.privilege.mode)).size <= 1) return '';
+  const named = (mode: string) => columns.filter((c) => c.run.privilege.mode === mode).map((c) => c.title);
+  const equivalent = columns.find((c) => c.run.privilege.mode === 'equivalent');
+  if (!equivalent || !named('privileged').length) return '';
+  return ` On this host, ${named('privileged').join(', ')} could start \`--privileged\` containers and ${named('equivalent').join(', ')} could not (${equivalent.run.privilege.reason?.match(/"([^"]+)"/)?.[1] ?? 'refused'}); there the privileged experiments used the nearest equivalent.`;
+}
+
+/** A letter for each distinct outcome an engine observed (not for `not applicable` or a missing result), in column order. */
+function outcomeLetters(results: readonly (ExperimentResult | undefined)[]): Map<string, string> {
+  const letters = new Map<string, string>();
+  for (const r of results) {
+    if (!r || r.verdict === 'not applicable' || letters.has(outcomeKey(r))) continue;
+    letters.set(outcomeKey(r), String.fromCharCode(97 + (letters.size % 26)));
+  }
+  return letters;
 }
 
 /** The outcome that two engines must share to agree: the verdict and what was observed. */
