@@ -41,12 +41,16 @@ async function nodeState(): Promise<Record<string, string[]>> {
 
 const nothing = (state: Record<string, string[]>) => Object.fromEntries(Object.keys(state).map((k) => [k, []]));
 
-beforeAll(async () => {
+// biome-ignore lint/correctness/noEmptyPattern: vitest passes the file second and wants a destructuring pattern first.
+beforeAll(async ({}, file) => {
+  // Only the experiments whose tests -t or .only chose go to the node; none chosen (only the node checks): all of them.
+  const chosen = new Set(file.tasks.flatMap((t) => (t.type === 'suite' ? t.tasks : [t])).filter((t) => t.type === 'test' && t.mode === 'run').map((t) => t.name));
+  const picked = EXPERIMENTS.filter((e) => chosen.has(e.slug));
   const daemon = await provisionContainerd(ENGINE, (line) => console.log(`shmlab: ${line}`));
   startedHere = daemon.startedHere;
   env = { CONTAINER_RUNTIME_ENDPOINT: daemon.address, SHMLAB_CTR: daemon.bin.ctr };
   Object.assign(process.env, env);
-  run = await runLab([...EXPERIMENTS], { say: (line) => console.log(`shmlab: ${line}`) });
+  run = await runLab(picked.length ? picked : [...EXPERIMENTS], { say: (line) => console.log(`shmlab: ${line}`) });
   writeReport(run, EXPERIMENTS, process.env.SHMLAB_REPORT_DIR ?? reportDir());
 }, 600_000);
 

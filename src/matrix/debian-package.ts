@@ -10,7 +10,7 @@ const KEYRING = '/usr/share/keyrings/debian-archive-keyring.gpg';
 // One apt-get per suite at a time: they share the suite's lists folder and its lock.
 const busy = new Map<string, Promise<unknown>>();
 
-/** Unpacks `packageName` of Debian `suite` (once) under .cache/debian/<suite>/<package>/root and returns that root. */
+/** Unpacks `packageName` of Debian `suite` (once) under the cache's debian/<suite>/<package>/root and returns that root. */
 export async function debianPackage(suite: string, packageName: string, say: (line: string) => void = () => {}): Promise<string> {
   const home = join(CACHE, 'debian', suite, packageName);
   const root = join(home, 'root');
