@@ -1,5 +1,5 @@
-import { ALPHABET, EXIT, LAYER_FILE, POSIX_OBJECT, SYSV_SEGMENT, dataOutcome, failure, keptBy, lostWith, sentences } from '../src/model/experiment-kit.js';
 import type { Experiment } from '../src/model/experiment.js';
+import { ALPHABET, dataOutcome, EXIT, failure, keptBy, LAYER_FILE, lostWith, POSIX_OBJECT, SYSV_SEGMENT, sentences } from '../src/model/experiment-kit.js';
 
 const [sysv, posix, file] = [SYSV_SEGMENT, POSIX_OBJECT, LAYER_FILE];
 
@@ -32,14 +32,18 @@ export const commitImage: Experiment = {
     { step: 'sysv-in-copy', means: 'the System V segment is not', exitCode: EXIT.lookup, stderr: /shmget: ENOENT/ },
     { step: 'posix-in-copy', means: 'the POSIX object is not', exitCode: EXIT.lookup, stderr: /shm_open: ENOENT/ },
   ],
-  observe: (steps) => `file ${dataOutcome(steps.get('write-file'), steps.get('file-in-copy'))}; System V ${dataOutcome(steps.get('write-sysv'), steps.get('sysv-in-copy'))}`,
+  observe: (steps) =>
+    `file ${dataOutcome(steps.get('write-file'), steps.get('file-in-copy'))}; System V ${dataOutcome(steps.get('write-sysv'), steps.get('sysv-in-copy'))}`,
   whenDiffers: (steps) => {
     const [sysv, posix, file] = ['write-sysv', 'write-posix', 'write-file'].map((id) => steps.get(id));
     return sentences(
       failure(file) && `Writing the mapped file failed (${failure(file)}).`,
-      lostWith(file, steps.get('file-in-copy')) && `The mapped file was not in the committed image (${lostWith(file, steps.get('file-in-copy'))}): this engine's commit does not carry the container's writable layer into the image.`,
-      keptBy(sysv, steps.get('sysv-in-copy')) && "The System V segment was there in the container of the new image: an image layer holds no System V objects, so the new container sees the old one's IPC objects and does not start with an IPC namespace of its own.",
-      keptBy(posix, steps.get('posix-in-copy')) && "The POSIX object was there in the container of the new image: /dev/shm's files went into the image, or the containers share a /dev/shm.",
+      lostWith(file, steps.get('file-in-copy')) &&
+        `The mapped file was not in the committed image (${lostWith(file, steps.get('file-in-copy'))}): this engine's commit does not carry the container's writable layer into the image.`,
+      keptBy(sysv, steps.get('sysv-in-copy')) &&
+        "The System V segment was there in the container of the new image: an image layer holds no System V objects, so the new container sees the old one's IPC objects and does not start with an IPC namespace of its own.",
+      keptBy(posix, steps.get('posix-in-copy')) &&
+        "The POSIX object was there in the container of the new image: /dev/shm's files went into the image, or the containers share a /dev/shm.",
     );
   },
   survival: [

@@ -2,8 +2,8 @@
 // then on the same observations altered as an engine that behaved otherwise would show them.
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ALPHABET, KERNEL_DEFAULT_SHMMAX } from '../src/model/experiment-kit.js';
 import type { Experiment, StepRecord } from '../src/model/experiment.js';
+import { ALPHABET, KERNEL_DEFAULT_SHMMAX } from '../src/model/experiment-kit.js';
 import type { RunResult } from '../src/model/result.js';
 import { expectationsFor, judge } from '../src/verdict/judge.js';
 import { EXPERIMENTS } from './index.js';
@@ -14,27 +14,51 @@ const gone = (call: string): Partial<StepRecord> => ({ exitCode: 10, stdout: '',
 const kept: Partial<StepRecord> = { exitCode: 0, stdout: ALPHABET, stderr: '' };
 
 /** What an engine that behaved otherwise would have shown, per experiment: the story and the altered steps. */
-export const OTHERWISE: Record<string, { story: string; steps: Record<string, Partial<StepRecord>> }> = {
-  'ipc-family-restart': { story: 'the semaphore set keeps its value across the restart', steps: { 'sem-after': { exitCode: 0, stdout: 'value=7\n', stderr: '' } } },
-  'ipc-family-pause': { story: 'the queued message is gone after the thaw', steps: { 'msg-after': { exitCode: 13, stdout: '', stderr: 'msg-read: msgrcv: ENOMSG (No message of desired type)\n' } } },
-  'host-sysctl-not-inherited': { story: "a container with its own IPC namespace inherits the host's values", steps: { 'private-values': { stdout: '68719476736\n250\t32000\t100\t256\n1024\n' } } },
-  'sysctl-ipc-host-refused': { story: "the engine starts the container, writing the host's kernel.shmmax", steps: { 'run-host': { engineFailed: false, refused: undefined, exitCode: 0, stderr: '' } } },
-  'sysctl-joined-namespace': { story: "the sidecar's sysctl leaves the main container's limit alone", steps: { 'main-after': { exitCode: 0, stdout: `${KERNEL_DEFAULT_SHMMAX}\n`, stderr: '' } } },
-  'shm-rmid-forced': { story: 'the unattached segment survives, as if the sysctl changed nothing', steps: { 'forced-unattached': { exitCode: 0, stdout: 'key=5678 shmid=0 nattch=0 size=27\n', stderr: '' } } },
+const OTHERWISE: Record<string, { story: string; steps: Record<string, Partial<StepRecord>> }> = {
+  'ipc-family-restart': {
+    story: 'the semaphore set keeps its value across the restart',
+    steps: { 'sem-after': { exitCode: 0, stdout: 'value=7\n', stderr: '' } },
+  },
+  'ipc-family-pause': {
+    story: 'the queued message is gone after the thaw',
+    steps: { 'msg-after': { exitCode: 13, stdout: '', stderr: 'msg-read: msgrcv: ENOMSG (No message of desired type)\n' } },
+  },
+  'host-sysctl-not-inherited': {
+    story: "a container with its own IPC namespace inherits the host's values",
+    steps: { 'private-values': { stdout: '68719476736\n250\t32000\t100\t256\n1024\n' } },
+  },
+  'sysctl-ipc-host-refused': {
+    story: "the engine starts the container, writing the host's kernel.shmmax",
+    steps: { 'run-host': { engineFailed: false, refused: undefined, exitCode: 0, stderr: '' } },
+  },
+  'sysctl-joined-namespace': {
+    story: "the sidecar's sysctl leaves the main container's limit alone",
+    steps: { 'main-after': { exitCode: 0, stdout: `${KERNEL_DEFAULT_SHMMAX}\n`, stderr: '' } },
+  },
+  'shm-rmid-forced': {
+    story: 'the unattached segment survives, as if the sysctl changed nothing',
+    steps: { 'forced-unattached': { exitCode: 0, stdout: 'key=5678 shmid=0 nattch=0 size=27\n', stderr: '' } },
+  },
   'sysv-restart': { story: 'the segment is still there after the restart', steps: { 'read-after': kept } },
   'mmap-restart': { story: 'the file is gone after the restart', steps: { 'read-after': gone('open') } },
   'shmget-einval': { story: 'the 64 MiB segment is created despite the limit', steps: { 'too-big': { exitCode: 0, stderr: '' } } },
   'procsys-readonly': { story: '/proc/sys is writable and the value changes', steps: { echo: { exitCode: 0, stderr: '' }, live: { stdout: '68719476736\n' } } },
   'privileged-not-persisted': { story: 'the value survives the restart', steps: { 'after-restart': { stdout: '68719476736\n' } } },
   'startup-script': { story: 'the unprivileged container fails to start, as the blog said', steps: { 'plain-started': { state: 'exited', exitCode: 255 } } },
-  'init-hook': { story: 'the unprivileged hook succeeds and the container keeps running', steps: { 'plain-outcome': { state: 'running', exitCode: null, stderr: '' } } },
+  'init-hook': {
+    story: 'the unprivileged hook succeeds and the container keeps running',
+    steps: { 'plain-outcome': { state: 'running', exitCode: null, stderr: '' } },
+  },
   'sysctl-flag': { story: 'the engine accepts kernel.sysrq', steps: { 'run-sysrq': { engineFailed: false, refused: undefined, exitCode: 0, stderr: '' } } },
   'ipc-host': { story: "the host's segment is gone after the restart", steps: { 'read-after-restart': gone('shmget') } },
   'ipc-shareable': { story: 'the segment survives the holder restart', steps: { 'read-after-holder-restart': kept } },
   'posix-shm-restart': { story: '/dev/shm keeps the object across the restart', steps: { 'read-after': kept } },
   'mmap-recreate': { story: 'the volume file is gone after re-creation', steps: { 'volume-after-recreate': gone('open') } },
   'pause-unpause': { story: 'pausing destroys the segment', steps: { 'sysv-after': gone('shmget') } },
-  'kill-restart': { story: 'the unsynced file data is lost to the kill', steps: { 'file-after': { exitCode: 0, stdout: '. . . . . . . . . . . . . . . . . . . . . . . . . .\n' } } },
+  'kill-restart': {
+    story: 'the unsynced file data is lost to the kill',
+    steps: { 'file-after': { exitCode: 0, stdout: '. . . . . . . . . . . . . . . . . . . . . . . . . .\n' } },
+  },
   'commit-image': { story: 'the System V segment travels with the image', steps: { 'sysv-in-copy': kept } },
 };
 
@@ -101,18 +125,30 @@ const CRI_OBSERVATIONS = new URL('../test/observations/containerd-1.6.json', imp
 const observedCri: RunResult | undefined = existsSync(CRI_OBSERVATIONS) ? JSON.parse(readFileSync(CRI_OBSERVATIONS, 'utf8')) : undefined;
 
 /** What a Kubernetes node runtime that behaved otherwise would have shown, where CRI has its own expectation. */
-export const OTHERWISE_CRI: Record<string, { story: string; steps: Record<string, Partial<StepRecord>> }> = {
+const OTHERWISE_CRI: Record<string, { story: string; steps: Record<string, Partial<StepRecord>> }> = {
   'sysv-restart': { story: 'the segment dies with the container, as if the restart made a new pod', steps: { 'read-after': gone('shmget') } },
   'mmap-restart': { story: 'the file is still there after the restart, as if the layer were kept', steps: { 'read-after': kept } },
-  'privileged-not-persisted': { story: 'the value is back to the default after the restart', steps: { 'after-restart': { stdout: `${KERNEL_DEFAULT_SHMMAX}\n` } } },
-  'ipc-shareable': { story: 'the segment is lost when the holder restarts, as if the holder owned the namespace', steps: { 'read-after-holder-restart': gone('shmget') } },
+  'privileged-not-persisted': {
+    story: 'the value is back to the default after the restart',
+    steps: { 'after-restart': { stdout: `${KERNEL_DEFAULT_SHMMAX}\n` } },
+  },
+  'ipc-shareable': {
+    story: 'the segment is lost when the holder restarts, as if the holder owned the namespace',
+    steps: { 'read-after-holder-restart': gone('shmget') },
+  },
   'posix-shm-restart': { story: '/dev/shm is a new, empty tmpfs after the restart', steps: { 'read-after': gone('shm_open') } },
   'mmap-recreate': { story: 'the emptyDir file survives the new pod', steps: { 'volume-after-recreate': kept } },
   'kill-restart': { story: 'the System V segment dies with the killed container', steps: { 'sysv-after': gone('shmget') } },
-  'ipc-family-restart': { story: 'the message queue dies with the container, as if the restart made a new IPC namespace', steps: { 'msg-after': gone('msgget') } },
+  'ipc-family-restart': {
+    story: 'the message queue dies with the container, as if the restart made a new IPC namespace',
+    steps: { 'msg-after': gone('msgget') },
+  },
   'pod-restart-ipc': { story: 'the restart gives the container a new IPC namespace, as Docker does', steps: { 'semaphore-after-restart': gone('semget') } },
   'pod-dev-shm': { story: "70 MB fit into the pod's /dev/shm", steps: { 'past-dev-shm': { exitCode: 0, stderr: '' } } },
-  'pod-sysctl': { story: 'the restarted container has the defaults again', steps: { 'values-after-restart': { stdout: `${KERNEL_DEFAULT_SHMMAX}\n32000\t1024000000\t500\t32000\n8192\n0\n` } } },
+  'pod-sysctl': {
+    story: 'the restarted container has the defaults again',
+    steps: { 'values-after-restart': { stdout: `${KERNEL_DEFAULT_SHMMAX}\n32000\t1024000000\t500\t32000\n8192\n0\n` } },
+  },
   'pod-layer-restart': { story: 'the layer file survives the restart, as on Docker', steps: { 'layer-after-restart': kept } },
 };
 
@@ -135,12 +171,15 @@ const INSTEAD_CRI: Record<string, RegExp> = {
 const appliesOnCri = (e: Experiment) => !e.onlyOn || e.onlyOn.includes('cri');
 
 describe('the CRI expectations', () => {
-  it.each(EXPERIMENTS.filter((e) => e.expectOn?.cri?.expect.length || e.onlyOn?.includes('cri')).map((e) => [e.slug, e] as const))('%s has a CRI counterfactual on its own steps', (slug, experiment) => {
-    const otherwise = OTHERWISE_CRI[slug];
-    expect(otherwise, `declare how a CRI runtime could behave otherwise for ${slug}`).toBeDefined();
-    const ids = new Set(experiment.steps.map((s) => s.id));
-    expect(Object.keys(otherwise!.steps).filter((id) => !ids.has(id))).toEqual([]);
-  });
+  it.each(EXPERIMENTS.filter((e) => e.expectOn?.cri?.expect.length || e.onlyOn?.includes('cri')).map((e) => [e.slug, e] as const))(
+    '%s has a CRI counterfactual on its own steps',
+    (slug, experiment) => {
+      const otherwise = OTHERWISE_CRI[slug];
+      expect(otherwise, `declare how a CRI runtime could behave otherwise for ${slug}`).toBeDefined();
+      const ids = new Set(experiment.steps.map((s) => s.id));
+      expect(Object.keys(otherwise!.steps).filter((id) => !ids.has(id))).toEqual([]);
+    },
+  );
 
   it.each(EXPERIMENTS.filter(appliesOnCri).map((e) => [e.slug, e] as const))('%s expects nothing of a step CRI skips or lacks', (_slug, experiment) => {
     const skipped = new Set(experiment.steps.filter((s) => s.evidence).map((s) => s.id));

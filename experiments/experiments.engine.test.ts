@@ -2,12 +2,12 @@
 // named by its slug. `npx vitest run --project engine -t sysv-restart` runs that one experiment only (`-t` is a regular
 // expression: '^ipc-host$' for ipc-host alone, since sysctl-ipc-host-refused contains it).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NOTHING_LEFT, engineState, leftovers, type EngineState } from '../test/engine-state.js';
-import { removeTempDirs, tempDir } from '../test/temp-dirs.js';
 import type { Experiment } from '../src/model/experiment.js';
 import type { RunResult } from '../src/model/result.js';
-import { runLab } from '../src/run/lab-runner.js';
 import { writeReport } from '../src/report/write-report.js';
+import { runLab } from '../src/run/lab-runner.js';
+import { type EngineState, engineState, leftovers, NOTHING_LEFT } from '../test/engine-state.js';
+import { removeTempDirs, tempDir } from '../test/temp-dirs.js';
 import { EXPERIMENTS } from './index.js';
 
 let run: RunResult;

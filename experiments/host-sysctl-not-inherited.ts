@@ -1,5 +1,5 @@
-import { failure, ran, sentences, succeeded, unobserved } from '../src/model/experiment-kit.js';
 import type { Experiment, StepRecord } from '../src/model/experiment.js';
+import { failure, ran, sentences, succeeded, unobserved } from '../src/model/experiment-kit.js';
 
 // Values no new IPC namespace starts with, so that seeing them proves they came from the host.
 const HOST_VALUES = { 'kernel.shmmax': '68719476736', 'kernel.sem': '250 32000 100 256', 'kernel.msgmni': '1024' };
@@ -21,9 +21,11 @@ export const hostSysctlNotInherited: Experiment = {
   slug: 'host-sysctl-not-inherited',
   title: "The host's kernel.shmmax, kernel.sem and kernel.msgmni are not the container's (IPC parameters are per namespace)",
   section: 'C',
-  source: 'users\' reports: "I set kernel.shmmax in the host\'s sysctl.conf and the container still has the default" (moby #10176, #16315; oracle/docker-images #901, #955)',
+  source:
+    'users\' reports: "I set kernel.shmmax in the host\'s sysctl.conf and the container still has the default" (moby #10176, #16315; oracle/docker-images #901, #955)',
   blogSaw: 'not tried',
-  expectedToday: "with the host's values changed, a container with its own IPC namespace sees the kernel's defaults for a new namespace, and one in the host's IPC namespace sees the host's",
+  expectedToday:
+    "with the host's values changed, a container with its own IPC namespace sees the kernel's defaults for a new namespace, and one in the host's IPC namespace sees the host's",
   changesHost: true,
   explanation:
     "The IPC parameters (`kernel.shm*`, `kernel.sem`, `kernel.msg*`, `fs.mqueue.*`) belong to an IPC namespace, and a new IPC namespace starts from the kernel's compiled-in defaults, not from the values of the namespace that made it. Editing the host's `/etc/sysctl.conf` (or `sysctl -w` on the host) therefore changes nothing for a container with its own IPC namespace: set them per container (`--sysctl`, or a pod sysctl in Kubernetes) instead. Only a container in the host's IPC namespace (`--ipc=host`, `hostIPC: true`) sees the host's values, at the price of sharing its objects. shmlab changes the host's values for the moment of this experiment and puts them back at its end on every path (and, should it be killed, `shmlab clean` or the next run puts them back from the values it recorded first); `--no-host-changes` leaves it out.",
@@ -44,8 +46,12 @@ export const hostSysctlNotInherited: Experiment = {
     const [change, own, host] = ['change-host', 'private-values', 'host-values'].map((id) => steps.get(id));
     return sentences(
       failure(change) && `Changing the host's values failed (${failure(change)}).`,
-      succeeded(change) && seen(own) === "the host's values" && "The container with its own IPC namespace read the values just set on the host: on this engine the host's IPC parameters reach containers (its new IPC namespaces copy them, or the container is not in a namespace of its own), so tuning the host changes what containers get.",
-      succeeded(change) && ran(host) && seen(host) !== "the host's values" &&
+      succeeded(change) &&
+        seen(own) === "the host's values" &&
+        "The container with its own IPC namespace read the values just set on the host: on this engine the host's IPC parameters reach containers (its new IPC namespaces copy them, or the container is not in a namespace of its own), so tuning the host changes what containers get.",
+      succeeded(change) &&
+        ran(host) &&
+        seen(host) !== "the host's values" &&
         `The container with \`--ipc=host\` read ${seen(host)}, not the values just set on the host: this engine's "host" IPC namespace is not the host's, so sharing memory, or limits, with host processes does not work through \`--ipc=host\`.`,
     );
   },

@@ -1,29 +1,29 @@
 // Every experiment: the blog's shared-memory article (A), its kernel-parameter article (B), beyond it (C), and what only a Kubernetes pod can answer (D). The slug names its file, its test, and its report section.
 import type { Experiment } from '../src/model/experiment.js';
 import { commitImage } from './commit-image.js';
+import { hostSysctlNotInherited } from './host-sysctl-not-inherited.js';
 import { initHook } from './init-hook.js';
+import { ipcFamilyPause } from './ipc-family-pause.js';
+import { ipcFamilyRestart } from './ipc-family-restart.js';
 import { ipcHost } from './ipc-host.js';
 import { ipcShareable } from './ipc-shareable.js';
 import { killRestart } from './kill-restart.js';
 import { mmapRecreate } from './mmap-recreate.js';
-import { pauseUnpause } from './pause-unpause.js';
-import { posixShmRestart } from './posix-shm-restart.js';
 import { mmapRestart } from './mmap-restart.js';
-import { hostSysctlNotInherited } from './host-sysctl-not-inherited.js';
-import { ipcFamilyPause } from './ipc-family-pause.js';
-import { ipcFamilyRestart } from './ipc-family-restart.js';
-import { shmRmidForced } from './shm-rmid-forced.js';
-import { sysctlIpcHostRefused } from './sysctl-ipc-host-refused.js';
-import { sysctlJoinedNamespace } from './sysctl-joined-namespace.js';
+import { pauseUnpause } from './pause-unpause.js';
 import { podDevShm } from './pod-dev-shm.js';
 import { podLayerRestart } from './pod-layer-restart.js';
 import { podRestartIpc } from './pod-restart-ipc.js';
 import { podSysctl } from './pod-sysctl.js';
+import { posixShmRestart } from './posix-shm-restart.js';
 import { privilegedNotPersisted } from './privileged-not-persisted.js';
 import { procsysReadonly } from './procsys-readonly.js';
+import { shmRmidForced } from './shm-rmid-forced.js';
 import { shmgetEinval } from './shmget-einval.js';
 import { startupScript } from './startup-script.js';
 import { sysctlFlag } from './sysctl-flag.js';
+import { sysctlIpcHostRefused } from './sysctl-ipc-host-refused.js';
+import { sysctlJoinedNamespace } from './sysctl-joined-namespace.js';
 import { sysvRestart } from './sysv-restart.js';
 
 export const EXPERIMENTS: readonly Experiment[] = [
@@ -64,7 +64,9 @@ export function selectExperiments(slugs?: readonly string[], user: readonly Expe
   const known = new Map(all.map((e) => [e.slug, e]));
   const unknown = slugs.filter((s) => !known.has(s));
   if (unknown.length) {
-    throw new RangeError(`Unknown experiment${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}; run "shmlab list" to see them (${[...known.keys()].join(', ')}).`);
+    throw new RangeError(
+      `Unknown experiment${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}; run "shmlab list" to see them (${[...known.keys()].join(', ')}).`,
+    );
   }
   return slugs.map((s) => known.get(s)!);
 }

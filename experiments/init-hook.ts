@@ -1,5 +1,5 @@
-import { SHMMAX, WANTED_SHMMAX, ran, sentences, sysctlErrors, unobserved, valueOf, valueRead } from '../src/model/experiment-kit.js';
 import type { Experiment, StepRecord } from '../src/model/experiment.js';
+import { numberIn, ran, SHMMAX, sentences, sysctlErrors, unobserved, valueRead, WANTED_SHMMAX } from '../src/model/experiment-kit.js';
 
 const READY = 'idle: ready';
 const HOOK = '/etc/my_init.d/load_sys_variables.sh';
@@ -10,7 +10,7 @@ function outcome(await_: StepRecord | undefined, value?: StepRecord): string {
   if (not) return not;
   if (await_!.state === 'exited') return `exited with status ${await_!.exitCode}`;
   if (!value) return await_!.state ?? 'state unknown';
-  if (valueOf(value) === WANTED_SHMMAX) return 'value applied';
+  if (numberIn(value) === WANTED_SHMMAX) return 'value applied';
   return `${await_!.state ?? 'state unknown'}, value ${valueRead(value)}`;
 }
 
@@ -19,8 +19,10 @@ export const initHook: Experiment = {
   title: 'An init that runs /etc/my_init.d hooks (phusion/baseimage style) before the program',
   section: 'B',
   source: '探讨Docker容器中修改系统变量的方法 (changing kernel parameters in a container), method 2: phusion/baseimage',
-  blogSaw: 'unprivileged: `Read-only file system`, `… failed with status 255`, `Killing all processes…`, the container exits; privileged: the hook runs and the value is applied',
-  expectedToday: "the same, with shmlab's own minimal init (no image can be pulled offline): unprivileged the container exits with the hook's status; privileged the value is applied",
+  blogSaw:
+    'unprivileged: `Read-only file system`, `… failed with status 255`, `Killing all processes…`, the container exits; privileged: the hook runs and the value is applied',
+  expectedToday:
+    "the same, with shmlab's own minimal init (no image can be pulled offline): unprivileged the container exits with the hook's status; privileged the value is applied",
   explanation:
     "An init such as phusion's `my_init` runs every `/etc/my_init.d/*.sh` before the program and stops everything when a hook fails. A hook that runs `sysctl -p` therefore turns the read-only `/proc/sys` of an unprivileged container into a container that exits at once. The init changes nothing about privileges: only with the privilege to write `/proc/sys` does the hook succeed, and then the value is applied at every start. The image here carries shmlab's minimal `my_init` (a busybox shell script, `fixtures/sbin/my_init`), since no registry is reachable; its `sysctl` is procps-compatible (`c-src/sysctl.c`) and, like the blog's, exits 255 when a key cannot be set (busybox's `sysctl -p` exits 0 whatever fails, so a hook using it never fails).",
   containers: { plain: { image: 'init-hook' }, privileged: { image: 'init-hook', privileged: true } },
@@ -40,10 +42,16 @@ export const initHook: Experiment = {
       stdout: new RegExp(`Running ${HOOK}\\.\\.\\.\\n\\*\\*\\* ${HOOK} failed with status 255\\n\\*\\*\\* Killing all processes`),
       stderr: /setting key "kernel\.shmmax": Read-only file system/,
     },
-    { step: 'privileged-outcome', means: 'privileged: the hook succeeds and the program starts with the value', state: 'running', stdout: new RegExp(`idle: /proc/sys/kernel/shmmax = ${WANTED_SHMMAX}\\n`) },
+    {
+      step: 'privileged-outcome',
+      means: 'privileged: the hook succeeds and the program starts with the value',
+      state: 'running',
+      stdout: new RegExp(`idle: /proc/sys/kernel/shmmax = ${WANTED_SHMMAX}\\n`),
+    },
     { step: 'privileged-value', means: 'privileged: the value is in force', stdout: `${WANTED_SHMMAX}\n` },
   ],
-  observe: (steps) => `unprivileged: ${outcome(steps.get('plain-outcome'))}; privileged: ${outcome(steps.get('privileged-outcome'), steps.get('privileged-value'))}`,
+  observe: (steps) =>
+    `unprivileged: ${outcome(steps.get('plain-outcome'))}; privileged: ${outcome(steps.get('privileged-outcome'), steps.get('privileged-value'))}`,
   whenDiffers: (steps) => {
     const [plain, privileged, value] = ['plain-outcome', 'privileged-outcome', 'privileged-value'].map((id) => steps.get(id));
     const privilegedWords = sysctlErrors(privileged);
@@ -52,9 +60,15 @@ export const initHook: Experiment = {
       ran(privileged) &&
         privileged.state === 'exited' &&
         `With the privilege it was given, the hook's \`sysctl -p\` failed${privilegedWords ? ` (\`${privilegedWords}\`)` : ''}, so the init stopped everything and the container exited with status ${privileged.exitCode}: this engine does not let a container change kernel parameters, privileged or not, and an image whose init insists on setting them cannot run on it. Set them through the runtime's own configuration instead, and check them inside the container.`,
-      ran(privileged) && privileged.state === 'running' && valueOf(value) !== undefined && valueOf(value) !== WANTED_SHMMAX && `Privileged, the container runs, but with ${valueOf(value)}, not the value the hook applies.`,
+      ran(privileged) &&
+        privileged.state === 'running' &&
+        numberIn(value) !== undefined &&
+        numberIn(value) !== WANTED_SHMMAX &&
+        `Privileged, the container runs, but with ${numberIn(value)}, not the value the hook applies.`,
       ran(plain) && plain.state === 'running' && 'Unprivileged, the hook did not stop the container: it runs.',
-      plainWords && plainWords !== 'Read-only file system' && `Unprivileged, the hook's \`sysctl -p\` failed with \`${plainWords}\` rather than \`Read-only file system\`.`,
+      plainWords &&
+        plainWords !== 'Read-only file system' &&
+        `Unprivileged, the hook's \`sysctl -p\` failed with \`${plainWords}\` rather than \`Read-only file system\`.`,
     );
   },
 };

@@ -1,6 +1,6 @@
 import type { Experiment } from '../src/model/experiment.js';
 import { ran, sentences } from '../src/model/experiment-kit.js';
-import { WRITES_SUCCEED, familyKept, familyOutcome, familySurvival, familyWhenDiffers, readFamily, writeFamily } from './ipc-family-restart.js';
+import { familyKept, familyOutcome, familySurvival, familyWhenDiffers, readFamily, WRITES_SUCCEED, writeFamily } from './ipc-family-restart.js';
 
 export const ipcFamilyPause: Experiment = {
   slug: 'ipc-family-pause',
@@ -22,17 +22,15 @@ export const ipcFamilyPause: Experiment = {
     { id: 'unpause', do: 'unpause', container: 'app' },
     ...readFamily('app', 'after', 'after the thaw'),
   ],
-  expect: [
-    ...WRITES_SUCCEED,
-    { step: 'paused', means: 'the container is paused', state: 'paused' },
-    ...familyKept('after', 'across pause and unpause'),
-  ],
+  expect: [...WRITES_SUCCEED, { step: 'paused', means: 'the container is paused', state: 'paused' }, ...familyKept('after', 'across pause and unpause')],
   observe: (steps) => `after pause + unpause: ${familyOutcome(steps, 'after')}`,
   whenDiffers: (steps) => {
     const paused = steps.get('paused');
     const [general, other, lost] = familyWhenDiffers(steps, 'after', 'pause and unpause');
     return sentences(
-      ran(paused) && paused.state !== 'paused' && `The container was not paused (its state: ${paused.state ?? 'unknown'}), so this run says nothing about pausing.`,
+      ran(paused) &&
+        paused.state !== 'paused' &&
+        `The container was not paused (its state: ${paused.state ?? 'unknown'}), so this run says nothing about pausing.`,
       general,
       other,
       lost && `${lost} On this engine pausing does not keep a container's IPC objects as they were.`,

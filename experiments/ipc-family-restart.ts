@@ -1,5 +1,19 @@
-import { BLOG_KEY, EXIT, callErrnoOf, listed, dataOutcome, failure, grouped, keptBy, lostWith, ran, readOutcome, sentences, succeeded } from '../src/model/experiment-kit.js';
 import type { Experiment, Operation, Step, StepExpectation, StepRecord, SurvivalCell } from '../src/model/experiment.js';
+import {
+  BLOG_KEY,
+  callErrnoOf,
+  dataOutcome,
+  EXIT,
+  failure,
+  grouped,
+  keptBy,
+  listed,
+  lostWith,
+  ran,
+  readOutcome,
+  sentences,
+  succeeded,
+} from '../src/model/experiment-kit.js';
 
 // The rest of System V IPC and POSIX message queues: one object of each kind, with data in it. System V semaphore
 // sets, message queues and segments have separate key spaces, so all use the blog's key; the POSIX queue has a name.
@@ -32,7 +46,13 @@ export function familySurvival(operation: Operation): SurvivalCell[] {
 /** Create each object and put data in it. */
 export function writeFamily(container: string): Step[] {
   return [
-    { id: 'write-sem', do: 'exec', container, cmd: ['sem-write', ...SEMAPHORES, '--value', SEM_VALUE], why: `a System V semaphore set, semaphore 0 set to ${SEM_VALUE}` },
+    {
+      id: 'write-sem',
+      do: 'exec',
+      container,
+      cmd: ['sem-write', ...SEMAPHORES, '--value', SEM_VALUE],
+      why: `a System V semaphore set, semaphore 0 set to ${SEM_VALUE}`,
+    },
     { id: 'write-msg', do: 'exec', container, cmd: ['msg-write', ...QUEUE, '--text', 'shmlab'], why: 'a System V message queue holding one message' },
     { id: 'write-mq', do: 'exec', container, cmd: ['mq-write', ...MQ, '--text', 'shmlab'], why: 'a POSIX message queue (mq_open) holding one message' },
   ];
@@ -67,7 +87,11 @@ export function familyLost(suffix: string, when: string): StepExpectation[] {
  */
 export function familyOutcome(steps: ReadonlyMap<string, StepRecord>, suffix: string): string {
   const outcomes = FAMILY.map((k) => dataOutcome(steps.get(`write-${k.id}`), steps.get(`${k.id}-${suffix}`), k.kept));
-  return grouped(FAMILY.map((k) => k.name), outcomes, 'all three');
+  return grouped(
+    FAMILY.map((k) => k.name),
+    outcomes,
+    'all three',
+  );
 }
 
 /** What the engine did with the three kinds, in sentences: the writes it failed, and what a user is left with. */
@@ -78,16 +102,22 @@ export function familyWhenDiffers(steps: ReadonlyMap<string, StepRecord>, suffix
   const lost = FAMILY.filter((k) => lostWith(steps.get(`write-${k.id}`), steps.get(`${k.id}-${suffix}`)));
   // Written, read, and neither kept nor gone: empty, changed, or a failed read.
   const otherwise = FAMILY.filter(
-    (k) => succeeded(steps.get(`write-${k.id}`)) && ran(steps.get(`${k.id}-${suffix}`)) && !lost.includes(k) && readOutcome(steps.get(`${k.id}-${suffix}`), k.kept) !== 'kept',
+    (k) =>
+      succeeded(steps.get(`write-${k.id}`)) &&
+      ran(steps.get(`${k.id}-${suffix}`)) &&
+      !lost.includes(k) &&
+      readOutcome(steps.get(`${k.id}-${suffix}`), k.kept) !== 'kept',
   );
   const after = [
-    lost.length > 0 && `the ${listed(lost.map((k) => k.name))} ${lost.length > 1 ? 'were' : 'was'} gone (${lostWith(steps.get(`write-${lost[0]!.id}`), steps.get(`${lost[0]!.id}-${suffix}`))})`,
+    lost.length > 0 &&
+      `the ${listed(lost.map((k) => k.name))} ${lost.length > 1 ? 'were' : 'was'} gone (${lostWith(steps.get(`write-${lost[0]!.id}`), steps.get(`${lost[0]!.id}-${suffix}`))})`,
     ...otherwise.map((k) => `the ${k.name} read ${readOutcome(steps.get(`${k.id}-${suffix}`), k.kept)}`),
   ].filter(Boolean);
   return [
     unimplemented.length > 0 &&
       `${unimplemented.map((k) => `The ${k.name}'s writer failed with ENOSYS (Function not implemented)${callErrnoOf(steps.get(`write-${k.id}`)) ? ` from \`${callErrnoOf(steps.get(`write-${k.id}`))!.split(':')[0]}\`` : ''}`).join('; ')}: this runtime does not implement ${listed(unimplemented.map((k) => (k.id === 'mq' ? 'POSIX message queues' : `System V ${k.name}s`)))}, so a program that uses them cannot run on it${working.length ? ` (the ${listed(working.map((k) => k.name))} worked)` : ''}.`,
-    failed.length > unimplemented.length && `The writer of the ${listed(failed.filter((k) => !unimplemented.includes(k)).map((k) => `${k.name} failed (${failure(steps.get(`write-${k.id}`))})`))}.`,
+    failed.length > unimplemented.length &&
+      `The writer of the ${listed(failed.filter((k) => !unimplemented.includes(k)).map((k) => `${k.name} failed (${failure(steps.get(`write-${k.id}`))})`))}.`,
     after.length > 0 && `After ${operation} ${after.join('; ')}.`,
   ];
 }
@@ -99,14 +129,20 @@ export const ipcFamilyRestart: Experiment = {
   source: 'beyond the blog: the rest of System V IPC, and the POSIX queues of the same namespace',
   blogSaw: 'not tried (only System V shared memory)',
   expectedToday:
-    'all three are lost after the restart, like the segment (semget, msgget and mq_open: ENOENT); on a Kubernetes node all three are kept, in the pod\'s IPC namespace',
+    "all three are lost after the restart, like the segment (semget, msgget and mq_open: ENOENT); on a Kubernetes node all three are kept, in the pod's IPC namespace",
   explanation:
     "Semaphore sets and message queues belong to the IPC namespace exactly as segments do, and so do POSIX message queues: `mq_open` creates its queue in the mqueue file system of the caller's IPC namespace (the kernel's own mount of it, so no mount is needed; the engine also mounts that instance at `/dev/mqueue`, where the queue shows as a file). When the container's last process exits, its IPC namespace is destroyed with every object in it (ipc_namespaces(7), mq_overview(7)); `start` gives the container a new, empty namespace and a new `/dev/mqueue`. A semaphore's value and a queue's unread messages are lost with it: a program that used a semaphore as a lock, or left work in a queue, starts from nothing. The queues are read with `--keep`, so that reading does not consume the message the next read looks for.",
   containers: { app: {} },
   steps: [
     { id: 'run', do: 'run', container: 'app' },
     ...writeFamily('app'),
-    { id: 'mqueue-file', do: 'exec', container: 'app', cmd: ['cat', '/dev/mqueue/shmlab'], why: "the POSIX queue as a file of the namespace's mqueue file system, mounted at /dev/mqueue" },
+    {
+      id: 'mqueue-file',
+      do: 'exec',
+      container: 'app',
+      cmd: ['cat', '/dev/mqueue/shmlab'],
+      why: "the POSIX queue as a file of the namespace's mqueue file system, mounted at /dev/mqueue",
+    },
     ...readFamily('app', 'before', 'read back in the running container'),
     { id: 'stop', do: 'stop', container: 'app' },
     { id: 'start', do: 'start', container: 'app', why: "a restart, not a re-creation (on CRI, the kubelet's: a new attempt in the same pod)" },
@@ -126,15 +162,20 @@ export const ipcFamilyRestart: Experiment = {
   },
   observe: (steps) => `after restart: ${familyOutcome(steps, 'after')}`,
   whenDiffers: (steps) => {
-    const notBefore = FAMILY.filter((k) => succeeded(steps.get(`write-${k.id}`)) && ran(steps.get(`${k.id}-before`)) && readOutcome(steps.get(`${k.id}-before`), k.kept) !== 'kept');
+    const notBefore = FAMILY.filter(
+      (k) => succeeded(steps.get(`write-${k.id}`)) && ran(steps.get(`${k.id}-before`)) && readOutcome(steps.get(`${k.id}-before`), k.kept) !== 'kept',
+    );
     const keptAfter = FAMILY.filter((k) => keptBy(steps.get(`write-${k.id}`), steps.get(`${k.id}-after`), k.kept));
     const file = steps.get('mqueue-file');
     const [general, other, lost] = familyWhenDiffers(steps, 'after', 'the restart');
     return sentences(
       general,
       other,
-      notBefore.length > 0 && `Even in the running container ${listed(notBefore.map((k) => `the ${k.name} read ${readOutcome(steps.get(`${k.id}-before`), k.kept)}`))}.`,
-      succeeded(steps.get('write-mq')) && failure(file) && `The POSIX queue had no file in /dev/mqueue (${failure(file)}): this engine does not mount the namespace's mqueue file system there.`,
+      notBefore.length > 0 &&
+        `Even in the running container ${listed(notBefore.map((k) => `the ${k.name} read ${readOutcome(steps.get(`${k.id}-before`), k.kept)}`))}.`,
+      succeeded(steps.get('write-mq')) &&
+        failure(file) &&
+        `The POSIX queue had no file in /dev/mqueue (${failure(file)}): this engine does not mount the namespace's mqueue file system there.`,
       keptAfter.length > 0 &&
         `The ${listed(keptAfter.map((k) => k.name))} kept ${keptAfter.length > 1 ? 'their' : 'its'} data across the restart: this engine's restart kept the container's IPC namespace, so a semaphore left locked or a message left unread is still there when the program starts again.`,
       lost,

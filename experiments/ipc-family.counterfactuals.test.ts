@@ -2,8 +2,8 @@
 // and containerd 1.6 (CRI) did, on every engine family it applies to, then on the same records altered as an engine
 // that behaved otherwise would show them.
 import { describe, expect, it } from 'vitest';
-import { KERNEL_DEFAULT_SHMMAX, OLD_SHMMAX, WANTED_SHMMAX } from '../src/model/experiment-kit.js';
 import type { EngineKind, Experiment, StepRecord } from '../src/model/experiment.js';
+import { KERNEL_DEFAULT_SHMMAX, OLD_SHMMAX, WANTED_SHMMAX } from '../src/model/experiment-kit.js';
 import { judge } from '../src/verdict/judge.js';
 import { record } from '../test/records.js';
 import { ipcFamilyPause } from './ipc-family-pause.js';
@@ -24,7 +24,11 @@ function alter(base: StepRecord[], changes: Observed): StepRecord[] {
 }
 
 const ok = (stdout: string): Partial<StepRecord> => ({ exitCode: 0, stdout, stderr: '' });
-const gone = (program: string, call: string): Partial<StepRecord> => ({ exitCode: 10, stdout: '', stderr: `${program}: ${call}: ENOENT (No such file or directory)\n` });
+const gone = (program: string, call: string): Partial<StepRecord> => ({
+  exitCode: 10,
+  stdout: '',
+  stderr: `${program}: ${call}: ENOENT (No such file or directory)\n`,
+});
 const started = (id: string): Partial<StepRecord> => ({ stdout: `${id}\n` });
 const refusedWith = (words: string): Partial<StepRecord> => ({ exitCode: 1, stdout: '', stderr: words, engineFailed: true, refused: true });
 const acceptedRun: Partial<StepRecord> = { exitCode: 0, stdout: 'c0ffee000000\n', stderr: '', engineFailed: false, refused: undefined };
@@ -60,7 +64,11 @@ const rmidForced: Observed = {
   'forced-unattached': gone('sysv-stat', 'shmget'),
   'forced-hold': ok(HELD),
   'forced-held': ok(HELD),
-  'forced-release': { exitCode: 10, stdout: 'holding\nwrote segment key=5679 shmid=1 size=27\n', stderr: 'sysv-stat: shmget: ENOENT (No such file or directory)\n' },
+  'forced-release': {
+    exitCode: 10,
+    stdout: 'holding\nwrote segment key=5679 shmid=1 size=27\n',
+    stderr: 'sysv-stat: shmget: ENOENT (No such file or directory)\n',
+  },
   'run-plain': started('7ae08049d941'),
   'plain-value': ok('0\n'),
   'plain-write': ok('wrote segment key=5678 shmid=0 size=27\n'),
@@ -90,10 +98,17 @@ const CASES: Case[] = [
     otherwise: {
       docker: { story: 'the semaphore set keeps its value across the restart', steps: { 'sem-after': ok(SEM) } },
       podman: { story: 'the POSIX queue survives the restart, as if /dev/mqueue were kept', steps: { 'mq-after': ok(MESSAGE) } },
-      cri: { story: 'the message queue dies with the container, as if the restart made a new IPC namespace', steps: { 'msg-after': gone('msg-read', 'msgget') } },
+      cri: {
+        story: 'the message queue dies with the container, as if the restart made a new IPC namespace',
+        steps: { 'msg-after': gone('msg-read', 'msgget') },
+      },
     },
     phrase: { docker: 'after restart: all three lost (ENOENT)', podman: 'after restart: all three lost (ENOENT)', cri: 'after restart: all three kept' },
-    instead: { docker: /The semaphore set kept its data across the restart: this engine's restart kept the container's IPC namespace/, podman: /The POSIX queue kept its data across the restart/, cri: /After the restart the message queue was gone \(ENOENT\)/ },
+    instead: {
+      docker: /The semaphore set kept its data across the restart: this engine's restart kept the container's IPC namespace/,
+      podman: /The POSIX queue kept its data across the restart/,
+      cri: /After the restart the message queue was gone \(ENOENT\)/,
+    },
   },
   {
     experiment: ipcFamilyPause,
@@ -102,7 +117,10 @@ const CASES: Case[] = [
       podman: { ...written, paused: { state: 'paused', stdout: 'State: paused\n' }, ...familyKept('after') },
     },
     otherwise: {
-      docker: { story: 'the queued message is gone after the thaw', steps: { 'msg-after': { exitCode: 13, stdout: '', stderr: 'msg-read: msgrcv: ENOMSG (No message of desired type)\n' } } },
+      docker: {
+        story: 'the queued message is gone after the thaw',
+        steps: { 'msg-after': { exitCode: 13, stdout: '', stderr: 'msg-read: msgrcv: ENOMSG (No message of desired type)\n' } },
+      },
       podman: { story: 'the container was never paused', steps: { paused: { state: 'running', stdout: 'State: running\n' } } },
     },
     phrase: { docker: 'after pause + unpause: all three kept', podman: 'after pause + unpause: all three kept' },
@@ -117,11 +135,22 @@ const CASES: Case[] = [
     },
     otherwise: {
       docker: { story: "the engine starts the container, writing the host's kernel.shmmax", steps: { 'run-host': acceptedRun } },
-      podman: { story: "the refusal does not say why (Podman's own list: \"sysctl 'kernel.shmmax' is not allowed\")", steps: { 'run-host': refusedWith("sysctl 'kernel.shmmax' is not allowed") } },
+      podman: {
+        story: "the refusal does not say why (Podman's own list: \"sysctl 'kernel.shmmax' is not allowed\")",
+        steps: { 'run-host': refusedWith("sysctl 'kernel.shmmax' is not allowed") },
+      },
       cri: { story: "RunPodSandbox accepts the hostIPC pod's sysctl, writing the node's kernel.shmmax", steps: { 'run-host': acceptedRun } },
     },
-    phrase: { docker: 'own IPC namespace: applied; host IPC namespace: refused', podman: 'own IPC namespace: applied; host IPC namespace: refused', cri: 'own IPC namespace: applied; host IPC namespace: refused' },
-    instead: { docker: /does not refuse an IPC sysctl for the host's IPC namespace/, podman: /refused it in other words: "sysctl 'kernel.shmmax' is not allowed"/, cri: /does not refuse an IPC sysctl for the host's IPC namespace/ },
+    phrase: {
+      docker: 'own IPC namespace: applied; host IPC namespace: refused',
+      podman: 'own IPC namespace: applied; host IPC namespace: refused',
+      cri: 'own IPC namespace: applied; host IPC namespace: refused',
+    },
+    instead: {
+      docker: /does not refuse an IPC sysctl for the host's IPC namespace/,
+      podman: /refused it in other words: "sysctl 'kernel.shmmax' is not allowed"/,
+      cri: /does not refuse an IPC sysctl for the host's IPC namespace/,
+    },
   },
   {
     experiment: sysctlJoinedNamespace,
@@ -149,15 +178,27 @@ const CASES: Case[] = [
       podman: { story: 'the sidecar gets a value of its own and the main limit stays', steps: { 'main-after': ok(`${KERNEL_DEFAULT_SHMMAX}\n`) } },
     },
     phrase: { docker: "sidecar accepted; main's limit: the default → 32 MiB, 64 MiB segment refused (EINVAL); after the sidecar: 32 MiB" },
-    instead: { docker: /The sidecar was refused .*requires a new IPC namespace/, podman: /limit stayed 18446744073692774399: on this engine a sidecar's sysctl does not reach the namespace it joins/ },
+    instead: {
+      docker: /The sidecar was refused .*requires a new IPC namespace/,
+      podman: /limit stayed 18446744073692774399: on this engine a sidecar's sysctl does not reach the namespace it joins/,
+    },
   },
   {
     experiment: shmRmidForced,
     asExpected: { docker: rmidForced, podman: rmidForced, cri: { ...rmidForced, 'run-forced': started('shmlab-mwx6y'), 'run-plain': started('shmlab-mwx6y') } },
     otherwise: {
-      docker: { story: 'the unattached segment survives, as if the sysctl changed nothing', steps: { 'forced-unattached': ok('key=5678 shmid=0 nattch=0 size=27\n') } },
+      docker: {
+        story: 'the unattached segment survives, as if the sysctl changed nothing',
+        steps: { 'forced-unattached': ok('key=5678 shmid=0 nattch=0 size=27\n') },
+      },
       podman: { story: 'the segment goes although a process holds it attached', steps: { 'forced-held': gone('sysv-stat', 'shmget') } },
-      cri: { story: 'the pod sysctl is not applied: the value is 0 and the released segment stays', steps: { 'forced-value': ok('0\n'), 'forced-release': { exitCode: 0, stdout: 'holding\nwrote segment key=5679 shmid=1 size=27\nkey=5679 shmid=1 nattch=0 size=27\n', stderr: '' } } },
+      cri: {
+        story: 'the pod sysctl is not applied: the value is 0 and the released segment stays',
+        steps: {
+          'forced-value': ok('0\n'),
+          'forced-release': { exitCode: 0, stdout: 'holding\nwrote segment key=5679 shmid=1 size=27\nkey=5679 shmid=1 nattch=0 size=27\n', stderr: '' },
+        },
+      },
     },
     phrase: {
       docker: 'shm_rmid_forced=1: unattached lost (ENOENT), held there (nattch=1), released lost (ENOENT); default (0): unattached there (nattch=0)',

@@ -1,5 +1,5 @@
-import { ALPHABET, EXIT, dataOutcome, listed, failure, lostWith, ran, readOutcome, sentences, succeeded } from '../src/model/experiment-kit.js';
 import type { Experiment } from '../src/model/experiment.js';
+import { ALPHABET, dataOutcome, EXIT, failure, listed, lostWith, ran, readOutcome, sentences, succeeded } from '../src/model/experiment-kit.js';
 
 // {hostKey}: a key of this run's own in the host's namespace (prefix 0x5d1a), removed after the experiment whatever happens.
 const key = ['--key', '{hostKey}'];
@@ -13,7 +13,7 @@ export const ipcHost: Experiment = {
   blogSaw: 'no such option (the segment died with the container)',
   expectedToday: "the segment survives stop and start, a kill, and removing the container: it is the host's",
   explanation:
-    "With `--ipc=host` the container joins the host's IPC namespace, which lives as long as the host: a segment created there no longer depends on any container, so it outlives restarts, kills and the container itself. That is the \"global IPC\" the blog hoped for, at the price of isolation (every such container sees every segment of the host) and of cleanup: nothing removes the segment but `ipcrm` (here shmlab removes it after the experiment, on every path).",
+    'With `--ipc=host` the container joins the host\'s IPC namespace, which lives as long as the host: a segment created there no longer depends on any container, so it outlives restarts, kills and the container itself. That is the "global IPC" the blog hoped for, at the price of isolation (every such container sees every segment of the host) and of cleanup: nothing removes the segment but `ipcrm` (here shmlab removes it after the experiment, on every path).',
   containers: { app: { ipc: 'host' } },
   steps: [
     { id: 'run', do: 'run', container: 'app' },
@@ -49,7 +49,10 @@ export const ipcHost: Experiment = {
       failure(write) && `The writer failed in the host's IPC namespace (${failure(write)}): no segment was created.`,
       lost.length > 0 &&
         `The segment created with \`--ipc=host\` was gone after ${listed(lost.map((id) => when[id]))} (${errno}): a segment of the host's IPC namespace outlives any container, so this engine's "host" IPC namespace is not the host's; it ends with the container. Sharing memory with host processes, or keeping a segment across restarts this way, does not work on this engine: keep the data in a file on a volume.`,
-      succeeded(write) && ran(steps.get('read-before')) && readOutcome(steps.get('read-before')) !== 'kept' && `The segment could not be read back even before the restart (${readOutcome(steps.get('read-before'))}).`,
+      succeeded(write) &&
+        ran(steps.get('read-before')) &&
+        readOutcome(steps.get('read-before')) !== 'kept' &&
+        `The segment could not be read back even before the restart (${readOutcome(steps.get('read-before'))}).`,
     );
   },
   survival: [

@@ -1,5 +1,5 @@
-import { ALPHABET, BLOG_KEY, EXIT, dataOutcome, failure, keptBy, lostWith, refusalOutcome, sentences } from '../src/model/experiment-kit.js';
 import type { Experiment } from '../src/model/experiment.js';
+import { ALPHABET, BLOG_KEY, dataOutcome, EXIT, failure, keptBy, lostWith, refusalOutcome, sentences } from '../src/model/experiment-kit.js';
 
 const key = ['--key', BLOG_KEY];
 const read = ['sysv-read', ...key];
@@ -8,7 +8,7 @@ export const ipcShareable: Experiment = {
   slug: 'ipc-shareable',
   title: 'System V shared memory held by another container (`--ipc=shareable` + `--ipc=container:`)',
   section: 'C',
-  source: 'the blog\'s open question: how to keep System V data across a restart of the application',
+  source: "the blog's open question: how to keep System V data across a restart of the application",
   blogSaw: 'no such option',
   expectedToday: "the segment survives the app's restart while the holder runs, and is lost once the holder restarts; joining a `private` donor is refused",
   explanation:
@@ -39,15 +39,24 @@ export const ipcShareable: Experiment = {
     { step: 'write', means: "the app creates the segment in the holder's namespace", exitCode: EXIT.ok },
     { step: 'read-before', means: 'the data is there', stdout: ALPHABET },
     { step: 'read-after-app-restart', means: "it survives the app's restart", exitCode: EXIT.ok, stdout: ALPHABET },
-    { step: 'read-after-holder-restart', means: "it is lost once the holder restarts", exitCode: EXIT.lookup, stderr: /shmget: ENOENT/ },
+    { step: 'read-after-holder-restart', means: 'it is lost once the holder restarts', exitCode: EXIT.lookup, stderr: /shmget: ENOENT/ },
     { step: 'run-joiner', means: 'joining a private IPC namespace is refused', refused: true, stderr: /non-shareable IPC/ },
   ],
   expectOn: {
     cri: {
       why: "On CRI, `container:<x>` creates the container in x's pod, and the pod sandbox, not the holder, holds the IPC namespace: the holder's restart (a new container in the same pod) keeps the namespace and its segment, and every container of a pod shares it, whatever IPC mode the donor was given.",
       expect: [
-        { step: 'read-after-holder-restart', means: "it survives the holder's restart too: the pod's IPC namespace stays", exitCode: EXIT.ok, stdout: ALPHABET },
-        { step: 'run-joiner', means: "joining the donor is accepted: the joiner is created in the donor's pod, whose IPC namespace its containers share", refused: false },
+        {
+          step: 'read-after-holder-restart',
+          means: "it survives the holder's restart too: the pod's IPC namespace stays",
+          exitCode: EXIT.ok,
+          stdout: ALPHABET,
+        },
+        {
+          step: 'run-joiner',
+          means: "joining the donor is accepted: the joiner is created in the donor's pod, whose IPC namespace its containers share",
+          refused: false,
+        },
       ],
     },
   },
@@ -65,8 +74,10 @@ export const ipcShareable: Experiment = {
       keptBy(write, afterApp) &&
         lostWith(write, afterHolder) &&
         `The segment survived the app's restart but was gone after the holder's (${lostWith(write, afterHolder)}): the holder owns the namespace, so the data lives only as long as the holder runs.`,
-      keptBy(write, afterHolder) && "The segment was still there after the holder's restart as well: the namespace outlived the holder's restart, so a segment there lives until its namespace's last container goes.",
-      refusalOutcome(joiner) === 'accepted' && 'Joining a container whose IPC mode is `private` was accepted: on this engine `private` does not keep other containers out of a namespace.',
+      keptBy(write, afterHolder) &&
+        "The segment was still there after the holder's restart as well: the namespace outlived the holder's restart, so a segment there lives until its namespace's last container goes.",
+      refusalOutcome(joiner) === 'accepted' &&
+        'Joining a container whose IPC mode is `private` was accepted: on this engine `private` does not keep other containers out of a namespace.',
     );
   },
   survival: [{ kind: 'sysv-holder', operation: 'restart', step: 'read-after-app-restart' }],

@@ -1,5 +1,19 @@
-import { ALPHABET, EXIT, LAYER_FILE, POSIX_OBJECT, SYSV_SEGMENT, dataOutcome, failure, keptBy, lostWith, ran, readOutcome, sentences, succeeded } from '../src/model/experiment-kit.js';
 import type { Experiment } from '../src/model/experiment.js';
+import {
+  ALPHABET,
+  dataOutcome,
+  EXIT,
+  failure,
+  keptBy,
+  LAYER_FILE,
+  lostWith,
+  POSIX_OBJECT,
+  ran,
+  readOutcome,
+  SYSV_SEGMENT,
+  sentences,
+  succeeded,
+} from '../src/model/experiment-kit.js';
 
 const [sysv, posix, file] = [SYSV_SEGMENT, POSIX_OBJECT, LAYER_FILE];
 
@@ -34,25 +48,41 @@ export const killRestart: Experiment = {
     cri: {
       why: "The kubelet restarts a killed container as a new container in the same pod: the pod's IPC namespace and its `/dev/shm` survive the kill, the container's writable layer does not.",
       expect: [
-        { step: 'sysv-after', means: "the System V segment survives: the pod's IPC namespace outlived the killed container", exitCode: EXIT.ok, stdout: ALPHABET },
+        {
+          step: 'sysv-after',
+          means: "the System V segment survives: the pod's IPC namespace outlived the killed container",
+          exitCode: EXIT.ok,
+          stdout: ALPHABET,
+        },
         { step: 'posix-after', means: "the POSIX object survives in the pod's /dev/shm", exitCode: EXIT.ok, stdout: ALPHABET },
-        { step: 'file-after', means: 'the mapped file is gone: the restarted container has a new writable layer', exitCode: EXIT.lookup, stderr: /open: ENOENT/ },
+        {
+          step: 'file-after',
+          means: 'the mapped file is gone: the restarted container has a new writable layer',
+          exitCode: EXIT.lookup,
+          stderr: /open: ENOENT/,
+        },
       ],
     },
   },
-  observe: (steps) => `System V ${dataOutcome(steps.get('write-sysv'), steps.get('sysv-after'))}; file ${dataOutcome(steps.get('write-file'), steps.get('file-after'))}`,
+  observe: (steps) =>
+    `System V ${dataOutcome(steps.get('write-sysv'), steps.get('sysv-after'))}; file ${dataOutcome(steps.get('write-file'), steps.get('file-after'))}`,
   whenDiffers: (steps) => {
     const [sysv, posix, file, fileAfter] = ['write-sysv', 'write-posix', 'write-file', 'file-after'].map((id) => steps.get(id));
     const fileRead = readOutcome(fileAfter);
     return sentences(
       failure(file) && `Writing the mapped file failed (${failure(file)}).`,
-      lostWith(file, fileAfter) && `The mapped file was gone after the kill and start (${lostWith(file, fileAfter)}): this engine's start after a kill does not keep the container's writable layer; put files that must survive a crash on a volume.`,
-      succeeded(file) && ran(fileAfter) && fileRead.startsWith('changed') && `The mapped file was there after the kill, but without the data written (${fileRead}): the stores that were never synced were lost with the process, so a program must \`msync\` what it needs to survive a crash.`,
+      lostWith(file, fileAfter) &&
+        `The mapped file was gone after the kill and start (${lostWith(file, fileAfter)}): this engine's start after a kill does not keep the container's writable layer; put files that must survive a crash on a volume.`,
+      succeeded(file) &&
+        ran(fileAfter) &&
+        fileRead.startsWith('changed') &&
+        `The mapped file was there after the kill, but without the data written (${fileRead}): the stores that were never synced were lost with the process, so a program must \`msync\` what it needs to survive a crash.`,
       lostWith(sysv, steps.get('sysv-after')) &&
         `The System V segment was gone after the kill and start (${lostWith(sysv, steps.get('sysv-after'))}): the killed container's IPC namespace went with its processes.`,
       lostWith(posix, steps.get('posix-after')) &&
         `The POSIX object was gone after the kill and start (${lostWith(posix, steps.get('posix-after'))}): the container's /dev/shm went with its processes.`,
-      keptBy(sysv, steps.get('sysv-after')) && "The System V segment survived the kill: the IPC namespace outlived the killed container's processes, so a restarted program finds its old segments.",
+      keptBy(sysv, steps.get('sysv-after')) &&
+        "The System V segment survived the kill: the IPC namespace outlived the killed container's processes, so a restarted program finds its old segments.",
       keptBy(posix, steps.get('posix-after')) && "The POSIX object survived the kill: the container's /dev/shm outlived its processes.",
     );
   },

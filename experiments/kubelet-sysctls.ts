@@ -19,5 +19,7 @@ export const KUBELET_SAFE_SYSCTLS: Record<string, string> = {
 /** What the kubelet does with a pod sysctl, before the runtime ever sees it. */
 export function kubeletVerdict(sysctl: string, namespaced: boolean): string {
   if (!namespaced) return 'rejected: not namespaced (the runtime refuses it too)';
-  return KUBELET_SAFE_SYSCTLS[sysctl] ? `accepted by default (safe, ${KUBELET_SAFE_SYSCTLS[sysctl]})` : 'SysctlForbidden unless the kubelet runs with --allowed-unsafe-sysctls';
+  return KUBELET_SAFE_SYSCTLS[sysctl]
+    ? `accepted by default (safe, ${KUBELET_SAFE_SYSCTLS[sysctl]})`
+    : 'SysctlForbidden unless the kubelet runs with --allowed-unsafe-sysctls';
 }

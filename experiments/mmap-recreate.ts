@@ -1,5 +1,5 @@
-import { ALPHABET, BLOG_KEY, EXIT, dataOutcome, failure, keptBy, lostWith, sentences } from '../src/model/experiment-kit.js';
 import type { Experiment } from '../src/model/experiment.js';
+import { ALPHABET, BLOG_KEY, dataOutcome, EXIT, failure, keptBy, lostWith, sentences } from '../src/model/experiment-kit.js';
 
 const layer = ['--path', '/layer.bin'];
 const volume = ['--path', '/data/shm.bin'];
@@ -40,10 +40,18 @@ export const mmapRecreate: Experiment = {
   expectOn: {
     cri: {
       why: 'A volume on CRI is an emptyDir, a folder of the pod: it survives a restart in the pod, but removing the container removes its pod and the folder with it, and the new pod gets a new, empty one.',
-      expect: [{ step: 'volume-after-recreate', means: 'the emptyDir file is gone with the pod: the new pod has a new, empty emptyDir', exitCode: EXIT.lookup, stderr: /open: ENOENT/ }],
+      expect: [
+        {
+          step: 'volume-after-recreate',
+          means: 'the emptyDir file is gone with the pod: the new pod has a new, empty emptyDir',
+          exitCode: EXIT.lookup,
+          stderr: /open: ENOENT/,
+        },
+      ],
     },
   },
-  observe: (steps) => `layer: ${dataOutcome(steps.get('write-layer'), steps.get('layer-after-recreate'))}; volume: ${dataOutcome(steps.get('write-volume'), steps.get('volume-after-recreate'))}`,
+  observe: (steps) =>
+    `layer: ${dataOutcome(steps.get('write-layer'), steps.get('layer-after-recreate'))}; volume: ${dataOutcome(steps.get('write-volume'), steps.get('volume-after-recreate'))}`,
   whenDiffers: (steps) => {
     const [layer, volume, sysv] = ['write-layer', 'write-volume', 'write-sysv'].map((id) => steps.get(id));
     const volumeRestart = lostWith(volume, steps.get('volume-after-restart'));
@@ -51,11 +59,15 @@ export const mmapRecreate: Experiment = {
     return sentences(
       failure(layer) && `Writing the file in the writable layer failed (${failure(layer)}).`,
       failure(volume) && `Writing the file on the volume failed (${failure(volume)}).`,
-      volumeRestart && `The file on the volume was gone after a restart (${volumeRestart}): this engine's volume does not keep its files even across a restart; data that must last needs other storage.`,
-      !volumeRestart && volumeRecreate && `The file on the volume was gone in the new container (${volumeRecreate}): this engine's volume goes with the container, so it does not carry data to a new container.`,
+      volumeRestart &&
+        `The file on the volume was gone after a restart (${volumeRestart}): this engine's volume does not keep its files even across a restart; data that must last needs other storage.`,
+      !volumeRestart &&
+        volumeRecreate &&
+        `The file on the volume was gone in the new container (${volumeRecreate}): this engine's volume goes with the container, so it does not carry data to a new container.`,
       keptBy(volume, steps.get('volume-after-recreate')) &&
         'The file on the volume was there in the new container: the volume outlived the container it was mounted in, so it carries data to the next one.',
-      keptBy(layer, steps.get('layer-after-recreate')) && "The writable-layer file was there in the new container: this engine's new container did not start from the image's files alone.",
+      keptBy(layer, steps.get('layer-after-recreate')) &&
+        "The writable-layer file was there in the new container: this engine's new container did not start from the image's files alone.",
       keptBy(sysv, steps.get('sysv-after-recreate')) && 'The System V segment was there in the new container: it outlived the container it was written in.',
     );
   },

@@ -1,5 +1,5 @@
-import { ALPHABET, EXIT, dataOutcome, failure, keptBy, lostWith, ran, sentences } from '../src/model/experiment-kit.js';
 import type { Experiment, StepRecord } from '../src/model/experiment.js';
+import { ALPHABET, dataOutcome, EXIT, failure, keptBy, lostWith, ran, sentences } from '../src/model/experiment-kit.js';
 
 /** The engine's list of changes names the file as added. */
 const listsFile = (record: StepRecord | undefined) => ran(record) && /^A \/shm\.txt$/m.test(record.stdout);
@@ -12,14 +12,20 @@ export const mmapRestart: Experiment = {
   title: 'A MAP_SHARED regular file across a stop and start of the same container',
   section: 'A',
   source: '探讨docker容器对共享内存的支持情况 (shared memory in Docker containers), part 2: mmap',
-  blogSaw: 'the data is still there after the restart; `shm.txt` sits in the container\'s writable layer (`/var/lib/docker/aufs/mnt/<id>/shm.txt`)',
-  expectedToday: 'the same; the engine lists `A /shm.txt` among the container\'s changes, and the file lives in its writable (upper) layer',
+  blogSaw: "the data is still there after the restart; `shm.txt` sits in the container's writable layer (`/var/lib/docker/aufs/mnt/<id>/shm.txt`)",
+  expectedToday: "the same; the engine lists `A /shm.txt` among the container's changes, and the file lives in its writable (upper) layer",
   explanation:
-    'A mapping of a regular file with MAP_SHARED writes through to the file. The file is in the container\'s writable layer, which belongs to the container, not to its processes: stop and start keep the layer, so the data is read back. The engine\'s own view proves where it lives: `docker diff` lists the file as added, and `GraphDriver.Data.UpperDir` (overlay2) is the folder on the host that holds it. Only removing the container discards the layer (see `mmap-recreate`).',
+    "A mapping of a regular file with MAP_SHARED writes through to the file. The file is in the container's writable layer, which belongs to the container, not to its processes: stop and start keep the layer, so the data is read back. The engine's own view proves where it lives: `docker diff` lists the file as added, and `GraphDriver.Data.UpperDir` (overlay2) is the folder on the host that holds it. Only removing the container discards the layer (see `mmap-recreate`).",
   containers: { app: {} },
   steps: [
     { id: 'run', do: 'run', container: 'app' },
-    { id: 'write', do: 'exec', container: 'app', cmd: ['mmap-write', ...path, '--size', '501'], why: 'size the file with ftruncate, map it, store a..z, msync' },
+    {
+      id: 'write',
+      do: 'exec',
+      container: 'app',
+      cmd: ['mmap-write', ...path, '--size', '501'],
+      why: 'size the file with ftruncate, map it, store a..z, msync',
+    },
     { id: 'read-before', do: 'exec', container: 'app', cmd: ['mmap-read', ...path] },
     { id: 'stop', do: 'stop', container: 'app' },
     { id: 'start', do: 'start', container: 'app', why: "a restart, not a re-creation (on CRI, the kubelet's: a new attempt in the same pod)" },
@@ -36,7 +42,14 @@ export const mmapRestart: Experiment = {
   expectOn: {
     cri: {
       why: 'The kubelet restarts a container as a new container in the same pod, with a new writable layer: the file written in the old layer is not there. CRI has no `diff`, so that evidence is not taken.',
-      expect: [{ step: 'read-after', means: "after the restart the file is gone: the new container's writable layer does not have it", exitCode: EXIT.lookup, stderr: /open: ENOENT/ }],
+      expect: [
+        {
+          step: 'read-after',
+          means: "after the restart the file is gone: the new container's writable layer does not have it",
+          exitCode: EXIT.lookup,
+          stderr: /open: ENOENT/,
+        },
+      ],
       drop: ['changes'],
     },
   },
@@ -50,9 +63,12 @@ export const mmapRestart: Experiment = {
     const lost = lostWith(write, after);
     return sentences(
       failure(write) && `The writer failed (${failure(write)}): the file was never written, so nothing about its lifetime was seen.`,
-      lost && `The file was gone after the restart (${lost}): this engine's restart does not keep the container's writable layer, so a mapped file there does not outlive a restart; put it on a volume.`,
+      lost &&
+        `The file was gone after the restart (${lost}): this engine's restart does not keep the container's writable layer, so a mapped file there does not outlive a restart; put it on a volume.`,
       keptBy(write, after) && "The file was still there after the restart: this engine's restart kept the container's writable layer, where the file lives.",
-      ran(changes) && !listsFile(changes) && `The engine's list of the container's changes does not name /shm.txt (it listed ${JSON.stringify(changes.stdout.trim())}).`,
+      ran(changes) &&
+        !listsFile(changes) &&
+        `The engine's list of the container's changes does not name /shm.txt (it listed ${JSON.stringify(changes.stdout.trim())}).`,
     );
   },
   survival: [{ kind: 'mmap-layer', operation: 'restart', step: 'read-after' }],

@@ -1,5 +1,5 @@
-import { ALPHABET, EXIT, LAYER_FILE, POSIX_OBJECT, SYSV_SEGMENT, dataOutcome, failure, ran, sentences } from '../src/model/experiment-kit.js';
 import type { Experiment } from '../src/model/experiment.js';
+import { ALPHABET, dataOutcome, EXIT, failure, LAYER_FILE, POSIX_OBJECT, ran, SYSV_SEGMENT, sentences } from '../src/model/experiment-kit.js';
 
 const [sysv, posix, file] = [SYSV_SEGMENT, POSIX_OBJECT, LAYER_FILE];
 
@@ -34,7 +34,8 @@ export const pauseUnpause: Experiment = {
     { step: 'posix-after', means: 'the POSIX object survives', exitCode: EXIT.ok, stdout: ALPHABET },
     { step: 'file-after', means: 'the mapped file survives', exitCode: EXIT.ok, stdout: ALPHABET },
   ],
-  observe: (steps) => `System V ${dataOutcome(steps.get('write-sysv'), steps.get('sysv-after'))}, POSIX ${dataOutcome(steps.get('write-posix'), steps.get('posix-after'))}`,
+  observe: (steps) =>
+    `System V ${dataOutcome(steps.get('write-sysv'), steps.get('sysv-after'))}, POSIX ${dataOutcome(steps.get('write-posix'), steps.get('posix-after'))}`,
   whenDiffers: (steps) => {
     const paused = steps.get('paused');
     const kinds = [
@@ -45,10 +46,15 @@ export const pauseUnpause: Experiment = {
     const notKept = kinds.map(([name, w, r]) => [name, dataOutcome(steps.get(w), steps.get(r))] as const).filter(([, o]) => o !== 'kept');
     const writes = kinds.filter(([, w]) => failure(steps.get(w)));
     return sentences(
-      ran(paused) && paused.state !== 'paused' && `The container was not paused (its state: ${paused.state ?? 'unknown'}), so this run says nothing about pausing.`,
+      ran(paused) &&
+        paused.state !== 'paused' &&
+        `The container was not paused (its state: ${paused.state ?? 'unknown'}), so this run says nothing about pausing.`,
       writes.length > 0 && `The writers failed: ${writes.map(([name, w]) => `${name} (${failure(steps.get(w))})`).join(', ')}.`,
       notKept.some(([, o]) => o.startsWith('lost')) &&
-        `After pause and unpause ${notKept.filter(([, o]) => o.startsWith('lost')).map(([name, o]) => `${name} was ${o}`).join(', ')}: on this engine pausing a container does not keep its shared memory, so pause is no way to stop its work without losing it.`,
+        `After pause and unpause ${notKept
+          .filter(([, o]) => o.startsWith('lost'))
+          .map(([name, o]) => `${name} was ${o}`)
+          .join(', ')}: on this engine pausing a container does not keep its shared memory, so pause is no way to stop its work without losing it.`,
     );
   },
   survival: [

@@ -3,25 +3,25 @@
 // and on runs where the engine failed every step or no step ran: there it may say only "engine error" and "not run".
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import type { Experiment, StepRecord } from '../src/model/experiment.js';
 import {
   ALPHABET,
   dataOutcome,
   errorWords,
   grouped,
   listed,
+  numberIn,
   ran,
   readOutcome,
   refusalOutcome,
-  valueOf,
   valueRead,
   writeOutcome,
 } from '../src/model/experiment-kit.js';
-import type { Experiment, StepRecord } from '../src/model/experiment.js';
 import type { RunResult } from '../src/model/result.js';
 import { judge } from '../src/verdict/judge.js';
 import { record } from '../test/records.js';
 import { EXPERIMENTS } from './index.js';
-import { MEMORY_KINDS, ON_KUBERNETES, adviceFor, type SurvivalOutcomes } from './survival.js';
+import { adviceFor, MEMORY_KINDS, ON_KUBERNETES, type SurvivalOutcomes } from './survival.js';
 
 const load = (name: string): RunResult => JSON.parse(readFileSync(new URL(`../test/observations/${name}.json`, import.meta.url), 'utf8'));
 const RUNC = load('docker-20.10');
@@ -125,16 +125,38 @@ const ON_GVISOR: Record<string, string> = {
 
 /** The experiments gVisor differs in (judged anew from its records), and what "instead" must say for each. */
 const GVISOR_INSTEAD: Record<string, (string | RegExp)[]> = {
-  'shmget-einval': ['`--sysctl kernel.shmmax=33554432` was accepted', 'reads 18446744073692774399', 'ignores the setting', "runtime's own configuration", '64 MiB segment was created'],
+  'shmget-einval': [
+    '`--sysctl kernel.shmmax=33554432` was accepted',
+    'reads 18446744073692774399',
+    'ignores the setting',
+    "runtime's own configuration",
+    '64 MiB segment was created',
+  ],
   'procsys-readonly': ['`Input/output error`, not `Read-only file system`', 'cannot be changed from inside this container'],
   'privileged-not-persisted': ['failed (`Input/output error`)', 'the value stayed 18446744073692774399', 'privileged or not', "runtime's own configuration"],
   'startup-script': ["start script's `sysctl -p` failed (`Input/output error`)", 'runs with 18446744073692774399', "runtime's own configuration"],
   'init-hook': ["hook's `sysctl -p` failed (`Input/output error`)", 'exited with status 255', "runtime's own configuration"],
-  'sysctl-flag': ['`--sysctl kernel.shmmax=68719476736` was accepted', 'reads 18446744073692774399', 'ignores the setting', '`--sysctl kernel.sysrq=1`', 'was accepted too'],
-  'ipc-host': ['`--ipc=host`', 'gone after a restart, a kill and re-creating the container (ENOENT)', "is not the host's", 'Sharing memory with host processes', 'does not work'],
+  'sysctl-flag': [
+    '`--sysctl kernel.shmmax=68719476736` was accepted',
+    'reads 18446744073692774399',
+    'ignores the setting',
+    '`--sysctl kernel.sysrq=1`',
+    'was accepted too',
+  ],
+  'ipc-host': [
+    '`--ipc=host`',
+    'gone after a restart, a kill and re-creating the container (ENOENT)',
+    "is not the host's",
+    'Sharing memory with host processes',
+    'does not work',
+  ],
   'ipc-shareable': ["gone after the app's restart (ENOENT)", 'while the holder kept running', '`--ipc=container:<holder>`'],
   'ipc-family-restart': ['ENOSYS (Function not implemented) from `mq_send`', 'does not implement POSIX message queues'],
-  'ipc-family-pause': ['ENOSYS (Function not implemented) from `mq_send`', 'does not implement POSIX message queues', 'the semaphore set and message queue worked'],
+  'ipc-family-pause': [
+    'ENOSYS (Function not implemented) from `mq_send`',
+    'does not implement POSIX message queues',
+    'the semaphore set and message queue worked',
+  ],
   'sysctl-ipc-host-refused': ['reads 18446744073692774399', 'ignores the setting', 'With `--ipc=host` the same sysctl was accepted too'],
   'sysctl-joined-namespace': ['`--sysctl kernel.shmmax=33554432` was accepted', 'stayed 18446744073692774399', '64 MiB segment was created'],
   'shm-rmid-forced': ['cannot read /proc/sys/kernel/shm_rmid_forced (No such file or directory)', 'stayed', '`IPC_RMID`'],
@@ -148,17 +170,30 @@ const RUNC_INSTEAD: Record<string, string | undefined> = {
   'ipc-family-restart': 'After the restart the semaphore set, message queue and POSIX queue were gone (ENOENT).',
   'privileged-not-persisted':
     "After the restart the value was back to the kernel's default: this engine's restart gives the container a new IPC namespace, so a value set by hand is lost at every restart; set it at each start (a start script, or `--sysctl`).",
-  'ipc-shareable': "The segment survived the app's restart but was gone after the holder's (ENOENT): the holder owns the namespace, so the data lives only as long as the holder runs.",
+  'ipc-shareable':
+    "The segment survived the app's restart but was gone after the holder's (ENOENT): the holder owns the namespace, so the data lives only as long as the holder runs.",
   'posix-shm-restart':
     'The object was gone after the restart (ENOENT): this engine gives the container a new, empty /dev/shm at each start, so POSIX shared memory does not outlive a restart; map a file on a volume to keep the data.',
-  'mmap-recreate': 'The file on the volume was there in the new container: the volume outlived the container it was mounted in, so it carries data to the next one.',
+  'mmap-recreate':
+    'The file on the volume was there in the new container: the volume outlived the container it was mounted in, so it carries data to the next one.',
   'kill-restart':
     "The System V segment was gone after the kill and start (ENOENT): the killed container's IPC namespace went with its processes. The POSIX object was gone after the kill and start (ENOENT): the container's /dev/shm went with its processes.",
 };
 
 /** Every step's record as an engine that failed them all shows it. */
 const allFailed = (e: Experiment) =>
-  byId(e.steps.map((s) => record(s.id, { action: s.do, container: s.container, exitCode: null, stdout: '', stderr: 'Error response from daemon: container is not running', engineFailed: true })));
+  byId(
+    e.steps.map((s) =>
+      record(s.id, {
+        action: s.do,
+        container: s.container,
+        exitCode: null,
+        stdout: '',
+        stderr: 'Error response from daemon: container is not running',
+        engineFailed: true,
+      }),
+    ),
+  );
 /** As the runner leaves it: the first step failed, and nothing after it ran. */
 const firstFailed = (e: Experiment) => new Map([...allFailed(e)].slice(0, 1));
 
@@ -204,7 +239,8 @@ describe.each(EXPERIMENTS.map((e) => [e.slug, e] as const))('%s', (slug, experim
     if (!differs) return;
     const instead = experiment.whenDiffers?.(byId(onGvisor));
     expect(instead).toBeTypeOf('string');
-    for (const part of GVISOR_INSTEAD[slug]!) expect(instead).toMatch(typeof part === 'string' ? new RegExp(part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')) : part);
+    for (const part of GVISOR_INSTEAD[slug]!)
+      expect(instead).toMatch(typeof part === 'string' ? new RegExp(part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')) : part);
     // Nothing but what the gVisor records show: no read-only mount, and a value that was never set is not named as set.
     expect(instead).not.toMatch(/read-only file system:|is set to 68719476736|value applied/i);
   });
@@ -220,20 +256,31 @@ describe('the kit', () => {
   const cat = (stdout: string, fields: Partial<StepRecord> = {}) => record('value', { stdout, ...fields });
 
   it('reads a value with or without its trailing newline', () => {
-    expect(valueOf(cat('18446744073692774399\n'))).toBe('18446744073692774399');
-    expect(valueOf(cat('18446744073692774399'))).toBe('18446744073692774399');
-    expect(valueRead(cat('', { exitCode: 1, stderr: "cat: can't open '/proc/sys/kernel/shm_rmid_forced': No such file or directory\n" }))).toBe('unreadable (No such file or directory)');
+    expect(numberIn(cat('18446744073692774399\n'))).toBe('18446744073692774399');
+    expect(numberIn(cat('18446744073692774399'))).toBe('18446744073692774399');
+    expect(valueRead(cat('', { exitCode: 1, stderr: "cat: can't open '/proc/sys/kernel/shm_rmid_forced': No such file or directory\n" }))).toBe(
+      'unreadable (No such file or directory)',
+    );
     expect(valueRead(undefined)).toBe('not run');
     expect(valueRead(cat('', { engineFailed: true, exitCode: null, stderr: 'container is not running' }))).toBe('engine error');
   });
 
   it("names a write's failure in its own words", () => {
-    expect(writeOutcome(record('w', { exitCode: 1, stderr: "sh: can't create /proc/sys/kernel/shmmax: Read-only file system\n" }))).toBe('failed: Read-only file system');
+    expect(writeOutcome(record('w', { exitCode: 1, stderr: "sh: can't create /proc/sys/kernel/shmmax: Read-only file system\n" }))).toBe(
+      'failed: Read-only file system',
+    );
     expect(writeOutcome(record('w', { exitCode: 1, stderr: 'sh: write error: Input/output error\n' }))).toBe('failed: Input/output error');
     expect(writeOutcome(record('w', { exitCode: 12, stderr: 'mq-write: mq_send: ENOSYS (Function not implemented)\n' }))).toBe('failed: ENOSYS');
     expect(writeOutcome(record('w'))).toBe('written');
     expect(writeOutcome(undefined)).toBe('not run');
-    expect(errorWords(record('w', { exitCode: 255, stderr: 'sysctl: setting key "kernel.shmmax": Input/output error\nsysctl: setting key "kernel.shmall": Input/output error\n' }))).toBe('Input/output error');
+    expect(
+      errorWords(
+        record('w', {
+          exitCode: 255,
+          stderr: 'sysctl: setting key "kernel.shmmax": Input/output error\nsysctl: setting key "kernel.shmall": Input/output error\n',
+        }),
+      ),
+    ).toBe('Input/output error');
   });
 
   it('says "not run" for a read that did not run, or was skipped, and compares data by content', () => {
@@ -251,9 +298,13 @@ describe('the kit', () => {
   });
 
   it('tells a refusal from an acceptance and from an engine failure', () => {
-    expect(refusalOutcome(record('run', { exitCode: 1, engineFailed: true, refused: true, stderr: 'sysctl "kernel.sysrq" is not in a separate kernel namespace' }))).toBe('refused');
+    expect(
+      refusalOutcome(record('run', { exitCode: 1, engineFailed: true, refused: true, stderr: 'sysctl "kernel.sysrq" is not in a separate kernel namespace' })),
+    ).toBe('refused');
     expect(refusalOutcome(record('run', { stdout: 'c0ffee\n' }))).toBe('accepted');
-    expect(refusalOutcome(record('run', { exitCode: null, engineFailed: true, stderr: 'Error response from daemon: container is not running' }))).toBe('engine error');
+    expect(refusalOutcome(record('run', { exitCode: null, engineFailed: true, stderr: 'Error response from daemon: container is not running' }))).toBe(
+      'engine error',
+    );
     expect(refusalOutcome(undefined)).toBe('not run');
   });
 
@@ -270,7 +321,10 @@ function cells(run: RunResult): SurvivalOutcomes {
   for (const result of run.experiments) {
     if (result.verdict === 'not applicable') continue;
     for (const c of EXPERIMENTS.find((e) => e.slug === result.slug)?.survival ?? []) {
-      const outcome = readOutcome(result.steps.find((s) => s.id === c.step), c.kept);
+      const outcome = readOutcome(
+        result.steps.find((s) => s.id === c.step),
+        c.kept,
+      );
       out[`${c.kind}/${c.operation}`] = outcome === 'kept' ? '✅ kept' : outcome.startsWith('lost') ? `❌ ${outcome}` : `⚠️ ${outcome}`;
     }
   }
@@ -278,7 +332,8 @@ function cells(run: RunResult): SurvivalOutcomes {
 }
 
 describe('survival advice', () => {
-  const kinds = (outcomes: SurvivalOutcomes) => (Object.keys(MEMORY_KINDS) as (keyof typeof MEMORY_KINDS)[]).filter((k) => Object.keys(outcomes).some((key) => key.startsWith(`${k}/`)));
+  const kinds = (outcomes: SurvivalOutcomes) =>
+    (Object.keys(MEMORY_KINDS) as (keyof typeof MEMORY_KINDS)[]).filter((k) => Object.keys(outcomes).some((key) => key.startsWith(`${k}/`)));
 
   it.each([
     ['Docker + runc', RUNC, false],
@@ -286,7 +341,8 @@ describe('survival advice', () => {
   ] as const)('is the usual advice where %s did what it describes', (_name, run, kube) => {
     const outcomes = cells(run);
     expect(kinds(outcomes).length).toBeGreaterThan(8);
-    for (const k of kinds(outcomes)) expect(adviceFor(k, outcomes, kube), k).toBe((kube ? ON_KUBERNETES.kinds[k] : undefined)?.advice ?? MEMORY_KINDS[k].advice);
+    for (const k of kinds(outcomes))
+      expect(adviceFor(k, outcomes, kube), k).toBe((kube ? ON_KUBERNETES.kinds[k] : undefined)?.advice ?? MEMORY_KINDS[k].advice);
   });
 
   it("follows gVisor's outcomes: no `--ipc=host` or holder where they lost their data, no ENOSYS queue called kept", () => {
@@ -297,9 +353,14 @@ describe('survival advice', () => {
     expect(adviceFor('sysv-private', outcomes, false)).toBe(
       "in this run kept across pause + unpause; lost at stop + start, kill (SIGKILL) + start, remove + new container and commit + new container. It lives only as long as the container's processes. To keep it across stop + start, kill (SIGKILL) + start, remove + new container and commit + new container, keep the data in a file on a named volume. In this run `--ipc=host` and `--ipc=container:<holder>` lost their data too, so they are no way to keep it here.",
     );
-    expect(adviceFor('sysv-holder', outcomes, false)).toMatch(/^in this run lost at stop \+ start\. The running holder's IPC namespace did not keep the app's data/);
-    expect(adviceFor('posix-mq', outcomes, false)).toMatch(/^in this run lost at stop \+ start; pause \+ unpause: read failed \(exit 11, ENOSYS\)\. .*ENOSYS: the runtime does not implement/);
-    for (const k of ['sysv-host', 'sysv-holder', 'sysv-private'] as const) expect(adviceFor(k, outcomes, false)).not.toMatch(/survives restarts|hold it in another IPC namespace/);
+    expect(adviceFor('sysv-holder', outcomes, false)).toMatch(
+      /^in this run lost at stop \+ start\. The running holder's IPC namespace did not keep the app's data/,
+    );
+    expect(adviceFor('posix-mq', outcomes, false)).toMatch(
+      /^in this run lost at stop \+ start; pause \+ unpause: read failed \(exit 11, ENOSYS\)\. .*ENOSYS: the runtime does not implement/,
+    );
+    for (const k of ['sysv-host', 'sysv-holder', 'sysv-private'] as const)
+      expect(adviceFor(k, outcomes, false)).not.toMatch(/survives restarts|hold it in another IPC namespace/);
     // Where gVisor did what the usual advice says, the usual advice stands.
     expect(adviceFor('mmap-layer', outcomes, false)).toBe(MEMORY_KINDS['mmap-layer'].advice);
   });
@@ -315,6 +376,8 @@ describe('survival advice', () => {
 
   it('says which operations keep it and which lose it where a run is mixed', () => {
     const advice = adviceFor('mmap-volume', { 'mmap-volume/restart': '✅ kept', 'mmap-volume/recreate': '❌ lost (ENOENT)' }, false);
-    expect(advice).toBe("in this run kept across stop + start; lost at remove + new container. This engine's volume did not keep its files: data that must last needs other storage.");
+    expect(advice).toBe(
+      "in this run kept across stop + start; lost at remove + new container. This engine's volume did not keep its files: data that must last needs other storage.",
+    );
   });
 });

@@ -1,5 +1,5 @@
-import { ALPHABET, EXIT, dataOutcome, failure, keptBy, lostWith, sentences } from '../src/model/experiment-kit.js';
 import type { Experiment } from '../src/model/experiment.js';
+import { ALPHABET, dataOutcome, EXIT, failure, keptBy, lostWith, sentences } from '../src/model/experiment-kit.js';
 import { MIB, ONLY_IN_PODS } from './pod-kit.js';
 
 const LAYER = ['--path', '/shm.txt'];
@@ -15,7 +15,14 @@ export const podLayerRestart: Experiment = {
   expectedToday: "the file in the writable layer is lost at the kubelet's restart; in an `emptyDir`, on disk or in memory, it is kept, and lost with the pod",
   explanation:
     "The blog's mapped file survived a restart because Docker restarts the same container, with the same writable layer. The kubelet never restarts a container: it removes it and creates a new one (attempt + 1) from the image, with a new, empty writable layer, so the file is gone. An `emptyDir` belongs to the pod, not to the container: the new container mounts the same folder and finds the file. An `emptyDir` with `medium: Memory` is a tmpfs mounted on that folder: it too lives as long as the pod. A new pod gets new, empty ones.",
-  containers: { app: { volumes: [{ volume: 'data', target: '/data' }, { volume: 'memory', target: '/memory', medium: 'Memory', sizeBytes: 16 * MIB }] } },
+  containers: {
+    app: {
+      volumes: [
+        { volume: 'data', target: '/data' },
+        { volume: 'memory', target: '/memory', medium: 'Memory', sizeBytes: 16 * MIB },
+      ],
+    },
+  },
   steps: [
     { id: 'run', do: 'run', container: 'app' },
     { id: 'write-layer', do: 'exec', container: 'app', cmd: ['mmap-write', ...LAYER], why: 'in the writable layer' },
@@ -57,9 +64,12 @@ export const podLayerRestart: Experiment = {
     const keptInNewPod = volumes.filter((f) => f.newPod && keptBy(f.written, steps.get(f.newPod)));
     return sentences(
       failed.length > 0 && `Writing the file failed in ${failed.map((f) => `${f.name} (${failure(f.written)})`).join(', ')}.`,
-      keptBy(layer!.written, steps.get(layer!.restart)) && "The file in the writable layer was still there after the kubelet's restart: this runtime restarted the same container, with its layer, rather than a new one.",
-      lostAtRestart.length > 0 && `The file in ${lostAtRestart.map((f) => f.name).join(' and ')} was gone after the restart: this runtime's emptyDir does not outlive a container restart, so it cannot carry data across one.`,
-      keptInNewPod.length > 0 && `The file in ${keptInNewPod.map((f) => f.name).join(' and ')} was there in a new pod: this runtime's new pod reused the old pod's emptyDir.`,
+      keptBy(layer!.written, steps.get(layer!.restart)) &&
+        "The file in the writable layer was still there after the kubelet's restart: this runtime restarted the same container, with its layer, rather than a new one.",
+      lostAtRestart.length > 0 &&
+        `The file in ${lostAtRestart.map((f) => f.name).join(' and ')} was gone after the restart: this runtime's emptyDir does not outlive a container restart, so it cannot carry data across one.`,
+      keptInNewPod.length > 0 &&
+        `The file in ${keptInNewPod.map((f) => f.name).join(' and ')} was there in a new pod: this runtime's new pod reused the old pod's emptyDir.`,
     );
   },
   survival: [

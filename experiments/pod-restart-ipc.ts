@@ -1,5 +1,5 @@
-import { ALPHABET, EXIT, dataOutcome, listed, failure, grouped, keptBy, lostWith, sentences } from '../src/model/experiment-kit.js';
 import type { Experiment, Step, StepExpectation, StepRecord } from '../src/model/experiment.js';
+import { ALPHABET, dataOutcome, EXIT, failure, grouped, keptBy, listed, lostWith, sentences } from '../src/model/experiment-kit.js';
 import { MESSAGE, ONLY_IN_PODS, SEM_VALUE } from './pod-kit.js';
 
 // One object of each kind of System V and POSIX IPC, under keys and names of this experiment's own pods.
@@ -20,11 +20,11 @@ function outcomes(steps: ReadonlyMap<string, StepRecord>, suffix: string): strin
 }
 
 const reads = (container: string, suffix: string, why?: string): Step[] => [
-    { id: `segment-${suffix}`, do: 'exec', container, cmd: ['sysv-read', ...SEGMENT], why },
-    { id: `semaphore-${suffix}`, do: 'exec', container, cmd: ['sem-read', ...SEMAPHORES] },
-    { id: `message-${suffix}`, do: 'exec', container, cmd: ['msg-read', ...QUEUE, '--keep'], why: 'read without taking the message' },
-    { id: `mq-${suffix}`, do: 'exec', container, cmd: ['mq-read', ...MQ, '--keep'] },
-    { id: `shm-${suffix}`, do: 'exec', container, cmd: ['posix-read', ...SHM] },
+  { id: `segment-${suffix}`, do: 'exec', container, cmd: ['sysv-read', ...SEGMENT], why },
+  { id: `semaphore-${suffix}`, do: 'exec', container, cmd: ['sem-read', ...SEMAPHORES] },
+  { id: `message-${suffix}`, do: 'exec', container, cmd: ['msg-read', ...QUEUE, '--keep'], why: 'read without taking the message' },
+  { id: `mq-${suffix}`, do: 'exec', container, cmd: ['mq-read', ...MQ, '--keep'] },
+  { id: `shm-${suffix}`, do: 'exec', container, cmd: ['posix-read', ...SHM] },
 ];
 
 const kept = (suffix: string, when: string): StepExpectation[] => [
@@ -53,7 +53,7 @@ export const podRestartIpc: Experiment = {
   source: 'Kubernetes users: PostgreSQL in a pod failing with "pre-existing shared memory block is still in use" after a container restart (stolon #743)',
   blogSaw: 'not tried (no pods then)',
   expectedToday:
-    'a System V segment, semaphore set and message queue, a POSIX queue and a /dev/shm object all survive the kubelet\'s restart of the container and are seen by a sidecar; a new pod has none of them; with `kernel.shm_rmid_forced=1` a segment is destroyed once the last process attached to it is gone, as at a Docker restart',
+    "a System V segment, semaphore set and message queue, a POSIX queue and a /dev/shm object all survive the kubelet's restart of the container and are seen by a sidecar; a new pod has none of them; with `kernel.shm_rmid_forced=1` a segment is destroyed once the last process attached to it is gone, as at a Docker restart",
   explanation:
     "A pod's IPC namespace and its `/dev/shm` belong to the pod sandbox (the pause container), which the kubelet keeps while it restarts a container: the new container (attempt + 1) joins the same namespace, so every System V object, the POSIX queues of its mqueue file system and the files in its `/dev/shm` are still there, with their data. Every container of the pod shares them, so a sidecar sees them too. A new pod is a new sandbox, with new namespaces: none of it is there. This is the opposite of Docker, where a restart gives the container a new IPC namespace. A program that expects a clean slate at start (PostgreSQL checks whether its old segment is still attached) meets its own leftovers. The safe sysctl `kernel.shm_rmid_forced=1` (allowed by the kubelet without `--allowed-unsafe-sysctls`) makes the kernel destroy a segment as soon as no process is attached to it: the restart ends the processes, so the segment goes, as it would at a Docker restart; semaphores and queues are not affected by it.",
   containers: {
@@ -105,10 +105,13 @@ export const podRestartIpc: Experiment = {
     const failed = KINDS.filter((k) => failure(steps.get(`write-${k}`)));
     return sentences(
       failed.length > 0 && `The writers failed: ${failed.map((k) => `${k} (${failure(steps.get(`write-${k}`))})`).join(', ')}.`,
-      lostAt('after-restart') && `After the kubelet's restart the ${lostAt('after-restart')} ${/,| and /.test(lostAt('after-restart')) ? 'were' : 'was'} gone: this runtime's restarted container did not keep the pod's IPC namespace and /dev/shm, so a restart loses them, as on Docker.`,
-      lostAt('in-sidecar') && `A sidecar of the same pod did not find the ${lostAt('in-sidecar')}: this runtime's pod containers do not share one IPC namespace and /dev/shm.`,
+      lostAt('after-restart') &&
+        `After the kubelet's restart the ${lostAt('after-restart')} ${/,| and /.test(lostAt('after-restart')) ? 'were' : 'was'} gone: this runtime's restarted container did not keep the pod's IPC namespace and /dev/shm, so a restart loses them, as on Docker.`,
+      lostAt('in-sidecar') &&
+        `A sidecar of the same pod did not find the ${lostAt('in-sidecar')}: this runtime's pod containers do not share one IPC namespace and /dev/shm.`,
       keptAt('in-new-pod') && `A new pod found the ${keptAt('in-new-pod')}: this runtime's new pod did not get new namespaces.`,
-      keptBy(steps.get('hold'), steps.get('segment-forced')) && 'With `kernel.shm_rmid_forced=1` the segment survived the restart that ended its last attached process: the pod sysctl did not take effect.',
+      keptBy(steps.get('hold'), steps.get('segment-forced')) &&
+        'With `kernel.shm_rmid_forced=1` the segment survived the restart that ended its last attached process: the pod sysctl did not take effect.',
     );
   },
   survival: [

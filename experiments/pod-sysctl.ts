@@ -1,5 +1,5 @@
-import { failure, refusalOutcome, sentences, succeeded, unobserved } from '../src/model/experiment-kit.js';
 import type { Experiment, StepRecord } from '../src/model/experiment.js';
+import { failure, refusalOutcome, sentences, succeeded, unobserved } from '../src/model/experiment-kit.js';
 import { kubeletVerdict } from './kubelet-sysctls.js';
 import { ONLY_IN_PODS } from './pod-kit.js';
 
@@ -66,12 +66,19 @@ export const podSysctl: Experiment = {
   },
   whenDiffers: (steps) => {
     const seen = (id: string) => values(steps.get(id));
-    const where = [['values', 'its container'], ['sidecar-values', 'its sidecar'], ['values-after-restart', 'its restarted container']].filter(([id]) => !['set', 'not run', 'engine error'].includes(seen(id!)));
+    const where = [
+      ['values', 'its container'],
+      ['sidecar-values', 'its sidecar'],
+      ['values-after-restart', 'its restarted container'],
+    ].filter(([id]) => !['set', 'not run', 'engine error'].includes(seen(id!)));
     return sentences(
-      succeeded(steps.get('run')) && where.length > 0 && `The pod's sysctls were accepted (the pod started), but ${where.map(([id, name]) => `${name} read ${seen(id!)}`).join(', ')}: this runtime does not apply them all to the pod; set kernel parameters through the runtime's own configuration and check them inside the pod.`,
-      seen('plain-values').startsWith('other') && `A pod without sysctls read ${seen('plain-values').slice('other '.length)}, not a new IPC namespace's defaults: this runtime's pods do not start from the kernel's defaults.`,
-      refusalOutcome(steps.get('run-sysrq')) === 'accepted' && '`kernel.sysrq`, a sysctl of no namespace, was accepted: this runtime does not check a pod\'s sysctls (the kubelet would still reject it first).',
+      succeeded(steps.get('run')) &&
+        where.length > 0 &&
+        `The pod's sysctls were accepted (the pod started), but ${where.map(([id, name]) => `${name} read ${seen(id!)}`).join(', ')}: this runtime does not apply them all to the pod; set kernel parameters through the runtime's own configuration and check them inside the pod.`,
+      seen('plain-values').startsWith('other') &&
+        `A pod without sysctls read ${seen('plain-values').slice('other '.length)}, not a new IPC namespace's defaults: this runtime's pods do not start from the kernel's defaults.`,
+      refusalOutcome(steps.get('run-sysrq')) === 'accepted' &&
+        "`kernel.sysrq`, a sysctl of no namespace, was accepted: this runtime does not check a pod's sysctls (the kubelet would still reject it first).",
     );
   },
 };
-

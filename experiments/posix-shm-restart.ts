@@ -1,5 +1,5 @@
-import { ALPHABET, EXIT, dataOutcome, failure, keptBy, lostWith, sentences, succeeded, unobserved } from '../src/model/experiment-kit.js';
 import type { Experiment } from '../src/model/experiment.js';
+import { ALPHABET, dataOutcome, EXIT, failure, keptBy, lostWith, sentences, succeeded, unobserved } from '../src/model/experiment-kit.js';
 
 const MIB = 1024 * 1024;
 const name = ['--name', '/shmlab'];
@@ -12,7 +12,7 @@ export const posixShmRestart: Experiment = {
   blogSaw: 'not tried',
   expectedToday: 'lost on restart (the tmpfs is per container run); writing past `--shm-size` fails (SIGBUS or ENOSPC)',
   explanation:
-    "`shm_open` creates a file in `/dev/shm`, which the engine mounts as a tmpfs of `--shm-size` bytes (64 MiB by default) for each start of the container. A stop unmounts it and the next start mounts a new, empty one, so the object is gone. The size is a hard limit: `ftruncate` on tmpfs only sets the length, and the pages are allocated when touched, so writing past the limit kills the writer with SIGBUS (or fails with ENOSPC where the space is reserved up front).",
+    '`shm_open` creates a file in `/dev/shm`, which the engine mounts as a tmpfs of `--shm-size` bytes (64 MiB by default) for each start of the container. A stop unmounts it and the next start mounts a new, empty one, so the object is gone. The size is a hard limit: `ftruncate` on tmpfs only sets the length, and the pages are allocated when touched, so writing past the limit kills the writer with SIGBUS (or fails with ENOSPC where the space is reserved up front).',
   containers: { app: { shmSizeBytes: 1 * MIB } },
   steps: [
     { id: 'run', do: 'run', container: 'app' },
@@ -21,7 +21,13 @@ export const posixShmRestart: Experiment = {
     { id: 'stop', do: 'stop', container: 'app' },
     { id: 'start', do: 'start', container: 'app' },
     { id: 'read-after', do: 'exec', container: 'app', cmd: ['posix-read', ...name] },
-    { id: 'past-size', do: 'exec', container: 'app', cmd: ['posix-write', '--name', '/big', '--size', String(4 * MIB), '--fill'], why: '4 MiB, past a 1 MiB --shm-size (CRI has no such setting)' },
+    {
+      id: 'past-size',
+      do: 'exec',
+      container: 'app',
+      cmd: ['posix-write', '--name', '/big', '--size', String(4 * MIB), '--fill'],
+      why: '4 MiB, past a 1 MiB --shm-size (CRI has no such setting)',
+    },
   ],
   expect: [
     { step: 'write', means: 'the object is created', exitCode: EXIT.ok },
@@ -34,13 +40,22 @@ export const posixShmRestart: Experiment = {
       why: "The kubelet restarts a container as a new container in the same pod, and `/dev/shm` is the pod sandbox's tmpfs, mounted into each of its containers: the object survives. CRI has no `--shm-size`: the pod's `/dev/shm` is always the runtime's 64 MiB, so the 4 MiB write fits.",
       expect: [
         { step: 'read-after', means: "it survives the restart: /dev/shm is the pod's, not the container's", exitCode: EXIT.ok, stdout: ALPHABET },
-        { step: 'past-size', means: "the 4 MiB write succeeds: there is no 1 MiB limit, the pod's /dev/shm holds 64 MiB", exitCode: EXIT.ok, stdout: /wrote \/dev\/shm\/big size=4194304 \(every page touched\)/ },
+        {
+          step: 'past-size',
+          means: "the 4 MiB write succeeds: there is no 1 MiB limit, the pod's /dev/shm holds 64 MiB",
+          exitCode: EXIT.ok,
+          stdout: /wrote \/dev\/shm\/big size=4194304 \(every page touched\)/,
+        },
       ],
     },
   },
   observe: (steps) => {
     const past = steps.get('past-size');
-    const how = unobserved(past) ?? (succeeded(past) ? 'written' : `${past!.stderr.match(/SIGBUS|ENOSPC/)?.[0] ?? `exit ${past!.exitCode}`}${past!.exitCode === 135 ? ' (killed, status 135)' : ''}`);
+    const how =
+      unobserved(past) ??
+      (succeeded(past)
+        ? 'written'
+        : `${past!.stderr.match(/SIGBUS|ENOSPC/)?.[0] ?? `exit ${past!.exitCode}`}${past!.exitCode === 135 ? ' (killed, status 135)' : ''}`);
     return `${dataOutcome(steps.get('write'), steps.get('read-after'))}; 4 MiB into /dev/shm: ${how}`;
   },
   whenDiffers: (steps) => {
@@ -49,8 +64,10 @@ export const posixShmRestart: Experiment = {
       failure(write) && `Creating the object in /dev/shm failed (${failure(write)}).`,
       lostWith(write, after) &&
         `The object was gone after the restart (${lostWith(write, after)}): this engine gives the container a new, empty /dev/shm at each start, so POSIX shared memory does not outlive a restart; map a file on a volume to keep the data.`,
-      keptBy(write, after) && "The object was still in /dev/shm after the restart: this engine keeps the container's /dev/shm across a restart, so POSIX shared memory outlives the container's processes; remove stale objects at start (`shm_unlink`).",
-      succeeded(past) && 'The 4 MiB write into a /dev/shm of 1 MiB (`--shm-size`) succeeded: this engine does not give /dev/shm the size asked for, so `--shm-size` is no limit here.',
+      keptBy(write, after) &&
+        "The object was still in /dev/shm after the restart: this engine keeps the container's /dev/shm across a restart, so POSIX shared memory outlives the container's processes; remove stale objects at start (`shm_unlink`).",
+      succeeded(past) &&
+        'The 4 MiB write into a /dev/shm of 1 MiB (`--shm-size`) succeeded: this engine does not give /dev/shm the size asked for, so `--shm-size` is no limit here.',
       failure(past) && !/SIGBUS|ENOSPC/.test(past!.stderr) && `Writing past the size failed otherwise than with SIGBUS or ENOSPC (${failure(past)}).`,
     );
   },

@@ -1,5 +1,17 @@
-import { KERNEL_DEFAULT_SHMMAX, SHMMAX, WANTED_SHMMAX, failure, ran, sentences, succeeded, sysctlErrors, unobserved, valueOf, valueRead } from '../src/model/experiment-kit.js';
 import type { Experiment, StepRecord } from '../src/model/experiment.js';
+import {
+  failure,
+  KERNEL_DEFAULT_SHMMAX,
+  numberIn,
+  ran,
+  SHMMAX,
+  sentences,
+  succeeded,
+  sysctlErrors,
+  unobserved,
+  valueRead,
+  WANTED_SHMMAX,
+} from '../src/model/experiment-kit.js';
 
 const READ_ONLY = 'Read-only file system';
 
@@ -14,7 +26,10 @@ function written(record: StepRecord | undefined): string {
 
 /** The value the image's /etc/sysctl.conf asks for, as the step read it. */
 function fileValue(record: StepRecord | undefined): string {
-  return unobserved(record) ?? (succeeded(record) ? (record.stdout.match(/^kernel\.shmmax\s*=\s*(\d+)\s*$/m)?.[1] ?? 'no kernel.shmmax') : `unreadable (${failure(record)})`);
+  return (
+    unobserved(record) ??
+    (succeeded(record) ? (record.stdout.match(/^kernel\.shmmax\s*=\s*(\d+)\s*$/m)?.[1] ?? 'no kernel.shmmax') : `unreadable (${failure(record)})`)
+  );
 }
 
 export const procsysReadonly: Experiment = {
@@ -22,7 +37,8 @@ export const procsysReadonly: Experiment = {
   title: '/proc/sys is read-only in an unprivileged container, and nothing loads /etc/sysctl.conf',
   section: 'B',
   source: '探讨Docker容器中修改系统变量的方法 (changing kernel parameters in a container), the read-only file system',
-  blogSaw: '`echo … > /proc/sys/kernel/shmmax`: `Read-only file system`; `sysctl -p`: one `Read-only file system` error per key; the live value is not the file\'s, since no init ran `sysctl -p`',
+  blogSaw:
+    "`echo … > /proc/sys/kernel/shmmax`: `Read-only file system`; `sysctl -p`: one `Read-only file system` error per key; the live value is not the file's, since no init ran `sysctl -p`",
   expectedToday: 'the same',
   explanation:
     "The engine mounts `/proc/sys` read-only in every unprivileged container (Docker's `ReadonlyPaths`), so neither a shell redirection nor `sysctl -p` can change a kernel parameter there. And no init runs `sysctl -p` at a container's start: the image's `/etc/sysctl.conf` is a file like any other, so the live value stays the kernel's default for a new IPC namespace.",
@@ -37,7 +53,12 @@ export const procsysReadonly: Experiment = {
   expect: [
     { step: 'conf', means: "the image's sysctl.conf asks for 64 GiB", stdout: new RegExp(`^kernel\\.shmmax = ${WANTED_SHMMAX}$`, 'm') },
     { step: 'echo', means: 'writing /proc/sys fails: read-only file system', exitCode: 'non-zero', stderr: /Read-only file system/ },
-    { step: 'sysctl-p', means: '`sysctl -p` fails once per key with read-only file system', exitCode: 'non-zero', stderr: /setting key "kernel\.shmmax": Read-only file system[\s\S]*setting key "kernel\.shmall": Read-only file system/ },
+    {
+      step: 'sysctl-p',
+      means: '`sysctl -p` fails once per key with read-only file system',
+      exitCode: 'non-zero',
+      stderr: /setting key "kernel\.shmmax": Read-only file system[\s\S]*setting key "kernel\.shmall": Read-only file system/,
+    },
     { step: 'live', means: "the live value is the kernel's default, not the file's", stdout: `${KERNEL_DEFAULT_SHMMAX}\n` },
   ],
   expectOn: {
@@ -49,7 +70,7 @@ export const procsysReadonly: Experiment = {
   observe: (steps) => {
     const live = valueRead(steps.get('live'));
     const file = fileValue(steps.get('conf'));
-    const compare = valueOf(steps.get('live')) !== undefined && /^\d+$/.test(file) ? (live === file ? ' = ' : ' ≠ ') : ', ';
+    const compare = numberIn(steps.get('live')) !== undefined && /^\d+$/.test(file) ? (live === file ? ' = ' : ' ≠ ') : ', ';
     return `${written(steps.get('echo'))}; live ${live}${compare}file ${file}`;
   },
   whenDiffers: (steps) => {
@@ -57,15 +78,24 @@ export const procsysReadonly: Experiment = {
     const echoWords = failure(echo);
     const sysctlWords = sysctlErrors(sysctlP);
     const otherFailure = (echoWords && echoWords !== READ_ONLY) || (sysctlWords && sysctlWords !== READ_ONLY);
-    const value = valueOf(live);
+    const value = numberIn(live);
     return sentences(
       otherFailure &&
         `Writing /proc/sys failed with \`${echoWords ?? sysctlWords}\`${sysctlWords && sysctlWords !== echoWords ? ` (\`sysctl -p\`: \`${sysctlWords}\`)` : ''}, not \`${READ_ONLY}\`: this engine does not mount /proc/sys read-only, it refuses the write another way.`,
-      otherFailure && 'For a user the outcome is the same: a kernel parameter cannot be changed from inside this container; set it through the engine or runtime configuration and check it inside the container.',
-      succeeded(echo) && 'The write to /proc/sys succeeded in an unprivileged container: this engine does not make /proc/sys read-only, so any process of the container can change its IPC limits.',
+      otherFailure &&
+        'For a user the outcome is the same: a kernel parameter cannot be changed from inside this container; set it through the engine or runtime configuration and check it inside the container.',
+      succeeded(echo) &&
+        'The write to /proc/sys succeeded in an unprivileged container: this engine does not make /proc/sys read-only, so any process of the container can change its IPC limits.',
       succeeded(sysctlP) && '`sysctl -p` succeeded without privilege.',
-      value !== undefined && value === fileValue(conf) && !succeeded(echo) && !succeeded(sysctlP) && "The live value is the file's, though this container's own writes failed: something else applied /etc/sysctl.conf.",
-      value !== undefined && value !== fileValue(conf) && value !== KERNEL_DEFAULT_SHMMAX && `The live value, ${value}, is neither the file's nor the kernel's default for a new IPC namespace.`,
+      value !== undefined &&
+        value === fileValue(conf) &&
+        !succeeded(echo) &&
+        !succeeded(sysctlP) &&
+        "The live value is the file's, though this container's own writes failed: something else applied /etc/sysctl.conf.",
+      value !== undefined &&
+        value !== fileValue(conf) &&
+        value !== KERNEL_DEFAULT_SHMMAX &&
+        `The live value, ${value}, is neither the file's nor the kernel's default for a new IPC namespace.`,
     );
   },
 };

@@ -1,5 +1,5 @@
-import { BLOG_KEY, EXIT, errnoOf, failure, ran, sentences, succeeded, unobserved, valueOf, valueRead } from '../src/model/experiment-kit.js';
 import type { Experiment, StepRecord } from '../src/model/experiment.js';
+import { BLOG_KEY, EXIT, errnoOf, failure, numberIn, ran, sentences, succeeded, unobserved, valueRead } from '../src/model/experiment-kit.js';
 
 const RMID_FORCED = '/proc/sys/kernel/shm_rmid_forced';
 /** The segment left unattached (the blog's key) and the one a background process holds. */
@@ -51,7 +51,13 @@ export const shmRmidForced: Experiment = {
     { id: 'forced-write', do: 'exec', container: 'forced', cmd: ['sysv-write', ...UNATTACHED], why: 'create, attach, write, detach, exit' },
     { id: 'forced-unattached', do: 'exec', container: 'forced', cmd: ['sysv-stat', ...UNATTACHED], why: 'nobody is attached any more: is it still there?' },
     { id: 'forced-hold', do: 'exec', container: 'forced', cmd: ['sh', '-c', HOLD], why: 'a background process stays attached to another segment' },
-    { id: 'forced-held', do: 'exec', container: 'forced', cmd: ['sysv-stat', '--key', HELD_KEY], why: 'in a later exec: the holder outlived the one that started it' },
+    {
+      id: 'forced-held',
+      do: 'exec',
+      container: 'forced',
+      cmd: ['sysv-stat', '--key', HELD_KEY],
+      why: 'in a later exec: the holder outlived the one that started it',
+    },
     { id: 'forced-release', do: 'exec', container: 'forced', cmd: ['sh', '-c', RELEASE], why: 'SIGTERM: the holder detaches and exits' },
     { id: 'run-plain', do: 'run', container: 'plain', why: 'the default' },
     { id: 'plain-value', do: 'exec', container: 'plain', cmd: ['cat', RMID_FORCED] },
@@ -64,18 +70,27 @@ export const shmRmidForced: Experiment = {
     { step: 'forced-unattached', means: 'the unattached segment is already gone, in the running container', exitCode: EXIT.lookup, stderr: /shmget: ENOENT/ },
     { step: 'forced-hold', means: 'a segment with a process attached is there', exitCode: EXIT.ok, stdout: /nattch=1 / },
     { step: 'forced-held', means: 'it stays while the holder runs', exitCode: EXIT.ok, stdout: /nattch=1 / },
-    { step: 'forced-release', means: 'once the holder has detached, it is gone', exitCode: EXIT.lookup, stdout: /holding\nwrote segment/, stderr: /shmget: ENOENT/ },
-    { step: 'plain-value', means: "the default of a new IPC namespace is 0", stdout: '0\n' },
+    {
+      step: 'forced-release',
+      means: 'once the holder has detached, it is gone',
+      exitCode: EXIT.lookup,
+      stdout: /holding\nwrote segment/,
+      stderr: /shmget: ENOENT/,
+    },
+    { step: 'plain-value', means: 'the default of a new IPC namespace is 0', stdout: '0\n' },
     { step: 'plain-unattached', means: 'by default the unattached segment stays', exitCode: EXIT.ok, stdout: /nattch=0 / },
   ],
   observe: (steps) => {
     // The value each container read; "default" names the plain container only where it read one.
-    const forced = valueOf(steps.get('forced-value'));
-    const plain = valueOf(steps.get('plain-value'));
+    const forced = numberIn(steps.get('forced-value'));
+    const plain = numberIn(steps.get('plain-value'));
     const short = (id: string) => valueRead(steps.get(id)).replace(/ \(.*\)$/, '');
     const withIt = forced !== undefined ? `shm_rmid_forced=${forced}` : `shm_rmid_forced ${short('forced-value')}`;
-    const without = plain !== undefined ? `default (${plain})` : `without it${short('plain-value') === short('forced-value') ? '' : ` (${short('plain-value')})`}`;
-    const [unattached, held, released, plainUnattached] = ['forced-unattached', 'forced-held', 'forced-release', 'plain-unattached'].map((id) => statOutcome(steps.get(id)));
+    const without =
+      plain !== undefined ? `default (${plain})` : `without it${short('plain-value') === short('forced-value') ? '' : ` (${short('plain-value')})`}`;
+    const [unattached, held, released, plainUnattached] = ['forced-unattached', 'forced-held', 'forced-release', 'plain-unattached'].map((id) =>
+      statOutcome(steps.get(id)),
+    );
     // Every segment still there, with the sysctl as without it: said once.
     if ([unattached, held, released, plainUnattached].every((s) => s!.startsWith('there'))) {
       return `${withIt}: unattached, held and released segments all there, as ${plain !== undefined ? `by ${without}` : without}`;
@@ -83,19 +98,31 @@ export const shmRmidForced: Experiment = {
     return `${withIt}: unattached ${unattached}, held ${held}, released ${released}; ${without}: unattached ${plainUnattached}`;
   },
   whenDiffers: (steps) => {
-    const [run, value, write, unattached, release] = ['run-forced', 'forced-value', 'forced-write', 'forced-unattached', 'forced-release'].map((id) => steps.get(id));
-    const read = valueOf(value);
+    const [run, value, write, unattached, release] = ['run-forced', 'forced-value', 'forced-write', 'forced-unattached', 'forced-release'].map((id) =>
+      steps.get(id),
+    );
+    const read = numberIn(value);
     const stays = (r: StepRecord | undefined) => statOutcome(r).startsWith('there');
     return sentences(
-      succeeded(run) && failure(value) && `\`--sysctl kernel.shm_rmid_forced=1\` was accepted (the container started), but the container cannot read /proc/sys/kernel/shm_rmid_forced (${failure(value)}): this runtime has no such parameter.`,
-      succeeded(run) && read !== undefined && read !== '1' && `\`--sysctl kernel.shm_rmid_forced=1\` was accepted (the container started), but the container reads ${read}: this engine or its runtime ignores the setting.`,
-      succeeded(write) && read !== '1' && (stays(unattached) || stays(release)) &&
+      succeeded(run) &&
+        failure(value) &&
+        `\`--sysctl kernel.shm_rmid_forced=1\` was accepted (the container started), but the container cannot read /proc/sys/kernel/shm_rmid_forced (${failure(value)}): this runtime has no such parameter.`,
+      succeeded(run) &&
+        read !== undefined &&
+        read !== '1' &&
+        `\`--sysctl kernel.shm_rmid_forced=1\` was accepted (the container started), but the container reads ${read}: this engine or its runtime ignores the setting.`,
+      succeeded(write) &&
+        read !== '1' &&
+        (stays(unattached) || stays(release)) &&
         'Segments nobody is attached to stayed, as without the sysctl: on this engine nothing removes a segment for lack of users, so a program must remove its own segments (`IPC_RMID`, or `ipcrm`).',
       ran(steps.get('forced-hold')) &&
         statOutcome(steps.get('forced-hold')).startsWith('there') &&
         statOutcome(steps.get('forced-held')).startsWith('lost') &&
         `The segment a process held attached was gone (${errnoOf(steps.get('forced-held')) ?? 'not found'}) while its holder ran: on this engine a segment does not last even while it is in use.`,
-      read === '1' && succeeded(write) && stays(unattached) && 'The container reads 1, yet the unattached segment stayed: this kernel does not honour `kernel.shm_rmid_forced`.',
+      read === '1' &&
+        succeeded(write) &&
+        stays(unattached) &&
+        'The container reads 1, yet the unattached segment stayed: this kernel does not honour `kernel.shm_rmid_forced`.',
     );
   },
 };

@@ -34,17 +34,28 @@ export interface KindText {
 }
 
 const HOST: Remedy = { name: '`--ipc=host`', words: "hold it in the host's IPC namespace (`--ipc=host`, at the price of sharing it)", kind: 'sysv-host' };
-const HOLDER: Remedy = { name: '`--ipc=container:<holder>`', words: 'hold it in a holder container that keeps running (`--ipc=container:<holder>`)', kind: 'sysv-holder' };
+const HOLDER: Remedy = {
+  name: '`--ipc=container:<holder>`',
+  words: 'hold it in a holder container that keeps running (`--ipc=container:<holder>`)',
+  kind: 'sysv-holder',
+};
 const VOLUME: Remedy = { name: 'a file on a named volume', words: 'keep the data in a file on a named volume', kind: 'mmap-volume' };
 const LAYER: Remedy = { name: "a file in the container's writable layer", words: 'map a file on the writable layer', kind: 'mmap-layer' };
-const EMPTYDIR: Remedy = { name: 'a file in an `emptyDir`', words: 'keep the data in a file in an `emptyDir`', kind: 'mmap-volume', across: ['restart', 'kill'] };
+const EMPTYDIR: Remedy = {
+  name: 'a file in an `emptyDir`',
+  words: 'keep the data in a file in an `emptyDir`',
+  kind: 'mmap-volume',
+  across: ['restart', 'kill'],
+};
 
-const NAMESPACE_KEPT = "this engine kept the container's IPC namespace across it, so a program that expects a clean start finds the old objects: remove them at start";
+const NAMESPACE_KEPT =
+  "this engine kept the container's IPC namespace across it, so a program that expects a clean start finds the old objects: remove them at start";
 
 export const MEMORY_KINDS: Record<MemoryKind, KindText> = {
   'sysv-private': {
     label: 'System V, private IPC (default)',
-    advice: 'lives only as long as the container\'s processes: to keep it across restarts, hold it in another IPC namespace (`--ipc=host`, or `--ipc=container:<holder>` with a holder that keeps running) or keep the data in a file.',
+    advice:
+      "lives only as long as the container's processes: to keep it across restarts, hold it in another IPC namespace (`--ipc=host`, or `--ipc=container:<holder>` with a holder that keeps running) or keep the data in a file.",
     usual: { restart: 'lost', kill: 'lost', recreate: 'lost', commit: 'lost', pause: 'kept' },
     statement: "it lives only as long as the container's processes",
     lostMeans: "the container's IPC namespace did not outlive the operation",
@@ -53,7 +64,7 @@ export const MEMORY_KINDS: Record<MemoryKind, KindText> = {
   },
   'sysv-sem': {
     label: 'System V semaphore set',
-    advice: 'belongs to the IPC namespace, like a segment: gone when the container\'s namespace goes (stop, kill), kept across pause.',
+    advice: "belongs to the IPC namespace, like a segment: gone when the container's namespace goes (stop, kill), kept across pause.",
     usual: { restart: 'lost', kill: 'lost', recreate: 'lost', commit: 'lost', pause: 'kept' },
     statement: "it belongs to the IPC namespace, like a segment: it goes with the container's namespace",
     lostMeans: "the container's IPC namespace did not outlive the operation: a program must create its semaphores anew",
@@ -62,7 +73,7 @@ export const MEMORY_KINDS: Record<MemoryKind, KindText> = {
   },
   'sysv-msg': {
     label: 'System V message queue',
-    advice: 'belongs to the IPC namespace, like a segment: its messages go with the container\'s namespace.',
+    advice: "belongs to the IPC namespace, like a segment: its messages go with the container's namespace.",
     usual: { restart: 'lost', kill: 'lost', recreate: 'lost', commit: 'lost', pause: 'kept' },
     statement: "it belongs to the IPC namespace, like a segment: its messages go with the container's namespace",
     lostMeans: "the container's IPC namespace did not outlive the operation, and unread messages went with it",
@@ -80,25 +91,29 @@ export const MEMORY_KINDS: Record<MemoryKind, KindText> = {
   },
   'sysv-host': {
     label: 'System V, `--ipc=host`',
-    advice: "outlives the container (it is the host's): survives restarts and kills, and must be removed by hand (`ipcrm`), at the price of sharing the host's IPC namespace.",
+    advice:
+      "outlives the container (it is the host's): survives restarts and kills, and must be removed by hand (`ipcrm`), at the price of sharing the host's IPC namespace.",
     usual: { restart: 'kept', kill: 'kept', recreate: 'kept' },
     statement: "it outlives the container (it is the host's), and must be removed by hand (`ipcrm`), at the price of sharing the host's IPC namespace",
-    lostMeans: "a segment of the host's IPC namespace would outlive any container, so this engine's `--ipc=host` is not the host's IPC namespace: it neither keeps a segment beyond the container nor shares one with host processes",
-    keptMeans: "it outlived the container: remove it by hand (`ipcrm`)",
+    lostMeans:
+      "a segment of the host's IPC namespace would outlive any container, so this engine's `--ipc=host` is not the host's IPC namespace: it neither keeps a segment beyond the container nor shares one with host processes",
+    keptMeans: 'it outlived the container: remove it by hand (`ipcrm`)',
     remedies: [VOLUME],
   },
   'sysv-holder': {
     label: 'System V, shared holder (`--ipc=container:`)',
-    advice: 'survives the app\'s restarts for as long as the holder container runs; restart the holder and it is gone.',
+    advice: "survives the app's restarts for as long as the holder container runs; restart the holder and it is gone.",
     usual: { restart: 'kept' },
     statement: "it lives in the holder's IPC namespace, as long as the holder runs",
-    lostMeans: "the running holder's IPC namespace did not keep the app's data: on this engine a holder container does not preserve shared memory across the app's restarts",
+    lostMeans:
+      "the running holder's IPC namespace did not keep the app's data: on this engine a holder container does not preserve shared memory across the app's restarts",
     keptMeans: "it lived on in the holder's IPC namespace",
     remedies: [VOLUME],
   },
   'posix-shm': {
     label: 'POSIX `shm_open` (`/dev/shm`)',
-    advice: "the container's /dev/shm is a tmpfs made anew at each start: to keep the data, map a file on the writable layer or a volume instead; size the tmpfs with `--shm-size`.",
+    advice:
+      "the container's /dev/shm is a tmpfs made anew at each start: to keep the data, map a file on the writable layer or a volume instead; size the tmpfs with `--shm-size`.",
     usual: { restart: 'lost', kill: 'lost', recreate: 'lost', commit: 'lost', pause: 'kept' },
     statement: "the container's /dev/shm is a tmpfs made anew at each start",
     lostMeans: "the container's /dev/shm did not outlive the operation",
@@ -148,7 +163,8 @@ export const ON_KUBERNETES: { kinds: Partial<Record<MemoryKind, KindText>>; oper
   kinds: {
     'sysv-private': {
       label: "System V, the pod's IPC namespace (default)",
-      advice: "lives as long as the pod: a container restart keeps it (a database that finds its old segment may refuse to start, as PostgreSQL does), a new pod does not. Only `kernel.shm_rmid_forced=1` (a safe pod sysctl) removes segments nothing is attached to.",
+      advice:
+        'lives as long as the pod: a container restart keeps it (a database that finds its old segment may refuse to start, as PostgreSQL does), a new pod does not. Only `kernel.shm_rmid_forced=1` (a safe pod sysctl) removes segments nothing is attached to.',
       usual: { restart: 'kept', kill: 'kept', recreate: 'lost' },
       statement: 'it lives as long as the pod',
       lostMeans: "the restarted container did not keep the pod's IPC namespace",
@@ -160,7 +176,8 @@ export const ON_KUBERNETES: { kinds: Partial<Record<MemoryKind, KindText>>; oper
       advice: "the node's: survives restarts and new pods, and must be removed by hand, at the price of sharing the node's IPC namespace.",
       usual: { restart: 'kept', kill: 'kept', recreate: 'kept' },
       statement: "it is the node's, and must be removed by hand, at the price of sharing the node's IPC namespace",
-      lostMeans: "a segment of the node's IPC namespace would outlive any pod, so this runtime's `hostIPC` is not the node's IPC namespace: it neither keeps a segment beyond the pod nor shares one with the node's processes",
+      lostMeans:
+        "a segment of the node's IPC namespace would outlive any pod, so this runtime's `hostIPC` is not the node's IPC namespace: it neither keeps a segment beyond the pod nor shares one with the node's processes",
       keptMeans: 'it outlived the pod: remove it by hand (`ipcrm`)',
       remedies: [EMPTYDIR],
     },
@@ -175,7 +192,8 @@ export const ON_KUBERNETES: { kinds: Partial<Record<MemoryKind, KindText>>; oper
     },
     'posix-shm': {
       label: "POSIX `shm_open` (the pod's `/dev/shm`)",
-      advice: "one 64 MiB tmpfs per pod, shared by its containers and kept across container restarts; there is no shm size for a pod: for more, mount an `emptyDir` with `medium: Memory` and a size limit on `/dev/shm`.",
+      advice:
+        'one 64 MiB tmpfs per pod, shared by its containers and kept across container restarts; there is no shm size for a pod: for more, mount an `emptyDir` with `medium: Memory` and a size limit on `/dev/shm`.',
       usual: { restart: 'kept', kill: 'kept', recreate: 'lost' },
       statement: "the pod's /dev/shm is one tmpfs of the pod, shared by its containers",
       lostMeans: "the restarted container did not keep the pod's /dev/shm",
@@ -228,7 +246,8 @@ export const ON_KUBERNETES: { kinds: Partial<Record<MemoryKind, KindText>>; oper
     },
     'memory-volume': {
       label: '`emptyDir` with `medium: Memory`',
-      advice: "a tmpfs sized by `sizeLimit`, shared by the pod's containers, kept across container restarts and gone with the pod: the way to give a pod more than 64 MiB of shared memory (mount it on `/dev/shm`).",
+      advice:
+        "a tmpfs sized by `sizeLimit`, shared by the pod's containers, kept across container restarts and gone with the pod: the way to give a pod more than 64 MiB of shared memory (mount it on `/dev/shm`).",
       usual: { restart: 'kept', kill: 'kept', recreate: 'lost' },
       statement: "it is a tmpfs of the pod, sized by `sizeLimit` and shared by the pod's containers: gone with the pod",
       lostMeans: "this runtime's in-memory `emptyDir` did not keep its files across a container restart",
@@ -299,8 +318,10 @@ export function adviceFor(kind: MemoryKind, outcomes: SurvivalOutcomes, onKubern
     unexpectedKept.length > 0 && `${capitalized(text.keptMeans)}.`,
     other.some((s) => s.outcome.includes('ENOSYS')) && 'ENOSYS: the runtime does not implement the calls this kind of memory needs.',
     other.some((s) => s.outcome === 'engine error' || s.outcome === 'not run') && 'Where the engine failed or the step did not run, this run says nothing.',
-    holding.length > 0 && `To keep it across ${listed([...new Set(lostOps.filter((o) => holding.some((r) => !r.across || r.across.includes(o))))].map(opName))}, ${holding.map((r) => r.words).join(', or ')}.`,
-    failing.length > 0 && `In this run ${listed(failing.map((r) => r.name))} lost ${failing.length > 1 ? 'their' : 'its'} data too, so ${failing.length > 1 ? 'they are' : 'it is'} no way to keep it here.`,
+    holding.length > 0 &&
+      `To keep it across ${listed([...new Set(lostOps.filter((o) => holding.some((r) => !r.across || r.across.includes(o))))].map(opName))}, ${holding.map((r) => r.words).join(', or ')}.`,
+    failing.length > 0 &&
+      `In this run ${listed(failing.map((r) => r.name))} lost ${failing.length > 1 ? 'their' : 'its'} data too, so ${failing.length > 1 ? 'they are' : 'it is'} no way to keep it here.`,
   ].filter(Boolean);
   return `in this run ${(seenClauses as string[]).join('; ')}. ${said.join(' ')}`.trim();
 }

@@ -1,5 +1,5 @@
-import { SHMMAX, WANTED_SHMMAX, ignoredSysctl, refusalOutcome, sentences, succeeded, valueOf, valueRead } from '../src/model/experiment-kit.js';
 import type { Experiment, StepRecord } from '../src/model/experiment.js';
+import { ignoredSysctl, numberIn, refusalOutcome, SHMMAX, sentences, succeeded, valueRead, WANTED_SHMMAX } from '../src/model/experiment-kit.js';
 
 const read = ['cat', SHMMAX];
 
@@ -7,7 +7,7 @@ const read = ['cat', SHMMAX];
 function shmmax(steps: ReadonlyMap<string, StepRecord>): string {
   const [value, after] = ['value', 'after-restart'].map((id) => valueRead(steps.get(id)));
   if (value === WANTED_SHMMAX) return after === WANTED_SHMMAX ? 'applied (kept after restart)' : `applied (after restart: ${after})`;
-  if (valueOf(steps.get('value')) !== undefined) return `not applied (read ${value}${after === value ? ', also after restart' : `; after restart ${after}`})`;
+  if (numberIn(steps.get('value')) !== undefined) return `not applied (read ${value}${after === value ? ', also after restart' : `; after restart ${after}`})`;
   return `kernel.shmmax ${value}; after restart ${after}`;
 }
 
@@ -15,7 +15,7 @@ export const sysctlFlag: Experiment = {
   slug: 'sysctl-flag',
   title: 'The engine sets an IPC sysctl itself, unprivileged, at every start (`--sysctl`)',
   section: 'C',
-  source: 'the blog\'s open question: no way to set a kernel parameter without --privileged',
+  source: "the blog's open question: no way to set a kernel parameter without --privileged",
   blogSaw: 'no way without `--privileged` (Docker 1.2 had no `--sysctl`)',
   expectedToday: 'applied unprivileged and still applied after a restart; a sysctl that is not namespaced (`kernel.sysrq`) is refused',
   explanation:
@@ -43,11 +43,15 @@ export const sysctlFlag: Experiment = {
   observe: (steps) => `${shmmax(steps)}; kernel.sysrq ${refusalOutcome(steps.get('run-sysrq'))}`,
   whenDiffers: (steps) => {
     const [run, value, after, sysrq] = ['run', 'value', 'after-restart', 'run-sysrq'].map((id) => steps.get(id));
-    const read = valueOf(value);
+    const read = numberIn(value);
     const ignored = succeeded(run) && read !== undefined && read !== WANTED_SHMMAX;
     return sentences(
       ignored && ignoredSysctl('kernel.shmmax', WANTED_SHMMAX, read),
-      !ignored && read === WANTED_SHMMAX && valueOf(after) !== undefined && valueOf(after) !== WANTED_SHMMAX && `The value was in force at the first start, but after the restart the container read ${valueOf(after)}: this engine applies \`--sysctl\` only once; check it after every start.`,
+      !ignored &&
+        read === WANTED_SHMMAX &&
+        numberIn(after) !== undefined &&
+        numberIn(after) !== WANTED_SHMMAX &&
+        `The value was in force at the first start, but after the restart the container read ${numberIn(after)}: this engine applies \`--sysctl\` only once; check it after every start.`,
       refusalOutcome(sysrq) === 'accepted' &&
         `\`--sysctl kernel.sysrq=1\`, a sysctl of no container namespace, was accepted too${ignored ? '' : ' (nothing here reads whether it took effect)'}: this engine does not check the sysctls it is given, so a container that starts proves nothing about a kernel parameter${ignored ? ', as the ignored `kernel.shmmax` shows' : ''}.`,
     );

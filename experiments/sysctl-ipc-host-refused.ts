@@ -1,14 +1,24 @@
-import { KERNEL_DEFAULT_SHMMAX, SHMMAX, WANTED_SHMMAX, ignoredSysctl, refusalOutcome, sentences, succeeded, valueOf, valueRead } from '../src/model/experiment-kit.js';
 import type { Experiment } from '../src/model/experiment.js';
+import {
+  ignoredSysctl,
+  KERNEL_DEFAULT_SHMMAX,
+  numberIn,
+  refusalOutcome,
+  SHMMAX,
+  sentences,
+  succeeded,
+  valueRead,
+  WANTED_SHMMAX,
+} from '../src/model/experiment-kit.js';
 
 export const sysctlIpcHostRefused: Experiment = {
   slug: 'sysctl-ipc-host-refused',
-  title: 'An IPC sysctl together with the host\'s IPC namespace (`--ipc=host --sysctl kernel.shmmax=…`)',
+  title: "An IPC sysctl together with the host's IPC namespace (`--ipc=host --sysctl kernel.shmmax=…`)",
   section: 'C',
   source: "the blog's open question, asked the other way round: can `--sysctl` change the host's limits?",
   blogSaw: 'no `--sysctl` then',
   expectedToday:
-    "refused when the container starts, in runc's words (`sysctl \"kernel.shmmax\" is not allowed in the hosts ipc namespace`); the same sysctl in the container's own namespace is applied; on a Kubernetes node the pod (`hostIPC` with the sysctl) is refused the same way",
+    'refused when the container starts, in runc\'s words (`sysctl "kernel.shmmax" is not allowed in the hosts ipc namespace`); the same sysctl in the container\'s own namespace is applied; on a Kubernetes node the pod (`hostIPC` with the sysctl) is refused the same way',
   explanation:
     "An IPC sysctl is a property of an IPC namespace, and with `--ipc=host` the container has none of its own: writing the value would change it for the whole host. Neither Docker nor Podman checks the combination (moby 20.10 only removes the IPC namespace from the OCI spec for `host` and copies HostConfig.Sysctls into it, daemon/oci_linux.go; Podman 4.3 itself refuses only `fs.mqueue.*` with `--ipc=host`, pkg/specgen/generate/security_linux.go), so the container is created, and the runtime refuses to start it: runc's validator allows `kernel.shm*`, `kernel.msg*`, `kernel.sem` and `fs.mqueue.*` only when the spec has an IPC namespace (libcontainer/configs/validate/validator.go). The same sysctl in a container with its own namespace is applied, as `sysctl-flag` shows. On a Kubernetes node the sysctl is the pod's: containerd's CRI plugin drops the IPC namespace from the sandbox's spec for `hostIPC` (namespace_options.ipc = NODE) and passes the pod's sysctls unchanged (pkg/cri/server/sandbox_run_linux.go), so RunPodSandbox fails with runc's same words. The host-IPC container asks for the kernel's default value, so that an engine that wrongly accepted it would leave a host at the default as it was.",
   containers: {
@@ -22,25 +32,33 @@ export const sysctlIpcHostRefused: Experiment = {
   ],
   expect: [
     { step: 'own-value', means: "in the container's own namespace the sysctl is applied", stdout: `${WANTED_SHMMAX}\n` },
-    { step: 'run-host', means: "in the host's namespace it is refused, in words that name the sysctl and the IPC namespace", refused: true, stderr: /kernel\.shmmax[^\n]*ipc namespace/i },
+    {
+      step: 'run-host',
+      means: "in the host's namespace it is refused, in words that name the sysctl and the IPC namespace",
+      refused: true,
+      stderr: /kernel\.shmmax[^\n]*ipc namespace/i,
+    },
   ],
   observe: (steps) => {
     const own = valueRead(steps.get('own-value'));
-    const applied = own === WANTED_SHMMAX ? 'applied' : valueOf(steps.get('own-value')) !== undefined ? `not applied (read ${own})` : own;
+    const applied = own === WANTED_SHMMAX ? 'applied' : numberIn(steps.get('own-value')) !== undefined ? `not applied (read ${own})` : own;
     return `own IPC namespace: ${applied}; host IPC namespace: ${refusalOutcome(steps.get('run-host'))}`;
   },
   whenDiffers: (steps) => {
     const [runOwn, own, host] = ['run-own', 'own-value', 'run-host'].map((id) => steps.get(id));
-    const read = valueOf(own);
+    const read = numberIn(own);
     const ignored = succeeded(runOwn) && read !== undefined && read !== WANTED_SHMMAX;
     const refusal = refusalOutcome(host);
     return sentences(
       ignored && ignoredSysctl('kernel.shmmax', WANTED_SHMMAX, read),
       refusal === 'accepted' &&
         (ignored
-          ? "With `--ipc=host` the same sysctl was accepted too: this engine checks neither the sysctl nor the namespace it would change, so a container that starts proves nothing about a kernel parameter."
+          ? 'With `--ipc=host` the same sysctl was accepted too: this engine checks neither the sysctl nor the namespace it would change, so a container that starts proves nothing about a kernel parameter.'
           : "With `--ipc=host` the same sysctl was accepted: this engine does not refuse an IPC sysctl for the host's IPC namespace, so a container may change the host's limits; check the host's value (`sysctl kernel.shmmax`) after such a start."),
-      refusal === 'refused' && host && !/kernel\.shmmax[^\n]*ipc namespace/i.test(host.stderr) && `The engine refused it in other words: ${JSON.stringify(host.stderr.trim())}.`,
+      refusal === 'refused' &&
+        host &&
+        !/kernel\.shmmax[^\n]*ipc namespace/i.test(host.stderr) &&
+        `The engine refused it in other words: ${JSON.stringify(host.stderr.trim())}.`,
     );
   },
 };

@@ -1,5 +1,18 @@
-import { BLOG_KEY, EXIT, KERNEL_DEFAULT_SHMMAX, OLD_SHMMAX, SHMMAX, errnoOf, refusalOutcome, sentences, succeeded, unobserved, valueOf, valueRead } from '../src/model/experiment-kit.js';
 import type { Experiment, StepRecord } from '../src/model/experiment.js';
+import {
+  BLOG_KEY,
+  EXIT,
+  errnoOf,
+  KERNEL_DEFAULT_SHMMAX,
+  numberIn,
+  OLD_SHMMAX,
+  refusalOutcome,
+  SHMMAX,
+  sentences,
+  succeeded,
+  unobserved,
+  valueRead,
+} from '../src/model/experiment-kit.js';
 
 const read = ['cat', SHMMAX];
 /** A 64 MiB segment, twice the limit the sidecar asks for; marked for removal at once, so nothing is left. */
@@ -7,7 +20,7 @@ const BIG = ['sysv-write', '--key', BLOG_KEY, '--size', String(64 * 1024 * 1024)
 
 /** The limit a `cat` read, in words. */
 function limit(record: StepRecord | undefined): string {
-  const value = valueOf(record);
+  const value = numberIn(record);
   if (value === KERNEL_DEFAULT_SHMMAX) return 'the default';
   if (value === OLD_SHMMAX) return '32 MiB';
   return valueRead(record);
@@ -41,7 +54,13 @@ export const sysctlJoinedNamespace: Experiment = {
     { id: 'run-main', do: 'run', container: 'main' },
     { id: 'main-before', do: 'exec', container: 'main', cmd: read, why: "the main container's limit before the sidecar" },
     { id: 'big-before', do: 'exec', container: 'main', cmd: BIG, why: 'a 64 MiB segment under the default limit' },
-    { id: 'run-sidecar', do: 'run', container: 'sidecar', mayBeRefused: /kernel\.shmmax|IPC|ipc/, why: "joins main's IPC namespace and asks for kernel.shmmax=32 MiB" },
+    {
+      id: 'run-sidecar',
+      do: 'run',
+      container: 'sidecar',
+      mayBeRefused: /kernel\.shmmax|IPC|ipc/,
+      why: "joins main's IPC namespace and asks for kernel.shmmax=32 MiB",
+    },
     { id: 'main-after', do: 'exec', container: 'main', cmd: read, why: "has the sidecar changed the main container's limit?" },
     { id: 'big-after', do: 'exec', container: 'main', cmd: BIG, why: 'the same 64 MiB segment, in the main container' },
     { id: 'remove-sidecar', do: 'remove', container: 'sidecar' },
@@ -60,21 +79,25 @@ export const sysctlJoinedNamespace: Experiment = {
     const sidecar = `sidecar ${refusalOutcome(steps.get('run-sidecar'))}`;
     const big = `64 MiB segment ${segment(steps.get('big-after'))}`;
     // Three reads of one value: said once.
-    const read = [before, after, without].map(valueOf);
+    const read = [before, after, without].map(numberIn);
     if (read.every((v) => v !== undefined && v === read[0])) return `${sidecar}; main's limit ${limit(before)} throughout, ${big}`;
     return `${sidecar}; main's limit: ${limit(before)} → ${limit(after)}, ${big}; after the sidecar: ${limit(without)}`;
   },
   whenDiffers: (steps) => {
     const [before, sidecar, after, big, without] = ['main-before', 'run-sidecar', 'main-after', 'big-after', 'main-without-sidecar'].map((id) => steps.get(id));
     const accepted = refusalOutcome(sidecar) === 'accepted';
-    const unchanged = valueOf(after) !== undefined && valueOf(after) === valueOf(before);
+    const unchanged = numberIn(after) !== undefined && numberIn(after) === numberIn(before);
     return sentences(
       accepted &&
         unchanged &&
-        `The sidecar with \`--sysctl kernel.shmmax=${OLD_SHMMAX}\` was accepted, but the main container's limit stayed ${valueOf(after)}${succeeded(big) ? ' and its 64 MiB segment was created' : ''}: on this engine a sidecar's sysctl does not reach the namespace it joins (it is ignored, or the two containers do not share one IPC namespace), so it cannot change the main container's limits.`,
-      refusalOutcome(sidecar) === 'refused' && `The sidecar was refused (${JSON.stringify(sidecar!.stderr.trim())}): this engine does not let a container that joins another's IPC namespace set that namespace's sysctls, so the main container's limits are safe from its sidecars.`,
-      valueOf(after) === OLD_SHMMAX && valueOf(without) !== undefined && valueOf(without) !== OLD_SHMMAX && `Once the sidecar was gone the main container read ${valueOf(without)} again: the limit did not outlive the sidecar.`,
-      valueOf(after) === OLD_SHMMAX && succeeded(big) && "The main container read the sidecar's 32 MiB limit, yet its 64 MiB segment was created.",
+        `The sidecar with \`--sysctl kernel.shmmax=${OLD_SHMMAX}\` was accepted, but the main container's limit stayed ${numberIn(after)}${succeeded(big) ? ' and its 64 MiB segment was created' : ''}: on this engine a sidecar's sysctl does not reach the namespace it joins (it is ignored, or the two containers do not share one IPC namespace), so it cannot change the main container's limits.`,
+      refusalOutcome(sidecar) === 'refused' &&
+        `The sidecar was refused (${JSON.stringify(sidecar!.stderr.trim())}): this engine does not let a container that joins another's IPC namespace set that namespace's sysctls, so the main container's limits are safe from its sidecars.`,
+      numberIn(after) === OLD_SHMMAX &&
+        numberIn(without) !== undefined &&
+        numberIn(without) !== OLD_SHMMAX &&
+        `Once the sidecar was gone the main container read ${numberIn(without)} again: the limit did not outlive the sidecar.`,
+      numberIn(after) === OLD_SHMMAX && succeeded(big) && "The main container read the sidecar's 32 MiB limit, yet its 64 MiB segment was created.",
     );
   },
 };

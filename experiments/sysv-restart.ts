@@ -1,5 +1,5 @@
-import { ALPHABET, BLOG_KEY, EXIT, dataOutcome, failure, keptBy, lostWith, ran, readOutcome, sentences, succeeded } from '../src/model/experiment-kit.js';
 import type { Experiment } from '../src/model/experiment.js';
+import { ALPHABET, BLOG_KEY, dataOutcome, EXIT, failure, keptBy, lostWith, ran, readOutcome, sentences, succeeded } from '../src/model/experiment-kit.js';
 
 const key = ['--key', BLOG_KEY, '--size', '27'];
 
@@ -28,7 +28,14 @@ export const sysvRestart: Experiment = {
   expectOn: {
     cri: {
       why: "The kubelet restarts a container as a new container in the same pod, and the pod sandbox, not the container, holds the IPC namespace: the segment outlives the container's processes.",
-      expect: [{ step: 'read-after', means: "after the restart the segment is still there: the pod's IPC namespace outlived the container", exitCode: EXIT.ok, stdout: ALPHABET }],
+      expect: [
+        {
+          step: 'read-after',
+          means: "after the restart the segment is still there: the pod's IPC namespace outlived the container",
+          exitCode: EXIT.ok,
+          stdout: ALPHABET,
+        },
+      ],
     },
   },
   observe: (steps) => dataOutcome(steps.get('write'), steps.get('read-after')),
@@ -37,10 +44,14 @@ export const sysvRestart: Experiment = {
     const lost = lostWith(write, after);
     return sentences(
       failure(write) && `The writer failed (${failure(write)}): the segment was never created, so nothing about its lifetime was seen.`,
-      succeeded(write) && ran(before) && readOutcome(before) !== 'kept' && `Even in the running container the segment was not read back (${readOutcome(before)}).`,
+      succeeded(write) &&
+        ran(before) &&
+        readOutcome(before) !== 'kept' &&
+        `Even in the running container the segment was not read back (${readOutcome(before)}).`,
       keptBy(write, after) &&
         "The segment was still there after the restart: this engine's restart kept the container's IPC namespace, so System V objects outlive the container's processes, and a program that expects a clean start (PostgreSQL checks for its old segment) finds its leftovers: remove them at start (`ipcrm`, or `IPC_RMID`).",
-      lost && `The segment was gone after the restart (${lost}): this engine's restart gives the container a new IPC namespace, so System V data does not outlive a restart; keep it in a file on a volume, or in an IPC namespace that outlives the container.`,
+      lost &&
+        `The segment was gone after the restart (${lost}): this engine's restart gives the container a new IPC namespace, so System V data does not outlive a restart; keep it in a file on a volume, or in an IPC namespace that outlives the container.`,
     );
   },
   survival: [{ kind: 'sysv-private', operation: 'restart', step: 'read-after' }],

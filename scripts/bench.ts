@@ -1,9 +1,10 @@
 // npm run bench [-- --pairs N]: shmlab against the yardstick (bench/yardstick.sh, the same six experiments as a
 // plain serial docker CLI script), alternately, warm cache then cold; plus shmlab's peak memory and the full suite.
-import { execa } from 'execa';
+
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { execa } from 'execa';
 import tmp from 'tmp';
 import { CACHE, ROOT } from '../src/paths.js';
 
@@ -20,7 +21,10 @@ async function timeShmlab(only?: string): Promise<Sample> {
   const dir = tmp.dirSync({ unsafeCleanup: true });
   const stats = join(dir.name, 'stats.json');
   const started = performance.now();
-  const r = await execa('node', [CLI, 'run', ...(only ? ['--only', only] : []), '--report-dir', dir.name], { reject: false, env: { ...process.env, SHMLAB_STATS_FILE: stats } });
+  const r = await execa('node', [CLI, 'run', ...(only ? ['--only', only] : []), '--report-dir', dir.name], {
+    reject: false,
+    env: { ...process.env, SHMLAB_STATS_FILE: stats },
+  });
   const ms = performance.now() - started;
   if (r.exitCode !== 0) throw new Error(`shmlab run failed (exit ${r.exitCode}):\n${r.stdout}\n${r.stderr}`);
   const rssKb = JSON.parse(readFileSync(stats, 'utf8')).maxRssKb as number;
@@ -51,8 +55,14 @@ const secs = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
 function summary(label: string, shmlab: Sample[], script: Sample[]): string {
   const ratios = shmlab.map((s, i) => s.ms / script[i]!.ms);
-  const side = (name: string, xs: Sample[]) => `  ${name.padEnd(10)} median ${secs(median(xs.map((x) => x.ms)))}  min ${secs(Math.min(...xs.map((x) => x.ms)))}  max ${secs(Math.max(...xs.map((x) => x.ms)))}`;
-  return [`${label} (${shmlab.length} pairs)`, side('shmlab', shmlab), side('script', script), `  ratio shmlab/script: median ${median(ratios).toFixed(2)} (pairs: ${ratios.map((r) => r.toFixed(2)).join(', ')})`].join('\n');
+  const side = (name: string, xs: Sample[]) =>
+    `  ${name.padEnd(10)} median ${secs(median(xs.map((x) => x.ms)))}  min ${secs(Math.min(...xs.map((x) => x.ms)))}  max ${secs(Math.max(...xs.map((x) => x.ms)))}`;
+  return [
+    `${label} (${shmlab.length} pairs)`,
+    side('shmlab', shmlab),
+    side('script', script),
+    `  ratio shmlab/script: median ${median(ratios).toFixed(2)} (pairs: ${ratios.map((r) => r.toFixed(2)).join(', ')})`,
+  ].join('\n');
 }
 
 async function pairs(n: number, cold: boolean): Promise<{ shmlab: Sample[]; script: Sample[] }> {

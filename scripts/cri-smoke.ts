@@ -1,20 +1,21 @@
 // Checks the CRI layer against real containerd 1.6 and 2.1 engines, then removes everything and stops what it started.
 // Usage: npx tsc -p tsconfig.json && node dist/scripts/cri-smoke.js [containerd-1.6] [containerd-2.1]
 // Checks: what survives a kubelet-style restart, pod sysctls, privilege on this host, the runtime's refusals.
-import { execa } from 'execa';
+
 import { randomBytes } from 'node:crypto';
 import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ContainerRequest } from '../src/engine/lab-driver.js';
-import type { ContainerSpec } from '../src/model/experiment.js';
-import { C_SRC, FIXTURES } from '../src/paths.js';
+import { execa } from 'execa';
 import { cgroupHierarchies } from '../src/cri/cgroup-folders.js';
-import { provisionContainerd, stopContainerd, type RunningContainerd } from '../src/cri/containerd-provisioner.js';
+import { provisionContainerd, type RunningContainerd, stopContainerd } from '../src/cri/containerd-provisioner.js';
 import { CriClient } from '../src/cri/cri-client.js';
 import { CriDriver } from '../src/cri/cri-driver.js';
 import { importImage } from '../src/cri/oci-archive.js';
 import { ensurePauseImage } from '../src/cri/pause-image.js';
+import type { ContainerRequest } from '../src/engine/lab-driver.js';
+import type { ContainerSpec } from '../src/model/experiment.js';
+import { C_SRC, FIXTURES } from '../src/paths.js';
 
 const PROGRAMS = ['idle', 'sysv-write', 'sysv-read', 'posix-write', 'posix-read'];
 const APPLETS = ['sh', 'cat', 'echo', 'kill', 'sleep', 'ls', 'ipcs', 'test', '['];
@@ -99,11 +100,26 @@ async function smoke(name: string, context: string): Promise<void> {
     const view = await driver.inspect(handles.get('app')!);
     say(`inspect after restart: ${view.state}; ${view.lines.join('; ')}`);
     const r1 = await exec('app', ['/bin/sysv-read', '--key', '5678']);
-    check(name, '(a) System V segment after stop + start in the same pod', r1.exitCode === 0 && r1.stdout.trim() === ALPHABET, `exit ${r1.exitCode} ${JSON.stringify(r1.stdout.trim() || r1.stderr.trim())}`);
+    check(
+      name,
+      '(a) System V segment after stop + start in the same pod',
+      r1.exitCode === 0 && r1.stdout.trim() === ALPHABET,
+      `exit ${r1.exitCode} ${JSON.stringify(r1.stdout.trim() || r1.stderr.trim())}`,
+    );
     const r2 = await exec('app', ['/bin/posix-read', '--name', '/shmlab']);
-    check(name, '(c) /dev/shm object after stop + start', r2.exitCode === 0 && r2.stdout.trim() === ALPHABET, `exit ${r2.exitCode} ${JSON.stringify(r2.stdout.trim() || r2.stderr.trim())}`);
+    check(
+      name,
+      '(c) /dev/shm object after stop + start',
+      r2.exitCode === 0 && r2.stdout.trim() === ALPHABET,
+      `exit ${r2.exitCode} ${JSON.stringify(r2.stdout.trim() || r2.stderr.trim())}`,
+    );
     const r3 = await exec('app', ['/bin/cat', '/data/file']);
-    check(name, 'emptyDir file after stop + start', r3.exitCode === 0 && r3.stdout.trim() === 'kept', `exit ${r3.exitCode} ${JSON.stringify(r3.stdout.trim() || r3.stderr.trim())}`);
+    check(
+      name,
+      'emptyDir file after stop + start',
+      r3.exitCode === 0 && r3.stdout.trim() === 'kept',
+      `exit ${r3.exitCode} ${JSON.stringify(r3.stdout.trim() || r3.stderr.trim())}`,
+    );
     const logs = await driver.logs(handles.get('app')!);
     check(name, 'logs of both attempts', (logs.stdout.match(/idle: ready/g) ?? []).length === 2, JSON.stringify(logs.stdout));
     say(`transcript: ${driver.commandFor('exec', handles.get('app')!, ['/bin/sysv-read', '--key', '5678'])}`);
@@ -124,7 +140,12 @@ async function smoke(name: string, context: string): Promise<void> {
     const d1 = await exec('tuned', ['/bin/cat', '/proc/sys/kernel/shmmax']);
     await restart('tuned');
     const d2 = await exec('tuned', ['/bin/cat', '/proc/sys/kernel/shmmax']);
-    check(name, '(d) pod sysctl kernel.shmmax=33554432 before / after restart', d1.stdout.trim() === '33554432' && d2.stdout.trim() === '33554432', `${d1.stdout.trim()} / ${d2.stdout.trim()} (grants: ${tuned.grants.join('; ')})`);
+    check(
+      name,
+      '(d) pod sysctl kernel.shmmax=33554432 before / after restart',
+      d1.stdout.trim() === '33554432' && d2.stdout.trim() === '33554432',
+      `${d1.stdout.trim()} / ${d2.stdout.trim()} (grants: ${tuned.grants.join('; ')})`,
+    );
 
     // Unprivileged: /proc/sys is read-only (the kubelet's default readonly_paths, which shmlab sends).
     const write = ['/bin/sh', '-c', 'echo 8192 > /proc/sys/kernel/shmmni && cat /proc/sys/kernel/shmmni'];
@@ -134,7 +155,12 @@ async function smoke(name: string, context: string): Promise<void> {
     // (e) Privileged, or the nearest equivalent when the host refuses it.
     const priv = await start('priv', { privileged: true });
     const e1 = await exec('priv', write);
-    check(name, `(e) privileged: mode ${driver.privilege.mode}, /proc/sys writable`, e1.exitCode === 0 && e1.stdout.trim() === '8192', `exit ${e1.exitCode} ${JSON.stringify(e1.stdout.trim() || e1.stderr.trim())}`);
+    check(
+      name,
+      `(e) privileged: mode ${driver.privilege.mode}, /proc/sys writable`,
+      e1.exitCode === 0 && e1.stdout.trim() === '8192',
+      `exit ${e1.exitCode} ${JSON.stringify(e1.stdout.trim() || e1.stderr.trim())}`,
+    );
     const caps = await exec('priv', ['/bin/sh', '-c', 'grep CapEff /proc/self/status']);
     say(`privileged refusal: ${priv.refusal ?? '(none: privileged ran)'}; grants: ${priv.grants.join('; ')}; ${caps.stdout.trim()}`);
 
@@ -166,9 +192,15 @@ async function smoke(name: string, context: string): Promise<void> {
     const folders = (sub: string) => (existsSync(join(daemon.layout.home, sub)) ? readdirSync(join(daemon.layout.home, sub)) : []);
     const emptyDirs = [...folders('emptydir'), ...folders('pods')];
     const cgroups = cgroupHierarchies().filter((h) => existsSync(join(h, 'shmlab', name)));
-    const mounts = readFileSync('/proc/mounts', 'utf8').split('\n').filter((l) => l.includes(daemon.layout.home));
-    check(name, 'nothing left', pods.length + containers.length + emptyDirs.length + cgroups.length + kept.length + mounts.length === 0 && stale.length === 0,
-      `pods ${pods.length}, containers ${containers.length}, emptyDir/log folders ${emptyDirs.length}, cgroup folders ${cgroups.length + kept.length}, mounts ${mounts.length}, stale found ${stale.length}`);
+    const mounts = readFileSync('/proc/mounts', 'utf8')
+      .split('\n')
+      .filter((l) => l.includes(daemon.layout.home));
+    check(
+      name,
+      'nothing left',
+      pods.length + containers.length + emptyDirs.length + cgroups.length + kept.length + mounts.length === 0 && stale.length === 0,
+      `pods ${pods.length}, containers ${containers.length}, emptyDir/log folders ${emptyDirs.length}, cgroup folders ${cgroups.length + kept.length}, mounts ${mounts.length}, stale found ${stale.length}`,
+    );
     client.close();
     if (daemon.startedHere) await timed('stop daemon', times, () => stopContainerd(name));
     say(`timings: ${times.join(', ')}`);

@@ -33,7 +33,9 @@ async function main(): Promise<number> {
     if (run.incomplete) break;
     done++;
     for (const r of run.experiments) counts.get(r.slug)!.set(r.verdict, (counts.get(r.slug)!.get(r.verdict) ?? 0) + 1);
-    const odd = run.experiments.filter((r) => r.verdict !== 'as expected').map((r) => `${r.slug}: ${r.verdict} (${r.error ?? r.differences.map((d) => d.detail).join('; ')})`);
+    const odd = run.experiments
+      .filter((r) => r.verdict !== 'as expected')
+      .map((r) => `${r.slug}: ${r.verdict} (${r.error ?? r.differences.map((d) => d.detail).join('; ')})`);
     console.log(`run ${i}/${runs}: ${(run.durationMs / 1000).toFixed(1)} s${odd.length ? `; ${odd.join('; ')}` : ', all as expected'}`);
   }
   const lab = await openLab({ say: () => {} });
@@ -49,7 +51,11 @@ async function main(): Promise<number> {
     if (byVerdict.get('as expected') !== done) steady = false;
     console.log(`${slug.padEnd(26)} ${line}`);
   }
-  console.log(`\n${done} runs in ${((Date.now() - started) / 1000).toFixed(0)} s; left behind: ${Object.entries(left).map(([k, n]) => `${n} ${k}`).join(', ')}`);
+  console.log(
+    `\n${done} runs in ${((Date.now() - started) / 1000).toFixed(0)} s; left behind: ${Object.entries(left)
+      .map(([k, n]) => `${n} ${k}`)
+      .join(', ')}`,
+  );
   if (controller.signal.aborted) return EXIT_ON[String(controller.signal.reason)] ?? 143;
   return steady && leftTotal === 0 && done === runs ? 0 : 1;
 }

@@ -2,10 +2,10 @@
 // shmlab's command line: parse, dispatch, and turn every failure into one sentence and an exit code.
 import { writeFileSync } from 'node:fs';
 import { EXPERIMENTS } from '../experiments/index.js';
-import { parseCommand, HELP } from './cli/cli-args.js';
+import { HELP, parseCommand } from './cli/cli-args.js';
 import type { Output } from './cli/output.js';
+import { EngineUnavailableError, engineFailureSentence, oneLine, SetupError, UsageError } from './errors.js';
 import { HARNESS_VERSION } from './paths.js';
-import { EngineUnavailableError, SetupError, UsageError, engineFailureSentence, oneLine } from './errors.js';
 
 /** 128 + the signal's number, as shells report it. A hang-up is treated as a termination: clean up, then exit. */
 const EXIT_ON: Record<string, number> = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 };
@@ -18,7 +18,9 @@ async function main(argv: string[]): Promise<number> {
   // The first signal stops the run after its current steps and cleans up; a second one ends shmlab at once.
   const onSignal = (signal: NodeJS.Signals) => {
     if (controller.signal.aborted) {
-      io.err(`shmlab: ${signal} again: exiting now, without cleaning up; what this run created may be left behind, and "shmlab clean" (or the next run) removes it.`);
+      io.err(
+        `shmlab: ${signal} again: exiting now, without cleaning up; what this run created may be left behind, and "shmlab clean" (or the next run) removes it.`,
+      );
       process.exit(EXIT_ON[signal] ?? 143);
     }
     io.err(`shmlab: ${signal}: stopping after the current steps and cleaning up...`);

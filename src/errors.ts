@@ -23,7 +23,12 @@ export class SetupError extends Error {
 
 /** A message on one line: the first line of a multi-line error, trimmed. */
 export function oneLine(message: string): string {
-  return message.split('\n').map((l) => l.trim()).filter(Boolean)[0] ?? message;
+  return (
+    message
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean)[0] ?? message
+  );
 }
 
 // Errors that come from the engine or the way to it, not from shmlab: an HTTP status, a socket's errno, a deadline.
@@ -32,7 +37,12 @@ const ENGINE_ERRNO = /^(ECONNREFUSED|ECONNRESET|ENOENT|EPIPE|ETIMEDOUT|EHOSTUNRE
 /** One sentence for an engine failure outside any experiment, or undefined when the error is not the engine's. */
 export function engineFailureSentence(err: unknown): string | undefined {
   const e = err as { statusCode?: number; code?: string; json?: { message?: string }; message?: string; address?: string; name?: string };
-  const fromEngine = e?.name === 'CriError' || typeof e?.statusCode === 'number' || (typeof e?.code === 'string' && ENGINE_ERRNO.test(e.code) && 'address' in e) || err instanceof EngineTimeoutError || err instanceof ImageMissingError;
+  const fromEngine =
+    e?.name === 'CriError' ||
+    typeof e?.statusCode === 'number' ||
+    (typeof e?.code === 'string' && ENGINE_ERRNO.test(e.code) && 'address' in e) ||
+    err instanceof EngineTimeoutError ||
+    err instanceof ImageMissingError;
   if (!fromEngine) return undefined;
   const words = oneLine(String(e.json?.message ?? e.message ?? err));
   return `The engine failed (${words}): check that it runs and answers, then try again; "shmlab clean" removes what this run could not.`;

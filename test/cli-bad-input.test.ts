@@ -1,10 +1,11 @@
 // Bad input, fed to the real command line: each gets one sentence on stderr and its documented exit code, and where
 // the input alone is wrong, not a single request reaches the engine (a recording stand-in at DOCKER_HOST).
-import { execa } from 'execa';
+
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
+import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../src/paths.js';
 import { removeTempDirs, tempDir } from './temp-dirs.js';
@@ -51,23 +52,82 @@ describe('bad input is refused with one sentence, before any request to the engi
   it.each<[string, () => string[], RegExp, Record<string, string>?]>([
     ['compare: a report of null', () => ['compare', file('null.json', 'null')], new RegExp(`${notReport}the top level must be an object \\(it is null\\)\\.$`)],
     ['compare: a list', () => ['compare', file('list.json', '[]')], new RegExp(`${notReport}the top level must be an object \\(it is a list\\)\\.$`)],
-    ['compare: malformed experiments', () => ['compare', file('bad.json', JSON.stringify({ ...obs, experiments: [{ ...obs.experiments[0], slug: 1 }] }))], new RegExp(`${notReport}/experiments/0/slug must be a string \\(it is 1\\)\\.$`)],
-    ['compare: no privilege', () => ['compare', file('noprivilege.json', JSON.stringify({ ...obs, privilege: undefined }))], new RegExp(`${notReport}/privilege is missing\\.$`)],
+    [
+      'compare: malformed experiments',
+      () => ['compare', file('bad.json', JSON.stringify({ ...obs, experiments: [{ ...obs.experiments[0], slug: 1 }] }))],
+      new RegExp(`${notReport}/experiments/0/slug must be a string \\(it is 1\\)\\.$`),
+    ],
+    [
+      'compare: no privilege',
+      () => ['compare', file('noprivilege.json', JSON.stringify({ ...obs, privilege: undefined }))],
+      new RegExp(`${notReport}/privilege is missing\\.$`),
+    ],
     ['compare: a FIFO (would hang)', () => ['compare', join(dir, 'fifo.json')], /^shmlab: Cannot read the report .+fifo\.json \(not a regular file\)\.$/],
-    ['compare: --out /dev/full', () => ['compare', join(ROOT, 'test/observations/docker-20.10.json'), '--out', '/dev/full'], /^shmlab: Cannot write \/dev\/full: something other than a file is there \(a device or socket\); choose another --out\.$/],
-    ['compare: --out a folder', () => ['compare', join(ROOT, 'test/observations/docker-20.10.json'), '--out', join(dir, 'a-folder')], /^shmlab: Cannot write .+a-folder: something other than a file is there \(a folder\); choose another --out\.$/],
-    ['matrix: an engines file of null', () => ['matrix', '--engines', file('null-engines.json', 'null')], /^shmlab: The engines file .+ must have an "engines" list\.$/],
-    ['matrix: an engines file of [null]', () => ['matrix', '--engines', file('list-engines.json', '[null]')], /^shmlab: The engines file .+ must have an "engines" list\.$/],
-    ['matrix: an engine entry of null', () => ['matrix', '--engines', file('entry-engines.json', '{"engines":[null]}')], /^shmlab: .+engine 1: expected an object with "name" and "kind", got null\.$/],
-    ['matrix: an engines file that is a FIFO', () => ['matrix', '--engines', join(dir, 'fifo.json')], /^shmlab: Cannot read the engines file .+ \(not a regular file\)\.$/],
-    ['run: the same experiment twice in --only', () => ['run', '--only', 'sysv-restart,sysv-restart'], /^shmlab: --only names sysv-restart twice; name each experiment once\.$/],
+    [
+      'compare: --out /dev/full',
+      () => ['compare', join(ROOT, 'test/observations/docker-20.10.json'), '--out', '/dev/full'],
+      /^shmlab: Cannot write \/dev\/full: something other than a file is there \(a device or socket\); choose another --out\.$/,
+    ],
+    [
+      'compare: --out a folder',
+      () => ['compare', join(ROOT, 'test/observations/docker-20.10.json'), '--out', join(dir, 'a-folder')],
+      /^shmlab: Cannot write .+a-folder: something other than a file is there \(a folder\); choose another --out\.$/,
+    ],
+    [
+      'matrix: an engines file of null',
+      () => ['matrix', '--engines', file('null-engines.json', 'null')],
+      /^shmlab: The engines file .+ must have an "engines" list\.$/,
+    ],
+    [
+      'matrix: an engines file of [null]',
+      () => ['matrix', '--engines', file('list-engines.json', '[null]')],
+      /^shmlab: The engines file .+ must have an "engines" list\.$/,
+    ],
+    [
+      'matrix: an engine entry of null',
+      () => ['matrix', '--engines', file('entry-engines.json', '{"engines":[null]}')],
+      /^shmlab: .+engine 1: expected an object with "name" and "kind", got null\.$/,
+    ],
+    [
+      'matrix: an engines file that is a FIFO',
+      () => ['matrix', '--engines', join(dir, 'fifo.json')],
+      /^shmlab: Cannot read the engines file .+ \(not a regular file\)\.$/,
+    ],
+    [
+      'run: the same experiment twice in --only',
+      () => ['run', '--only', 'sysv-restart,sysv-restart'],
+      /^shmlab: --only names sysv-restart twice; name each experiment once\.$/,
+    ],
     ['run: an empty --report-dir', () => ['run', '--report-dir', ''], /^shmlab: Expected --report-dir to name a folder, got an empty name\.$/],
     ['run: a --timeout of 0', () => ['run', '--timeout', '0'], /^shmlab: Expected --timeout to be a number of seconds between 0 and 3600, got "0"\.$/],
-    ['run: DOCKER_HOST of only blanks', () => ['run'], /^shmlab: DOCKER_HOST is set but blank: unset it to use the default engine, or give an address such as unix:\/\/\/var\/run\/docker\.sock$/, { DOCKER_HOST: '   ' }],
-    ['run: a CRI runtime that is not there', () => ['run', '--engine', 'cri=unix:///nonexistent/containerd.sock', '--report-dir', dir], /^shmlab: The CRI runtime at CONTAINER_RUNTIME_ENDPOINT=unix:\/\/\/nonexistent\/containerd\.sock does not answer \(no socket there\): start it, or point CONTAINER_RUNTIME_ENDPOINT at one that runs\.$/],
-    ['run: a bad --engine', () => ['run', '--engine', 'cri=tcp://127.0.0.1:1'], /^shmlab: Expected --engine cri=unix:\/\/\/path\/to\/containerd\.sock or docker=unix:\/\/\/path\/to\/docker\.sock, got "cri=tcp:\/\/127\.0\.0\.1:1"\.$/],
-    ['run: TMPDIR missing', () => ['run', '--report-dir', dir], /^shmlab: The temporary folder \/nonexistent-shmlab cannot be written \(ENOENT\): set TMPDIR to a writable folder\.$/, { TMPDIR: '/nonexistent-shmlab' }],
-    ['run: no cc and nothing compiled yet', () => ['run', '--report-dir', dir], /^shmlab: No C compiler \(cc\) on PATH: install gcc and libc6-dev \(Debian: apt-get install gcc libc6-dev\), then try again\.$/, { PATH: '/nonexistent', SHMLAB_CACHE_DIR: join(dir, 'empty-cache') }],
+    [
+      'run: DOCKER_HOST of only blanks',
+      () => ['run'],
+      /^shmlab: DOCKER_HOST is set but blank: unset it to use the default engine, or give an address such as unix:\/\/\/var\/run\/docker\.sock$/,
+      { DOCKER_HOST: '   ' },
+    ],
+    [
+      'run: a CRI runtime that is not there',
+      () => ['run', '--engine', 'cri=unix:///nonexistent/containerd.sock', '--report-dir', dir],
+      /^shmlab: The CRI runtime at CONTAINER_RUNTIME_ENDPOINT=unix:\/\/\/nonexistent\/containerd\.sock does not answer \(no socket there\): start it, or point CONTAINER_RUNTIME_ENDPOINT at one that runs\.$/,
+    ],
+    [
+      'run: a bad --engine',
+      () => ['run', '--engine', 'cri=tcp://127.0.0.1:1'],
+      /^shmlab: Expected --engine cri=unix:\/\/\/path\/to\/containerd\.sock or docker=unix:\/\/\/path\/to\/docker\.sock, got "cri=tcp:\/\/127\.0\.0\.1:1"\.$/,
+    ],
+    [
+      'run: TMPDIR missing',
+      () => ['run', '--report-dir', dir],
+      /^shmlab: The temporary folder \/nonexistent-shmlab cannot be written \(ENOENT\): set TMPDIR to a writable folder\.$/,
+      { TMPDIR: '/nonexistent-shmlab' },
+    ],
+    [
+      'run: no cc and nothing compiled yet',
+      () => ['run', '--report-dir', dir],
+      /^shmlab: No C compiler \(cc\) on PATH: install gcc and libc6-dev \(Debian: apt-get install gcc libc6-dev\), then try again\.$/,
+      { PATH: '/nonexistent', SHMLAB_CACHE_DIR: join(dir, 'empty-cache') },
+    ],
   ])('%s', async (_, args, message, env) => {
     const before = recorder.requests.length;
     const r = await shmlab(args(), env);
@@ -83,7 +143,9 @@ describe('an engine that is not what it seems gets one sentence and exit 2', () 
     try {
       const r = await shmlab(['run', '--report-dir', dir], { DOCKER_HOST: `unix://${fake.socket}` });
       expect({ exitCode: r.exitCode, lines: r.stderr.split('\n').length }).toEqual({ exitCode: 2, lines: 1 });
-      expect(r.stderr).toMatch(/^shmlab: (The server at unix:\/\/.+ answered, but not as a Docker API engine does|The engine at unix:\/\/.+ answered but could not be used)/);
+      expect(r.stderr).toMatch(
+        /^shmlab: (The server at unix:\/\/.+ answered, but not as a Docker API engine does|The engine at unix:\/\/.+ answered but could not be used)/,
+      );
     } finally {
       fake.server.close();
     }
@@ -95,7 +157,10 @@ describe('an engine that is not what it seems gets one sentence and exit 2', () 
       const started = Date.now();
       const r = await shmlab(['run', '--report-dir', dir, '--timeout', '2'], { DOCKER_HOST: `unix://${mute.socket}` });
       expect(Date.now() - started).toBeLessThan(15_000);
-      expect({ exitCode: r.exitCode, stderr: r.stderr }).toEqual({ exitCode: 2, stderr: `shmlab: The engine at unix://${mute.socket} answers /_ping but not its API within 2 s: restart it, or point DOCKER_HOST at another engine.` });
+      expect({ exitCode: r.exitCode, stderr: r.stderr }).toEqual({
+        exitCode: 2,
+        stderr: `shmlab: The engine at unix://${mute.socket} answers /_ping but not its API within 2 s: restart it, or point DOCKER_HOST at another engine.`,
+      });
     } finally {
       mute.server.close();
     }
@@ -105,13 +170,16 @@ describe('an engine that is not what it seems gets one sentence and exit 2', () 
     const failing = standIn((path) => {
       if (path.includes('_ping')) return { status: 200, body: 'OK' };
       if (path.endsWith('/version')) return { status: 200, body: { Version: '99.0', ApiVersion: '1.41', Os: 'linux', KernelVersion: '6', Components: [] } };
-      if (path.endsWith('/info')) return { status: 200, body: { OperatingSystem: 'Test', KernelVersion: '6', Driver: 'overlay2', CgroupVersion: '1', DefaultRuntime: 'runc' } };
+      if (path.endsWith('/info'))
+        return { status: 200, body: { OperatingSystem: 'Test', KernelVersion: '6', Driver: 'overlay2', CgroupVersion: '1', DefaultRuntime: 'runc' } };
       return { status: 500, body: { message: 'the engine went away' } };
     });
     try {
       const r = await shmlab(['run', '--report-dir', dir, '--timeout', '5'], { DOCKER_HOST: `unix://${failing.socket}` });
       expect({ exitCode: r.exitCode, lines: r.stderr.split('\n').length }).toEqual({ exitCode: 2, lines: 1 });
-      expect(r.stderr).toMatch(/^shmlab: The engine failed \(.*the engine went away.*\): check that it runs and answers, then try again; "shmlab clean" removes what this run could not\.$/);
+      expect(r.stderr).toMatch(
+        /^shmlab: The engine failed \(.*the engine went away.*\): check that it runs and answers, then try again; "shmlab clean" removes what this run could not\.$/,
+      );
     } finally {
       failing.server.close();
     }

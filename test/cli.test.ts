@@ -1,10 +1,11 @@
 // The command line as a user meets it: one clear sentence and exit 2 for what they can fix, nothing started.
-import { execa } from 'execa';
+
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
-import { removeTempDirs, tempDir } from './temp-dirs.js';
 import { ROOT } from '../src/paths.js';
+import { removeTempDirs, tempDir } from './temp-dirs.js';
 
 const CLI = join(ROOT, 'dist/src/cli.js');
 const shmlab = (args: string[], env: Record<string, string> = {}) =>
@@ -40,7 +41,9 @@ describe('shmlab command line', () => {
       const r = await shmlab(['run'], { DOCKER_HOST: address });
       expect(Date.now() - started).toBeLessThan(5000);
       expect(r.exitCode).toBe(2);
-      expect(r.stderr).toBe(`shmlab: The engine at DOCKER_HOST=${address} does not answer (${address.startsWith('unix') ? 'no socket there' : 'nothing listens there'}): start it, or point DOCKER_HOST at one that runs.`);
+      expect(r.stderr).toBe(
+        `shmlab: The engine at DOCKER_HOST=${address} does not answer (${address.startsWith('unix') ? 'no socket there' : 'nothing listens there'}): start it, or point DOCKER_HOST at one that runs.`,
+      );
     }
   });
 
@@ -58,7 +61,10 @@ describe('shmlab command line', () => {
 
   it('refuses a JSON file that is not a shmlab report', async () => {
     const r = await shmlab(['compare', join(ROOT, 'package.json')]);
-    expect({ exitCode: r.exitCode, stderr: r.stderr }).toEqual({ exitCode: 2, stderr: `shmlab: ${join(ROOT, 'package.json')} is not a shmlab report: /format is missing.` });
+    expect({ exitCode: r.exitCode, stderr: r.stderr }).toEqual({
+      exitCode: 2,
+      stderr: `shmlab: ${join(ROOT, 'package.json')} is not a shmlab report: /format is missing.`,
+    });
   });
 
   it('prints its version', async () => {

@@ -1,17 +1,17 @@
 // Every experiment on a Kubernetes node runtime, driven over CRI as the kubelet drives it: shmlab's own containerd
 // 1.6 (Debian 12's), one test per experiment, then what a run leaves on the node (nothing), and a killed run's pods
 // found by their labels.
-import { readFileSync, readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXPERIMENTS } from '../experiments/index.js';
+import { cgroupHierarchies } from '../src/cri/cgroup-folders.js';
 import { provisionContainerd, stopContainerd } from '../src/cri/containerd-provisioner.js';
 import { CRI_DATA } from '../src/cri/cri-lab.js';
 import type { Experiment } from '../src/model/experiment.js';
 import type { RunResult } from '../src/model/result.js';
+import { writeReport } from '../src/report/write-report.js';
 import { openLab } from '../src/run/lab.js';
 import { runLab } from '../src/run/lab-runner.js';
-import { writeReport } from '../src/report/write-report.js';
-import { cgroupHierarchies } from '../src/cri/cgroup-folders.js';
 import { reportDir, shmlab, until } from './shmlab-process.js';
 import { removeTempDirs } from './temp-dirs.js';
 
@@ -27,12 +27,16 @@ async function nodeState(): Promise<Record<string, string[]>> {
     const inventory = await lab.inventory();
     const cgroups = cgroupHierarchies().flatMap((h) => {
       try {
-        return readdirSync(`${h}/shmlab/${ENGINE}`).filter((f) => f.startsWith('pod')).map((f) => `${h}/${f}`);
+        return readdirSync(`${h}/shmlab/${ENGINE}`)
+          .filter((f) => f.startsWith('pod'))
+          .map((f) => `${h}/${f}`);
       } catch {
         return [];
       }
     });
-    const mounts = readFileSync('/proc/mounts', 'utf8').split('\n').filter((l) => l.includes(`${CRI_DATA}/${ENGINE}/emptydir`));
+    const mounts = readFileSync('/proc/mounts', 'utf8')
+      .split('\n')
+      .filter((l) => l.includes(`${CRI_DATA}/${ENGINE}/emptydir`));
     return { ...inventory, 'cgroup folders': cgroups, mounts };
   } finally {
     await lab.close();
@@ -44,7 +48,12 @@ const nothing = (state: Record<string, string[]>) => Object.fromEntries(Object.k
 // biome-ignore lint/correctness/noEmptyPattern: vitest passes the file second and wants a destructuring pattern first.
 beforeAll(async ({}, file) => {
   // Only the experiments whose tests -t or .only chose go to the node; none chosen (only the node checks): all of them.
-  const chosen = new Set(file.tasks.flatMap((t) => (t.type === 'suite' ? t.tasks : [t])).filter((t) => t.type === 'test' && t.mode === 'run').map((t) => t.name));
+  const chosen = new Set(
+    file.tasks
+      .flatMap((t) => (t.type === 'suite' ? t.tasks : [t]))
+      .filter((t) => t.type === 'test' && t.mode === 'run')
+      .map((t) => t.name),
+  );
   const picked = EXPERIMENTS.filter((e) => chosen.has(e.slug));
   const daemon = await provisionContainerd(ENGINE, (line) => console.log(`shmlab: ${line}`));
   startedHere = daemon.startedHere;
@@ -64,7 +73,11 @@ describe.each(EXPERIMENTS.map((e) => [e.slug, e] as const))('%s on CRI', (slug, 
     const result = run.experiments.find((r) => r.slug === slug);
     expect(result, `${slug} did not run`).toBeDefined();
     const expected = experiment.onlyOn && !experiment.onlyOn.includes('cri') ? 'not applicable' : 'as expected';
-    expect({ verdict: result!.verdict, error: result!.error, differences: result!.differences }).toEqual({ verdict: expected, error: undefined, differences: [] });
+    expect({ verdict: result!.verdict, error: result!.error, differences: result!.differences }).toEqual({
+      verdict: expected,
+      error: undefined,
+      differences: [],
+    });
   });
 });
 
@@ -103,7 +116,7 @@ describe('on the node after a CRI run', () => {
     expect(state).toEqual(nothing(state));
   });
 
-  it("a run killed mid-run leaves pods that clean finds by label and removes, host keys included", async () => {
+  it('a run killed mid-run leaves pods that clean finds by label and removes, host keys included', async () => {
     const cli = shmlab(['run', '--only', 'ipc-host,mmap-recreate,ipc-shareable', '--report-dir', reportDir()], env);
     await until('pods of the run', async () => (await nodeState()).pods!.length >= 2, 60_000);
     cli.kill('SIGKILL');
@@ -114,7 +127,10 @@ describe('on the node after a CRI run', () => {
     expect(clean.stdout).toMatch(/removed \d+ pod\(s\) left by an earlier run that did not finish/);
     const state = await nodeState();
     expect(state).toEqual(nothing(state));
-    const segments = readFileSync('/proc/sysvipc/shm', 'utf8').split('\n').slice(1).filter((l) => l.trim() && Number(l.trim().split(/\s+/)[0]) >>> 16 === 0x5d1a);
+    const segments = readFileSync('/proc/sysvipc/shm', 'utf8')
+      .split('\n')
+      .slice(1)
+      .filter((l) => l.trim() && Number(l.trim().split(/\s+/)[0]) >>> 16 === 0x5d1a);
     expect(segments).toEqual([]);
   });
 

@@ -1,7 +1,7 @@
 // What shmlab might leave on an engine: what the lab's inventory lists (Docker: labelled containers, volumes and
 // committed images; CRI: pods, containers, emptyDir folders), and the host's SysV segments.
 import { listAllHostSegments } from '../src/run/host-segments.js';
-import { openLab, type Lab } from '../src/run/lab.js';
+import { type Lab, openLab } from '../src/run/lab.js';
 
 export type EngineState = Record<string, (string | number)[]>;
 

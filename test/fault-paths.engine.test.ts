@@ -1,9 +1,9 @@
 // Cleanup on every path out of an experiment, against the engine: a run that differs, and a step the engine refuses.
 import { describe, expect, it } from 'vitest';
-import { ALPHABET, BLOG_KEY } from '../src/model/experiment-kit.js';
 import type { Experiment } from '../src/model/experiment.js';
+import { ALPHABET, BLOG_KEY } from '../src/model/experiment-kit.js';
 import { runLab } from '../src/run/lab-runner.js';
-import { NOTHING_LEFT, engineDriver, engineState, leftovers } from './engine-state.js';
+import { engineDriver, engineState, leftovers, NOTHING_LEFT } from './engine-state.js';
 
 const base = { section: 'C', source: 'test', blogSaw: '', expectedToday: '', explanation: '', observe: () => '' } as const;
 
@@ -56,7 +56,10 @@ describe('cleanup on every path', () => {
   it('removes everything after an experiment that differs, and says what differed', async () => {
     const before = await engineState();
     const run = await runLab([wrongExpectation], { say: () => {} });
-    expect(run.experiments[0]).toMatchObject({ verdict: 'differs', differences: expect.arrayContaining([expect.objectContaining({ step: 'read', detail: expect.stringMatching(/^exit code: expected 0, got 10/) })]) });
+    expect(run.experiments[0]).toMatchObject({
+      verdict: 'differs',
+      differences: expect.arrayContaining([expect.objectContaining({ step: 'read', detail: expect.stringMatching(/^exit code: expected 0, got 10/) })]),
+    });
     expect(leftovers(before, await engineState())).toEqual(NOTHING_LEFT);
   });
 

@@ -1,6 +1,6 @@
 // A stand-in engine for tests: forwards the Docker API to the real engine, but holds some requests forever (never
 // answers them), as a crashed gVisor sandbox left `docker exec` waiting.
-import { createServer, request, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, request, type Server } from 'node:http';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { tempDir } from './temp-dirs.js';
@@ -36,7 +36,9 @@ export async function holdingProxy(upstreamSocket: string, hold: (req: IncomingM
       return;
     }
     const upstream = connect(upstreamSocket, () => {
-      const headers = Object.entries(req.headers).map(([k, v]) => `${k}: ${v}`).join('\r\n');
+      const headers = Object.entries(req.headers)
+        .map(([k, v]) => `${k}: ${v}`)
+        .join('\r\n');
       upstream.write(`${req.method} ${req.url} HTTP/1.1\r\n${headers}\r\n\r\n`);
       upstream.write(head);
       upstream.pipe(client);

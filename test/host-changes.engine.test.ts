@@ -1,10 +1,10 @@
 // The one experiment that touches the host: its kernel parameters are changed for a moment and put back exactly,
 // on a normal run and on SIGINT; --no-host-changes leaves it out and says so.
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { reportDir, reportIn, shmlab, until } from './shmlab-process.js';
 import { removeTempDirs } from './temp-dirs.js';
-import { join } from 'node:path';
 
 const KEYS = ['shmmax', 'sem', 'msgmni'];
 const host = () => KEYS.map((k) => readFileSync(`/proc/sys/kernel/${k}`, 'utf8'));
@@ -17,9 +17,11 @@ describe('host-sysctl-not-inherited', () => {
     const dir = reportDir();
     const r = await shmlab(['run', '--only', 'host-sysctl-not-inherited', '--report-dir', dir]);
     expect(r.exitCode, r.all).toBe(0);
-    expect(r.stdout).toContain("host-sysctl-not-inherited: as expected");
+    expect(r.stdout).toContain('host-sysctl-not-inherited: as expected');
     expect(host()).toEqual(before);
-    expect(readFileSync(join(dir, reportIn(dir)), 'utf8')).toContain("changed the host's kernel.shmmax, kernel.sem, kernel.msgmni for this experiment, and put them back at its end");
+    expect(readFileSync(join(dir, reportIn(dir)), 'utf8')).toContain(
+      "changed the host's kernel.shmmax, kernel.sem, kernel.msgmni for this experiment, and put them back at its end",
+    );
   });
 
   it('puts them back when the run is interrupted while they are changed', async () => {

@@ -1,11 +1,11 @@
 // An engine that never answers an exec (as a crashed gVisor sandbox left `docker exec` waiting): the step ends as an
 // error at its deadline and the run goes on to its report; a signal during the wait ends the run within seconds.
-import { readFileSync, readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunResult } from '../src/model/result.js';
-import { engineState, leftovers, NOTHING_LEFT, type EngineState } from './engine-state.js';
-import { holdingProxy, type HoldingProxy } from './holding-proxy.js';
+import { type EngineState, engineState, leftovers, NOTHING_LEFT } from './engine-state.js';
+import { type HoldingProxy, holdingProxy } from './holding-proxy.js';
 import { reportDir, shmlab, until } from './shmlab-process.js';
 import { removeTempDirs } from './temp-dirs.js';
 

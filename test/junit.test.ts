@@ -1,8 +1,9 @@
 // `--junit FILE`: the results as JUnit XML, one test case per experiment, parsed back here with a small strict reader
 // (well-formed tags, quoted attributes, known entities only, no character XML 1.0 cannot hold). No engine.
-import { execa } from 'execa';
-import { mkdirSync, readFileSync, readdirSync } from 'node:fs';
+
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ExperimentResult } from '../src/model/result.js';
 import { ROOT } from '../src/paths.js';

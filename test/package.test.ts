@@ -2,9 +2,10 @@
 // and the programmatic API used from there. No engine: nothing here runs an experiment. Needs the npm registry (for
 // the dependencies) and a built dist/ (`npm run test:unit` builds first; the pack itself skips `prepare`, so that no
 // build rewrites dist/ under the other tests running at the same time).
-import { execa } from 'execa';
+
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXPERIMENTS } from '../experiments/index.js';
 import { cacheDir, ROOT } from '../src/paths.js';
@@ -51,7 +52,11 @@ describe('the npm package', () => {
     mkdirSync(app);
     // An empty project of the user's own, so that npm installs here and not into a folder above.
     writeFileSync(join(app, 'package.json'), `${JSON.stringify({ name: 'shmlab-user', version: '1.0.0', private: true }, null, 2)}\n`);
-    await execa('npm', ['install', '--no-audit', '--no-fund', join(work, info!.filename)], { cwd: app, timeout: 300_000, env: { npm_config_update_notifier: 'false' } });
+    await execa('npm', ['install', '--no-audit', '--no-fund', join(work, info!.filename)], {
+      cwd: app,
+      timeout: 300_000,
+      env: { npm_config_update_notifier: 'false' },
+    });
     installed = join(app, 'node_modules', 'shmlab');
   }, 420_000);
 
@@ -59,12 +64,27 @@ describe('the npm package', () => {
   afterAll(removeTempDirs, 120_000);
 
   it('ships the built program, its C sources, fixtures, engines, schema and docs, and nothing else', () => {
-    for (const path of ['dist/src/cli.js', 'dist/src/index.js', 'dist/src/index.d.ts', 'dist/experiments/index.js', 'src/cri/api.proto', 'c-src/common.c', 'fixtures/Dockerfile', 'engines.json', 'README.md', 'LICENSE', 'CHANGELOG.md', 'package.json']) {
+    for (const path of [
+      'dist/src/cli.js',
+      'dist/src/index.js',
+      'dist/src/index.d.ts',
+      'dist/experiments/index.js',
+      'src/cri/api.proto',
+      'c-src/common.c',
+      'fixtures/Dockerfile',
+      'engines.json',
+      'README.md',
+      'LICENSE',
+      'CHANGELOG.md',
+      'package.json',
+    ]) {
       expect(packed, path).toContain(path);
     }
     expect(packed.filter((p) => p.startsWith('schema/') && p.endsWith('.json')).length).toBeGreaterThan(0);
-    const unwanted = packed.filter(
-      (p) => /\.test\.|(^|\/)test\/|^\.github\/|^\.ci\/|^reports\/|^bench\/|^scripts\/|^dist\/scripts\/|^node_modules\/|\.cache\/|tsbuildinfo|^src\/.*\.ts$|^(tsconfig|vitest\.config|biome)/.test(p),
+    const unwanted = packed.filter((p) =>
+      /\.test\.|(^|\/)test\/|^\.github\/|^\.ci\/|^reports\/|^bench\/|^scripts\/|^dist\/scripts\/|^node_modules\/|\.cache\/|tsbuildinfo|^src\/.*\.ts$|^(tsconfig|vitest\.config|biome)/.test(
+        p,
+      ),
     );
     expect(unwanted).toEqual([]);
   });
@@ -114,7 +134,11 @@ describe('the npm package', () => {
     });
     // With no SHMLAB_CACHE_DIR nor XDG_CACHE_HOME: the home folder's, not the package's.
     const home = join(work, 'home');
-    const plain = await inApp('node', ['--input-type=module', '-e', "import('shmlab').then((m) => console.log(m.CACHE))"], { HOME: home, SHMLAB_CACHE_DIR: undefined, XDG_CACHE_HOME: undefined });
+    const plain = await inApp('node', ['--input-type=module', '-e', "import('shmlab').then((m) => console.log(m.CACHE))"], {
+      HOME: home,
+      SHMLAB_CACHE_DIR: undefined,
+      XDG_CACHE_HOME: undefined,
+    });
     expect(plain.stdout).toBe(join(home, '.cache', 'shmlab'));
   });
 
@@ -126,14 +150,26 @@ describe('the npm package', () => {
         "const verdict: Verdict = 'as expected';",
         'const experiments: readonly Experiment[] = EXPERIMENTS;',
         'const render: (run: RunResult, experiments: readonly Experiment[]) => string = renderMarkdown;',
-        "const run: (e: Experiment[], o: { say: (line: string) => void }) => Promise<RunResult> = runLab;",
-        "const slugs = (results: ExperimentResult[]): string[] => results.map((r) => r.slug);",
+        'const run: (e: Experiment[], o: { say: (line: string) => void }) => Promise<RunResult> = runLab;',
+        'const slugs = (results: ExperimentResult[]): string[] => results.map((r) => r.slug);',
         'export { verdict, experiments, render, run, slugs };',
         '',
       ].join('\n'),
     );
     const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
-    const options = ['--noEmit', '--strict', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--skipLibCheck', '--types', 'node', '--typeRoots', join(ROOT, 'node_modules', '@types')];
+    const options = [
+      '--noEmit',
+      '--strict',
+      '--module',
+      'nodenext',
+      '--moduleResolution',
+      'nodenext',
+      '--skipLibCheck',
+      '--types',
+      'node',
+      '--typeRoots',
+      join(ROOT, 'node_modules', '@types'),
+    ];
     const r = await inApp(process.execPath, [tsc, ...options, 'use.ts']);
     expect(r.exitCode, r.stdout).toBe(0);
     // And a name the package does not export is an error: the check above does look at the declarations.

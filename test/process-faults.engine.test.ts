@@ -1,15 +1,16 @@
 // A real shmlab process under faults: signals while containers are up, SIGKILL, two runs at once,
 // an engine that never answers, and an engine that dies mid-run.
-import { execa } from 'execa';
+
 import { readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { removeTempDirs, tempDir } from './temp-dirs.js';
 import Dockerode from 'dockerode';
+import { execa } from 'execa';
+import { afterAll, describe, expect, it } from 'vitest';
 import { startDaemon, stopDaemon } from '../src/engine/daemon-process.js';
-import { NOTHING_LEFT, engineDriver, engineState, leftovers } from './engine-state.js';
-import { LONG, midRun, reportDir, reportIn as readdir, shmlab, until } from './shmlab-process.js';
+import { engineDriver, engineState, leftovers, NOTHING_LEFT } from './engine-state.js';
+import { LONG, midRun, reportIn as readdir, reportDir, shmlab, until } from './shmlab-process.js';
+import { removeTempDirs, tempDir } from './temp-dirs.js';
 
 describe('interrupted runs', () => {
   it.each([
@@ -85,15 +86,22 @@ describe('engine lost mid-run', () => {
   afterAll(async () => {
     await stopDaemon(home);
     // What a stopped daemon may leave mounted under its folder (its netns file, a shim's rootfs).
-    const mounts = readFileSync('/proc/mounts', 'utf8').split('\n').map((l) => l.split(' ')[1] ?? '').filter((m) => m.startsWith(home));
+    const mounts = readFileSync('/proc/mounts', 'utf8')
+      .split('\n')
+      .map((l) => l.split(' ')[1] ?? '')
+      .filter((m) => m.startsWith(home));
     for (const m of mounts.reverse()) await execa('umount', ['-l', m], { reject: false });
     rmSync(home, { recursive: true, force: true });
   });
 
   // The daemon is this test's own, on this host, so the host's segments can be read directly.
-  const hostSegmentOfShmlab = () => readFileSync('/proc/sysvipc/shm', 'utf8').split('\n').slice(1).some((l) => /^\s*(\d+)/.test(l) && Number(l.trim().split(/\s+/)[0]) >>> 16 === 0x5d1a);
+  const hostSegmentOfShmlab = () =>
+    readFileSync('/proc/sysvipc/shm', 'utf8')
+      .split('\n')
+      .slice(1)
+      .some((l) => /^\s*(\d+)/.test(l) && Number(l.trim().split(/\s+/)[0]) >>> 16 === 0x5d1a);
 
-  it('marks the affected experiments as errors with the engine\'s words, keeps the report, exits non-zero', async () => {
+  it("marks the affected experiments as errors with the engine's words, keeps the report, exits non-zero", async () => {
     const daemon = await startDaemon({ home, command: ['dockerd'], kind: 'dockerd' }, () => {});
     const dir = reportDir();
     const run = shmlab(['run', '--only', LONG, '--report-dir', dir], { DOCKER_HOST: daemon.address });

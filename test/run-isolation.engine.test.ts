@@ -1,16 +1,17 @@
 // Runs never touch each other, and a run always ends: a clean from anywhere leaves a live run alone (another PID
 // namespace, another engine on the same host), a second signal ends shmlab at once, a frozen engine meets a
 // deadline, and the soak stops cleanly on a signal.
-import { execa } from 'execa';
+
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
-import { reportBaseName } from '../src/report/report-name.js';
 import { join } from 'node:path';
 import Dockerode from 'dockerode';
+import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
-import { startDaemon, stopDaemon, type RunningDaemon } from '../src/engine/daemon-process.js';
+import { type RunningDaemon, startDaemon, stopDaemon } from '../src/engine/daemon-process.js';
 import { LABEL, LABEL_HOST_KEY } from '../src/labels.js';
 import { ROOT } from '../src/paths.js';
-import { NOTHING_LEFT, engineDriver, engineState, leftovers } from './engine-state.js';
+import { reportBaseName } from '../src/report/report-name.js';
+import { engineDriver, engineState, leftovers, NOTHING_LEFT } from './engine-state.js';
 import { CLI, LONG, midRun, reportDir, reportIn, shmlab, until } from './shmlab-process.js';
 import { removeTempDirs } from './temp-dirs.js';
 
@@ -25,7 +26,10 @@ async function extraEngine(name: string): Promise<RunningDaemon & { docker: Dock
 afterAll(async () => {
   for (const home of homes) {
     await stopDaemon(home);
-    const mounts = readFileSync('/proc/mounts', 'utf8').split('\n').map((l) => l.split(' ')[1] ?? '').filter((m) => m.startsWith(home));
+    const mounts = readFileSync('/proc/mounts', 'utf8')
+      .split('\n')
+      .map((l) => l.split(' ')[1] ?? '')
+      .filter((m) => m.startsWith(home));
     for (const m of mounts.reverse()) await execa('umount', ['-l', m], { reject: false });
     rmSync(home, { recursive: true, force: true });
   }
@@ -53,14 +57,22 @@ describe('runs never touch each other', () => {
     const before = await engineState();
     const dir = reportDir();
     // Its own PID namespace, same hostname: its pid means nothing out here; only its lease can tell it lives.
-    const run = shmlab(['run', '--only', 'ipc-host,ipc-shareable,kill-restart', '--report-dir', dir], {}, ['unshare', '--pid', '--fork', '--mount-proc', 'node', CLI]);
+    const run = shmlab(['run', '--only', 'ipc-host,ipc-shareable,kill-restart', '--report-dir', dir], {}, [
+      'unshare',
+      '--pid',
+      '--fork',
+      '--mount-proc',
+      'node',
+      CLI,
+    ]);
     await until('a host key of the run', async () => (await hostKeyVolumes(driver.dockerode)) > 0 && shmlabSegments().length > 0, 60_000);
     expect(shmlabSegments().every((s) => s.perms === '600')).toBe(true);
     // The run is held still (a slow run, as far as anyone can tell) while both cleans do their work, so that they
     // certainly meet it mid-run: its containers up, its images in use, its key in the host's namespace.
     const runner = Number(readFileSync(`/proc/${run.pid}/task/${run.pid}/children`, 'utf8').trim().split(' ')[0]);
     process.kill(runner, 'SIGSTOP');
-    let cleanOther, cleanHere;
+    let cleanOther: Awaited<ReturnType<typeof shmlab>> | undefined;
+    let cleanHere: Awaited<ReturnType<typeof shmlab>> | undefined;
     try {
       cleanOther = await shmlab(['clean'], { DOCKER_HOST: other.address });
       cleanHere = await shmlab(['clean']);
@@ -93,7 +105,9 @@ describe('a run always ends', () => {
     const result = await run;
     expect(Date.now() - second).toBeLessThan(3000);
     expect(result.exitCode).toBe(130);
-    expect(result.stderr).toContain('shmlab: SIGINT again: exiting now, without cleaning up; what this run created may be left behind, and "shmlab clean" (or the next run) removes it.');
+    expect(result.stderr).toContain(
+      'shmlab: SIGINT again: exiting now, without cleaning up; what this run created may be left behind, and "shmlab clean" (or the next run) removes it.',
+    );
     const clean = await shmlab(['clean']);
     expect(clean.exitCode, clean.all).toBe(0);
     expect(leftovers(before, await engineState())).toEqual(NOTHING_LEFT);
@@ -106,7 +120,7 @@ describe('a run always ends', () => {
     await until('containers and a host key of the run', () => midRun(frozen.docker), 90_000);
     process.kill(frozen.pid!, 'SIGSTOP');
     const stopped = Date.now();
-    let result;
+    let result: Awaited<typeof run> | undefined;
     try {
       result = await run;
     } finally {
@@ -131,7 +145,9 @@ describe('a run always ends', () => {
     expect(r.exitCode).toBe(1);
     expect(r.stdout).toMatch(/^\[1\/1\] sysv-restart: as expected/m);
     expect(r.stdout).toContain('shmlab: 1 as expected, 0 differ, 0 error(s)');
-    expect(r.stderr).toBe(`shmlab: the report was not written: Cannot write ${join(dir, `${reportBaseName(lab.environment)}.md`)}: something other than a file is there (a folder).`);
+    expect(r.stderr).toBe(
+      `shmlab: the report was not written: Cannot write ${join(dir, `${reportBaseName(lab.environment)}.md`)}: something other than a file is there (a folder).`,
+    );
   });
 
   it('SIGINT to the soak stops it after the current steps, cleaned up, exit 130', async () => {

@@ -1,10 +1,10 @@
 // The runtime axis on real runtimes: Docker 20.10 with crun (in its own mount namespace) and with gVisor 2022, each
 // provisioned by shmlab as the matrix does. What gVisor does differently is reported as such, in its own report.
-import { readFileSync, readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readEnginesFile, type EngineEntry } from '../src/matrix/engines-file.js';
 import { provisionEngine, stopEngine } from '../src/matrix/engine-provisioner.js';
+import { type EngineEntry, readEnginesFile } from '../src/matrix/engines-file.js';
 import type { RunResult } from '../src/model/result.js';
 import { ROOT } from '../src/paths.js';
 import { reportDir, shmlab } from './shmlab-process.js';

@@ -1,8 +1,9 @@
 // Helpers for tests that drive a real shmlab process: start it, wait for a moment of its run, read its report.
-import { execa, type ResultPromise } from 'execa';
+
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import Dockerode from 'dockerode';
+import type Dockerode from 'dockerode';
+import { execa, type ResultPromise } from 'execa';
 import { LABEL, LABEL_HOST_KEY } from '../src/labels.js';
 import { ROOT } from '../src/paths.js';
 import { tempDir } from './temp-dirs.js';
@@ -30,7 +31,10 @@ export async function until(what: string, check: () => Promise<boolean> | boolea
 /** True once a run has containers up and holds a key in the host's IPC namespace. */
 export async function midRun(docker: Dockerode): Promise<boolean> {
   const filters = JSON.stringify({ label: [LABEL] });
-  const [containers, volumes] = await Promise.all([docker.listContainers({ filters }), docker.listVolumes({ filters: JSON.stringify({ label: [LABEL_HOST_KEY] }) })]);
+  const [containers, volumes] = await Promise.all([
+    docker.listContainers({ filters }),
+    docker.listVolumes({ filters: JSON.stringify({ label: [LABEL_HOST_KEY] }) }),
+  ]);
   return containers.length >= 2 && (volumes.Volumes ?? []).length > 0;
 }
 

@@ -1,12 +1,12 @@
 // The example user experiment (examples/pg-like: a PostgreSQL-like program of the user's, compiled by shmlab and put
 // in the image) run by the command line against the engine, as a user would: its verdict in the JSON report, its
 // section in the markdown, its test case in the JUnit XML, and nothing of it left on the engine or the host.
-import { readFileSync, readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from '../src/paths.js';
 import { readReport } from '../src/report/read-report.js';
-import { NOTHING_LEFT, engineState, leftovers } from './engine-state.js';
+import { engineState, leftovers, NOTHING_LEFT } from './engine-state.js';
 import { CLI, reportDir, shmlab } from './shmlab-process.js';
 
 describe('a user experiment from examples/', () => {

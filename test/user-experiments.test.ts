@@ -1,9 +1,10 @@
 // User experiments (`--experiments DIR`): what a folder of experiment modules may hold, and the one sentence, naming
 // the file and the field, that anything else gets, from the loader and from the command line (exit 2, before any
 // engine is asked). No engine: test/user-experiments.engine.test.ts runs the example against one.
-import { execa } from 'execa';
+
 import { copyFileSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EXPERIMENTS, selectExperiments } from '../experiments/index.js';
 import { imageSources, layOutContext, useUserPrograms, variantTag } from '../src/build/image-builder.js';

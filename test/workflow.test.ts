@@ -2,9 +2,10 @@
 // (action-validator), that the engine matrix's versions are the engines' of engines.json and its last job builds the
 // comparison with `shmlab compare`, and that the CI workflow type-checks, lints and runs the unit tests on every
 // supported Node version.
-import { validateWorkflow } from '@action-validator/core';
+
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { validateWorkflow } from '@action-validator/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { readEnginesFile } from '../src/matrix/engines-file.js';
@@ -41,7 +42,7 @@ describe('every workflow', () => {
     expect(FILES).toEqual(expect.arrayContaining(['engine-matrix.yml', 'ci.yml']));
   });
 
-  it.each(FILES)('%s follows GitHub Actions\' workflow schema', (file) => {
+  it.each(FILES)("%s follows GitHub Actions' workflow schema", (file) => {
     expect(problems(join(WORKFLOWS, file))).toEqual([]);
   });
 
@@ -73,13 +74,19 @@ describe('engine-matrix workflow', () => {
     const versions: string[] = workflow.jobs.docker.strategy.matrix.docker;
     expect(versions.every((v) => /^\d+\.\d+\.\d+$/.test(v))).toBe(true);
     // engines.json may hold one line several times (under other OCI runtimes): GitHub's Docker runs runc, once a line.
-    const lines = [...new Set(readEnginesFile(join(ROOT, 'engines.json')).flatMap((e) => (e.kind === 'docker' ? (/^docker-(\d+\.\d+)/.exec(e.name)?.[1] ?? []) : [])))];
+    const lines = [
+      ...new Set(readEnginesFile(join(ROOT, 'engines.json')).flatMap((e) => (e.kind === 'docker' ? (/^docker-(\d+\.\d+)/.exec(e.name)?.[1] ?? []) : []))),
+    ];
     expect(versions.map((v) => v.split('.').slice(0, 2).join('.'))).toEqual(lines);
     expect(steps('docker').find((s) => s.uses?.startsWith('docker/setup-docker-action@'))?.with?.version).toBe('v${{ matrix.docker }}');
   });
 
   it('runs Podman through its Docker API service', () => {
-    expect(steps('podman').map((s) => s.run ?? '').join('\n')).toContain('podman system service --time=0 unix:///run/podman/podman.sock');
+    expect(
+      steps('podman')
+        .map((s) => s.run ?? '')
+        .join('\n'),
+    ).toContain('podman system service --time=0 unix:///run/podman/podman.sock');
   });
 
   it('uploads only the reports its own run wrote', () => {
@@ -110,7 +117,11 @@ describe('ci workflow', () => {
 
   it('type-checks, lints and runs the unit tests, each even when the one before failed', () => {
     const at = (command: string) => runs.findIndex((r) => r.includes(command));
-    expect([at('npm ci'), at('npx tsc --noEmit -p tsconfig.json'), at('npm run lint'), at('npm run test:unit')].every((i, n, all) => i >= 0 && (n === 0 || i > all[n - 1]!))).toBe(true);
+    expect(
+      [at('npm ci'), at('npx tsc --noEmit -p tsconfig.json'), at('npm run lint'), at('npm run test:unit')].every(
+        (i, n, all) => i >= 0 && (n === 0 || i > all[n - 1]!),
+      ),
+    ).toBe(true);
     for (const command of ['npm run lint', 'npm run test:unit']) expect((job.steps as Step[])[at(command)]!.if).toBe('${{ !cancelled() }}');
     expect(manifest.scripts.lint).toBe('biome check .');
     expect(manifest.scripts['test:unit']).toMatch(/vitest run --project unit$/);

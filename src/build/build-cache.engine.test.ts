@@ -13,8 +13,23 @@ describe('build cache', () => {
     const again = await compilePrograms(() => {}, lease);
     expect(again).toEqual({ ...first, compiled: false });
     expect(again.names.sort()).toEqual([
-      'fill', 'idle', 'mmap-read', 'mmap-write', 'mq-read', 'mq-write', 'msg-read', 'msg-write', 'posix-read', 'posix-write',
-      'sem-read', 'sem-write', 'sysctl', 'sysv-read', 'sysv-rm', 'sysv-stat', 'sysv-write',
+      'fill',
+      'idle',
+      'mmap-read',
+      'mmap-write',
+      'mq-read',
+      'mq-write',
+      'msg-read',
+      'msg-write',
+      'posix-read',
+      'posix-write',
+      'sem-read',
+      'sem-write',
+      'sysctl',
+      'sysv-read',
+      'sysv-rm',
+      'sysv-stat',
+      'sysv-write',
     ]);
   });
 

@@ -1,9 +1,10 @@
 // Builds the images FROM scratch with COPY only, tagged by content hash: an unchanged context is never rebuilt.
 // Containers are created from the image ids this returns, never from a name an engine could pull.
-import type Dockerode from 'dockerode';
+
 import { accessSync, chmodSync, constants, copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import type Dockerode from 'dockerode';
 import { IMAGES } from '../../experiments/images.js';
 import type { EngineDriver } from '../engine/engine-driver.js';
 import { SetupError } from '../errors.js';
@@ -126,13 +127,19 @@ function makeContextDir(lease: ProcessLease): string {
     accessSync(dir, constants.W_OK);
     return mkdtempSync(join(dir, `shmlab-context-${lease.id}-`));
   } catch (err) {
-    throw new SetupError(`The temporary folder ${dir} cannot be written (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}): set TMPDIR to a writable folder.`);
+    throw new SetupError(
+      `The temporary folder ${dir} cannot be written (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}): set TMPDIR to a writable folder.`,
+    );
   }
 }
 
 /** Images any live shmlab process of this host uses, by tag or id: never removed under it. */
 export function claimedImages(exceptLease?: string): Set<string> {
-  return new Set(liveClaims().filter((c) => c.lease !== exceptLease).flatMap((c) => c.images));
+  return new Set(
+    liveClaims()
+      .filter((c) => c.lease !== exceptLease)
+      .flatMap((c) => c.images),
+  );
 }
 
 export function isClaimed(image: Dockerode.ImageInfo, claimed: Set<string>): boolean {
@@ -160,13 +167,16 @@ async function imageId(dockerode: Dockerode, tag: string): Promise<string | unde
 
 // The build stream reports failures as {error} lines rather than an HTTP error: read them all.
 async function build(dockerode: Dockerode, context: string, tag: string, dockerfile: string): Promise<void> {
-  const stream = await dockerode.buildImage({ context, src: listFiles(context).map((f) => f.slice(context.length + 1)) }, {
-    t: tag,
-    dockerfile,
-    rm: true,
-    forcerm: true,
-    pull: false,
-  });
+  const stream = await dockerode.buildImage(
+    { context, src: listFiles(context).map((f) => f.slice(context.length + 1)) },
+    {
+      t: tag,
+      dockerfile,
+      rm: true,
+      forcerm: true,
+      pull: false,
+    },
+  );
   const events: { error?: string; stream?: string }[] = await new Promise((resolve, reject) =>
     dockerode.modem.followProgress(stream, (err: Error | null, out: unknown[]) => (err ? reject(err) : resolve(out as never))),
   );

@@ -1,11 +1,12 @@
 // Compiles c-src/ into static programs with cc, once per content hash of the sources; and the same for the C programs
 // of user experiments (`--experiments DIR`, DIR/c-src/*.c).
-import { execa } from 'execa';
+
 import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { C_SRC, CACHE } from '../paths.js';
+import { execa } from 'execa';
 import { hasCommand } from '../engine/local-engine.js';
 import { SetupError, UsageError } from '../errors.js';
+import { C_SRC, CACHE } from '../paths.js';
 import type { ProcessLease } from '../run/process-lease.js';
 import { hashFiles, listFiles } from './content-hash.js';
 
@@ -63,7 +64,9 @@ export async function compilePrograms(say: (line: string) => void, lease: Proces
 
 /** The names of shmlab's own programs, as they are in the images' /bin: c-src/*.c but the shared code. */
 export function programNames(): string[] {
-  return listFiles(C_SRC).filter((f) => f.endsWith('.c') && !SHARED.includes(basename(f))).map((f) => basename(f, '.c'));
+  return listFiles(C_SRC)
+    .filter((f) => f.endsWith('.c') && !SHARED.includes(basename(f)))
+    .map((f) => basename(f, '.c'));
 }
 
 // A user's code is theirs: warnings are shown by nobody and stop nothing; static, as the images have no C library.
@@ -98,7 +101,10 @@ export async function compileUserPrograms(cSrc: string, say: (line: string) => v
     for (const name of names) {
       const out = await execa('cc', [...USER_CFLAGS, '-o', join(work, name), `${name}.c`], { cwd: cSrc, reject: false });
       if (out.exitCode !== 0) {
-        const lines = String(out.stderr || out.stdout || out.message).split('\n').map((l) => l.trim()).filter(Boolean);
+        const lines = String(out.stderr || out.stdout || out.message)
+          .split('\n')
+          .map((l) => l.trim())
+          .filter(Boolean);
         const first = lines.find((l) => /\berror\b/i.test(l)) ?? lines[0] ?? `exit ${out.exitCode}`;
         throw new UsageError(`${join(cSrc, `${name}.c`)} does not compile (cc ${USER_CFLAGS.join(' ')}): ${first}`);
       }

@@ -2,7 +2,7 @@
 import { checkToolchain } from '../build/program-compiler.js';
 import { checkTempDir } from '../engine/local-engine.js';
 import { HostSegmentsUnlistable, listHostSegments } from '../run/host-segments.js';
-import { openLab, type Lab } from '../run/lab.js';
+import { type Lab, openLab } from '../run/lab.js';
 import { liveClaims } from '../run/process-lease.js';
 import type { Output } from './output.js';
 
@@ -16,7 +16,9 @@ export async function cleanCommand(io: Output, deadlineMs?: number): Promise<num
     lines.forEach(say);
     lines.push(...(await removeOrphanSegments(lab, say)));
     const images = await lab.removeCachedImages();
-    say(`removed ${images.removed} cached image(s)${images.kept ? `; kept ${images.kept} that a live run uses` : ''}${lines.length ? '' : '; nothing else was left behind'}`);
+    say(
+      `removed ${images.removed} cached image(s)${images.kept ? `; kept ${images.kept} that a live run uses` : ''}${lines.length ? '' : '; nothing else was left behind'}`,
+    );
     return 0;
   } finally {
     await lab.close();
@@ -27,7 +29,7 @@ export async function cleanCommand(io: Output, deadlineMs?: number): Promise<num
 // only those no live shmlab process of this host claims (the host's IPC namespace is shared by every engine here). Listed first, claims read after: a claim is written before
 // its segment exists, so a segment made meanwhile is either not listed or already claimed.
 async function removeOrphanSegments(lab: Lab, say: (line: string) => void): Promise<string[]> {
-  let segments;
+  let segments: Awaited<ReturnType<typeof listHostSegments>>;
   try {
     segments = await listHostSegments(lab.hostIpc);
   } catch (err) {

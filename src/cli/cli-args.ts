@@ -45,8 +45,28 @@ report could not be written, 2 usage error or no usable engine, 129/130/143
 interrupted by SIGHUP/SIGINT/SIGTERM (a second signal ends shmlab at once).`;
 
 export type Command =
-  | { name: 'run'; only?: string[]; reportDir?: string; concurrency?: number; deadlineMs?: number; engine?: { kind: 'cri' | 'docker'; address: string }; noHostChanges?: boolean; experimentsDir?: string; junit?: string }
-  | { name: 'matrix'; only?: string[]; reportDir?: string; enginesFile?: string; engine?: string[]; keepEngines?: boolean; noHostChanges?: boolean; experimentsDir?: string; junit?: string }
+  | {
+      name: 'run';
+      only?: string[];
+      reportDir?: string;
+      concurrency?: number;
+      deadlineMs?: number;
+      engine?: { kind: 'cri' | 'docker'; address: string };
+      noHostChanges?: boolean;
+      experimentsDir?: string;
+      junit?: string;
+    }
+  | {
+      name: 'matrix';
+      only?: string[];
+      reportDir?: string;
+      enginesFile?: string;
+      engine?: string[];
+      keepEngines?: boolean;
+      noHostChanges?: boolean;
+      experimentsDir?: string;
+      junit?: string;
+    }
   | { name: 'compare'; files: string[]; out?: string }
   | { name: 'engines'; action: 'up' | 'down'; enginesFile?: string; engine?: string[] }
   | { name: 'list' }
@@ -83,8 +103,9 @@ export function parseCommand(argv: string[]): Command {
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') return { name: 'help' };
   if (name === '--version' || name === '-V' || name === 'version') return { name: 'version' };
-  if (!(name in ALLOWED)) throw new UsageError(`Unknown command ${JSON.stringify(name)}; the commands are ${Object.keys(ALLOWED).join(', ')} (see "shmlab --help").`);
-  let parsed;
+  if (!(name in ALLOWED))
+    throw new UsageError(`Unknown command ${JSON.stringify(name)}; the commands are ${Object.keys(ALLOWED).join(', ')} (see "shmlab --help").`);
+  let parsed: ReturnType<typeof parseArgs<{ args: string[]; strict: true; allowPositionals: boolean; options: typeof OPTIONS }>>;
   try {
     parsed = parseArgs({ args: rest, strict: true, allowPositionals: name === 'compare' || name === 'engines', options: OPTIONS });
   } catch (err) {
@@ -94,13 +115,20 @@ export function parseCommand(argv: string[]): Command {
   if (values.help) return { name: 'help' };
   const misplaced = Object.keys(values).find((k) => !ALLOWED[name]!.includes(k as keyof typeof OPTIONS));
   if (misplaced) throw new UsageError(`"shmlab ${name}" takes no --${misplaced}; see "shmlab --help".`);
-  const only = values.only?.split(',').map((s) => s.trim()).filter(Boolean);
-  if (values.only !== undefined && !only?.length) throw new UsageError('Expected --only to name at least one experiment, e.g. --only sysv-restart,mmap-restart.');
+  const only = values.only
+    ?.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (values.only !== undefined && !only?.length)
+    throw new UsageError('Expected --only to name at least one experiment, e.g. --only sysv-restart,mmap-restart.');
   const twice = only?.find((slug, i) => only.indexOf(slug) !== i);
   if (twice) throw new UsageError(`--only names ${twice} twice; name each experiment once.`);
-  if (values['report-dir'] !== undefined && values['report-dir'].trim() === '') throw new UsageError('Expected --report-dir to name a folder, got an empty name.');
-  if (values.experiments !== undefined && values.experiments.trim() === '') throw new UsageError('Expected --experiments to name a folder of experiment modules, got an empty name.');
-  if (values.junit !== undefined && values.junit.trim() === '') throw new UsageError('Expected --junit to name the JUnit XML file to write, got an empty name.');
+  if (values['report-dir'] !== undefined && values['report-dir'].trim() === '')
+    throw new UsageError('Expected --report-dir to name a folder, got an empty name.');
+  if (values.experiments !== undefined && values.experiments.trim() === '')
+    throw new UsageError('Expected --experiments to name a folder of experiment modules, got an empty name.');
+  if (values.junit !== undefined && values.junit.trim() === '')
+    throw new UsageError('Expected --junit to name the JUnit XML file to write, got an empty name.');
   const timeout = values.timeout === undefined ? undefined : Number(values.timeout);
   if (timeout !== undefined && !(Number.isFinite(timeout) && timeout > 0 && timeout <= 3600)) {
     throw new UsageError(`Expected --timeout to be a number of seconds between 0 and 3600, got ${JSON.stringify(values.timeout)}.`);
@@ -118,10 +146,30 @@ export function parseCommand(argv: string[]): Command {
       if (given !== undefined && (!engine || (engine[1] === 'cri' && !engine[2]!.startsWith('unix://')))) {
         throw new UsageError(`Expected --engine cri=unix:///path/to/containerd.sock or docker=unix:///path/to/docker.sock, got ${JSON.stringify(given)}.`);
       }
-      return { name, only, reportDir: values['report-dir'], concurrency, deadlineMs, engine: engine ? { kind: engine[1] as 'cri' | 'docker', address: engine[2]! } : undefined, noHostChanges: values['no-host-changes'], experimentsDir: values.experiments, junit: values.junit };
+      return {
+        name,
+        only,
+        reportDir: values['report-dir'],
+        concurrency,
+        deadlineMs,
+        engine: engine ? { kind: engine[1] as 'cri' | 'docker', address: engine[2]! } : undefined,
+        noHostChanges: values['no-host-changes'],
+        experimentsDir: values.experiments,
+        junit: values.junit,
+      };
     }
     case 'matrix':
-      return { name, only, reportDir: values['report-dir'], enginesFile: values.engines, engine: values.engine, keepEngines: values['keep-engines'], noHostChanges: values['no-host-changes'], experimentsDir: values.experiments, junit: values.junit };
+      return {
+        name,
+        only,
+        reportDir: values['report-dir'],
+        enginesFile: values.engines,
+        engine: values.engine,
+        keepEngines: values['keep-engines'],
+        noHostChanges: values['no-host-changes'],
+        experimentsDir: values.experiments,
+        junit: values.junit,
+      };
     case 'compare':
       return { name, files: positionals, out: values.out };
     case 'engines': {

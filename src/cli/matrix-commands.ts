@@ -1,20 +1,20 @@
 // `shmlab matrix`, `shmlab compare` and `shmlab engines up|down`.
 import { join, resolve } from 'node:path';
 import { EXPERIMENTS, selectExperiments } from '../../experiments/index.js';
+import { checkUserToolchain } from '../build/program-compiler.js';
 import { UsageError } from '../errors.js';
-import { parseEngineOption, readEnginesFile, type EngineEntry } from '../matrix/engines-file.js';
 import { provisionEngine, stopEngine } from '../matrix/engine-provisioner.js';
+import { type EngineEntry, parseEngineOption, readEnginesFile } from '../matrix/engines-file.js';
 import { runMatrix } from '../matrix/matrix-runner.js';
-import { ROOT, REPORTS } from '../paths.js';
+import { REPORTS, ROOT } from '../paths.js';
+import { junitTarget, writeJUnit } from '../report/junit.js';
 import { readReport } from '../report/read-report.js';
 import { renderMatrix } from '../report/render-matrix.js';
 import { ReportWriteError, writeFilesAtomically } from '../report/write-report.js';
-import { junitTarget, writeJUnit } from '../report/junit.js';
-import { checkUserToolchain } from '../build/program-compiler.js';
 import { processLease } from '../run/process-lease.js';
 import { EXPERIMENTS_DIR_ENV, loadUserExperiments, prepareUserPrograms } from '../run/user-experiments.js';
-import { ensureWritableDir } from './report-dir.js';
 import type { Output } from './output.js';
+import { ensureWritableDir } from './report-dir.js';
 
 export interface EngineChoice {
   enginesFile?: string;
@@ -55,7 +55,14 @@ export async function matrixCommand(
     process.env[EXPERIMENTS_DIR_ENV] = resolve(userDir!);
   }
   say(`matrix over ${engines.map((e) => e.name).join(', ')}`);
-  const outcome = await runMatrix(engines, { only: options.only, reportDir: dir, keepEngines: Boolean(options.keepEngines), noHostChanges: Boolean(options.noHostChanges), say, signal });
+  const outcome = await runMatrix(engines, {
+    only: options.only,
+    reportDir: dir,
+    keepEngines: Boolean(options.keepEngines),
+    noHostChanges: Boolean(options.noHostChanges),
+    say,
+    signal,
+  });
   let exitCode = outcome.exitCode;
   if (outcome.runs.length) {
     const path = join(dir, 'matrix.md');
@@ -93,7 +100,7 @@ export async function enginesCommand(action: 'up' | 'down', choice: EngineChoice
       const daemon = await provisionEngine(engine, (line) => say(`[${engine.name}] ${line}`));
       say(`[${engine.name}] ${daemon.startedHere ? 'started' : 'already answering'} at ${daemon.address}`);
     } else {
-      say(`[${engine.name}] ${(await stopEngine(engine)) ? 'stopped' : 'not running (or not shmlab\'s)'}`);
+      say(`[${engine.name}] ${(await stopEngine(engine)) ? 'stopped' : "not running (or not shmlab's)"}`);
     }
   }
   return 0;

@@ -1,21 +1,20 @@
 // `shmlab run`: the experiments against one engine, with progress as it goes and the report at the end.
 import { writeFileSync } from 'node:fs';
 import { EXPERIMENTS, selectExperiments } from '../../experiments/index.js';
-import { UsageError } from '../errors.js';
-import { runLab } from '../run/lab-runner.js';
-import { seconds } from '../report/markdown-kit.js';
-import { junitTarget, writeJUnit } from '../report/junit.js';
-import { engineTitle } from '../report/report-name.js';
-import { ReportWriteError, writeReport } from '../report/write-report.js';
-import { REPORTS } from '../paths.js';
-import { ensureWritableDir } from './report-dir.js';
 import { useUserPrograms } from '../build/image-builder.js';
 import { checkToolchain, checkUserToolchain } from '../build/program-compiler.js';
 import { checkTempDir } from '../engine/local-engine.js';
+import { UsageError } from '../errors.js';
+import { REPORTS } from '../paths.js';
+import { junitTarget, writeJUnit } from '../report/junit.js';
+import { seconds } from '../report/markdown-kit.js';
+import { engineTitle } from '../report/report-name.js';
+import { ReportWriteError, writeReport } from '../report/write-report.js';
+import { runLab } from '../run/lab-runner.js';
 import { processLease } from '../run/process-lease.js';
 import { EXPERIMENTS_DIR_ENV, loadUserExperiments, prepareUserPrograms } from '../run/user-experiments.js';
-
 import type { Output } from './output.js';
+import { ensureWritableDir } from './report-dir.js';
 
 export interface RunOptions {
   only?: string[];
@@ -40,7 +39,7 @@ export async function runCommand(options: RunOptions, io: Output, signal: AbortS
   // Every input is checked before anything starts: a bad experiment file is one sentence, and no request is made.
   const userDir = options.experimentsDir ?? (process.env[EXPERIMENTS_DIR_ENV] || undefined);
   const user = userDir ? await loadUserExperiments(userDir, EXPERIMENTS) : undefined;
-  let experiments;
+  let experiments: ReturnType<typeof selectExperiments>;
   try {
     experiments = selectExperiments(options.only, user?.experiments);
   } catch (err) {
@@ -72,7 +71,9 @@ export async function runCommand(options: RunOptions, io: Output, signal: AbortS
   const bad = run.experiments.filter((r) => r.verdict === 'differs' || r.verdict === 'error');
   const count = (v: string) => run.experiments.filter((r) => r.verdict === v).length;
   const na = count('not applicable');
-  say(`${count('as expected')} as expected, ${count('differs')} differ, ${count('error')} error(s)${na ? `, ${na} not applicable` : ''} in ${seconds(run.durationMs)}`);
+  say(
+    `${count('as expected')} as expected, ${count('differs')} differ, ${count('error')} error(s)${na ? `, ${na} not applicable` : ''} in ${seconds(run.durationMs)}`,
+  );
   if (run.incomplete) say(`incomplete: ${run.incomplete}`);
   // The results above are printed whatever happens to the report; a report that cannot be written is a failure.
   let unwritten = false;

@@ -1,17 +1,32 @@
 // Keeps shmlab's CRI subset wire-compatible: every name and number in it must be the real api.proto's (Debian's copy).
-import { loadSync, type PackageDefinition } from '@grpc/proto-loader';
+
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { loadSync, type PackageDefinition } from '@grpc/proto-loader';
 import { describe, expect, it } from 'vitest';
 import { debianPackage } from '../matrix/debian-package.js';
 import { API_PROTO } from './cri-client.js';
 
 const REAL_IN_PACKAGE = 'usr/share/gocode/src/k8s.io/cri-api/pkg/apis/runtime/v1/api.proto';
 
-interface Field { name: string; number: number; label: string; type: string; typeName: string }
-interface EnumType { name: string; value: { name: string; number: number }[] }
-interface MessageType { name: string; field: Field[]; nestedType: MessageType[]; enumType: EnumType[] }
+interface Field {
+  name: string;
+  number: number;
+  label: string;
+  type: string;
+  typeName: string;
+}
+interface EnumType {
+  name: string;
+  value: { name: string; number: number }[];
+}
+interface MessageType {
+  name: string;
+  field: Field[];
+  nestedType: MessageType[];
+  enumType: EnumType[];
+}
 
 const load = (file: string) => loadSync(file, { keepCase: true });
 
@@ -42,7 +57,13 @@ function drift(ours: PackageDefinition, real: PackageDefinition): string[] {
   return out;
 }
 
-interface MethodLike { path: string; requestStream: boolean; responseStream: boolean; requestType: { type: { name: string } }; responseType: { type: { name: string } } }
+interface MethodLike {
+  path: string;
+  requestStream: boolean;
+  responseStream: boolean;
+  requestType: { type: { name: string } };
+  responseType: { type: { name: string } };
+}
 const describeMethod = (m: MethodLike) =>
   `${m.path}(${m.requestStream ? 'stream ' : ''}${m.requestType.type.name}) -> ${m.responseStream ? 'stream ' : ''}${m.responseType.type.name}`;
 

@@ -1,12 +1,13 @@
 // Provisions containerd engines as shmlab's own daemons (Debian 12's, or sid's unpacked), each in its own network namespace.
-import { execa } from 'execa';
+
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { execa } from 'execa';
 import { aptInstall } from '../engine/local-engine.js';
 import { EngineUnavailableError } from '../errors.js';
 import { debianPackage } from '../matrix/debian-package.js';
-import { containerdConfig, containerdLayout, type ContainerdLayout } from './containerd-config.js';
+import { type ContainerdLayout, containerdConfig, containerdLayout } from './containerd-config.js';
 import { CriClient } from './cri-client.js';
 import { SANDBOX_IMAGE } from './pause-image.js';
 
@@ -62,7 +63,8 @@ export async function provisionContainerd(name: string, say: (line: string) => v
   const { stdout } = await execa(bin.containerd, ['--version']);
   // 2.x reads only `version = 3` configs' section names; 1.x only `version = 2`.
   const major = Number(/\bv?(\d+)\.\d+\.\d+/.exec(stdout)?.[1] ?? '1');
-  for (const dir of [layout.home, layout.root, layout.state, layout.runcRoot, layout.opt, layout.cniBin, layout.cniConf, layout.podLogs, layout.emptyDirs]) mkdirSync(dir, { recursive: true });
+  for (const dir of [layout.home, layout.root, layout.state, layout.runcRoot, layout.opt, layout.cniBin, layout.cniConf, layout.podLogs, layout.emptyDirs])
+    mkdirSync(dir, { recursive: true });
   writeFileSync(layout.config, containerdConfig(layout, { configVersion: major >= 2 ? 3 : 2, sandboxImage: SANDBOX_IMAGE, runc: SYSTEM_RUNC }));
   const log = openSync(layout.log, 'a');
   // unshare execs sh, which execs containerd: the child's pid is containerd's. detached is setsid(2) in the child before

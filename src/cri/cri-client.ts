@@ -1,7 +1,8 @@
 // A promise-based CRI client over the runtime's unix socket: every call has a deadline, every error the runtime's words.
+
+import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
-import { join } from 'node:path';
 import { ROOT } from '../paths.js';
 
 /** shmlab's subset of the CRI api.proto (read from the source tree: tsc does not copy it to dist/). */
@@ -13,9 +14,24 @@ export type ContainerStateName = 'CONTAINER_CREATED' | 'CONTAINER_RUNNING' | 'CO
 export type SandboxStateName = 'SANDBOX_READY' | 'SANDBOX_NOTREADY';
 type Labels = Record<string, string>;
 
-export interface NamespaceOption { network?: NamespaceMode; pid?: NamespaceMode; ipc?: NamespaceMode; target_id?: string }
-export interface Mount { container_path: string; host_path: string; readonly?: boolean; propagation?: string }
-export interface PodSandboxMetadata { name: string; uid: string; namespace: string; attempt: number }
+export interface NamespaceOption {
+  network?: NamespaceMode;
+  pid?: NamespaceMode;
+  ipc?: NamespaceMode;
+  target_id?: string;
+}
+export interface Mount {
+  container_path: string;
+  host_path: string;
+  readonly?: boolean;
+  propagation?: string;
+}
+export interface PodSandboxMetadata {
+  name: string;
+  uid: string;
+  namespace: string;
+  attempt: number;
+}
 export interface PodSandboxConfig {
   metadata: PodSandboxMetadata;
   hostname: string;
@@ -48,12 +64,25 @@ export interface ContainerConfig {
   log_path?: string;
   linux?: { security_context?: ContainerSecurityContext };
 }
-export interface PodSandbox { id: string; metadata: PodSandboxMetadata; state: SandboxStateName; created_at: string; labels: Labels; annotations: Labels }
+export interface PodSandbox {
+  id: string;
+  metadata: PodSandboxMetadata;
+  state: SandboxStateName;
+  created_at: string;
+  labels: Labels;
+  annotations: Labels;
+}
 export interface PodSandboxStatus extends PodSandbox {
   linux?: { namespaces?: { options?: NamespaceOption } };
   runtime_handler: string;
 }
-export interface Container { id: string; pod_sandbox_id: string; metadata: { name: string; attempt: number }; state: ContainerStateName; labels: Labels }
+export interface Container {
+  id: string;
+  pod_sandbox_id: string;
+  metadata: { name: string; attempt: number };
+  state: ContainerStateName;
+  labels: Labels;
+}
 export interface ContainerStatus {
   id: string;
   metadata: { name: string; attempt: number };
@@ -70,14 +99,29 @@ export interface ContainerStatus {
   mounts: Mount[];
   log_path: string;
 }
-export interface Image { id: string; repo_tags: string[]; repo_digests: string[]; size: string; pinned: boolean }
-export interface VersionResponse { version: string; runtime_name: string; runtime_version: string; runtime_api_version: string }
+export interface Image {
+  id: string;
+  repo_tags: string[];
+  repo_digests: string[];
+  size: string;
+  pinned: boolean;
+}
+export interface VersionResponse {
+  version: string;
+  runtime_name: string;
+  runtime_version: string;
+  runtime_api_version: string;
+}
 export interface StatusResponse {
   status: { conditions: { type: string; status: boolean; reason: string; message: string }[] } | null;
   info: Labels;
   runtime_handlers: { name: string }[];
 }
-export interface ExecSyncResponse { stdout: Buffer; stderr: Buffer; exit_code: number }
+export interface ExecSyncResponse {
+  stdout: Buffer;
+  stderr: Buffer;
+  exit_code: number;
+}
 
 /** A refused or failed CRI call: the gRPC status name (`code`) and the runtime's own words (`details`, also the message). */
 export class CriError extends Error {
@@ -97,7 +141,12 @@ export interface CallOptions {
 }
 
 type Service = 'RuntimeService' | 'ImageService';
-type Unary = (request: object, metadata: grpc.Metadata, options: grpc.CallOptions, callback: (err: grpc.ServiceError | null, response: unknown) => void) => void;
+type Unary = (
+  request: object,
+  metadata: grpc.Metadata,
+  options: grpc.CallOptions,
+  callback: (err: grpc.ServiceError | null, response: unknown) => void,
+) => void;
 
 let definition: grpc.GrpcObject | undefined;
 function services(): { RuntimeService: grpc.ServiceClientConstructor; ImageService: grpc.ServiceClientConstructor } {
@@ -164,7 +213,12 @@ export class CriClient {
   }
 
   async createContainer(podSandboxId: string, config: ContainerConfig, sandboxConfig: PodSandboxConfig, options?: CallOptions): Promise<string> {
-    const r = await this.call<{ container_id: string }>('RuntimeService', 'CreateContainer', { pod_sandbox_id: podSandboxId, config, sandbox_config: sandboxConfig }, options);
+    const r = await this.call<{ container_id: string }>(
+      'RuntimeService',
+      'CreateContainer',
+      { pod_sandbox_id: podSandboxId, config, sandbox_config: sandboxConfig },
+      options,
+    );
     return r.container_id;
   }
 
@@ -174,7 +228,12 @@ export class CriClient {
 
   /** `timeoutSeconds` is the grace period before SIGKILL (0: at once); the call's deadline allows for it. */
   async stopContainer(id: string, timeoutSeconds: number, options?: CallOptions): Promise<void> {
-    await this.call('RuntimeService', 'StopContainer', { container_id: id, timeout: timeoutSeconds }, { timeoutMs: timeoutSeconds * 1000 + (options?.timeoutMs ?? this.defaultTimeoutMs) });
+    await this.call(
+      'RuntimeService',
+      'StopContainer',
+      { container_id: id, timeout: timeoutSeconds },
+      { timeoutMs: timeoutSeconds * 1000 + (options?.timeoutMs ?? this.defaultTimeoutMs) },
+    );
   }
 
   async removeContainer(id: string, options?: CallOptions): Promise<void> {

@@ -5,10 +5,11 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ContainerRequest } from '../engine/lab-driver.js';
 import type { ContainerSpec } from '../model/experiment.js';
-import { CriError, type ContainerConfig, type CriClient, type PodSandboxConfig } from './cri-client.js';
+import { type ContainerConfig, type CriClient, CriError, type PodSandboxConfig } from './cri-client.js';
 import { CriDriver } from './cri-driver.js';
 
-const CAPS = 'failed to create containerd task: failed to create shim task: OCI runtime create failed: runc create failed: unable to apply caps: operation not permitted: unknown';
+const CAPS =
+  'failed to create containerd task: failed to create shim task: OCI runtime create failed: runc create failed: unable to apply caps: operation not permitted: unknown';
 
 // Just enough of a CRI runtime: records the calls, refuses privileged containers when asked to.
 class FakeRuntime {
@@ -103,7 +104,13 @@ describe('CriDriver', () => {
     expect(pod.linux.security_context?.namespace_options).toEqual({ network: 'NODE', pid: 'CONTAINER', ipc: 'NODE' });
     expect(pod.linux.sysctls).toEqual({ 'kernel.shmmax': '33554432' });
     expect(pod.hostname).toBe('');
-    expect(a.grants).toEqual(expect.arrayContaining([expect.stringMatching(/IPC namespace: host/), 'sysctl kernel.shmmax=33554432 (pod-level)', expect.stringMatching(/shm size 1024: not applicable/)]));
+    expect(a.grants).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/IPC namespace: host/),
+        'sysctl kernel.shmmax=33554432 (pod-level)',
+        expect.stringMatching(/shm size 1024: not applicable/),
+      ]),
+    );
     // Each config as a here-document (one field a line), then the crictl commands that use it.
     const lines = a.command.split('\n');
     expect(lines[0]).toBe("cat > pod-a.json <<'JSON'");
@@ -174,7 +181,16 @@ describe('CriDriver', () => {
 
   it('refuses an image the runtime does not hold, before creating anything', async () => {
     const { runtime, driver } = setup();
-    const request = { name: 'x', logicalName: 'x', spec: {}, image: 'sha256:missing', labels: {}, containerHandle: () => '', volumeName: (v: string) => v, onCreated: () => {} };
+    const request = {
+      name: 'x',
+      logicalName: 'x',
+      spec: {},
+      image: 'sha256:missing',
+      labels: {},
+      containerHandle: () => '',
+      volumeName: (v: string) => v,
+      onCreated: () => {},
+    };
     await expect(driver.run(request)).rejects.toThrow('does not hold image sha256:missing');
     expect(runtime.calls).toEqual([]);
   });
@@ -182,7 +198,16 @@ describe('CriDriver', () => {
   it('cleans up only the pods that the predicate calls stale', async () => {
     const { runtime, driver, run } = setup();
     await run('mine');
-    runtime.pods.set('old', { config: { metadata: { name: 'old', uid: 'u', namespace: 'shmlab', attempt: 0 }, hostname: '', log_directory: '', labels: { 'org.shmlab.run': 'dead' }, linux: {} }, ready: true });
+    runtime.pods.set('old', {
+      config: {
+        metadata: { name: 'old', uid: 'u', namespace: 'shmlab', attempt: 0 },
+        hostname: '',
+        log_directory: '',
+        labels: { 'org.shmlab.run': 'dead' },
+        linux: {},
+      },
+      ready: true,
+    });
     expect(await driver.cleanupByLabel('org.shmlab.run', (l) => l['org.shmlab.run'] === 'dead')).toEqual(['old']);
     expect([...runtime.pods.keys()]).toEqual(['p1']);
   });

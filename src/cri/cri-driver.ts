@@ -4,24 +4,34 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { ContainerRequest, ContainerView, ExecOutcome, LabDriver, StartedContainer } from '../engine/lab-driver.js';
+import { LABEL_CRI_HANDLE as HANDLE_LABEL, LABEL_CRI_POD } from '../labels.js';
 import type { ContainerState } from '../model/experiment.js';
 import type { PrivilegeMode } from '../model/result.js';
-import { removeCgroupFolders, removeEmptyCgroupFolder } from './cgroup-folders.js';
-import { CriError, type ContainerConfig, type ContainerSecurityContext, type CriClient, type NamespaceMode, type PodSandboxConfig } from './cri-client.js';
 import { CANNOT_APPLY_CAPS } from '../run/privilege-probe.js';
+import { removeCgroupFolders, removeEmptyCgroupFolder } from './cgroup-folders.js';
+import { type ContainerConfig, type ContainerSecurityContext, type CriClient, CriError, type NamespaceMode, type PodSandboxConfig } from './cri-client.js';
 import { parseCriLog } from './cri-logs.js';
-import { SANDBOX_IMAGE } from './pause-image.js';
 import * as crictl from './crictl-commands.js';
-
-import { LABEL_CRI_HANDLE as HANDLE_LABEL, LABEL_CRI_POD } from '../labels.js';
+import { SANDBOX_IMAGE } from './pause-image.js';
 
 /** Label of every pod and container shmlab creates: which pod (by name) it belongs to. */
 export const POD_LABEL = LABEL_CRI_POD;
 
 // What the kubelet sends for an unprivileged container (ProcMount Default): containerd applies none unless told.
-export const DEFAULT_MASKED_PATHS = ['/proc/asound', '/proc/acpi', '/proc/kcore', '/proc/keys', '/proc/latency_stats', '/proc/timer_list', '/proc/timer_stats', '/proc/sched_debug', '/proc/scsi', '/sys/firmware', '/sys/devices/virtual/powercap'];
+export const DEFAULT_MASKED_PATHS = [
+  '/proc/asound',
+  '/proc/acpi',
+  '/proc/kcore',
+  '/proc/keys',
+  '/proc/latency_stats',
+  '/proc/timer_list',
+  '/proc/timer_stats',
+  '/proc/sched_debug',
+  '/proc/scsi',
+  '/sys/firmware',
+  '/sys/devices/virtual/powercap',
+];
 export const DEFAULT_READONLY_PATHS = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'];
-
 
 type Privilege = 'none' | 'privileged' | 'equivalent';
 
@@ -155,7 +165,8 @@ export class CriDriver implements LabDriver {
       throw err;
     }
     const names = crictl.crictlNames(request.logicalName, pod.owner);
-    const notes = spec.shmSizeBytes !== undefined ? `\n# shm size ${spec.shmSizeBytes}: not applicable on CRI (no such setting; /dev/shm is the sandbox's tmpfs)` : '';
+    const notes =
+      spec.shmSizeBytes !== undefined ? `\n# shm size ${spec.shmSizeBytes}: not applicable on CRI (no such setting; /dev/shm is the sandbox's tmpfs)` : '';
     return { handle: entry.handle, command: crictl.runCommand(names, pod.config, entry.config, !host) + notes, grants };
   }
 
@@ -201,8 +212,19 @@ export class CriDriver implements LabDriver {
       privilege === 'privileged'
         ? { privileged: true, namespace_options: namespaceOptions, seccomp: { profile_type: 'Unconfined' } }
         : privilege === 'equivalent'
-          ? { capabilities: { add_capabilities: ['SYS_ADMIN'] }, masked_paths: [], readonly_paths: [], namespace_options: namespaceOptions, seccomp: { profile_type: 'RuntimeDefault' } }
-          : { masked_paths: DEFAULT_MASKED_PATHS, readonly_paths: DEFAULT_READONLY_PATHS, namespace_options: namespaceOptions, seccomp: { profile_type: 'RuntimeDefault' } };
+          ? {
+              capabilities: { add_capabilities: ['SYS_ADMIN'] },
+              masked_paths: [],
+              readonly_paths: [],
+              namespace_options: namespaceOptions,
+              seccomp: { profile_type: 'RuntimeDefault' },
+            }
+          : {
+              masked_paths: DEFAULT_MASKED_PATHS,
+              readonly_paths: DEFAULT_READONLY_PATHS,
+              namespace_options: namespaceOptions,
+              seccomp: { profile_type: 'RuntimeDefault' },
+            };
     const mounts = (spec.volumes ?? []).map(({ volume, target, medium, sizeBytes }) => {
       const folder = join(this.emptyDirOf(pod.name), request.volumeName(volume));
       mkdirSync(folder, { recursive: true });
@@ -228,15 +250,21 @@ export class CriDriver implements LabDriver {
   private grantsOf(request: ContainerRequest, privilege: Privilege): string[] {
     const { spec } = request;
     const grants: string[] = [];
-    if (spec.ipc === 'host') grants.push('IPC namespace: host (the pod\'s namespace_options.ipc = NODE)');
+    if (spec.ipc === 'host') grants.push("IPC namespace: host (the pod's namespace_options.ipc = NODE)");
     else if (spec.ipc === 'shareable') grants.push("IPC namespace: shareable (the pod's own, shared by every container created in the pod)");
-    else if (spec.ipc?.startsWith('container:')) grants.push(`IPC namespace: ${spec.ipc} (created in that container's pod, whose IPC namespace its containers share)`);
+    else if (spec.ipc?.startsWith('container:'))
+      grants.push(`IPC namespace: ${spec.ipc} (created in that container's pod, whose IPC namespace its containers share)`);
     for (const [key, value] of Object.entries(spec.sysctls ?? {}))
-      grants.push(spec.ipc?.startsWith('container:') ? `sysctl ${key}=${value}: not applied (sysctls are the pod's, set by the container that made it)` : `sysctl ${key}=${value} (pod-level)`);
+      grants.push(
+        spec.ipc?.startsWith('container:')
+          ? `sysctl ${key}=${value}: not applied (sysctls are the pod's, set by the container that made it)`
+          : `sysctl ${key}=${value} (pod-level)`,
+      );
     if (spec.shmSizeBytes !== undefined) grants.push(`shm size ${spec.shmSizeBytes}: not applicable on CRI (no such setting; /dev/shm is the sandbox's tmpfs)`);
     for (const { volume, target } of spec.volumes ?? []) grants.push(`emptyDir ${volume} at ${target} (a host folder of the pod, removed with the pod)`);
     if (privilege === 'privileged') grants.push('privileged (pod and container)');
-    if (privilege === 'equivalent') grants.push('CAP_SYS_ADMIN with unmasked, writable /proc (masked_paths and readonly_paths empty): the host cannot start privileged containers');
+    if (privilege === 'equivalent')
+      grants.push('CAP_SYS_ADMIN with unmasked, writable /proc (masked_paths and readonly_paths empty): the host cannot start privileged containers');
     return grants;
   }
 
@@ -333,7 +361,11 @@ export class CriDriver implements LabDriver {
         return crictl.stopCommand(names, 0);
       case 'start': {
         const attempt = entry.config.metadata.attempt + 1;
-        return crictl.restartCommand(names, { ...entry.config, metadata: { ...entry.config.metadata, attempt }, log_path: `${entry.logicalName}/${attempt}.log` });
+        return crictl.restartCommand(names, {
+          ...entry.config,
+          metadata: { ...entry.config.metadata, attempt },
+          log_path: `${entry.logicalName}/${attempt}.log`,
+        });
       }
       case 'remove':
         return crictl.removeCommand(names, entry.pod.members.size === 1);
@@ -407,7 +439,15 @@ export class CriDriver implements LabDriver {
       ...(restrict === undefined ? [] : [`restrict_oom_score_adj: ${restrict}${restrict ? ` (${why})` : ''}`]),
       ...(status?.status?.conditions ?? []).map((c) => `Condition ${c.type}: ${c.status}${c.reason ? ` (${c.reason})` : ''}`),
     ];
-    return { runtimeName: version.runtime_name, runtimeVersion: version.runtime_version, runtimeApiVersion: version.runtime_api_version, runtimeHandler: handlerName, cgroupDriver, restrictOomScoreAdj: restrict, lines };
+    return {
+      runtimeName: version.runtime_name,
+      runtimeVersion: version.runtime_version,
+      runtimeApiVersion: version.runtime_api_version,
+      runtimeHandler: handlerName,
+      cgroupDriver,
+      restrictOomScoreAdj: restrict,
+      lines,
+    };
   }
 
   private present(image: string): Promise<void> {

@@ -4,11 +4,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { release } from 'node:os';
 import { basename, dirname, join } from 'node:path';
+import { IMAGES } from '../../experiments/images.js';
 import { claimedImages, imageSources, layOutContext, variantTag } from '../build/image-builder.js';
 import { DEFAULT_DEADLINE_MS } from '../engine/engine-driver.js';
 import { hasCommand } from '../engine/local-engine.js';
 import { EngineUnavailableError, SetupError } from '../errors.js';
-import { IMAGES } from '../../experiments/images.js';
 import { IMAGE_LABEL, LABEL, LABEL_HELPER } from '../labels.js';
 import type { EngineEnvironment } from '../model/result.js';
 import { HARNESS_VERSION } from '../paths.js';
@@ -20,7 +20,7 @@ import { processLease } from '../run/process-lease.js';
 import { isStale, removeStaleLocal } from '../run/stale-resources.js';
 import { CriClient } from './cri-client.js';
 import { CriDriver, POD_LABEL } from './cri-driver.js';
-import { importImage, type ImportTarget } from './oci-archive.js';
+import { type ImportTarget, importImage } from './oci-archive.js';
 import { ensurePauseImage, SANDBOX_IMAGE } from './pause-image.js';
 
 /** Where shmlab keeps what a CRI runtime's pods need on the host (emptyDir folders, pod logs), per runtime. */
@@ -38,7 +38,9 @@ export async function openCriLab(setup: LabSetup, endpoint: string): Promise<Lab
   } catch (err) {
     client.close();
     const why = existsSync(socket) ? (err as Error).message : 'no socket there';
-    throw new EngineUnavailableError(`The CRI runtime at CONTAINER_RUNTIME_ENDPOINT=${endpoint} does not answer (${why}): start it, or point CONTAINER_RUNTIME_ENDPOINT at one that runs.`);
+    throw new EngineUnavailableError(
+      `The CRI runtime at CONTAINER_RUNTIME_ENDPOINT=${endpoint} does not answer (${why}): start it, or point CONTAINER_RUNTIME_ENDPOINT at one that runs.`,
+    );
   }
   const ctr = process.env.SHMLAB_CTR ?? 'ctr';
   if (!process.env.SHMLAB_CTR && !(await hasCommand('ctr'))) {
@@ -62,7 +64,13 @@ export async function openCriLab(setup: LabSetup, endpoint: string): Promise<Lab
   const context = layOutContext(sources, lease);
   try {
     for (const variant of variants) {
-      const imported = await importImage(target, { context, cmd: IMAGES[variant]!.cmd, labels: { [IMAGE_LABEL]: variant }, name: tags[variant]!, env: [PATH_ENV] });
+      const imported = await importImage(target, {
+        context,
+        cmd: IMAGES[variant]!.cmd,
+        labels: { [IMAGE_LABEL]: variant },
+        name: tags[variant]!,
+        env: [PATH_ENV],
+      });
       if (imported.imported) setup.say(`imported image ${tags[variant]} into the runtime`);
       images[variant] = imported.id;
     }
@@ -147,7 +155,10 @@ export async function openCriLab(setup: LabSetup, endpoint: string): Promise<Lab
 
 function socketOf(endpoint: string): string {
   const match = /^unix:\/\/(\/.+)$/.exec(endpoint.trim());
-  if (!match) throw new EngineUnavailableError(`CONTAINER_RUNTIME_ENDPOINT must be a unix socket address such as unix:///run/containerd/containerd.sock, got ${JSON.stringify(endpoint)}.`);
+  if (!match)
+    throw new EngineUnavailableError(
+      `CONTAINER_RUNTIME_ENDPOINT must be a unix socket address such as unix:///run/containerd/containerd.sock, got ${JSON.stringify(endpoint)}.`,
+    );
   return match[1]!;
 }
 
@@ -166,7 +177,11 @@ interface RuntimeConfig {
 async function runtimeConfig(client: CriClient): Promise<RuntimeConfig> {
   try {
     const status = await client.status(true);
-    const config = JSON.parse(status.info.config ?? '{}') as { sandboxImage?: string; pinnedImages?: { sandbox?: string }; containerd?: { snapshotter?: string } };
+    const config = JSON.parse(status.info.config ?? '{}') as {
+      sandboxImage?: string;
+      pinnedImages?: { sandbox?: string };
+      containerd?: { snapshotter?: string };
+    };
     const images = JSON.parse(status.info.images ?? 'null') as { pinnedImages?: { sandbox?: string }; snapshotter?: string } | null;
     return {
       sandboxImage: config.sandboxImage ?? config.pinnedImages?.sandbox ?? images?.pinnedImages?.sandbox,

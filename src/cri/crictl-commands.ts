@@ -9,7 +9,8 @@ const ENUM_NUMBERS: Record<string, number> = { POD: 0, CONTAINER: 1, NODE: 2, TA
 export function crictlJson(config: PodSandboxConfig | ContainerConfig): string {
   return JSON.stringify(config, (key, value) => {
     if (ENUM_FIELDS.has(key) && typeof value === 'string') return ENUM_NUMBERS[value] ?? value;
-    if (value === undefined || value === '' || (Array.isArray(value) && value.length === 0 && key !== 'masked_paths' && key !== 'readonly_paths')) return undefined;
+    if (value === undefined || value === '' || (Array.isArray(value) && value.length === 0 && key !== 'masked_paths' && key !== 'readonly_paths'))
+      return undefined;
     if (value && typeof value === 'object' && !Array.isArray(value) && Object.keys(value).length === 0) return undefined;
     return value;
   });
@@ -27,7 +28,8 @@ export function crictlNames(logicalName: string, podOwner = logicalName) {
 
 type Names = ReturnType<typeof crictlNames>;
 // A here-document with the config laid out one field a line: readable in a report, and pasteable as it is.
-const write = (config: PodSandboxConfig | ContainerConfig, file: string) => `cat > ${file} <<'JSON'\n${JSON.stringify(JSON.parse(crictlJson(config)), null, 2)}\nJSON\n`;
+const write = (config: PodSandboxConfig | ContainerConfig, file: string) =>
+  `cat > ${file} <<'JSON'\n${JSON.stringify(JSON.parse(crictlJson(config)), null, 2)}\nJSON\n`;
 
 /** `crictl runp` (only when the container gets its own pod), then `crictl create` and `crictl start`. */
 export function runCommand(n: Names, pod: PodSandboxConfig, container: ContainerConfig, newPod: boolean): string {
@@ -43,7 +45,8 @@ export function restartCommand(n: Names, container: ContainerConfig): string {
   return `crictl rm "$${n.ctr}" && ${createCommand(n, container)}`;
 }
 
-export const execCommand = (n: Names, cmd: string[], timeoutSeconds: number) => `crictl exec -s --timeout ${timeoutSeconds} "$${n.ctr}" ${cmd.map(word).join(' ')}`;
+export const execCommand = (n: Names, cmd: string[], timeoutSeconds: number) =>
+  `crictl exec -s --timeout ${timeoutSeconds} "$${n.ctr}" ${cmd.map(word).join(' ')}`;
 export const stopCommand = (n: Names, timeoutSeconds: number) => `crictl stop --timeout ${timeoutSeconds} "$${n.ctr}"`;
 export const inspectCommand = (n: Names) => `crictl inspect "$${n.ctr}" && crictl inspectp "$${n.pod}"`;
 export const logsCommand = (n: Names) => `crictl logs "$${n.ctr}"`;

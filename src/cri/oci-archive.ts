@@ -1,9 +1,10 @@
 // Images for CRI without a registry: a folder becomes a one-layer OCI archive, imported with ctr; the image is named by ID.
-import { execa } from 'execa';
+
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { execa } from 'execa';
 import type { CriClient } from './cri-client.js';
 
 export interface OciImageInput {

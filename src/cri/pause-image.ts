@@ -1,10 +1,11 @@
 // The pods' sandbox ("pause") image is shmlab's own: the static `idle` program, so nothing has to be pulled.
-import { execa } from 'execa';
+
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { execa } from 'execa';
 import { C_SRC } from '../paths.js';
-import { importImage, type ImportTarget, type ImportedImage } from './oci-archive.js';
+import { type ImportedImage, type ImportTarget, importImage } from './oci-archive.js';
 
 /** The name the daemons' configs give as sandbox image; re-imported under the same name when `idle` changes. */
 export const SANDBOX_IMAGE = 'localhost/shmlab/pause:1';

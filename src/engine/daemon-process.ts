@@ -35,7 +35,21 @@ export async function startDaemon(spec: DaemonSpec, say: (line: string) => void,
   mkdirSync(spec.home, { recursive: true });
   const args =
     spec.kind === 'dockerd'
-      ? [...spec.command, '--host', address, '--data-root', join(spec.home, 'data'), '--exec-root', join(spec.home, 'x'), '--pidfile', join(spec.home, 'dockerd.pid'), '--bridge', 'none', '--iptables=false', '--ip6tables=false']
+      ? [
+          ...spec.command,
+          '--host',
+          address,
+          '--data-root',
+          join(spec.home, 'data'),
+          '--exec-root',
+          join(spec.home, 'x'),
+          '--pidfile',
+          join(spec.home, 'dockerd.pid'),
+          '--bridge',
+          'none',
+          '--iptables=false',
+          '--ip6tables=false',
+        ]
       : spec.command;
   const log = openSync(join(spec.home, 'engine.log'), 'a');
   // unshare and sh exec into the daemon, so the child's pid stays the daemon's.

@@ -1,13 +1,12 @@
 // The lab on a Docker API engine (Docker, Podman): containers as `docker run` makes them, privilege learnt from the
 // engine's answer to the first privileged container, and every step as the docker command that does the same.
-import type { StepAction } from '../model/experiment.js';
+import type { ContainerState, StepAction } from '../model/experiment.js';
 import type { PrivilegeMode } from '../model/result.js';
 import { containerConfig } from '../run/container-config.js';
 import { PrivilegeResolver } from '../run/privilege-probe.js';
-import type { ContainerState } from '../model/experiment.js';
-import { shellQuote } from './shell-quote.js';
 import type { EngineDriver } from './engine-driver.js';
 import type { ContainerRequest, ContainerView, ExecOutcome, LabDriver, StartedContainer } from './lab-driver.js';
+import { shellQuote } from './shell-quote.js';
 
 export class DockerDriver implements LabDriver {
   readonly kind = 'docker-api';
@@ -28,7 +27,9 @@ export class DockerDriver implements LabDriver {
     let created = '';
     const start = async (privilege: PrivilegeMode) => {
       const config = containerConfig(spec, privilege, { container: request.containerHandle, volume: request.volumeName });
-      command = ['docker run -d --name', request.logicalName, ...config.flags, request.imageTag ?? request.image, ...(spec.cmd ?? []).map(shellQuote)].join(' ');
+      command = ['docker run -d --name', request.logicalName, ...config.flags, request.imageTag ?? request.image, ...(spec.cmd ?? []).map(shellQuote)].join(
+        ' ',
+      );
       grants = config.grants;
       return this.api.run(
         { name: request.name, image: request.image, cmd: spec.cmd, ipcMode: config.ipcMode, hostConfig: config.hostConfig, labels: request.labels },
@@ -114,7 +115,12 @@ export class DockerDriver implements LabDriver {
     return this.api.removeImage(ref);
   }
 
-  commandFor(action: StepAction, handle: string | undefined, cmd: string[] = [], logicalName = handle ? (this.names.get(handle) ?? handle.slice(0, 12)) : '?'): string {
+  commandFor(
+    action: StepAction,
+    handle: string | undefined,
+    cmd: string[] = [],
+    logicalName = handle ? (this.names.get(handle) ?? handle.slice(0, 12)) : '?',
+  ): string {
     return dockerCommand(action, logicalName, cmd);
   }
 }

@@ -1,7 +1,7 @@
 // Connects to the engine: the address Docker's tools would use, provisioning the local default only when none is configured or running.
-import { getContainerRuntimeClient, type ContainerRuntimeClient } from 'testcontainers';
+import { type ContainerRuntimeClient, getContainerRuntimeClient } from 'testcontainers';
 import { EngineUnavailableError, ImageMissingError } from '../errors.js';
-import { resolveEngineAddress, type EngineAddress } from './engine-address.js';
+import { type EngineAddress, resolveEngineAddress } from './engine-address.js';
 import { probeEngine } from './engine-probe.js';
 import { provisionLocalEngine, type Say } from './local-engine.js';
 
@@ -57,7 +57,11 @@ export async function connectEngine(say: Say, deadlineMs = 15_000): Promise<Engi
   // inside a container looks for the engine's bridge gateway (absent under --bridge none) and pulls alpine.
   process.env.TESTCONTAINERS_HOST_OVERRIDE ??= 'localhost';
   try {
-    const client = await withDeadline(getContainerRuntimeClient(), Math.min(deadlineMs, 15_000), `The engine at ${address.uri} answers /_ping but not its API within ${Math.min(deadlineMs, 15_000) / 1000} s: restart it, or point DOCKER_HOST at another engine.`);
+    const client = await withDeadline(
+      getContainerRuntimeClient(),
+      Math.min(deadlineMs, 15_000),
+      `The engine at ${address.uri} answers /_ping but not its API within ${Math.min(deadlineMs, 15_000) / 1000} s: restart it, or point DOCKER_HOST at another engine.`,
+    );
     forbidPulls(client);
     return { address, client };
   } catch (err) {

@@ -1,7 +1,8 @@
 // Every operation an experiment performs on the engine, through testcontainers and its dockerode client.
+
+import { PassThrough } from 'node:stream';
 import type Dockerode from 'dockerode';
 import type { HostConfig } from 'dockerode';
-import { PassThrough } from 'node:stream';
 import pRetry, { AbortError } from 'p-retry';
 import type { ContainerRuntimeClient } from 'testcontainers';
 import { demux } from './demux.js';
@@ -11,6 +12,7 @@ import { LabContainer } from './lab-container.js';
 export const DEFAULT_DEADLINE_MS = 60_000;
 
 export { EngineTimeoutError } from '../errors.js';
+
 import { EngineTimeoutError } from '../errors.js';
 
 export interface RunOptions {
@@ -23,6 +25,7 @@ export interface RunOptions {
 }
 
 export type { ExecOutcome } from './lab-driver.js';
+
 import type { ExecOutcome } from './lab-driver.js';
 
 // Errors the engine gives while it is briefly busy: worth one more try. Nothing else is retried.
@@ -137,7 +140,13 @@ export class EngineDriver {
   /** Commits the container to a new image; returns its id (containers are created from ids, never from pullable names). */
   commit(id: string, repo: string, tag: string, labels: Record<string, string>): Promise<string> {
     return this.call('commit', () =>
-      this.client.container.commit(this.container(id), { repo, tag, changes: `LABEL ${Object.entries(labels).map(([k, v]) => `${k}="${v}"`).join(' ')}` }),
+      this.client.container.commit(this.container(id), {
+        repo,
+        tag,
+        changes: `LABEL ${Object.entries(labels)
+          .map(([k, v]) => `${k}="${v}"`)
+          .join(' ')}`,
+      }),
     );
   }
 

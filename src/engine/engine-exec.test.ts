@@ -1,7 +1,7 @@
 // An exec runs its program once: a transient error after it started repeats only the read of its exit code.
 import { PassThrough } from 'node:stream';
-import { describe, expect, it } from 'vitest';
 import type { ContainerRuntimeClient } from 'testcontainers';
+import { describe, expect, it } from 'vitest';
 import { EngineDriver, EngineTimeoutError } from './engine-driver.js';
 
 function fakeClient(behaviour: { inspectFailures: number; hang?: boolean }) {
@@ -41,7 +41,9 @@ describe('exec', () => {
   it('gives up at its deadline with what it waited for, and never starts the program again', async () => {
     const { client, counts } = fakeClient({ inspectFailures: 0, hang: true });
     const started = Date.now();
-    await expect(new EngineDriver(client, 300).exec('abc', ['sysv-read'])).rejects.toThrow(new EngineTimeoutError('the engine did not answer (exec sysv-read) within 0.3 s'));
+    await expect(new EngineDriver(client, 300).exec('abc', ['sysv-read'])).rejects.toThrow(
+      new EngineTimeoutError('the engine did not answer (exec sysv-read) within 0.3 s'),
+    );
     expect(Date.now() - started).toBeLessThan(2000);
     expect(counts.start).toBe(1);
   });

@@ -1,8 +1,8 @@
 // The engine's own description of itself, for the report's environment header.
 import type Dockerode from 'dockerode';
+import { EngineUnavailableError } from '../errors.js';
 import type { EngineKind } from '../model/experiment.js';
 import type { EngineEnvironment } from '../model/result.js';
-import { EngineUnavailableError } from '../errors.js';
 import { HARNESS_VERSION } from '../paths.js';
 
 interface VersionComponent {
@@ -14,7 +14,9 @@ export async function describeEngine(dockerode: Dockerode, address: string): Pro
   const [info, version] = await Promise.all([dockerode.info(), dockerode.version()]);
   // Anything answering HTTP can sit at an address; a Docker API engine names its version.
   if (typeof version?.Version !== 'string' || typeof version.ApiVersion !== 'string' || typeof info !== 'object' || info === null) {
-    throw new EngineUnavailableError(`The server at ${address} answered, but not as a Docker API engine does (its /version names no version): point DOCKER_HOST at Docker or Podman.`);
+    throw new EngineUnavailableError(
+      `The server at ${address} answered, but not as a Docker API engine does (its /version names no version): point DOCKER_HOST at Docker or Podman.`,
+    );
   }
   const components: VersionComponent[] = (version as { Components?: VersionComponent[] }).Components ?? [];
   const kind: EngineKind = components.some((c) => /podman/i.test(c.Name)) ? 'podman' : 'docker';
@@ -52,7 +54,12 @@ interface RuntimeInfo {
  * The engine's default OCI runtime with its arguments, and its version: the engine's own word for runc, else the
  * runtime's `--version` where the engine is on this machine (a unix socket) and its binary is here.
  */
-async function describeOciRuntime(name: string, runtimes: Record<string, RuntimeInfo>, address: string, runc?: VersionComponent): Promise<NonNullable<EngineEnvironment['ociRuntime']>> {
+async function describeOciRuntime(
+  name: string,
+  runtimes: Record<string, RuntimeInfo>,
+  address: string,
+  runc?: VersionComponent,
+): Promise<NonNullable<EngineEnvironment['ociRuntime']>> {
   const entry = runtimes[name] ?? {};
   const args = entry.runtimeArgs?.length ? { args: entry.runtimeArgs } : {};
   if (runc && runc.Name.toLowerCase() === name) return { name, version: runc.Version, ...args };

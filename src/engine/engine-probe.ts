@@ -2,9 +2,7 @@
 import { request } from 'node:http';
 import type { EngineAddress } from './engine-address.js';
 
-export type ProbeResult =
-  | { ok: true }
-  | { ok: false; why: 'missing' | 'refused' | 'timeout' | 'error'; message: string };
+export type ProbeResult = { ok: true } | { ok: false; why: 'missing' | 'refused' | 'timeout' | 'error'; message: string };
 
 export function probeEngine(address: EngineAddress, timeoutMs = 3000): Promise<ProbeResult> {
   return new Promise((resolve) => {

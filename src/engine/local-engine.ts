@@ -1,8 +1,9 @@
 // The local default engine: Debian's docker.io, installed and started only when no engine is configured or running.
-import { execa } from 'execa';
+
+import { spawn } from 'node:child_process';
 import { accessSync, constants, existsSync, mkdirSync, openSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { spawn } from 'node:child_process';
+import { execa } from 'execa';
 import { EngineUnavailableError, SetupError } from '../errors.js';
 import type { EngineAddress } from './engine-address.js';
 import { probeEngine } from './engine-probe.js';
@@ -63,6 +64,8 @@ export function checkTempDir(): void {
   try {
     accessSync(dir, constants.W_OK);
   } catch (err) {
-    throw new SetupError(`The temporary folder ${dir} cannot be written (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}): set TMPDIR to a writable folder.`);
+    throw new SetupError(
+      `The temporary folder ${dir} cannot be written (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}): set TMPDIR to a writable folder.`,
+    );
   }
 }

@@ -1,7 +1,8 @@
 // Fetches one package of any Debian suite and unpacks it, with a private apt configuration: the system's is never touched.
-import { execa } from 'execa';
+
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { execa } from 'execa';
 import { CACHE } from '../paths.js';
 
 const MIRROR = 'http://deb.debian.org/debian';
@@ -30,13 +31,19 @@ async function fetchAndUnpack(suite: string, packageName: string, home: string, 
   for (const dir of [join(apt, 'lists/partial'), join(apt, 'cache/archives/partial'), debs]) mkdirSync(dir, { recursive: true });
   writeFileSync(join(apt, 'sources.list'), `deb [signed-by=${KEYRING}] ${MIRROR} ${suite} main\n`);
   const options = [
-    '-o', `Dir::Etc::sourcelist=${join(apt, 'sources.list')}`,
-    '-o', 'Dir::Etc::sourceparts=-',
-    '-o', `Dir::State::Lists=${join(apt, 'lists')}`,
-    '-o', `Dir::Cache=${join(apt, 'cache')}`,
-    '-o', 'APT::Get::List-Cleanup=0',
+    '-o',
+    `Dir::Etc::sourcelist=${join(apt, 'sources.list')}`,
+    '-o',
+    'Dir::Etc::sourceparts=-',
+    '-o',
+    `Dir::State::Lists=${join(apt, 'lists')}`,
+    '-o',
+    `Dir::Cache=${join(apt, 'cache')}`,
+    '-o',
+    'APT::Get::List-Cleanup=0',
     // As root, apt drops to _apt for downloads, which cannot write into our cache folder.
-    '-o', 'APT::Sandbox::User=root',
+    '-o',
+    'APT::Sandbox::User=root',
   ];
   const update = () => execa('apt-get', [...options, 'update', '-qq']);
   const download = () => execa('apt-get', [...options, 'download', packageName], { cwd: debs });

@@ -2,12 +2,12 @@
 // system's apt configuration, each daemon on its own socket and data root, in its own network namespace.
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { aptInstall, canProvision, hasCommand } from '../engine/local-engine.js';
-import { startDaemon, stopDaemon, type RunningDaemon } from '../engine/daemon-process.js';
-import { EngineUnavailableError } from '../errors.js';
-import type { EngineEntry, RuntimeEntry, RuntimeName } from './engines-file.js';
-import { debianPackage } from './debian-package.js';
 import { provisionContainerd, stopContainerd } from '../cri/containerd-provisioner.js';
+import { type RunningDaemon, startDaemon, stopDaemon } from '../engine/daemon-process.js';
+import { aptInstall, canProvision, hasCommand } from '../engine/local-engine.js';
+import { EngineUnavailableError } from '../errors.js';
+import { debianPackage } from './debian-package.js';
+import type { EngineEntry, RuntimeEntry, RuntimeName } from './engines-file.js';
 
 /** Where shmlab's own daemons live: short paths, since unix socket paths are limited. */
 export const ENGINES_HOME = '/var/lib/shmlab';
@@ -32,7 +32,10 @@ type StartedEngine = RunningDaemon & { ctr?: string; workarounds?: string[]; pan
 
 async function startEngine(entry: EngineEntry, say: (line: string) => void): Promise<StartedEngine> {
   if (entry.address) return { address: entry.address, startedHere: false };
-  if (!canProvision()) throw new EngineUnavailableError(`Cannot provision ${entry.name} here: shmlab installs engines as root on Debian only; give it with --engine ${entry.name}=unix:///path instead.`);
+  if (!canProvision())
+    throw new EngineUnavailableError(
+      `Cannot provision ${entry.name} here: shmlab installs engines as root on Debian only; give it with --engine ${entry.name}=unix:///path instead.`,
+    );
   const home = homeOf(entry);
   if (entry.kind === 'containerd') {
     const running = await provisionContainerd(entry.name, say);
@@ -44,9 +47,17 @@ async function startEngine(entry: EngineEntry, say: (line: string) => void): Pro
     // This machine cannot apply Podman's default ulimits; no systemd, so cgroupfs and a file event log.
     // The runtime is named: with crun installed beside it, Podman 4.3 would pick crun, which refuses this host's cgroups.
     const runtime = entry.runtime?.name ?? 'runc';
-    writeFileSync(join(home, 'containers.conf'), `[containers]\ndefault_ulimits = []\n\n[engine]\ncgroup_manager = "cgroupfs"\nevents_logger = "file"\nruntime = "${runtime}"\n`);
+    writeFileSync(
+      join(home, 'containers.conf'),
+      `[containers]\ndefault_ulimits = []\n\n[engine]\ncgroup_manager = "cgroupfs"\nevents_logger = "file"\nruntime = "${runtime}"\n`,
+    );
     return startDaemon(
-      { home, kind: 'service', command: ['podman', 'system', 'service', '--time=0', `unix://${join(home, 'engine.sock')}`], env: { ...process.env, CONTAINERS_CONF: join(home, 'containers.conf') } },
+      {
+        home,
+        kind: 'service',
+        command: ['podman', 'system', 'service', '--time=0', `unix://${join(home, 'engine.sock')}`],
+        env: { ...process.env, CONTAINERS_CONF: join(home, 'containers.conf') },
+      },
       say,
     );
   }
@@ -57,7 +68,10 @@ async function startEngine(entry: EngineEntry, say: (line: string) => void): Pro
   mkdirSync(home, { recursive: true });
   const config = join(home, 'daemon.json');
   writeFileSync(config, `${JSON.stringify(runtime.config, null, 2)}\n`);
-  const daemon = await startDaemon({ home, kind: 'dockerd', command: [dockerd, '--config-file', config], env: { ...process.env, PATH: path }, unmount: runtime.unmount }, say);
+  const daemon = await startDaemon(
+    { home, kind: 'dockerd', command: [dockerd, '--config-file', config], env: { ...process.env, PATH: path }, unmount: runtime.unmount },
+    say,
+  );
   return { ...daemon, workarounds: runtime.workarounds, panicLog: runtime.panicLog };
 }
 
@@ -82,10 +96,14 @@ async function dockerRuntime(runtime: RuntimeEntry | undefined, home: string, sa
   const config = { 'default-runtime': name, runtimes: { [name]: { path, ...(args.length ? { runtimeArgs: args } : {}) } } };
   const workarounds: string[] = [];
   if (name === 'runsc' && args.includes('--network=none')) {
-    workarounds.push('gVisor runs with `--network=none`: on this kernel it refuses to start in the host network namespace otherwise ("cannot run with network enabled in root network namespace"); no experiment uses a network');
+    workarounds.push(
+      'gVisor runs with `--network=none`: on this kernel it refuses to start in the host network namespace otherwise ("cannot run with network enabled in root network namespace"); no experiment uses a network',
+    );
   }
   if (name === 'crun') {
-    workarounds.push("dockerd runs in a private mount namespace without `/sys/fs/cgroup/unified`: crun 1.8 refuses this host's hybrid cgroups otherwise (\"cgroups in hybrid mode not supported, drop all controllers from cgroupv2\")");
+    workarounds.push(
+      'dockerd runs in a private mount namespace without `/sys/fs/cgroup/unified`: crun 1.8 refuses this host\'s hybrid cgroups otherwise ("cgroups in hybrid mode not supported, drop all controllers from cgroupv2")',
+    );
     return { config, unmount: ['/sys/fs/cgroup/unified'], workarounds };
   }
   return { config, workarounds, panicLog };

@@ -18,8 +18,22 @@ describe('engines file', () => {
     expect(readEnginesFile(join(ROOT, 'engines.json'))).toEqual([
       { name: 'docker-20.10', kind: 'docker', from: 'bookworm', address: undefined, runtime: runc },
       { name: 'docker-20.10-crun', kind: 'docker', from: 'bookworm', address: undefined, runtime: { name: 'crun', from: 'bookworm' } },
-      { name: 'docker-20.10-runsc', kind: 'docker', from: 'bookworm', address: undefined, runtime: { name: 'runsc', from: 'bookworm', args: gvisorArgs }, gate: false },
-      { name: 'docker-20.10-runsc-2024', kind: 'docker', from: 'bookworm', address: undefined, runtime: { name: 'runsc', from: 'sid', args: gvisorArgs }, gate: false },
+      {
+        name: 'docker-20.10-runsc',
+        kind: 'docker',
+        from: 'bookworm',
+        address: undefined,
+        runtime: { name: 'runsc', from: 'bookworm', args: gvisorArgs },
+        gate: false,
+      },
+      {
+        name: 'docker-20.10-runsc-2024',
+        kind: 'docker',
+        from: 'bookworm',
+        address: undefined,
+        runtime: { name: 'runsc', from: 'sid', args: gvisorArgs },
+        gate: false,
+      },
       { name: 'docker-26.1', kind: 'docker', from: 'trixie', address: undefined, runtime: runc },
       { name: 'docker-28.5', kind: 'docker', from: 'sid', address: undefined, runtime: runc },
       { name: 'podman-4.3', kind: 'podman', from: 'bookworm', address: undefined, runtime: runc },
@@ -33,14 +47,21 @@ describe('engines file', () => {
     ['{}', /must have an "engines" list/],
     ['{"engines":[{"name":"x","kind":"lxc","from":"sid"}]}', /"kind" must be "docker", "podman" or "containerd", got "lxc"/],
     ['{"engines":[{"name":"x","kind":"docker"}]}', /give "from" \(a Debian suite\) or "address"/],
-    ['{"engines":[{"name":"x","kind":"podman","from":"sid","runtime":{"name":"runsc"}}]}', /"runtime" must be an object whose "name" is "runc" or "crun" for podman, got \{"name":"runsc"\}/],
+    [
+      '{"engines":[{"name":"x","kind":"podman","from":"sid","runtime":{"name":"runsc"}}]}',
+      /"runtime" must be an object whose "name" is "runc" or "crun" for podman, got \{"name":"runsc"\}/,
+    ],
     ['{"engines":[{"name":"x","kind":"docker","from":"sid","runtime":{"name":"runsc","args":"--network=none"}}]}', /"runtime.args" must be a list of options/],
   ])('rejects %s with one sentence', (text, message) => {
     expect(() => readEnginesFile(file(text))).toThrow(message);
   });
 
   it('takes --engine name=unix:///path', () => {
-    expect(parseEngineOption('podman-5=unix:///run/podman/podman.sock')).toEqual({ name: 'podman-5', kind: 'podman', address: 'unix:///run/podman/podman.sock' });
+    expect(parseEngineOption('podman-5=unix:///run/podman/podman.sock')).toEqual({
+      name: 'podman-5',
+      kind: 'podman',
+      address: 'unix:///run/podman/podman.sock',
+    });
     expect(() => parseEngineOption('docker')).toThrow('Expected --engine name=unix:///path/to/engine.sock, got "docker".');
   });
 });

@@ -54,23 +54,35 @@ export function readEnginesFile(path: string): EngineEntry[] {
 }
 
 function checkEntry(e: unknown, where: string): EngineEntry {
-  if (typeof e !== 'object' || e === null || Array.isArray(e)) throw new UsageError(`${where}: expected an object with "name" and "kind", got ${JSON.stringify(e)}.`);
+  if (typeof e !== 'object' || e === null || Array.isArray(e))
+    throw new UsageError(`${where}: expected an object with "name" and "kind", got ${JSON.stringify(e)}.`);
   const entry = e as Partial<EngineEntry>;
   if (typeof entry.name !== 'string' || !NAME.test(entry.name)) throw new UsageError(`${where}: "name" must be a short lower-case name such as docker-26.1.`);
-  if (entry.kind !== 'docker' && entry.kind !== 'podman' && entry.kind !== 'containerd') throw new UsageError(`${where}: "kind" must be "docker", "podman" or "containerd", got ${JSON.stringify(entry.kind)}.`);
+  if (entry.kind !== 'docker' && entry.kind !== 'podman' && entry.kind !== 'containerd')
+    throw new UsageError(`${where}: "kind" must be "docker", "podman" or "containerd", got ${JSON.stringify(entry.kind)}.`);
   if (!entry.from && !entry.address) throw new UsageError(`${where}: give "from" (a Debian suite) or "address" (unix:///path).`);
   const runtime = entry.runtime === undefined ? undefined : checkRuntime(entry.runtime, entry.kind, where);
   if (entry.gate !== undefined && typeof entry.gate !== 'boolean') throw new UsageError(`${where}: "gate" must be true or false.`);
-  return { name: entry.name, kind: entry.kind, from: entry.from, address: entry.address, ...(runtime ? { runtime } : {}), ...(entry.gate === false ? { gate: false } : {}) };
+  return {
+    name: entry.name,
+    kind: entry.kind,
+    from: entry.from,
+    address: entry.address,
+    ...(runtime ? { runtime } : {}),
+    ...(entry.gate === false ? { gate: false } : {}),
+  };
 }
 
 function checkRuntime(r: unknown, kind: EngineEntryKind, where: string): RuntimeEntry {
   const runtime = r as Partial<RuntimeEntry> | null;
   const allowed = RUNTIMES[kind];
   if (typeof runtime !== 'object' || runtime === null || !allowed.includes(runtime.name as RuntimeName)) {
-    throw new UsageError(`${where}: "runtime" must be an object whose "name" is ${allowed.map((n) => `"${n}"`).join(' or ')} for ${kind}, got ${JSON.stringify(r)}.`);
+    throw new UsageError(
+      `${where}: "runtime" must be an object whose "name" is ${allowed.map((n) => `"${n}"`).join(' or ')} for ${kind}, got ${JSON.stringify(r)}.`,
+    );
   }
-  if (runtime.from !== undefined && (typeof runtime.from !== 'string' || !/^[a-z]+$/.test(runtime.from))) throw new UsageError(`${where}: "runtime.from" must name a Debian suite such as bookworm.`);
+  if (runtime.from !== undefined && (typeof runtime.from !== 'string' || !/^[a-z]+$/.test(runtime.from)))
+    throw new UsageError(`${where}: "runtime.from" must name a Debian suite such as bookworm.`);
   if (runtime.args !== undefined && !(Array.isArray(runtime.args) && runtime.args.every((a) => typeof a === 'string' && a.startsWith('--')))) {
     throw new UsageError(`${where}: "runtime.args" must be a list of options such as ["--network=none"].`);
   }

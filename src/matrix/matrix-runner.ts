@@ -1,14 +1,15 @@
 // `shmlab matrix`: every experiment against each engine, engines in parallel, each run in its own process
 // (one engine per process, as Docker's tools choose it), then the comparison of their reports.
-import { execa } from 'execa';
+
 import { existsSync, readFileSync, rmSync } from 'node:fs';
-import tmp from 'tmp';
 import { join } from 'node:path';
+import { execa } from 'execa';
+import tmp from 'tmp';
 import type { RunResult } from '../model/result.js';
 import { ROOT } from '../paths.js';
 import { readReport } from '../report/read-report.js';
-import type { EngineEntry } from './engines-file.js';
 import { provisionEngine, stopEngine } from './engine-provisioner.js';
+import type { EngineEntry } from './engines-file.js';
 
 export interface MatrixOptions {
   only?: string[];
@@ -51,12 +52,42 @@ export async function runMatrix(engines: EngineEntry[], options: MatrixOptions):
     const concurrency = String(Math.max(2, Math.floor(6 / Math.max(1, addresses.size))));
     const outcomes = await Promise.all(
       [...addresses].map(async ([name, engineEnv]) => {
-        const args = [CLI, 'run', '--report-dir', options.reportDir, '--concurrency', concurrency, ...(options.only ? ['--only', options.only.join(',')] : []), ...(options.noHostChanges ? ['--no-host-changes'] : [])];
+        const args = [
+          CLI,
+          'run',
+          '--report-dir',
+          options.reportDir,
+          '--concurrency',
+          concurrency,
+          ...(options.only ? ['--only', options.only.join(',')] : []),
+          ...(options.noHostChanges ? ['--no-host-changes'] : []),
+        ];
         // The child says where its report went in a file of its own: its human output is for people only.
         const resultFile = join(tmp.dirSync({ prefix: 'shmlab-matrix-', unsafeCleanup: true }).name, 'result.json');
-        const env: Record<string, string | undefined> = { ...process.env, DOCKER_HOST: undefined, CONTAINER_RUNTIME_ENDPOINT: undefined, ...engineEnv, SHMLAB_RESULT_FILE: resultFile };
-        const child = execa('node', args, { env, extendEnv: false, reject: false, cancelSignal: options.signal, gracefulCancel: false, forceKillAfterDelay: 60_000, killSignal: 'SIGTERM' });
-        const relay = (chunk: Buffer) => chunk.toString().split('\n').filter(Boolean).forEach((l) => say(`[${name}] ${l.replace(/^shmlab: /, '')}`));
+        const env: Record<string, string | undefined> = {
+          ...process.env,
+          DOCKER_HOST: undefined,
+          CONTAINER_RUNTIME_ENDPOINT: undefined,
+          ...engineEnv,
+          SHMLAB_RESULT_FILE: resultFile,
+        };
+        const child = execa('node', args, {
+          env,
+          extendEnv: false,
+          reject: false,
+          cancelSignal: options.signal,
+          gracefulCancel: false,
+          forceKillAfterDelay: 60_000,
+          killSignal: 'SIGTERM',
+        });
+        const relay = (chunk: Buffer) =>
+          chunk
+            .toString()
+            .split('\n')
+            .filter(Boolean)
+            .forEach((l) => {
+              say(`[${name}] ${l.replace(/^shmlab: /, '')}`);
+            });
         child.stdout?.on('data', relay);
         child.stderr?.on('data', relay);
         const result = await child;

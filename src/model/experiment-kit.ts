@@ -52,7 +52,7 @@ export function succeeded(record: StepRecord | undefined): record is StepRecord 
 }
 
 /** The number a `cat` of a sysctl printed, if it printed one (with or without its trailing newline: gVisor has none). */
-export function valueOf(record: StepRecord | undefined): string | undefined {
+export function numberIn(record: StepRecord | undefined): string | undefined {
   if (!ran(record) || record.engineFailed) return undefined;
   return record.stdout.match(/^\s*(\d+)\s*$/)?.[1];
 }
@@ -76,7 +76,15 @@ export function callErrnoOf(record: StepRecord | undefined): string | undefined 
 export function errorWords(record: StepRecord): string {
   const errno = errnoOf(record);
   if (errno) return errno;
-  const words = [...new Set(record.stderr.split('\n').map((l) => l.trim()).filter(Boolean).map((l) => l.split(': ').at(-1)!.trim()))];
+  const words = [
+    ...new Set(
+      record.stderr
+        .split('\n')
+        .map((l) => l.trim())
+        .filter(Boolean)
+        .map((l) => l.split(': ').at(-1)!.trim()),
+    ),
+  ];
   if (words.length) return words.join(', ');
   return record.exitCode === null ? 'no exit code' : `exit ${record.exitCode}`;
 }
@@ -92,7 +100,7 @@ export function writeOutcome(record: StepRecord | undefined): string {
 export function valueRead(record: StepRecord | undefined): string {
   const not = unobserved(record);
   if (not) return not;
-  const value = valueOf(record);
+  const value = numberIn(record);
   if (value !== undefined) return value;
   return `unreadable (${record!.exitCode === EXIT.ok ? `read ${JSON.stringify(record!.stdout.trim())}` : errorWords(record!)})`;
 }

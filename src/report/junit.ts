@@ -6,9 +6,9 @@ import { accessSync, constants, lstatSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 import type { ExperimentResult, RunResult } from '../model/result.js';
-import { writeFilesAtomically } from './write-report.js';
 import { transcript } from './render-markdown.js';
 import { engineTitle, reportBaseName } from './report-name.js';
+import { writeFilesAtomically } from './write-report.js';
 
 /** The JUnit XML of one or more runs: one test suite per engine. */
 export function renderJUnit(runs: readonly RunResult[]): string {

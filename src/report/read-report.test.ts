@@ -1,8 +1,9 @@
 // A report read back (`shmlab compare`, the matrix) is checked against the report's JSON Schema: a file that is not
 // one is one sentence naming the file and the field, and on the command line, exit 2 with that one line.
-import { execa } from 'execa';
+
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
 import { removeTempDirs, tempDir } from '../../test/temp-dirs.js';
 import { UsageError } from '../errors.js';

@@ -1,7 +1,7 @@
 // Renders a run's results as a markdown report. Pure: results in, text out; it knows nothing of the engine.
 // Laid out for GitHub's width (about 900 px of text): the summary is a narrow table, verdict first; the long texts
 // live in each experiment's section, and the transcripts there are collapsed.
-import { MEMORY_KINDS, ON_KUBERNETES, OPERATIONS, adviceFor } from '../../experiments/survival.js';
+import { adviceFor, MEMORY_KINDS, ON_KUBERNETES, OPERATIONS } from '../../experiments/survival.js';
 import { type EngineKind, type Experiment, type MemoryKind, type Operation, SECTIONS, type StepRecord } from '../model/experiment.js';
 import { readOutcome } from '../model/experiment-kit.js';
 import type { EngineEnvironment, ExperimentResult, RunResult } from '../model/result.js';

@@ -11,7 +11,12 @@ describe('report names', () => {
       reportBaseName({ ...docker, ociRuntime: { name: 'runsc', version: '20221219.0', args: ['--network=none'] } }),
       reportBaseName({ ...docker, ociRuntime: { name: 'runsc', version: '20240729.0' } }),
     ];
-    expect(names).toEqual(['docker-20.10.24+dfsg1', 'docker-20.10.24+dfsg1-crun-1.8.1', 'docker-20.10.24+dfsg1-runsc-20221219.0', 'docker-20.10.24+dfsg1-runsc-20240729.0']);
+    expect(names).toEqual([
+      'docker-20.10.24+dfsg1',
+      'docker-20.10.24+dfsg1-crun-1.8.1',
+      'docker-20.10.24+dfsg1-runsc-20221219.0',
+      'docker-20.10.24+dfsg1-runsc-20240729.0',
+    ]);
     expect(new Set(names).size).toBe(names.length);
   });
 

@@ -1,14 +1,14 @@
 // The report format's JSON Schema matches what shmlab writes and reads: every committed report and fixture follows
 // it, a report with every optional field set follows it (so the schema names every field of result.ts), and broken
 // reports are refused with one clause naming the field by its JSON pointer.
-import { readFileSync, readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { record, runResult } from '../../test/records.js';
 import type { StepRecord } from '../model/experiment.js';
 import type { EngineEnvironment, ExperimentResult, PrivilegeMode, RunResult } from '../model/result.js';
 import { ROOT } from '../paths.js';
-import { REPORT_SCHEMA_PATH, isReport, reportProblem } from './validate-report.js';
+import { isReport, REPORT_SCHEMA_PATH, reportProblem } from './validate-report.js';
 
 const jsonFiles = (dir: string) =>
   readdirSync(join(ROOT, dir))

@@ -2,9 +2,10 @@
 // Two readings of one schema: shmlab writes nothing the schema does not name (strict: a field added to result.ts but
 // not to the schema is a harness bug the tests catch), and reads any report of format 1, including one from a later
 // shmlab that added optional fields (lenient: unknown fields are accepted).
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import type { RunResult } from '../model/result.js';
 import { ROOT } from '../paths.js';
 

@@ -1,8 +1,9 @@
 // Reports are written as a pair, atomically: a partial run never replaces a full report, and a write that fails
 // (a full disk, a folder or a device where the file goes) leaves the previous pair as it was, with no temporary files.
-import { execa } from 'execa';
-import { mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+
+import { mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
 import { record, runResult } from '../../test/records.js';
 import { removeTempDirs, tempDir } from '../../test/temp-dirs.js';
@@ -11,7 +12,15 @@ import { InvalidReportError, ReportWriteError, writeReport } from './write-repor
 
 afterAll(removeTempDirs);
 
-const result = (slug: string): ExperimentResult => ({ slug, verdict: 'as expected', observed: 'lost', differences: [], steps: [record('read')], durationMs: 5, grants: [] });
+const result = (slug: string): ExperimentResult => ({
+  slug,
+  verdict: 'as expected',
+  observed: 'lost',
+  differences: [],
+  steps: [record('read')],
+  durationMs: 5,
+  grants: [],
+});
 const full = runResult([result('sysv-restart'), result('mmap-restart')]);
 const partial = runResult([result('sysv-restart')], { incomplete: 'interrupted (SIGINT) after 1 of 2 experiments' });
 
@@ -33,7 +42,9 @@ describe('writeReport', () => {
     await execa('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'shmlab-test', dir]);
     try {
       writeReport(full, [], dir);
-      const before = readdirSync(dir).sort().map((f) => readFileSync(join(dir, f), 'utf8'));
+      const before = readdirSync(dir)
+        .sort()
+        .map((f) => readFileSync(join(dir, f), 'utf8'));
       writeFileSync(join(dir, 'filler'), Buffer.alloc(40 * 1024));
       const big = runResult(Array.from({ length: 40 }, (_, i) => ({ ...result(`x-${i}`), observed: 'y'.repeat(500) })));
       expect(() => writeReport(big, [], dir)).toThrow(new ReportWriteError(`Cannot write ${join(dir, 'docker-99.0.md')} (ENOSPC).`));
@@ -51,7 +62,9 @@ describe('writeReport', () => {
   ])('refuses to replace %s with one sentence', (_, make, what) => {
     const dir = tempDir();
     make(join(dir, 'docker-99.0.json'));
-    expect(() => writeReport(full, [], dir)).toThrow(new ReportWriteError(`Cannot write ${join(dir, 'docker-99.0.json')}: something other than a file is there (${what}).`));
+    expect(() => writeReport(full, [], dir)).toThrow(
+      new ReportWriteError(`Cannot write ${join(dir, 'docker-99.0.json')}: something other than a file is there (${what}).`),
+    );
     expect(readdirSync(dir)).toEqual(['docker-99.0.json']);
   });
 
@@ -59,7 +72,9 @@ describe('writeReport', () => {
     const dir = tempDir();
     const wrong = runResult([{ ...result('sysv-restart'), verdict: 'passed' as never }]);
     expect(() => writeReport(wrong, [], dir)).toThrow(InvalidReportError);
-    expect(() => writeReport(wrong, [], dir)).toThrow(/^shmlab made a report that does not follow .+report-v1\.schema\.json \(a bug in shmlab\): \/experiments\/0\/verdict must be one of /);
+    expect(() => writeReport(wrong, [], dir)).toThrow(
+      /^shmlab made a report that does not follow .+report-v1\.schema\.json \(a bug in shmlab\): \/experiments\/0\/verdict must be one of /,
+    );
     expect(() => writeReport({ ...full, unknownField: 1 } as never, [], dir)).toThrow(/\/unknownField is not a field of format 1\.$/);
     expect(readdirSync(dir)).toEqual([]);
   });

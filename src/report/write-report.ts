@@ -64,7 +64,9 @@ export function writeFilesAtomically(files: [path: string, text: string][]): voi
         closeSync(fd);
       }
     }
-    files.forEach(([path], i) => renameSync(temps[i]!, path));
+    files.forEach(([path], i) => {
+      renameSync(temps[i]!, path);
+    });
   } catch (err) {
     for (const temp of temps) rmSync(temp, { force: true });
     if (err instanceof ReportWriteError) throw err;
@@ -76,5 +78,8 @@ export function writeFilesAtomically(files: [path: string, text: string][]): voi
 // A folder, a device or a link where the file should go is the user's, not ours to replace.
 function refuseNonRegular(path: string): void {
   const existing = lstatSync(path, { throwIfNoEntry: false });
-  if (existing && !existing.isFile()) throw new ReportWriteError(`Cannot write ${path}: something other than a file is there (${existing.isDirectory() ? 'a folder' : existing.isSymbolicLink() ? 'a link' : 'a device or socket'}).`);
+  if (existing && !existing.isFile())
+    throw new ReportWriteError(
+      `Cannot write ${path}: something other than a file is there (${existing.isDirectory() ? 'a folder' : existing.isSymbolicLink() ? 'a link' : 'a device or socket'}).`,
+    );
 }

@@ -44,7 +44,10 @@ export function containerConfig(
   }
   for (const { volume, target, medium, sizeBytes } of spec.volumes ?? []) {
     if (medium === 'Memory') {
-      hostConfig.Mounts = [...(hostConfig.Mounts ?? []), { Type: 'tmpfs', Source: '', Target: target, ...(sizeBytes ? { TmpfsOptions: { SizeBytes: sizeBytes, Mode: 0o1777 } } : {}) }];
+      hostConfig.Mounts = [
+        ...(hostConfig.Mounts ?? []),
+        { Type: 'tmpfs', Source: '', Target: target, ...(sizeBytes ? { TmpfsOptions: { SizeBytes: sizeBytes, Mode: 0o1777 } } : {}) },
+      ];
       flags.push('--tmpfs', `${target}${sizeBytes ? `:size=${sizeBytes}` : ''}`);
       grants.push(`tmpfs at ${target}${sizeBytes ? ` (${sizeBytes} bytes)` : ''}`);
       continue;

@@ -9,8 +9,10 @@ const BASE_GRANTS = ['no network (own empty namespace)', "runs as uid 0 (root), 
 
 export async function runExperiment(experiment: Experiment, ctx: LabContext): Promise<ExperimentResult> {
   const started = Date.now();
-  if (experiment.onlyOn && !experiment.onlyOn.includes(ctx.engine)) return notApplicable(experiment, experiment.notApplicableWhy ?? `it applies to ${experiment.onlyOn.join(', ')} only`, [], started);
-  if (experiment.changesHost && ctx.noHostChanges) return notApplicable(experiment, "left out: --no-host-changes (it changes the host's kernel parameters for a moment)", [], started);
+  if (experiment.onlyOn && !experiment.onlyOn.includes(ctx.engine))
+    return notApplicable(experiment, experiment.notApplicableWhy ?? `it applies to ${experiment.onlyOn.join(', ')} only`, [], started);
+  if (experiment.changesHost && ctx.noHostChanges)
+    return notApplicable(experiment, "left out: --no-host-changes (it changes the host's kernel parameters for a moment)", [], started);
   const state = new ExperimentState(experiment, ctx, ctx.session.resources.child());
   const panicMark = ctx.panics?.mark();
   const records: StepRecord[] = [];
@@ -68,5 +70,14 @@ export async function runExperiment(experiment: Experiment, ctx: LabContext): Pr
 
 // Not a verdict on the engine: it has no such operation. The steps taken before that are kept for the reader.
 function notApplicable(experiment: Experiment, why: string, steps: StepRecord[], started: number): ExperimentResult {
-  return { slug: experiment.slug, verdict: 'not applicable', observed: why.replace(/\.$/, ''), differences: [], steps, durationMs: Date.now() - started, grants: [], engineNote: why };
+  return {
+    slug: experiment.slug,
+    verdict: 'not applicable',
+    observed: why.replace(/\.$/, ''),
+    differences: [],
+    steps,
+    durationMs: Date.now() - started,
+    grants: [],
+    engineNote: why,
+  };
 }

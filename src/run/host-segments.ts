@@ -18,7 +18,13 @@ export type HostIpc = (script: string) => Promise<string>;
 export function dockerHostIpc(driver: EngineDriver, image: string, labels: Record<string, string>): HostIpc {
   return async (script) => {
     const container = await driver.call('create the host-IPC helper', () =>
-      driver.dockerode.createContainer({ Image: image, Cmd: ['/bin/sh', '-c', script], Labels: labels, NetworkDisabled: true, HostConfig: { IpcMode: 'host', NetworkMode: 'none' } }),
+      driver.dockerode.createContainer({
+        Image: image,
+        Cmd: ['/bin/sh', '-c', script],
+        Labels: labels,
+        NetworkDisabled: true,
+        HostConfig: { IpcMode: 'host', NetworkMode: 'none' },
+      }),
     );
     try {
       await driver.call('start the host-IPC helper', () => container.start());

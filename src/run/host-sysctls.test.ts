@@ -1,8 +1,9 @@
 // The host's sysctls, changed for a moment, are put back exactly: at the end, at the process's exit (a second signal
 // exits at once), and after a SIGKILL by whoever comes next. These change this host's values for a moment, as the
 // experiment does.
-import { execa } from 'execa';
+
 import { join } from 'node:path';
+import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
 import { removeTempDirs, tempDir } from '../../test/temp-dirs.js';
 import { ROOT } from '../paths.js';

@@ -2,10 +2,11 @@
 // cleanup, at the process's exit (a second signal included: the restore is synchronous), and, after a SIGKILL, by
 // `clean` or the next run from the values the lease recorded before anything was changed. Only done where the
 // engine's host IPC namespace is this process's own, so that shmlab itself can restore what it changed.
+
+import type { ChildProcess } from 'node:child_process';
 import { accessSync, constants, mkdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { HostIpc } from './host-segments.js';
-import type { ChildProcess } from 'node:child_process';
 import { deadClaims, forgetHostSysctlClaims, holdLock, leaseFolder, type ProcessLease } from './process-lease.js';
 
 const path = (key: string) => `/proc/sys/${key.replaceAll('.', '/')}`;

@@ -3,7 +3,14 @@ import type { LabDriver } from '../engine/lab-driver.js';
 import type { ResourceTracker } from './resource-tracker.js';
 
 /** Reads /proc/sys/kernel/osrelease in a short-lived container of the lab image; undefined (with why) if it cannot. */
-export async function probeContainerKernel(driver: LabDriver, image: string, name: string, labels: Record<string, string>, resources: ResourceTracker, signal?: AbortSignal): Promise<{ kernel?: string; why?: string }> {
+export async function probeContainerKernel(
+  driver: LabDriver,
+  image: string,
+  name: string,
+  labels: Record<string, string>,
+  resources: ResourceTracker,
+  signal?: AbortSignal,
+): Promise<{ kernel?: string; why?: string }> {
   const scope = resources.child();
   try {
     const started = await driver.run({
@@ -23,7 +30,10 @@ export async function probeContainerKernel(driver: LabDriver, image: string, nam
     // A signal ends the wait: the run is stopping, and the probe is only for the report's environment.
     reading.catch(() => {});
     if (signal?.aborted) return { why: 'interrupted' };
-    const read = await Promise.race([reading, new Promise<never>((_, reject) => signal?.addEventListener('abort', () => reject(new Error('interrupted')), { once: true }))]);
+    const read = await Promise.race([
+      reading,
+      new Promise<never>((_, reject) => signal?.addEventListener('abort', () => reject(new Error('interrupted')), { once: true })),
+    ]);
     const text = read.stdout.trim();
     const kernel = /^Linux version (\S+)/.exec(text)?.[1] ?? text;
     return read.exitCode === 0 && kernel ? { kernel } : { why: `reading it exited ${read.exitCode}: ${read.stderr.trim()}` };

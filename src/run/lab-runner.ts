@@ -3,11 +3,11 @@ import type { Say } from '../engine/local-engine.js';
 import type { Experiment } from '../model/experiment.js';
 import type { ExperimentResult, RunResult } from '../model/result.js';
 import { runExperiment } from './experiment-runner.js';
-import type { LabContext } from './lab-context.js';
 import { sameHostIpc } from './host-sysctls.js';
 import { probeContainerKernel } from './kernel-probe.js';
-import { panicLogFromEnv } from './runtime-panics.js';
 import { openLab } from './lab.js';
+import type { LabContext } from './lab-context.js';
+import { panicLogFromEnv } from './runtime-panics.js';
 
 export interface LabOptions {
   say: Say;
@@ -42,7 +42,20 @@ export async function runLab(experiments: Experiment[], options: LabOptions): Pr
 
   let ours: Promise<boolean> | undefined;
   const hostIpcIsOurs = () => (ours ??= sameHostIpc(lab.hostIpc).catch(() => false));
-  const ctx: LabContext = { driver, session, engine: lab.kind, images: lab.images, imageTags: lab.tags, markHostKey: lab.markHostKey, removeHostKeys: remover, signal, leftovers: [], hostIpcIsOurs, noHostChanges: options.noHostChanges, panics: panicLogFromEnv() };
+  const ctx: LabContext = {
+    driver,
+    session,
+    engine: lab.kind,
+    images: lab.images,
+    imageTags: lab.tags,
+    markHostKey: lab.markHostKey,
+    removeHostKeys: remover,
+    signal,
+    leftovers: [],
+    hostIpcIsOurs,
+    noHostChanges: options.noHostChanges,
+    panics: panicLogFromEnv(),
+  };
   options.onStart?.(environment, experiments.length);
   const results: ExperimentResult[] = [];
   try {

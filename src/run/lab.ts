@@ -14,7 +14,7 @@ import type { EngineEnvironment } from '../model/result.js';
 import { markHostKey, releaseHostKeys } from './host-keys.js';
 import { dockerHostIpc, type HostIpc } from './host-segments.js';
 import { LabSession } from './lab-session.js';
-import { processLease, type ProcessLease } from './process-lease.js';
+import { type ProcessLease, processLease } from './process-lease.js';
 import type { HostKeyRemover } from './resource-tracker.js';
 import { removeStaleDockerResources, removeStaleLocal } from './stale-resources.js';
 
@@ -99,7 +99,9 @@ async function openDockerLab(setup: LabSetup): Promise<Lab> {
       return {
         containers: (await api.call('list containers', () => d.listContainers({ all: true, filters }))).map((c) => c.Names[0] ?? c.Id),
         volumes: ((await api.call('list volumes', () => d.listVolumes({ filters }))).Volumes ?? []).map((v) => v.Name),
-        'committed images': (await api.call('list images', () => d.listImages({ filters: JSON.stringify({ label: [LABEL_RUN] }) }))).flatMap((i) => i.RepoTags ?? [i.Id]),
+        'committed images': (await api.call('list images', () => d.listImages({ filters: JSON.stringify({ label: [LABEL_RUN] }) }))).flatMap(
+          (i) => i.RepoTags ?? [i.Id],
+        ),
       };
     },
     removeCachedImages: async () => {

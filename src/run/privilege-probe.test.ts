@@ -7,7 +7,12 @@ const CAPS = Object.assign(new Error('x'), { json: { message: 'runc create faile
 describe('PrivilegeResolver', () => {
   it('uses --privileged when the engine starts it', async () => {
     const r = new PrivilegeResolver();
-    expect(await r.run(async (m) => m.mode, async () => {})).toBe('privileged');
+    expect(
+      await r.run(
+        async (m) => m.mode,
+        async () => {},
+      ),
+    ).toBe('privileged');
     expect(r.mode).toEqual({ mode: 'privileged' });
   });
 
@@ -21,7 +26,14 @@ describe('PrivilegeResolver', () => {
       if (m.mode === 'privileged') throw CAPS;
       return m.mode;
     };
-    const [a, b] = await Promise.all([r.run(start, async () => void discarded++, (w) => (refusal = w)), r.run(start, async () => {})]);
+    const [a, b] = await Promise.all([
+      r.run(
+        start,
+        async () => void discarded++,
+        (w) => (refusal = w),
+      ),
+      r.run(start, async () => {}),
+    ]);
     expect({ a, b, tried, discarded }).toEqual({ a: 'equivalent', b: 'equivalent', tried: ['privileged', 'equivalent', 'equivalent'], discarded: 1 });
     expect(refusal).toContain('unable to apply caps');
     expect(r.mode.reason).toContain('the engine said: "runc create failed: unable to apply caps');
@@ -29,7 +41,14 @@ describe('PrivilegeResolver', () => {
 
   it('does not fall back on any other failure', async () => {
     const r = new PrivilegeResolver();
-    await expect(r.run(async () => { throw new Error('no such image'); }, async () => {})).rejects.toThrow('no such image');
+    await expect(
+      r.run(
+        async () => {
+          throw new Error('no such image');
+        },
+        async () => {},
+      ),
+    ).rejects.toThrow('no such image');
     expect(r.mode).toMatchObject({ mode: 'unknown' });
   });
 });

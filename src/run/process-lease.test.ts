@@ -1,11 +1,12 @@
 // Liveness is proven by a held lock, not guessed from a pid: a live lease is alive from any PID namespace, a dead
 // one is dead however its pid is reused, and what belongs to neither is judged by age only.
-import { execa } from 'execa';
-import { mkdirSync, utimesSync, writeFileSync, existsSync } from 'node:fs';
+
+import { existsSync, mkdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
 import { removeTempDirs, tempDir } from '../../test/temp-dirs.js';
-import { ProcessLease, forgetDeadLeases, leaseLiveness, liveClaims } from './process-lease.js';
+import { forgetDeadLeases, leaseLiveness, liveClaims, ProcessLease } from './process-lease.js';
 
 afterAll(removeTempDirs);
 
@@ -30,7 +31,12 @@ describe('process lease', () => {
     const script = `import('${join(process.cwd(), 'dist/src/run/process-lease.js')}').then(async (m) => { const l = new m.ProcessLease(${JSON.stringify(folder)}); await l.acquire(); console.log(l.id); setInterval(() => {}, 1000); });`;
     const child = execa('node', ['--input-type=module', '-e', script], { reject: false });
     let id = '';
-    await new Promise<void>((resolve) => child.stdout!.on('data', (c: Buffer) => ((id = c.toString().trim()), resolve())));
+    await new Promise<void>((resolve) =>
+      child.stdout!.on('data', (c: Buffer) => {
+        id = c.toString().trim();
+        resolve();
+      }),
+    );
     expect(leaseLiveness(id, folder)).toBe('alive');
     child.kill('SIGKILL');
     await child;

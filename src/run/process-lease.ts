@@ -2,7 +2,7 @@
 // shared by every shmlab process of the host, for exactly as long as it lives. Everything it creates carries the
 // lease's id; `clean` and the next run remove only what belongs to leases proven dead (the file is there and
 // nobody holds its lock). Unlike hostname + pid, this holds across PID namespaces and survives pid reuse.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { accessSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -8,8 +8,8 @@ import type { EngineDriver } from '../engine/engine-driver.js';
 import { LABEL, LABEL_HOST_KEY, LABEL_LEASE, LABEL_RUN, LABEL_STARTED } from '../labels.js';
 import { CACHE } from '../paths.js';
 import { releaseHostKeys } from './host-keys.js';
-import { reachesOurIpc, restoreAfterKilledRunsLocked } from './host-sysctls.js';
 import type { HostIpc } from './host-segments.js';
+import { reachesOurIpc, restoreAfterKilledRunsLocked } from './host-sysctls.js';
 import { deadClaims, forgetClaims, forgetDeadLeases, leaseLiveness } from './process-lease.js';
 
 /** Resources older than this are stale whoever made them: no run lasts that long. */
@@ -35,7 +35,10 @@ export async function removeStaleDockerResources(driver: EngineDriver, hostIpc: 
   const said: string[] = [];
   const containers = containerList.filter((c) => isStale(c.Labels));
   await Promise.all(containers.map((c) => driver.remove(c.Id)));
-  if (containers.length) said.push(`removed ${containers.length} container(s) left by an earlier run that did not finish: ${containers.map((c) => c.Names[0]?.slice(1)).join(', ')}`);
+  if (containers.length)
+    said.push(
+      `removed ${containers.length} container(s) left by an earlier run that did not finish: ${containers.map((c) => c.Names[0]?.slice(1)).join(', ')}`,
+    );
 
   const staleVolumes = (volumeList.Volumes ?? []).filter((v) => isStale(v.Labels));
   const markers = staleVolumes.filter((v) => v.Labels?.[LABEL_HOST_KEY]);
@@ -62,15 +65,22 @@ export async function removeStaleDockerResources(driver: EngineDriver, hostIpc: 
 export async function removeStaleLocal(hostIpc: HostIpc, alreadyRemoved: readonly number[] = []): Promise<string[]> {
   const said: string[] = [];
   for (const restored of await restoreAfterKilledRunsLocked()) {
-    said.push(`restored the host's ${Object.entries(restored).map(([k, v]) => `${k}=${v}`).join(', ')}, which a killed run had changed`);
+    said.push(
+      `restored the host's ${Object.entries(restored)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(', ')}, which a killed run had changed`,
+    );
   }
   let reaches: Promise<boolean> | undefined;
   for (const claims of deadClaims()) {
     const keys = claims.hostKeys.filter((k) => !alreadyRemoved.includes(k));
     // Keys a killed process of this host claimed live in this host's IPC namespace: only an engine whose host-IPC
     // helper is there can remove them (gVisor's `--ipc=host` is the sandbox's own). Else they wait for one that is.
-    if (keys.length && !(await (reaches ??= reachesOurIpc(hostIpc).catch(() => false)))) {
-      said.push(`left ${keys.length} host SysV segment key(s) a killed run had claimed: this engine's --ipc=host is not this host's IPC namespace, so they wait for a run or clean on an engine whose is`);
+    reaches ??= keys.length ? reachesOurIpc(hostIpc).catch(() => false) : undefined;
+    if (keys.length && !(await reaches)) {
+      said.push(
+        `left ${keys.length} host SysV segment key(s) a killed run had claimed: this engine's --ipc=host is not this host's IPC namespace, so they wait for a run or clean on an engine whose is`,
+      );
       continue;
     }
     if (keys.length) {
@@ -90,8 +100,12 @@ export async function removeStaleLocal(hostIpc: HostIpc, alreadyRemoved: readonl
 // (`.cache/programs/<hash>.tmp-<lease>`, `<tmp>/shmlab-context-<lease>-…`): a process killed mid-build leaves them.
 export function removeStaleWorkFolders(now = Date.now()): number {
   const candidates = [
-    ...list(join(CACHE, 'programs')).filter((f) => /\.tmp-[a-z0-9]+$/.test(f)).map((f) => ({ path: join(CACHE, 'programs', f), lease: f.replace(/^.*\.tmp-/, '') })),
-    ...list(tmpdir()).filter((f) => f.startsWith('shmlab-context-')).map((f) => ({ path: join(tmpdir(), f), lease: f.split('-')[2] ?? '' })),
+    ...list(join(CACHE, 'programs'))
+      .filter((f) => /\.tmp-[a-z0-9]+$/.test(f))
+      .map((f) => ({ path: join(CACHE, 'programs', f), lease: f.replace(/^.*\.tmp-/, '') })),
+    ...list(tmpdir())
+      .filter((f) => f.startsWith('shmlab-context-'))
+      .map((f) => ({ path: join(tmpdir(), f), lease: f.split('-')[2] ?? '' })),
   ];
   let removed = 0;
   for (const { path, lease } of candidates) {

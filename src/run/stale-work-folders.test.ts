@@ -1,6 +1,6 @@
 // A compile or build killed half-way leaves its work folder; the next clean removes it when its process is proven
 // dead, and never the folder of a live one.
-import { mkdirSync, existsSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { removeTempDirs, tempDir } from '../../test/temp-dirs.js';

@@ -8,7 +8,14 @@ import type { ResourceTracker } from './resource-tracker.js';
 import { ExperimentState, runStep, shellQuote } from './step-runner.js';
 
 const experiment: Experiment = {
-  slug: 'demo', title: '', section: 'A', source: '', blogSaw: '', expectedToday: '', explanation: '', observe: () => '',
+  slug: 'demo',
+  title: '',
+  section: 'A',
+  source: '',
+  blogSaw: '',
+  expectedToday: '',
+  explanation: '',
+  observe: () => '',
   containers: { app: {} },
   steps: [{ id: 'read', do: 'exec', container: 'app', cmd: ['sysv-read', '--key', '5678'] }],
   expect: [{ step: 'read', means: 'gone', exitCode: 10 }],
@@ -27,25 +34,52 @@ describe('runStep', () => {
     expect({ execs, exitCode: record.exitCode, stdout: record.stdout }).toEqual({ execs: 1, exitCode: 0, stdout: 'a b c\n' });
   });
 
-  it('records an engine failure in the same shape, with the engine\'s words', async () => {
-    const driver = { commandFor, exec: async () => { throw Object.assign(new Error('x'), { json: { message: 'container abc is not running' } }); } } as unknown as LabDriver;
+  it("records an engine failure in the same shape, with the engine's words", async () => {
+    const driver = {
+      commandFor,
+      exec: async () => {
+        throw Object.assign(new Error('x'), { json: { message: 'container abc is not running' } });
+      },
+    } as unknown as LabDriver;
     const state = new ExperimentState(experiment, { driver, session: { runId: 'r' } } as LabContext, {} as ResourceTracker);
     state.ids.set('app', 'abc123');
-    expect(await runStep(experiment.steps[0]!, state)).toMatchObject({ engineFailed: true, exitCode: 1, stderr: 'container abc is not running', command: 'docker exec app sysv-read --key 5678' });
+    expect(await runStep(experiment.steps[0]!, state)).toMatchObject({
+      engineFailed: true,
+      exitCode: 1,
+      stderr: 'container abc is not running',
+      command: 'docker exec app sysv-read --key 5678',
+    });
   });
 });
 
 describe('a step that may be refused', () => {
-  const refusable: Experiment = { ...experiment, containers: { app: { sysctls: { 'kernel.sysrq': '1' } } }, steps: [{ id: 'run', do: 'run', container: 'app', mayBeRefused: /kernel\.sysrq/ }] };
+  const refusable: Experiment = {
+    ...experiment,
+    containers: { app: { sysctls: { 'kernel.sysrq': '1' } } },
+    steps: [{ id: 'run', do: 'run', container: 'app', mayBeRefused: /kernel\.sysrq/ }],
+  };
   const runWith = async (failure: Error) => {
-    const driver = { commandFor, run: async () => { throw failure; } } as unknown as LabDriver;
-    const ctx = { driver, session: { runId: 'r', labels: () => ({}) }, images: { lab: 'sha256:1' }, imageTags: { lab: 'shmlab/lab:1' } } as unknown as LabContext;
+    const driver = {
+      commandFor,
+      run: async () => {
+        throw failure;
+      },
+    } as unknown as LabDriver;
+    const ctx = {
+      driver,
+      session: { runId: 'r', labels: () => ({}) },
+      images: { lab: 'sha256:1' },
+      imageTags: { lab: 'shmlab/lab:1' },
+    } as unknown as LabContext;
     const state = new ExperimentState(refusable, ctx, { add: () => {}, volumes: new Set() } as unknown as ResourceTracker);
     return runStep(refusable.steps[0]!, state);
   };
 
-  it("is refused when the engine answers this request with an error naming the setting", async () => {
-    const refusal = Object.assign(new Error('(HTTP code 500) server error'), { statusCode: 500, json: { message: 'runc create failed: sysctl "kernel.sysrq" is not in a separate kernel namespace' } });
+  it('is refused when the engine answers this request with an error naming the setting', async () => {
+    const refusal = Object.assign(new Error('(HTTP code 500) server error'), {
+      statusCode: 500,
+      json: { message: 'runc create failed: sysctl "kernel.sysrq" is not in a separate kernel namespace' },
+    });
     expect(await runWith(refusal)).toMatchObject({ engineFailed: true, refused: true });
   });
 

@@ -70,7 +70,10 @@ export async function runStep(step: Step, state: ExperimentState): Promise<StepR
   try {
     // A signal ends the wait at once: an engine that never answers (a crashed sandbox's exec) must not hold the run
     // until its deadline. The abandoned call is left to its deadline; cleanup goes on with calls of its own.
-    const seen = await untilAborted(perform(step, state, (full) => (command = full)), state.ctx.signal);
+    const seen = await untilAborted(
+      perform(step, state, (full) => (command = full)),
+      state.ctx.signal,
+    );
     return {
       ...base,
       command,
@@ -136,7 +139,7 @@ async function perform(step: Step, s: ExperimentState, setCommand: (c: string) =
         },
       });
       setCommand(started.command);
-      started.grants.forEach((g) => s.grants.add(g));
+      for (const g of started.grants) s.grants.add(g);
       s.starts.set(step.container, 1);
       const refusal = started.refusal ? `(--privileged refused: ${started.refusal}; run again with the nearest equivalent)\n` : '';
       return { stdout: `${refusal}${started.handle.slice(0, 12)}\n` };
@@ -196,7 +199,9 @@ async function perform(step: Step, s: ExperimentState, setCommand: (c: string) =
       return awaitMarker(s, step.container, step.marker);
     case 'host-sysctls': {
       if (!(await s.ctx.hostIpcIsOurs())) {
-        throw new NotApplicableError("the engine's host IPC namespace is not this process's, and shmlab changes the host's sysctls only where it can put them back itself");
+        throw new NotApplicableError(
+          "the engine's host IPC namespace is not this process's, and shmlab changes the host's sysctls only where it can put them back itself",
+        );
       }
       const change = await changeHostSysctls(step.set, s.ctx.session.lease);
       s.restores.push(change.restore);
@@ -265,7 +270,10 @@ function defaultCommand(step: Step, s: ExperimentState): string {
   const handle = s.ids.get(step.container);
   if (step.do === 'run') return `(start ${step.container} of ${s.experiment.slug})`;
   if (step.do === 'await') return `(wait until ${step.container} prints "${step.marker}" or exits)`;
-  if (step.do === 'host-sysctls') return `sysctl -w ${Object.entries(step.set).map(([k, v]) => shellQuote(`${k}=${v}`)).join(' ')}    # on the host`;
+  if (step.do === 'host-sysctls')
+    return `sysctl -w ${Object.entries(step.set)
+      .map(([k, v]) => shellQuote(`${k}=${v}`))
+      .join(' ')}    # on the host`;
   const named = handle ? s.ctx.driver.commandFor(step.do, handle, step.do === 'exec' ? step.cmd : undefined) : undefined;
   if (named) return named;
   return `${step.do} ${step.container}${step.do === 'exec' ? ` ${step.cmd.map(shellQuote).join(' ')}` : ''}`;

@@ -10,7 +10,7 @@ import { MEMORY_KINDS, OPERATIONS } from '../../experiments/survival.js';
 import { APPLETS, isStatic } from '../build/busybox.js';
 import type { UserProgram } from '../build/image-builder.js';
 import { compileUserPrograms, programNames } from '../build/program-compiler.js';
-import { UsageError, oneLine } from '../errors.js';
+import { oneLine, UsageError } from '../errors.js';
 import type { Experiment, StepRecord } from '../model/experiment.js';
 import { FIXTURES } from '../paths.js';
 import type { ProcessLease } from './process-lease.js';
@@ -194,7 +194,9 @@ class Check {
 
   strings(value: unknown, field: string, options: { optional?: boolean } = {}): string[] | undefined {
     const list = this.list(value, field, options);
-    list?.forEach((s, i) => this.string(s, `${field}[${i}]`, { empty: true }));
+    list?.forEach((s, i) => {
+      this.string(s, `${field}[${i}]`, { empty: true });
+    });
     return list as string[] | undefined;
   }
 
@@ -348,7 +350,9 @@ function checkExperiment(value: unknown, check: Check, inImage: ReadonlySet<stri
     }
   });
 
-  check.list(e.expect, 'expect')!.forEach((x, i) => expectation(check, x, `expect[${i}]`, ids));
+  check.list(e.expect, 'expect')!.forEach((x, i) => {
+    expectation(check, x, `expect[${i}]`, ids);
+  });
   if (e.expectOn !== undefined) {
     const on = check.object(e.expectOn, 'expectOn', 'an object of engine kinds (docker, podman, cri)');
     for (const [kind, v] of Object.entries(on)) {
@@ -357,13 +361,17 @@ function checkExperiment(value: unknown, check: Check, inImage: ReadonlySet<stri
       const own = check.object(v, field, 'an object {why, expect, drop?}');
       check.fields(own, field, ['why', 'expect', 'drop'], "an engine's own expectations");
       check.string(own.why, `${field}.why`);
-      check.list(own.expect, `${field}.expect`, { empty: true })!.forEach((x, i) => expectation(check, x, `${field}.expect[${i}]`, ids));
+      check.list(own.expect, `${field}.expect`, { empty: true })!.forEach((x, i) => {
+        expectation(check, x, `${field}.expect[${i}]`, ids);
+      });
       check.strings(own.drop, `${field}.drop`, { optional: true })?.forEach((d, i) => {
         if (!ids.includes(d)) check.fail(`${field}.drop[${i}]`, `is "${d}", which is not one of its steps (${ids.join(', ')})`);
       });
     }
   }
-  check.list(e.onlyOn, 'onlyOn', { optional: true })?.forEach((k, i) => check.oneOf(k, `onlyOn[${i}]`, ENGINES));
+  check.list(e.onlyOn, 'onlyOn', { optional: true })?.forEach((k, i) => {
+    check.oneOf(k, `onlyOn[${i}]`, ENGINES);
+  });
   check.string(e.notApplicableWhy, 'notApplicableWhy', { optional: true });
   if (e.changesHost !== undefined && e.changesHost !== true) check.fail('changesHost', `must be true when given (it is ${shown(e.changesHost)})`);
 

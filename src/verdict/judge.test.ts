@@ -46,7 +46,12 @@ describe('judge', () => {
 
   it('compares output by content: a trailing newline more or less is the same value', () => {
     const exact: Experiment = { ...experiment, expect: [{ step: 'read', means: 'the value', stdout: '33554432\n' }], expectOn: undefined };
-    const read = (stdout: string) => judge(exact, [record('run', { action: 'run' }), record('refusable', { action: 'run', engineFailed: true, refused: true }), record('read', { stdout })], 'docker').verdict;
+    const read = (stdout: string) =>
+      judge(
+        exact,
+        [record('run', { action: 'run' }), record('refusable', { action: 'run', engineFailed: true, refused: true }), record('read', { stdout })],
+        'docker',
+      ).verdict;
     expect([read('33554432\n'), read('33554432'), read('33554432\n\n')]).toEqual(['as expected', 'as expected', 'as expected']);
     expect(read('18446744073692774399')).toBe('differs');
   });
@@ -59,7 +64,9 @@ describe('judge', () => {
   });
 
   it('says "error", not "as expected", when a step that may be refused fails for another reason', () => {
-    const transient = asExpected.map((r) => (r.id === 'refusable' ? record('refusable', { action: 'run', engineFailed: true, exitCode: 1, stderr: 'context deadline exceeded' }) : r));
+    const transient = asExpected.map((r) =>
+      r.id === 'refusable' ? record('refusable', { action: 'run', engineFailed: true, exitCode: 1, stderr: 'context deadline exceeded' }) : r,
+    );
     const j = judge(experiment, transient, 'docker');
     expect({ verdict: j.verdict, error: j.error }).toEqual({ verdict: 'error', error: 'refusable (docker exec app refusable): context deadline exceeded' });
   });
@@ -73,7 +80,11 @@ describe('judge', () => {
 
   it('says "differs", keeping the differences, when a step fails after earlier steps already differed', () => {
     // As on gVisor: the engine accepts what it should refuse, and the container it started is gone by the next step.
-    const then = [record('run', { action: 'run' }), record('refusable', { action: 'run' }), record('read', { engineFailed: true, exitCode: null, stderr: 'Container abc is not running' })];
+    const then = [
+      record('run', { action: 'run' }),
+      record('refusable', { action: 'run' }),
+      record('read', { engineFailed: true, exitCode: null, stderr: 'Container abc is not running' }),
+    ];
     const j = judge(experiment, then, 'docker');
     expect(j.verdict).toBe('differs');
     expect(j.differences.map((d) => d.detail)).toEqual(['expected the engine to refuse it, it accepted', 'stderr: expected /not allowed/, got ""']);
@@ -82,14 +93,18 @@ describe('judge', () => {
 
   it('says "error" when a step fails before anything differed', () => {
     const first = [record('run', { action: 'run', engineFailed: true, exitCode: 1, stderr: 'panic: assertTaskGoroutine' })];
-    expect(judge(experiment, first, 'docker')).toMatchObject({ verdict: 'error', differences: [], error: 'run (docker exec app run): panic: assertTaskGoroutine' });
+    expect(judge(experiment, first, 'docker')).toMatchObject({
+      verdict: 'error',
+      differences: [],
+      error: 'run (docker exec app run): panic: assertTaskGoroutine',
+    });
   });
 
   it('says "error" when an expected step never ran', () => {
     expect(judge(experiment, asExpected.slice(0, 2), 'docker')).toMatchObject({ verdict: 'error', error: 'step read did not run' });
   });
 
-  it('uses an engine\'s own expectation where the experiment declares one', () => {
+  it("uses an engine's own expectation where the experiment declares one", () => {
     expect(expectationsFor(experiment, 'podman').note).toBe('podman keeps it');
     const kept = asExpected.map((r) => (r.id === 'read' ? record('read', { exitCode: 0 }) : r));
     expect(judge(experiment, kept, 'podman').verdict).toBe('as expected');

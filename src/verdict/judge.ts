@@ -52,7 +52,11 @@ function compare(e: StepExpectation, r: StepRecord): Difference[] {
     differ(`exit code: expected ${e.exitCode}, got ${r.exitCode}${r.stderr ? ` (${r.stderr.trim()})` : ''}`);
   }
   if (e.state !== undefined && e.state !== r.state) differ(`container state: expected ${e.state}, got ${r.state ?? 'unknown'}`);
-  for (const [field, text] of [['stdout', r.stdout], ['stderr', r.stderr], ['output', r.stdout + r.stderr]] as const) {
+  for (const [field, text] of [
+    ['stdout', r.stdout],
+    ['stderr', r.stderr],
+    ['output', r.stdout + r.stderr],
+  ] as const) {
     const want = e[field];
     if (want !== undefined && !matches(want, text)) differ(`${field}: expected ${show(want)}, got ${JSON.stringify(text)}`);
   }
