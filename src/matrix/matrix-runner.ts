@@ -30,6 +30,20 @@ export interface MatrixOutcome {
 
 const CLI = join(ROOT, 'dist/src/cli.js');
 
+/** Engines whose runs go at once; the rest wait for a place. */
+export const ENGINES_AT_ONCE = 5;
+
+/** `work` on every item, at most `limit` at once; results in the items' order. */
+async function inTurns<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    for (let i = next++; i < items.length; i = next++) results[i] = await work(items[i]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
 export async function runMatrix(engines: EngineEntry[], options: MatrixOptions): Promise<MatrixOutcome> {
   const { say } = options;
   const failures: MatrixOutcome['failures'] = [];
@@ -48,10 +62,13 @@ export async function runMatrix(engines: EngineEntry[], options: MatrixOptions):
         say(`[${engine.name}] not available: ${(err as Error).message}`);
       }
     }
-    // Fewer experiments at once per engine when several engines share the machine.
-    const concurrency = String(Math.max(2, Math.floor(6 / Math.max(1, addresses.size))));
-    const outcomes = await Promise.all(
-      [...addresses].map(async ([name, engineEnv]) => {
+    // At most ENGINES_AT_ONCE engines run at a time, with fewer experiments each when several share the machine:
+    // every engine's own deadlines must hold under the load of the others.
+    const concurrency = String(Math.max(2, Math.floor(6 / Math.max(1, Math.min(ENGINES_AT_ONCE, addresses.size)))));
+    const outcomes = await inTurns(
+      [...addresses],
+      ENGINES_AT_ONCE,
+      async ([name, engineEnv]) => {
         const args = [
           CLI,
           'run',
@@ -105,7 +122,7 @@ export async function runMatrix(engines: EngineEntry[], options: MatrixOptions):
         const gate = engines.find((e) => e.name === name)?.gate !== false;
         const exitCode = result.exitCode ?? 1;
         return { exitCode: gate || !report || exitCode === 2 ? exitCode : 0, report };
-      }),
+      },
     );
     const runs = outcomes.flatMap((o) => (o.report ? [o.report] : []));
     const exitCode = Math.max(failures.length ? 1 : 0, ...outcomes.map((o) => (o.exitCode === 0 ? 0 : o.exitCode === 2 ? 2 : 1)));

@@ -68,12 +68,12 @@ export async function runStep(step: Step, state: ExperimentState): Promise<StepR
   const base = { id: step.id, action: step.do, container: step.container, why: step.why, startedAt: new Date(started).toISOString() };
   let command = defaultCommand(step, state);
   try {
-    // A signal ends the wait at once: an engine that never answers (a crashed sandbox's exec) must not hold the run
-    // until its deadline. The abandoned call is left to its deadline; cleanup goes on with calls of its own.
-    const seen = await untilAborted(
-      perform(step, state, (full) => (command = full)),
-      state.ctx.signal,
-    );
+    // A signal ends the wait at once for a step that creates nothing (an exec, a wait for logs): an engine that never
+    // answers (a crashed sandbox's exec) must not hold the run until its deadline. The abandoned call is left to its
+    // deadline; cleanup goes on with calls of its own. A step that creates a container, pod or image is waited for
+    // (within its deadline), so that cleanup knows what it made.
+    const work = perform(step, state, (full) => (command = full));
+    const seen = await (CREATES.has(step.do) ? work : untilAborted(work, state.ctx.signal));
     return {
       ...base,
       command,
@@ -94,6 +94,8 @@ export async function runStep(step: Step, state: ExperimentState): Promise<StepR
 }
 
 export class InterruptedError extends Error {}
+
+const CREATES = new Set<Step['do']>(['run', 'start', 'commit']);
 
 function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
   if (!signal || signal.aborted) return work;
