@@ -65,65 +65,61 @@ export async function runMatrix(engines: EngineEntry[], options: MatrixOptions):
     // At most ENGINES_AT_ONCE engines run at a time, with fewer experiments each when several share the machine:
     // every engine's own deadlines must hold under the load of the others.
     const concurrency = String(Math.max(2, Math.floor(6 / Math.max(1, Math.min(ENGINES_AT_ONCE, addresses.size)))));
-    const outcomes = await inTurns(
-      [...addresses],
-      ENGINES_AT_ONCE,
-      async ([name, engineEnv]) => {
-        const args = [
-          CLI,
-          'run',
-          '--report-dir',
-          options.reportDir,
-          '--concurrency',
-          concurrency,
-          ...(options.only ? ['--only', options.only.join(',')] : []),
-          ...(options.noHostChanges ? ['--no-host-changes'] : []),
-        ];
-        // The child says where its report went in a file of its own: its human output is for people only.
-        const resultFile = join(tmp.dirSync({ prefix: 'shmlab-matrix-', unsafeCleanup: true }).name, 'result.json');
-        const env: Record<string, string | undefined> = {
-          ...process.env,
-          DOCKER_HOST: undefined,
-          CONTAINER_RUNTIME_ENDPOINT: undefined,
-          ...engineEnv,
-          SHMLAB_RESULT_FILE: resultFile,
-        };
-        const child = execa('node', args, {
-          env,
-          extendEnv: false,
-          reject: false,
-          cancelSignal: options.signal,
-          gracefulCancel: false,
-          forceKillAfterDelay: 60_000,
-          killSignal: 'SIGTERM',
-        });
-        const relay = (chunk: Buffer) =>
-          chunk
-            .toString()
-            .split('\n')
-            .filter(Boolean)
-            .forEach((l) => {
-              say(`[${name}] ${l.replace(/^shmlab: /, '')}`);
-            });
-        child.stdout?.on('data', relay);
-        child.stderr?.on('data', relay);
-        const result = await child;
-        const json = readResultFile(resultFile);
-        rmSync(join(resultFile, '..'), { recursive: true, force: true });
-        if (!json) failures.push({ engine: name, why: `its run wrote no report (exit ${result.exitCode}${result.stderr ? `: ${result.stderr.trim()}` : ''})` });
-        // One engine's unreadable report must not end the others' runs (their engines are stopped only after all).
-        let report: RunResult | undefined;
-        try {
-          report = json ? readReport(json) : undefined;
-        } catch (err) {
-          failures.push({ engine: name, why: `its report could not be read: ${(err as Error).message}` });
-        }
-        // An engine that is no gate (a runtime known to differ) counts only when its run failed outright.
-        const gate = engines.find((e) => e.name === name)?.gate !== false;
-        const exitCode = result.exitCode ?? 1;
-        return { exitCode: gate || !report || exitCode === 2 ? exitCode : 0, report };
-      },
-    );
+    const outcomes = await inTurns([...addresses], ENGINES_AT_ONCE, async ([name, engineEnv]) => {
+      const args = [
+        CLI,
+        'run',
+        '--report-dir',
+        options.reportDir,
+        '--concurrency',
+        concurrency,
+        ...(options.only ? ['--only', options.only.join(',')] : []),
+        ...(options.noHostChanges ? ['--no-host-changes'] : []),
+      ];
+      // The child says where its report went in a file of its own: its human output is for people only.
+      const resultFile = join(tmp.dirSync({ prefix: 'shmlab-matrix-', unsafeCleanup: true }).name, 'result.json');
+      const env: Record<string, string | undefined> = {
+        ...process.env,
+        DOCKER_HOST: undefined,
+        CONTAINER_RUNTIME_ENDPOINT: undefined,
+        ...engineEnv,
+        SHMLAB_RESULT_FILE: resultFile,
+      };
+      const child = execa('node', args, {
+        env,
+        extendEnv: false,
+        reject: false,
+        cancelSignal: options.signal,
+        gracefulCancel: false,
+        forceKillAfterDelay: 60_000,
+        killSignal: 'SIGTERM',
+      });
+      const relay = (chunk: Buffer) =>
+        chunk
+          .toString()
+          .split('\n')
+          .filter(Boolean)
+          .forEach((l) => {
+            say(`[${name}] ${l.replace(/^shmlab: /, '')}`);
+          });
+      child.stdout?.on('data', relay);
+      child.stderr?.on('data', relay);
+      const result = await child;
+      const json = readResultFile(resultFile);
+      rmSync(join(resultFile, '..'), { recursive: true, force: true });
+      if (!json) failures.push({ engine: name, why: `its run wrote no report (exit ${result.exitCode}${result.stderr ? `: ${result.stderr.trim()}` : ''})` });
+      // One engine's unreadable report must not end the others' runs (their engines are stopped only after all).
+      let report: RunResult | undefined;
+      try {
+        report = json ? readReport(json) : undefined;
+      } catch (err) {
+        failures.push({ engine: name, why: `its report could not be read: ${(err as Error).message}` });
+      }
+      // An engine that is no gate (a runtime known to differ) counts only when its run failed outright.
+      const gate = engines.find((e) => e.name === name)?.gate !== false;
+      const exitCode = result.exitCode ?? 1;
+      return { exitCode: gate || !report || exitCode === 2 ? exitCode : 0, report };
+    });
     const runs = outcomes.flatMap((o) => (o.report ? [o.report] : []));
     const exitCode = Math.max(failures.length ? 1 : 0, ...outcomes.map((o) => (o.exitCode === 0 ? 0 : o.exitCode === 2 ? 2 : 1)));
     return { runs, failures, exitCode };
