@@ -153,7 +153,7 @@ describe('renderMatrix', () => {
     };
     const newer = { ...podman, privilege: { mode: 'privileged' as const } };
     expect(renderMatrix([old, newer], EXPERIMENTS)).toContain(
-      'On this host, Podman 4.3.1 could start `--privileged` containers and Docker 99.0 could not (unable to apply caps: operation not permitted); there the privileged experiments used the nearest equivalent.',
+      'On this host, Podman 4.3.1 could start `--privileged` containers and Docker 99.0 could not (Docker 99.0: "unable to apply caps: operation not permitted"); there the privileged experiments used the nearest equivalent.',
     );
   });
 });

@@ -192,9 +192,15 @@ function grouped(items: readonly { text: string; engine: string; slug: string }[
 function privilegeNote(columns: readonly Column[]): string {
   if (new Set(columns.map((c) => c.run.privilege.mode)).size <= 1) return '';
   const named = (mode: string) => columns.filter((c) => c.run.privilege.mode === mode).map((c) => c.title);
-  const equivalent = columns.find((c) => c.run.privilege.mode === 'equivalent');
-  if (!equivalent || !named('privileged').length) return '';
-  return ` On this host, ${named('privileged').join(', ')} could start \`--privileged\` containers and ${named('equivalent').join(', ')} could not (${equivalent.run.privilege.reason?.match(/"([^"]+)"/)?.[1] ?? 'refused'}); there the privileged experiments used the nearest equivalent.`;
+  if (!named('equivalent').length || !named('privileged').length) return '';
+  // Each engine's own words: engines that refused for different reasons are told apart.
+  const byWords = new Map<string, string[]>();
+  for (const c of columns.filter((c) => c.run.privilege.mode === 'equivalent')) {
+    const words = c.run.privilege.reason?.match(/"([^"]+)"/)?.[1] ?? 'refused';
+    byWords.set(words, [...(byWords.get(words) ?? []), c.title]);
+  }
+  const refusals = [...byWords].map(([words, titles]) => `${titles.join(', ')}: "${words}"`).join('; ');
+  return ` On this host, ${named('privileged').join(', ')} could start \`--privileged\` containers and ${named('equivalent').join(', ')} could not (${refusals}); there the privileged experiments used the nearest equivalent.`;
 }
 
 /** A letter for each distinct outcome an engine observed (not for `not applicable` or a missing result), in column order. */
