@@ -7,6 +7,7 @@ import { basename, dirname, join } from 'node:path';
 import { IMAGES } from '../../experiments/images.js';
 import { claimedImages, imageSources, layOutContext, variantTag } from '../build/image-builder.js';
 import { DEFAULT_DEADLINE_MS } from '../engine/engine-driver.js';
+import { runtimeVersion } from '../engine/engine-info.js';
 import { hasCommand } from '../engine/local-engine.js';
 import { EngineUnavailableError, SetupError } from '../errors.js';
 import { IMAGE_LABEL, LABEL, LABEL_HELPER } from '../labels.js';
@@ -82,6 +83,13 @@ export async function openCriLab(setup: LabSetup, endpoint: string): Promise<Lab
   const driver = new CriDriver(client, { name, dataRoot, sandboxImage, execTimeoutSeconds: Math.ceil(deadlineMs / 1000) });
   const description = await driver.describe();
   const environment = criEnvironment(endpoint, description, config);
+  // The OCI runtime under the handler, with its version where its binary is on this machine (a local socket).
+  const binary = /^Runtime handler: \S+ \([^,]+, ([^)]+)\)/m.exec(description.lines.join('\n'))?.[1];
+  if (binary) {
+    const version = endpoint.startsWith('unix://') ? await runtimeVersion(binary) : undefined;
+    environment.ociRuntime = { name: basename(binary), ...(version ? { version } : {}) };
+    if (version) environment.runtime = `${environment.runtime} ${version}`;
+  }
   const session = new LabSession(driver, lease);
   const helperLabels = session.labels({ [LABEL_HELPER]: 'true' });
   let helpers = 0;
