@@ -1,8 +1,10 @@
 // The lab on a Kubernetes node runtime, driven over CRI the way the kubelet drives it (pods, restarts as new attempts).
+
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import pRetry from 'p-retry';
 import type { ContainerRequest, ContainerView, ExecOutcome, LabDriver, StartedContainer } from '../engine/lab-driver.js';
 import { LABEL_CRI_HANDLE as HANDLE_LABEL, LABEL_CRI_POD } from '../labels.js';
 import type { ContainerState } from '../model/experiment.js';
@@ -302,7 +304,7 @@ export class CriDriver implements LabDriver {
   async remove(handle: string): Promise<void> {
     const entry = this.entries.get(handle);
     if (!entry) return;
-    if (entry.containerId) await ignoreNotFound(this.client.removeContainer(entry.containerId));
+    if (entry.containerId) await onceSettled(() => ignoreNotFound(this.client.removeContainer(entry.containerId)));
     // Forgotten only once its pod is gone too: a failed removal must stay known, for the retry and the report.
     const last = [...entry.pod.members].every((member) => member === handle);
     if (last) await this.removePods([entry.pod]);
@@ -392,7 +394,7 @@ export class CriDriver implements LabDriver {
   // then the pod, then what shmlab made on the host for it.
   private async removePods(pods: { id: string; name: string; uid: string }[]): Promise<void> {
     for (const pod of pods) {
-      for (const c of await this.client.listContainers({ pod_sandbox_id: pod.id })) await ignoreNotFound(this.client.removeContainer(c.id));
+      for (const c of await this.client.listContainers({ pod_sandbox_id: pod.id })) await onceSettled(() => ignoreNotFound(this.client.removeContainer(c.id)));
       await ignoreNotFound(this.client.stopPodSandbox(pod.id));
       await ignoreNotFound(this.client.removePodSandbox(pod.id));
       this.removeHostFolders(pod);
@@ -508,4 +510,12 @@ function mountsUnder(dir: string): string[] {
 
 function mountedAt(dir: string): boolean {
   return mountsUnder(dir).includes(dir);
+}
+
+// containerd refuses to remove a container whose start is still in flight (one a killed run had asked for): that state
+// settles within moments, so the removal is tried again then. Any other refusal is final.
+const SETTLING = /is in (starting|creating) state/i;
+
+async function onceSettled(remove: () => Promise<void>): Promise<void> {
+  await pRetry(remove, { retries: 20, minTimeout: 250, maxTimeout: 1000, shouldRetry: ({ error }) => SETTLING.test(error.message) });
 }
