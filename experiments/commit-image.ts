@@ -39,7 +39,7 @@ export const commitImage: Experiment = {
     return sentences(
       failure(file) && `Writing the mapped file failed (${failure(file)}).`,
       lostWith(file, steps.get('file-in-copy')) &&
-        `The mapped file was not in the committed image (${lostWith(file, steps.get('file-in-copy'))}): this engine's commit does not carry the container's writable layer into the image.`,
+        `The mapped file was not in the committed image (${lostWith(file, steps.get('file-in-copy'))}): this engine's commit does not carry what the container wrote into the image.`,
       keptBy(sysv, steps.get('sysv-in-copy')) &&
         "The System V segment was there in the container of the new image: an image layer holds no System V objects, so the new container sees the old one's IPC objects and does not start with an IPC namespace of its own.",
       keptBy(posix, steps.get('posix-in-copy')) &&

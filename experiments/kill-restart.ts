@@ -72,7 +72,7 @@ export const killRestart: Experiment = {
     return sentences(
       failure(file) && `Writing the mapped file failed (${failure(file)}).`,
       lostWith(file, fileAfter) &&
-        `The mapped file was gone after the kill and start (${lostWith(file, fileAfter)}): this engine's start after a kill does not keep the container's writable layer; put files that must survive a crash on a volume.`,
+        `The mapped file was gone after the kill and start (${lostWith(file, fileAfter)}): on this engine a file the container wrote outside its volumes does not outlive a kill and start; put files that must survive a crash on a volume.`,
       succeeded(file) &&
         ran(fileAfter) &&
         fileRead.startsWith('changed') &&

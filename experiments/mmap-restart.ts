@@ -64,7 +64,7 @@ export const mmapRestart: Experiment = {
     return sentences(
       failure(write) && `The writer failed (${failure(write)}): the file was never written, so nothing about its lifetime was seen.`,
       lost &&
-        `The file was gone after the restart (${lost}): this engine's restart does not keep the container's writable layer, so a mapped file there does not outlive a restart; put it on a volume.`,
+        `The file was gone after the restart (${lost}): on this engine a file the container wrote outside its volumes does not outlive a restart; put it on a volume.`,
       keptBy(write, after) && "The file was still there after the restart: this engine's restart kept the container's writable layer, where the file lives.",
       ran(changes) &&
         !listsFile(changes) &&

@@ -81,7 +81,7 @@ export const procsysReadonly: Experiment = {
     const value = numberIn(live);
     return sentences(
       otherFailure &&
-        `Writing /proc/sys failed with \`${echoWords ?? sysctlWords}\`${sysctlWords && sysctlWords !== echoWords ? ` (\`sysctl -p\`: \`${sysctlWords}\`)` : ''}, not \`${READ_ONLY}\`: this engine does not mount /proc/sys read-only, it refuses the write another way.`,
+        `Writing /proc/sys failed with \`${echoWords ?? sysctlWords}\`${sysctlWords && sysctlWords !== echoWords ? ` (\`sysctl -p\`: \`${sysctlWords}\`)` : ''}, not \`${READ_ONLY}\`: this engine refuses the write in its own way, so a program that tells a read-only /proc/sys by that error will not recognise it.`,
       otherFailure &&
         'For a user the outcome is the same: a kernel parameter cannot be changed from inside this container; set it through the engine or runtime configuration and check it inside the container.',
       succeeded(echo) &&

@@ -145,7 +145,11 @@ export function dockerCommand(action: StepAction, container: string, cmd: string
   }
 }
 
-/** The engine's word for a container's state; Podman says "stopped" for a container that has exited. */
+/**
+ * The engine's status in the report's words: Podman's "stopped" is exited; a passing state (restarting, removing,
+ * dead) is told as running or exited, so that no report is lost to a state its format has no word for.
+ */
 export function stateOf(status: string): ContainerState {
-  return (status === 'stopped' ? 'exited' : status) as ContainerState;
+  if (status === 'running' || status === 'paused' || status === 'created' || status === 'exited') return status;
+  return status === 'restarting' ? 'running' : 'exited';
 }

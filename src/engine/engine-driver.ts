@@ -28,6 +28,9 @@ export type { ExecOutcome } from './lab-driver.js';
 
 import type { ExecOutcome } from './lab-driver.js';
 
+/** What a runtime prints when it, not the program, failed an exec (runc/crun's OCI error, gVisor's sandbox gone). */
+const RUNTIME_EXEC_FAILED = /OCI runtime exec failed|urpc method "[^"]+" failed|waiting on PID \d+ in sandbox/;
+
 // Errors the engine gives while it is briefly busy: worth one more try. Nothing else is retried.
 const TRANSIENT = /is restarting|is not running.*starting|try again|connection reset|EAI_AGAIN|socket hang up/i;
 
@@ -92,7 +95,13 @@ export class EngineDriver {
       return { stdout: Buffer.concat(chunks.stdout).toString(), stderr: Buffer.concat(chunks.stderr).toString() };
     });
     const info = await retryTransient(() => this.call(`${what} (exit code)`, () => exec.inspect()));
-    return { exitCode: info.ExitCode ?? -1, ...output };
+    const exitCode = info.ExitCode ?? -1;
+    // The runtime, not the program, failed (a crashed gVisor sandbox: "urpc method … WaitPID failed: EOF"): an engine
+    // failure, never an observation of the program.
+    if (exitCode >= 126 && exitCode <= 128 && RUNTIME_EXEC_FAILED.test(output.stdout + output.stderr)) {
+      throw new Error(`the runtime failed the exec (exit ${exitCode}): ${(output.stdout + output.stderr).trim()}`);
+    }
+    return { exitCode, ...output };
   }
 
   stop(id: string): Promise<void> {

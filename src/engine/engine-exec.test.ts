@@ -4,20 +4,20 @@ import type { ContainerRuntimeClient } from 'testcontainers';
 import { describe, expect, it } from 'vitest';
 import { EngineDriver, EngineTimeoutError } from './engine-driver.js';
 
-function fakeClient(behaviour: { inspectFailures: number; hang?: boolean }) {
+function fakeClient(behaviour: { inspectFailures: number; hang?: boolean; output?: string; exitCode?: number }) {
   const counts = { create: 0, start: 0, inspect: 0 };
   const frame = (text: string) => Buffer.concat([Buffer.from([1, 0, 0, 0, 0, 0, 0, text.length]), Buffer.from(text)]);
   const exec = {
     start: async () => {
       counts.start++;
       const stream = new PassThrough();
-      if (!behaviour.hang) setImmediate(() => stream.end(frame('wrote segment\n')));
+      if (!behaviour.hang) setImmediate(() => stream.end(frame(behaviour.output ?? 'wrote segment\n')));
       return stream;
     },
     inspect: async () => {
       counts.inspect++;
       if (counts.inspect <= behaviour.inspectFailures) throw new Error('socket hang up');
-      return { ExitCode: 0 };
+      return { ExitCode: behaviour.exitCode ?? 0 };
     },
   };
   const container = { exec: async () => (counts.create++, exec) };
@@ -46,5 +46,18 @@ describe('exec', () => {
     );
     expect(Date.now() - started).toBeLessThan(2000);
     expect(counts.start).toBe(1);
+  });
+
+  it('is an engine failure when the runtime, not the program, failed it (a crashed gVisor sandbox)', async () => {
+    const crashed = 'waiting on pid 2: waiting on PID 2 in sandbox "955a": urpc method "containerManager.WaitPID" failed: EOF\n';
+    const { client } = fakeClient({ inspectFailures: 0, output: crashed, exitCode: 128 });
+    await expect(new EngineDriver(client).exec('abc', ['cat', '/etc/sysctl.conf'])).rejects.toThrow(
+      /the runtime failed the exec \(exit 128\): waiting on pid 2/,
+    );
+  });
+
+  it("is the program's own result when it exits 128 with words of its own", async () => {
+    const { client } = fakeClient({ inspectFailures: 0, output: 'sh: killed\n', exitCode: 128 });
+    expect(await new EngineDriver(client).exec('abc', ['sh', '-c', 'exit 128'])).toMatchObject({ exitCode: 128 });
   });
 });

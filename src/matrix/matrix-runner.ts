@@ -118,7 +118,9 @@ export async function runMatrix(engines: EngineEntry[], options: MatrixOptions):
       // An engine that is no gate (a runtime known to differ) counts only when its run failed outright.
       const gate = engines.find((e) => e.name === name)?.gate !== false;
       const exitCode = result.exitCode ?? 1;
-      return { exitCode: gate || !report || exitCode === 2 ? exitCode : 0, report };
+      // Only the verdicts of a whole run are masked: an incomplete run, leftovers or any other exit still count.
+      const onlyVerdicts = report && !report.incomplete && !report.leftovers?.length && exitCode === 1;
+      return { exitCode: gate || !onlyVerdicts ? exitCode : 0, report };
     });
     const runs = outcomes.flatMap((o) => (o.report ? [o.report] : []));
     const exitCode = Math.max(failures.length ? 1 : 0, ...outcomes.map((o) => (o.exitCode === 0 ? 0 : o.exitCode === 2 ? 2 : 1)));

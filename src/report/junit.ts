@@ -97,7 +97,8 @@ function testCase(r: ExperimentResult, classname: string): string[] {
     case 'differs': {
       const all = r.differences.map((d) => `${d.step} (${d.means}): ${d.detail}`);
       const first = all[0] ?? `observed: ${r.observed}`;
-      const body = [...(all.length ? all : [first]), ...(r.instead ? ['', r.instead] : [])].join('\n');
+      // A failure that followed the differences is told too.
+      const body = [...(all.length ? all : [first]), ...(r.error ? ['', r.error] : []), ...(r.instead ? ['', r.instead] : [])].join('\n');
       return [open, `      <failure ${attrs({ message: first, type: 'differs' })}>${text(body)}</failure>`, out, '    </testcase>'];
     }
     case 'error': {

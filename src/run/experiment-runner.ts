@@ -46,11 +46,14 @@ export async function runExperiment(experiment: Experiment, ctx: LabContext): Pr
   }
   if (lacking && !harnessError) return notApplicable(experiment, lacking, records, started);
   const judgement = judge(experiment, records, ctx.engine);
-  const interrupted = ctx.signal.aborted && records.length < experiment.steps.length;
+  const interrupted = ctx.signal.aborted && (records.length < experiment.steps.length || records.some((r) => r.stderr.startsWith('interrupted (')));
   const byId = new Map(records.map((r) => [r.id, r]));
   // A step the engine failed while the runtime panicked: the crash, not the behaviour under test, ended it.
   const panic = judgement.error && panicMark !== undefined ? ctx.panics?.since(panicMark) : undefined;
-  const crashed = panic ? `${judgement.error}\nthe runtime panicked meanwhile (its panic log, ${ctx.panics!.path}): ${panic}` : undefined;
+  // Several experiments run at once: the panic is a sandbox of this engine's, not necessarily this experiment's.
+  const crashed = panic
+    ? `${judgement.error}\na sandbox of this engine panicked meanwhile (the runtime's panic log, ${ctx.panics!.path}): ${panic}`
+    : undefined;
   const error = interrupted ? `interrupted before step ${experiment.steps[records.length]?.id}` : (harnessError ?? crashed ?? judgement.error);
   const verdict = error && !(judgement.verdict === 'differs' && !harnessError && !interrupted && !crashed) ? 'error' : judgement.verdict;
   const instead = verdict === 'differs' ? experiment.whenDiffers?.(byId) : undefined;
