@@ -301,6 +301,9 @@ export function adviceFor(kind: MemoryKind, outcomes: SurvivalOutcomes, onKubern
   const contradicted = (r: Remedy) => lostOps.filter((o) => !r.across || r.across.includes(o)).some((o) => classOf(outcomes[`${r.kind}/${o}`]) === 'lost');
   const relevant = (text.remedies ?? []).filter((r) => lostOps.some((o) => !r.across || r.across.includes(o)));
   const holding = relevant.filter((r) => !contradicted(r));
+  // A remedy this run saw keep its data where this kind lost it, or one it did not see work (not run, engine error).
+  const proven = (r: Remedy) => lostOps.filter((o) => !r.across || r.across.includes(o)).some((o) => classOf(outcomes[`${r.kind}/${o}`]) === 'kept');
+  const remedyWords = (r: Remedy) => (proven(r) ? r.words : `${r.words} (not seen to work on this engine in this run)`);
   const failing = relevant.filter(contradicted);
 
   if (agrees && other.length === 0 && failing.length === 0) return text.advice;
@@ -319,7 +322,7 @@ export function adviceFor(kind: MemoryKind, outcomes: SurvivalOutcomes, onKubern
     other.some((s) => s.outcome.includes('ENOSYS')) && 'ENOSYS: the runtime does not implement the calls this kind of memory needs.',
     other.some((s) => s.outcome === 'engine error' || s.outcome === 'not run') && 'Where the engine failed or the step did not run, this run says nothing.',
     holding.length > 0 &&
-      `To keep it across ${listed([...new Set(lostOps.filter((o) => holding.some((r) => !r.across || r.across.includes(o))))].map(opName))}, ${holding.map((r) => r.words).join(', or ')}.`,
+      `To keep it across ${listed([...new Set(lostOps.filter((o) => holding.some((r) => !r.across || r.across.includes(o))))].map(opName))}, ${holding.map(remedyWords).join(', or ')}.`,
     failing.length > 0 &&
       `In this run ${listed(failing.map((r) => r.name))} lost ${failing.length > 1 ? 'their' : 'its'} data too, so ${failing.length > 1 ? 'they are' : 'it is'} no way to keep it here.`,
   ].filter(Boolean);
