@@ -50,7 +50,17 @@ export function readEnginesFile(path: string): EngineEntry[] {
     throw new UsageError(`The engines file ${path} is not valid JSON (${(err as Error).message}).`);
   }
   if (typeof data !== 'object' || data === null || !Array.isArray(data.engines)) throw new UsageError(`The engines file ${path} must have an "engines" list.`);
-  return data.engines.map((e, i) => checkEntry(e, `${path}, engine ${i + 1}`));
+  const entries = data.engines.map((e, i) => checkEntry(e, `${path}, engine ${i + 1}`));
+  // Two entries of the same engine and runtime would write reports of the same name over each other.
+  const seen = new Map<string, string>();
+  for (const e of entries) {
+    const key = JSON.stringify([e.kind, e.from, e.address, e.runtime]);
+    const twin = seen.get(key) ?? (entries.filter((x) => x.name === e.name).length > 1 ? e.name : undefined);
+    if (twin)
+      throw new UsageError(`${path}: ${twin} and ${e.name} name the same engine and runtime (or the same name); their reports would overwrite each other.`);
+    seen.set(key, e.name);
+  }
+  return entries;
 }
 
 function checkEntry(e: unknown, where: string): EngineEntry {
@@ -79,6 +89,12 @@ function checkRuntime(r: unknown, kind: EngineEntryKind, where: string): Runtime
   if (typeof runtime !== 'object' || runtime === null || !allowed.includes(runtime.name as RuntimeName)) {
     throw new UsageError(
       `${where}: "runtime" must be an object whose "name" is ${allowed.map((n) => `"${n}"`).join(' or ')} for ${kind}, got ${JSON.stringify(r)}.`,
+    );
+  }
+  // runc is the engine's own; Podman is told only which runtime to use: a suite or arguments there would be ignored.
+  if ((runtime.name === 'runc' || kind !== 'docker') && (runtime.from !== undefined || runtime.args !== undefined)) {
+    throw new UsageError(
+      `${where}: "runtime.from" and "runtime.args" apply to a Docker engine's crun or runsc only (runc and ${kind === 'docker' ? 'Docker' : kind}'s runtime come with the engine).`,
     );
   }
   if (runtime.from !== undefined && (typeof runtime.from !== 'string' || !/^[a-z]+$/.test(runtime.from)))
