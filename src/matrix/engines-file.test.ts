@@ -52,9 +52,18 @@ describe('engines file', () => {
       /"runtime" must be an object whose "name" is "runc" or "crun" for podman, got \{"name":"runsc"\}/,
     ],
     ['{"engines":[{"name":"x","kind":"docker","from":"sid","runtime":{"name":"runsc","args":"--network=none"}}]}', /"runtime.args" must be a list of options/],
-    ['{"engines":[{"name":"x","kind":"docker","from":"sid","runtime":{"name":"runc","from":"sid"}}]}', /"runtime.from" and "runtime.args" apply to a Docker engine's crun or runsc only/],
-    ['{"engines":[{"name":"a","kind":"docker","from":"sid"},{"name":"b","kind":"docker","from":"sid"}]}', /a and b name the same engine and runtime \(or the same name\); their reports would overwrite each other\./],
-    ['{"engines":[{"name":"a","kind":"docker","from":"sid"},{"name":"a","kind":"podman","from":"sid"}]}', /a and a name the same engine and runtime \(or the same name\)/],
+    [
+      '{"engines":[{"name":"x","kind":"docker","from":"sid","runtime":{"name":"runc","from":"sid"}}]}',
+      /"runtime.from" and "runtime.args" apply to a Docker engine's crun or runsc only/,
+    ],
+    [
+      '{"engines":[{"name":"a","kind":"docker","from":"sid"},{"name":"b","kind":"docker","from":"sid"}]}',
+      /a and b name the same engine and runtime \(or the same name\); their reports would overwrite each other\./,
+    ],
+    [
+      '{"engines":[{"name":"a","kind":"docker","from":"sid"},{"name":"a","kind":"podman","from":"sid"}]}',
+      /a and a name the same engine and runtime \(or the same name\)/,
+    ],
   ])('rejects %s with one sentence', (text, message) => {
     expect(() => readEnginesFile(file(text))).toThrow(message);
   });
