@@ -1,15 +1,14 @@
 // A real shmlab process under faults: signals while containers are up, SIGKILL, two runs at once,
 // an engine that never answers, and an engine that dies mid-run.
 
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import Dockerode from 'dockerode';
-import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startDaemon, stopDaemon } from '../src/engine/daemon-process.js';
 import { engineDriver, engineState, leftovers, NOTHING_LEFT } from './engine-state.js';
-import { LONG, midRun, reportIn as readdir, reportDir, shmlab, until } from './shmlab-process.js';
+import { LONG, midRun, reportIn as readdir, removeDaemonHome, reportDir, shmlab, until } from './shmlab-process.js';
 import { removeTempDirs, tempDir } from './temp-dirs.js';
 
 describe('interrupted runs', () => {
@@ -40,7 +39,7 @@ describe('interrupted runs', () => {
     run.kill('SIGKILL');
     await run;
     const left = leftovers(before, await engineState());
-    expect(left.containers!.length).toBeGreaterThan(0);
+    expect(left.containers?.length).toBeGreaterThan(0);
 
     const next = await shmlab(['run', '--only', 'sysv-restart', '--report-dir', reportDir()]);
     expect(next.exitCode).toBe(0);
@@ -84,14 +83,7 @@ describe('no usable engine', () => {
 describe('engine lost mid-run', () => {
   const home = `/tmp/shmlab-lost-${process.pid}`;
   afterAll(async () => {
-    await stopDaemon(home);
-    // What a stopped daemon may leave mounted under its folder (its netns file, a shim's rootfs).
-    const mounts = readFileSync('/proc/mounts', 'utf8')
-      .split('\n')
-      .map((l) => l.split(' ')[1] ?? '')
-      .filter((m) => m.startsWith(home));
-    for (const m of mounts.reverse()) await execa('umount', ['-l', m], { reject: false });
-    rmSync(home, { recursive: true, force: true });
+    await removeDaemonHome(home);
   });
 
   // The daemon is this test's own, on this host, so the host's segments can be read directly.

@@ -2,17 +2,17 @@
 // namespace, another engine on the same host), a second signal ends shmlab at once, a frozen engine meets a
 // deadline, and the soak stops cleanly on a signal.
 
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Dockerode from 'dockerode';
 import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type RunningDaemon, startDaemon, stopDaemon } from '../src/engine/daemon-process.js';
+import { type RunningDaemon, startDaemon } from '../src/engine/daemon-process.js';
 import { LABEL, LABEL_HOST_KEY } from '../src/labels.js';
 import { ROOT } from '../src/paths.js';
 import { reportBaseName } from '../src/report/report-name.js';
 import { engineDriver, engineState, leftovers, NOTHING_LEFT } from './engine-state.js';
-import { CLI, LONG, midRun, reportDir, reportIn, shmlab, until } from './shmlab-process.js';
+import { CLI, LONG, midRun, removeDaemonHome, reportDir, reportIn, shmlab, until } from './shmlab-process.js';
 import { removeTempDirs } from './temp-dirs.js';
 
 const homes: string[] = [];
@@ -24,15 +24,7 @@ async function extraEngine(name: string): Promise<RunningDaemon & { docker: Dock
 }
 
 afterAll(async () => {
-  for (const home of homes) {
-    await stopDaemon(home);
-    const mounts = readFileSync('/proc/mounts', 'utf8')
-      .split('\n')
-      .map((l) => l.split(' ')[1] ?? '')
-      .filter((m) => m.startsWith(home));
-    for (const m of mounts.reverse()) await execa('umount', ['-l', m], { reject: false });
-    rmSync(home, { recursive: true, force: true });
-  }
+  for (const home of homes) await removeDaemonHome(home);
   removeTempDirs();
 });
 

@@ -1,9 +1,10 @@
 // Helpers for tests that drive a real shmlab process: start it, wait for a moment of its run, read its report.
 
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type Dockerode from 'dockerode';
 import { execa, type ResultPromise } from 'execa';
+import { stopDaemon } from '../src/engine/daemon-process.js';
 import { LABEL, LABEL_HOST_KEY } from '../src/labels.js';
 import { ROOT } from '../src/paths.js';
 import { tempDir } from './temp-dirs.js';
@@ -43,4 +44,15 @@ export function reportIn(dir: string): string {
   const md = readdirSync(dir).find((f) => f.endsWith('.md'));
   if (!md || !existsSync(join(dir, md))) throw new Error(`no report in ${dir}`);
   return md;
+}
+
+/** Stops a daemon a test started, unmounts what it may leave under its folder (netns file, a shim's rootfs), removes it. */
+export async function removeDaemonHome(home: string): Promise<void> {
+  await stopDaemon(home);
+  const mounts = readFileSync('/proc/mounts', 'utf8')
+    .split('\n')
+    .map((l) => l.split(' ')[1] ?? '')
+    .filter((m) => m.startsWith(home));
+  for (const m of mounts.reverse()) await execa('umount', ['-l', m], { reject: false });
+  rmSync(home, { recursive: true, force: true });
 }

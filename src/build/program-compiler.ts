@@ -39,26 +39,15 @@ export async function compilePrograms(say: (line: string) => void, lease: Proces
 
   if (!(await hasCommand('cc'))) throw new SetupError(NO_CC);
   say(`compiling ${names.length} C programs (cc -static)...`);
-  // Build beside the target and rename into place, so a concurrent run never sees half a set; the folder is named
-  // after this process's lease, so that a build killed half-way is recognised and removed by clean or the next run.
-  const work = `${dir}.tmp-${lease.id}`;
-  mkdirSync(work, { recursive: true });
-  try {
-    await Promise.all(
+  await buildInPlace(dir, lease, (work) =>
+    Promise.all(
       names.map((name) =>
         execa('cc', [...CFLAGS, '-o', join(work, name), `${name}.c`, ...SHARED], { cwd: C_SRC }).catch((err) => {
           throw new Error(`compiling c-src/${name}.c failed:\n${err.stderr || err.message}`);
         }),
       ),
-    );
-    await execa('touch', [join(work, '.complete')]);
-    if (!existsSync(join(dir, '.complete'))) {
-      rmSync(dir, { recursive: true, force: true });
-      renameSync(work, dir);
-    }
-  } finally {
-    rmSync(work, { recursive: true, force: true });
-  }
+    ),
+  );
   return { dir, hash, names, compiled: true };
 }
 
@@ -95,9 +84,7 @@ export async function compileUserPrograms(cSrc: string, say: (line: string) => v
   if (existsSync(join(dir, '.complete'))) return { dir, hash, names, compiled: false };
   if (!(await hasCommand('cc'))) throw new SetupError(NO_CC);
   say(`compiling ${names.length} C program${names.length === 1 ? '' : 's'} of ${cSrc} (cc -static)...`);
-  const work = `${dir}.tmp-${lease.id}`;
-  mkdirSync(work, { recursive: true });
-  try {
+  await buildInPlace(dir, lease, async (work) => {
     for (const name of names) {
       const out = await execa('cc', [...USER_CFLAGS, '-o', join(work, name), `${name}.c`], { cwd: cSrc, reject: false });
       if (out.exitCode !== 0) {
@@ -109,6 +96,20 @@ export async function compileUserPrograms(cSrc: string, say: (line: string) => v
         throw new UsageError(`${join(cSrc, `${name}.c`)} does not compile (cc ${USER_CFLAGS.join(' ')}): ${first}`);
       }
     }
+  });
+  return { dir, hash, names, compiled: true };
+}
+
+/**
+ * Builds into a folder beside `dir` and renames it into place, so that a concurrent run never sees half a set; the
+ * folder is named after this process's lease, so that a build killed half-way is recognised and removed by clean or
+ * the next run.
+ */
+async function buildInPlace(dir: string, lease: ProcessLease, build: (work: string) => Promise<unknown>): Promise<void> {
+  const work = `${dir}.tmp-${lease.id}`;
+  mkdirSync(work, { recursive: true });
+  try {
+    await build(work);
     await execa('touch', [join(work, '.complete')]);
     if (!existsSync(join(dir, '.complete'))) {
       rmSync(dir, { recursive: true, force: true });
@@ -117,5 +118,4 @@ export async function compileUserPrograms(cSrc: string, say: (line: string) => v
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
-  return { dir, hash, names, compiled: true };
 }

@@ -1,6 +1,7 @@
 // The command line, parsed strictly: anything unknown is a usage error with one clear sentence.
 import { parseArgs } from 'node:util';
 import { UsageError } from '../errors.js';
+import type { RunOptions } from './run-command.js';
 
 export const HELP = `shmlab: shared memory and kernel parameters in containers, observed on a real engine.
 
@@ -45,17 +46,7 @@ report could not be written, 2 usage error or no usable engine, 129/130/143
 interrupted by SIGHUP/SIGINT/SIGTERM (a second signal ends shmlab at once).`;
 
 export type Command =
-  | {
-      name: 'run';
-      only?: string[];
-      reportDir?: string;
-      concurrency?: number;
-      deadlineMs?: number;
-      engine?: { kind: 'cri' | 'docker'; address: string };
-      noHostChanges?: boolean;
-      experimentsDir?: string;
-      junit?: string;
-    }
+  | ({ name: 'run' } & RunOptions)
   | {
       name: 'matrix';
       only?: string[];
