@@ -8,6 +8,7 @@ import tmp from 'tmp';
 import type { RunResult } from '../model/result.js';
 import { ROOT } from '../paths.js';
 import { readReport } from '../report/read-report.js';
+import { inTurns } from '../run/in-turns.js';
 import { provisionEngine, stopEngine } from './engine-provisioner.js';
 import type { EngineEntry } from './engines-file.js';
 
@@ -32,17 +33,6 @@ const CLI = join(ROOT, 'dist/src/cli.js');
 
 /** Engines whose runs go at once; the rest wait for a place. */
 export const ENGINES_AT_ONCE = 5;
-
-/** `work` on every item, at most `limit` at once; results in the items' order. */
-async function inTurns<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    for (let i = next++; i < items.length; i = next++) results[i] = await work(items[i]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
-}
 
 export async function runMatrix(engines: EngineEntry[], options: MatrixOptions): Promise<MatrixOutcome> {
   const { say } = options;

@@ -4,6 +4,7 @@ import type { Experiment } from '../model/experiment.js';
 import type { ExperimentResult, RunResult } from '../model/result.js';
 import { runExperiment } from './experiment-runner.js';
 import { sameHostIpc } from './host-sysctls.js';
+import { inTurns } from './in-turns.js';
 import { probeContainerKernel } from './kernel-probe.js';
 import { openLab } from './lab.js';
 import type { LabContext } from './lab-context.js';
@@ -59,7 +60,7 @@ export async function runLab(experiments: Experiment[], options: LabOptions): Pr
   options.onStart?.(environment, experiments.length);
   const results: ExperimentResult[] = [];
   try {
-    await pool(longestFirst(experiments), options.concurrency ?? DEFAULT_CONCURRENCY, async (experiment) => {
+    await inTurns(longestFirst(experiments), options.concurrency ?? DEFAULT_CONCURRENCY, async (experiment) => {
       if (signal.aborted) return;
       const result = await runExperiment(experiment, ctx);
       results.push(result);
@@ -91,12 +92,4 @@ const COST: Partial<Record<string, number>> = { run: 3, start: 3, commit: 3 };
 export function longestFirst(experiments: readonly Experiment[]): Experiment[] {
   const cost = (e: Experiment) => e.steps.reduce((sum, step) => sum + (COST[step.do] ?? 1), 0);
   return [...experiments].sort((a, b) => cost(b) - cost(a));
-}
-
-async function pool<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
-  const queue = [...items];
-  const workers = Array.from({ length: Math.min(limit, queue.length) }, async () => {
-    for (let item = queue.shift(); item !== undefined; item = queue.shift()) await work(item);
-  });
-  await Promise.all(workers);
 }
