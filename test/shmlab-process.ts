@@ -49,6 +49,16 @@ export function reportIn(dir: string): string {
 /** Stops a daemon a test started, unmounts what it may leave under its folder (netns file, a shim's rootfs), removes it. */
 export async function removeDaemonHome(home: string): Promise<void> {
   await stopDaemon(home);
+  // A shim of a container the stopped daemon ran outlives it: ended by its pid (its command line names the folder).
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    let cmdline = '';
+    try {
+      cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
+    } catch {
+      continue; // gone meanwhile
+    }
+    if (/containerd-shim/.test(cmdline) && cmdline.includes(`${home}/`)) process.kill(Number(pid), 'SIGKILL');
+  }
   const mounts = readFileSync('/proc/mounts', 'utf8')
     .split('\n')
     .map((l) => l.split(' ')[1] ?? '')
