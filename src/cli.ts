@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 // shmlab's command line: parse, dispatch, and turn every failure into one sentence and an exit code.
-import { writeFileSync } from 'node:fs';
 import { EXPERIMENTS } from '../experiments/index.js';
-import { HELP, parseCommand } from './cli/cli-args.js';
+import { type Command, HELP, parseCommand } from './cli/cli-args.js';
 import type { Output } from './cli/output.js';
-import { EngineUnavailableError, engineFailureSentence, oneLine, SetupError, UsageError } from './errors.js';
+import { useProcessSignal } from './engine/interruption.js';
+import { EngineUnavailableError, engineFailureSentence, InterruptedError, oneLine, plainWords, SetupError, UsageError } from './errors.js';
 import { HARNESS_VERSION } from './paths.js';
 
 /** 128 + the signal's number, as shells report it. A hang-up is treated as a termination: clean up, then exit. */
@@ -12,9 +12,15 @@ const EXIT_ON: Record<string, number> = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143
 
 const io: Output = { out: (l) => process.stdout.write(`${l}\n`), err: (l) => process.stderr.write(`${l}\n`) };
 
+const controller = new AbortController();
+/** The command being run, for what a failure's sentence advises. */
+let commandName = 'run';
+
 async function main(argv: string[]): Promise<number> {
   const command = parseCommand(argv);
-  const controller = new AbortController();
+  commandName = command.name;
+  // Every wait of this process listens to it, whoever started the wait (a lab of `clean`, a compile, a load).
+  useProcessSignal(controller.signal);
   // The first signal stops the run after its current steps and cleans up; a second one ends shmlab at once.
   const onSignal = (signal: NodeJS.Signals) => {
     if (controller.signal.aborted) {
@@ -27,6 +33,12 @@ async function main(argv: string[]): Promise<number> {
     controller.abort(signal);
   };
   for (const signal of Object.keys(EXIT_ON) as NodeJS.Signals[]) process.on(signal, onSignal);
+  const code = await dispatch(command);
+  // Interrupted: the signal's exit code, whatever the command made of the end of its run.
+  return signalled() ?? code;
+}
+
+async function dispatch(command: Command): Promise<number> {
   switch (command.name) {
     case 'help':
       io.out(HELP);
@@ -45,37 +57,43 @@ async function main(argv: string[]): Promise<number> {
     case 'engines':
       return (await import('./cli/matrix-commands.js')).enginesCommand(command.action, command, io);
     case 'run':
-    case 'matrix': {
-      const code =
-        command.name === 'run'
-          ? await (await import('./cli/run-command.js')).runCommand(command, io, controller.signal)
-          : await (await import('./cli/matrix-commands.js')).matrixCommand(command, io, controller.signal);
-      if (controller.signal.aborted) return EXIT_ON[controller.signal.reason as string] ?? 143;
-      return code;
-    }
+      return (await import('./cli/run-command.js')).runCommand(command, io, controller.signal);
+    case 'matrix':
+      return (await import('./cli/matrix-commands.js')).matrixCommand(command, io, controller.signal);
   }
 }
 
-// For `npm run bench`: the process's peak memory, written where SHMLAB_STATS_FILE says.
-function writeStats(): void {
-  if (process.env.SHMLAB_STATS_FILE) writeFileSync(process.env.SHMLAB_STATS_FILE, JSON.stringify({ maxRssKb: process.resourceUsage().maxRSS }));
+// For `npm run bench`: the process's peak memory, written where SHMLAB_STATS_FILE says (the writer loads only then).
+async function writeStats(): Promise<void> {
+  const file = process.env.SHMLAB_STATS_FILE;
+  if (file) (await import('./report/write-report.js')).writeFileAtomically(file, JSON.stringify({ maxRssKb: process.resourceUsage().maxRSS }));
+}
+
+/** The exit code of the signal that interrupted this process, if one did. */
+function signalled(): number | undefined {
+  return controller.signal.aborted ? (EXIT_ON[controller.signal.reason as string] ?? 143) : undefined;
 }
 
 main(process.argv.slice(2)).then(
-  (code) => {
-    writeStats();
+  async (code) => {
+    await writeStats().catch((err: Error) => io.err(`shmlab: the stats were not written: ${err.message}`));
     process.exit(code);
   },
   (err: unknown) => {
-    if (err instanceof UsageError || err instanceof EngineUnavailableError || err instanceof SetupError) {
+    // A wait a signal ended (connecting, building, loading the user's modules): the signal's exit code.
+    if (err instanceof InterruptedError) {
       io.err(`shmlab: ${oneLine(err.message)}`);
-      process.exit(err.exitCode);
+      process.exit(signalled() ?? 143);
+    }
+    if (err instanceof UsageError || err instanceof EngineUnavailableError || err instanceof SetupError) {
+      io.err(`shmlab: ${plainWords(oneLine(err.message))}`);
+      process.exit(signalled() ?? err.exitCode);
     }
     // The engine failed outside any experiment (while building, listing, cleaning): its words, and exit 2.
-    const engineFailure = engineFailureSentence(err);
+    const engineFailure = engineFailureSentence(err, commandName);
     if (engineFailure) {
       io.err(`shmlab: ${engineFailure}`);
-      process.exit(2);
+      process.exit(signalled() ?? 2);
     }
     io.err(`shmlab: internal error (a bug in shmlab, please report it): ${(err as Error).stack ?? err}`);
     process.exit(3);

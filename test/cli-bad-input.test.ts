@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../src/paths.js';
+import { standInEngine } from './holding-proxy.js';
+import { staticProgram } from './static-program.js';
 import { removeTempDirs, tempDir } from './temp-dirs.js';
 
 const CLI = join(ROOT, 'dist/src/cli.js');
@@ -32,16 +34,33 @@ function standIn(answer: (path: string) => { status: number; body: unknown } | '
 }
 
 const recorder = standIn(() => ({ status: 200, body: 'OK' }));
+file('cache-file', 'not a folder\n');
 const shmlab = (args: string[], env: Record<string, string> = {}) =>
   execa(process.execPath, [CLI, ...args], { reject: false, timeout: 60_000, env: { ...process.env, DOCKER_HOST: `unix://${recorder.socket}`, ...env } });
 
-beforeAll(() => {
+// Folders that cannot be written whoever asks (root included): a read-only mount, and a full one (1 MiB, filled).
+const readOnly = join(dir, 'read-only');
+const full = join(dir, 'full');
+// A static program of the test's own as the images' busybox: runs that get as far as the images need one.
+let busybox: string;
+
+beforeAll(async () => {
   mkdirSync(join(dir, 'a-folder'));
   execFileSync('mkfifo', [join(dir, 'fifo.json')]);
+  for (const [folder, options] of [
+    [readOnly, 'ro,size=1m'],
+    [full, 'size=1m'],
+  ]) {
+    mkdirSync(folder!);
+    execFileSync('mount', ['-t', 'tmpfs', '-o', options!, 'shmlab-test', folder!]);
+  }
+  writeFileSync(join(full, 'filler'), Buffer.alloc(1024 * 1024 - 64 * 1024));
+  busybox = await staticProgram(tempDir('shmlab-static-'), 'busybox');
 });
 
 afterAll(() => {
   recorder.server.close();
+  for (const folder of [readOnly, full]) execFileSync('umount', [folder]);
   removeTempDirs();
 });
 
@@ -99,7 +118,73 @@ describe('bad input is refused with one sentence, before any request to the engi
       /^shmlab: --only names sysv-restart twice; name each experiment once\.$/,
     ],
     ['run: an empty --report-dir', () => ['run', '--report-dir', ''], /^shmlab: Expected --report-dir to name a folder, got an empty name\.$/],
-    ['run: a --timeout of 0', () => ['run', '--timeout', '0'], /^shmlab: Expected --timeout to be a number of seconds between 0 and 3600, got "0"\.$/],
+    [
+      'run: a --timeout of 0',
+      () => ['run', '--timeout', '0'],
+      /^shmlab: Expected --timeout to be a number of seconds from 1 to 3600 \(such as 60 or 2\.5\), got "0"\.$/,
+    ],
+    [
+      'run: a --timeout of -1',
+      () => ['run', '--timeout', '-1'],
+      /^shmlab: Expected --timeout to be a number of seconds from 1 to 3600 \(such as 60 or 2\.5\), got "-1"\.$/,
+    ],
+    [
+      'run: a --timeout of 0x10',
+      () => ['run', '--timeout', '0x10'],
+      /^shmlab: Expected --timeout to be a number of seconds from 1 to 3600 \(such as 60 or 2\.5\), got "0x10"\.$/,
+    ],
+    [
+      'run: a --timeout of 0.0001',
+      () => ['run', '--timeout', '0.0001'],
+      /^shmlab: Expected --timeout to be a number of seconds from 1 to 3600 \(such as 60 or 2\.5\), got "0\.0001"\.$/,
+    ],
+    [
+      'clean: a --timeout of -5',
+      () => ['clean', '--timeout', '-5'],
+      /^shmlab: Expected --timeout to be a number of seconds from 1 to 3600 \(such as 60 or 2\.5\), got "-5"\.$/,
+    ],
+    ['run: a --concurrency of -3', () => ['run', '--concurrency', '-3'], /^shmlab: Expected --concurrency to be a positive whole number, got "-3"\.$/],
+    ['run: a --concurrency of 0x10', () => ['run', '--concurrency', '0x10'], /^shmlab: Expected --concurrency to be a positive whole number, got "0x10"\.$/],
+    [
+      'compare: --out into a read-only folder',
+      () => ['compare', join(ROOT, 'test/observations/docker-20.10.json'), '--out', join(readOnly, 'matrix.md')],
+      /^shmlab: Cannot write reports to .+\/read-only \(EROFS\); choose another --out\.$/,
+    ],
+    [
+      'run: DOCKER_HOST an IPv6 address where nothing listens',
+      () => ['run', '--report-dir', dir],
+      /^shmlab: The engine at DOCKER_HOST=tcp:\/\/\[::1\]:1 does not answer \(nothing listens there\): start it, or point DOCKER_HOST at one that runs\.$/,
+      { DOCKER_HOST: 'tcp://[::1]:1' },
+    ],
+    [
+      'run: a CRI runtime whose socket nobody listens on: no gRPC internals',
+      () => ['run', '--engine', `cri=unix://${file('not-a-socket', '')}`, '--report-dir', dir],
+      /^shmlab: The CRI runtime at CONTAINER_RUNTIME_ENDPOINT=unix:\/\/.+\/not-a-socket does not answer \(connect ECONNREFUSED .+\/not-a-socket\): start it, or point CONTAINER_RUNTIME_ENDPOINT at one that runs\.$/,
+    ],
+    [
+      'run: SHMLAB_CACHE_DIR a file',
+      () => ['run', '--report-dir', dir],
+      /^shmlab: The cache folder .+\/cache-file cannot take the compiled programs \(ENOTDIR\): set SHMLAB_CACHE_DIR to a writable folder with room, then try again\.$/,
+      { SHMLAB_CACHE_DIR: join(dir, 'cache-file') },
+    ],
+    [
+      'run: SHMLAB_CACHE_DIR a read-only folder',
+      () => ['run', '--report-dir', dir],
+      /^shmlab: The cache folder .+\/read-only\/cache cannot take the compiled programs \(EROFS\): set SHMLAB_CACHE_DIR to a writable folder with room, then try again\.$/,
+      { SHMLAB_CACHE_DIR: join(readOnly, 'cache') },
+    ],
+    [
+      'matrix: SHMLAB_CACHE_DIR a file, before any engine is started',
+      () => ['matrix', '--engine', `x=unix://${recorder.socket}`, '--report-dir', dir],
+      /^shmlab: The cache folder .+\/cache-file cannot take the compiled programs \(ENOTDIR\): set SHMLAB_CACHE_DIR to a writable folder with room, then try again\.$/,
+      { SHMLAB_CACHE_DIR: join(dir, 'cache-file') },
+    ],
+    [
+      'clean: SHMLAB_CACHE_DIR a full folder',
+      () => ['clean'],
+      /^shmlab: The cache folder .+\/full cannot take the compiled programs \(\d+ KiB free, compiling needs 32 MiB\): set SHMLAB_CACHE_DIR to a writable folder with room, then try again\.$/,
+      { SHMLAB_CACHE_DIR: full },
+    ],
     [
       'run: DOCKER_HOST of only blanks',
       () => ['run'],
@@ -175,13 +260,69 @@ describe('an engine that is not what it seems gets one sentence and exit 2', () 
       return { status: 500, body: { message: 'the engine went away' } };
     });
     try {
-      const r = await shmlab(['run', '--report-dir', dir, '--timeout', '5'], { DOCKER_HOST: `unix://${failing.socket}` });
+      const r = await shmlab(['run', '--report-dir', dir, '--timeout', '5'], { DOCKER_HOST: `unix://${failing.socket}`, SHMLAB_BUSYBOX: busybox });
       expect({ exitCode: r.exitCode, lines: r.stderr.split('\n').length }).toEqual({ exitCode: 2, lines: 1 });
       expect(r.stderr).toMatch(
         /^shmlab: The engine failed \(.*the engine went away.*\): check that it runs and answers, then try again; "shmlab clean" removes what this run could not\.$/,
       );
+      // `clean` against it says what clean does, not what a run could not do.
+      const c = await shmlab(['clean', '--timeout', '5'], { DOCKER_HOST: `unix://${failing.socket}`, SHMLAB_BUSYBOX: busybox });
+      expect({ exitCode: c.exitCode, stderr: c.stderr }).toEqual({
+        exitCode: 2,
+        stderr: expect.stringMatching(
+          /^shmlab: The engine failed \(.*the engine went away.*\): check that it runs and answers, then run "shmlab clean" again \(it removes what runs proven dead left behind, and the cached images no live run uses\)\.$/,
+        ),
+      });
     } finally {
       failing.server.close();
+    }
+  });
+
+  // An image removed while the others are built (a prune, or a clean of another shmlab, between two builds).
+  const notThere = { status: 404, body: { message: 'No such image' } };
+  it.each<[string, (built: number) => { status: number; body: unknown } | undefined, RegExp]>([
+    [
+      'a build the engine fails in its stream ("failed to get digest")',
+      () => ({
+        status: 200,
+        body: `${JSON.stringify({ stream: 'Step 1/6 : FROM scratch\n' })}\n${JSON.stringify({ errorDetail: { message: 'failed to get digest sha256:0123: image not found' }, error: 'failed to get digest sha256:0123: image not found' })}\n`,
+      }),
+      /^shmlab: The engine failed \(building shmlab\/lab:[0-9a-f]{12} failed: failed to get digest sha256:0123: image not found\): check that it runs and answers, then try again; "shmlab clean" removes what this run could not\.$/,
+    ],
+    [
+      'an image gone as soon as it was built',
+      () => ({ status: 200, body: `${JSON.stringify({ stream: 'Successfully built 0123\n' })}\n` }),
+      /^shmlab: The engine failed \(the engine built shmlab\/lab:[0-9a-f]{12} but does not have it any more \(removed meanwhile\?\)\): check that it runs and answers, then try again; "shmlab clean" removes what this run could not\.$/,
+    ],
+  ])('%s: one sentence, exit 2', async (_, build, message) => {
+    const engine = await standInEngine((req) => {
+      const path = (req.url ?? '').replace(/\?.*$/, '');
+      if (/\/images\/.+\/json$/.test(path)) return notThere;
+      if (path.endsWith('/build')) return build(0);
+      return undefined;
+    });
+    try {
+      const r = await shmlab(['run', '--report-dir', dir, '--timeout', '5'], { DOCKER_HOST: engine.address, SHMLAB_BUSYBOX: busybox });
+      expect({ exitCode: r.exitCode, stderr: r.stderr }).toEqual({ exitCode: 2, stderr: expect.stringMatching(message) });
+      expect(engine.requests.filter((q) => q.includes('/build'))).toHaveLength(1);
+    } finally {
+      await engine.close();
+    }
+  });
+});
+
+describe('SHMLAB_BUSYBOX', () => {
+  it('naming something other than a static program: one sentence, exit 2, and no image asked for', async () => {
+    const engine = await standInEngine();
+    try {
+      const r = await shmlab(['run', '--report-dir', dir], { DOCKER_HOST: engine.address, SHMLAB_BUSYBOX: process.execPath });
+      expect({ exitCode: r.exitCode, stderr: r.stderr }).toEqual({
+        exitCode: 2,
+        stderr: `shmlab: SHMLAB_BUSYBOX=${process.execPath} is not a statically linked program: name a static busybox, or unset it to use /bin/busybox.`,
+      });
+      expect(engine.requests.filter((q) => q.includes('/images/'))).toEqual([]);
+    } finally {
+      await engine.close();
     }
   });
 });

@@ -1,7 +1,7 @@
 // `--junit FILE`: the results as JUnit XML, one test case per experiment, parsed back here with a small strict reader
 // (well-formed tags, quoted attributes, known entities only, no character XML 1.0 cannot hold). No engine.
 
-import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -196,6 +196,18 @@ describe('writeJUnit and --junit', () => {
     writeJUnit(join(dir, 'junit.xml'), [docker]);
     expect(readdirSync(dir)).toEqual(['junit.xml']);
     expect(readFileSync(join(dir, 'junit.xml'), 'utf8')).toBe(renderJUnit([docker]));
+  });
+
+  it('writes through no link planted at the temporary name an earlier shmlab used (<file>.tmp-<pid>)', () => {
+    const dir = tempDir();
+    const victim = join(tempDir('shmlab-victim-'), 'victim');
+    writeFileSync(victim, 'not yours\n');
+    symlinkSync(victim, join(dir, `junit.xml.tmp-${process.pid}`));
+    writeJUnit(join(dir, 'junit.xml'), [docker]);
+    expect(readFileSync(victim, 'utf8')).toBe('not yours\n');
+    expect(lstatSync(join(dir, 'junit.xml')).isFile()).toBe(true);
+    expect(readFileSync(join(dir, 'junit.xml'), 'utf8')).toBe(renderJUnit([docker]));
+    expect(readdirSync(dir).sort()).toEqual(['junit.xml', `junit.xml.tmp-${process.pid}`]);
   });
 
   it('refuses to replace a folder, with one sentence', () => {

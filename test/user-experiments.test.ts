@@ -2,20 +2,27 @@
 // the file and the field, that anything else gets, from the loader and from the command line (exit 2, before any
 // engine is asked). No engine: test/user-experiments.engine.test.ts runs the example against one.
 
-import { copyFileSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXPERIMENTS, selectExperiments } from '../experiments/index.js';
 import { imageSources, layOutContext, useUserPrograms, variantTag } from '../src/build/image-builder.js';
-import { UsageError } from '../src/errors.js';
+import { InterruptedError, UsageError } from '../src/errors.js';
 import { ROOT } from '../src/paths.js';
 import { processLease } from '../src/run/process-lease.js';
 import { loadUserExperiments } from '../src/run/user-experiments.js';
 import { record } from './records.js';
+import { staticProgram } from './static-program.js';
 import { removeTempDirs, tempDir } from './temp-dirs.js';
 
 afterAll(removeTempDirs);
+
+// A static program of the test's own: nothing here needs what only the engine tests' setup installs (busybox-static).
+let tiny: string;
+beforeAll(async () => {
+  tiny = await staticProgram(tempDir('shmlab-static-'));
+});
 
 const BASE = `{
   slug: 'my-exp',
@@ -94,7 +101,7 @@ describe('loading user experiments', () => {
   it("adds static programs from bin/, and refuses what would not run in the image or would replace shmlab's own", async () => {
     const ok = folder();
     mkdirSync(join(ok, 'bin'));
-    copyFileSync('/bin/busybox', join(ok, 'bin', 'mybox'));
+    copyFileSync(tiny, join(ok, 'bin', 'mybox'));
     const user = await load(ok);
     expect(user.binaries).toEqual([{ name: 'mybox', path: join(ok, 'bin', 'mybox') }]);
 
@@ -110,7 +117,7 @@ describe('loading user experiments', () => {
 
     const twice = folder('', { 'c-src/mybox.c': 'int main(void) { return 0; }\n' });
     mkdirSync(join(twice, 'bin'));
-    copyFileSync('/bin/busybox', join(twice, 'bin', 'mybox'));
+    copyFileSync(tiny, join(twice, 'bin', 'mybox'));
     expect(await refusal(twice)).toBe(`${join(twice, 'bin', 'mybox')} and ${join(twice, 'c-src', 'mybox.c')} would both be /bin/mybox; keep one.`);
   });
 
@@ -265,22 +272,79 @@ describe('loading user experiments', () => {
   });
 });
 
+describe('a module that does not return when it is loaded', () => {
+  const never = (source: string) => {
+    const dir = tempDir('shmlab-user-');
+    writeFileSync(join(dir, 'a-good.mjs'), `export default ${BASE};\n`);
+    writeFileSync(join(dir, 'b-stuck.mjs'), source);
+    return { dir, file: join(dir, 'b-stuck.mjs') };
+  };
+
+  it.each<[string, string, (file: string) => string]>([
+    [
+      'a loop at its top level',
+      'while (true) {}\nexport default 1;\n',
+      (f) => `${f} did not finish loading within 1 s (a loop at its top level that never ends?); a module must return when it is imported.`,
+    ],
+    [
+      'a timer it waits for',
+      'await new Promise((r) => setTimeout(r, 3_600_000));\nexport default 1;\n',
+      (f) => `${f} did not finish loading within 1 s (a loop at its top level that never ends?); a module must return when it is imported.`,
+    ],
+    [
+      'an await that never settles',
+      'await new Promise(() => {});\nexport default 1;\n',
+      (f) =>
+        `${f} cannot be loaded: its top level waits for something that never comes (an await that never settles); a module must only define and export its experiments.`,
+    ],
+    [
+      'process.exit at its top level',
+      'process.exit(0);\n',
+      (f) =>
+        `${f} cannot be loaded: it ends the process when it is loaded (exit 0; process.exit at its top level?); a module must only define and export its experiments.`,
+    ],
+  ])('%s: one sentence naming the file, within the deadline, and this process goes on', async (_, source, message) => {
+    const { dir, file } = never(source);
+    const started = Date.now();
+    const err = await loadUserExperiments(dir, EXPERIMENTS, { deadlineMs: 1000 }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(UsageError);
+    expect((err as Error).message).toBe(message(file));
+    expect(Date.now() - started).toBeLessThan(8000);
+  });
+
+  it('a signal ends the load at once', async () => {
+    const { dir, file } = never('while (true) {}\n');
+    const controller = new AbortController();
+    setTimeout(() => controller.abort('SIGTERM'), 300);
+    const started = Date.now();
+    await expect(loadUserExperiments(dir, EXPERIMENTS, { signal: controller.signal, deadlineMs: 60_000 })).rejects.toThrow(
+      new InterruptedError(`interrupted (SIGTERM) while loading ${file}`),
+    );
+    expect(Date.now() - started).toBeLessThan(3000);
+  });
+});
+
 describe("the user's programs in the images", () => {
   it('go into /bin of the build context, executable, and into the hash that names every image', async () => {
     const lease = await processLease();
     try {
+      // The images' busybox too is the test's own program: only its bytes go into the hash and the context.
+      const busybox = tiny;
       useUserPrograms([]);
-      const plain = await imageSources(() => {}, lease);
-      useUserPrograms([{ name: 'mybox', path: '/bin/busybox' }]);
-      const mine = await imageSources(() => {}, lease);
-      useUserPrograms([{ name: 'otherbox', path: '/bin/busybox' }]);
-      const renamed = await imageSources(() => {}, lease);
+      const plain = await imageSources(() => {}, lease, { busybox });
+      useUserPrograms([{ name: 'mybox', path: tiny }]);
+      const mine = await imageSources(() => {}, lease, { busybox });
+      useUserPrograms([{ name: 'otherbox', path: tiny }]);
+      const renamed = await imageSources(() => {}, lease, { busybox });
       const tags = [plain, mine, renamed].map((s) => variantTag('lab', s));
       expect(new Set(tags).size).toBe(3);
       const context = layOutContext(mine, lease);
       try {
         expect(statSync(join(context, 'bin', 'mybox')).mode & 0o111).toBe(0o111);
-        expect(readFileSync(join(context, 'bin', 'mybox'))).toEqual(readFileSync('/bin/busybox'));
+        expect(readFileSync(join(context, 'bin', 'mybox'))).toEqual(readFileSync(tiny));
         expect(statSync(join(context, 'bin', 'sysv-read')).isFile()).toBe(true);
       } finally {
         rmSync(context, { recursive: true, force: true });
@@ -327,7 +391,68 @@ describe('--experiments on the command line: one sentence, exit 2, and no engine
     const r = await shmlab(args());
     expect({ exitCode: r.exitCode, stderr: r.stderr }).toEqual({ exitCode: 2, stderr: typeof message === 'string' ? message : expect.stringMatching(message) });
   });
+
+  it('run: a module that never returns is one sentence naming it, exit 2, within its deadline', async () => {
+    const dir = folder();
+    writeFileSync(join(dir, 'stuck.mjs'), 'while (true) {}\n');
+    const started = Date.now();
+    const r = await shmlab(['run', '--experiments', dir, '--report-dir', tempDir()]);
+    expect({ exitCode: r.exitCode, stderr: r.stderr }).toEqual({
+      exitCode: 2,
+      stderr: `shmlab: ${join(dir, 'stuck.mjs')} did not finish loading within 10 s (a loop at its top level that never ends?); a module must return when it is imported.`,
+    });
+    expect(Date.now() - started).toBeLessThan(25_000);
+  });
+
+  it.each([
+    ['SIGTERM', 143],
+    ['SIGINT', 130],
+    ['SIGHUP', 129],
+  ] as const)('run: %s while a module loads ends shmlab at once, with its exit code', async (signal, code) => {
+    const dir = folder();
+    writeFileSync(join(dir, 'stuck.mjs'), 'while (true) {}\n');
+    const child = execa(process.execPath, [CLI, 'run', '--experiments', dir, '--report-dir', tempDir()], {
+      reject: false,
+      timeout: 120_000,
+      env: { DOCKER_HOST: 'unix:///nonexistent.sock' },
+      forceKillAfterDelay: false,
+    });
+    // Loading has begun once the process that tries the modules runs, and stuck.mjs's loop once a second has passed.
+    const deadline = Date.now() + 60_000;
+    while (!childrenOf(child.pid!).length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 1000));
+    const signalled = Date.now();
+    child.kill(signal);
+    const r = await child;
+    expect({ exitCode: r.exitCode, stderr: r.stderr }).toEqual({
+      exitCode: code,
+      stderr: `shmlab: ${signal}: stopping after the current steps and cleaning up...\nshmlab: interrupted (${signal}) while loading ${join(dir, 'stuck.mjs')}`,
+    });
+    expect(Date.now() - signalled).toBeLessThan(3000);
+    expect(childrenOf(child.pid!)).toEqual([]);
+  });
 });
+
+/** The processes whose parent is `pid`, from /proc. */
+function childrenOf(pid: number): number[] {
+  return readdirSync('/proc')
+    .filter((p) => /^\d+$/.test(p))
+    .filter((p) => {
+      try {
+        // The parent is the 4th field, after the command's name in parentheses.
+        return (
+          Number(
+            readFileSync(`/proc/${p}/stat`, 'utf8')
+              .replace(/^.*\) /s, '')
+              .split(' ')[1],
+          ) === pid
+        );
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
 
 function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

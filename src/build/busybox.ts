@@ -1,19 +1,35 @@
-// The static busybox that gives the images a shell (Debian's busybox-static).
+// The static busybox that gives the images a shell (Debian's busybox-static), or the one SHMLAB_BUSYBOX names.
 import { closeSync, existsSync, openSync, readSync } from 'node:fs';
 import { aptInstall, canProvision } from '../engine/local-engine.js';
+import { SetupError } from '../errors.js';
 
 export const BUSYBOX = '/bin/busybox';
+/** Names a static busybox to use instead of /bin/busybox (a host without busybox-static; tests): never installed. */
+export const BUSYBOX_ENV = 'SHMLAB_BUSYBOX';
 /** The applets the fixtures' scripts call (sysctl is shmlab's own, procps-compatible: c-src/sysctl.c). */
 export const APPLETS = ['sh', 'cat', 'echo', 'kill', 'sleep', 'ls', 'ipcs', 'test', '[', 'rm'];
 
-export async function ensureBusybox(say: (line: string) => void): Promise<string> {
+export async function ensureBusybox(say: (line: string) => void, signal?: AbortSignal): Promise<string> {
+  const given = process.env[BUSYBOX_ENV];
+  if (given) {
+    if (existsSync(given) && staticFile(given)) return given;
+    throw new SetupError(`${BUSYBOX_ENV}=${given} is not a statically linked program: name a static busybox, or unset it to use ${BUSYBOX}.`);
+  }
   if (existsSync(BUSYBOX) && isStatic(BUSYBOX)) return BUSYBOX;
   if (!canProvision()) {
-    throw new Error(`A statically linked ${BUSYBOX} is needed to build the images: install busybox-static (Debian/Ubuntu) and try again.`);
+    throw new SetupError(`A statically linked ${BUSYBOX} is needed to build the images: install busybox-static (Debian/Ubuntu) and try again.`);
   }
-  await aptInstall(['busybox-static'], say);
-  if (!isStatic(BUSYBOX)) throw new Error(`${BUSYBOX} is still not statically linked after installing busybox-static.`);
+  await aptInstall(['busybox-static'], say, signal);
+  if (!isStatic(BUSYBOX)) throw new SetupError(`${BUSYBOX} is still not statically linked after installing busybox-static.`);
   return BUSYBOX;
+}
+
+function staticFile(path: string): boolean {
+  try {
+    return isStatic(path);
+  } catch {
+    return false; // a folder, or unreadable
+  }
 }
 
 // An ELF file is static when no program header asks for an interpreter (PT_INTERP).

@@ -7,7 +7,8 @@ import { dirname, join } from 'node:path';
 import type Dockerode from 'dockerode';
 import { IMAGES } from '../../experiments/images.js';
 import type { EngineDriver } from '../engine/engine-driver.js';
-import { SetupError } from '../errors.js';
+import { processSignal } from '../engine/interruption.js';
+import { EngineFailedError, SetupError } from '../errors.js';
 import { IMAGE_LABEL } from '../labels.js';
 import { FIXTURES } from '../paths.js';
 import { liveClaims, type ProcessLease } from '../run/process-lease.js';
@@ -51,9 +52,18 @@ export function useUserPrograms(programs: readonly UserProgram[]): void {
   userPrograms = [...programs].sort((a, b) => a.name.localeCompare(b.name));
 }
 
-export async function imageSources(say: (line: string) => void, lease: ProcessLease): Promise<ImageSources> {
-  const programs = await compilePrograms(say, lease);
-  const busybox = await ensureBusybox(say);
+/**
+ * Compiles the programs (once per content) and finds busybox. `signal` ends the waits (the command line's, unless
+ * given); `busybox`: a static program to use instead of the system's (for tests that need no busybox-static).
+ */
+export async function imageSources(
+  say: (line: string) => void,
+  lease: ProcessLease,
+  options: { signal?: AbortSignal; busybox?: string } = {},
+): Promise<ImageSources> {
+  const signal = options.signal ?? processSignal();
+  const programs = await compilePrograms(say, lease, signal);
+  const busybox = options.busybox ?? (await ensureBusybox(say, signal));
   const user = userPrograms;
   // Each user program by its name in the image, its mode and its bytes: another binary, or another name, another image.
   const userHash = user.map((p) => `${p.name}=${hashFiles(dirname(p.path), [p.path])}`);
@@ -71,22 +81,30 @@ export function variantTag(variant: string, sources: ImageSources): string {
 /** Lays out the build context (fixtures, programs in bin/, busybox and its applets) in a folder of this lease's; remove it after. */
 export function layOutContext(sources: ImageSources, lease: ProcessLease): string {
   const context = makeContextDir(lease);
-  cpSync(FIXTURES, context, { recursive: true });
-  const bin = join(context, 'bin');
-  mkdirSync(bin, { recursive: true });
-  for (const name of sources.programs.names) copyFileSync(join(sources.programs.dir, name), join(bin, name));
-  copyFileSync(sources.busybox, join(bin, 'busybox'));
-  for (const applet of APPLETS) symlinkSync('busybox', join(bin, applet));
-  for (const program of sources.user) {
-    copyFileSync(program.path, join(bin, program.name));
-    chmodSync(join(bin, program.name), 0o755);
+  try {
+    cpSync(FIXTURES, context, { recursive: true });
+    const bin = join(context, 'bin');
+    mkdirSync(bin, { recursive: true });
+    for (const name of sources.programs.names) copyFileSync(join(sources.programs.dir, name), join(bin, name));
+    copyFileSync(sources.busybox, join(bin, 'busybox'));
+    for (const applet of APPLETS) symlinkSync('busybox', join(bin, applet));
+    for (const program of sources.user) {
+      copyFileSync(program.path, join(bin, program.name));
+      chmodSync(join(bin, program.name), 0o755);
+    }
+    return context;
+  } catch (err) {
+    rmSync(context, { recursive: true, force: true });
+    // A temporary folder that fills up (or turns read-only) under the copy: the machine's, one sentence.
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOSPC' || code === 'EROFS' || code === 'EDQUOT') throw tempDirError(tmpdir(), err);
+    throw err;
   }
-  return context;
 }
 
 export async function buildImages(driver: EngineDriver, variants: string[], say: (line: string) => void, lease: ProcessLease): Promise<BuiltImages> {
   const dockerode = driver.dockerode;
-  const sources = await imageSources(say, lease);
+  const sources = await imageSources(say, lease, { signal: driver.signal });
   const tags: Record<string, string> = {};
   for (const variant of variants) tags[variant] = variantTag(variant, sources);
   // Claimed before they exist: a concurrent clean or prune must not remove them between build and use.
@@ -106,9 +124,11 @@ export async function buildImages(driver: EngineDriver, variants: string[], say:
         say(`building image ${tags[variant]}...`);
         const file = `Dockerfile.${variant}`;
         writeFileSync(join(context, file), `${dockerfile}LABEL ${IMAGE_LABEL}="${variant}"\nCMD ${JSON.stringify(IMAGES[variant]!.cmd)}\n`);
-        await driver.call(`build ${tags[variant]}`, () => build(dockerode, context, tags[variant]!, file), driver.deadlineMs * 3);
+        // Not waited for after a signal: an image is cached, never a run's to clean up.
+        await driver.call(`build ${tags[variant]}`, () => buildImage(dockerode, context, tags[variant]!, file), driver.deadlineMs * 3);
         const id = await driver.call('inspect an image', () => imageId(dockerode, tags[variant]!));
-        if (!id) throw new Error(`the engine built ${tags[variant]} but does not have it`);
+        // Another process removed it meanwhile (a prune, a clean of another shmlab): the engine's state, not shmlab's bug.
+        if (!id) throw new EngineFailedError(`the engine built ${tags[variant]} but does not have it any more (removed meanwhile?)`);
         ids[variant] = id;
       }
     } finally {
@@ -127,10 +147,14 @@ function makeContextDir(lease: ProcessLease): string {
     accessSync(dir, constants.W_OK);
     return mkdtempSync(join(dir, `shmlab-context-${lease.id}-`));
   } catch (err) {
-    throw new SetupError(
-      `The temporary folder ${dir} cannot be written (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}): set TMPDIR to a writable folder.`,
-    );
+    throw tempDirError(dir, err);
   }
+}
+
+function tempDirError(dir: string, err: unknown): SetupError {
+  return new SetupError(
+    `The temporary folder ${dir} cannot be written (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}): set TMPDIR to a writable folder.`,
+  );
 }
 
 /** Images any live shmlab process of this host uses, by tag or id: never removed under it. */
@@ -165,8 +189,11 @@ async function imageId(dockerode: Dockerode, tag: string): Promise<string | unde
   }
 }
 
-// The build stream reports failures as {error} lines rather than an HTTP error: read them all.
-async function build(dockerode: Dockerode, context: string, tag: string, dockerfile: string): Promise<void> {
+/**
+ * Builds one image. The build stream reports failures as {error} lines rather than an HTTP error: read them all; one is
+ * the engine's failure (an image removed while others are built: "failed to get digest"), told in its words.
+ */
+async function buildImage(dockerode: Dockerode, context: string, tag: string, dockerfile: string): Promise<void> {
   const stream = await dockerode.buildImage(
     { context, src: listFiles(context).map((f) => f.slice(context.length + 1)) },
     {
@@ -178,10 +205,12 @@ async function build(dockerode: Dockerode, context: string, tag: string, dockerf
     },
   );
   const events: { error?: string; stream?: string }[] = await new Promise((resolve, reject) =>
-    dockerode.modem.followProgress(stream, (err: Error | null, out: unknown[]) => (err ? reject(err) : resolve(out as never))),
+    dockerode.modem.followProgress(stream, (err: Error | null, out: unknown[]) =>
+      err ? reject(new EngineFailedError(`building ${tag} failed: ${err.message}`)) : resolve(out as never),
+    ),
   );
   const failure = events.find((e) => e.error);
-  if (failure) throw new Error(`building ${tag} failed: ${failure.error}`);
+  if (failure) throw new EngineFailedError(`building ${tag} failed: ${failure.error}`);
 }
 
 /** A tag without the registry an engine may put in front of it (Podman: localhost/, docker.io/). */

@@ -13,7 +13,7 @@ Usage:
       CONTAINER_RUNTIME_ENDPOINT is set, as for crictl; else DOCKER_HOST, else the
       default socket) and write reports/<engine>-<version>.md and .json (an interrupted run writes
       <engine>-<version>.partial.md and .json beside them instead). --timeout: how
-      long to wait for any one answer of the engine (default 60). --no-host-changes:
+      long to wait for any one answer of the engine (1 to 3600 s, default 60). --no-host-changes:
       leave out the experiment that changes the host's IPC sysctls for a moment
       (it restores them on every path; the summary says it was left out).
       --experiments: also the experiments of DIR (each *.js or *.mjs file
@@ -90,6 +90,30 @@ const ALLOWED: Record<string, (keyof typeof OPTIONS)[]> = {
   clean: ['timeout'],
 };
 
+const VALUED = new Set(
+  Object.entries(OPTIONS)
+    .filter(([, o]) => o.type === 'string')
+    .map(([k]) => `--${k}`),
+);
+
+/**
+ * `--timeout -1`: parseArgs takes a value that begins with a dash for an option ("argument is ambiguous"). A value
+ * that looks like a number is given to its option, whose own check then answers it in one sentence.
+ */
+function withDashedValues(args: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === '--') return [...out, ...args.slice(i)];
+    const next = args[i + 1];
+    if (VALUED.has(arg) && next !== undefined && /^-[\d.]/.test(next)) {
+      out.push(`${arg}=${next}`);
+      i++;
+    } else out.push(arg);
+  }
+  return out;
+}
+
 export function parseCommand(argv: string[]): Command {
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') return { name: 'help' };
@@ -98,7 +122,7 @@ export function parseCommand(argv: string[]): Command {
     throw new UsageError(`Unknown command ${JSON.stringify(name)}; the commands are ${Object.keys(ALLOWED).join(', ')} (see "shmlab --help").`);
   let parsed: ReturnType<typeof parseArgs<{ args: string[]; strict: true; allowPositionals: boolean; options: typeof OPTIONS }>>;
   try {
-    parsed = parseArgs({ args: rest, strict: true, allowPositionals: name === 'compare' || name === 'engines', options: OPTIONS });
+    parsed = parseArgs({ args: withDashedValues(rest), strict: true, allowPositionals: name === 'compare' || name === 'engines', options: OPTIONS });
   } catch (err) {
     throw new UsageError(`${(err as Error).message.replace(/\. To specify.*$/s, '')}; see "shmlab --help".`);
   }
@@ -120,14 +144,15 @@ export function parseCommand(argv: string[]): Command {
     throw new UsageError('Expected --experiments to name a folder of experiment modules, got an empty name.');
   if (values.junit !== undefined && values.junit.trim() === '')
     throw new UsageError('Expected --junit to name the JUnit XML file to write, got an empty name.');
-  const timeout = values.timeout === undefined ? undefined : Number(values.timeout);
-  if (timeout !== undefined && !(Number.isFinite(timeout) && timeout > 0 && timeout <= 3600)) {
-    throw new UsageError(`Expected --timeout to be a number of seconds between 0 and 3600, got ${JSON.stringify(values.timeout)}.`);
+  // Plain decimals only: Number() would also take "0x10", "1e3" or " 5 ".
+  const timeout = values.timeout === undefined ? undefined : /^\d{1,4}(\.\d{1,3})?$/.test(values.timeout) ? Number(values.timeout) : Number.NaN;
+  if (timeout !== undefined && !(timeout >= 1 && timeout <= 3600)) {
+    throw new UsageError(`Expected --timeout to be a number of seconds from 1 to 3600 (such as 60 or 2.5), got ${JSON.stringify(values.timeout)}.`);
   }
   const deadlineMs = timeout === undefined ? undefined : Math.round(timeout * 1000);
   switch (name) {
     case 'run': {
-      const concurrency = values.concurrency === undefined ? undefined : Number(values.concurrency);
+      const concurrency = values.concurrency === undefined ? undefined : /^\d{1,4}$/.test(values.concurrency) ? Number(values.concurrency) : Number.NaN;
       if (concurrency !== undefined && !(Number.isInteger(concurrency) && concurrency > 0)) {
         throw new UsageError(`Expected --concurrency to be a positive whole number, got ${JSON.stringify(values.concurrency)}.`);
       }

@@ -1,7 +1,8 @@
 // `shmlab matrix`, `shmlab compare` and `shmlab engines up|down`.
 import { join, resolve } from 'node:path';
 import { EXPERIMENTS, selectExperiments } from '../../experiments/index.js';
-import { checkUserToolchain } from '../build/program-compiler.js';
+import { checkToolchain, checkUserToolchain } from '../build/program-compiler.js';
+import { checkTempDir } from '../engine/local-engine.js';
 import { UsageError } from '../errors.js';
 import { provisionEngine, stopEngine } from '../matrix/engine-provisioner.js';
 import { type EngineEntry, parseEngineOption, readEnginesFile } from '../matrix/engines-file.js';
@@ -35,7 +36,7 @@ export async function matrixCommand(
 ): Promise<number> {
   const engines = chooseEngines(options);
   const userDir = options.experimentsDir ?? (process.env[EXPERIMENTS_DIR_ENV] || undefined);
-  const user = userDir === undefined ? undefined : await loadUserExperiments(userDir, EXPERIMENTS);
+  const user = userDir === undefined ? undefined : await loadUserExperiments(userDir, EXPERIMENTS, { signal });
   try {
     selectExperiments(options.only, user?.experiments);
   } catch (err) {
@@ -43,6 +44,9 @@ export async function matrixCommand(
   }
   const dir = ensureWritableDir(options.reportDir ?? REPORTS);
   const junit = options.junit === undefined ? undefined : junitTarget(options.junit);
+  // What every engine's run needs of this machine, said once before any engine is started.
+  checkTempDir();
+  await checkToolchain();
   const say = (line: string) => io.out(`shmlab: ${line}`);
   if (user) {
     // Compiled once here, so that a program that does not compile stops the matrix before any engine starts (the
@@ -50,7 +54,7 @@ export async function matrixCommand(
     // SHMLAB_EXPERIMENTS_DIR (runMatrix passes this process's environment on).
     if (user.cSrc) {
       await checkUserToolchain(user.cSrc);
-      await prepareUserPrograms(user, say, await processLease());
+      await prepareUserPrograms(user, say, await processLease(), signal);
     }
     process.env[EXPERIMENTS_DIR_ENV] = resolve(userDir!);
   }
@@ -87,7 +91,7 @@ export function compareCommand(files: string[], out: string | undefined, io: Out
   if (files.length === 0) throw new UsageError('Expected one or more JSON reports: shmlab compare reports/docker-*.json reports/podman-*.json');
   const runs = files.map((f) => readReport(resolve(f)));
   const path = resolve(out ?? join(REPORTS, 'matrix.md'));
-  ensureWritableDir(join(path, '..'));
+  ensureWritableDir(join(path, '..'), '--out');
   writeMatrix(path, renderMatrix(runs, EXPERIMENTS));
   io.out(`shmlab: compared ${runs.length} report(s): ${path}`);
   return 0;

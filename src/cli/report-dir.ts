@@ -3,14 +3,15 @@ import { accessSync, constants, existsSync, mkdirSync, statSync } from 'node:fs'
 import { dirname, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 
-export function ensureWritableDir(dir: string): string {
+/** `option`: what the user chooses the folder with, named in the sentence (--report-dir, or compare's --out). */
+export function ensureWritableDir(dir: string, option = '--report-dir'): string {
   const full = resolve(dir);
   try {
     makeDirs(full);
     if (!statSync(full).isDirectory()) throw Object.assign(new Error('not a folder'), { code: 'ENOTDIR' });
     accessSync(full, constants.W_OK);
   } catch (err) {
-    throw new UsageError(`Cannot write reports to ${full} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); choose another --report-dir.`);
+    throw new UsageError(`Cannot write reports to ${full} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); choose another ${option}.`);
   }
   return full;
 }

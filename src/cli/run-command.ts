@@ -1,5 +1,4 @@
 // `shmlab run`: the experiments against one engine, with progress as it goes and the report at the end.
-import { writeFileSync } from 'node:fs';
 import { EXPERIMENTS, selectExperiments } from '../../experiments/index.js';
 import { useUserPrograms } from '../build/image-builder.js';
 import { checkToolchain, checkUserToolchain } from '../build/program-compiler.js';
@@ -9,7 +8,7 @@ import { REPORTS } from '../paths.js';
 import { junitTarget, writeJUnit } from '../report/junit.js';
 import { seconds } from '../report/markdown-kit.js';
 import { engineTitle } from '../report/report-name.js';
-import { ReportWriteError, writeReport } from '../report/write-report.js';
+import { ReportWriteError, writeFileAtomically, writeReport } from '../report/write-report.js';
 import { runLab } from '../run/lab-runner.js';
 import { processLease } from '../run/process-lease.js';
 import { EXPERIMENTS_DIR_ENV, loadUserExperiments, prepareUserPrograms } from '../run/user-experiments.js';
@@ -38,7 +37,7 @@ export async function runCommand(options: RunOptions, io: Output, signal: AbortS
   }
   // Every input is checked before anything starts: a bad experiment file is one sentence, and no request is made.
   const userDir = options.experimentsDir ?? (process.env[EXPERIMENTS_DIR_ENV] || undefined);
-  const user = userDir ? await loadUserExperiments(userDir, EXPERIMENTS) : undefined;
+  const user = userDir ? await loadUserExperiments(userDir, EXPERIMENTS, { signal }) : undefined;
   let experiments: ReturnType<typeof selectExperiments>;
   try {
     experiments = selectExperiments(options.only, user?.experiments);
@@ -54,7 +53,7 @@ export async function runCommand(options: RunOptions, io: Output, signal: AbortS
   const usesUser = user !== undefined && experiments.some((e) => user.experiments.includes(e));
   if (usesUser) {
     if (user.cSrc) await checkUserToolchain(user.cSrc);
-    useUserPrograms(await prepareUserPrograms(user, say, await processLease()));
+    useUserPrograms(await prepareUserPrograms(user, say, await processLease(), signal));
   }
   const run = await runLab(experiments, {
     say,
@@ -82,7 +81,16 @@ export async function runCommand(options: RunOptions, io: Output, signal: AbortS
     const written = writeReport(run, [...EXPERIMENTS, ...(user?.experiments ?? [])], dir);
     say(`${written.partial ? 'partial report (the last full report is left as it was)' : 'report'}: ${written.markdown} (and ${written.json})`);
     // For a parent process (the matrix): where the report went, as data.
-    if (process.env.SHMLAB_RESULT_FILE) writeFileSync(process.env.SHMLAB_RESULT_FILE, JSON.stringify(written));
+    const resultFile = process.env.SHMLAB_RESULT_FILE;
+    if (resultFile) {
+      try {
+        writeFileAtomically(resultFile, JSON.stringify(written));
+      } catch (err) {
+        if (!(err instanceof ReportWriteError)) throw err;
+        io.err(`shmlab: where the report went could not be told to the process that started this run (SHMLAB_RESULT_FILE): ${err.message}`);
+        unwritten = true;
+      }
+    }
   } catch (err) {
     if (!(err instanceof ReportWriteError)) throw err;
     io.err(`shmlab: the report was not written: ${err.message}`);

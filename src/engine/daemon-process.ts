@@ -1,10 +1,12 @@
 // An extra engine daemon of shmlab's own: its socket, data root, exec root and pid file under one folder,
 // in its own network namespace (a second dockerd in the host's namespace deletes the first one's docker0).
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EngineUnavailableError } from '../errors.js';
+import { writeFileAtomically } from '../report/write-report.js';
 import { probeEngine } from './engine-probe.js';
+import { openLog } from './local-engine.js';
 
 export interface DaemonSpec {
   /** Folder holding everything of this daemon; keep it short (unix socket paths are limited to 107 bytes). */
@@ -51,12 +53,12 @@ export async function startDaemon(spec: DaemonSpec, say: (line: string) => void,
           '--ip6tables=false',
         ]
       : spec.command;
-  const log = openSync(join(spec.home, 'engine.log'), 'a');
+  const log = openLog(join(spec.home, 'engine.log'));
   // unshare and sh exec into the daemon, so the child's pid stays the daemon's.
   const mounts = spec.unmount?.length ? ['-m', '--propagation', 'private', 'sh', '-c', `umount ${spec.unmount.join(' ')} && exec "$@"`, 'sh'] : [];
   const child = spawn('unshare', ['-n', ...mounts, ...args], { detached: true, stdio: ['ignore', log, log], env: spec.env ?? process.env });
   child.unref();
-  writeFileSync(pidFileOf(spec.home), String(child.pid));
+  writeFileAtomically(pidFileOf(spec.home), String(child.pid));
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if ((await probeEngine({ uri: address, explicit: true, socketPath: socket }, 1000)).ok) {

@@ -8,6 +8,12 @@ import type { EngineDriver } from './engine-driver.js';
 import type { ContainerRequest, ContainerView, ExecOutcome, LabDriver, StartedContainer } from './lab-driver.js';
 import { shellQuote } from './shell-quote.js';
 
+/**
+ * The network every container of a Docker API engine has, as EngineDriver.run asks for it: the API's NetworkDisabled
+ * and HostConfig.NetworkMode "none" (`docker run --network none`): no interface but loopback, in a namespace of its own.
+ */
+export const NETWORK_GRANT = 'no network (NetworkDisabled, NetworkMode none: its own empty network namespace)';
+
 export class DockerDriver implements LabDriver {
   readonly kind = 'docker-api';
   private readonly resolver = new PrivilegeResolver();
@@ -46,7 +52,7 @@ export class DockerDriver implements LabDriver {
     };
     let refusal: string | undefined;
     const handle = spec.privileged ? await this.resolver.run(start, discard, (words) => (refusal = words)) : await start({ mode: 'not needed' });
-    return { handle, command, grants, refusal };
+    return { handle, command, grants: [NETWORK_GRANT, ...grants], refusal };
   }
 
   exec(handle: string, cmd: string[]): Promise<ExecOutcome> {

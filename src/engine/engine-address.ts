@@ -26,7 +26,8 @@ export function resolveEngineAddress(env: NodeJS.ProcessEnv = process.env): Engi
   }
   if (url.protocol === 'unix:') return { uri: given, explicit: true, socketPath: url.pathname };
   if (url.protocol === 'tcp:' || url.protocol === 'http:') {
-    return { uri: given, explicit: true, host: url.hostname, port: Number(url.port || 2375) };
+    // An IPv6 literal comes in brackets (tcp://[::1]:2375); a socket wants the address without them.
+    return { uri: given, explicit: true, host: url.hostname.replace(/^\[(.*)\]$/, '$1'), port: Number(url.port || 2375) };
   }
   throw new TypeError(`DOCKER_HOST must use unix:// or tcp://, got ${JSON.stringify(given)}`);
 }

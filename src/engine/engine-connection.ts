@@ -1,8 +1,9 @@
 // Connects to the engine: the address Docker's tools would use, provisioning the local default only when none is configured or running.
 import { type ContainerRuntimeClient, getContainerRuntimeClient } from 'testcontainers';
-import { EngineUnavailableError, ImageMissingError } from '../errors.js';
+import { EngineUnavailableError, ImageMissingError, InterruptedError } from '../errors.js';
 import { type EngineAddress, resolveEngineAddress } from './engine-address.js';
 import { probeEngine } from './engine-probe.js';
+import { untilAborted } from './interruption.js';
 import { provisionLocalEngine, type Say } from './local-engine.js';
 
 export interface EngineConnection {
@@ -10,14 +11,14 @@ export interface EngineConnection {
   client: ContainerRuntimeClient;
 }
 
-export async function ensureEngine(say: Say, env: NodeJS.ProcessEnv = process.env): Promise<EngineAddress> {
+export async function ensureEngine(say: Say, env: NodeJS.ProcessEnv = process.env, signal?: AbortSignal): Promise<EngineAddress> {
   let address: EngineAddress;
   try {
     address = resolveEngineAddress(env);
   } catch (err) {
     throw new EngineUnavailableError((err as Error).message);
   }
-  const probe = await probeEngine(address);
+  const probe = await untilAborted(() => probeEngine(address), signal, `while asking ${address.uri} whether it answers`);
   if (probe.ok) return address;
   if (address.explicit) {
     throw new EngineUnavailableError(
@@ -29,7 +30,7 @@ export async function ensureEngine(say: Say, env: NodeJS.ProcessEnv = process.en
     throw new EngineUnavailableError(`The engine at ${address.uri} does not answer (${probe.message}): restart it, or set DOCKER_HOST to another engine.`);
   }
   say(`no engine at ${address.uri} (${probe.message}); setting up the local default engine`);
-  await provisionLocalEngine(address, say);
+  await provisionLocalEngine(address, say, signal);
   return address;
 }
 
@@ -48,8 +49,8 @@ export function forbidPulls(client: ContainerRuntimeClient): void {
   };
 }
 
-export async function connectEngine(say: Say, deadlineMs = 15_000): Promise<EngineConnection> {
-  const address = await ensureEngine(say);
+export async function connectEngine(say: Say, deadlineMs = 15_000, signal?: AbortSignal): Promise<EngineConnection> {
+  const address = await ensureEngine(say, process.env, signal);
   // Testcontainers must use exactly this engine, and its reaper image cannot be pulled offline.
   process.env.DOCKER_HOST = address.uri;
   process.env.TESTCONTAINERS_RYUK_DISABLED = 'true';
@@ -58,14 +59,14 @@ export async function connectEngine(say: Say, deadlineMs = 15_000): Promise<Engi
   process.env.TESTCONTAINERS_HOST_OVERRIDE ??= 'localhost';
   try {
     const client = await withDeadline(
-      getContainerRuntimeClient(),
+      untilAborted(() => getContainerRuntimeClient(), signal, `while connecting to the engine at ${address.uri}`),
       Math.min(deadlineMs, 15_000),
       `The engine at ${address.uri} answers /_ping but not its API within ${Math.min(deadlineMs, 15_000) / 1000} s: restart it, or point DOCKER_HOST at another engine.`,
     );
     forbidPulls(client);
     return { address, client };
   } catch (err) {
-    if (err instanceof EngineUnavailableError) throw err;
+    if (err instanceof EngineUnavailableError || err instanceof InterruptedError) throw err;
     throw new EngineUnavailableError(`The engine at ${address.uri} answered but could not be used: ${(err as Error).message}`);
   }
 }

@@ -6,6 +6,7 @@ import type { HostConfig } from 'dockerode';
 import pRetry, { AbortError } from 'p-retry';
 import type { ContainerRuntimeClient } from 'testcontainers';
 import { demux } from './demux.js';
+import { graceLeft, interruption, watchSignal } from './interruption.js';
 import { LabContainer } from './lab-container.js';
 
 /** How long shmlab waits for any one answer of the engine unless told otherwise (`--timeout`). */
@@ -31,28 +32,66 @@ import type { ExecOutcome } from './lab-driver.js';
 /** What a runtime prints when it, not the program, failed an exec (runc/crun's OCI error, gVisor's sandbox gone). */
 const RUNTIME_EXEC_FAILED = /OCI runtime exec failed|urpc method "[^"]+" failed|waiting on PID \d+ in sandbox/;
 
+/** How often the engine is asked for a container's state while shmlab waits for the state a next step needs. */
+const STATE_POLL_MS = 20;
+
 // Errors the engine gives while it is briefly busy: worth one more try. Nothing else is retried.
 const TRANSIENT = /is restarting|is not running.*starting|try again|connection reset|EAI_AGAIN|socket hang up/i;
 
 export class EngineDriver {
   readonly dockerode: Dockerode;
 
+  /**
+   * @param signal the run's signal (the command line's SIGINT, SIGTERM or SIGHUP): it ends every wait at once, but for
+   *   a call that creates something, which is waited for a short while more (AFTER_SIGNAL_MS) so that cleanup knows
+   *   what it made; calls made after it (cleanup's) share that short while.
+   */
   constructor(
     readonly client: ContainerRuntimeClient,
     readonly deadlineMs: number = DEFAULT_DEADLINE_MS,
+    readonly signal?: AbortSignal,
   ) {
     this.dockerode = client.container.dockerode;
     // A backstop under every request: a socket silent for longer than the deadline is closed.
     (this.dockerode.modem as { timeout?: number }).timeout = deadlineMs + 5000;
+    if (signal) watchSignal(signal);
   }
 
-  /** One engine call with a deadline: past it, the call fails with what was waited for. */
-  call<T>(what: string, operation: () => Promise<T>, deadlineMs = this.deadlineMs): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new EngineTimeoutError(`the engine did not answer (${what}) within ${deadlineMs / 1000} s`)), deadlineMs);
+  /**
+   * One engine call with a deadline: past it, the call fails with what was waited for. A signal ends the wait at once
+   * (`creates`: within what is left of the short while after it); the abandoned request is left to the socket's backstop.
+   */
+  call<T>(what: string, operation: () => Promise<T>, deadlineMs = this.deadlineMs, creates = false): Promise<T> {
+    const { signal } = this;
+    const started = Date.now();
+    const cut = () => interruption(signal!, `while waiting for the engine (${what})`);
+    // Cleanup after a signal has had its short while: nothing more is asked.
+    if (graceLeft(signal) <= 0) return Promise.reject(cut());
+    return new Promise<T>((resolve, reject) => {
+      let timer: NodeJS.Timeout | undefined;
+      const late = () => new EngineTimeoutError(`the engine did not answer (${what}) within ${deadlineMs / 1000} s`);
+      // Whichever comes first: the deadline, or the end of the short while after a signal.
+      const arm = () => {
+        clearTimeout(timer);
+        const toDeadline = started + deadlineMs - Date.now();
+        const toGrace = graceLeft(signal);
+        if (toGrace <= 0) return reject(cut());
+        timer = setTimeout(() => reject(toDeadline <= toGrace ? late() : cut()), Math.min(toDeadline, toGrace));
+      };
+      const onAbort = () => (creates ? arm() : reject(cut()));
+      arm();
+      if (signal && !signal.aborted) signal.addEventListener('abort', onAbort, { once: true });
+      let work: Promise<T>;
+      try {
+        work = operation();
+      } catch (err) {
+        work = Promise.reject(err);
+      }
+      work.then(resolve, reject).finally(() => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+      });
     });
-    return Promise.race([operation(), deadline]).finally(() => clearTimeout(timer));
   }
 
   /** Creates and starts a container; `onCreated` fires before start, so a refused start leaves a known id. */
@@ -68,7 +107,7 @@ export class EngineDriver {
       .withHostConfig(options.hostConfig);
     if (options.cmd) container.withCommand(options.cmd);
     if (options.ipcMode) container.withIpcMode(options.ipcMode);
-    await this.call(`start a container of ${options.image.slice(0, 19)}`, () => container.start());
+    await this.call(`start a container of ${options.image.slice(0, 19)}`, () => container.start(), this.deadlineMs, true);
     return id;
   }
 
@@ -108,8 +147,11 @@ export class EngineDriver {
     return this.call('stop', () => this.client.container.stop(this.container(id), { timeout: 10_000 }));
   }
 
-  start(id: string): Promise<void> {
-    return this.call('start', () => this.client.container.start(this.container(id)));
+  /** Starts a stopped container; returns once the engine reports it running (or already exited again). */
+  async start(id: string): Promise<void> {
+    const started = Date.now();
+    await this.call('start', () => this.client.container.start(this.container(id)));
+    await this.awaitState(id, 'running', (s) => s.Running || s.Status === 'exited' || s.Status === 'dead', started);
   }
 
   async kill(id: string): Promise<void> {
@@ -120,11 +162,35 @@ export class EngineDriver {
   }
 
   async pause(id: string): Promise<void> {
+    const started = Date.now();
     await this.call('pause', () => this.container(id).pause());
+    await this.awaitState(id, 'paused', (s) => s.Paused || !s.Running, started);
   }
 
+  /**
+   * Unpauses; returns once the engine reports the container no longer paused. The engine may answer the call before
+   * its own state says so (Docker 26.1: an exec right after it was refused, "Container … is paused").
+   */
   async unpause(id: string): Promise<void> {
+    const started = Date.now();
     await this.call('unpause', () => this.container(id).unpause());
+    await this.awaitState(id, 'unpaused', (s) => !s.Paused, started);
+  }
+
+  /**
+   * Readiness, not an observation: asks the engine for the container's state until `ready` holds, within the deadline
+   * of the operation that began at `since`. What the next step then observes is the engine's own answer to it.
+   */
+  private async awaitState(id: string, what: string, ready: (state: Dockerode.ContainerInspectInfo['State']) => boolean, since: number): Promise<void> {
+    for (;;) {
+      // Waiting for a state is no cleanup: it ends at the signal.
+      if (this.signal?.aborted) throw interruption(this.signal, `while waiting for the engine to report the container ${what}`);
+      const info = await this.inspect(id);
+      if (ready(info.State)) return;
+      if (Date.now() - since >= this.deadlineMs)
+        throw new EngineTimeoutError(`the engine did not report the container ${what} within ${this.deadlineMs / 1000} s (its state: ${info.State.Status})`);
+      await new Promise((r) => setTimeout(r, STATE_POLL_MS));
+    }
   }
 
   async remove(id: string): Promise<void> {
@@ -148,19 +214,23 @@ export class EngineDriver {
 
   /** Commits the container to a new image; returns its id (containers are created from ids, never from pullable names). */
   commit(id: string, repo: string, tag: string, labels: Record<string, string>): Promise<string> {
-    return this.call('commit', () =>
-      this.client.container.commit(this.container(id), {
-        repo,
-        tag,
-        changes: `LABEL ${Object.entries(labels)
-          .map(([k, v]) => `${k}="${v}"`)
-          .join(' ')}`,
-      }),
+    return this.call(
+      'commit',
+      () =>
+        this.client.container.commit(this.container(id), {
+          repo,
+          tag,
+          changes: `LABEL ${Object.entries(labels)
+            .map(([k, v]) => `${k}="${v}"`)
+            .join(' ')}`,
+        }),
+      this.deadlineMs,
+      true,
     );
   }
 
   async createVolume(name: string, labels: Record<string, string>): Promise<void> {
-    await this.call('create a volume', () => this.dockerode.createVolume({ Name: name, Labels: labels }));
+    await this.call('create a volume', () => this.dockerode.createVolume({ Name: name, Labels: labels }), this.deadlineMs, true);
   }
 
   async removeVolume(name: string): Promise<void> {

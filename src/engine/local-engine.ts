@@ -7,6 +7,7 @@ import { execa } from 'execa';
 import { EngineUnavailableError, SetupError } from '../errors.js';
 import type { EngineAddress } from './engine-address.js';
 import { probeEngine } from './engine-probe.js';
+import { interruption } from './interruption.js';
 
 export type Say = (line: string) => void;
 
@@ -17,24 +18,29 @@ export function canProvision(): boolean {
   return process.getuid?.() === 0 && existsSync('/etc/debian_version');
 }
 
-export async function aptInstall(packages: string[], say: Say): Promise<void> {
+export async function aptInstall(packages: string[], say: Say, signal?: AbortSignal): Promise<void> {
   say(`installing ${packages.join(', ')} with apt-get (once)...`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  await execa('apt-get', ['update', '-qq'], { env });
-  await execa('apt-get', ['install', '-y', '-qq', ...packages], { env });
+  try {
+    await execa('apt-get', ['update', '-qq'], { env, cancelSignal: signal });
+    await execa('apt-get', ['install', '-y', '-qq', ...packages], { env, cancelSignal: signal });
+  } catch (err) {
+    if (signal?.aborted) throw interruption(signal, `while installing ${packages.join(', ')}`);
+    throw err;
+  }
 }
 
 // Installs and starts dockerd for the default socket; returns once it answers.
-export async function provisionLocalEngine(address: EngineAddress, say: Say): Promise<void> {
+export async function provisionLocalEngine(address: EngineAddress, say: Say, signal?: AbortSignal): Promise<void> {
   if (!canProvision()) {
     throw new EngineUnavailableError(
       `No container engine answers at ${address.uri}: start Docker or Podman's Docker API service, or set DOCKER_HOST to one that runs, then try again.`,
     );
   }
-  if (!(await hasCommand('dockerd'))) await aptInstall(['docker.io'], say);
+  if (!(await hasCommand('dockerd'))) await aptInstall(['docker.io'], say, signal);
   say(`starting dockerd (log: ${DOCKERD_LOG})...`);
   mkdirSync('/var/log', { recursive: true });
-  const log = openSync(DOCKERD_LOG, 'a');
+  const log = openLog(DOCKERD_LOG);
   // No experiment needs a network: no bridge, no iptables rules on the host.
   const daemon = spawn('dockerd', ['--bridge', 'none', '--iptables=false', '--ip6tables=false'], {
     detached: true,
@@ -43,6 +49,8 @@ export async function provisionLocalEngine(address: EngineAddress, say: Say): Pr
   daemon.unref();
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
+    // The daemon started goes on (it is the machine's engine now); only the wait for it ends.
+    if (signal?.aborted) throw interruption(signal, `while waiting for dockerd to answer at ${address.uri}`);
     if ((await probeEngine(address, 1000)).ok) {
       say(`dockerd answers at ${address.uri} (pid ${daemon.pid})`);
       return;
@@ -51,6 +59,11 @@ export async function provisionLocalEngine(address: EngineAddress, say: Say): Pr
     await new Promise((r) => setTimeout(r, 200));
   }
   throw new EngineUnavailableError(`dockerd did not come up at ${address.uri}; see ${DOCKERD_LOG}.`);
+}
+
+/** A daemon's log, appended to; never opened through a link someone planted there (shmlab runs as root). */
+export function openLog(path: string): number {
+  return openSync(path, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o640);
 }
 
 export async function hasCommand(name: string): Promise<boolean> {

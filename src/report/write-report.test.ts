@@ -1,14 +1,14 @@
 // Reports are written as a pair, atomically: a partial run never replaces a full report, and a write that fails
 // (a full disk, a folder or a device where the file goes) leaves the previous pair as it was, with no temporary files.
 
-import { mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
 import { record, runResult } from '../../test/records.js';
 import { removeTempDirs, tempDir } from '../../test/temp-dirs.js';
 import type { ExperimentResult } from '../model/result.js';
-import { InvalidReportError, ReportWriteError, writeReport } from './write-report.js';
+import { InvalidReportError, ReportWriteError, writeFilesAtomically, writeReport } from './write-report.js';
 
 afterAll(removeTempDirs);
 
@@ -83,5 +83,42 @@ describe('writeReport', () => {
     const dir = tempDir();
     const long = join(dir, 'x'.repeat(250), 'y'.repeat(250));
     expect(() => writeReport(full, [], long)).toThrow(ReportWriteError);
+  });
+
+  it('writes through no link planted at a temporary name: neither the old predictable one nor one it draws', () => {
+    const dir = tempDir();
+    const victims = tempDir('shmlab-victim-');
+    const names = ['docker-99.0.md', 'docker-99.0.json', 'docker-99.0.partial.md', 'docker-99.0.partial.json'];
+    // The old scheme's names (`<name>.tmp-<pid>`), each a link to a file of someone else's.
+    const planted = names.map((name, i) => {
+      const victim = join(victims, `victim-${i}`);
+      writeFileSync(victim, 'not yours\n');
+      symlinkSync(victim, join(dir, `${name}.tmp-${process.pid}`));
+      return victim;
+    });
+    writeReport(full, [], dir);
+    writeReport(partial, [], dir);
+    for (const victim of planted) expect(readFileSync(victim, 'utf8')).toBe('not yours\n');
+    for (const name of names) expect(lstatSync(join(dir, name)).isFile()).toBe(true);
+    expect(JSON.parse(readFileSync(join(dir, 'docker-99.0.json'), 'utf8')).runId).toBe('test');
+    // Nothing of ours is left beside them: the links are still the links, and no temporary file stayed.
+    expect(readdirSync(dir).sort()).toEqual([...names.map((n) => `${n}.tmp-${process.pid}`), ...names].sort());
+    for (const name of names) expect(readlinkSync(join(dir, `${name}.tmp-${process.pid}`))).toMatch(/victim-\d$/);
+  });
+
+  it('gives up a drawn temporary name someone took (a link, a file) for another, and writes the target whole', () => {
+    const dir = tempDir();
+    const victim = join(tempDir('shmlab-victim-'), 'victim');
+    writeFileSync(victim, 'not yours\n');
+    const target = join(dir, 'matrix.md');
+    // The first two names it draws are taken: a link to the victim, and a file of someone else's.
+    const draws = ['aaaa', 'bbbb', 'cccc'];
+    symlinkSync(victim, join(dir, '.matrix.md.aaaa.tmp'));
+    writeFileSync(join(dir, '.matrix.md.bbbb.tmp'), 'theirs\n');
+    writeFilesAtomically([[target, 'the matrix\n']], () => draws.shift()!);
+    expect(readFileSync(victim, 'utf8')).toBe('not yours\n');
+    expect(readFileSync(join(dir, '.matrix.md.bbbb.tmp'), 'utf8')).toBe('theirs\n');
+    expect(readFileSync(target, 'utf8')).toBe('the matrix\n');
+    expect(readdirSync(dir).sort()).toEqual(['.matrix.md.aaaa.tmp', '.matrix.md.bbbb.tmp', 'matrix.md']);
   });
 });

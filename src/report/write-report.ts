@@ -2,9 +2,11 @@
 // full to temporary files beside their targets before either is renamed into place, so a report is never half
 // written, and the pair comes from one run. A run that did not finish goes beside the last full report, never over it.
 // Every report is checked against the format's JSON Schema first: one that does not follow it is shmlab's bug, and
-// nothing is written.
-import { closeSync, fsyncSync, lstatSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
+// nothing is written. Every file shmlab writes goes through writeFilesAtomically: its temporary files are made new,
+// under names nobody can guess, and never through a link someone planted (shmlab often runs as root).
+import { randomBytes } from 'node:crypto';
+import { closeSync, constants, fsyncSync, lstatSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import type { Experiment } from '../model/experiment.js';
 import type { RunResult } from '../model/result.js';
 import { renderMarkdown } from './render-markdown.js';
@@ -45,17 +47,21 @@ export function writeReport(run: RunResult, experiments: readonly Experiment[], 
   return written;
 }
 
+/** Writes one file in full beside its target, then renames it into place; on any failure, the target is as it was. */
+export function writeFileAtomically(path: string, text: string): void {
+  writeFilesAtomically([[path, text]]);
+}
+
 /** Writes every file in full first, then renames them all into place; on any failure, nothing is replaced. */
-export function writeFilesAtomically(files: [path: string, text: string][]): void {
+export function writeFilesAtomically(files: [path: string, text: string][], draw: () => string = randomName): void {
   const temps: string[] = [];
   let current = files[0]?.[0];
   try {
     for (const [path, text] of files) {
       current = path;
       refuseNonRegular(path);
-      const temp = `${path}.tmp-${process.pid}`;
+      const { fd, temp } = createTemp(path, draw);
       temps.push(temp);
-      const fd = openSync(temp, 'w', 0o644);
       try {
         const bytes = Buffer.from(text);
         for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at);
@@ -73,6 +79,28 @@ export function writeFilesAtomically(files: [path: string, text: string][]): voi
     const e = err as NodeJS.ErrnoException;
     throw new ReportWriteError(`Cannot write ${current} (${e.code ?? e.message}).`);
   }
+}
+
+// Created new, or not at all: O_EXCL fails on anything already at the name (a link included, which O_NOFOLLOW also
+// refuses), so nothing is ever written through a name someone else prepared; a taken name is given up for another.
+const CREATE_NEW = constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW | constants.O_WRONLY;
+
+function createTemp(path: string, draw: () => string): { fd: number; temp: string } {
+  for (let attempt = 0; ; attempt++) {
+    // Hidden, and short enough for any name the target may have (a name has at most 255 bytes).
+    const temp = join(dirname(path), `.${basename(path).slice(0, 200)}.${draw()}.tmp`);
+    try {
+      return { fd: openSync(temp, CREATE_NEW, 0o644), temp };
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if ((code !== 'EEXIST' && code !== 'ELOOP') || attempt >= 8) throw err;
+    }
+  }
+}
+
+// 16 random hex digits: a name nobody can prepare a link at in advance.
+function randomName(): string {
+  return randomBytes(8).toString('hex');
 }
 
 // A folder, a device or a link where the file should go is the user's, not ours to replace.

@@ -6,6 +6,7 @@ import { DockerDriver } from '../engine/docker-driver.js';
 import { connectEngine } from '../engine/engine-connection.js';
 import { DEFAULT_DEADLINE_MS, EngineDriver } from '../engine/engine-driver.js';
 import { describeEngine } from '../engine/engine-info.js';
+import { processSignal } from '../engine/interruption.js';
 import type { LabDriver } from '../engine/lab-driver.js';
 import type { Say } from '../engine/local-engine.js';
 import { IMAGE_LABEL, LABEL, LABEL_HELPER, LABEL_RUN } from '../labels.js';
@@ -53,6 +54,8 @@ export interface LabSetup {
   variants?: string[];
   deadlineMs?: number;
   env?: NodeJS.ProcessEnv;
+  /** Ends every wait at once (the run's signal); without one, the command line's first SIGINT/SIGTERM/SIGHUP does. */
+  signal?: AbortSignal;
 }
 
 /** A CRI runtime when CONTAINER_RUNTIME_ENDPOINT names one (crictl's convention), else a Docker API engine. */
@@ -63,9 +66,10 @@ export async function openLab(setup: LabSetup): Promise<Lab> {
 }
 
 async function openDockerLab(setup: LabSetup): Promise<Lab> {
+  const signal = setup.signal ?? processSignal();
   const lease = await processLease();
-  const { address, client } = await connectEngine(setup.say, setup.deadlineMs);
-  const api = new EngineDriver(client, setup.deadlineMs ?? DEFAULT_DEADLINE_MS);
+  const { address, client } = await connectEngine(setup.say, setup.deadlineMs, signal);
+  const api = new EngineDriver(client, setup.deadlineMs ?? DEFAULT_DEADLINE_MS, signal);
   const environment = await api.call('describe the engine', () => describeEngine(api.dockerode, address.uri));
   const variants = [...new Set(['lab', ...(setup.variants ?? [])])];
   const { ids, tags } = await buildImages(api, variants, setup.say, lease);

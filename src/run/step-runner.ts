@@ -1,6 +1,7 @@
 // Carries out one step of an experiment on the engine and records what happened, success or not, in one shape.
 // It knows no engine kind: the driver does each operation and names the command that does the same.
 import { engineWords } from '../engine/engine-driver.js';
+import { untilAborted } from '../engine/interruption.js';
 import type { LabDriver } from '../engine/lab-driver.js';
 import { shellQuote } from '../engine/shell-quote.js';
 import { LABEL_EXPERIMENT } from '../labels.js';
@@ -69,11 +70,12 @@ export async function runStep(step: Step, state: ExperimentState): Promise<StepR
   let command = defaultCommand(step, state);
   try {
     // A signal ends the wait at once for a step that creates nothing (an exec, a wait for logs): an engine that never
-    // answers (a crashed sandbox's exec) must not hold the run until its deadline. The abandoned call is left to its
-    // deadline; cleanup goes on with calls of its own. A step that creates a container, pod or image is waited for
-    // (within its deadline), so that cleanup knows what it made.
-    const work = perform(step, state, (full) => (command = full));
-    const seen = await (CREATES.has(step.do) ? work : untilAborted(work, state.ctx.signal));
+    // answers (a crashed sandbox's exec) must not hold the run until its deadline. The abandoned call ends at the
+    // signal too where the driver listens to it (Docker API), else at its deadline; cleanup goes on with calls of its
+    // own. A step that creates a container, pod or image is waited for (within its deadline, and a short while after
+    // a signal on Docker API engines), so that cleanup knows what it made.
+    const work = () => perform(step, state, (full) => (command = full));
+    const seen = await (CREATES.has(step.do) ? work() : untilAborted(work, state.ctx.signal, 'while waiting for the engine'));
     return {
       ...base,
       command,
@@ -93,18 +95,9 @@ export async function runStep(step: Step, state: ExperimentState): Promise<StepR
   }
 }
 
-export class InterruptedError extends Error {}
+export { InterruptedError } from '../errors.js';
 
 const CREATES = new Set<Step['do']>(['run', 'start', 'commit']);
-
-function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal || signal.aborted) return work;
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(new InterruptedError(`interrupted (${String(signal.reason ?? 'signal')}) while waiting for the engine`));
-    signal.addEventListener('abort', onAbort, { once: true });
-    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
-}
 
 // An operation the engine lacks: evidence steps are skipped, any other makes the experiment not applicable.
 function lacking(step: Step, driver: LabDriver): Observation {
@@ -230,6 +223,8 @@ async function awaitMarker(s: ExperimentState, container: string, marker: string
   const wanted = s.starts.get(container) ?? 1;
   const deadline = Date.now() + AWAIT_LIMIT_MS;
   for (;;) {
+    // The step was abandoned at the signal (untilAborted): no more asking.
+    if (s.ctx.signal?.aborted) throw new Error(`stopped waiting for ${container}'s marker at the signal`);
     const view = await s.ctx.driver.inspect(id);
     const logs = await s.ctx.driver.logs(id);
     const seen = `${logs.stdout}${logs.stderr}`.split(marker).length - 1;

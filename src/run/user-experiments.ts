@@ -2,6 +2,7 @@
 // (src/model/experiment.ts) or a list of them; DIR/bin/ holds static programs and DIR/c-src/*.c C programs that
 // shmlab compiles static, both put in the images' /bin beside shmlab's own. Everything is checked before anything
 // starts: a file that is not what it should be is one sentence naming the file and the field (a UsageError, exit 2).
+import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -10,6 +11,7 @@ import { MEMORY_KINDS, OPERATIONS } from '../../experiments/survival.js';
 import { APPLETS, isStatic } from '../build/busybox.js';
 import type { UserProgram } from '../build/image-builder.js';
 import { compileUserPrograms, programNames } from '../build/program-compiler.js';
+import { interruption } from '../engine/interruption.js';
 import { oneLine, UsageError } from '../errors.js';
 import type { Experiment, StepRecord } from '../model/experiment.js';
 import { FIXTURES } from '../paths.js';
@@ -33,8 +35,18 @@ export const EXPERIMENTS_DIR_ENV = 'SHMLAB_EXPERIMENTS_DIR';
 const NAME = /^[a-z0-9]+(-[a-z0-9]+)*$/;
 const PROGRAM = /^[A-Za-z0-9][A-Za-z0-9._+-]*$/;
 
+/** How long one module may take to load (its top level) before it is taken for one that never returns. */
+export const LOAD_DEADLINE_MS = 10_000;
+
+export interface LoadOptions {
+  /** Ends the load at once (the command line's signal). */
+  signal?: AbortSignal;
+  /** Per module; default LOAD_DEADLINE_MS. */
+  deadlineMs?: number;
+}
+
 /** Loads and checks the experiments of `dir`; `builtIn`: the slugs they must not take. */
-export async function loadUserExperiments(dir: string, builtIn: readonly Experiment[]): Promise<UserExperiments> {
+export async function loadUserExperiments(dir: string, builtIn: readonly Experiment[], options: LoadOptions = {}): Promise<UserExperiments> {
   const full = resolve(dir);
   let entries: string[];
   try {
@@ -52,6 +64,11 @@ export async function loadUserExperiments(dir: string, builtIn: readonly Experim
     );
 
   const { binaries, cSrc, programs } = userPrograms(dir, full);
+  await proveModulesReturn(
+    modules.map((name) => ({ shown: join(dir, name), full: join(full, name) })),
+    options.deadlineMs ?? LOAD_DEADLINE_MS,
+    options.signal,
+  );
   const inImage = new Set([...programNames(), 'busybox', ...APPLETS, ...fixturePrograms(), ...programs]);
   const taken = new Map(builtIn.map((e) => [e.slug, 'a built-in experiment']));
   const experiments: Experiment[] = [];
@@ -70,9 +87,84 @@ export async function loadUserExperiments(dir: string, builtIn: readonly Experim
 }
 
 /** The user's programs, ready for the images: DIR/bin/ as it is, DIR/c-src/ compiled (cached by content). */
-export async function prepareUserPrograms(user: UserExperiments, say: (line: string) => void, lease: ProcessLease): Promise<UserProgram[]> {
-  const compiled = user.cSrc ? await compileUserPrograms(user.cSrc, say, lease) : undefined;
+export async function prepareUserPrograms(
+  user: UserExperiments,
+  say: (line: string) => void,
+  lease: ProcessLease,
+  signal?: AbortSignal,
+): Promise<UserProgram[]> {
+  const compiled = user.cSrc ? await compileUserPrograms(user.cSrc, say, lease, signal) : undefined;
   return [...user.binaries, ...(compiled?.names ?? []).map((name) => ({ name, path: join(compiled!.dir, name) }))];
+}
+
+// Imports each module in turn and says which it is at; what a module does at its top level is its own affair.
+const PROBE = `for (const [i, url] of process.argv.slice(1).entries()) {
+  process.send({ loading: i });
+  try { await import(url); } catch {}
+}
+process.send({ done: true }, () => process.exit(0));`;
+
+/**
+ * A module is the user's code, and importing it runs its top level: one that never returns (`while (true) {}`) would
+ * hold shmlab for ever, deaf to signals. So the modules are first imported in a child process, which a deadline and a
+ * signal end whatever a module does; only modules proven to return are imported here (their functions are needed).
+ * A module that does not return, or ends the process, is one sentence naming it (a UsageError, exit 2).
+ */
+async function proveModulesReturn(files: { shown: string; full: string }[], deadlineMs: number, signal?: AbortSignal): Promise<void> {
+  if (signal?.aborted) throw interruption(signal, `while loading ${files[0]?.shown}`);
+  const child = spawn(process.execPath, ['--input-type=module', '-e', PROBE, ...files.map((f) => pathToFileURL(f.full).href)], {
+    stdio: ['ignore', 'ignore', 'ignore', 'ipc'],
+  });
+  let at = 0;
+  let finished = false;
+  let timer: NodeJS.Timeout | undefined;
+  let onAbort: (() => void) | undefined;
+  try {
+    await new Promise<void>((done, fail) => {
+      const end = (err?: Error) => {
+        if (finished) return;
+        finished = true;
+        child.kill('SIGKILL');
+        if (err) fail(err);
+        else done();
+      };
+      const arm = () => {
+        clearTimeout(timer);
+        timer = setTimeout(
+          () =>
+            end(
+              new UsageError(
+                `${files[at]!.shown} did not finish loading within ${deadlineMs / 1000} s (a loop at its top level that never ends?); a module must return when it is imported.`,
+              ),
+            ),
+          deadlineMs,
+        );
+      };
+      onAbort = () => end(interruption(signal!, `while loading ${files[at]!.shown}`));
+      signal?.addEventListener('abort', onAbort, { once: true });
+      arm();
+      child.on('message', (m: { loading?: number; done?: boolean }) => {
+        if (typeof m?.loading === 'number' && m.loading < files.length) {
+          at = m.loading;
+          arm();
+        }
+        if (m?.done === true) end();
+      });
+      child.on('error', (err) => end(new UsageError(`The experiment modules could not be checked: node could not be started (${err.message}).`)));
+      // After every message it sent: a child that ends before saying it is done was ended by a module.
+      child.on('close', (code, by) => {
+        // Node ends a process whose top-level await can never settle with exit 13.
+        const why =
+          code === 13
+            ? 'its top level waits for something that never comes (an await that never settles)'
+            : `it ends the process when it is loaded (${by ? `signal ${by}` : `exit ${code}`}; process.exit at its top level?)`;
+        end(new UsageError(`${files[at]!.shown} cannot be loaded: ${why}; a module must only define and export its experiments.`));
+      });
+    });
+  } finally {
+    clearTimeout(timer);
+    if (onAbort) signal?.removeEventListener('abort', onAbort);
+  }
 }
 
 // The module's default export, as [index, experiment, part of a list].
