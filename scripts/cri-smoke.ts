@@ -59,7 +59,7 @@ async function smoke(name: string, context: string): Promise<void> {
   const run = randomBytes(3).toString('hex');
   const handles = new Map<string, string>();
   try {
-    const target = { client, ctr: daemon.bin.ctr, socket: daemon.layout.socket };
+    const target = { client, ctr: daemon.bin.ctr, socket: daemon.layout.socket, lease: `smoke${run}` };
     const pause = await timed('pause image', times, () => ensurePauseImage(target));
     const lab = await timed('lab image', times, () =>
       importImage(target, { context, cmd: ['/bin/idle'], labels: { 'org.shmlab.image': 'lab' }, name: 'localhost/shmlab/lab:smoke' }),
@@ -178,14 +178,15 @@ async function smoke(name: string, context: string): Promise<void> {
     for (const logical of ['app', 'joined', 'other']) await timed(`remove ${logical}`, times, () => driver.remove(handles.get(logical)!));
     const later = new CriDriver(client, { name, dataRoot: daemon.layout.home });
     const found = await timed('cleanupByLabel', times, () => later.cleanupByLabel(RUN_LABEL, (labels) => labels[RUN_LABEL] === run));
-    check(name, 'a later run removes what a killed run left', found.sort().join() === [`shmlab-${run}-priv`, `shmlab-${run}-tuned`].join(), found.join(', '));
+    const names = found.removed.sort();
+    check(name, 'a later run removes what a killed run left', names.join() === [`shmlab-${run}-priv`, `shmlab-${run}-tuned`].join(), names.join(', '));
     for (const h of [handles.get('tuned')!, handles.get('priv')!]) await driver.remove(h); // already gone: not found is fine
     handles.clear();
   } finally {
     const t = Date.now();
     for (const h of new Set(handles.values())) await driver.remove(h).catch((err) => say(`remove ${h}: ${(err as Error).message}`));
     const stale = await driver.cleanupByLabel(RUN_LABEL, (labels) => labels[RUN_LABEL] === run);
-    const kept = driver.removeCgroupRoot();
+    driver.removeCgroupRoot();
     times.push(`cleanup ${ms(t)}`);
     const pods = await client.listPodSandbox().catch(() => []);
     const containers = await client.listContainers().catch(() => []);
@@ -198,8 +199,8 @@ async function smoke(name: string, context: string): Promise<void> {
     check(
       name,
       'nothing left',
-      pods.length + containers.length + emptyDirs.length + cgroups.length + kept.length + mounts.length === 0 && stale.length === 0,
-      `pods ${pods.length}, containers ${containers.length}, emptyDir/log folders ${emptyDirs.length}, cgroup folders ${cgroups.length + kept.length}, mounts ${mounts.length}, stale found ${stale.length}`,
+      pods.length + containers.length + emptyDirs.length + cgroups.length + mounts.length === 0 && stale.removed.length + stale.left.length === 0,
+      `pods ${pods.length}, containers ${containers.length}, emptyDir/log folders ${emptyDirs.length}, cgroup folders ${cgroups.length}, mounts ${mounts.length}, stale found ${stale.removed.length + stale.left.length}`,
     );
     client.close();
     if (daemon.startedHere) await timed('stop daemon', times, () => stopContainerd(name));

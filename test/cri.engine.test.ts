@@ -1,49 +1,30 @@
 // Every experiment on a Kubernetes node runtime, driven over CRI as the kubelet drives it: shmlab's own containerd
-// 1.6 (Debian 12's), one test per experiment, then what a run leaves on the node (nothing), and a killed run's pods
-// found by their labels.
-import { readdirSync, readFileSync } from 'node:fs';
+// 1.6 (Debian 12's), one test per experiment, then what a run leaves on the node (nothing: checked on the node itself,
+// not only in the runtime's listing), what a killed or twice-interrupted run leaves (all of it found and removed by
+// `clean`), and, once the daemon is stopped, no shim of it left running.
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXPERIMENTS } from '../experiments/index.js';
-import { cgroupHierarchies } from '../src/cri/cgroup-folders.js';
 import { provisionContainerd, stopContainerd } from '../src/cri/containerd-provisioner.js';
 import { CRI_DATA } from '../src/cri/cri-lab.js';
+import { childrenOf, describeProcess, endProcesses, shimsOf } from '../src/cri/node-processes.js';
 import type { Experiment } from '../src/model/experiment.js';
 import type { RunResult } from '../src/model/result.js';
 import { writeReport } from '../src/report/write-report.js';
-import { openLab } from '../src/run/lab.js';
 import { runLab } from '../src/run/lab-runner.js';
+import { listedPods, type NodeState, nothingOn as nothing, nodeState as stateOf } from './cri-node.js';
 import { reportDir, shmlab, until } from './shmlab-process.js';
 import { removeTempDirs } from './temp-dirs.js';
 
 const ENGINE = 'containerd-1.6';
 let env: Record<string, string>;
 let startedHere = false;
+let socket = '';
 let run: RunResult;
 
-/** What of shmlab is on the node: pods, containers, emptyDir folders (the lab's inventory), cgroup folders, mounts. */
-async function nodeState(): Promise<Record<string, string[]>> {
-  const lab = await openLab({ say: () => {}, env });
-  try {
-    const inventory = await lab.inventory();
-    const cgroups = cgroupHierarchies().flatMap((h) => {
-      try {
-        return readdirSync(`${h}/shmlab/${ENGINE}`)
-          .filter((f) => f.startsWith('pod'))
-          .map((f) => `${h}/${f}`);
-      } catch {
-        return [];
-      }
-    });
-    const mounts = readFileSync('/proc/mounts', 'utf8')
-      .split('\n')
-      .filter((l) => l.includes(`${CRI_DATA}/${ENGINE}/emptydir`));
-    return { ...inventory, 'cgroup folders': cgroups, mounts };
-  } finally {
-    await lab.close();
-  }
-}
-
-const nothing = (state: Record<string, string[]>) => Object.fromEntries(Object.keys(state).map((k) => [k, []]));
+const nodeState = (): Promise<NodeState> => stateOf(ENGINE, env.CONTAINER_RUNTIME_ENDPOINT!);
+const podsUp = async (count: number) => (await listedPods(env.CONTAINER_RUNTIME_ENDPOINT!)).length >= count;
 
 // biome-ignore lint/correctness/noEmptyPattern: vitest passes the file second and wants a destructuring pattern first.
 beforeAll(async ({}, file) => {
@@ -57,6 +38,7 @@ beforeAll(async ({}, file) => {
   const picked = EXPERIMENTS.filter((e) => chosen.has(e.slug));
   const daemon = await provisionContainerd(ENGINE, (line) => console.log(`shmlab: ${line}`));
   startedHere = daemon.startedHere;
+  socket = daemon.layout.socket;
   env = { CONTAINER_RUNTIME_ENDPOINT: daemon.address, SHMLAB_CTR: daemon.bin.ctr };
   Object.assign(process.env, env);
   run = await runLab(picked.length ? picked : [...EXPERIMENTS], { say: (line) => console.log(`shmlab: ${line}`) });
@@ -64,8 +46,20 @@ beforeAll(async ({}, file) => {
 }, 600_000);
 
 afterAll(async () => {
-  if (startedHere) await stopContainerd(ENGINE);
-  removeTempDirs();
+  try {
+    if (!startedHere) return;
+    // With every pod removed, a shim still running once the runtime has had a moment to shut it down is a leak; so
+    // is one that outlives its daemon (ended here by pid).
+    await until("the last pods' shims to exit", () => shimsOf(socket).length === 0, 5000).catch(() => undefined);
+    const before = shimsOf(socket).map((s) => describeProcess(s.pid));
+    const stopping: string[] = [];
+    await stopContainerd(ENGINE, 30_000, (line) => stopping.push(line));
+    const after = shimsOf(socket);
+    await endProcesses(after.flatMap((s) => [...childrenOf(s.pid), s.pid]));
+    expect({ before, stopping, after: after.map((s) => describeProcess(s.pid)) }).toEqual({ before: [], stopping: [], after: [] });
+  } finally {
+    removeTempDirs();
+  }
 });
 
 describe.each(EXPERIMENTS.map((e) => [e.slug, e] as const))('%s on CRI', (slug, experiment) => {
@@ -82,7 +76,7 @@ describe.each(EXPERIMENTS.map((e) => [e.slug, e] as const))('%s on CRI', (slug, 
 });
 
 describe('on the node after a CRI run', () => {
-  it('leaves no pod, container, emptyDir folder, cgroup folder or mount', async () => {
+  it('leaves no pod, container, emptyDir or log folder, cgroup folder, mount, process or shim', async () => {
     const state = await nodeState();
     expect(state).toEqual(nothing(state));
   });
@@ -116,31 +110,68 @@ describe('on the node after a CRI run', () => {
     expect(state).toEqual(nothing(state));
   });
 
-  it('a run killed mid-run leaves pods that clean finds by label and removes, host keys included', async () => {
-    const cli = shmlab(['run', '--only', 'ipc-host,mmap-recreate,ipc-shareable', '--report-dir', reportDir()], env);
-    await until('pods of the run', async () => (await nodeState()).pods!.length >= 2, 60_000);
-    cli.kill('SIGKILL');
-    await cli;
-    expect((await nodeState()).pods!.length).toBeGreaterThan(0);
-    const clean = await shmlab(['clean'], env);
-    expect(clean.exitCode, clean.all).toBe(0);
-    expect(clean.stdout).toMatch(/removed \d+ pod\(s\) left by an earlier run that did not finish/);
-    const state = await nodeState();
-    expect(state).toEqual(nothing(state));
-    const segments = readFileSync('/proc/sysvipc/shm', 'utf8')
-      .split('\n')
-      .slice(1)
-      .filter((l) => l.trim() && Number(l.trim().split(/\s+/)[0]) >>> 16 === 0x5d1a);
-    expect(segments).toEqual([]);
-  });
-
   it('an interrupted CRI run cleans up after itself', async () => {
     const cli = shmlab(['run', '--only', 'ipc-shareable,kill-restart,mmap-recreate', '--report-dir', reportDir()], env);
-    await until('pods of the run', async () => (await nodeState()).pods!.length >= 2, 60_000);
+    await until('pods of the run', () => podsUp(2), 60_000);
     cli.kill('SIGINT');
     const result = await cli;
-    expect(result.exitCode).toBe(130);
+    expect(result.exitCode, result.all).toBe(130);
     const state = await nodeState();
     expect(state).toEqual(nothing(state));
+  });
+});
+
+/** Pod log folders under the runtime's data: the first thing shmlab makes for a pod, right before RunPodSandbox. */
+const podFolders = () => {
+  const dir = join(CRI_DATA, ENGINE, 'pods');
+  return existsSync(dir) ? readdirSync(dir) : [];
+};
+
+const shmlabSegments = () =>
+  readFileSync('/proc/sysvipc/shm', 'utf8')
+    .split('\n')
+    .slice(1)
+    .filter((l) => l.trim() && Number(l.trim().split(/\s+/)[0]) >>> 16 === 0x5d1a);
+
+describe('what a run that could not clean up leaves, clean finds and removes', () => {
+  const LONG = 'ipc-host,mmap-recreate,ipc-shareable,kill-restart';
+
+  it.each([
+    ['SIGKILL while its first pod is being created', 'first-pod'],
+    ['SIGKILL a few seconds in, with pods up', 'pods-up'],
+    ['two SIGINTs 0.3 s apart, with pods up', 'twice'],
+  ] as const)('%s: clean removes all of it, says so, then says nothing else is left', async (_, when) => {
+    const cli = shmlab(['run', '--only', LONG, '--report-dir', reportDir()], env);
+    if (when === 'first-pod') {
+      // The pod is recorded, its log folder made, and RunPodSandbox asked for: killed before the answer can arrive.
+      await until('a pod being created', () => podFolders().length > 0, 60_000);
+      cli.kill('SIGKILL');
+    } else {
+      await until('pods of the run', () => podsUp(2), 60_000);
+      await new Promise((r) => setTimeout(r, 1000));
+      cli.kill(when === 'twice' ? 'SIGINT' : 'SIGKILL');
+      if (when === 'twice') {
+        await new Promise((r) => setTimeout(r, 300));
+        cli.kill('SIGINT');
+      }
+    }
+    const result = await cli;
+    if (when === 'twice') expect(result.stderr, result.all).toContain('shmlab: SIGINT again: exiting now, without cleaning up');
+    const left = await nodeState();
+    if (when === 'first-pod') expect(left, 'a killed run leaves something for clean to find').not.toEqual(nothing(left));
+    if (when === 'pods-up') expect(left.pods?.length, 'a killed run leaves its pods').toBeGreaterThan(0);
+
+    const clean = await shmlab(['clean'], env);
+    expect(clean.exitCode, clean.all).toBe(0);
+    // Found by what the killed run recorded before it asked for them.
+    if (left.pods?.length) expect(clean.stdout).toMatch(/removed \d+ pod\(s\) a killed run had recorded, with what was made for them: shmlab-/);
+    const state = await nodeState();
+    expect(state).toEqual(nothing(state));
+    expect(shmlabSegments()).toEqual([]);
+    // Every kind checked, nothing found: only then is a clean node claimed.
+    const again = await shmlab(['clean'], env);
+    expect(again.exitCode, again.all).toBe(0);
+    expect(again.stdout).toMatch(/^shmlab: checked pods and containers the runtime lists, .*, host SysV segments: nothing else was left behind$/m);
+    expect(again.stdout.split('\n').filter((l) => l && !/removed \d+ cached image|nothing else was left behind/.test(l))).toEqual([]);
   });
 });

@@ -1,5 +1,6 @@
 // What shmlab might leave on an engine: what the lab's inventory lists (Docker: labelled containers, volumes and
-// committed images; CRI: pods, containers, emptyDir folders), and the host's SysV segments.
+// committed images; CRI: pods, containers, emptyDir and log folders, pod cgroup folders, tmpfs mounts), and the host's
+// SysV segments. The CRI node itself (processes, shims) is read by test/cri-node.ts.
 import { listAllHostSegments } from '../src/run/host-segments.js';
 import { type Lab, openLab } from '../src/run/lab.js';
 

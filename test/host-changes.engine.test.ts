@@ -1,5 +1,6 @@
 // The one experiment that touches the host: its kernel parameters are changed for a moment and put back exactly,
-// on a normal run and on SIGINT; --no-host-changes leaves it out and says so.
+// on a normal run, on SIGINT, and after a SIGKILL by `clean` even when the engine does not answer; --no-host-changes
+// leaves it out and says so.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -31,6 +32,20 @@ describe('host-sysctl-not-inherited', () => {
     run.kill('SIGINT');
     const result = await run;
     expect([0, 130]).toContain(result.exitCode);
+    expect(host()).toEqual(before);
+  });
+
+  it('after SIGKILL, clean puts them back before it asks the engine: an engine that does not answer is exit 2, the host restored', async () => {
+    const before = host();
+    const run = shmlab(['run', '--only', 'host-sysctl-not-inherited', '--report-dir', reportDir()]);
+    await until("the host's values changed", () => readFileSync('/proc/sys/kernel/msgmni', 'utf8').trim() === '1024', 60_000);
+    run.kill('SIGKILL');
+    await run;
+    expect(host()).not.toEqual(before);
+    const clean = await shmlab(['clean'], { DOCKER_HOST: 'unix:///tmp/none.sock' });
+    expect(clean.exitCode, clean.all).toBe(2);
+    expect(clean.stdout).toMatch(/^shmlab: restored the host's kernel\.shmmax=\d+, kernel\.sem=[\d ]+, kernel\.msgmni=\d+, which a killed run had changed$/m);
+    expect(clean.stderr).toMatch(/^shmlab: The engine at DOCKER_HOST=unix:\/\/\/tmp\/none\.sock does not answer/);
     expect(host()).toEqual(before);
   });
 

@@ -1,5 +1,5 @@
 // runc (cgroupfs driver) leaves the parent folders of a pod's cgroups behind in every hierarchy: shmlab removes its own.
-import { existsSync, lstatSync, readdirSync, rmdirSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, rmdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 const CGROUP_ROOT = '/sys/fs/cgroup';
@@ -11,6 +11,28 @@ export function cgroupHierarchies(root = CGROUP_ROOT): string[] {
   return readdirSync(root)
     .map((name) => join(root, name))
     .filter((dir) => lstatSync(dir).isDirectory());
+}
+
+/** Whether the cgroup folder `path` is there in any hierarchy. */
+export function cgroupExists(path: string, root = CGROUP_ROOT): boolean {
+  return cgroupHierarchies(root).some((hierarchy) => existsSync(join(hierarchy, path)));
+}
+
+/** A shell glob of the cgroup folder `path` in every hierarchy (for a transcript). */
+export function cgroupGlob(path: string, root = CGROUP_ROOT): string {
+  return existsSync(join(root, 'cgroup.controllers')) ? join(root, path) : `${root}/*${path}`;
+}
+
+/** The folders just under `path` (e.g. the pod<uid> folders of /shmlab/containerd-1.6) in any hierarchy, with their time of change. */
+export function cgroupChildren(path: string, root = CGROUP_ROOT): Map<string, number> {
+  const found = new Map<string, number>();
+  for (const hierarchy of cgroupHierarchies(root)) {
+    const dir = join(hierarchy, path);
+    if (!existsSync(dir)) continue;
+    for (const entry of readdirSync(dir, { withFileTypes: true }))
+      if (entry.isDirectory()) found.set(entry.name, Math.max(found.get(entry.name) ?? 0, statSync(join(dir, entry.name)).mtimeMs));
+  }
+  return found;
 }
 
 /**

@@ -9,6 +9,7 @@ import { EngineUnavailableError } from '../errors.js';
 import { debianPackage } from '../matrix/debian-package.js';
 import { type ContainerdLayout, containerdConfig, containerdLayout } from './containerd-config.js';
 import { CriClient } from './cri-client.js';
+import { childrenOf, describeProcess, endProcesses, shimsOf } from './node-processes.js';
 import { SANDBOX_IMAGE } from './pause-image.js';
 
 /** The system's runc: sid's runc needs a newer glibc than Debian 12's. */
@@ -91,8 +92,13 @@ export async function provisionContainerd(name: string, say: (line: string) => v
   throw new EngineUnavailableError(`${name} did not answer at ${layout.address}; its log ${layout.log} ends with:\n${tail}`);
 }
 
-/** Stops the containerd shmlab started for `name` (SIGTERM, SIGKILL after `graceMs`); false when none of ours ran. */
-export async function stopContainerd(name: string, graceMs = 30_000): Promise<boolean> {
+/**
+ * Stops the containerd shmlab started for `name` (SIGTERM, SIGKILL after `graceMs`); false when none of ours ran. Its
+ * pods go first: a shim outlives its daemon, and with it its pod's processes, cgroups and mounts. A shim still there
+ * once the daemon is gone serves nobody, and is ended by its pid (its command line names the daemon's socket), with
+ * the processes it still has; `say` is told of each.
+ */
+export async function stopContainerd(name: string, graceMs = 30_000, say: (line: string) => void = () => {}): Promise<boolean> {
   const layout = containerdLayout(name);
   if (!existsSync(layout.pidFile)) return false;
   const pid = Number(readFileSync(layout.pidFile, 'utf8'));
@@ -101,13 +107,43 @@ export async function stopContainerd(name: string, graceMs = 30_000): Promise<bo
     rmSync(layout.pidFile, { force: true });
     return false;
   }
+  await removeAllPods(layout.address, say);
   process.kill(pid, 'SIGTERM');
   const deadline = Date.now() + graceMs;
   while (alive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
   if (alive(pid)) process.kill(pid, 'SIGKILL');
   while (alive(pid)) await new Promise((r) => setTimeout(r, 50));
   rmSync(layout.pidFile, { force: true });
+  const shims = shimsOf(layout.socket);
+  if (shims.length) {
+    const named = shims.map((s) => describeProcess(s.pid));
+    const left = await endProcesses(shims.flatMap((s) => [...childrenOf(s.pid), s.pid]));
+    say(`ended ${shims.length} shim(s) that outlived ${name}: ${named.join(', ')}${left.length ? `; still alive: ${left.join(', ')}` : ''}`);
+  }
   return true;
+}
+
+// Every pod of the daemon (all are shmlab's: the daemon is), as a kubelet draining its node would: a pod it cannot
+// remove is said, and its shim is ended after the daemon.
+async function removeAllPods(address: string, say: (line: string) => void): Promise<void> {
+  const client = new CriClient(address, 30_000);
+  try {
+    for (const pod of await client.listPodSandbox()) {
+      try {
+        await client.stopPodSandbox(pod.id);
+        await client.removePodSandbox(pod.id);
+      } catch (err) {
+        say(`could not remove pod ${pod.metadata.name} before stopping the daemon: ${(err as Error).message}`);
+      }
+    }
+  } catch (err) {
+    say(`could not list the pods before stopping the daemon: ${(err as Error).message}`);
+  } finally {
+    client.close();
+  }
+  // Their shims exit once their tasks are deleted, a moment later.
+  const socket = address.slice('unix://'.length);
+  for (const deadline = Date.now() + 5000; shimsOf(socket).length && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 100));
 }
 
 function isContainerd(pid: number): boolean {

@@ -10,10 +10,12 @@ import { LABEL_CRI_HANDLE as HANDLE_LABEL, LABEL_CRI_POD } from '../labels.js';
 import type { ContainerState } from '../model/experiment.js';
 import type { PrivilegeMode } from '../model/result.js';
 import { CANNOT_APPLY_CAPS } from '../run/privilege-probe.js';
-import { removeCgroupFolders, removeEmptyCgroupFolder } from './cgroup-folders.js';
+import type { PodClaim } from '../run/process-lease.js';
+import { cgroupExists, cgroupGlob, removeCgroupFolders, removeEmptyCgroupFolder } from './cgroup-folders.js';
 import { type ContainerConfig, type ContainerSecurityContext, type CriClient, CriError, type NamespaceMode, type PodSandboxConfig } from './cri-client.js';
 import { parseCriLog } from './cri-logs.js';
 import * as crictl from './crictl-commands.js';
+import { describeProcess, endProcesses, processesInCgroup } from './node-processes.js';
 import { SANDBOX_IMAGE } from './pause-image.js';
 
 /** Label of every pod and container shmlab creates: which pod (by name) it belongs to. */
@@ -37,6 +39,22 @@ export const DEFAULT_READONLY_PATHS = ['/proc/bus', '/proc/fs', '/proc/irq', '/p
 
 type Privilege = 'none' | 'privileged' | 'equivalent';
 
+/** Where the driver records each pod before asking for it (the process's lease), and gives the record up once it is gone. */
+export interface PodClaims {
+  claimPod(pod: PodClaim): void;
+  releasePod(uid: string): void;
+}
+
+/** What shmlab made on the host for a pod: folders (emptyDir, tmpfs mounts under it, logs) and its cgroup parent. */
+type HostTrace = Pick<PodClaim, 'folders' | 'cgroupParent'>;
+
+/** What removing pods left, with the reason, and the processes it had to end (the runtime had lost them). */
+export interface PodRemoval {
+  removed: string[];
+  left: string[];
+  ended: string[];
+}
+
 export interface CriDriverOptions {
   /** The engine's name (e.g. containerd-1.6): part of the cgroup parent. */
   name: string;
@@ -50,6 +68,10 @@ export interface CriDriverOptions {
   execTimeoutSeconds?: number;
   /** The sandbox image the runtime is configured with; checked before the first pod, since a missing one would be pulled. */
   sandboxImage?: string;
+  /** Each pod is recorded here before it is asked for, so that what a killed run made is found (its lease). */
+  claims?: PodClaims;
+  /** Whose network the pods' NODE network namespace is, for the grants (e.g. the runtime daemon's own, with loopback only). */
+  network?: string;
 }
 
 interface Pod {
@@ -93,6 +115,10 @@ export class CriDriver implements LabDriver {
   private readonly execTimeout: number;
   private learnt?: Promise<Privilege>;
   private readonly images = new Map<string, Promise<void>>();
+  /** Removals under way, by handle: a second removal (cleanup after an abandoned step's) joins the first. */
+  private readonly removing = new Map<string, Promise<void>>();
+  /** Pods this driver recorded in its claims and has not yet removed entirely (by uid). */
+  private readonly claimed = new Set<string>();
   private mode: PrivilegeMode = { mode: 'not needed' };
 
   constructor(
@@ -146,10 +172,12 @@ export class CriDriver implements LabDriver {
     const grants = this.grantsOf(request, privilege);
     // Only images the runtime holds: CRI would pull a missing sandbox image, and there is no registry to pull from.
     await Promise.all([this.present(this.options.sandboxImage ?? SANDBOX_IMAGE), this.present(request.image)]);
-    const pod = host?.pod ?? (await this.createPod(request, privilege));
+    // What shmlab does on the host in the kubelet's place, as shell lines for the transcript, in the order done.
+    const kubelet: string[] = [];
+    const pod = host?.pod ?? (await this.createPod(request, privilege, kubelet));
     let config: ContainerConfig;
     try {
-      config = this.containerConfig(request, pod, privilege, 0);
+      config = this.containerConfig(request, pod, privilege, 0, kubelet);
     } catch (err) {
       // A pod made for this container and no container in it (an emptyDir that could not be mounted): not left behind.
       if (!host) await this.removePods([pod]).catch(() => undefined);
@@ -161,7 +189,7 @@ export class CriDriver implements LabDriver {
     this.entries.set(entry.handle, entry);
     if (firstTime) request.onCreated(entry.handle);
     try {
-      await this.createAndStart(entry);
+      await this.createAndStart(entry, kubelet);
     } catch (err) {
       if (privilege === 'privileged') await this.remove(entry.handle).catch(() => undefined);
       throw err;
@@ -169,16 +197,22 @@ export class CriDriver implements LabDriver {
     const names = crictl.crictlNames(request.logicalName, pod.owner);
     const notes =
       spec.shmSizeBytes !== undefined ? `\n# shm size ${spec.shmSizeBytes}: not applicable on CRI (no such setting; /dev/shm is the sandbox's tmpfs)` : '';
-    return { handle: entry.handle, command: crictl.runCommand(names, pod.config, entry.config, !host) + notes, grants };
+    return { handle: entry.handle, command: crictl.runCommand(names, pod.config, entry.config, !host, kubelet) + notes, grants };
   }
 
-  private async createPod(request: ContainerRequest, privilege: Privilege): Promise<Pod> {
+  private async createPod(request: ContainerRequest, privilege: Privilege, kubelet: string[]): Promise<Pod> {
     const { spec } = request;
     const name = request.name;
     const uid = randomUUID();
     const ipc: NamespaceMode = spec.ipc === 'host' ? 'NODE' : 'POD';
+    const trace = this.traceOf(name, uid);
     const logDirectory = join(this.options.dataRoot, 'pods', name);
+    // Recorded before anything exists: a run killed from here on leaves a pod (listed or not, if RunPodSandbox never
+    // returned), its processes, cgroup and folders, which `clean` then finds by this record.
+    this.options.claims?.claimPod({ runtime: this.client.address, name, uid, ...trace });
+    this.claimed.add(uid);
     mkdirSync(logDirectory, { recursive: true });
+    kubelet.push(crictl.asKubelet(`mkdir -p ${logDirectory}`, "the pod's log folder"));
     const config: PodSandboxConfig = {
       metadata: { name, uid, namespace: 'shmlab', attempt: 0 },
       // The node's network: no CNI needed; a pod without its own UTS namespace must not ask for a hostname.
@@ -186,7 +220,7 @@ export class CriDriver implements LabDriver {
       log_directory: logDirectory,
       labels: { ...request.labels, [POD_LABEL]: name },
       linux: {
-        cgroup_parent: `${this.cgroupRoot}/pod${uid}`,
+        cgroup_parent: trace.cgroupParent,
         sysctls: { ...spec.sysctls },
         security_context: {
           namespace_options: { network: 'NODE', pid: 'CONTAINER', ipc },
@@ -201,13 +235,12 @@ export class CriDriver implements LabDriver {
     } catch (err) {
       // A refused sandbox may still be listed (NOTREADY): remove it, and what shmlab made for it in any case.
       const left = await this.client.listPodSandbox({ label_selector: { [POD_LABEL]: name } }).catch(() => []);
-      await this.removePods(left.map((p) => ({ id: p.id, name, uid })));
-      this.removeHostFolders({ name, uid });
+      await this.removePods([...left.filter((p) => p.metadata.uid === uid).map((p) => ({ id: p.id, name, uid })), { name, uid }]);
       throw err;
     }
   }
 
-  private containerConfig(request: ContainerRequest, pod: Pod, privilege: Privilege, attempt: number): ContainerConfig {
+  private containerConfig(request: ContainerRequest, pod: Pod, privilege: Privilege, attempt: number, kubelet: string[]): ContainerConfig {
     const { spec } = request;
     const namespaceOptions = { ...pod.config.linux.security_context!.namespace_options! };
     const security: ContainerSecurityContext =
@@ -229,11 +262,16 @@ export class CriDriver implements LabDriver {
             };
     const mounts = (spec.volumes ?? []).map(({ volume, target, medium, sizeBytes }) => {
       const folder = join(this.emptyDirOf(pod.name), request.volumeName(volume));
-      mkdirSync(folder, { recursive: true });
+      if (!existsSync(folder)) {
+        mkdirSync(folder, { recursive: true });
+        kubelet.push(crictl.asKubelet(`mkdir -p ${folder}`, "the emptyDir's folder"));
+      }
       // emptyDir with medium: Memory is a tmpfs the kubelet mounts on the pod's folder, sized by its sizeLimit.
       if (medium === 'Memory' && !mountedAt(folder)) {
-        const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', `mode=0777${sizeBytes ? `,size=${sizeBytes}` : ''}`, 'tmpfs', folder], { encoding: 'utf8' });
+        const args = ['-t', 'tmpfs', '-o', `${sizeBytes ? `size=${sizeBytes},` : ''}mode=0777`, 'tmpfs', folder];
+        const mounted = spawnSync('mount', args, { encoding: 'utf8' });
         if (mounted.status !== 0) throw new Error(`cannot mount the emptyDir (medium: Memory) at ${folder}: ${mounted.stderr.trim()}`);
+        kubelet.push(crictl.asKubelet(`mount ${args.join(' ')}`, 'medium: Memory', 'for'));
       }
       return { container_path: target, host_path: folder };
     });
@@ -251,7 +289,10 @@ export class CriDriver implements LabDriver {
 
   private grantsOf(request: ContainerRequest, privilege: Privilege): string[] {
     const { spec } = request;
-    const grants: string[] = [];
+    // Pods of shmlab's need no CNI: they use the node's network, which is the runtime daemon's namespace.
+    const grants: string[] = [
+      `network: the node's (namespace_options.network NODE), i.e. the runtime daemon's network namespace${this.options.network ? ` — here ${this.options.network}` : ''}`,
+    ];
     if (spec.ipc === 'host') grants.push("IPC namespace: host (the pod's namespace_options.ipc = NODE)");
     else if (spec.ipc === 'shareable') grants.push("IPC namespace: shareable (the pod's own, shared by every container created in the pod)");
     else if (spec.ipc?.startsWith('container:'))
@@ -263,15 +304,24 @@ export class CriDriver implements LabDriver {
           : `sysctl ${key}=${value} (pod-level)`,
       );
     if (spec.shmSizeBytes !== undefined) grants.push(`shm size ${spec.shmSizeBytes}: not applicable on CRI (no such setting; /dev/shm is the sandbox's tmpfs)`);
-    for (const { volume, target } of spec.volumes ?? []) grants.push(`emptyDir ${volume} at ${target} (a host folder of the pod, removed with the pod)`);
+    for (const { volume, target, medium, sizeBytes } of spec.volumes ?? [])
+      grants.push(
+        medium === 'Memory'
+          ? `emptyDir ${volume} (medium: Memory) at ${target} (a tmpfs${sizeBytes ? ` of ${sizeBytes} bytes` : ''} shmlab mounted on a host folder it made for the pod, as the kubelet would; removed with the pod)`
+          : `emptyDir ${volume} at ${target} (a host folder shmlab made for the pod, as the kubelet would; removed with the pod)`,
+      );
     if (privilege === 'privileged') grants.push('privileged (pod and container)');
     if (privilege === 'equivalent')
       grants.push('CAP_SYS_ADMIN with unmasked, writable /proc (masked_paths and readonly_paths empty): the host cannot start privileged containers');
     return grants;
   }
 
-  private async createAndStart(entry: Entry): Promise<void> {
-    mkdirSync(join(entry.pod.config.log_directory, entry.logicalName), { recursive: true });
+  private async createAndStart(entry: Entry, kubelet: string[] = []): Promise<void> {
+    const logs = join(entry.pod.config.log_directory, entry.logicalName);
+    if (!existsSync(logs)) {
+      mkdirSync(logs, { recursive: true });
+      kubelet.push(crictl.asKubelet(`mkdir -p ${logs}`, "the container's log folder"));
+    }
     entry.containerId = await this.client.createContainer(entry.pod.id, entry.config, entry.pod.config);
     entry.logPaths.push(join(entry.pod.config.log_directory, entry.config.log_path!));
     await this.client.startContainer(entry.containerId);
@@ -300,8 +350,21 @@ export class CriDriver implements LabDriver {
     await this.client.stopContainer(this.entry(handle).containerId, 0);
   }
 
-  /** Removes the container; the pod goes with its last container, as when a Kubernetes pod is deleted. */
-  async remove(handle: string): Promise<void> {
+  /**
+   * Removes the container; the pod goes with its last container, as when a Kubernetes pod is deleted. A removal already
+   * under way (a step a signal abandoned, which cleanup then repeats) is joined: the runtime refuses a second one
+   * ("already in removing state"), and a process that exits while the first is half done leaves the pod behind.
+   */
+  remove(handle: string): Promise<void> {
+    let removal = this.removing.get(handle);
+    if (!removal) {
+      removal = this.removeNow(handle).finally(() => this.removing.delete(handle));
+      this.removing.set(handle, removal);
+    }
+    return removal;
+  }
+
+  private async removeNow(handle: string): Promise<void> {
     const entry = this.entries.get(handle);
     if (!entry) return;
     if (entry.containerId) await onceSettled(() => ignoreNotFound(this.client.removeContainer(entry.containerId)));
@@ -370,7 +433,7 @@ export class CriDriver implements LabDriver {
         });
       }
       case 'remove':
-        return crictl.removeCommand(names, entry.pod.members.size === 1);
+        return crictl.removeCommand(names, entry.pod.members.size === 1, this.hostRemovalOf(entry.pod));
       case 'inspect':
         return crictl.inspectCommand(names);
       case 'logs':
@@ -380,40 +443,110 @@ export class CriDriver implements LabDriver {
 
   /**
    * Removes the pods that carry `label` and that `isStale` says are left over (a run killed before it could clean up):
-   * their containers, the pods, their emptyDir and log folders and their cgroup folders. Returns the pods' names.
+   * their containers, the pods, their processes the runtime lost, their emptyDir and log folders and their cgroup folders.
    */
-  async cleanupByLabel(label: string, isStale: (labels: Record<string, string>) => boolean): Promise<string[]> {
+  async cleanupByLabel(label: string, isStale: (labels: Record<string, string>) => boolean): Promise<PodRemoval> {
     const pods = (await this.client.listPodSandbox()).filter((p) => label in p.labels && isStale(p.labels));
     const known = new Set([...this.entries.values()].map((e) => e.pod.id));
     const stale = pods.filter((p) => !known.has(p.id));
-    await this.removePods(stale.map((p) => ({ id: p.id, name: p.labels[POD_LABEL] ?? p.metadata.name, uid: p.metadata.uid })));
-    return stale.map((p) => p.metadata.name);
+    return this.removeLeftPods(stale.map((p) => ({ id: p.id, name: p.labels[POD_LABEL] ?? p.metadata.name, uid: p.metadata.uid })));
+  }
+
+  /**
+   * Removes the pods that dead processes recorded before asking for them, whether the runtime lists them or not (a
+   * RunPodSandbox that never returned), by what the record says: the pod, its processes left in its cgroup (a `runc
+   * init` of a container created and never started), its cgroup and its folders.
+   */
+  async removeRecordedPods(recorded: readonly PodClaim[]): Promise<PodRemoval & { done: string[] }> {
+    const listed = await this.client.listPodSandbox();
+    const out = { removed: [] as string[], left: [] as string[], ended: [] as string[], done: [] as string[] };
+    for (const claim of recorded) {
+      const { name, uid } = claim;
+      const listedAs = listed.filter((p) => p.metadata.uid === uid).map((p) => ({ id: p.id, name, uid, trace: claim }));
+      // A record is written before anything exists: a run killed right after it left nothing to remove.
+      const existed = listedAs.length > 0 || claim.folders.some((f) => existsSync(f)) || cgroupExists(claim.cgroupParent);
+      const removal = await this.removeLeftPods([...listedAs, { name, uid, trace: claim }]);
+      out.ended.push(...removal.ended);
+      if (removal.left.length) out.left.push(...removal.left);
+      else {
+        if (existed) out.removed.push(name);
+        out.done.push(uid);
+      }
+    }
+    return out;
+  }
+
+  // Another process's pods: what it could not remove is said, not thrown, so that the rest is still cleaned.
+  private async removeLeftPods(pods: { id?: string; name: string; uid: string; trace?: HostTrace }[]): Promise<PodRemoval> {
+    const out: PodRemoval = { removed: [], left: [], ended: [] };
+    for (const pod of pods) {
+      try {
+        const kept = await this.removePod(pod, true, out.ended);
+        if (kept.length) out.left.push(`${pod.name} (cgroup folders still in use: ${kept.join(', ')})`);
+        else out.removed.push(pod.name);
+      } catch (err) {
+        out.left.push(`${pod.name} (${(err as Error).message})`);
+      }
+    }
+    return out;
+  }
+
+  private async removePods(pods: { id?: string; name: string; uid: string }[]): Promise<void> {
+    for (const pod of pods) await this.removePod(pod, false);
   }
 
   // Containers first (StopPodSandbox stops them, RemovePodSandbox removes them, but a refused pod may hold created ones),
-  // then the pod, then what shmlab made on the host for it.
-  private async removePods(pods: { id: string; name: string; uid: string }[]): Promise<void> {
-    for (const pod of pods) {
+  // then the pod, then what shmlab made on the host for it. A pod of another process's (`left`): processes still in its
+  // cgroup are ones the runtime lost, and are ended by pid. Returns the cgroup folders that could not be removed.
+  private async removePod(pod: { id?: string; name: string; uid: string; trace?: HostTrace }, left: boolean, ended: string[] = []): Promise<string[]> {
+    if (pod.id) {
       for (const c of await this.client.listContainers({ pod_sandbox_id: pod.id })) await onceSettled(() => ignoreNotFound(this.client.removeContainer(c.id)));
       await ignoreNotFound(this.client.stopPodSandbox(pod.id));
       await ignoreNotFound(this.client.removePodSandbox(pod.id));
-      this.removeHostFolders(pod);
     }
-  }
-
-  private removeHostFolders(pod: { name: string; uid: string }): void {
-    for (const mount of mountsUnder(this.emptyDirOf(pod.name)).reverse()) spawnSync('umount', ['-l', mount]);
-    rmSync(this.emptyDirOf(pod.name), { recursive: true, force: true });
-    rmSync(join(this.options.dataRoot, 'pods', pod.name), { recursive: true, force: true });
-    removeCgroupFolders(`${this.cgroupRoot}/pod${pod.uid}`);
-  }
-
-  /** Removes this driver's cgroup parent folders once no pod of it runs (what is still in use stays and is returned). */
-  removeCgroupRoot(): string[] {
-    const kept = removeCgroupFolders(this.cgroupRoot);
-    // Its parents (/shmlab) go too, unless another engine's pods are under them.
-    for (let dir = dirname(this.cgroupRoot); dir !== '/' && dir !== '.'; dir = dirname(dir)) removeEmptyCgroupFolder(dir);
+    const trace = pod.trace ?? this.traceOf(pod.name, pod.uid);
+    if (left) {
+      const lost = processesInCgroup(trace.cgroupParent);
+      ended.push(...lost.map(describeProcess));
+      await endProcesses(lost);
+    }
+    const kept = this.removeHostFolders(trace);
+    // The record goes only once nothing of the pod is left: until then a clean after a kill can still find it.
+    if (!kept.length && this.claimed.delete(pod.uid)) this.options.claims?.releasePod(pod.uid);
     return kept;
+  }
+
+  private removeHostFolders(trace: HostTrace): string[] {
+    for (const folder of trace.folders) for (const mount of mountsUnder(folder).reverse()) spawnSync('umount', ['-l', mount]);
+    for (const folder of trace.folders) rmSync(folder, { recursive: true, force: true });
+    return removeCgroupFolders(trace.cgroupParent);
+  }
+
+  /** The folders and cgroup parent of a pod of this driver's (the emptyDir folder first: tmpfs mounts are under it). */
+  traceOf(name: string, uid: string): HostTrace {
+    return { folders: [this.emptyDirOf(name), join(this.options.dataRoot, 'pods', name)], cgroupParent: `${this.cgroupRoot}/pod${uid}` };
+  }
+
+  /** The shell lines that undo what shmlab made on the host for the pod, as the kubelet would when a pod is deleted. */
+  private hostRemovalOf(pod: Pod): string[] {
+    const trace = this.traceOf(pod.name, pod.uid);
+    return [
+      ...mountsUnder(trace.folders[0]!)
+        .reverse()
+        .map((m) => crictl.asKubelet(`umount ${m}`, "the emptyDir's tmpfs (medium: Memory)")),
+      crictl.asKubelet(`rm -rf ${trace.folders.join(' ')}`, "the pod's emptyDir and log folders"),
+      crictl.asKubelet(`rmdir $(find ${cgroupGlob(trace.cgroupParent)} -depth -type d)`, "the pod's cgroup folders, which runc leaves"),
+    ];
+  }
+
+  /** The cgroup folder of this driver's pods, and its parents (/shmlab), once empty: pods' own folders go with each pod. */
+  removeCgroupRoot(): void {
+    for (let dir = this.cgroupRoot; dir !== '/' && dir !== '.'; dir = dirname(dir)) removeEmptyCgroupFolder(dir);
+  }
+
+  /** Where this driver's pods' cgroups, emptyDir and log folders are: for a sweep of what no pod or record accounts for. */
+  get layout(): { cgroupRoot: string; emptyDirs: string; podLogs: string } {
+    return { cgroupRoot: this.cgroupRoot, emptyDirs: join(this.options.dataRoot, 'emptydir'), podLogs: join(this.options.dataRoot, 'pods') };
   }
 
   /** The runtime, its handler and cgroup driver, and restrict_oom_score_adj with the reason this host needs it. */
@@ -501,7 +634,7 @@ async function ignoreNotFound(call: Promise<unknown>): Promise<void> {
 }
 
 /** Mount points at or below `dir` (the emptyDir tmpfs mounts of a pod). */
-function mountsUnder(dir: string): string[] {
+export function mountsUnder(dir: string): string[] {
   return readFileSync('/proc/mounts', 'utf8')
     .split('\n')
     .map((line) => (line.split(' ')[1] ?? '').replace(/\\040/g, ' '))

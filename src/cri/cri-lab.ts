@@ -1,7 +1,7 @@
 // The lab on a Kubernetes node runtime reached over CRI (CONTAINER_RUNTIME_ENDPOINT, crictl's convention): shmlab's
 // images imported as OCI archives (never pulled), the kubelet-style driver, the host's IPC namespace through a pod
 // with the node's IPC, and what killed runs left found by their pods' labels.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { release } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { IMAGES } from '../../experiments/images.js';
@@ -17,12 +17,14 @@ import { releaseHostKeys } from '../run/host-keys.js';
 import type { HostIpc } from '../run/host-segments.js';
 import type { Lab, LabSetup } from '../run/lab.js';
 import { LabSession } from '../run/lab-session.js';
-import { processLease } from '../run/process-lease.js';
-import { isStale, removeStaleLocal } from '../run/stale-resources.js';
+import { liveClaims, processLease } from '../run/process-lease.js';
+import { removeStaleLocal } from '../run/stale-resources.js';
+import { cgroupChildren } from './cgroup-folders.js';
 import { CriClient } from './cri-client.js';
-import { CriDriver, POD_LABEL } from './cri-driver.js';
+import { CriDriver, mountsUnder, POD_LABEL } from './cri-driver.js';
 import { type ImportTarget, importImage } from './oci-archive.js';
 import { ensurePauseImage, SANDBOX_IMAGE } from './pause-image.js';
+import { removeStalePods } from './stale-pods.js';
 
 /** Where shmlab keeps what a CRI runtime's pods need on the host (emptyDir folders, pod logs), per runtime. */
 export const CRI_DATA = '/var/lib/shmlab/cri-data';
@@ -51,7 +53,7 @@ export async function openCriLab(setup: LabSetup, endpoint: string): Promise<Lab
   const lease = await processLease();
   const name = engineNameOf(socket);
   const dataRoot = join(CRI_DATA, name);
-  const target: ImportTarget = { client, ctr, socket };
+  const target: ImportTarget = { client, ctr, socket, lease: lease.id };
   const config = await runtimeConfig(client);
   // A runtime of shmlab's own is configured with shmlab's sandbox image; a real node keeps its own (already pulled).
   const sandboxImage = config.sandboxImage ?? SANDBOX_IMAGE;
@@ -76,11 +78,18 @@ export async function openCriLab(setup: LabSetup, endpoint: string): Promise<Lab
       images[variant] = imported.id;
     }
   } finally {
-    (await import('node:fs')).rmSync(context, { recursive: true, force: true });
+    rmSync(context, { recursive: true, force: true });
   }
   lease.claimImages(Object.values(images));
 
-  const driver = new CriDriver(client, { name, dataRoot, sandboxImage, execTimeoutSeconds: Math.ceil(deadlineMs / 1000) });
+  const driver = new CriDriver(client, {
+    name,
+    dataRoot,
+    sandboxImage,
+    execTimeoutSeconds: Math.ceil(deadlineMs / 1000),
+    claims: lease,
+    network: daemonNetwork(socket),
+  });
   const description = await driver.describe();
   const environment = criEnvironment(endpoint, description, config);
   // The OCI runtime under the handler, with its version where its binary is on this machine (a local socket).
@@ -131,19 +140,20 @@ export async function openCriLab(setup: LabSetup, endpoint: string): Promise<Lab
       await releaseHostKeys(hostIpc, keys);
       for (const key of keys) lease.releaseHostKey(key);
     },
-    removeStale: async () => {
-      const pods = await driver.cleanupByLabel(LABEL, isStale);
-      const said = pods.length ? [`removed ${pods.length} pod(s) left by an earlier run that did not finish: ${pods.join(', ')}`] : [];
-      return [...said, ...(await removeStaleLocal(hostIpc))];
-    },
+    removeStale: async () => [...(await removeStalePods(driver, client, socket)), ...(await removeStaleLocal(hostIpc, [], endpoint))],
     inventory: async () => {
       const pods = await client.listPodSandbox();
       const ours = pods.filter((p) => LABEL in p.labels && p.labels[LABEL_HELPER] === undefined);
       const containers = await client.listContainers();
+      const { cgroupRoot, emptyDirs, podLogs } = driver.layout;
+      const list = (dir: string) => (existsSync(dir) ? readdirSync(dir) : []);
       return {
         pods: ours.map((p) => p.labels[POD_LABEL] ?? p.metadata.name),
         containers: containers.filter((c) => LABEL in c.labels).map((c) => c.metadata.name),
-        'emptyDir folders': existsSync(join(dataRoot, 'emptydir')) ? (await import('node:fs')).readdirSync(join(dataRoot, 'emptydir')) : [],
+        'emptyDir folders': list(emptyDirs),
+        'log folders': list(podLogs),
+        'cgroup folders': [...cgroupChildren(cgroupRoot).keys()].filter((f) => f.startsWith('pod')).map((f) => `${cgroupRoot}/${f}`),
+        'tmpfs mounts': mountsUnder(emptyDirs),
       };
     },
     removeCachedImages: async () => {
@@ -155,7 +165,9 @@ export async function openCriLab(setup: LabSetup, endpoint: string): Promise<Lab
       return { removed: removable.length, kept: ours.length - removable.length };
     },
     close: async () => {
-      driver.removeCgroupRoot();
+      // The folder of all pods of this runtime goes once empty, unless another live run is about to put a pod in it
+      // (runc makes it again, but not if it goes between its two mkdirs).
+      if (!liveClaims().some((c) => c.lease !== lease.id && c.pods?.some((p) => p.runtime === endpoint))) driver.removeCgroupRoot();
       client.close();
     },
   };
@@ -168,6 +180,31 @@ function socketOf(endpoint: string): string {
       `CONTAINER_RUNTIME_ENDPOINT must be a unix socket address such as unix:///run/containerd/containerd.sock, got ${JSON.stringify(endpoint)}.`,
     );
   return match[1]!;
+}
+
+/**
+ * Where the pods' network is: the NODE network namespace of a pod is the runtime daemon's. For a daemon of shmlab's own
+ * (its pid file beside its socket), said from the daemon's namespace itself; for a node's runtime, the node's.
+ */
+function daemonNetwork(socket: string): string | undefined {
+  const pidFile = join(dirname(socket), 'containerd.pid');
+  try {
+    const pid = Number(readFileSync(pidFile, 'utf8'));
+    // A pid file can outlive its daemon: only a containerd's namespace is its.
+    if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() !== 'containerd') throw new Error('not a containerd');
+    const theirs = readlinkSync(`/proc/${pid}/ns/net`);
+    if (theirs === readlinkSync('/proc/self/ns/net')) return "the host's";
+    const interfaces = readFileSync(`/proc/${pid}/net/dev`, 'utf8')
+      .split('\n')
+      .slice(2)
+      .map((l) => l.split(':')[0]!.trim())
+      .filter(Boolean);
+    const which = interfaces.join() === 'lo' ? 'loopback only' : `interfaces ${interfaces.join(', ')}`;
+    return `its own, not the host's, with ${which} (shmlab started the daemon there)`;
+  } catch {
+    // Not a daemon of shmlab's: the node's, whatever it holds.
+    return undefined;
+  }
 }
 
 /** A short name for the runtime, from its socket's folder (containerd-1.6 for shmlab's own, containerd for a node's). */

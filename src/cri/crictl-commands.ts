@@ -31,10 +31,23 @@ type Names = ReturnType<typeof crictlNames>;
 const write = (config: PodSandboxConfig | ContainerConfig, file: string) =>
   `cat > ${file} <<'JSON'\n${JSON.stringify(JSON.parse(crictlJson(config)), null, 2)}\nJSON\n`;
 
-/** `crictl runp` (only when the container gets its own pod), then `crictl create` and `crictl start`. */
-export function runCommand(n: Names, pod: PodSandboxConfig, container: ContainerConfig, newPod: boolean): string {
-  const create = createCommand(n, container);
-  return newPod ? `${write(pod, n.podFile)}${n.pod}=$(crictl runp ${n.podFile})\n${create}` : create;
+/**
+ * A shell line for what shmlab does on the host in the kubelet's place (no kubelet runs): the folders and tmpfs of an
+ * emptyDir, the log folders, their removal with the pod. `how` joins the comment to `why` ("the kubelet would: …").
+ */
+export const asKubelet = (command: string, why: string, how: ':' | 'for' = ':') =>
+  `${command}    # shmlab, as the kubelet would${how === ':' ? ': ' : ' for '}${why}`;
+
+/**
+ * `crictl runp` (only when the container gets its own pod), then `crictl create` and `crictl start`, with what shmlab
+ * did on the host in the kubelet's place (`kubelet`, in the order done: the pod's log folder before the pod, the
+ * emptyDir folders, tmpfs mounts and the container's log folder before the container).
+ */
+export function runCommand(n: Names, pod: PodSandboxConfig, container: ContainerConfig, newPod: boolean, kubelet: readonly string[] = []): string {
+  const podLines = newPod ? kubelet.filter((l) => l.startsWith(`mkdir -p ${pod.log_directory}    #`)) : [];
+  const rest = kubelet.filter((l) => !podLines.includes(l));
+  const create = [...rest, createCommand(n, container)].join('\n');
+  return newPod ? `${podLines.map((l) => `${l}\n`).join('')}${write(pod, n.podFile)}${n.pod}=$(crictl runp ${n.podFile})\n${create}` : create;
 }
 
 const createCommand = (n: Names, container: ContainerConfig) =>
@@ -50,6 +63,9 @@ export const execCommand = (n: Names, cmd: string[], timeoutSeconds: number) =>
 export const stopCommand = (n: Names, timeoutSeconds: number) => `crictl stop --timeout ${timeoutSeconds} "$${n.ctr}"`;
 export const inspectCommand = (n: Names) => `crictl inspect "$${n.ctr}" && crictl inspectp "$${n.pod}"`;
 export const logsCommand = (n: Names) => `crictl logs "$${n.ctr}"`;
-/** Removing the last container of a pod removes the pod too, as deleting a Kubernetes pod does. */
-export const removeCommand = (n: Names, lastInPod: boolean) =>
-  `crictl rm -f "$${n.ctr}"${lastInPod ? ` && crictl stopp "$${n.pod}" && crictl rmp "$${n.pod}"` : ''}`;
+/**
+ * Removing the last container of a pod removes the pod too, as deleting a Kubernetes pod does, and then what shmlab
+ * made on the host for it (`kubelet`: the lines that undo it).
+ */
+export const removeCommand = (n: Names, lastInPod: boolean, kubelet: readonly string[] = []) =>
+  `crictl rm -f "$${n.ctr}"${lastInPod ? [` && crictl stopp "$${n.pod}" && crictl rmp "$${n.pod}"`, ...kubelet].join('\n') : ''}`;

@@ -97,6 +97,8 @@ export interface ImportTarget {
   ctr: string;
   /** The daemon's socket path (not the unix:// address). */
   socket: string;
+  /** The importing process's lease id: its work folders carry it, so that a killed import's are found and removed. */
+  lease: string;
 }
 
 export interface ImportedImage {
@@ -111,7 +113,7 @@ export interface ImportedImage {
 /** Makes the runtime hold the image of `input` and returns its ID; imports only when the runtime lacks that exact image. */
 export async function importImage(target: ImportTarget, input: OciImageInput): Promise<ImportedImage> {
   const started = Date.now();
-  const work = mkdtempSync(join(tmpdir(), 'shmlab-oci-'));
+  const work = mkdtempSync(join(tmpdir(), `shmlab-oci-${target.lease}-`));
   try {
     const archive = await writeOciArchive(input, work);
     const present = await target.client.imageStatus(input.name);

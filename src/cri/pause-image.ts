@@ -11,7 +11,8 @@ import { type ImportedImage, type ImportTarget, importImage } from './oci-archiv
 export const SANDBOX_IMAGE = 'localhost/shmlab/pause:1';
 
 export async function ensurePauseImage(target: ImportTarget): Promise<ImportedImage> {
-  const context = mkdtempSync(join(tmpdir(), 'shmlab-pause-'));
+  // Named after the lease, as every work folder: a run killed while it compiles or imports leaves it to `clean`.
+  const context = mkdtempSync(join(tmpdir(), `shmlab-pause-${target.lease}-`));
   try {
     // idle waits for SIGTERM and exits at once: all a sandbox's process has to do. Static and stripped, so the
     // same sources give the same bytes and an unchanged pause image is not imported again.

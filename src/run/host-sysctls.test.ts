@@ -5,9 +5,15 @@
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
+import { hostSysctlNotInherited } from '../../experiments/host-sysctl-not-inherited.js';
 import { removeTempDirs, tempDir } from '../../test/temp-dirs.js';
+import type { LabDriver } from '../engine/lab-driver.js';
 import { ROOT } from '../paths.js';
-import { changeHostSysctls, readHostSysctl, restoreAfterKilledRuns } from './host-sysctls.js';
+import { runExperiment } from './experiment-runner.js';
+import type { HostIpc } from './host-segments.js';
+import { changeHostSysctls, hostIpcProbe, readHostSysctl, restoreAfterKilledRuns } from './host-sysctls.js';
+import type { LabContext } from './lab-context.js';
+import { LabSession } from './lab-session.js';
 import { ProcessLease } from './process-lease.js';
 
 const KEYS = ['kernel.msgmni', 'kernel.sem'];
@@ -61,5 +67,53 @@ describe("the host's sysctls", () => {
     expect(restoreAfterKilledRuns(folder)).toHaveLength(1);
     expect(now()).toEqual(before);
     expect(restoreAfterKilledRuns(folder)).toEqual([]);
+  });
+});
+
+describe("whether the engine's host IPC namespace is this process's", () => {
+  const HELPER = "helper in the host's IPC namespace failed (exit 127): sh: /bin/cat: not found";
+  const failing: HostIpc = async () => {
+    throw new Error(HELPER);
+  };
+
+  /** The experiment that changes the host, run with `probe` as the answer to that question (it stops at its first step). */
+  async function runWith(probe: () => Promise<boolean>) {
+    const lease = new ProcessLease(join(tempDir('shmlab-runtime-'), 'leases'));
+    await lease.acquire();
+    const driver = { kind: 'docker', privilege: { mode: 'not needed' }, commandFor: () => '' } as unknown as LabDriver;
+    const ctx: LabContext = {
+      driver,
+      session: new LabSession(driver, lease),
+      engine: 'docker',
+      images: {},
+      imageTags: {},
+      markHostKey: async () => {},
+      removeHostKeys: async () => {},
+      leftovers: [],
+      signal: new AbortController().signal,
+      hostIpcIsOurs: probe,
+    };
+    try {
+      return await runExperiment(hostSysctlNotInherited, ctx);
+    } finally {
+      lease.release();
+    }
+  }
+
+  it('a probe that fails is an error with the helper\'s words, never a "no": the experiment is an error, the host untouched', async () => {
+    const before = now();
+    const probe = hostIpcProbe(failing);
+    await expect(probe()).rejects.toThrow(`could not tell whether the engine's host IPC namespace is this process's: ${HELPER}`);
+    const result = await runWith(probe);
+    expect({ verdict: result.verdict, error: result.error }).toEqual({ verdict: 'error', error: expect.stringContaining(HELPER) });
+    expect(result.steps[0]).toMatchObject({ id: 'change-host', engineFailed: true, stderr: expect.stringContaining(HELPER) });
+    expect(now()).toEqual(before);
+  });
+
+  it('only a probe that answers "not ours" makes it not applicable', async () => {
+    const elsewhere: HostIpc = async () => 'another-boot-id\nlrwxrwxrwx 1 root root 0 ipc -> ipc:[4026531839]\n';
+    const result = await runWith(hostIpcProbe(elsewhere));
+    expect(result.verdict).toBe('not applicable');
+    expect(result.observed).toMatch(/host IPC namespace is not this process's/);
   });
 });

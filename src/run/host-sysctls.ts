@@ -34,6 +34,19 @@ export async function sameHostIpc(hostIpc: HostIpc): Promise<boolean> {
   return reachesOurIpc(hostIpc);
 }
 
+/**
+ * sameHostIpc, asked once, when an experiment first needs to know. A probe that fails (the helper could not run) is an
+ * error with the helper's words for whoever asks, never a "no": a "no" would pass for a fact about the engine.
+ */
+export function hostIpcProbe(hostIpc: HostIpc): () => Promise<boolean> {
+  let answer: Promise<boolean> | undefined;
+  return () =>
+    (answer ??= sameHostIpc(hostIpc).catch((err: unknown) => {
+      const e = err as { json?: { message?: string }; message?: string };
+      throw new Error(`could not tell whether the engine's host IPC namespace is this process's: ${(e.json?.message ?? e.message ?? String(err)).trim()}`);
+    }));
+}
+
 /** Whether the engine's host IPC helper is in this very host's (boot id) and this process's IPC namespace. */
 export async function reachesOurIpc(hostIpc: HostIpc): Promise<boolean> {
   const boot = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();

@@ -20,7 +20,10 @@ export interface LabContext {
   leftovers: string[];
   /** Set when the run must stop (signal, lost engine): experiments end after their current step. */
   signal: AbortSignal;
-  /** Whether the engine's host IPC namespace is this process's (asked once, when an experiment needs to know). */
+  /**
+   * Whether the engine's host IPC namespace is this process's (asked once, when an experiment needs to know). Rejects,
+   * with the helper's words, when the probe itself failed: that is no answer, and never taken for "not ours".
+   */
   hostIpcIsOurs: () => Promise<boolean>;
   /** Leave out the experiments that change the host's kernel parameters (`--no-host-changes`). */
   noHostChanges?: boolean;

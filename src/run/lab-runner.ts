@@ -3,12 +3,13 @@ import type { Say } from '../engine/local-engine.js';
 import type { Experiment } from '../model/experiment.js';
 import type { ExperimentResult, RunResult } from '../model/result.js';
 import { runExperiment } from './experiment-runner.js';
-import { sameHostIpc } from './host-sysctls.js';
+import { hostIpcProbe } from './host-sysctls.js';
 import { inTurns } from './in-turns.js';
 import { probeContainerKernel } from './kernel-probe.js';
 import { openLab } from './lab.js';
 import type { LabContext } from './lab-context.js';
 import { panicLogFromEnv } from './runtime-panics.js';
+import { readSweep } from './sweep-lines.js';
 
 export interface LabOptions {
   say: Say;
@@ -36,13 +37,13 @@ export async function runLab(experiments: Experiment[], options: LabOptions): Pr
   const { environment } = lab;
   const remover = lab.removeHostKeys;
 
-  for (const line of await lab.removeStale()) say(line);
+  for (const line of readSweep(await lab.removeStale()).said) say(line);
   const probe = await probeContainerKernel(driver, lab.images.lab!, `shmlab-${session.runId}-kernel`, session.labels(), session.resources, signal);
   if (probe.kernel) environment.containerKernel = probe.kernel;
   else say(`could not read the kernel the containers see: ${probe.why}`);
 
-  let ours: Promise<boolean> | undefined;
-  const hostIpcIsOurs = () => (ours ??= sameHostIpc(lab.hostIpc).catch(() => false));
+  // A probe that fails is an error of the experiment that asked, with the helper's words, never a "not ours".
+  const hostIpcIsOurs = hostIpcProbe(lab.hostIpc);
   const ctx: LabContext = {
     driver,
     session,

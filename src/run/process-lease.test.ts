@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
 import { removeTempDirs, tempDir } from '../../test/temp-dirs.js';
-import { forgetDeadLeases, leaseLiveness, liveClaims, ProcessLease } from './process-lease.js';
+import { deadClaims, forgetDeadLeases, forgetPodClaims, leaseLiveness, liveClaims, ProcessLease } from './process-lease.js';
 
 afterAll(removeTempDirs);
 
@@ -52,5 +52,32 @@ describe('process lease', () => {
     utimesSync(join(folder, 'old.lease'), new Date(0), new Date(0));
     expect(forgetDeadLeases(60_000, folder)).toBe(1);
     expect([existsSync(join(folder, 'old.lease')), existsSync(join(folder, 'young.lease'))]).toEqual([false, true]);
+  });
+
+  it('keeps the record of pods it has not removed when it ends (a second signal exits at once), for clean to find', async () => {
+    const folder = tempDir('shmlab-leases-');
+    const lease = new ProcessLease(folder);
+    await lease.acquire();
+    const pod = (uid: string) => ({ runtime: 'unix:///r.sock', name: `pod-${uid}`, uid, cgroupParent: `/shmlab/r/pod${uid}`, folders: [`/data/${uid}`] });
+    lease.claimPod(pod('a'));
+    lease.claimPod(pod('b'));
+    lease.releasePod('a');
+    expect(liveClaims(folder)).toEqual([expect.objectContaining({ pods: [pod('b')] })]);
+    lease.release();
+    await new Promise((r) => setTimeout(r, 100));
+    expect(deadClaims(folder)).toEqual([expect.objectContaining({ lease: lease.id, pods: [pod('b')] })]);
+    // Once clean has removed it, its record goes; the claims without pods are then forgotten like any other.
+    forgetPodClaims(lease.id, ['b'], folder);
+    expect(deadClaims(folder)).toEqual([expect.not.objectContaining({ pods: expect.anything() })]);
+  });
+
+  it('lets its claims go when it ends with every pod removed', async () => {
+    const folder = tempDir('shmlab-leases-');
+    const lease = new ProcessLease(folder);
+    await lease.acquire();
+    lease.claimPod({ runtime: 'unix:///r.sock', name: 'p', uid: 'u', cgroupParent: '/shmlab/r/podu', folders: [] });
+    lease.releasePod('u');
+    lease.release();
+    expect(existsSync(lease.claimsFile)).toBe(false);
   });
 });

@@ -19,6 +19,23 @@ export interface LeaseClaims {
   hostKeys: number[];
   /** Host sysctls it changed, with the values to put back (written before the change). */
   hostSysctls?: Record<string, string>;
+  /** Pods it is about to create or has made on a CRI runtime and not yet removed (written before RunPodSandbox). */
+  pods?: PodClaim[];
+}
+
+/**
+ * A pod on a CRI runtime, recorded before it is asked for: a killed run's pod is then found even when the runtime never
+ * listed it (a RunPodSandbox that never returned), and so is what shmlab and the runtime made on the host for it.
+ */
+export interface PodClaim {
+  /** The runtime's endpoint (unix:///…): only a clean on that runtime can remove the pod. */
+  runtime: string;
+  name: string;
+  uid: string;
+  /** Its cgroup parent (e.g. /shmlab/containerd-1.6/pod<uid>), in every hierarchy: runc init and the pod's processes live under it. */
+  cgroupParent: string;
+  /** The folders shmlab makes for it on the host (emptyDir, with any tmpfs mounted under it, and logs). */
+  folders: string[];
 }
 
 export type Liveness = 'alive' | 'dead' | 'unknown';
@@ -96,12 +113,27 @@ export class ProcessLease {
     this.write();
   }
 
+  /** Written before the runtime is asked for the pod, and before shmlab makes its folders. */
+  claimPod(pod: PodClaim): void {
+    this.claims.pods = [...(this.claims.pods ?? []), pod];
+    this.write();
+  }
+
+  /** Once the pod and all that was made for it are gone. */
+  releasePod(uid: string): void {
+    const left = (this.claims.pods ?? []).filter((p) => p.uid !== uid);
+    this.claims.pods = left.length ? left : undefined;
+    this.write();
+  }
+
   /**
-   * Ends the lease (normal exit): the claims go and the lock is let go. The lease file stays, unlocked, so that what
-   * this process could not remove (an engine lost mid-run) is proven dead for `clean` (forgetDeadLeases prunes it).
+   * Ends the lease (process exit): the lock is let go, and the claims go unless they still name pods (a second signal
+   * exits without cleaning up, a lost runtime leaves pods it could not remove), which then are a dead lease's for `clean`.
+   * The lease file stays, unlocked, so that what this process could not remove is proven dead for `clean`
+   * (forgetDeadLeases prunes it).
    */
   release(): void {
-    rmSync(this.claimsFile, { force: true });
+    if (!this.claims.pods?.length) rmSync(this.claimsFile, { force: true });
     if (this.holder?.pid && this.holder.exitCode === null) this.holder.kill('SIGTERM');
     this.holder = undefined;
   }
@@ -156,10 +188,24 @@ export function forgetClaims(lease: string, folder: string = leaseFolder()): voi
 
 /** Once a dead process's host sysctls are put back: its claims without them (its other leftovers still to clean). */
 export function forgetHostSysctlClaims(lease: string, folder: string = leaseFolder()): void {
+  rewriteDeadClaims(lease, folder, (claims) => {
+    delete claims.hostSysctls;
+  });
+}
+
+/** Once a dead process's pods are removed, and what was made for them: its claims without them. */
+export function forgetPodClaims(lease: string, uids: readonly string[], folder: string = leaseFolder()): void {
+  rewriteDeadClaims(lease, folder, (claims) => {
+    const left = (claims.pods ?? []).filter((p) => !uids.includes(p.uid));
+    claims.pods = left.length ? left : undefined;
+  });
+}
+
+function rewriteDeadClaims(lease: string, folder: string, change: (claims: LeaseClaims) => void): void {
   const file = join(folder, `${lease}.claims`);
   if (leaseLiveness(lease, folder) !== 'dead' || !existsSync(file)) return;
   const claims = JSON.parse(readFileSync(file, 'utf8')) as LeaseClaims;
-  delete claims.hostSysctls;
+  change(claims);
   writeFileSync(`${file}.tmp`, JSON.stringify(claims));
   renameSync(`${file}.tmp`, file);
 }

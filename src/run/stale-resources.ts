@@ -11,6 +11,7 @@ import { releaseHostKeys } from './host-keys.js';
 import type { HostIpc } from './host-segments.js';
 import { reachesOurIpc, restoreAfterKilledRunsLocked } from './host-sysctls.js';
 import { deadClaims, forgetClaims, forgetDeadLeases, leaseLiveness } from './process-lease.js';
+import { checkedLine, notCheckedLine } from './sweep-lines.js';
 
 /** Resources older than this are stale whoever made them: no run lasts that long. */
 export const STALE_AFTER_MS = 2 * 60 * 60 * 1000;
@@ -55,14 +56,16 @@ export async function removeStaleDockerResources(driver: EngineDriver, hostIpc: 
     await releaseHostKeys(hostIpc, keys, driver);
     said.push(`removed ${keys.length} host SysV segment key(s) left by an earlier run: ${keys.map((k) => `0x${k.toString(16)}`).join(', ')}`);
   }
+  said.push(checkedLine('containers', 'volumes', 'committed images', 'host key markers'));
   return { said, hostKeys: keys };
 }
 
 /**
- * On every engine: the host keys that killed processes of this host had claimed, the build folders they left, and
- * lease files old enough to forget.
+ * On every engine: the host sysctls and host keys that killed processes of this host had changed and claimed, the pods
+ * they recorded on other CRI runtimes (said; `runtime` is the one the caller has just cleaned), the build folders they
+ * left, and lease files old enough to forget.
  */
-export async function removeStaleLocal(hostIpc: HostIpc, alreadyRemoved: readonly number[] = []): Promise<string[]> {
+export async function removeStaleLocal(hostIpc: HostIpc, alreadyRemoved: readonly number[] = [], runtime?: string): Promise<string[]> {
   const said: string[] = [];
   for (const restored of await restoreAfterKilledRunsLocked()) {
     said.push(
@@ -72,39 +75,68 @@ export async function removeStaleLocal(hostIpc: HostIpc, alreadyRemoved: readonl
     );
   }
   let reaches: Promise<boolean> | undefined;
+  const waiting: number[] = [];
+  let unknown: { keys: number[]; why: string } | undefined;
+  const elsewhere = new Map<string, string[]>();
   for (const claims of deadClaims()) {
     const keys = claims.hostKeys.filter((k) => !alreadyRemoved.includes(k));
-    // Keys a killed process of this host claimed live in this host's IPC namespace: only an engine whose host-IPC
-    // helper is there can remove them (gVisor's `--ipc=host` is the sandbox's own). Else they wait for one that is.
-    reaches ??= keys.length ? reachesOurIpc(hostIpc).catch(() => false) : undefined;
-    if (keys.length && !(await reaches)) {
-      said.push(
-        `left ${keys.length} host SysV segment key(s) a killed run had claimed: this engine's --ipc=host is not this host's IPC namespace, so they wait for a run or clean on an engine whose is`,
-      );
-      continue;
-    }
+    let keysStay = false;
     if (keys.length) {
-      await releaseHostKeys(hostIpc, keys);
-      said.push(`cleared ${keys.length} host SysV segment key(s) a killed run had claimed: ${keys.map((k) => `0x${k.toString(16)}`).join(', ')}`);
+      // Keys a killed process of this host claimed live in this host's IPC namespace: only an engine whose host-IPC
+      // helper is there can remove them (gVisor's `--ipc=host` is the sandbox's own). Else they wait for one that is.
+      reaches ??= reachesOurIpc(hostIpc);
+      let ours: boolean | undefined;
+      try {
+        ours = await reaches;
+      } catch (err) {
+        // A failed probe says nothing about the namespace: the keys stay claimed, and that is said, never taken for a "no".
+        unknown = { keys: [...(unknown?.keys ?? []), ...keys], why: (err as Error).message };
+      }
+      if (ours) {
+        await releaseHostKeys(hostIpc, keys);
+        said.push(`cleared ${keys.length} host SysV segment key(s) a killed run had claimed: ${keys.map((k) => `0x${k.toString(16)}`).join(', ')}`);
+      } else {
+        if (ours === false) waiting.push(...keys);
+        keysStay = true;
+      }
     }
-    // A run killed after the restore above still has host sysctls to put back: its claims stay for the next time.
-    if (!claims.hostSysctls || Object.keys(claims.hostSysctls).length === 0) forgetClaims(claims.lease);
+    for (const pod of claims.pods ?? []) if (pod.runtime !== runtime) elsewhere.set(pod.runtime, [...(elsewhere.get(pod.runtime) ?? []), pod.name]);
+    // Keys that wait, host sysctls a run killed after the restore above changed, and pods only a clean on their runtime
+    // removes keep the claims.
+    if (!keysStay && !claims.hostSysctls && !claims.pods?.length) forgetClaims(claims.lease);
   }
+  if (waiting.length)
+    said.push(
+      `left ${waiting.length} host SysV segment key(s) a killed run had claimed: this engine's --ipc=host is not this host's IPC namespace, so they wait for a run or clean on an engine whose is`,
+    );
+  if (unknown)
+    said.push(
+      notCheckedLine(
+        `${unknown.keys.length} host SysV segment key(s) a killed run had claimed`,
+        `could not tell whether this engine's --ipc=host is this host's IPC namespace: ${unknown.why}; the keys stay claimed`,
+      ),
+    );
+  for (const [address, pods] of elsewhere)
+    said.push(
+      `left ${pods.length} pod(s) a killed run made on the CRI runtime at ${address}: ${pods.join(', ')}; a clean there (CONTAINER_RUNTIME_ENDPOINT=${address} shmlab clean) removes them`,
+    );
   const folders = removeStaleWorkFolders();
   if (folders) said.push(`removed ${folders} unfinished build folder(s) left by an earlier run`);
   forgetDeadLeases(STALE_AFTER_MS);
+  said.push(checkedLine('host sysctls killed runs changed', 'host SysV keys killed runs claimed', 'pods killed runs recorded', 'build folders'));
   return said;
 }
 
-// Compiles and image builds work in folders named after the lease of the process doing them
-// (`.cache/programs/<hash>.tmp-<lease>`, `<tmp>/shmlab-context-<lease>-…`): a process killed mid-build leaves them.
+// Compiles, image builds and CRI image imports work in folders named after the lease of the process doing them
+// (`.cache/programs/<hash>.tmp-<lease>`, `<tmp>/shmlab-context-<lease>-…`, `<tmp>/shmlab-oci-<lease>-…`,
+// `<tmp>/shmlab-pause-<lease>-…`): a process killed mid-build or mid-import leaves them.
 export function removeStaleWorkFolders(now = Date.now()): number {
   const candidates = [
     ...list(join(CACHE, 'programs'))
       .filter((f) => /\.tmp-[a-z0-9]+$/.test(f))
       .map((f) => ({ path: join(CACHE, 'programs', f), lease: f.replace(/^.*\.tmp-/, '') })),
     ...list(tmpdir())
-      .filter((f) => f.startsWith('shmlab-context-'))
+      .filter((f) => /^shmlab-(context|oci|pause)-/.test(f))
       .map((f) => ({ path: join(tmpdir(), f), lease: f.split('-')[2] ?? '' })),
   ];
   let removed = 0;

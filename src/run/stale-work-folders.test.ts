@@ -1,6 +1,6 @@
 // A compile or build killed half-way leaves its work folder; the next clean removes it when its process is proven
 // dead, and never the folder of a live one.
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { removeTempDirs, tempDir } from '../../test/temp-dirs.js';
@@ -20,15 +20,24 @@ describe('unfinished build folders', () => {
     const live = new ProcessLease(runtime);
     await live.acquire();
     writeFileSync(join(runtime, 'deadlease1.lease'), '1\n'); // a lease file nobody holds: its process died
-    for (const lease of [live.id, 'deadlease1']) {
-      mkdirSync(join(cache, 'programs', `0123456789abcdef.tmp-${lease}`), { recursive: true });
-      mkdirSync(join(tmp, `shmlab-context-${lease}-Xy12`));
-    }
-    expect(removeStaleWorkFolders()).toBe(2);
-    expect(existsSync(join(cache, 'programs', '0123456789abcdef.tmp-deadlease1'))).toBe(false);
-    expect(existsSync(join(tmp, 'shmlab-context-deadlease1-Xy12'))).toBe(false);
-    expect(existsSync(join(cache, 'programs', `0123456789abcdef.tmp-${live.id}`))).toBe(true);
-    expect(existsSync(join(tmp, `shmlab-context-${live.id}-Xy12`))).toBe(true);
+    // Compiles, image builds, and a CRI runtime's image imports (the OCI archive, the pause image).
+    const kinds = (lease: string) => [
+      join(cache, 'programs', `0123456789abcdef.tmp-${lease}`),
+      join(tmp, `shmlab-context-${lease}-Xy12`),
+      join(tmp, `shmlab-oci-${lease}-Ab34`),
+      join(tmp, `shmlab-pause-${lease}-Cd56`),
+    ];
+    for (const lease of [live.id, 'deadlease1']) for (const folder of kinds(lease)) mkdirSync(folder, { recursive: true });
+    // Of no lease this host knows (another host's, an older shmlab's): removed only once older than any run lasts.
+    const old = join(tmp, 'shmlab-oci-Ef78Gh');
+    const young = join(tmp, 'shmlab-pause-Ij90Kl');
+    mkdirSync(old);
+    mkdirSync(young);
+    utimesSync(old, new Date(Date.now() - 3 * 3600_000), new Date(Date.now() - 3 * 3600_000));
+    expect(removeStaleWorkFolders()).toBe(5);
+    expect(kinds('deadlease1').filter(existsSync)).toEqual([]);
+    expect(kinds(live.id).filter(existsSync)).toEqual(kinds(live.id));
+    expect([existsSync(old), existsSync(young)]).toEqual([false, true]);
     live.release();
   });
 });
