@@ -14,6 +14,7 @@ import {
   sentences,
   succeeded,
 } from '../src/model/experiment-kit.js';
+import { KUBELET_RESTART, RESTART_WHY } from './pod-kit.js';
 
 // The rest of System V IPC and POSIX message queues: one object of each kind, with data in it. System V semaphore
 // sets, message queues and segments have separate key spaces, so all use the blog's key; the POSIX queue has a name.
@@ -145,7 +146,7 @@ export const ipcFamilyRestart: Experiment = {
     },
     ...readFamily('app', 'before', 'read back in the running container'),
     { id: 'stop', do: 'stop', container: 'app' },
-    { id: 'start', do: 'start', container: 'app', why: "a restart, not a re-creation (on CRI, the kubelet's: a new attempt in the same pod)" },
+    { id: 'start', do: 'start', container: 'app', why: RESTART_WHY },
     ...readFamily('app', 'after', 'are they still there?'),
   ],
   expect: [
@@ -156,7 +157,7 @@ export const ipcFamilyRestart: Experiment = {
   ],
   expectOn: {
     cri: {
-      why: "The kubelet restarts a container as a new container in the same pod, and the pod sandbox, not the container, holds the IPC namespace (and with it its mqueue file system): semaphores, message queues and their messages outlive the container's processes.",
+      why: `${KUBELET_RESTART}, and the pod sandbox, not the container, holds the IPC namespace (and with it its mqueue file system): semaphores, message queues and their messages outlive the container's processes.`,
       expect: familyKept('after', "after the restart: the pod's IPC namespace outlived the container"),
     },
   },

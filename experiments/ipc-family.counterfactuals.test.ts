@@ -142,9 +142,9 @@ const CASES: Case[] = [
       cri: { story: "RunPodSandbox accepts the hostIPC pod's sysctl, writing the node's kernel.shmmax", steps: { 'run-host': acceptedRun } },
     },
     phrase: {
-      docker: 'own IPC namespace: applied; host IPC namespace: refused',
-      podman: 'own IPC namespace: applied; host IPC namespace: refused',
-      cri: 'own IPC namespace: applied; host IPC namespace: refused',
+      docker: 'own IPC namespace: applied; host IPC namespace: refused by runc',
+      podman: 'own IPC namespace: applied; host IPC namespace: refused by runc',
+      cri: 'own IPC namespace: applied; host IPC namespace: refused by runc',
     },
     instead: {
       docker: /does not refuse an IPC sysctl for the host's IPC namespace/,

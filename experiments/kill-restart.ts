@@ -14,6 +14,7 @@ import {
   sentences,
   succeeded,
 } from '../src/model/experiment-kit.js';
+import { KUBELET_RESTART, RESTART_WHY } from './pod-kit.js';
 
 const [sysv, posix, file] = [SYSV_SEGMENT, POSIX_OBJECT, LAYER_FILE];
 
@@ -46,7 +47,7 @@ export const killRestart: Experiment = {
   ],
   expectOn: {
     cri: {
-      why: "The kubelet restarts a killed container as a new container in the same pod: the pod's IPC namespace and its `/dev/shm` survive the kill, the container's writable layer does not.",
+      why: `${KUBELET_RESTART}, also after a kill: the pod's IPC namespace and its \`/dev/shm\` are expected to survive the kill, the container's writable layer not.`,
       expect: [
         {
           step: 'sysv-after',

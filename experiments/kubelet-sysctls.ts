@@ -1,5 +1,5 @@
 // Which sysctls the kubelet accepts in a pod by default, kept with its source since no kubelet is in shmlab's loop:
-// Kubernetes' pkg/kubelet/sysctl/safe_sysctls.go (SafeSysctlAllowlist) and the task page "Using sysctls in a
+// Kubernetes' pkg/kubelet/sysctl/safe_sysctls.go (SafeSysctlAllowlist), pkg/kubelet/sysctl/allowlist.go, and the task page "Using sysctls in a
 // Kubernetes Cluster". Every other namespaced sysctl is "unsafe": a pod that sets one is rejected with
 // SysctlForbidden unless the node's kubelet runs with --allowed-unsafe-sysctls naming it (kubernetes #101227).
 
@@ -18,7 +18,8 @@ export const KUBELET_SAFE_SYSCTLS: Record<string, string> = {
 
 /** What the kubelet does with a pod sysctl, before the runtime ever sees it. */
 export function kubeletVerdict(sysctl: string, namespaced: boolean): string {
-  if (!namespaced) return 'rejected: not namespaced (the runtime refuses it too)';
+  // pkg/kubelet/sysctl/allowlist.go: NewAllowlist refuses to start with a sysctl not known to be namespaced.
+  if (!namespaced) return `rejected (\`forbidden sysctl: "${sysctl}" not allowlisted\`), and --allowed-unsafe-sysctls cannot allow it`;
   return KUBELET_SAFE_SYSCTLS[sysctl]
     ? `accepted by default (safe, ${KUBELET_SAFE_SYSCTLS[sysctl]})`
     : 'SysctlForbidden unless the kubelet runs with --allowed-unsafe-sysctls';

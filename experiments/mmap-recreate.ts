@@ -24,9 +24,17 @@ export const mmapRecreate: Experiment = {
     { id: 'start', do: 'start', container: 'app' },
     { id: 'volume-after-restart', do: 'exec', container: 'app', cmd: ['mmap-read', ...volume] },
     { id: 'remove', do: 'remove', container: 'app' },
-    { id: 'run-new', do: 'run', container: 'app', why: 'a new container, same image, same volume (on CRI: a new pod, with its own emptyDir)' },
+    { id: 'run-new', do: 'run', container: 'app', why: 'a new container, same image, same volume (on CRI: a new pod)' },
     { id: 'layer-after-recreate', do: 'exec', container: 'app', cmd: ['mmap-read', ...layer] },
-    { id: 'volume-after-recreate', do: 'exec', container: 'app', cmd: ['mmap-read', ...volume] },
+    {
+      id: 'volume-after-recreate',
+      do: 'exec',
+      container: 'app',
+      cmd: ['mmap-read', ...volume],
+      skipOn: {
+        cri: "a new pod's emptyDir is a new folder, which shmlab, in the kubelet's place, makes empty: its emptiness would be shmlab's doing, not the runtime's",
+      },
+    },
     { id: 'sysv-after-recreate', do: 'exec', container: 'app', cmd: ['sysv-read', ...sysv] },
   ],
   expect: [
@@ -39,19 +47,16 @@ export const mmapRecreate: Experiment = {
   ],
   expectOn: {
     cri: {
-      why: 'A volume on CRI is an emptyDir, a folder of the pod: it survives a restart in the pod, but removing the container removes its pod and the folder with it, and the new pod gets a new, empty one.',
-      expect: [
-        {
-          step: 'volume-after-recreate',
-          means: 'the emptyDir file is gone with the pod: the new pod has a new, empty emptyDir',
-          exitCode: EXIT.lookup,
-          stderr: /open: ENOENT/,
-        },
-      ],
+      why: "A volume on CRI is an `emptyDir`, a folder of the pod that shmlab makes in the kubelet's place and the runtime mounts into the pod's containers: it is expected to survive a restart in the pod. Removing the container removes its pod, and the new container is a new pod: its writable layer is new, and its `emptyDir` is a new folder shmlab makes, so that read is not taken.",
+      expect: [],
     },
   },
   observe: (steps) =>
-    `layer: ${dataOutcome(steps.get('write-layer'), steps.get('layer-after-recreate'))}; volume: ${dataOutcome(steps.get('write-volume'), steps.get('volume-after-recreate'))}`,
+    `layer: ${dataOutcome(steps.get('write-layer'), steps.get('layer-after-recreate'))}; volume: ${
+      steps.get('volume-after-recreate')?.skipped
+        ? `${dataOutcome(steps.get('write-volume'), steps.get('volume-after-restart'))} after restart`
+        : dataOutcome(steps.get('write-volume'), steps.get('volume-after-recreate'))
+    }`,
   whenDiffers: (steps) => {
     const [layer, volume, sysv] = ['write-layer', 'write-volume', 'write-sysv'].map((id) => steps.get(id));
     const volumeRestart = lostWith(volume, steps.get('volume-after-restart'));

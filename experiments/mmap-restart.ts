@@ -1,5 +1,6 @@
 import type { Experiment, StepRecord } from '../src/model/experiment.js';
 import { ALPHABET, dataOutcome, EXIT, failure, keptBy, lostWith, ran, sentences } from '../src/model/experiment-kit.js';
+import { KUBELET_RESTART, RESTART_WHY } from './pod-kit.js';
 
 /** The engine's list of changes names the file as added. */
 const listsFile = (record: StepRecord | undefined) => ran(record) && /^A \/shm\.txt$/m.test(record.stdout);
@@ -28,7 +29,7 @@ export const mmapRestart: Experiment = {
     },
     { id: 'read-before', do: 'exec', container: 'app', cmd: ['mmap-read', ...path] },
     { id: 'stop', do: 'stop', container: 'app' },
-    { id: 'start', do: 'start', container: 'app', why: "a restart, not a re-creation (on CRI, the kubelet's: a new attempt in the same pod)" },
+    { id: 'start', do: 'start', container: 'app', why: RESTART_WHY },
     { id: 'read-after', do: 'exec', container: 'app', cmd: ['mmap-read', ...path], why: 'is the data still there?' },
     { id: 'changes', do: 'diff', container: 'app', evidence: true, why: "the engine's list of the container's changes" },
     { id: 'where', do: 'inspect', container: 'app', why: "where the engine keeps the container's files on the host" },
@@ -41,7 +42,7 @@ export const mmapRestart: Experiment = {
   ],
   expectOn: {
     cri: {
-      why: 'The kubelet restarts a container as a new container in the same pod, with a new writable layer: the file written in the old layer is not there. CRI has no `diff`, so that evidence is not taken.',
+      why: `${KUBELET_RESTART}, with a new writable layer: the file written in the old layer is expected to be gone. CRI has no \`diff\`, so that evidence is not taken.`,
       expect: [
         {
           step: 'read-after',

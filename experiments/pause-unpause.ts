@@ -13,7 +13,7 @@ export const pauseUnpause: Experiment = {
   explanation:
     "`pause` freezes every process of the container in its cgroup (the freezer); nothing exits, so the IPC namespace, its segments and the `/dev/shm` tmpfs stay exactly as they were. `unpause` thaws the processes. Pausing is how to stop a container's work without losing any of its shared memory (the engine's `commit` pauses a container the same way).",
   onlyOn: ['docker', 'podman'],
-  notApplicableWhy: 'Kubernetes has no pause of a container: CRI has no pause or unpause call, and the kubelet never freezes a container.',
+  notApplicableWhy: 'Kubernetes has no pause of a container: CRI has no pause or unpause call.',
   containers: { app: {} },
   steps: [
     { id: 'run', do: 'run', container: 'app' },

@@ -14,71 +14,71 @@ const MEMORY_LIMIT = 128 * MIB;
 export const podDevShm: Experiment = {
   ...ONLY_IN_PODS,
   slug: 'pod-dev-shm',
-  title: "The pod's /dev/shm: one 64 MiB tmpfs for all its containers, and an emptyDir in memory for more",
+  title: "The pod's /dev/shm: one 64 MiB tmpfs for all its containers, and an emptyDir in memory mounted on /dev/shm for more",
   source:
     'Kubernetes users: PyTorch\'s DataLoader dying with "Bus error" in a pod (pytorch #5040, #16979); the pod shm-size request open since 2016 (kubernetes #28272)',
   blogSaw: 'not tried (no pods then)',
   expectedToday:
-    '`/dev/shm` is a 64 MiB tmpfs of the pod, shared by its containers; writing 70 MB into it fails (ENOSPC for write(2), SIGBUS for a mapping); the same write into an `emptyDir` with `medium: Memory` and a 128 MiB size limit succeeds',
+    '`/dev/shm` is a 64 MiB tmpfs of the pod, shared by its containers; writing 70 MB into it fails (ENOSPC for write(2), SIGBUS for a mapping); a container of the pod with an `emptyDir` (`medium: Memory`, 128 MiB) mounted on `/dev/shm` gets that tmpfs there instead, for itself only, and the same write succeeds',
   explanation:
-    "The runtime gives each pod sandbox one tmpfs for `/dev/shm` (containerd: `…/sandboxes/<id>/shm`, `size=65536k`) and bind-mounts it into every container of the pod. Kubernetes has no field to size it (kubernetes #28272), so 64 MiB is the limit for every program of the pod together: a data loader's workers, a browser's renderers or PostgreSQL's dynamic shared memory fail once it is full, with ENOSPC from `write` or SIGBUS when a mapped page cannot be backed. The workaround is an `emptyDir` with `medium: Memory`: a tmpfs the kubelet mounts with the `sizeLimit` given, which can be mounted on `/dev/shm` itself. Its pages count against the pod's memory limit.",
+    "The runtime gives each pod sandbox one tmpfs for `/dev/shm` and bind-mounts it into every container of the pod. Kubernetes has no field to size it (kubernetes #28272), so 64 MiB is the limit for every program of the pod together: programs that keep data in `/dev/shm` (a data loader's workers, a browser's renderers) fail once it is full, with ENOSPC from `write` or SIGBUS when a mapped page cannot be backed. The way around it is an `emptyDir` with `medium: Memory` and a `sizeLimit`, mounted on `/dev/shm`: a tmpfs of the pod's, which here shmlab mounts on the pod's folder in the kubelet's place, and which the runtime mounts on `/dev/shm` instead of the sandbox's tmpfs, in the containers that ask for it only.",
   containers: {
-    app: { volumes: [{ volume: 'memory', target: '/memory', medium: 'Memory', sizeBytes: MEMORY_LIMIT }] },
+    app: {},
     sidecar: { ipc: 'container:app' },
+    big: { ipc: 'container:app', volumes: [{ volume: 'shm', target: '/dev/shm', medium: 'Memory', sizeBytes: MEMORY_LIMIT }] },
   },
   steps: [
     { id: 'run', do: 'run', container: 'app' },
-    { id: 'mounts', do: 'exec', container: 'app', cmd: ['cat', '/proc/mounts'], why: "the container's view of /dev/shm and of the emptyDir" },
+    { id: 'mounts', do: 'exec', container: 'app', cmd: ['cat', '/proc/mounts'], why: "the container's view of /dev/shm" },
     { id: 'write-shm', do: 'exec', container: 'app', cmd: ['posix-write', '--name', '/shmlab'] },
     { id: 'run-sidecar', do: 'run', container: 'sidecar', why: 'a second container of the same pod' },
     { id: 'sidecar-reads', do: 'exec', container: 'sidecar', cmd: ['posix-read', '--name', '/shmlab'], why: "the sidecar's /dev/shm is the same tmpfs" },
     { id: 'past-dev-shm', do: 'exec', container: 'app', cmd: ['fill', '--path', '/dev/shm/big', '--size', BIG], why: '70 MB into the 64 MiB /dev/shm' },
     { id: 'free-dev-shm', do: 'exec', container: 'app', cmd: ['sh', '-c', 'rm -f /dev/shm/big'] },
-    {
-      id: 'into-memory-volume',
-      do: 'exec',
-      container: 'app',
-      cmd: ['fill', '--path', '/memory/big', '--size', BIG],
-      why: '70 MB into the 128 MiB emptyDir (medium: Memory)',
-    },
+    { id: 'run-big', do: 'run', container: 'big', why: 'a third container of the pod, with an emptyDir (medium: Memory, 128 MiB) mounted on /dev/shm' },
+    { id: 'big-mounts', do: 'exec', container: 'big', cmd: ['cat', '/proc/mounts'], why: 'which tmpfs is its /dev/shm?' },
+    { id: 'big-reads-pod-shm', do: 'exec', container: 'big', cmd: ['posix-read', '--name', '/shmlab'], why: "is the pod's /dev/shm object there?" },
+    { id: 'into-big', do: 'exec', container: 'big', cmd: ['fill', '--path', '/dev/shm/big', '--size', BIG], why: '70 MB into its /dev/shm' },
   ],
   expect: [
     { step: 'mounts', means: "/dev/shm is the pod's 64 MiB tmpfs", stdout: /^\S+ \/dev\/shm tmpfs \S*size=65536k/m },
-    { step: 'mounts', means: 'the emptyDir is a tmpfs of its size limit', stdout: /^\S+ \/memory tmpfs \S*size=131072k/m },
     { step: 'write-shm', means: 'an object is created in /dev/shm', exitCode: EXIT.ok },
     { step: 'sidecar-reads', means: "the sidecar reads it: one /dev/shm for the pod's containers", exitCode: EXIT.ok, stdout: ALPHABET },
     { step: 'past-dev-shm', means: 'writing past 64 MiB fails', exitCode: 'non-zero', stderr: /ENOSPC|SIGBUS/ },
-    { step: 'into-memory-volume', means: 'the same write into the emptyDir in memory succeeds', exitCode: EXIT.ok },
+    { step: 'big-mounts', means: "the container's /dev/shm is the emptyDir's tmpfs, of its size limit", stdout: /^\S+ \/dev\/shm tmpfs \S*size=131072k/m },
+    { step: 'big-reads-pod-shm', means: "the pod's /dev/shm is not there in that container", exitCode: EXIT.lookup, stderr: /shm_open: ENOENT/ },
+    { step: 'into-big', means: 'the 70 MB fit', exitCode: EXIT.ok },
   ],
   observe: (steps) => {
-    const mounts = steps.get('mounts');
-    const size = (target: string) => unobserved(mounts) ?? tmpfsSize(mounts!, target);
+    const size = (id: string) => unobserved(steps.get(id)) ?? tmpfsSize(steps.get(id)!, '/dev/shm');
     const past = steps.get('past-dev-shm');
     const how = unobserved(past) ?? (succeeded(past) ? 'written' : (past!.stderr.match(/ENOSPC|SIGBUS/)?.[0] ?? `exit ${past!.exitCode}`));
-    const memory = steps.get('into-memory-volume');
+    const big = steps.get('into-big');
     const sidecar = dataOutcome(steps.get('write-shm'), steps.get('sidecar-reads'));
-    const memorySize = ran(mounts) ? `medium: Memory, ${size('/memory')}` : 'medium: Memory';
-    return `/dev/shm ${size('/dev/shm')}, sidecar ${sidecar === 'kept' ? 'shares it' : sidecar}; 70 MB into it: ${how}; into emptyDir (${memorySize}): ${unobserved(memory) ?? (succeeded(memory) ? 'written' : `failed (${failure(memory)})`)}`;
+    return `/dev/shm ${size('mounts')}, sidecar ${sidecar === 'kept' ? 'shares it' : sidecar}; 70 MB into it: ${how}; emptyDir on /dev/shm: ${size('big-mounts')}, 70 MB ${unobserved(big) ?? (succeeded(big) ? 'written' : `failed (${failure(big)})`)}`;
   },
   whenDiffers: (steps) => {
     const mounts = steps.get('mounts');
     const shm = ran(mounts) ? tmpfsSize(mounts, '/dev/shm') : undefined;
-    const memory = ran(mounts) ? tmpfsSize(mounts, '/memory') : undefined;
+    const bigMounts = steps.get('big-mounts');
+    const big = ran(bigMounts) ? tmpfsSize(bigMounts, '/dev/shm') : undefined;
     const sidecar = dataOutcome(steps.get('write-shm'), steps.get('sidecar-reads'));
     const past = steps.get('past-dev-shm');
     return sentences(
       shm &&
         shm !== '65536k' &&
         `The pod's /dev/shm is ${shm === 'no tmpfs' ? 'no tmpfs' : `a tmpfs of ${shm}`}, not the runtime's usual 64 MiB (65536k): check the size inside the pod before relying on it.`,
-      memory &&
-        memory !== '131072k' &&
-        `The emptyDir in memory is ${memory === 'no tmpfs' ? 'no tmpfs' : `a tmpfs of ${memory}`}, not the 128 MiB size limit asked for.`,
       ran(steps.get('sidecar-reads')) &&
         sidecar !== 'kept' &&
         `The sidecar did not read the object (${sidecar}): this runtime does not give the pod's containers one /dev/shm.`,
       succeeded(past) && "70 MB fit into the pod's /dev/shm: it is larger than 64 MiB on this runtime.",
-      failure(steps.get('into-memory-volume')) &&
-        `The same 70 MB into the emptyDir in memory failed too (${failure(steps.get('into-memory-volume'))}): the emptyDir is no way around the /dev/shm limit here.`,
+      big &&
+        big !== '131072k' &&
+        `In the container that mounts an emptyDir (medium: Memory, 128 MiB) on /dev/shm, /dev/shm is ${big === 'no tmpfs' ? 'no tmpfs' : `a tmpfs of ${big}`}: this runtime ${big === shm ? "kept the pod's own /dev/shm there, so the emptyDir is no way around its size" : 'did not mount the emptyDir there as asked'}.`,
+      succeeded(steps.get('big-reads-pod-shm')) &&
+        "The pod's /dev/shm object was there in the container that mounts its own /dev/shm: that container still shares the pod's tmpfs.",
+      failure(steps.get('into-big')) &&
+        `The same 70 MB into that container's /dev/shm failed too (${failure(steps.get('into-big'))}): the emptyDir is no way around the /dev/shm limit here.`,
     );
   },
 };

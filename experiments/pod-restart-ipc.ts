@@ -50,12 +50,12 @@ export const podRestartIpc: Experiment = {
   ...ONLY_IN_PODS,
   slug: 'pod-restart-ipc',
   title: 'Every kind of IPC object across a container restart in a pod, in a sidecar, and in a new pod',
-  source: 'Kubernetes users: PostgreSQL in a pod failing with "pre-existing shared memory block is still in use" after a container restart (stolon #743)',
+  source: 'Kubernetes users: what a pod keeps of its shared memory when one of its containers restarts',
   blogSaw: 'not tried (no pods then)',
   expectedToday:
-    "a System V segment, semaphore set and message queue, a POSIX queue and a /dev/shm object all survive the kubelet's restart of the container and are seen by a sidecar; a new pod has none of them; with `kernel.shm_rmid_forced=1` a segment is destroyed once the last process attached to it is gone, as at a Docker restart",
+    'a System V segment, semaphore set and message queue, a POSIX queue and a /dev/shm object all survive a restart of the container in the pod (attempt + 1) and are seen by a sidecar; a new pod has none of them; with `kernel.shm_rmid_forced=1` a segment is destroyed once the last process attached to it is gone, as at a Docker restart',
   explanation:
-    "A pod's IPC namespace and its `/dev/shm` belong to the pod sandbox (the pause container), which the kubelet keeps while it restarts a container: the new container (attempt + 1) joins the same namespace, so every System V object, the POSIX queues of its mqueue file system and the files in its `/dev/shm` are still there, with their data. Every container of the pod shares them, so a sidecar sees them too. A new pod is a new sandbox, with new namespaces: none of it is there. This is the opposite of Docker, where a restart gives the container a new IPC namespace. A program that expects a clean slate at start (PostgreSQL checks whether its old segment is still attached) meets its own leftovers. The safe sysctl `kernel.shm_rmid_forced=1` (allowed by the kubelet without `--allowed-unsafe-sysctls`) makes the kernel destroy a segment as soon as no process is attached to it: the restart ends the processes, so the segment goes, as it would at a Docker restart; semaphores and queues are not affected by it.",
+    "A pod's IPC namespace and its `/dev/shm` belong to the pod sandbox (the pause container). On a Kubernetes node a container's restart is a new container (attempt + 1) in that same sandbox (the kubelet's `computePodActions`, pkg/kubelet/kuberuntime/kuberuntime_manager.go; shmlab does the same in the kubelet's place), so the new container joins the same namespace, so every System V object, the POSIX queues of its mqueue file system and the files in its `/dev/shm` are still there, with their data. Every container of the pod shares them, so a sidecar sees them too. A new pod is a new sandbox, with new namespaces: none of it is there. This is the opposite of Docker, where a restart gives the container a new IPC namespace. A program that expects a clean slate at start meets its own leftovers. The sysctl `kernel.shm_rmid_forced=1` (on the kubelet's safe list, pkg/kubelet/sysctl/safe_sysctls.go, so allowed without `--allowed-unsafe-sysctls`) makes the kernel destroy a segment as soon as no process is attached to it: the restart ends the processes, so the segment goes, as it would at a Docker restart; semaphores and queues are not affected by it.",
   containers: {
     app: {},
     sidecar: { ipc: 'container:app' },
@@ -69,7 +69,7 @@ export const podRestartIpc: Experiment = {
     { id: 'write-mq', do: 'exec', container: 'app', cmd: ['mq-write', ...MQ, '--text', 'shmlab'] },
     { id: 'write-shm', do: 'exec', container: 'app', cmd: ['posix-write', ...SHM] },
     { id: 'stop', do: 'stop', container: 'app' },
-    { id: 'start', do: 'start', container: 'app', why: "the kubelet's restart: a new container in the same pod" },
+    { id: 'start', do: 'start', container: 'app', why: 'as the kubelet restarts a container: a new one (attempt + 1) in the same pod' },
     ...reads('app', 'after-restart'),
     { id: 'run-sidecar', do: 'run', container: 'sidecar', why: 'a second container of the same pod' },
     ...reads('sidecar', 'in-sidecar'),
@@ -89,7 +89,7 @@ export const podRestartIpc: Experiment = {
     { step: 'write-message', means: 'a message is queued', exitCode: EXIT.ok },
     { step: 'write-mq', means: 'a POSIX queue is created with a message', exitCode: EXIT.ok },
     { step: 'write-shm', means: 'a /dev/shm object is created', exitCode: EXIT.ok },
-    ...kept('after-restart', "after the kubelet's restart"),
+    ...kept('after-restart', 'after the restart in the pod'),
     ...kept('in-sidecar', 'in a sidecar of the same pod'),
     ...lost('in-new-pod', 'in a new pod'),
     { step: 'hold', means: 'with kernel.shm_rmid_forced=1, an attached segment lives', exitCode: EXIT.ok, stdout: /nattch=1 / },
@@ -106,7 +106,7 @@ export const podRestartIpc: Experiment = {
     return sentences(
       failed.length > 0 && `The writers failed: ${failed.map((k) => `${k} (${failure(steps.get(`write-${k}`))})`).join(', ')}.`,
       lostAt('after-restart') &&
-        `After the kubelet's restart the ${lostAt('after-restart')} ${/,| and /.test(lostAt('after-restart')) ? 'were' : 'was'} gone: this runtime's restarted container did not keep the pod's IPC namespace and /dev/shm, so a restart loses them, as on Docker.`,
+        `After the restart in the pod (a new container, attempt + 1) the ${lostAt('after-restart')} ${/,| and /.test(lostAt('after-restart')) ? 'were' : 'was'} gone: this runtime's restarted container did not keep the pod's IPC namespace and /dev/shm, so a restart loses them, as on Docker.`,
       lostAt('in-sidecar') &&
         `A sidecar of the same pod did not find the ${lostAt('in-sidecar')}: this runtime's pod containers do not share one IPC namespace and /dev/shm.`,
       keptAt('in-new-pod') && `A new pod found the ${keptAt('in-new-pod')}: this runtime's new pod did not get new namespaces.`,

@@ -1,7 +1,11 @@
 import type { Experiment, StepRecord } from '../src/model/experiment.js';
 import { failure, refusalOutcome, sentences, succeeded, unobserved } from '../src/model/experiment-kit.js';
+import { engineSysctls, KUBELET_SYSCTL_ADMISSION, runtimeSysctlCheck, told } from './internals.js';
 import { kubeletVerdict } from './kubelet-sysctls.js';
 import { ONLY_IN_PODS } from './pod-kit.js';
+import { notNamespaced, refusalPhrase, refusedWith } from './refusals.js';
+
+const SYSRQ_REFUSED = notNamespaced('kernel.sysrq');
 
 const SYSCTLS = { 'kernel.shmmax': '33554432', 'kernel.sem': '250 32000 100 256', 'kernel.msgmax': '65536', 'kernel.shm_rmid_forced': '1' };
 const READ = ['sh', '-c', 'cat /proc/sys/kernel/shmmax /proc/sys/kernel/sem /proc/sys/kernel/msgmax /proc/sys/kernel/shm_rmid_forced'];
@@ -33,8 +37,9 @@ export const podSysctl: Experiment = {
   source: 'Kubernetes users: SysctlForbidden for databases that need kernel.shm* or kernel.sem (kubernetes #101227)',
   blogSaw: 'not tried (no pods then)',
   expectedToday:
-    '`kernel.shmmax`, `kernel.sem`, `kernel.msgmax` and `kernel.shm_rmid_forced` set on the pod are in force in its container and its sidecar, and still after a restart; a pod without them has the defaults; `kernel.sysrq` is refused by the runtime',
-  explanation: `Kubernetes sets sysctls on the pod (\`securityContext.sysctls\`), not on a container: the runtime writes them into the sandbox's namespaces when it creates the pod, so every container of the pod sees them and a container restart, which keeps the sandbox, keeps them. A new pod gets what it asks for, else the kernel's defaults for a new IPC namespace. A sysctl that is not namespaced (\`kernel.sysrq\`) would change the node: runc refuses it when the sandbox starts. Before the runtime, the kubelet decides: only its safe sysctls are allowed by default (the table is kept in the project with its source, since no kubelet runs here):\n\n${table}`,
+    '`kernel.shmmax`, `kernel.sem`, `kernel.msgmax` and `kernel.shm_rmid_forced` set on the pod are in force in its container and its sidecar, and still after a restart; a pod without them has the defaults; `kernel.sysrq` is refused when the sandbox starts',
+  explanation: `Kubernetes sets sysctls on the pod (\`securityContext.sysctls\`), not on a container: the runtime writes them into the sandbox's namespaces when it creates the pod, so every container of the pod sees them and a container restart, which keeps the sandbox, keeps them. A new pod gets what it asks for, else the kernel's defaults for a new IPC namespace. A sysctl that is not namespaced (\`kernel.sysrq\`) would change the node: the runtime refuses it when the sandbox starts. On a node, a kubelet decides first: by default it allows only its safe sysctls (the table is kept in the project with its source, since no kubelet runs here):\n\n${table}`,
+  internals: (s) => told(engineSysctls(s), runtimeSysctlCheck(s), KUBELET_SYSCTL_ADMISSION),
   containers: {
     app: { sysctls: SYSCTLS },
     sidecar: { ipc: 'container:app' },
@@ -47,11 +52,11 @@ export const podSysctl: Experiment = {
     { id: 'run-sidecar', do: 'run', container: 'sidecar', why: 'a second container of the same pod' },
     { id: 'sidecar-values', do: 'exec', container: 'sidecar', cmd: READ },
     { id: 'stop', do: 'stop', container: 'app' },
-    { id: 'start', do: 'start', container: 'app', why: "the kubelet's restart" },
+    { id: 'start', do: 'start', container: 'app', why: 'as the kubelet restarts a container: a new one (attempt + 1) in the same pod' },
     { id: 'values-after-restart', do: 'exec', container: 'app', cmd: READ },
     { id: 'run-plain', do: 'run', container: 'plain', why: 'a new pod without sysctls' },
     { id: 'plain-values', do: 'exec', container: 'plain', cmd: READ },
-    { id: 'run-sysrq', do: 'run', container: 'sysrq', mayBeRefused: /kernel\.sysrq/, why: 'not a namespaced sysctl' },
+    { id: 'run-sysrq', do: 'run', container: 'sysrq', mayBeRefused: refusedWith(SYSRQ_REFUSED), why: 'not a namespaced sysctl' },
   ],
   expect: [
     { step: 'values', means: "the pod's sysctls are in force in its container", stdout: SET },
@@ -62,7 +67,7 @@ export const podSysctl: Experiment = {
   ],
   observe: (steps) => {
     const seen = (id: string) => values(steps.get(id));
-    return `container ${seen('values')}, sidecar ${seen('sidecar-values')}, after restart ${seen('values-after-restart')}, new pod ${seen('plain-values')}; kernel.sysrq ${refusalOutcome(steps.get('run-sysrq'))}`;
+    return `container ${seen('values')}, sidecar ${seen('sidecar-values')}, after restart ${seen('values-after-restart')}, new pod ${seen('plain-values')}; kernel.sysrq ${refusalPhrase(steps.get('run-sysrq'), SYSRQ_REFUSED)}`;
   },
   whenDiffers: (steps) => {
     const seen = (id: string) => values(steps.get(id));

@@ -1,5 +1,6 @@
 import type { Experiment } from '../src/model/experiment.js';
 import { ALPHABET, dataOutcome, EXIT, failure, keptBy, lostWith, sentences, succeeded, unobserved } from '../src/model/experiment-kit.js';
+import { KUBELET_RESTART, RESTART_WHY } from './pod-kit.js';
 
 const MIB = 1024 * 1024;
 const name = ['--name', '/shmlab'];
@@ -37,7 +38,7 @@ export const posixShmRestart: Experiment = {
   ],
   expectOn: {
     cri: {
-      why: "The kubelet restarts a container as a new container in the same pod, and `/dev/shm` is the pod sandbox's tmpfs, mounted into each of its containers: the object survives. CRI has no `--shm-size`: the pod's `/dev/shm` is always the runtime's 64 MiB, so the 4 MiB write fits.",
+      why: `${KUBELET_RESTART}, and \`/dev/shm\` is the pod sandbox's tmpfs, mounted into each of its containers: the object is expected to survive. CRI has no \`--shm-size\`: the pod's \`/dev/shm\` is the size the runtime gives it (containerd: 64 MiB), so the 4 MiB write is expected to fit.`,
       expect: [
         { step: 'read-after', means: "it survives the restart: /dev/shm is the pod's, not the container's", exitCode: EXIT.ok, stdout: ALPHABET },
         {

@@ -12,6 +12,7 @@ import {
   WANTED_SHMMAX,
   writeOutcome,
 } from '../src/model/experiment-kit.js';
+import { KUBELET_RESTART, RESTART_WHY } from './pod-kit.js';
 
 const write = ['sh', '-c', `echo ${WANTED_SHMMAX} > ${SHMMAX}`];
 const read = ['cat', SHMMAX];
@@ -50,7 +51,7 @@ export const privilegedNotPersisted: Experiment = {
   ],
   expectOn: {
     cri: {
-      why: "The kubelet restarts a container as a new container in the same pod, and `kernel.shmmax` belongs to the pod's IPC namespace, which outlives the container: the value written before the restart is still in force after it.",
+      why: `${KUBELET_RESTART}, and \`kernel.shmmax\` belongs to the pod's IPC namespace, which outlives the container: the value written before the restart is still in force after it.`,
       expect: [
         {
           step: 'after-restart',

@@ -63,7 +63,7 @@ export const procsysReadonly: Experiment = {
   ],
   expectOn: {
     cri: {
-      why: "The kubelet asks the runtime for a read-only `/proc/sys` in every unprivileged container (its default `readonly_paths`, which shmlab sends as the kubelet does), so neither a redirection nor `sysctl -p` can change a kernel parameter; nothing runs `sysctl -p` at a container's start.",
+      why: "A kubelet asks the runtime for a read-only `/proc/sys` in every unprivileged container (its `readonly_paths` for `procMount: Default`, pkg/securitycontext/util.go, which shmlab sends in its place), so neither a redirection nor `sysctl -p` is expected to change a kernel parameter; nothing runs `sysctl -p` at a container's start.",
       expect: [],
     },
   },

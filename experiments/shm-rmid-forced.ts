@@ -91,6 +91,9 @@ export const shmRmidForced: Experiment = {
     const [unattached, held, released, plainUnattached] = ['forced-unattached', 'forced-held', 'forced-release', 'plain-unattached'].map((id) =>
       statOutcome(steps.get(id)),
     );
+    // The held segment is made by the hold step and read by the next: a hold the engine failed is what the phrase tells.
+    const hold = steps.get('forced-hold');
+    if (hold && unobserved(hold)) return `${withIt}: unattached ${unattached}, hold ${unobserved(hold)}; ${without}: unattached ${plainUnattached}`;
     // Every segment still there, with the sysctl as without it: said once.
     if ([unattached, held, released, plainUnattached].every((s) => s!.startsWith('there'))) {
       return `${withIt}: unattached, held and released segments all there, as ${plain !== undefined ? `by ${without}` : without}`;

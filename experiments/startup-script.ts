@@ -1,5 +1,6 @@
 import type { Experiment, StepRecord } from '../src/model/experiment.js';
 import { KERNEL_DEFAULT_SHMMAX, numberIn, ran, SHMMAX, sentences, sysctlErrors, unobserved, valueRead, WANTED_SHMMAX } from '../src/model/experiment-kit.js';
+import { KUBELET_RESTART } from './pod-kit.js';
 
 const READY = 'idle: ready';
 const sees = (value: string, times = 1) => new RegExp(`(idle: /proc/sys/kernel/shmmax = ${value}\\n[\\s\\S]*){${times}}`);
@@ -75,7 +76,7 @@ export const startupScript: Experiment = {
   ],
   expectOn: {
     cri: {
-      why: "The same outcome, for another reason at the restart: the kubelet restarts the container in the same pod, whose IPC namespace keeps the value the first start wrote, so the second start's `sysctl -p` finds it already set. Unprivileged, the kubelet's read-only `/proc/sys` makes `sysctl -p` fail, and this start.sh goes on with the default.",
+      why: `The same outcome, for another reason at the restart. ${KUBELET_RESTART}, whose IPC namespace keeps the value the first start wrote, so the second start's \`sysctl -p\` finds it already set. Unprivileged, the read-only \`/proc/sys\` makes \`sysctl -p\` fail, and this start.sh goes on with the default.`,
       expect: [],
     },
   },

@@ -164,11 +164,11 @@ export const ON_KUBERNETES: { kinds: Partial<Record<MemoryKind, KindText>>; oper
     'sysv-private': {
       label: "System V, the pod's IPC namespace (default)",
       advice:
-        'lives as long as the pod: a container restart keeps it (a database that finds its old segment may refuse to start, as PostgreSQL does), a new pod does not. Only `kernel.shm_rmid_forced=1` (a safe pod sysctl) removes segments nothing is attached to.',
+        "lives as long as the pod: a container restart keeps it, so a program finds its old segments when it starts again; a new pod does not. With `kernel.shm_rmid_forced=1` (a pod sysctl on the kubelet's safe list) the kernel removes a segment as soon as nothing is attached to it, even while the pod runs.",
       usual: { restart: 'kept', kill: 'kept', recreate: 'lost' },
       statement: 'it lives as long as the pod',
       lostMeans: "the restarted container did not keep the pod's IPC namespace",
-      keptMeans: `${POD_KEPT} (a database may refuse to start, as PostgreSQL does); \`kernel.shm_rmid_forced=1\` (a safe pod sysctl) removes segments nothing is attached to`,
+      keptMeans: `${POD_KEPT}; with \`kernel.shm_rmid_forced=1\` (a pod sysctl on the kubelet's safe list) the kernel removes a segment as soon as nothing is attached to it`,
       remedies: [EMPTYDIR],
     },
     'sysv-host': {
@@ -202,20 +202,21 @@ export const ON_KUBERNETES: { kinds: Partial<Record<MemoryKind, KindText>>; oper
     },
     'mmap-layer': {
       label: 'mmap file, writable layer',
-      advice: 'lost at every container restart: the kubelet restarts a container as a new one, with a new writable layer. Put the file on a volume.',
+      advice: 'lost at every container restart: a restarted container is a new one (attempt + 1), with a new writable layer. Put the file on a volume.',
       usual: { restart: 'lost', kill: 'lost', recreate: 'lost' },
-      statement: 'the kubelet restarts a container as a new one, with a new writable layer',
+      statement: 'a restarted container is a new one (attempt + 1), with a new writable layer',
       lostMeans: "the new container's writable layer does not have the file",
       keptMeans: 'the restarted container kept its writable layer',
       remedies: [EMPTYDIR],
     },
     'mmap-volume': {
-      label: 'mmap file, `emptyDir`',
-      advice: 'survives container restarts, and goes with the pod: for data that must outlive the pod, use a persistent volume.',
-      usual: { restart: 'kept', kill: 'kept', recreate: 'lost' },
-      statement: 'an `emptyDir` is a folder of the pod: it goes with the pod',
-      lostMeans: "this runtime's `emptyDir` did not keep its files across a container restart",
-      keptMeans: "a new pod found the old pod's `emptyDir` files",
+      label: "mmap file, `emptyDir` (a folder shmlab makes for the pod, in the kubelet's place)",
+      advice:
+        "survives container restarts: the runtime mounts the pod's folder into the new container. An `emptyDir` goes with its pod (the kubelet removes it; here shmlab does): for data that must outlive the pod, use a persistent volume.",
+      usual: { restart: 'kept', kill: 'kept' },
+      statement: "the runtime mounts the pod's folder into each new container",
+      lostMeans: "this runtime did not mount the pod's `emptyDir` folder into the restarted container as it was asked",
+      keptMeans: 'the file outlived the container',
     },
     'sysv-sem': {
       label: 'System V semaphore set',
@@ -245,13 +246,13 @@ export const ON_KUBERNETES: { kinds: Partial<Record<MemoryKind, KindText>>; oper
       remedies: [EMPTYDIR],
     },
     'memory-volume': {
-      label: '`emptyDir` with `medium: Memory`',
+      label: "`emptyDir` with `medium: Memory` (a tmpfs shmlab mounts for the pod, in the kubelet's place)",
       advice:
-        "a tmpfs sized by `sizeLimit`, shared by the pod's containers, kept across container restarts and gone with the pod: the way to give a pod more than 64 MiB of shared memory (mount it on `/dev/shm`).",
-      usual: { restart: 'kept', kill: 'kept', recreate: 'lost' },
-      statement: "it is a tmpfs of the pod, sized by `sizeLimit` and shared by the pod's containers: gone with the pod",
-      lostMeans: "this runtime's in-memory `emptyDir` did not keep its files across a container restart",
-      keptMeans: "a new pod found the old pod's files",
+        "a tmpfs of the `sizeLimit` on the pod's folder, mounted by the runtime into each of the pod's containers: kept across container restarts. It goes with its pod (the kubelet unmounts it; here shmlab does).",
+      usual: { restart: 'kept', kill: 'kept' },
+      statement: "the runtime mounts the pod's tmpfs into each new container",
+      lostMeans: "this runtime did not mount the pod's in-memory `emptyDir` into the restarted container as it was asked",
+      keptMeans: 'the file outlived the container',
     },
   },
   operations: { restart: 'container restart (same pod)', kill: 'kill + restart (same pod)', recreate: 'new pod' },

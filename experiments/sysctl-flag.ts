@@ -1,7 +1,10 @@
 import type { Experiment, StepRecord } from '../src/model/experiment.js';
 import { ignoredSysctl, numberIn, refusalOutcome, SHMMAX, sentences, succeeded, valueRead, WANTED_SHMMAX } from '../src/model/experiment-kit.js';
+import { engineSysctls, KUBELET_SYSCTL_ADMISSION, runtimeSysctlCheck, told } from './internals.js';
+import { notNamespaced, refusalPhrase, refusedWith } from './refusals.js';
 
 const read = ['cat', SHMMAX];
+const SYSRQ_REFUSED = notNamespaced('kernel.sysrq');
 
 /** `applied (kept after restart)`, `not applied (read …)`, or the values read where neither holds. */
 function shmmax(steps: ReadonlyMap<string, StepRecord>): string {
@@ -19,7 +22,8 @@ export const sysctlFlag: Experiment = {
   blogSaw: 'no way without `--privileged` (Docker 1.2 had no `--sysctl`)',
   expectedToday: 'applied unprivileged and still applied after a restart; a sysctl that is not namespaced (`kernel.sysrq`) is refused',
   explanation:
-    "Engines answered the blog with `--sysctl` (HostConfig.Sysctls): the runtime writes the value into the container's new namespaces before the program starts, at every start, since it is container configuration. Only namespaced sysctls are allowed: the IPC ones (`kernel.msg*`, `kernel.sem`, `kernel.shm*`, `fs.mqueue.*`) and `net.*` with a private network namespace. The docker CLI checks that list itself (\"sysctl 'kernel.sysrq=1' is not allowed\"); through the API, as here, the runtime refuses it when the container starts: the refusal is recorded verbatim.",
+    "Engines answered the blog with `--sysctl` (HostConfig.Sysctls): the value is written into the container's new namespaces before its program starts, at every start, since it is container configuration. Only namespaced sysctls can be given: the IPC ones (`kernel.msg*`, `kernel.sem`, `kernel.shm*`, `fs.mqueue.*`) and `net.*` with a private network namespace. A sysctl of no namespace (`kernel.sysrq`) would change the host for everyone, and is refused: the refusal is recorded verbatim, and its words tell who refused.",
+  internals: (s) => told(engineSysctls(s), runtimeSysctlCheck(s), s.kind === 'cri' && KUBELET_SYSCTL_ADMISSION),
   containers: { app: { sysctls: { 'kernel.shmmax': WANTED_SHMMAX } }, sysrq: { sysctls: { 'kernel.sysrq': '1' } } },
   steps: [
     { id: 'run', do: 'run', container: 'app' },
@@ -27,7 +31,7 @@ export const sysctlFlag: Experiment = {
     { id: 'stop', do: 'stop', container: 'app' },
     { id: 'start', do: 'start', container: 'app' },
     { id: 'after-restart', do: 'exec', container: 'app', cmd: read, why: 'after the restart' },
-    { id: 'run-sysrq', do: 'run', container: 'sysrq', mayBeRefused: /kernel\.sysrq/, why: 'not a namespaced sysctl' },
+    { id: 'run-sysrq', do: 'run', container: 'sysrq', mayBeRefused: refusedWith(SYSRQ_REFUSED), why: 'not a namespaced sysctl' },
   ],
   expect: [
     { step: 'value', means: 'applied without privilege', stdout: `${WANTED_SHMMAX}\n` },
@@ -36,11 +40,11 @@ export const sysctlFlag: Experiment = {
   ],
   expectOn: {
     cri: {
-      why: "Kubernetes sets sysctls on the pod, not on a container: the runtime writes them into the sandbox's namespaces when the pod starts, and a container restart keeps the sandbox, so the value holds. A sysctl that is not namespaced (`kernel.sysrq`) is refused by runc when the sandbox starts; the kubelet itself would reject it before that.",
+      why: "Kubernetes sets sysctls on the pod, not on a container: the runtime writes them into the sandbox's namespaces when the pod starts, and a container's restart (a new container in the same sandbox) keeps the sandbox, so the value is expected to hold. A sysctl of no namespace (`kernel.sysrq`) is expected to be refused when the sandbox starts; a kubelet would refuse such a pod before any CRI call (below).",
       expect: [],
     },
   },
-  observe: (steps) => `${shmmax(steps)}; kernel.sysrq ${refusalOutcome(steps.get('run-sysrq'))}`,
+  observe: (steps) => `${shmmax(steps)}; kernel.sysrq ${refusalPhrase(steps.get('run-sysrq'), SYSRQ_REFUSED)}`,
   whenDiffers: (steps) => {
     const [run, value, after, sysrq] = ['run', 'value', 'after-restart', 'run-sysrq'].map((id) => steps.get(id));
     const read = numberIn(value);

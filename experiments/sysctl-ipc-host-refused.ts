@@ -10,6 +10,10 @@ import {
   valueRead,
   WANTED_SHMMAX,
 } from '../src/model/experiment-kit.js';
+import { engineSysctls, KUBELET_SYSCTL_ADMISSION, runtimeSysctlCheck, told } from './internals.js';
+import { ipcSysctlWithoutNamespace, refusalPhrase, refusedWith } from './refusals.js';
+
+const HOST_REFUSED = ipcSysctlWithoutNamespace('kernel.shmmax');
 
 export const sysctlIpcHostRefused: Experiment = {
   slug: 'sysctl-ipc-host-refused',
@@ -18,9 +22,10 @@ export const sysctlIpcHostRefused: Experiment = {
   source: "the blog's open question, asked the other way round: can `--sysctl` change the host's limits?",
   blogSaw: 'no `--sysctl` then',
   expectedToday:
-    'refused when the container starts, in runc\'s words (`sysctl "kernel.shmmax" is not allowed in the hosts ipc namespace`); the same sysctl in the container\'s own namespace is applied; on a Kubernetes node the pod (`hostIPC` with the sysctl) is refused the same way',
+    "refused when the container starts, in words that name the sysctl and the IPC namespace; the same sysctl in the container's own namespace is applied; on a Kubernetes node the pod (`hostIPC` with the sysctl) is refused the same way when its sandbox starts",
   explanation:
-    "An IPC sysctl is a property of an IPC namespace, and with `--ipc=host` the container has none of its own: writing the value would change it for the whole host. Neither Docker nor Podman checks the combination (moby 20.10 only removes the IPC namespace from the OCI spec for `host` and copies HostConfig.Sysctls into it, daemon/oci_linux.go; Podman 4.3 itself refuses only `fs.mqueue.*` with `--ipc=host`, pkg/specgen/generate/security_linux.go), so the container is created, and the runtime refuses to start it: runc's validator allows `kernel.shm*`, `kernel.msg*`, `kernel.sem` and `fs.mqueue.*` only when the spec has an IPC namespace (libcontainer/configs/validate/validator.go). The same sysctl in a container with its own namespace is applied, as `sysctl-flag` shows. On a Kubernetes node the sysctl is the pod's: containerd's CRI plugin drops the IPC namespace from the sandbox's spec for `hostIPC` (namespace_options.ipc = NODE) and passes the pod's sysctls unchanged (pkg/cri/server/sandbox_run_linux.go), so RunPodSandbox fails with runc's same words. The host-IPC container asks for the kernel's default value, so that an engine that wrongly accepted it would leave a host at the default as it was.",
+    "An IPC sysctl is a property of an IPC namespace, and with `--ipc=host` the container has none of its own: writing the value would change it for the whole host. The engine leaves the IPC namespace out of the container's spec and passes the sysctl on; the runtime, which writes the sysctls, refuses an IPC sysctl where the spec has no IPC namespace. The same sysctl in a container with its own namespace is applied, as `sysctl-flag` shows. The host-IPC container asks for the kernel's default value, so that an engine that wrongly accepted it would leave the host as it was.",
+  internals: (s) => told(engineSysctls(s), runtimeSysctlCheck(s), s.kind === 'cri' && KUBELET_SYSCTL_ADMISSION),
   containers: {
     own: { sysctls: { 'kernel.shmmax': WANTED_SHMMAX } },
     host: { ipc: 'host', sysctls: { 'kernel.shmmax': KERNEL_DEFAULT_SHMMAX } },
@@ -28,7 +33,7 @@ export const sysctlIpcHostRefused: Experiment = {
   steps: [
     { id: 'run-own', do: 'run', container: 'own', why: "the sysctl in the container's own IPC namespace" },
     { id: 'own-value', do: 'exec', container: 'own', cmd: ['cat', SHMMAX] },
-    { id: 'run-host', do: 'run', container: 'host', mayBeRefused: /kernel\.shmmax|IPC|ipc/, why: "the same sysctl in the host's IPC namespace" },
+    { id: 'run-host', do: 'run', container: 'host', mayBeRefused: refusedWith(HOST_REFUSED), why: "the same sysctl in the host's IPC namespace" },
   ],
   expect: [
     { step: 'own-value', means: "in the container's own namespace the sysctl is applied", stdout: `${WANTED_SHMMAX}\n` },
@@ -42,7 +47,7 @@ export const sysctlIpcHostRefused: Experiment = {
   observe: (steps) => {
     const own = valueRead(steps.get('own-value'));
     const applied = own === WANTED_SHMMAX ? 'applied' : numberIn(steps.get('own-value')) !== undefined ? `not applied (read ${own})` : own;
-    return `own IPC namespace: ${applied}; host IPC namespace: ${refusalOutcome(steps.get('run-host'))}`;
+    return `own IPC namespace: ${applied}; host IPC namespace: ${refusalPhrase(steps.get('run-host'), HOST_REFUSED)}`;
   },
   whenDiffers: (steps) => {
     const [runOwn, own, host] = ['run-own', 'own-value', 'run-host'].map((id) => steps.get(id));

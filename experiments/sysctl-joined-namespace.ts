@@ -13,6 +13,8 @@ import {
   unobserved,
   valueRead,
 } from '../src/model/experiment-kit.js';
+import { engineSysctls, runtimeJoinedNamespace, told } from './internals.js';
+import { ipcSysctlInJoinedNamespace, refusedWith } from './refusals.js';
 
 const read = ['cat', SHMMAX];
 /** A 64 MiB segment, twice the limit the sidecar asks for; marked for removal at once, so nothing is left. */
@@ -40,7 +42,8 @@ export const sysctlJoinedNamespace: Experiment = {
   expectedToday:
     "accepted: B's sysctl is written into A's namespace, so A's `kernel.shmmax` becomes 32 MiB, A's next 64 MiB segment fails with EINVAL, and the limit stays after B is gone",
   explanation:
-    "A sysctl of the IPC namespace is written into whatever IPC namespace the container ends up in, and runc does not ask whose it is. Docker (moby 20.10, daemon/oci_linux.go) gives B an IPC namespace entry with A's path (`/proc/<A's pid>/ns/ipc`) and copies B's HostConfig.Sysctls into its spec unchecked; runc's validator only asks whether the spec has an IPC namespace at all, not whether runc creates it (libcontainer/configs/validate/validator.go: `config.Namespaces.Contains(configs.NEWIPC)`, true for a path too), and its init writes the sysctls after joining the namespaces (libcontainer/standard_init_linux.go). So B is started, and B's value replaces A's: one namespace, one `kernel.shmmax`. Podman 4.3 with runc does the same by its code: its own check looks only at `fs.mqueue.*` with `--ipc=host` (pkg/specgen/generate/security_linux.go), and libpod gives B A's namespace path (libpod/container_internal_linux.go, addNamespaceContainer). For a user: any container allowed to join another's IPC namespace (a sidecar, a debug container) can change the limits the main container lives by, without privilege and without the main container being restarted, and the change outlives the sidecar, since it belongs to the namespace. Here the sidecar's 32 MiB makes the main container's next 64 MiB `shmget` fail with EINVAL, the blog's old error.",
+    "A sysctl of the IPC namespace is written into whatever IPC namespace the container ends up in. The engine gives B an IPC namespace entry with A's path (`/proc/<A's pid>/ns/ipc`) and passes B's sysctls on; the runtime asks only whether the spec has an IPC namespace, not whose it is, and writes the sysctls after joining it. So B is started, and B's value replaces A's: one namespace, one `kernel.shmmax`. For a user: any container allowed to join another's IPC namespace (a sidecar, a debug container) can change the limits the main container lives by, without privilege and without the main container being restarted, and the change outlives the sidecar, since it belongs to the namespace. Here the sidecar's 32 MiB makes the main container's next 64 MiB `shmget` fail with EINVAL, the blog's old error.",
+  internals: (s) => told(engineSysctls(s), runtimeJoinedNamespace(s)),
   onlyOn: ['docker', 'podman'],
   notApplicableWhy:
     "Kubernetes has no sysctl of a container: CRI's ContainerConfig has no sysctls, only the pod's LinuxPodSandboxConfig has (spec.securityContext.sysctls), applied when the pod is made, so a second container of the pod cannot ask for one (shmlab creates a `container:A` container in A's pod and does not apply its sysctls).",
@@ -58,7 +61,7 @@ export const sysctlJoinedNamespace: Experiment = {
       id: 'run-sidecar',
       do: 'run',
       container: 'sidecar',
-      mayBeRefused: /kernel\.shmmax|IPC|ipc/,
+      mayBeRefused: refusedWith(ipcSysctlInJoinedNamespace('kernel.shmmax')),
       why: "joins main's IPC namespace and asks for kernel.shmmax=32 MiB",
     },
     { id: 'main-after', do: 'exec', container: 'main', cmd: read, why: "has the sidecar changed the main container's limit?" },

@@ -1,5 +1,6 @@
 import type { Experiment } from '../src/model/experiment.js';
 import { ALPHABET, BLOG_KEY, dataOutcome, EXIT, failure, keptBy, lostWith, ran, readOutcome, sentences, succeeded } from '../src/model/experiment-kit.js';
+import { KUBELET_RESTART, RESTART_WHY } from './pod-kit.js';
 
 const key = ['--key', BLOG_KEY, '--size', '27'];
 
@@ -17,7 +18,7 @@ export const sysvRestart: Experiment = {
     { id: 'write', do: 'exec', container: 'app', cmd: ['sysv-write', ...key], why: 'create segment 5678 and store a..z' },
     { id: 'read-before', do: 'exec', container: 'app', cmd: ['sysv-read', ...key], why: 'read it back in the running container' },
     { id: 'stop', do: 'stop', container: 'app' },
-    { id: 'start', do: 'start', container: 'app', why: "a restart, not a re-creation (on CRI, the kubelet's: a new attempt in the same pod)" },
+    { id: 'start', do: 'start', container: 'app', why: RESTART_WHY },
     { id: 'read-after', do: 'exec', container: 'app', cmd: ['sysv-read', ...key], why: 'is the segment still there?' },
   ],
   expect: [
@@ -27,7 +28,7 @@ export const sysvRestart: Experiment = {
   ],
   expectOn: {
     cri: {
-      why: "The kubelet restarts a container as a new container in the same pod, and the pod sandbox, not the container, holds the IPC namespace: the segment outlives the container's processes.",
+      why: `${KUBELET_RESTART}, and the pod sandbox, not the container, holds the IPC namespace: the segment is expected to outlive the container's processes.`,
       expect: [
         {
           step: 'read-after',
@@ -49,7 +50,7 @@ export const sysvRestart: Experiment = {
         readOutcome(before) !== 'kept' &&
         `Even in the running container the segment was not read back (${readOutcome(before)}).`,
       keptBy(write, after) &&
-        "The segment was still there after the restart: this engine's restart kept the container's IPC namespace, so System V objects outlive the container's processes, and a program that expects a clean start (PostgreSQL checks for its old segment) finds its leftovers: remove them at start (`ipcrm`, or `IPC_RMID`).",
+        "The segment was still there after the restart: this engine's restart kept the container's IPC namespace, so System V objects outlive the container's processes, and a program that expects a clean start finds its leftovers: remove them at start (`ipcrm`, or `IPC_RMID`).",
       lost &&
         `The segment was gone after the restart (${lost}): this engine's restart gives the container a new IPC namespace, so System V data does not outlive a restart; keep it in a file on a volume, or in an IPC namespace that outlives the container.`,
     );

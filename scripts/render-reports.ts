@@ -5,28 +5,15 @@
 import { readdirSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { EXPERIMENTS } from '../experiments/index.js';
+import { gateOf, readEnginesFile } from '../src/matrix/engines-file.js';
 import type { RunResult } from '../src/model/result.js';
+import { ROOT } from '../src/paths.js';
+import { byEngine } from '../src/report/engine-order.js';
 import { readReport } from '../src/report/read-report.js';
 import { renderMarkdown } from '../src/report/render-markdown.js';
 import { renderMatrix } from '../src/report/render-matrix.js';
 import { reportBaseName } from '../src/report/report-name.js';
 import { writeFilesAtomically } from '../src/report/write-report.js';
-
-const KIND_ORDER = ['docker', 'podman', 'cri'];
-
-/** The matrix's columns: Docker, Podman, then CRI engines; each by name and version, runc before other runtimes. */
-function byEngine(a: RunResult, b: RunResult): number {
-  const [x, y] = [a.environment, b.environment];
-  return (
-    KIND_ORDER.indexOf(x.kind) - KIND_ORDER.indexOf(y.kind) ||
-    (x.runtimeName ?? '').localeCompare(y.runtimeName ?? '') ||
-    x.serverVersion.localeCompare(y.serverVersion, 'en', { numeric: true }) ||
-    Number(x.ociRuntime?.name !== undefined && x.ociRuntime.name !== 'runc') - Number(y.ociRuntime?.name !== undefined && y.ociRuntime.name !== 'runc') ||
-    `${x.ociRuntime?.name ?? ''} ${x.ociRuntime?.version ?? ''}`.localeCompare(`${y.ociRuntime?.name ?? ''} ${y.ociRuntime?.version ?? ''}`, 'en', {
-      numeric: true,
-    })
-  );
-}
 
 function main(): number {
   const dir = resolve(process.argv[2] ?? 'reports');
@@ -49,7 +36,9 @@ function main(): number {
     out.push([join(dir, `${base}.md`), renderMarkdown(run, EXPERIMENTS)]);
     if (!partial) full.push(run);
   }
-  if (full.length) out.push([join(dir, 'matrix.md'), renderMatrix([...full].sort(byEngine), EXPERIMENTS)]);
+  // Which engines decide the matrix's exit code is the engines file's to say (the reports do not carry it).
+  const gates = gateOf(readEnginesFile(join(ROOT, 'engines.json')));
+  if (full.length) out.push([join(dir, 'matrix.md'), renderMatrix([...full].sort(byEngine), EXPERIMENTS, { gates })]);
   writeFilesAtomically(out);
   for (const [path, text] of out) console.log(`render-reports: ${path} (${Buffer.byteLength(text)} bytes)`);
   return 0;

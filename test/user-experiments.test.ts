@@ -65,11 +65,11 @@ const refusal = async (dir: string) => {
 
 describe('loading user experiments', () => {
   it('loads the example, with its C program, and --only can name it', async () => {
-    const user = await load(join(ROOT, 'examples/pg-like'));
-    expect(user.experiments.map((e) => e.slug)).toEqual(['pg-like']);
-    expect(user.programs).toEqual(['pg-like']);
-    expect(user.cSrc).toBe(join(ROOT, 'examples/pg-like/c-src'));
-    expect(selectExperiments(['pg-like', 'sysv-restart'], user.experiments).map((e) => e.slug)).toEqual(['pg-like', 'sysv-restart']);
+    const user = await load(join(ROOT, 'examples/exclusive-segment'));
+    expect(user.experiments.map((e) => e.slug)).toEqual(['exclusive-segment']);
+    expect(user.programs).toEqual(['exclusive-segment']);
+    expect(user.cSrc).toBe(join(ROOT, 'examples/exclusive-segment/c-src'));
+    expect(selectExperiments(['exclusive-segment', 'sysv-restart'], user.experiments).map((e) => e.slug)).toEqual(['exclusive-segment', 'sysv-restart']);
     expect(selectExperiments(undefined, user.experiments)).toHaveLength(EXPERIMENTS.length + 1);
     // Its phrase comes from the observations only.
     const observe = user.experiments[0]!.observe;
@@ -83,7 +83,7 @@ describe('loading user experiments', () => {
           ['create-again', again],
         ]),
       ),
-    ).toBe('gone after the restart; the database starts clean');
+    ).toBe('gone after the restart; created again');
   });
 
   it('loads a list of experiments from one file, and a .js module', async () => {
@@ -374,8 +374,8 @@ describe('--experiments on the command line: one sentence, exit 2, and no engine
     ],
     [
       'run: --only a slug no folder has',
-      () => ['run', '--experiments', join(ROOT, 'examples/pg-like'), '--only', 'pg-lik'],
-      /^shmlab: Unknown experiment pg-lik; run "shmlab list" to see them \(sysv-restart, .*, pg-like\)\.$/,
+      () => ['run', '--experiments', join(ROOT, 'examples/exclusive-segment'), '--only', 'exclusive-segmnt'],
+      /^shmlab: Unknown experiment exclusive-segmnt; run "shmlab list" to see them \(sysv-restart, .*, exclusive-segment\)\.$/,
     ],
     [
       'run: an empty --experiments',

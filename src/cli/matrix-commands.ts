@@ -5,7 +5,7 @@ import { checkToolchain, checkUserToolchain } from '../build/program-compiler.js
 import { checkTempDir } from '../engine/local-engine.js';
 import { UsageError } from '../errors.js';
 import { provisionEngine, stopEngine } from '../matrix/engine-provisioner.js';
-import { type EngineEntry, parseEngineOption, readEnginesFile } from '../matrix/engines-file.js';
+import { type EngineEntry, gateOf, parseEngineOption, readEnginesFile } from '../matrix/engines-file.js';
 import { runMatrix } from '../matrix/matrix-runner.js';
 import { REPORTS, ROOT } from '../paths.js';
 import { junitTarget, writeJUnit } from '../report/junit.js';
@@ -70,7 +70,7 @@ export async function matrixCommand(
   let exitCode = outcome.exitCode;
   if (outcome.runs.length) {
     const path = join(dir, 'matrix.md');
-    writeMatrix(path, renderMatrix(outcome.runs, [...EXPERIMENTS, ...(user?.experiments ?? [])]));
+    writeMatrix(path, renderMatrix(outcome.runs, [...EXPERIMENTS, ...(user?.experiments ?? [])], { gates: gateOf(engines) }));
     say(`matrix: ${path}`);
     if (junit) {
       try {
@@ -104,7 +104,7 @@ export async function enginesCommand(action: 'up' | 'down', choice: EngineChoice
       const daemon = await provisionEngine(engine, (line) => say(`[${engine.name}] ${line}`));
       say(`[${engine.name}] ${daemon.startedHere ? 'started' : 'already answering'} at ${daemon.address}`);
     } else {
-      say(`[${engine.name}] ${(await stopEngine(engine)) ? 'stopped' : "not running (or not shmlab's)"}`);
+      say(`[${engine.name}] ${(await stopEngine(engine, (line) => say(`[${engine.name}] ${line}`))) ? 'stopped' : "not running (or not shmlab's)"}`);
     }
   }
   return 0;

@@ -1,12 +1,13 @@
 // Provisions containerd engines as shmlab's own daemons (Debian 12's, or sid's unpacked), each in its own network namespace.
 
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { aptInstall } from '../engine/local-engine.js';
+import { aptInstall, openLog } from '../engine/local-engine.js';
 import { EngineUnavailableError } from '../errors.js';
 import { debianPackage } from '../matrix/debian-package.js';
+import { writeFileAtomically } from '../report/write-report.js';
 import { type ContainerdLayout, containerdConfig, containerdLayout } from './containerd-config.js';
 import { CriClient } from './cri-client.js';
 import { childrenOf, describeProcess, endProcesses, shimsOf } from './node-processes.js';
@@ -66,8 +67,8 @@ export async function provisionContainerd(name: string, say: (line: string) => v
   const major = Number(/\bv?(\d+)\.\d+\.\d+/.exec(stdout)?.[1] ?? '1');
   for (const dir of [layout.home, layout.root, layout.state, layout.runcRoot, layout.opt, layout.cniBin, layout.cniConf, layout.podLogs, layout.emptyDirs])
     mkdirSync(dir, { recursive: true });
-  writeFileSync(layout.config, containerdConfig(layout, { configVersion: major >= 2 ? 3 : 2, sandboxImage: SANDBOX_IMAGE, runc: SYSTEM_RUNC }));
-  const log = openSync(layout.log, 'a');
+  writeFileAtomically(layout.config, containerdConfig(layout, { configVersion: major >= 2 ? 3 : 2, sandboxImage: SANDBOX_IMAGE, runc: SYSTEM_RUNC }));
+  const log = openLog(layout.log);
   // unshare execs sh, which execs containerd: the child's pid is containerd's. detached is setsid(2) in the child before
   // exec (no fork, unlike setsid(1)): the daemon outlives this process and a terminal's Ctrl-C.
   const child = spawn('unshare', ['-n', 'sh', '-c', `ip link set lo up && exec ${JSON.stringify(bin.containerd)} --config ${JSON.stringify(layout.config)}`], {
@@ -77,7 +78,7 @@ export async function provisionContainerd(name: string, say: (line: string) => v
   });
   child.unref();
   if (child.pid === undefined) throw new EngineUnavailableError(`could not start ${bin.containerd}.`);
-  writeFileSync(layout.pidFile, String(child.pid));
+  writeFileAtomically(layout.pidFile, String(child.pid));
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await answers(layout.address, 1000)) {

@@ -3,6 +3,8 @@
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
+import { graceLeft, interruption, processSignal } from '../engine/interruption.js';
+import { plainWords } from '../errors.js';
 import { ROOT } from '../paths.js';
 
 /** shmlab's subset of the CRI api.proto (read from the source tree: tsc does not copy it to dist/). */
@@ -156,6 +158,10 @@ function services(): { RuntimeService: grpc.ServiceClientConstructor; ImageServi
   return { RuntimeService: v1.RuntimeService as grpc.ServiceClientConstructor, ImageService: v1.ImageService as grpc.ServiceClientConstructor };
 }
 
+// Calls that create or remove something: waited for after a signal (within what is left of its time), so that cleanup
+// knows what they made.
+const CHANGES = new Set(['RunPodSandbox', 'StopPodSandbox', 'RemovePodSandbox', 'CreateContainer', 'StartContainer', 'StopContainer', 'RemoveContainer']);
+
 export class CriClient {
   private readonly clients: Record<Service, grpc.Client>;
 
@@ -163,24 +169,44 @@ export class CriClient {
   constructor(
     readonly address: string,
     private readonly defaultTimeoutMs = DEFAULT_TIMEOUT_MS,
+    private readonly signal?: AbortSignal,
   ) {
     const { RuntimeService, ImageService } = services();
     const credentials = grpc.credentials.createInsecure();
     this.clients = { RuntimeService: new RuntimeService(address, credentials), ImageService: new ImageService(address, credentials) };
   }
 
-  /** One unary call with a deadline; a gRPC error becomes a CriError. */
+  /**
+   * One unary call with a deadline; a gRPC error becomes a CriError (in the runtime's words, without gRPC's own). A
+   * signal (the command line's, unless the client was given one) cancels a call that creates nothing at once; one that
+   * creates or removes something, and every call made after the signal, gets what is left of the time after it.
+   */
   call<T>(service: Service, method: string, request: object, options: CallOptions = {}): Promise<T> {
     const client = this.clients[service] as unknown as Record<string, Unary>;
     const fn = client[method];
     if (!fn) return Promise.reject(new Error(`CRI ${service}.${method} is not in shmlab's api.proto`));
-    const deadline = Date.now() + (options.timeoutMs ?? this.defaultTimeoutMs);
-    return new Promise<T>((resolve, reject) =>
-      fn.call(client, request, new grpc.Metadata(), { deadline }, (err, response) => {
-        if (err) reject(new CriError(method, grpc.status[err.code] ?? String(err.code), (err.details || err.message).trim()));
+    const signal = this.signal ?? processSignal();
+    const grace = graceLeft(signal);
+    if (grace <= 0) return Promise.reject(interruption(signal!, `before CRI ${method}`));
+    const deadline = Date.now() + Math.min(options.timeoutMs ?? this.defaultTimeoutMs, grace);
+    return new Promise<T>((resolve, reject) => {
+      let onAbort: (() => void) | undefined;
+      const call = fn.call(client, request, new grpc.Metadata(), { deadline }, (err, response) => {
+        if (onAbort) signal?.removeEventListener('abort', onAbort);
+        if (err) reject(new CriError(method, grpc.status[err.code] ?? String(err.code), plainWords((err.details || err.message).trim())));
         else resolve(response as T);
-      }),
-    );
+      }) as unknown as grpc.ClientUnaryCall | undefined;
+      if (signal && !signal.aborted) {
+        // A change in flight is waited for, but not beyond the time left after the signal.
+        onAbort = CHANGES.has(method)
+          ? () => setTimeout(() => call?.cancel(), Math.max(0, graceLeft(signal))).unref()
+          : () => {
+              call?.cancel();
+              reject(interruption(signal, `while waiting for the runtime (${method})`));
+            };
+        signal.addEventListener('abort', onAbort, { once: true });
+      }
+    });
   }
 
   version(options?: CallOptions): Promise<VersionResponse> {

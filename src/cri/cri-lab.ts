@@ -8,6 +8,7 @@ import { IMAGES } from '../../experiments/images.js';
 import { claimedImages, imageSources, layOutContext, variantTag } from '../build/image-builder.js';
 import { DEFAULT_DEADLINE_MS } from '../engine/engine-driver.js';
 import { runtimeVersion } from '../engine/engine-info.js';
+import { processSignal } from '../engine/interruption.js';
 import { hasCommand } from '../engine/local-engine.js';
 import { EngineUnavailableError, SetupError } from '../errors.js';
 import { IMAGE_LABEL, LABEL, LABEL_HELPER } from '../labels.js';
@@ -35,7 +36,7 @@ const PATH_ENV = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/
 export async function openCriLab(setup: LabSetup, endpoint: string): Promise<Lab> {
   const socket = socketOf(endpoint);
   const deadlineMs = setup.deadlineMs ?? DEFAULT_DEADLINE_MS;
-  const client = new CriClient(endpoint, deadlineMs);
+  const client = new CriClient(endpoint, deadlineMs, setup.signal);
   try {
     await client.version({ timeoutMs: Math.min(deadlineMs, 5000) });
   } catch (err) {
@@ -59,7 +60,7 @@ export async function openCriLab(setup: LabSetup, endpoint: string): Promise<Lab
   const sandboxImage = config.sandboxImage ?? SANDBOX_IMAGE;
   if (sandboxImage === SANDBOX_IMAGE) await ensurePauseImage(target);
 
-  const sources = await imageSources(setup.say, lease);
+  const sources = await imageSources(setup.say, lease, { signal: setup.signal ?? processSignal() });
   const variants = [...new Set(['lab', ...(setup.variants ?? [])])];
   const tags = Object.fromEntries(variants.map((v) => [v, `localhost/${variantTag(v, sources)}`]));
   lease.claimImages(Object.values(tags));

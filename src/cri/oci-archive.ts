@@ -5,6 +5,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
+import { processSignal } from '../engine/interruption.js';
 import type { CriClient } from './cri-client.js';
 
 export interface OciImageInput {
@@ -119,7 +120,7 @@ export async function importImage(target: ImportTarget, input: OciImageInput): P
     const present = await target.client.imageStatus(input.name);
     if (present?.id === archive.id) return { id: archive.id, name: input.name, imported: false, durationMs: Date.now() - started };
     // CRI has no import call; containerd's own client writes into the namespace CRI reads (k8s.io).
-    await execa(target.ctr, ['-a', target.socket, '-n', 'k8s.io', 'images', 'import', archive.file]);
+    await execa(target.ctr, ['-a', target.socket, '-n', 'k8s.io', 'images', 'import', archive.file], { cancelSignal: processSignal() });
     await waitForImage(target.client, archive.id);
     return { id: archive.id, name: input.name, imported: true, durationMs: Date.now() - started };
   } finally {

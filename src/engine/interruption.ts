@@ -1,5 +1,6 @@
 // Waits that a signal ends. The command line turns its first SIGINT, SIGTERM or SIGHUP into an AbortSignal: a wait
 // on the engine or on a local tool ends at once when it aborts, and what runs after it (cleanup) is bounded.
+import { setMaxListeners } from 'node:events';
 import { InterruptedError } from '../errors.js';
 
 /**
@@ -13,6 +14,8 @@ let commandLine: AbortSignal | undefined;
 
 /** The command line's signal: every wait whose caller passes none listens to it (the lab of `clean`, a CRI lab's compile). */
 export function useProcessSignal(signal: AbortSignal): void {
+  // Every wait of a run listens to it (experiments run at once): more than Node's default of 10 listeners is no leak.
+  setMaxListeners(0, signal);
   commandLine = signal;
 }
 

@@ -1,9 +1,10 @@
 // Fetches one package of any Debian suite and unpacks it, with a private apt configuration: the system's is never touched.
 
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { CACHE } from '../paths.js';
+import { writeFileAtomically } from '../report/write-report.js';
 
 const MIRROR = 'http://deb.debian.org/debian';
 const KEYRING = '/usr/share/keyrings/debian-archive-keyring.gpg';
@@ -29,7 +30,7 @@ async function fetchAndUnpack(suite: string, packageName: string, home: string, 
   const apt = join(CACHE, 'debian', suite, 'apt');
   const debs = join(home, 'debs');
   for (const dir of [join(apt, 'lists/partial'), join(apt, 'cache/archives/partial'), debs]) mkdirSync(dir, { recursive: true });
-  writeFileSync(join(apt, 'sources.list'), `deb [signed-by=${KEYRING}] ${MIRROR} ${suite} main\n`);
+  writeFileAtomically(join(apt, 'sources.list'), `deb [signed-by=${KEYRING}] ${MIRROR} ${suite} main\n`);
   const options = [
     '-o',
     `Dir::Etc::sourcelist=${join(apt, 'sources.list')}`,
@@ -62,7 +63,7 @@ async function fetchAndUnpack(suite: string, packageName: string, home: string, 
   await execa('dpkg-deb', ['-x', join(debs, deb), work]);
   rmSync(root, { recursive: true, force: true });
   renameSync(work, root);
-  writeFileSync(join(home, '.complete'), `${deb}\n`);
+  writeFileAtomically(join(home, '.complete'), `${deb}\n`);
   say(`unpacked ${deb} into ${root}`);
   return root;
 }

@@ -1,11 +1,13 @@
 // Provisions the matrix's engines on this machine: Debian packages, fetched and unpacked without touching the
 // system's apt configuration, each daemon on its own socket and data root, in its own network namespace.
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { provisionContainerd, stopContainerd } from '../cri/containerd-provisioner.js';
 import { type RunningDaemon, startDaemon, stopDaemon } from '../engine/daemon-process.js';
 import { aptInstall, canProvision, hasCommand } from '../engine/local-engine.js';
 import { EngineUnavailableError } from '../errors.js';
+import { writeFileAtomically } from '../report/write-report.js';
+import { PANIC_DIR_ENV } from '../run/runtime-panics.js';
 import { debianPackage } from './debian-package.js';
 import type { EngineEntry, RuntimeEntry, RuntimeName } from './engines-file.js';
 
@@ -21,14 +23,14 @@ export async function provisionEngine(entry: EngineEntry, say: (line: string) =>
   const daemon = await startEngine(entry, say);
   // What this host needed for the engine to run at all: the run states it in its report's environment.
   const notes: Record<string, string> = daemon.workarounds?.length ? { SHMLAB_ENGINE_WORKAROUNDS: JSON.stringify(daemon.workarounds) } : {};
-  if (daemon.panicLog) notes.SHMLAB_RUNTIME_PANIC_LOG = daemon.panicLog;
+  if (daemon.panicDir) notes[PANIC_DIR_ENV] = daemon.panicDir;
   if (entry.kind !== 'containerd') return { ...daemon, env: { DOCKER_HOST: daemon.address, ...notes } };
   const env: Record<string, string> = { CONTAINER_RUNTIME_ENDPOINT: daemon.address };
   if (daemon.ctr) env.SHMLAB_CTR = daemon.ctr;
   return { ...daemon, env };
 }
 
-type StartedEngine = RunningDaemon & { ctr?: string; workarounds?: string[]; panicLog?: string };
+type StartedEngine = RunningDaemon & { ctr?: string; workarounds?: string[]; panicDir?: string };
 
 async function startEngine(entry: EngineEntry, say: (line: string) => void): Promise<StartedEngine> {
   if (entry.address) return { address: entry.address, startedHere: false };
@@ -47,7 +49,7 @@ async function startEngine(entry: EngineEntry, say: (line: string) => void): Pro
     // This machine cannot apply Podman's default ulimits; no systemd, so cgroupfs and a file event log.
     // The runtime is named: with crun installed beside it, Podman 4.3 would pick crun, which refuses this host's cgroups.
     const runtime = entry.runtime?.name ?? 'runc';
-    writeFileSync(
+    writeFileAtomically(
       join(home, 'containers.conf'),
       `[containers]\ndefault_ulimits = []\n\n[engine]\ncgroup_manager = "cgroupfs"\nevents_logger = "file"\nruntime = "${runtime}"\n`,
     );
@@ -67,12 +69,12 @@ async function startEngine(entry: EngineEntry, say: (line: string) => void): Pro
   const runtime = await dockerRuntime(entry.runtime, home, say);
   mkdirSync(home, { recursive: true });
   const config = join(home, 'daemon.json');
-  writeFileSync(config, `${JSON.stringify(runtime.config, null, 2)}\n`);
+  writeFileAtomically(config, `${JSON.stringify(runtime.config, null, 2)}\n`);
   const daemon = await startDaemon(
     { home, kind: 'dockerd', command: [dockerd, '--config-file', config], env: { ...process.env, PATH: path }, unmount: runtime.unmount },
     say,
   );
-  return { ...daemon, workarounds: runtime.workarounds, panicLog: runtime.panicLog };
+  return { ...daemon, workarounds: runtime.workarounds, panicDir: runtime.panicDir };
 }
 
 interface DockerRuntime {
@@ -81,7 +83,8 @@ interface DockerRuntime {
   /** Mounts the daemon must not see (in a private mount namespace of its own). */
   unmount?: string[];
   workarounds: string[];
-  panicLog?: string;
+  /** The folder of the runtime's per-sandbox panic logs. */
+  panicDir?: string;
 }
 
 /** The runtime of a Docker engine: always the default one by name, with its binary and this host's workarounds. */
@@ -90,9 +93,11 @@ async function dockerRuntime(runtime: RuntimeEntry | undefined, home: string, sa
   // runc is dockerd's built-in runtime: naming it as the default is all it takes (redefining it is refused).
   if (name === 'runc') return { config: { 'default-runtime': 'runc' }, workarounds: [] };
   const path = await runtimeBinary(name, runtime?.from ?? 'bookworm', say);
-  // gVisor's panics go to a log of the engine's own, so that a run can tell a crashed sandbox from a behaviour.
-  const panicLog = name === 'runsc' ? join(home, 'runsc-panic.log') : undefined;
-  const args = [...(runtime?.args ?? []), ...(panicLog ? [`--panic-log=${panicLog}`] : [])];
+  // gVisor's panics go to a log per sandbox, so that a run can tell which experiment's sandbox crashed. runsc fills its
+  // panic log's %TEST% from the container's environment variable that --TESTONLY-test-name-env names (runsc/sandbox:
+  // createSandboxProcess), and Docker sets HOSTNAME to the container's short id: one file per container.
+  const panicDir = name === 'runsc' ? join(home, 'panics') : undefined;
+  const args = [...(runtime?.args ?? []), ...(panicDir ? [`--panic-log=${panicDir}/%TEST%.log`, '--TESTONLY-test-name-env=HOSTNAME'] : [])];
   const config = { 'default-runtime': name, runtimes: { [name]: { path, ...(args.length ? { runtimeArgs: args } : {}) } } };
   const workarounds: string[] = [];
   if (name === 'runsc' && args.includes('--network=none')) {
@@ -106,7 +111,7 @@ async function dockerRuntime(runtime: RuntimeEntry | undefined, home: string, sa
     );
     return { config, unmount: ['/sys/fs/cgroup/unified'], workarounds };
   }
-  return { config, workarounds, panicLog };
+  return { config, workarounds, panicDir };
 }
 
 /** A runtime's binary: bookworm's installed with apt, another suite's unpacked into the cache. */
@@ -121,9 +126,10 @@ async function runtimeBinary(name: RuntimeName, suite: string, say: (line: strin
   return found;
 }
 
-export async function stopEngine(entry: EngineEntry): Promise<boolean> {
+/** Stops an engine shmlab started; `say` tells what stopping it needed (a containerd's shims ended by pid). */
+export async function stopEngine(entry: EngineEntry, say: (line: string) => void = () => {}): Promise<boolean> {
   if (entry.address) return false;
-  return entry.kind === 'containerd' ? stopContainerd(entry.name) : stopDaemon(homeOf(entry));
+  return entry.kind === 'containerd' ? stopContainerd(entry.name, undefined, say) : stopDaemon(homeOf(entry));
 }
 
 /** The dockerd of a Debian suite: the system's for bookworm, else unpacked from that suite's docker.io. */

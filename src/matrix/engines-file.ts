@@ -112,3 +112,16 @@ export function parseEngineOption(text: string): EngineEntry {
   const name = match[1]!;
   return { name, kind: /podman/i.test(name) ? 'podman' : /containerd|cri/i.test(name) ? 'containerd' : 'docker', address: match[2]! };
 }
+
+/**
+ * Whether a report's engine decides the matrix's exit code, by the engines file: the entries of the same kind and
+ * runtime as the report's engine say it (`gate`); where they disagree, or none matches, it does.
+ */
+export function gateOf(entries: readonly EngineEntry[]): (run: { environment: { kind: string; ociRuntime?: { name: string } } }) => boolean {
+  return (run) => {
+    const kind = run.environment.kind === 'cri' ? 'containerd' : run.environment.kind;
+    const runtime = run.environment.ociRuntime?.name ?? 'runc';
+    const alike = entries.filter((e) => e.kind === kind && (e.runtime?.name ?? 'runc') === runtime);
+    return !(alike.length > 0 && alike.every((e) => e.gate === false));
+  };
+}

@@ -117,7 +117,8 @@ export async function runMatrix(engines: EngineEntry[], options: MatrixOptions):
     return { runs, failures, exitCode };
   } finally {
     if (!options.keepEngines) {
-      for (const engine of started) if (await stopEngine(engine)) say(`[${engine.name}] stopped (shmlab started it)`);
+      for (const engine of started)
+        if (await stopEngine(engine, (line) => say(`[${engine.name}] ${line}`))) say(`[${engine.name}] stopped (shmlab started it)`);
     }
   }
 }

@@ -44,6 +44,12 @@ interface StepBase {
    * not applicable there.
    */
   evidence?: true;
+  /**
+   * Engines on which this step is not taken, each with why: its outcome there would be fixed by how shmlab drives that
+   * engine, not observed (Kubernetes has no private IPC mode to refuse a join). It is recorded as skipped, and its
+   * expectations do not apply there.
+   */
+  skipOn?: Partial<Record<EngineKind, string>>;
 }
 
 export type Step =
@@ -115,6 +121,18 @@ export const SECTIONS: Record<Experiment['section'], string> = {
   D: 'Kubernetes pods: the questions only a pod can answer',
 };
 
+/**
+ * What ran an experiment, as its report's environment says: the engine family, the engine (docker, podman,
+ * containerd, …), its version, and the OCI runtime (runc, crun, runsc, …). Text about an engine's or a runtime's
+ * internals is chosen by it, so that a report never tells one engine's internals as another's.
+ */
+export interface Stack {
+  kind: EngineKind;
+  engine: string;
+  version: string;
+  runtime: string;
+}
+
 export interface Experiment {
   slug: string;
   title: string;
@@ -124,8 +142,13 @@ export interface Experiment {
   source: string;
   blogSaw: string;
   expectedToday: string;
-  /** Markdown: why the engine behaves so. */
+  /** Markdown: why engines behave so, in words true of every engine it applies to (no engine's internals). */
   explanation: string;
+  /**
+   * Markdown: how the engine and runtime that ran do it (which component checks or refuses what, with the source of
+   * that version), for the stack given; undefined where nothing is known of it. Never one engine's text for another.
+   */
+  internals?: (stack: Stack) => string | undefined;
   containers: Record<string, ContainerSpec>;
   steps: Step[];
   expect: StepExpectation[];

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { EXPERIMENTS } from '../../experiments/index.js';
 import { sysvRestart } from '../../experiments/sysv-restart.js';
 import { record, runResult } from '../../test/records.js';
-import type { ExperimentResult } from '../model/result.js';
+import type { ExperimentResult, RunResult } from '../model/result.js';
 import { cell, details, fence, nowrap } from './markdown-kit.js';
 import { renderMarkdown, transcript } from './render-markdown.js';
 import { reportBaseName } from './report-name.js';
@@ -108,7 +109,27 @@ describe('renderMarkdown', () => {
 
   it('builds the survival table from the experiments that declare cells', () => {
     expect(md).toContain('## What survives what');
-    expect(md).toContain('| System V, private IPC (default) | [⚠️ changed (read "a b c")](#sysv-restart) |');
+    // Words, never a verdict's sign: a loss may be exactly what is expected.
+    expect(md).toContain('| System V, private IPC (default) | [changed (read "a b c")](#sysv-restart) |');
+  });
+
+  it("states, in a CRI report only, what shmlab does in the kubelet's place", () => {
+    const cri = runResult([], { environment: { ...runResult([]).environment, kind: 'cri', runtimeName: 'containerd', serverVersion: '2.1.9' } });
+    expect(renderMarkdown(cri, [])).toContain("## What shmlab does in the kubelet's place");
+    expect(md).not.toContain("kubelet's place");
+  });
+
+  it('tells the internals of the engine and runtime that ran, and none where their source was not read', () => {
+    const experiment = EXPERIMENTS.find((e) => e.slug === 'sysctl-flag')!;
+    const at = (environment: Partial<RunResult['environment']>) =>
+      renderMarkdown(runResult([{ ...result, slug: 'sysctl-flag' }], { environment: { ...runResult([]).environment, ...environment } }), [experiment]);
+    const crun = at({ serverVersion: '20.10.24+dfsg1', ociRuntime: { name: 'crun', version: '1.8.1' } });
+    expect(crun).toContain('crun checks each sysctl');
+    expect(crun).not.toContain('runc checks');
+    expect(at({ kind: 'podman', serverVersion: '4.3.1', ociRuntime: { name: 'runc' } })).toContain('Podman refuses a sysctl of no namespace itself');
+    // An engine whose source was not read (and gVisor's runtime): no text of another's.
+    const unknown = at({ serverVersion: '99.0', ociRuntime: { name: 'runsc' } });
+    expect(unknown).not.toMatch(/runc checks|crun checks|moby|What this engine and its runtime do/);
   });
 
   it('marks an incomplete run', () => {

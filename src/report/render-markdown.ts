@@ -2,9 +2,11 @@
 // Laid out for GitHub's width (about 900 px of text): the summary is a narrow table, verdict first; the long texts
 // live in each experiment's section, and the transcripts there are collapsed.
 import { adviceFor, MEMORY_KINDS, ON_KUBERNETES, OPERATIONS } from '../../experiments/survival.js';
-import { type EngineKind, type Experiment, type MemoryKind, type Operation, SECTIONS, type StepRecord } from '../model/experiment.js';
+import { type Experiment, type MemoryKind, type Operation, SECTIONS, type Stack, type StepRecord } from '../model/experiment.js';
 import { readOutcome } from '../model/experiment-kit.js';
 import type { EngineEnvironment, ExperimentResult, RunResult } from '../model/result.js';
+import { stackOf } from '../model/stack.js';
+import { kubeletPlace } from './kubelet-place.js';
 import { details, fence, nowrap, seconds, table, VERDICT_MARK } from './markdown-kit.js';
 import { engineTitle } from './report-name.js';
 
@@ -18,7 +20,8 @@ export function renderMarkdown(run: RunResult, experiments: readonly Experiment[
     '## Summary',
     summary(run),
     survival(run, bySlug),
-    ...run.experiments.map((r) => section(r, bySlug.get(r.slug), run.environment.kind)),
+    kubeletPlace(run),
+    ...run.experiments.map((r) => section(r, bySlug.get(r.slug), stackOf(run.environment))),
   ];
   return `${parts.filter(Boolean).join('\n\n')}\n`;
 }
@@ -101,46 +104,60 @@ function summary(run: RunResult): string {
   );
 }
 
-/** Rows: kinds of memory; columns: operations; cells: what this engine did, linked to the evidence. */
-export function survival(run: RunResult, bySlug: Map<string, Experiment>): string {
+/** Each survival cell this run observed, by `<kind>/<operation>`: the outcome's words and the experiment that tells. */
+export function survivalCells(run: RunResult, bySlug: ReadonlyMap<string, Experiment>): Map<string, { text: string; slug: string }> {
   const cells = new Map<string, { text: string; slug: string }>();
   for (const result of run.experiments) {
     if (result.verdict === 'not applicable') continue;
     for (const c of bySlug.get(result.slug)?.survival ?? []) {
       const record = result.steps.find((s) => s.id === c.step);
-      cells.set(`${c.kind}/${c.operation}`, { text: survivalWord(record, c.kept), slug: result.slug });
+      // A read not taken on this engine (its outcome would be shmlab's doing) is no cell.
+      if (record?.skipped) continue;
+      cells.set(`${c.kind}/${c.operation}`, { text: readOutcome(record, c.kept), slug: result.slug });
     }
   }
+  return cells;
+}
+
+/**
+ * Rows: kinds of memory; columns: operations; cells: what this engine did, in words (kept, lost, …; never a verdict's
+ * sign: a loss can be exactly what is expected), linked to the evidence by `linkOf`.
+ */
+export function survivalTable(run: RunResult, bySlug: ReadonlyMap<string, Experiment>, linkOf: (slug: string) => string = (slug) => `#${slug}`): string {
+  const cells = survivalCells(run, bySlug);
   if (cells.size === 0) return '';
-  const kinds = (Object.keys(MEMORY_KINDS) as MemoryKind[]).filter((k) => [...cells.keys()].some((key) => key.startsWith(`${k}/`)));
-  const ops = (Object.keys(OPERATIONS) as Operation[]).filter((o) => [...cells.keys()].some((key) => key.endsWith(`/${o}`)));
   const kube = run.environment.kind === 'cri';
-  const kind = (k: MemoryKind) => (kube ? (ON_KUBERNETES.kinds[k] ?? MEMORY_KINDS[k]) : MEMORY_KINDS[k]);
-  const op = (o: Operation) => (kube ? (ON_KUBERNETES.operations[o] ?? OPERATIONS[o]) : OPERATIONS[o]);
-  const rows = kinds.map((k) => [
-    kind(k).label,
-    ...ops.map((o) => {
+  const rows = kindsOf(cells).map((k) => [
+    kindText(k, kube).label,
+    ...opsOf(cells).map((o) => {
       const c = cells.get(`${k}/${o}`);
-      return c ? `[${c.text}](#${c.slug})` : '·';
+      return c ? `[${c.text === 'kept' ? '**kept**' : c.text}](${linkOf(c.slug)})` : '·';
     }),
   ]);
+  return table(['Memory', ...opsOf(cells).map((o) => opText(o, kube))], rows);
+}
+
+const kindsOf = (cells: ReadonlyMap<string, unknown>) =>
+  (Object.keys(MEMORY_KINDS) as MemoryKind[]).filter((k) => [...cells.keys()].some((key) => key.startsWith(`${k}/`)));
+const opsOf = (cells: ReadonlyMap<string, unknown>) =>
+  (Object.keys(OPERATIONS) as Operation[]).filter((o) => [...cells.keys()].some((key) => key.endsWith(`/${o}`)));
+const kindText = (k: MemoryKind, kube: boolean) => (kube ? (ON_KUBERNETES.kinds[k] ?? MEMORY_KINDS[k]) : MEMORY_KINDS[k]);
+const opText = (o: Operation, kube: boolean) => (kube ? (ON_KUBERNETES.operations[o] ?? OPERATIONS[o]) : OPERATIONS[o]);
+
+/** The survival section: the table, and advice per kind of memory written from what this engine did. */
+export function survival(run: RunResult, bySlug: Map<string, Experiment>): string {
+  const cells = survivalCells(run, bySlug);
+  if (cells.size === 0) return '';
+  const kube = run.environment.kind === 'cri';
   // Advice follows what this engine did: the usual words where the table shows the usual outcome, else its own.
   const outcomes = Object.fromEntries([...cells].map(([key, c]) => [key, c.text]));
-  const advice = kinds.map((k) => `- **${kind(k).label}**: ${adviceFor(k, outcomes, kube)}`).join('\n');
-  return [
-    '## What survives what',
-    'Each cell is what this engine did; the link leads to the transcript.',
-    table(['Memory', ...ops.map(op)], rows),
-    advice,
-  ].join('\n\n');
+  const advice = kindsOf(cells)
+    .map((k) => `- **${kindText(k, kube).label}**: ${adviceFor(k, outcomes, kube)}`)
+    .join('\n');
+  return ['## What survives what', 'Each cell is what this engine did; the link leads to the transcript.', survivalTable(run, bySlug), advice].join('\n\n');
 }
 
-function survivalWord(record: StepRecord | undefined, kept?: string): string {
-  const outcome = readOutcome(record, kept);
-  return outcome === 'kept' ? '✅ kept' : outcome.startsWith('lost') ? `❌ ${outcome}` : `⚠️ ${outcome}`;
-}
-
-function section(r: ExperimentResult, e: Experiment | undefined, kind: EngineKind): string {
+function section(r: ExperimentResult, e: Experiment | undefined, stack: Stack): string {
   const lines = [`## ${r.slug}`, `**${e?.title ?? r.slug}**`];
   // Not applicable: what was "observed" is the reason, said once, under Why.
   const outcome = r.verdict === 'not applicable' ? `${VERDICT_MARK[r.verdict]} on this engine.` : `${VERDICT_MARK[r.verdict]}: observed **${r.observed}**.`;
@@ -160,7 +177,7 @@ function section(r: ExperimentResult, e: Experiment | undefined, kind: EngineKin
     lines.push(
       `**What this engine did instead.** ${r.instead ?? 'Not explained yet: what differed is listed above, and the transcript below is the evidence.'}`,
     );
-  lines.push(...why(r, e, kind));
+  lines.push(...why(r, e, stack));
   if (r.steps.length) lines.push(details('Transcript', fence(transcript(r.steps), 'console')));
   return lines.join('\n\n');
 }
@@ -168,11 +185,14 @@ function section(r: ExperimentResult, e: Experiment | undefined, kind: EngineKin
 // The common explanation says why engines do what is expected. It never stands as this engine's explanation where
 // the engine did otherwise (differs) or could not be watched (error): there it is labelled as what the expectation
 // rests on. Where the engine has its own expectation (its note, above), the common text follows for comparison.
-function why(r: ExperimentResult, e: Experiment | undefined, kind: EngineKind): string[] {
+// What the engine and runtime that ran do inside, from their source, follows: keyed by the stack, never another's.
+function why(r: ExperimentResult, e: Experiment | undefined, stack: Stack): string[] {
   if (r.verdict === 'not applicable') return [`**Why.** ${sentence(r.engineNote ?? r.observed)}`];
   if (!e?.explanation) return [];
-  if (r.engineNote) return [`**${kind === 'cri' ? 'On Docker and Podman' : 'On the other engines'}, for comparison.** ${e.explanation}`];
-  return [`**${r.verdict === 'differs' || r.verdict === 'error' ? 'Why this was expected.' : 'Why.'}** ${e.explanation}`];
+  const inside = e.internals?.(stack);
+  const internals = inside ? [`**What this engine and its runtime do, by their source.** ${inside}`] : [];
+  if (r.engineNote) return [`**${stack.kind === 'cri' ? 'On Docker and Podman' : 'On the other engines'}, for comparison.** ${e.explanation}`, ...internals];
+  return [`**${r.verdict === 'differs' || r.verdict === 'error' ? 'Why this was expected.' : 'Why.'}** ${e.explanation}`, ...internals];
 }
 
 /** A reason as a sentence: a capital first, a full stop last. */

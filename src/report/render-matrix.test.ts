@@ -52,7 +52,7 @@ describe('renderMatrix', () => {
       '[✅](docker-99.0.md#ipc-shareable) a',
       '[✅](podman-4.3.1.md#ipc-shareable) b †',
     ]);
-    expect(md).toContain('Engines differ in 1 of the 2 experiments (in bold).');
+    expect(md).toContain('Engines did different things in 1 of the 2 experiments (in bold), counting only the engines each applies to.');
     expect(md).toContain(
       [
         '### Where engines differ',
@@ -80,13 +80,24 @@ describe('renderMatrix', () => {
     ]);
     expect(out).toContain('  - **a** ✅ refused: [Docker 99.0](docker-99.0.md#ipc-shareable), [Docker 100.0](docker-100.0.md#ipc-shareable)');
     expect(out).toContain('  - — not run: containerd 2.1 (CRI)');
+    // The engines sysv-restart applies to all did the same: an engine it does not apply to is no difference (the
+    // defect: every row was bold because one side was not applicable).
     expect(row(out, 'sysv-restart').slice(1)).toEqual([
-      '[✅](docker-99.0.md#sysv-restart) a',
-      '[✅](podman-4.3.1.md#sysv-restart) a',
-      '[✅](docker-100.0.md#sysv-restart) a',
+      '[✅](docker-99.0.md#sysv-restart)',
+      '[✅](podman-4.3.1.md#sysv-restart)',
+      '[✅](docker-100.0.md#sysv-restart)',
       '[➖](containerd-2.1.md#sysv-restart) †',
     ]);
-    expect(out).toContain('  - ➖ not applicable: [containerd 2.1 (CRI)](containerd-2.1.md#sysv-restart)');
+    expect(out).not.toContain('**[sysv-restart]');
+    expect(out).toContain('Engines did different things in 1 of the 2 experiments (in bold), counting only the engines each applies to.');
+  });
+
+  it("says which engines' verdicts decide the exit code, where that is known", () => {
+    const gates = (run: RunResult) => run.environment.kind !== 'podman';
+    expect(renderMatrix([docker, podman], EXPERIMENTS, { gates })).toContain(
+      "The verdicts of Podman 4.3.1 do not decide the matrix's exit code (`gate: false` in the engines file: compared, but counted only when their run fails outright); every other engine's do.",
+    );
+    expect(renderMatrix([docker, podman], EXPERIMENTS)).not.toContain('exit code');
   });
 
   it("states each engine's environment: what differs in a table, what all share once, and their own expectations", () => {

@@ -36,7 +36,15 @@ interface Column {
   link: (slug?: string) => string;
 }
 
-export function renderMatrix(runs: readonly RunResult[], experiments: readonly Experiment[]): string {
+export interface MatrixOptions {
+  /**
+   * Whether an engine's verdicts decide the matrix's exit code (engines.json's `gate`); engines it returns false for are
+   * compared but decide it only when their run fails outright. Absent: not known (reports gathered from elsewhere).
+   */
+  gates?: (run: RunResult) => boolean;
+}
+
+export function renderMatrix(runs: readonly RunResult[], experiments: readonly Experiment[], options: MatrixOptions = {}): string {
   const columns: Column[] = runs.map((run) => ({
     run,
     title: columnTitle(run.environment),
@@ -44,7 +52,10 @@ export function renderMatrix(runs: readonly RunResult[], experiments: readonly E
   }));
   const slugs = orderedSlugs(runs, experiments);
   const result = (c: Column, slug: string) => c.run.experiments.find((e) => e.slug === slug);
-  const agree = (slug: string) => new Set(columns.map((c) => outcomeKey(result(c, slug)))).size <= 1;
+  // Engines differ in an experiment only where it applies to at least two of them and they did not do the same: an
+  // engine it does not apply to (no pause on CRI) did nothing to differ in, and an engine that did not run it is absent.
+  const applicable = (slug: string) => columns.map((c) => result(c, slug)).filter((r) => r !== undefined && r.verdict !== 'not applicable');
+  const agree = (slug: string) => new Set(applicable(slug).map(outcomeKey)).size <= 1;
   const differing = slugs.filter((s) => !agree(s));
   // Where engines differ, each distinct outcome gets a letter (a, b, ...), in the order of the columns: the cells
   // carry the letters, and the list below the grid says once what each letter's engines did.
@@ -69,10 +80,10 @@ export function renderMatrix(runs: readonly RunResult[], experiments: readonly E
 
   const parts = [
     '# shmlab engine matrix',
-    headline(runs.length, slugs.length, differing.length) + privilegeNote(columns),
+    headline(runs.length, slugs.length, differing.length) + gateNote(columns, options) + privilegeNote(columns),
     '## Results',
     '✅ as expected today · ❌ differs from what is expected today · ⚠️ error · ➖ not applicable (the engine has no such operation) · — not run. ' +
-      "A sign leads to that engine's transcript. Where all engines did the same, a row has only signs; where they did not, the experiment is in bold, " +
+      "A sign leads to that engine's transcript. Where the engines an experiment applies to did the same, its row has only signs; where they did not, the experiment is in bold, " +
       "and a letter in each cell names what that engine did, said once [below the grid](#where-engines-differ). † marks an engine's own expectation, also below.",
     table(head, rows),
   ];
@@ -86,7 +97,19 @@ export function renderMatrix(runs: readonly RunResult[], experiments: readonly E
 function headline(engines: number, experiments: number, differing: number): string {
   const counts = `**${engines} engine${engines === 1 ? '' : 's'} × ${experiments} experiment${experiments === 1 ? '' : 's'}.**`;
   if (engines < 2) return counts;
-  return `${counts} ${differing === 0 ? 'All engines did the same in every experiment.' : `Engines differ in ${differing} of the ${experiments} experiments (in bold).`}`;
+  return `${counts} ${
+    differing === 0
+      ? 'Where an experiment applies to more than one engine, they all did the same.'
+      : `Engines did different things in ${differing} of the ${experiments} experiments (in bold), counting only the engines each applies to.`
+  }`;
+}
+
+// Which engines decide the matrix's exit code, where that is known.
+function gateNote(columns: readonly Column[], options: MatrixOptions): string {
+  if (!options.gates) return '';
+  const open = columns.filter((c) => !options.gates!(c.run)).map((c) => c.title);
+  if (!open.length) return " Every engine's verdicts decide the matrix's exit code.";
+  return ` The verdicts of ${open.join(', ')} do not decide the matrix's exit code (\`gate: false\` in the engines file: compared, but counted only when their run fails outright); every other engine's do.`;
 }
 
 /** What the engines did in one experiment, an item per outcome, with the engines that had it. */

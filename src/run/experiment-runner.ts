@@ -1,11 +1,12 @@
 // Runs one experiment's steps in order, cleans up after it on every path, and judges what it saw.
-import type { Experiment, StepRecord } from '../model/experiment.js';
+import type { Experiment, Step, StepRecord } from '../model/experiment.js';
 import type { ExperimentResult } from '../model/result.js';
 import { judge } from '../verdict/judge.js';
 import type { LabContext } from './lab-context.js';
 import { ExperimentState, NotApplicableError, runStep } from './step-runner.js';
 
-const BASE_GRANTS = ['no network (own empty namespace)', "runs as uid 0 (root), with the engine's default capabilities unless granted more below"];
+// Said of every container; the network each driver gives its containers is among the driver's own grants.
+const BASE_GRANTS = ["runs as uid 0 (root), with the engine's default capabilities unless granted more below"];
 
 export async function runExperiment(experiment: Experiment, ctx: LabContext): Promise<ExperimentResult> {
   const started = Date.now();
@@ -16,12 +17,16 @@ export async function runExperiment(experiment: Experiment, ctx: LabContext): Pr
   const state = new ExperimentState(experiment, ctx, ctx.session.resources.child());
   const panicMark = ctx.panics?.mark();
   const records: StepRecord[] = [];
+  // Every container the experiment made, removed ones too: a panic is this experiment's only if its sandbox was one of them.
+  const containers = new Set<string>();
   let harnessError: string | undefined;
   let lacking: string | undefined;
   try {
     for (const step of experiment.steps) {
       if (ctx.signal.aborted) break;
-      const record = await runStep(step, state);
+      const skip = step.skipOn?.[ctx.engine];
+      const record = skip ? skipped(step, skip) : await runStep(step, state);
+      for (const id of state.ids.values()) containers.add(id);
       records.push(record);
       // Later steps build on this one: after an engine failure they would only report noise.
       if (record.engineFailed && !record.refused) break;
@@ -48,12 +53,13 @@ export async function runExperiment(experiment: Experiment, ctx: LabContext): Pr
   const judgement = judge(experiment, records, ctx.engine);
   const interrupted = ctx.signal.aborted && (records.length < experiment.steps.length || records.some((r) => r.stderr.startsWith('interrupted (')));
   const byId = new Map(records.map((r) => [r.id, r]));
-  // A step the engine failed while the runtime panicked: the crash, not the behaviour under test, ended it.
-  const panic = judgement.error && panicMark !== undefined ? ctx.panics?.since(panicMark) : undefined;
-  // Several experiments run at once: the panic is a sandbox of this engine's, not necessarily this experiment's.
+  // A step the engine failed while the sandbox of one of this experiment's containers panicked: the crash, not the
+  // behaviour under test, ended it. Other experiments' sandboxes have logs of their own.
+  const panic = judgement.error && panicMark !== undefined ? ctx.panics?.since(panicMark, containers) : undefined;
   const crashed = panic
-    ? `${judgement.error}\na sandbox of this engine panicked meanwhile (the runtime's panic log, ${ctx.panics!.path}): ${panic}`
+    ? `${judgement.error}\nthe sandbox of this experiment's container panicked (the runtime's panic log, ${panic.path}): ${panic.line}`
     : undefined;
+  ctx.panics?.forget(containers);
   const error = interrupted ? `interrupted before step ${experiment.steps[records.length]?.id}` : (harnessError ?? crashed ?? judgement.error);
   const verdict = error && !(judgement.verdict === 'differs' && !harnessError && !interrupted && !crashed) ? 'error' : judgement.verdict;
   const instead = verdict === 'differs' ? experiment.whenDiffers?.(byId) : undefined;
@@ -68,6 +74,24 @@ export async function runExperiment(experiment: Experiment, ctx: LabContext): Pr
     durationMs: Date.now() - started,
     grants: [...BASE_GRANTS, ...state.grants],
     engineNote: judgement.engineNote,
+  };
+}
+
+// A step whose outcome on this engine would be fixed by how shmlab drives it, not observed: recorded as not taken.
+function skipped(step: Step, why: string): StepRecord {
+  return {
+    id: step.id,
+    action: step.do,
+    container: step.container,
+    command: `(${step.do} ${step.container}: not taken on this engine)`,
+    why: step.why,
+    exitCode: null,
+    stdout: '',
+    stderr: '',
+    durationMs: 0,
+    engineFailed: false,
+    skipped: why,
+    startedAt: new Date().toISOString(),
   };
 }
 

@@ -114,6 +114,14 @@ describe("whether the engine's host IPC namespace is this process's", () => {
     const elsewhere: HostIpc = async () => 'another-boot-id\nlrwxrwxrwx 1 root root 0 ipc -> ipc:[4026531839]\n';
     const result = await runWith(hostIpcProbe(elsewhere));
     expect(result.verdict).toBe('not applicable');
-    expect(result.observed).toMatch(/host IPC namespace is not this process's/);
+    expect(result.observed).toMatch(/host IPC namespace is not this process's \(its --ipc=host helper: its boot id is not this host's/);
+  });
+
+  it('a helper that runs but cannot show this host\'s boot id has answered "not ours", with what it printed (gVisor)', async () => {
+    const sandbox: HostIpc = async () =>
+      "cat: can't open '/proc/sys/kernel/random/boot_id': No such file or directory\nlrwxrwxrwx 1 root root 0 ipc -> ipc:[1]\n";
+    const result = await runWith(hostIpcProbe(sandbox));
+    expect(result.verdict).toBe('not applicable');
+    expect(result.observed).toContain("it printed: \"cat: can't open '/proc/sys/kernel/random/boot_id': No such file or directory\"");
   });
 });

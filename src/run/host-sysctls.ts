@@ -25,21 +25,27 @@ function writeHostSysctl(key: string, value: string): void {
  * (every machine's first IPC namespace has the same inode, so the inode alone would take a remote engine for this
  * host) and the same namespace.
  */
-export async function sameHostIpc(hostIpc: HostIpc): Promise<boolean> {
+export async function sameHostIpc(hostIpc: HostIpc): Promise<IpcAnswer> {
   try {
     accessSync('/proc/sys/kernel/shmmax', constants.W_OK);
   } catch {
-    return false;
+    return { ours: false, seen: 'this process cannot write /proc/sys/kernel/shmmax' };
   }
-  return reachesOurIpc(hostIpc);
+  return hostIpcView(hostIpc);
+}
+
+/** Whether the helper is in this process's IPC namespace, and what it showed that says so. */
+export interface IpcAnswer {
+  ours: boolean;
+  seen: string;
 }
 
 /**
  * sameHostIpc, asked once, when an experiment first needs to know. A probe that fails (the helper could not run) is an
  * error with the helper's words for whoever asks, never a "no": a "no" would pass for a fact about the engine.
  */
-export function hostIpcProbe(hostIpc: HostIpc): () => Promise<boolean> {
-  let answer: Promise<boolean> | undefined;
+export function hostIpcProbe(hostIpc: HostIpc): () => Promise<IpcAnswer> {
+  let answer: Promise<IpcAnswer> | undefined;
   return () =>
     (answer ??= sameHostIpc(hostIpc).catch((err: unknown) => {
       const e = err as { json?: { message?: string }; message?: string };
@@ -49,10 +55,23 @@ export function hostIpcProbe(hostIpc: HostIpc): () => Promise<boolean> {
 
 /** Whether the engine's host IPC helper is in this very host's (boot id) and this process's IPC namespace. */
 export async function reachesOurIpc(hostIpc: HostIpc): Promise<boolean> {
+  return (await hostIpcView(hostIpc)).ours;
+}
+
+/**
+ * What the helper shows of its boot id and IPC namespace, against this process's. A helper that runs but cannot show
+ * them (gVisor's sandbox has no /proc/sys/kernel/random/boot_id) has answered: it is not in this host's namespace, and
+ * what it printed says why. Only a helper that cannot run at all is a failure (thrown).
+ */
+export async function hostIpcView(hostIpc: HostIpc): Promise<IpcAnswer> {
   const boot = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
   const mine = readlinkSync('/proc/self/ns/ipc');
-  const said = await hostIpc('cat /proc/sys/kernel/random/boot_id; ls -l /proc/self/ns/ipc');
-  return said.includes(boot) && said.match(/ipc:\[\d+\]/)?.[0] === mine;
+  const said = await hostIpc('cat /proc/sys/kernel/random/boot_id 2>&1; ls -l /proc/self/ns/ipc 2>&1; exit 0');
+  const theirs = said.match(/ipc:\[\d+\]/)?.[0];
+  const seen = `its boot id ${said.includes(boot) ? 'is' : 'is not'} this host's, its IPC namespace ${theirs ?? 'unknown'}, this process's ${mine}${
+    said.includes(boot) && theirs ? '' : ` (it printed: ${JSON.stringify(said.trim().split('\n')[0] ?? '')})`
+  }`;
+  return { ours: said.includes(boot) && theirs === mine, seen };
 }
 
 export interface HostSysctlChange {

@@ -1,6 +1,7 @@
 // What every experiment of a run shares: the engine's driver, the images, the session, and how host keys are handled.
 import type { LabDriver } from '../engine/lab-driver.js';
 import type { EngineKind } from '../model/experiment.js';
+import type { IpcAnswer } from './host-sysctls.js';
 import type { LabSession } from './lab-session.js';
 import type { HostKeyRemover } from './resource-tracker.js';
 import type { PanicLog } from './runtime-panics.js';
@@ -24,7 +25,7 @@ export interface LabContext {
    * Whether the engine's host IPC namespace is this process's (asked once, when an experiment needs to know). Rejects,
    * with the helper's words, when the probe itself failed: that is no answer, and never taken for "not ours".
    */
-  hostIpcIsOurs: () => Promise<boolean>;
+  hostIpcIsOurs: () => Promise<IpcAnswer>;
   /** Leave out the experiments that change the host's kernel parameters (`--no-host-changes`). */
   noHostChanges?: boolean;
   /** The runtime's panic log, where the engine has one: a crash during an experiment makes it an error. */

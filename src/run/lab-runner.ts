@@ -1,4 +1,5 @@
 // A whole run: connect to the engine, build the images, run the experiments concurrently, clean up, return the results.
+import { setMaxListeners } from 'node:events';
 import type { Say } from '../engine/local-engine.js';
 import type { Experiment } from '../model/experiment.js';
 import type { ExperimentResult, RunResult } from '../model/result.js';
@@ -31,8 +32,10 @@ export async function runLab(experiments: Experiment[], options: LabOptions): Pr
   const started = Date.now();
   const { say } = options;
   const signal = options.signal ?? new AbortController().signal;
+  // Every experiment's waits listen to it at once.
+  setMaxListeners(0, signal);
   const variants = experiments.flatMap((e) => Object.values(e.containers).map((c) => c.image ?? 'lab')).filter((v) => !v.startsWith('@'));
-  const lab = await openLab({ say, variants, deadlineMs: options.deadlineMs });
+  const lab = await openLab({ say, variants, deadlineMs: options.deadlineMs, signal: options.signal });
   const { driver, session } = lab;
   const { environment } = lab;
   const remover = lab.removeHostKeys;

@@ -4,9 +4,10 @@
 // nobody holds its lock). Unlike hostname + pid, this holds across PID namespaces and survives pid reuse.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { accessSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, closeSync, constants, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { writeFileAtomically } from '../report/write-report.js';
 
 /** What a live process uses, so that nobody removes it under it. */
 export interface LeaseClaims {
@@ -79,7 +80,13 @@ export class ProcessLease {
   /** Takes the lock: a `flock` child holds it until this process's end closes its standard input, however it ends. */
   async acquire(): Promise<void> {
     mkdirSync(this.folder, { recursive: true });
-    writeFileSync(this.file, `${process.pid}\n`);
+    // A new file of its own (the id is random): never through a link planted at its name.
+    const fd = openSync(this.file, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY | constants.O_NOFOLLOW, 0o644);
+    try {
+      writeSync(fd, `${process.pid}\n`);
+    } finally {
+      closeSync(fd);
+    }
     // Waiting, not --nonblock: another process's liveness check may hold the new file's lock for an instant. Nothing
     // is claimed before the lock is held.
     this.holder = await holdLock(this.file, true);
@@ -139,9 +146,7 @@ export class ProcessLease {
   }
 
   private write(): void {
-    const temp = `${this.claimsFile}.tmp`;
-    writeFileSync(temp, JSON.stringify(this.claims));
-    renameSync(temp, this.claimsFile);
+    writeFileAtomically(this.claimsFile, JSON.stringify(this.claims));
   }
 }
 
@@ -206,8 +211,7 @@ function rewriteDeadClaims(lease: string, folder: string, change: (claims: Lease
   if (leaseLiveness(lease, folder) !== 'dead' || !existsSync(file)) return;
   const claims = JSON.parse(readFileSync(file, 'utf8')) as LeaseClaims;
   change(claims);
-  writeFileSync(`${file}.tmp`, JSON.stringify(claims));
-  renameSync(`${file}.tmp`, file);
+  writeFileAtomically(file, JSON.stringify(claims));
 }
 
 function claimsOf(liveness: Liveness, folder: string): LeaseClaims[] {

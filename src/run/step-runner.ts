@@ -193,9 +193,10 @@ async function perform(step: Step, s: ExperimentState, setCommand: (c: string) =
     case 'await':
       return awaitMarker(s, step.container, step.marker);
     case 'host-sysctls': {
-      if (!(await s.ctx.hostIpcIsOurs())) {
+      const ipc = await s.ctx.hostIpcIsOurs();
+      if (!ipc.ours) {
         throw new NotApplicableError(
-          "the engine's host IPC namespace is not this process's, and shmlab changes the host's sysctls only where it can put them back itself",
+          `the engine's host IPC namespace is not this process's (its --ipc=host helper: ${ipc.seen}), and shmlab changes the host's sysctls only where it can put them back itself`,
         );
       }
       const change = await changeHostSysctls(step.set, s.ctx.session.lease);

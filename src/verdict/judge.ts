@@ -19,8 +19,11 @@ export function expectationsFor(experiment: Experiment, engine: EngineKind): { e
 }
 
 export function judge(experiment: Experiment, records: readonly StepRecord[], engine: EngineKind): Judgement {
-  const { expect, note } = expectationsFor(experiment, engine);
   const byId = new Map(records.map((r) => [r.id, r]));
+  const own = expectationsFor(experiment, engine);
+  // A step not taken on this engine (skipOn, or evidence it has no operation for) has no expectation to meet there.
+  const expect = own.expect.filter((e) => !byId.get(e.step)?.skipped);
+  const note = own.note;
   // An engine failure that is not the refusal the step allows: the engine, not the experiment, failed, unless the
   // steps before it already differed. Then the failure is what followed from that difference (gVisor's hook exits 255
   // and ends its container, so the next exec finds none): the experiment differs, and the failure is told after.

@@ -1,13 +1,13 @@
 /*
- * pg-like: the user's "database", as far as shared memory goes. PostgreSQL keeps its shared memory in a System V
- * segment whose key comes from its port (port * 1000 + 1), and refuses to start while a segment of its data
- * directory is still there ("pre-existing shared memory block is still in use").
+ * exclusive-segment: a program of the user's that, at every start, creates its System V segment exclusively
+ * (shmget with IPC_CREAT | IPC_EXCL), as a program does that wants no one else's segment under its key: it fails
+ * when a segment with that key is already there, its own from an earlier start included.
  *
- *   pg-like --create [--key K]   create the segment (it must not exist) and write the database's header in it
- *   pg-like --check  [--key K]   say whether the segment is there, and what it holds
+ *   exclusive-segment --create [--key K]   create the segment (it must not exist) and write a header in it
+ *   exclusive-segment --check  [--key K]   say whether the segment is there, and what it holds
  *
- * Exit codes: 0 created / there; 1 not there; 2 a segment is already there (--create); 3 another failure; 64 usage.
- * Built static by shmlab (cc -static), like its own programs: the images have no C library.
+ * Exit codes: 0 created / there; 1 not there; 2 a segment with the key is already there (--create); 3 another
+ * failure; 64 usage. Built static by shmlab (cc -static), like its own programs: the images have no C library.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -17,18 +17,17 @@
 #include <sys/shm.h>
 
 #define SIZE 4096
-#define HEADER "pg-like shared memory for /var/lib/pg-like\n"
+#define HEADER "exclusive-segment: written at its first start\n"
 
 static int usage(void) {
-    fprintf(stderr, "usage: pg-like --create|--check [--key KEY]\n");
+    fprintf(stderr, "usage: exclusive-segment --create|--check [--key KEY]\n");
     return 64;
 }
 
 static int create(key_t key) {
     int id = shmget(key, SIZE, IPC_CREAT | IPC_EXCL | 0600);
     if (id < 0 && errno == EEXIST) {
-        int old = shmget(key, 0, 0);
-        fprintf(stderr, "pre-existing shared memory block (key %ld, ID %d) is still in use\n", (long)key, old);
+        fprintf(stderr, "shmget(IPC_CREAT | IPC_EXCL): EEXIST: segment %ld is already there (shmid %d)\n", (long)key, shmget(key, 0, 0));
         return 2;
     }
     if (id < 0) {

@@ -1,0 +1,22 @@
+// What shmlab does on a Kubernetes node runtime in the kubelet's place (no kubelet runs), next to what a kubelet does,
+// with the kubelet's source: every CRI report says it, so that no finding is read as the runtime's that was shmlab's.
+import type { RunResult } from '../model/result.js';
+
+/** Each part of a pod shmlab provides itself, as a list item of markdown. */
+export const KUBELET_PLACE: readonly string[] = [
+  '**Restarts.** shmlab stops the container (StopContainer, with a grace period; a kill is a grace period of 0), removes it, and creates and starts a new container with attempt + 1 in the same pod sandbox. A kubelet also creates attempt + 1 in the same sandbox, but leaves the exited container to its garbage collector instead of removing it at once (pkg/kubelet/kuberuntime/kuberuntime_manager.go, `computePodActions`, `SyncPod`; kuberuntime_gc.go); no experiment reads the exited container.',
+  "**Pods.** A container that joins no other (`ipc: container:…`) gets a pod of its own (RunPodSandbox), with the node's network (`namespace_options.network = NODE`: for a runtime shmlab started, its daemon's own empty network namespace) and no CNI; a container that joins another is created in that container's pod. A pod goes with its last container (StopPodSandbox, RemovePodSandbox).",
+  "**emptyDir volumes.** shmlab makes an `emptyDir`'s folder on the node, under `/var/lib/shmlab/cri-data/<engine>/emptydir/<pod>/<volume>` (a kubelet uses `/var/lib/kubelet/pods/<uid>/volumes/kubernetes.io~empty-dir/<volume>`, pkg/volume/emptydir/empty_dir.go), mounts a tmpfs of the `sizeLimit` on it for `medium: Memory` (a kubelet sizes it by the smallest of the node's allocatable memory, the pod's memory limit and the `sizeLimit`), passes it to the runtime as a mount of each container that asks for it, and unmounts and removes it with the pod. The transcripts show these actions. What outlives a container in an `emptyDir` is the runtime mounting the same folder again; what a new pod finds there is whoever made its folder, so that is not asked.",
+  '**Security context.** An unprivileged container is sent the masked and read-only paths a kubelet sends for `procMount: Default` (pkg/securitycontext/util.go, `ConvertToRuntimeMaskedPaths`, `ConvertToRuntimeReadonlyPaths`: `/proc/sys` among the read-only ones) and the RuntimeDefault seccomp profile.',
+  "**Admission.** None: shmlab sends each pod as the experiment declares it. A kubelet admits a pod's sysctls first (pkg/kubelet/sysctl/allowlist.go: its safe list and `--allowed-unsafe-sysctls`), and since Kubernetes 1.29 the API server refuses an IPC sysctl on a `hostIPC` pod (pkg/apis/core/validation). So a refusal in these reports is the runtime's, of a pod a cluster might have refused earlier.",
+];
+
+/** The section of a CRI report; nothing for another engine. */
+export function kubeletPlace(run: RunResult): string {
+  if (run.environment.kind !== 'cri') return '';
+  return [
+    "## What shmlab does in the kubelet's place",
+    'No kubelet runs: shmlab drives the runtime over CRI itself.',
+    KUBELET_PLACE.map((i) => `- ${i}`).join('\n'),
+  ].join('\n\n');
+}

@@ -1,0 +1,188 @@
+// The README's findings, generated from the committed reports (never typed in): each block sits between
+// `<!-- shmlab:begin NAME -->` and `<!-- shmlab:end NAME -->` markers, and `scripts/render-readme` puts what the
+// reports give there. A unit test fails when a block differs from what the reports give. Pure: runs in, text out.
+import { adviceFor, MEMORY_KINDS, ON_KUBERNETES } from '../../experiments/survival.js';
+import type { Experiment, MemoryKind } from '../model/experiment.js';
+import type { ExperimentResult, RunResult } from '../model/result.js';
+import { KUBELET_PLACE } from './kubelet-place.js';
+import { cell, nowrap, table, VERDICT_SIGN } from './markdown-kit.js';
+import { survivalCells, survivalTable } from './render-markdown.js';
+import { columnTitle } from './render-matrix.js';
+import { reportBaseName } from './report-name.js';
+
+/** A block's name and its text. */
+export type Blocks = Record<string, string>;
+
+const VERDICTS = ['as expected', 'differs', 'error', 'not applicable'] as const;
+
+const isDocker = (r: RunResult, version: string, runtime = 'runc') =>
+  r.environment.kind === 'docker' && r.environment.serverVersion.startsWith(version) && (r.environment.ociRuntime?.name ?? 'runc') === runtime;
+const isContainerd = (r: RunResult) => r.environment.kind === 'cri' && r.environment.runtimeName === 'containerd';
+const isGvisor = (r: RunResult) => r.environment.ociRuntime?.name === 'runsc';
+const usualRuntime = (r: RunResult) => !isGvisor(r);
+
+/** `21 as expected, 4 not applicable`: the counts of a run's verdicts, those it has. */
+export function verdictCounts(run: RunResult): string {
+  const count = (v: (typeof VERDICTS)[number]) => run.experiments.filter((e) => e.verdict === v).length;
+  const words: Record<(typeof VERDICTS)[number], string> = {
+    'as expected': 'as expected',
+    differs: 'differ',
+    error: 'error',
+    'not applicable': 'not applicable',
+  };
+  return VERDICTS.filter((v) => count(v) > 0)
+    .map((v) => `${count(v)} ${v === 'error' && count(v) > 1 ? 'errors' : words[v]}`)
+    .join(', ');
+}
+
+function link(run: RunResult, slug?: string): string {
+  return `reports/${reportBaseName(run.environment)}.md${slug ? `#${slug}` : ''}`;
+}
+
+function result(run: RunResult | undefined, slug: string): ExperimentResult | undefined {
+  return run?.experiments.find((e) => e.slug === slug);
+}
+
+/** A cell: the verdict's sign and what was observed, linked to the transcript; the reason where it does not apply. */
+function outcome(run: RunResult | undefined, slug: string): string {
+  const r = result(run, slug);
+  if (!run || !r) return '—';
+  if (r.verdict === 'not applicable') return `[${VERDICT_SIGN[r.verdict]}](${link(run, slug)}) not applicable`;
+  return `[${VERDICT_SIGN[r.verdict]}](${link(run, slug)}) ${r.observed}`;
+}
+
+/** One cell for several engines: their common outcome once, or each engine's where they differ. */
+function sharedOutcome(runs: readonly RunResult[], slug: string, name: (r: RunResult) => string): string {
+  const texts = runs.map((r) => outcome(r, slug));
+  const words = runs.map((r) => `${result(r, slug)?.verdict}|${result(r, slug)?.observed}`);
+  if (new Set(words).size <= 1) return texts[0] ?? '—';
+  return runs.map((r, i) => `${name(r)}: ${texts[i]}`).join('<br>');
+}
+
+export function renderReadmeBlocks(runs: readonly RunResult[], experiments: readonly Experiment[]): Blocks {
+  const docker = runs.find((r) => isDocker(r, '20.10'));
+  const containerd = runs.filter(isContainerd);
+  const usual = runs.filter(usualRuntime);
+  const gvisor = runs.filter(isGvisor);
+  const ordered = experiments.filter((e) => runs.some((r) => result(r, e.slug)));
+  const blocks: Blocks = {};
+
+  blocks.verdicts = [
+    `Each engine's verdicts in its last committed report (\`npm run matrix\`, ${dates(runs)}):`,
+    '',
+    ...runs.map((r) => `- [${columnTitle(r.environment)}](${link(r)}): ${verdictCounts(r)}`),
+  ].join('\n');
+
+  const blogOf = (e: Experiment) => cell(e.blogSaw);
+  const ctrName = (r: RunResult) => `containerd ${r.environment.serverVersion.split('.').slice(0, 2).join('.')}`;
+  blocks.findings = table(
+    [
+      'Experiment',
+      'What the blog saw (Docker 1.2)',
+      docker ? columnTitle(docker.environment) : 'Docker 20.10',
+      `Kubernetes pod (${containerd.map(ctrName).join(', ')}, over CRI)`,
+    ],
+    ordered.map((e) => [`\`${e.slug}\``, blogOf(e), outcome(docker, e.slug), sharedOutcome(containerd, e.slug, ctrName)]),
+  );
+
+  blocks['survival-docker'] = docker ? survivalBlock(docker, experiments) : 'No report of Docker 20.10 with runc.';
+  const pod = containerd[0];
+  blocks['survival-pod'] = pod ? survivalBlock(pod, experiments, containerd.slice(1)) : 'No report of containerd over CRI.';
+
+  blocks.engines = table(
+    ['Engine', 'API', 'Runtime', 'Privileged experiments', 'Verdicts', 'Answer to `kernel.sysrq=1`'],
+    runs.map((r) => [
+      `[${columnTitle(r.environment)}](${link(r)})`,
+      r.environment.apiVersion,
+      r.environment.ociRuntime ? `${r.environment.ociRuntime.name} ${r.environment.ociRuntime.version ?? ''}`.trim() : r.environment.runtime,
+      r.privilege.mode,
+      nowrap(verdictCounts(r)),
+      sysrqAnswer(r),
+    ]),
+  );
+
+  const differsOnGvisor = ordered.filter((e) => gvisor.some((g) => ['differs', 'error'].includes(result(g, e.slug)?.verdict ?? '')));
+  const runc = docker ?? usual[0];
+  blocks.gvisor = gvisor.length
+    ? table(
+        ['Experiment', runc ? columnTitle(runc.environment) : 'runc', ...gvisor.map((g) => columnTitle(g.environment))],
+        differsOnGvisor.map((e) => [`\`${e.slug}\``, outcome(runc, e.slug), ...gvisor.map((g) => outcome(g, e.slug))]),
+      )
+    : 'No report of an engine with gVisor.';
+  blocks.panics = panicLines(gvisor);
+  blocks['kubelet-place'] = [
+    'No kubelet runs: shmlab drives the runtime over CRI itself. Every CRI report says this too.',
+    '',
+    ...KUBELET_PLACE.map((i) => `- ${i}`),
+  ].join('\n');
+  return blocks;
+}
+
+function dates(runs: readonly RunResult[]): string {
+  const days = [...new Set(runs.map((r) => r.environment.date.slice(0, 10)))].sort();
+  return days.length <= 1 ? (days[0] ?? 'no date') : `${days[0]} to ${days.at(-1)}`;
+}
+
+/** The engine's answer to a container (or pod) asking for `kernel.sysrq=1`, in its words. */
+function sysrqAnswer(run: RunResult): string {
+  const slug = run.environment.kind === 'cri' ? 'pod-sysctl' : 'sysctl-flag';
+  const step = result(run, slug)?.steps.find((s) => s.id === 'run-sysrq');
+  if (!step) return 'not run';
+  if (step.refused) return `refused: \`${step.stderr.trim().replace(/^.*?((?:sysctl|the sysctl) [^:]*kernel\.sysrq[^:]*)(:.*)?$/s, '$1')}\``;
+  if (step.engineFailed) return `engine error: \`${step.stderr.trim()}\``;
+  return 'accepted';
+}
+
+function survivalBlock(run: RunResult, experiments: readonly Experiment[], alike: readonly RunResult[] = []): string {
+  const bySlug = new Map(experiments.map((e) => [e.slug, e]));
+  const same = alike.filter((other) => JSON.stringify([...survivalCells(other, bySlug)]) === JSON.stringify([...survivalCells(run, bySlug)]));
+  const engines = [run, ...same].map((r) => `[${columnTitle(r.environment)}](${link(r)})`);
+  const others = alike.filter((a) => !same.includes(a)).map((r) => columnTitle(r.environment));
+  const kube = run.environment.kind === 'cri';
+  const cells = survivalCells(run, bySlug);
+  const outcomes = Object.fromEntries([...cells].map(([key, c]) => [key, c.text]));
+  const kinds = [...new Set([...cells.keys()].map((key) => key.split('/')[0] as MemoryKind))];
+  const label = (k: MemoryKind) => (kube ? (ON_KUBERNETES.kinds[k] ?? MEMORY_KINDS[k]) : MEMORY_KINDS[k]).label;
+  return [
+    `What ${engines.join(' and ')} did${others.length ? ` (${others.join(', ')} did otherwise: see its report)` : ''}; each cell links to its transcript, and the advice below the table is written from these cells.`,
+    '',
+    survivalTable(run, bySlug, (slug) => link(run, slug)),
+    '',
+    ...kinds.map((k) => `- **${label(k)}**: ${adviceFor(k, outcomes, kube)}`),
+  ].join('\n');
+}
+
+/** The panic lines the gVisor reports quote, each once, with the experiments and engines where it ended a step. */
+function panicLines(gvisor: readonly RunResult[]): string {
+  const seen = new Map<string, string[]>();
+  for (const run of gvisor) {
+    for (const e of run.experiments) {
+      const line = e.error?.match(/^(panic: .*|fatal error: .*)$/m)?.[1];
+      if (line) seen.set(line, [...(seen.get(line) ?? []), `[\`${e.slug}\`](${link(run, e.slug)}) on ${columnTitle(run.environment)}`]);
+    }
+  }
+  if (!seen.size) return 'No step of these runs failed while its own sandbox panicked.';
+  return [...seen].map(([line, where]) => `- \`${line}\`: ${where.join(', ')}`).join('\n');
+}
+
+const BEGIN = (name: string) => `<!-- shmlab:begin ${name} -->`;
+const END = (name: string) => `<!-- shmlab:end ${name} -->`;
+
+/** The text with each block between its markers replaced; a marker pair the text lacks is an error naming it. */
+export function replaceBlocks(text: string, blocks: Blocks): string {
+  let out = text;
+  for (const [name, body] of Object.entries(blocks)) {
+    const start = out.indexOf(BEGIN(name));
+    const end = out.indexOf(END(name));
+    if (start < 0 || end < start) throw new Error(`the README has no block ${name} (${BEGIN(name)} … ${END(name)})`);
+    out = `${out.slice(0, start + BEGIN(name).length)}\n${body}\n${out.slice(end)}`;
+  }
+  return out;
+}
+
+/** The blocks the text holds, by name. */
+export function blocksIn(text: string): Blocks {
+  const found: Blocks = {};
+  for (const m of text.matchAll(/<!-- shmlab:begin ([\w-]+) -->\n([\s\S]*?)\n<!-- shmlab:end \1 -->/g)) found[m[1]!] = m[2]!;
+  return found;
+}

@@ -1,0 +1,65 @@
+// The committed reports say only what their own records show: each experiment's phrase, "what the engine did instead"
+// and verdict are computed again from its steps, each refusal is checked to name its setting in the words engines
+// use, and the README's generated blocks and the prose around them are checked against the same reports.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { EXPERIMENTS } from '../experiments/index.js';
+import { ROOT } from '../src/paths.js';
+import { committedRuns } from '../src/report/committed-reports.js';
+import { blocksIn, renderReadmeBlocks } from '../src/report/render-readme.js';
+import { reportBaseName } from '../src/report/report-name.js';
+import { judge } from '../src/verdict/judge.js';
+
+const runs = committedRuns(join(ROOT, 'reports'));
+const bySlug = new Map(EXPERIMENTS.map((e) => [e.slug, e]));
+const cases = runs.flatMap((run) =>
+  run.experiments.filter((r) => r.verdict !== 'not applicable' && bySlug.has(r.slug)).map((r) => [reportBaseName(run.environment), r.slug, run, r] as const),
+);
+
+describe('every committed report', () => {
+  it('is there: nine engines', () => {
+    expect(runs.length).toBeGreaterThanOrEqual(9);
+  });
+
+  it.each(cases)('%s %s: says what its records show', (_name, slug, run, result) => {
+    const experiment = bySlug.get(slug)!;
+    const steps = new Map(result.steps.map((s) => [s.id, s]));
+    expect(result.observed).toBe(experiment.observe(steps));
+    if (result.verdict === 'differs') expect(result.instead).toBe(experiment.whenDiffers?.(steps));
+    // The verdict is the judgement of these records; only an engine failure, a crash or an interruption makes an error.
+    const judged = judge(experiment, result.steps, run.environment.kind);
+    if (result.verdict !== 'error') expect(result.verdict).toBe(judged.verdict);
+    else expect(result.error).toBeTruthy();
+    for (const step of result.steps.filter((s) => s.refused)) {
+      const declared = experiment.steps.find((s) => s.id === step.id);
+      expect(declared?.do === 'run' && declared.mayBeRefused?.test(step.stderr), `${step.id}: ${step.stderr}`).toBe(true);
+    }
+  });
+});
+
+describe('the README', () => {
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  const blocks = renderReadmeBlocks(runs, EXPERIMENTS);
+
+  it.each(Object.keys(blocks))('block %s is what the reports give (node dist/scripts/render-readme.js writes it)', (name) => {
+    expect(blocksIn(readme)[name]).toBe(blocks[name]);
+  });
+
+  // Prose outside the blocks, each sentence with the report result it rests on.
+  const outcome = (engine: (r: (typeof runs)[number]) => boolean, slug: string) =>
+    runs.filter(engine).map((r) => r.experiments.find((e) => e.slug === slug)?.verdict);
+  it.each([
+    [
+      'sysctl-joined-namespace on Docker 20.10 with runc',
+      (r) => r.environment.kind === 'docker' && r.environment.serverVersion.startsWith('20.10') && (r.environment.ociRuntime?.name ?? 'runc') === 'runc',
+      'sysctl-joined-namespace',
+    ],
+    ['pod-restart-ipc on containerd', (r) => r.environment.runtimeName === 'containerd', 'pod-restart-ipc'],
+    ['pod-layer-restart on containerd', (r) => r.environment.runtimeName === 'containerd', 'pod-layer-restart'],
+  ] as const)('prose: %s is as expected in its reports', (_what, engine, slug) => {
+    const verdicts = outcome(engine, slug);
+    expect(verdicts.length).toBeGreaterThan(0);
+    expect(verdicts.every((v) => v === 'as expected')).toBe(true);
+  });
+});
