@@ -1,6 +1,6 @@
 // Least privilege: each container gets network none, no host path, and privilege only where its experiment declares it.
 import { describe, expect, it } from 'vitest';
-import { containerConfig } from '../src/run/container-config.js';
+import { containerConfig } from '../src/docker/container-config.js';
 import { EXPERIMENTS } from './index.js';
 
 const resolve = { container: (n: string) => `id-${n}`, volume: (n: string) => `vol-${n}` };

@@ -4,7 +4,7 @@
 // steps, cleaned up, as `shmlab run` does.
 import { parseArgs } from 'node:util';
 import { EXPERIMENTS } from '../experiments/index.js';
-import { listHostSegments } from '../src/run/host-segments.js';
+import { listHostSegments } from '../src/lab/host-segments.js';
 import { openLab } from '../src/run/lab.js';
 import { runLab } from '../src/run/lab-runner.js';
 

@@ -5,8 +5,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
-import { hostSysctlLock, readHostSysctl } from '../src/run/host-sysctls.js';
-import { deadClaims } from '../src/run/process-lease.js';
+import { hostSysctlLock, readHostSysctl } from '../src/lab/host-sysctls.js';
+import { deadClaims } from '../src/lab/process-lease.js';
 import { CLI } from './shmlab-process.js';
 import { removeTempDirs, tempDir } from './temp-dirs.js';
 

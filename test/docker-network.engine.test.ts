@@ -2,7 +2,7 @@
 // NetworkDisabled and NetworkMode none, and inside it there is no interface but loopback, in a namespace of its own.
 import { readlinkSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { NETWORK_GRANT } from '../src/engine/docker-driver.js';
+import { NETWORK_GRANT } from '../src/docker/docker-driver.js';
 import { engineDriver } from './engine-state.js';
 
 // On a CRI runtime there is no Docker driver: its pods' network is the CRI driver's to state.

@@ -1,7 +1,7 @@
 // What shmlab might leave on an engine: what the lab's inventory lists (Docker: labelled containers, volumes and
 // committed images; CRI: pods, containers, emptyDir and log folders, pod cgroup folders, tmpfs mounts), and the host's
 // SysV segments. The CRI node itself (processes, shims) is read by test/cri-node.ts.
-import { listAllHostSegments } from '../src/run/host-segments.js';
+import { listAllHostSegments } from '../src/lab/host-segments.js';
 import { type Lab, openLab } from '../src/run/lab.js';
 
 export type EngineState = Record<string, (string | number)[]>;

@@ -3,7 +3,7 @@
 // reports into folders of their own; a report there would be taken for a real run's).
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { ensureEngine } from '../src/engine/engine-connection.js';
+import { ensureEngine } from '../src/docker/docker-connection.js';
 import { ROOT } from '../src/paths.js';
 
 const TRACKED_REPORTS = join(ROOT, 'reports');

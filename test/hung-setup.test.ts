@@ -69,7 +69,7 @@ describe('SIGTERM while shmlab waits outside any experiment', () => {
         count: 2,
       });
       expect(lines[1]!.replace(/^shmlab: /, '')).toMatch(waitedFor);
-      expect(took).toBeLessThan(5000);
+      expect(took).toBeLessThan(20_000);
     },
   );
 });
@@ -94,7 +94,7 @@ describe('SIGTERM while `shmlab clean` waits for an engine that holds its reques
         exitCode: 143,
         last: 'shmlab: interrupted (SIGTERM) while waiting for the engine (inspect an image)',
       });
-      expect(Date.now() - signalled).toBeLessThan(5000);
+      expect(Date.now() - signalled).toBeLessThan(20_000);
     } finally {
       await engine.close();
     }
@@ -123,7 +123,7 @@ describe('SIGTERM while shmlab compiles its programs', () => {
         exitCode: 143,
         last: 'shmlab: interrupted (SIGTERM) while compiling the C programs',
       });
-      expect(Date.now() - signalled).toBeLessThan(5000);
+      expect(Date.now() - signalled).toBeLessThan(20_000);
       expect(readdirSync(join(cache, 'programs'))).toEqual([]);
       // No compiler of the run's goes on (cc, and the cc1, as and ld it started: their command lines name the cache).
       expect(processesNaming(cache)).toEqual([]);

@@ -2,7 +2,7 @@
 // the hash of their whole build context; containers are created from the ids the build returns.
 import { describe, expect, it } from 'vitest';
 import { engineDriver } from '../../test/engine-state.js';
-import { processLease } from '../run/process-lease.js';
+import { processLease } from '../lab/process-lease.js';
 import { buildImages } from './image-builder.js';
 import { compilePrograms } from './program-compiler.js';
 

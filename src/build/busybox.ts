@@ -1,6 +1,6 @@
 // The static busybox that gives the images a shell (Debian's busybox-static), or the one SHMLAB_BUSYBOX names.
 import { closeSync, existsSync, openSync, readSync } from 'node:fs';
-import { aptInstall, canProvision } from '../engine/local-engine.js';
+import { aptInstall, canProvision } from '../engine/host-tools.js';
 import { SetupError } from '../errors.js';
 
 export const BUSYBOX = '/bin/busybox';

@@ -16,7 +16,7 @@ describe('compiling into the cache', () => {
     process.env.SHMLAB_CACHE_DIR = cache;
     process.env.SHMLAB_RUNTIME_DIR = runtime;
     const { compileUserPrograms } = await import('./program-compiler.js');
-    const { ProcessLease } = await import('../run/process-lease.js');
+    const { ProcessLease } = await import('../lab/process-lease.js');
     const lease = new ProcessLease(runtime);
     await lease.acquire();
     try {
@@ -44,7 +44,7 @@ describe('compiling into the cache', () => {
   it('names its work folder <hash>.<random>.tmp-<lease>, which clean tells by its lease, and makes it for this user only', async () => {
     const cache = process.env.SHMLAB_CACHE_DIR!;
     const { compileUserPrograms } = await import('./program-compiler.js');
-    const { ProcessLease } = await import('../run/process-lease.js');
+    const { ProcessLease } = await import('../lab/process-lease.js');
     const lease = new ProcessLease(process.env.SHMLAB_RUNTIME_DIR);
     await lease.acquire();
     try {
@@ -69,7 +69,7 @@ describe('compiling into the cache', () => {
     const { compileUserPrograms } = await import('./program-compiler.js');
     const { CACHE } = await import('../paths.js');
     const { SetupError } = await import('../errors.js');
-    const { ProcessLease } = await import('../run/process-lease.js');
+    const { ProcessLease } = await import('../lab/process-lease.js');
     const lease = new ProcessLease(process.env.SHMLAB_RUNTIME_DIR);
     await lease.acquire();
     const programs = join(CACHE, 'programs');

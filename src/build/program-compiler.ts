@@ -5,11 +5,11 @@ import { randomBytes } from 'node:crypto';
 import { accessSync, chmodSync, closeSync, constants, existsSync, mkdirSync, openSync, renameSync, rmSync, statfsSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { execa } from 'execa';
+import { hasCommand } from '../engine/host-tools.js';
 import { interruption, processSignal } from '../engine/interruption.js';
-import { hasCommand } from '../engine/local-engine.js';
 import { SetupError, UsageError } from '../errors.js';
+import type { ProcessLease } from '../lab/process-lease.js';
 import { C_SRC, CACHE } from '../paths.js';
-import type { ProcessLease } from '../run/process-lease.js';
 import { hashFiles, listFiles } from './content-hash.js';
 
 const CFLAGS = ['-static', '-O2', '-s', '-Wall', '-Wextra', '-Werror'];

@@ -2,12 +2,12 @@
 // first: host sysctls a killed run changed are put back before any engine is asked anything (an engine that does
 // not answer must not keep the host changed). It says what it checked, and what it could not check.
 import { checkToolchain } from '../build/program-compiler.js';
-import { checkTempDir } from '../engine/local-engine.js';
-import { HostSegmentsUnlistable, listHostSegments } from '../run/host-segments.js';
-import { restoreAfterKilledRunsLocked } from '../run/host-sysctls.js';
+import { checkTempDir } from '../engine/host-tools.js';
+import { HostSegmentsUnlistable, listHostSegments } from '../lab/host-segments.js';
+import { restoreAfterKilledRunsLocked } from '../lab/host-sysctls.js';
+import { liveClaims } from '../lab/process-lease.js';
+import { checkedLine, notCheckedLine, readSweep } from '../lab/sweep-lines.js';
 import { type Lab, openLab } from '../run/lab.js';
-import { liveClaims } from '../run/process-lease.js';
-import { checkedLine, notCheckedLine, readSweep } from '../run/sweep-lines.js';
 import type { Output } from './output.js';
 
 export async function cleanCommand(io: Output, deadlineMs?: number): Promise<number> {

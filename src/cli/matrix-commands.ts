@@ -2,8 +2,9 @@
 import { join, resolve } from 'node:path';
 import { EXPERIMENTS, selectExperiments } from '../../experiments/index.js';
 import { checkToolchain, checkUserToolchain } from '../build/program-compiler.js';
-import { checkTempDir } from '../engine/local-engine.js';
+import { checkTempDir } from '../engine/host-tools.js';
 import { UsageError } from '../errors.js';
+import { processLease } from '../lab/process-lease.js';
 import { provisionEngine, stopEngine } from '../matrix/engine-provisioner.js';
 import { type EngineEntry, gateOf, parseEngineOption, readEnginesFile } from '../matrix/engines-file.js';
 import { runMatrix } from '../matrix/matrix-runner.js';
@@ -12,7 +13,6 @@ import { junitTarget, writeJUnit } from '../report/junit.js';
 import { readReport } from '../report/read-report.js';
 import { renderMatrix } from '../report/render-matrix.js';
 import { ReportWriteError, writeFilesAtomically } from '../report/write-report.js';
-import { processLease } from '../run/process-lease.js';
 import { EXPERIMENTS_DIR_ENV, loadUserExperiments, prepareUserPrograms } from '../run/user-experiments.js';
 import type { Output } from './output.js';
 import { ensureWritableDir } from './report-dir.js';

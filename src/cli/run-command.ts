@@ -2,15 +2,15 @@
 import { EXPERIMENTS, selectExperiments } from '../../experiments/index.js';
 import { useUserPrograms } from '../build/image-builder.js';
 import { checkToolchain, checkUserToolchain } from '../build/program-compiler.js';
-import { checkTempDir } from '../engine/local-engine.js';
+import { checkTempDir } from '../engine/host-tools.js';
 import { UsageError } from '../errors.js';
+import { processLease } from '../lab/process-lease.js';
 import { REPORTS } from '../paths.js';
 import { junitTarget, writeJUnit } from '../report/junit.js';
 import { seconds } from '../report/markdown-kit.js';
 import { engineTitle } from '../report/report-name.js';
 import { ReportWriteError, writeFileAtomically, writeReport } from '../report/write-report.js';
 import { runLab } from '../run/lab-runner.js';
-import { processLease } from '../run/process-lease.js';
 import { EXPERIMENTS_DIR_ENV, loadUserExperiments, prepareUserPrograms } from '../run/user-experiments.js';
 import type { Output } from './output.js';
 import { ensureWritableDir } from './report-dir.js';

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadSync, type PackageDefinition } from '@grpc/proto-loader';
 import { describe, expect, it } from 'vitest';
-import { debianPackage } from '../matrix/debian-package.js';
+import { debianPackage } from '../engine/debian-package.js';
 import { API_PROTO } from './cri-client.js';
 
 const REAL_IN_PACKAGE = 'usr/share/gocode/src/k8s.io/cri-api/pkg/apis/runtime/v1/api.proto';

@@ -4,10 +4,10 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { deadClaims, forgetPodClaims, liveClaims } from '../lab/process-lease.js';
+import { isStale, STALE_AFTER_MS } from '../lab/stale-resources.js';
+import { checkedLine } from '../lab/sweep-lines.js';
 import { LABEL } from '../labels.js';
-import { deadClaims, forgetPodClaims, liveClaims } from '../run/process-lease.js';
-import { isStale, STALE_AFTER_MS } from '../run/stale-resources.js';
-import { checkedLine } from '../run/sweep-lines.js';
 import { cgroupChildren, removeCgroupFolders } from './cgroup-folders.js';
 import type { CriClient } from './cri-client.js';
 import { type CriDriver, mountsUnder, POD_LABEL } from './cri-driver.js';

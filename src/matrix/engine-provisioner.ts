@@ -4,11 +4,11 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { provisionContainerd, stopContainerd } from '../cri/containerd-provisioner.js';
 import { type RunningDaemon, startDaemon, stopDaemon } from '../engine/daemon-process.js';
-import { aptInstall, canProvision, hasCommand } from '../engine/local-engine.js';
+import { debianPackage } from '../engine/debian-package.js';
+import { aptInstall, canProvision, hasCommand } from '../engine/host-tools.js';
 import { EngineUnavailableError } from '../errors.js';
-import { writeFileAtomically } from '../report/write-report.js';
-import { PANIC_DIR_ENV } from '../run/runtime-panics.js';
-import { debianPackage } from './debian-package.js';
+import { writeFileAtomically } from '../fs/atomic-write.js';
+import { PANIC_DIR_ENV } from '../lab/runtime-panics.js';
 import type { EngineEntry, RuntimeEntry, RuntimeName } from './engines-file.js';
 
 /** Where shmlab's own daemons live: short paths, since unix socket paths are limited. */

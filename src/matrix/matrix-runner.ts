@@ -5,10 +5,10 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import tmp from 'tmp';
+import { inTurns } from '../lab/in-turns.js';
 import type { RunResult } from '../model/result.js';
 import { ROOT } from '../paths.js';
 import { readReport } from '../report/read-report.js';
-import { inTurns } from '../run/in-turns.js';
 import { provisionEngine, stopEngine } from './engine-provisioner.js';
 import type { EngineEntry } from './engines-file.js';
 

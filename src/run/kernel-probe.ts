@@ -1,6 +1,6 @@
 // The kernel the containers see: a sandboxing runtime (gVisor) answers with its own, not the host's.
 import type { LabDriver } from '../engine/lab-driver.js';
-import type { ResourceTracker } from './resource-tracker.js';
+import type { ResourceTracker } from '../lab/resource-tracker.js';
 
 /** Reads /proc/sys/kernel/osrelease in a short-lived container of the lab image; undefined (with why) if it cannot. */
 export async function probeContainerKernel(

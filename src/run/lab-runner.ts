@@ -1,16 +1,16 @@
 // A whole run: connect to the engine, build the images, run the experiments concurrently, clean up, return the results.
 import { setMaxListeners } from 'node:events';
-import type { Say } from '../engine/local-engine.js';
+import type { Say } from '../engine/host-tools.js';
+import { hostIpcProbe } from '../lab/host-sysctls.js';
+import { inTurns } from '../lab/in-turns.js';
+import { panicLogFromEnv } from '../lab/runtime-panics.js';
+import { readSweep } from '../lab/sweep-lines.js';
 import type { Experiment } from '../model/experiment.js';
 import type { ExperimentResult, RunResult } from '../model/result.js';
 import { runExperiment } from './experiment-runner.js';
-import { hostIpcProbe } from './host-sysctls.js';
-import { inTurns } from './in-turns.js';
 import { probeContainerKernel } from './kernel-probe.js';
 import { openLab } from './lab.js';
 import type { LabContext } from './lab-context.js';
-import { panicLogFromEnv } from './runtime-panics.js';
-import { readSweep } from './sweep-lines.js';
 
 export interface LabOptions {
   say: Say;

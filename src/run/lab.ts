@@ -2,22 +2,24 @@
 // deadline, this process's lease, a session, the images, the helper that reaches the host's IPC namespace, and the
 // engine's own way of finding what killed runs left. Docker API engines and CRI runtimes differ only in here.
 import { buildImages, claimedImages, isClaimed } from '../build/image-builder.js';
-import { DockerDriver } from '../engine/docker-driver.js';
-import { connectEngine } from '../engine/engine-connection.js';
-import { DEFAULT_DEADLINE_MS, EngineDriver } from '../engine/engine-driver.js';
-import { describeEngine } from '../engine/engine-info.js';
+import { DEFAULT_DEADLINE_MS, EngineDriver } from '../docker/docker-api.js';
+import { connectEngine } from '../docker/docker-connection.js';
+import { DockerDriver } from '../docker/docker-driver.js';
+import { dockerHostIpc } from '../docker/docker-host-ipc.js';
+import { describeEngine } from '../docker/docker-info.js';
+import { markHostKey, removeStaleDockerResources } from '../docker/docker-stale.js';
+import type { Say } from '../engine/host-tools.js';
 import { processSignal } from '../engine/interruption.js';
 import type { LabDriver } from '../engine/lab-driver.js';
-import type { Say } from '../engine/local-engine.js';
+import { releaseHostKeys } from '../lab/host-keys.js';
+import type { HostIpc } from '../lab/host-segments.js';
+import { LabSession } from '../lab/lab-session.js';
+import { type ProcessLease, processLease } from '../lab/process-lease.js';
+import type { HostKeyRemover } from '../lab/resource-tracker.js';
+import { removeStaleLocal } from '../lab/stale-resources.js';
 import { IMAGE_LABEL, LABEL, LABEL_HELPER, LABEL_RUN } from '../labels.js';
 import type { EngineKind } from '../model/experiment.js';
 import type { EngineEnvironment } from '../model/result.js';
-import { markHostKey, releaseHostKeys } from './host-keys.js';
-import { dockerHostIpc, type HostIpc } from './host-segments.js';
-import { LabSession } from './lab-session.js';
-import { type ProcessLease, processLease } from './process-lease.js';
-import type { HostKeyRemover } from './resource-tracker.js';
-import { removeStaleDockerResources, removeStaleLocal } from './stale-resources.js';
 
 export interface Lab {
   kind: EngineKind;

@@ -1,14 +1,14 @@
 // Carries out one step of an experiment on the engine and records what happened, success or not, in one shape.
 // It knows no engine kind: the driver does each operation and names the command that does the same.
-import { engineWords } from '../engine/engine-driver.js';
+import { engineWords } from '../engine/engine-words.js';
 import { untilAborted } from '../engine/interruption.js';
 import type { LabDriver } from '../engine/lab-driver.js';
 import { shellQuote } from '../engine/shell-quote.js';
+import { changeHostSysctls } from '../lab/host-sysctls.js';
+import type { ResourceTracker } from '../lab/resource-tracker.js';
 import { LABEL_EXPERIMENT } from '../labels.js';
 import type { ContainerSpec, ContainerState, Experiment, Step, StepRecord } from '../model/experiment.js';
-import { changeHostSysctls } from './host-sysctls.js';
 import type { LabContext } from './lab-context.js';
-import type { ResourceTracker } from './resource-tracker.js';
 
 export { shellQuote } from '../engine/shell-quote.js';
 

@@ -13,9 +13,9 @@ import type { UserProgram } from '../build/image-builder.js';
 import { compileUserPrograms, programNames } from '../build/program-compiler.js';
 import { interruption } from '../engine/interruption.js';
 import { oneLine, UsageError } from '../errors.js';
+import type { ProcessLease } from '../lab/process-lease.js';
 import type { Experiment, StepRecord } from '../model/experiment.js';
 import { FIXTURES } from '../paths.js';
-import type { ProcessLease } from './process-lease.js';
 
 export interface UserExperiments {
   /** The folder as the user named it. */

@@ -1,7 +1,8 @@
 // Whether this engine's host can start a --privileged container, learnt from the engine's own answer to the
 // first privileged container an experiment runs: no separate probe container, nothing on the critical path.
-import { engineWords } from '../engine/engine-driver.js';
+
 import type { PrivilegeMode } from '../model/result.js';
+import { engineWords } from './engine-words.js';
 
 // What runc says when the host's capability bounding set is narrower than --privileged asks for.
 export const CANNOT_APPLY_CAPS = /apply caps|operation not permitted/i;

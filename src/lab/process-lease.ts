@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { accessSync, closeSync, constants, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeFileAtomically } from '../report/write-report.js';
+import { writeFileAtomically } from '../fs/atomic-write.js';
 
 /** What a live process uses, so that nobody removes it under it. */
 export interface LeaseClaims {

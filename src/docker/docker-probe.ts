@@ -1,6 +1,6 @@
 // Asks an engine address for /_ping with a deadline, so an absent engine is an answer in seconds, not a hang.
 import { request } from 'node:http';
-import type { EngineAddress } from './engine-address.js';
+import type { EngineAddress } from './docker-address.js';
 
 export type ProbeResult = { ok: true } | { ok: false; why: 'missing' | 'refused' | 'timeout' | 'error'; message: string };
 

@@ -28,7 +28,7 @@ describe('process lease', () => {
 
   it('dies with its process, even one killed with SIGKILL', async () => {
     const folder = tempDir('shmlab-leases-');
-    const script = `import('${join(process.cwd(), 'dist/src/run/process-lease.js')}').then(async (m) => { const l = new m.ProcessLease(${JSON.stringify(folder)}); await l.acquire(); console.log(l.id); setInterval(() => {}, 1000); });`;
+    const script = `import('${join(process.cwd(), 'dist/src/lab/process-lease.js')}').then(async (m) => { const l = new m.ProcessLease(${JSON.stringify(folder)}); await l.acquire(); console.log(l.id); setInterval(() => {}, 1000); });`;
     const child = execa('node', ['--input-type=module', '-e', script], { reject: false });
     let id = '';
     await new Promise<void>((resolve) =>

@@ -1,10 +1,11 @@
 // Connects to the engine: the address Docker's tools would use, provisioning the local default only when none is configured or running.
 import { type ContainerRuntimeClient, getContainerRuntimeClient } from 'testcontainers';
+import type { Say } from '../engine/host-tools.js';
+import { untilAborted } from '../engine/interruption.js';
 import { EngineUnavailableError, ImageMissingError, InterruptedError } from '../errors.js';
-import { type EngineAddress, resolveEngineAddress } from './engine-address.js';
-import { probeEngine } from './engine-probe.js';
-import { untilAborted } from './interruption.js';
-import { provisionLocalEngine, type Say } from './local-engine.js';
+import { type EngineAddress, resolveEngineAddress } from './docker-address.js';
+import { probeEngine } from './docker-probe.js';
+import { provisionLocalEngine } from './local-engine.js';
 
 export interface EngineConnection {
   address: EngineAddress;

@@ -4,7 +4,6 @@
 import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { EngineDriver } from '../engine/engine-driver.js';
 import { LABEL, LABEL_HOST_KEY, LABEL_LEASE, LABEL_RUN, LABEL_STARTED } from '../labels.js';
 import { CACHE } from '../paths.js';
 import { releaseHostKeys } from './host-keys.js';
@@ -21,43 +20,6 @@ export function isStale(labels: Record<string, string> | undefined | null, now =
   const liveness = leaseLiveness(labels[LABEL_LEASE]);
   if (liveness !== 'unknown') return liveness === 'dead';
   return now - Number(labels[LABEL_STARTED] ?? 0) > STALE_AFTER_MS;
-}
-
-/** On a Docker API engine: stale containers, volumes, committed images, and host segments found by their markers. */
-export async function removeStaleDockerResources(driver: EngineDriver, hostIpc: HostIpc): Promise<{ said: string[]; hostKeys: number[] }> {
-  const d = driver.dockerode;
-  const filters = JSON.stringify({ label: [LABEL] });
-  const [containerList, volumeList, imageList] = await Promise.all([
-    driver.call('list containers', () => d.listContainers({ all: true, filters })),
-    driver.call('list volumes', () => d.listVolumes({ filters })),
-    // Cached images carry no run label; committed ones do, and only those can be stale.
-    driver.call('list images', () => d.listImages({ filters: JSON.stringify({ label: [LABEL_RUN] }) })),
-  ]);
-  const said: string[] = [];
-  const containers = containerList.filter((c) => isStale(c.Labels));
-  await Promise.all(containers.map((c) => driver.remove(c.Id)));
-  if (containers.length)
-    said.push(
-      `removed ${containers.length} container(s) left by an earlier run that did not finish: ${containers.map((c) => c.Names[0]?.slice(1)).join(', ')}`,
-    );
-
-  const staleVolumes = (volumeList.Volumes ?? []).filter((v) => isStale(v.Labels));
-  const markers = staleVolumes.filter((v) => v.Labels?.[LABEL_HOST_KEY]);
-  const volumes = staleVolumes.filter((v) => !v.Labels?.[LABEL_HOST_KEY]);
-  await Promise.all(volumes.map((v) => driver.removeVolume(v.Name)));
-  if (volumes.length) said.push(`removed ${volumes.length} volume(s) left by an earlier run: ${volumes.map((v) => v.Name).join(', ')}`);
-
-  const images = imageList.filter((i) => isStale(i.Labels));
-  await Promise.all(images.map((i) => driver.removeImage(i.Id)));
-  if (images.length) said.push(`removed ${images.length} committed image(s) left by an earlier run`);
-
-  const keys = markers.map((v) => Number(v.Labels![LABEL_HOST_KEY]));
-  if (keys.length) {
-    await releaseHostKeys(hostIpc, keys, driver);
-    said.push(`removed ${keys.length} host SysV segment key(s) left by an earlier run: ${keys.map((k) => `0x${k.toString(16)}`).join(', ')}`);
-  }
-  said.push(checkedLine('containers', 'volumes', 'committed images', 'host key markers'));
-  return { said, hostKeys: keys };
 }
 
 /**

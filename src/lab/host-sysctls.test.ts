@@ -9,10 +9,10 @@ import { hostSysctlNotInherited } from '../../experiments/host-sysctl-not-inheri
 import { removeTempDirs, tempDir } from '../../test/temp-dirs.js';
 import type { LabDriver } from '../engine/lab-driver.js';
 import { ROOT } from '../paths.js';
-import { runExperiment } from './experiment-runner.js';
+import { runExperiment } from '../run/experiment-runner.js';
+import type { LabContext } from '../run/lab-context.js';
 import type { HostIpc } from './host-segments.js';
 import { changeHostSysctls, hostIpcProbe, readHostSysctl, restoreAfterKilledRuns } from './host-sysctls.js';
-import type { LabContext } from './lab-context.js';
 import { LabSession } from './lab-session.js';
 import { ProcessLease } from './process-lease.js';
 
@@ -25,8 +25,8 @@ afterAll(removeTempDirs);
 /** A process that changes the host's values, says so, then ends as `end` says. */
 function changer(folder: string, end: string) {
   const script = `
-    const { ProcessLease } = await import(${JSON.stringify(join(ROOT, 'dist/src/run/process-lease.js'))});
-    const { changeHostSysctls } = await import(${JSON.stringify(join(ROOT, 'dist/src/run/host-sysctls.js'))});
+    const { ProcessLease } = await import(${JSON.stringify(join(ROOT, 'dist/src/lab/process-lease.js'))});
+    const { changeHostSysctls } = await import(${JSON.stringify(join(ROOT, 'dist/src/lab/host-sysctls.js'))});
     const lease = new ProcessLease(${JSON.stringify(folder)});
     await lease.acquire();
     await changeHostSysctls(${JSON.stringify(NEW)}, lease);

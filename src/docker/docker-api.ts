@@ -5,14 +5,17 @@ import type Dockerode from 'dockerode';
 import type { HostConfig } from 'dockerode';
 import pRetry, { AbortError } from 'p-retry';
 import type { ContainerRuntimeClient } from 'testcontainers';
+import { graceLeft, interruption, watchSignal } from '../engine/interruption.js';
 import { demux } from './demux.js';
-import { graceLeft, interruption, watchSignal } from './interruption.js';
 import { LabContainer } from './lab-container.js';
 
 /** How long shmlab waits for any one answer of the engine unless told otherwise (`--timeout`). */
 export const DEFAULT_DEADLINE_MS = 60_000;
 
+export { engineWords } from '../engine/engine-words.js';
 export { EngineTimeoutError } from '../errors.js';
+
+import { engineWords } from '../engine/engine-words.js';
 
 import { EngineTimeoutError } from '../errors.js';
 
@@ -25,9 +28,9 @@ export interface RunOptions {
   hostConfig: HostConfig;
 }
 
-export type { ExecOutcome } from './lab-driver.js';
+export type { ExecOutcome } from '../engine/lab-driver.js';
 
-import type { ExecOutcome } from './lab-driver.js';
+import type { ExecOutcome } from '../engine/lab-driver.js';
 
 /** What a runtime prints when it, not the program, failed an exec (runc/crun's OCI error, gVisor's sandbox gone). */
 const RUNTIME_EXEC_FAILED = /OCI runtime exec failed|urpc method "[^"]+" failed|waiting on PID \d+ in sandbox/;
@@ -277,7 +280,3 @@ export function retryTransient<T>(operation: () => Promise<T>): Promise<T> {
 }
 
 /** The engine's own words from a dockerode error ("(HTTP code 500) server error - <message>"). */
-export function engineWords(err: unknown): string {
-  const e = err as { json?: { message?: string }; reason?: string; message?: string };
-  return (e.json?.message ?? e.message ?? String(err)).trim();
-}

@@ -1,5 +1,5 @@
 // What a run (or one experiment of it) created, so that every path out of it can remove exactly that.
-import { engineWords } from '../engine/engine-driver.js';
+import { engineWords } from '../engine/engine-words.js';
 import type { LabDriver } from '../engine/lab-driver.js';
 
 type Kind = 'containers' | 'volumes' | 'images' | 'hostKeys';

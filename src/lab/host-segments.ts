@@ -1,6 +1,5 @@
 // The host's IPC namespace, seen and cleaned through the engine (a helper container in it), so that it works the
 // same for a local or a remote engine, and for every kind of engine.
-import type { EngineDriver } from '../engine/engine-driver.js';
 import { HOST_KEY_PREFIX } from './lab-session.js';
 
 export interface HostSegment {
@@ -13,30 +12,6 @@ export interface HostSegment {
 
 /** Runs a shell script in the host's IPC namespace and returns what it printed; fails when the script fails. */
 export type HostIpc = (script: string) => Promise<string>;
-
-/** On a Docker API engine: a one-shot container with --ipc=host whose output is its logs. */
-export function dockerHostIpc(driver: EngineDriver, image: string, labels: Record<string, string>): HostIpc {
-  return async (script) => {
-    const container = await driver.call('create the host-IPC helper', () =>
-      driver.dockerode.createContainer({
-        Image: image,
-        Cmd: ['/bin/sh', '-c', script],
-        Labels: labels,
-        NetworkDisabled: true,
-        HostConfig: { IpcMode: 'host', NetworkMode: 'none' },
-      }),
-    );
-    try {
-      await driver.call('start the host-IPC helper', () => container.start());
-      const { StatusCode } = await driver.call('wait for the host-IPC helper', () => container.wait());
-      const { stdout, stderr } = await driver.logs(container.id);
-      if (StatusCode !== 0) throw new Error(`helper in the host's IPC namespace failed (exit ${StatusCode}): ${stderr.trim()}`);
-      return stdout;
-    } finally {
-      await driver.remove(container.id);
-    }
-  };
-}
 
 export async function removeHostKeys(hostIpc: HostIpc, keys: number[]): Promise<void> {
   await hostIpc(keys.map((k) => `/bin/sysv-rm --key ${k}`).join(' && '));

@@ -1,9 +1,9 @@
 // The Docker driver states the network its containers get, first among their grants: the settings EngineDriver.run
 // sends (checked against a real engine in test/docker-network.engine.test.ts).
 import { describe, expect, it } from 'vitest';
+import type { ContainerRequest } from '../engine/lab-driver.js';
+import type { EngineDriver } from './docker-api.js';
 import { DockerDriver, NETWORK_GRANT } from './docker-driver.js';
-import type { EngineDriver } from './engine-driver.js';
-import type { ContainerRequest } from './lab-driver.js';
 
 const api = {
   run: async (_: unknown, onCreated: (id: string) => void) => {

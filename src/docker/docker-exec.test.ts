@@ -2,7 +2,7 @@
 import { PassThrough } from 'node:stream';
 import type { ContainerRuntimeClient } from 'testcontainers';
 import { describe, expect, it } from 'vitest';
-import { EngineDriver, EngineTimeoutError } from './engine-driver.js';
+import { EngineDriver, EngineTimeoutError } from './docker-api.js';
 
 function fakeClient(behaviour: { inspectFailures: number; hang?: boolean; output?: string; exitCode?: number }) {
   const counts = { create: 0, start: 0, inspect: 0 };
@@ -44,7 +44,7 @@ describe('exec', () => {
     await expect(new EngineDriver(client, 300).exec('abc', ['sysv-read'])).rejects.toThrow(
       new EngineTimeoutError('the engine did not answer (exec sysv-read) within 0.3 s'),
     );
-    expect(Date.now() - started).toBeLessThan(2000);
+    expect(Date.now() - started).toBeLessThan(10_000);
     expect(counts.start).toBe(1);
   });
 

@@ -1,12 +1,13 @@
 // The lab on a Docker API engine (Docker, Podman): containers as `docker run` makes them, privilege learnt from the
 // engine's answer to the first privileged container, and every step as the docker command that does the same.
+
+import type { ContainerRequest, ContainerView, ExecOutcome, LabDriver, StartedContainer } from '../engine/lab-driver.js';
+import { PrivilegeResolver } from '../engine/privilege.js';
+import { shellQuote } from '../engine/shell-quote.js';
 import type { ContainerState, StepAction } from '../model/experiment.js';
 import type { PrivilegeMode } from '../model/result.js';
-import { containerConfig } from '../run/container-config.js';
-import { PrivilegeResolver } from '../run/privilege-probe.js';
-import type { EngineDriver } from './engine-driver.js';
-import type { ContainerRequest, ContainerView, ExecOutcome, LabDriver, StartedContainer } from './lab-driver.js';
-import { shellQuote } from './shell-quote.js';
+import { containerConfig } from './container-config.js';
+import type { EngineDriver } from './docker-api.js';
 
 /**
  * The network every container of a Docker API engine has, as EngineDriver.run asks for it: the API's NetworkDisabled

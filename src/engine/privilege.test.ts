@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { PrivilegeMode } from '../model/result.js';
-import { PrivilegeResolver } from './privilege-probe.js';
+import { PrivilegeResolver } from './privilege.js';
 
 const CAPS = Object.assign(new Error('x'), { json: { message: 'runc create failed: unable to apply caps: operation not permitted: unknown' } });
 
