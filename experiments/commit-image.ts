@@ -12,8 +12,7 @@ export const commitImage: Experiment = {
   expectedToday: 'the mapped file is in the new image; the System V segment and the POSIX object are not',
   explanation:
     "`docker commit` turns the container's writable layer into an image layer: the mapped file, a file like any other in that layer, is in the new image. Kernel objects are not files of the layer: the System V segment lives in the IPC namespace and the POSIX object in the `/dev/shm` tmpfs, a separate mount, so a container of the new image has neither.",
-  onlyOn: ['docker', 'podman'],
-  notApplicableWhy: 'Kubernetes has no commit of a container: CRI has no call that makes an image of one, and a pod runs only images the node already holds.',
+  requires: ['commit'],
   containers: { app: {}, copy: { image: '@snapshot' } },
   steps: [
     { id: 'run', do: 'run', container: 'app' },
@@ -39,7 +38,7 @@ export const commitImage: Experiment = {
     return sentences(
       failure(file) && `Writing the mapped file failed (${failure(file)}).`,
       lostWith(file, steps.get('file-in-copy')) &&
-        `The mapped file was not in the committed image (${lostWith(file, steps.get('file-in-copy'))}): this engine's commit does not carry what the container wrote into the image.`,
+        `The mapped file was not in the committed image (${lostWith(file, steps.get('file-in-copy'))}): with this engine and runtime, what the container wrote did not reach the image the engine committed.`,
       keptBy(sysv, steps.get('sysv-in-copy')) &&
         "The System V segment was there in the container of the new image: an image layer holds no System V objects, so the new container sees the old one's IPC objects and does not start with an IPC namespace of its own.",
       keptBy(posix, steps.get('posix-in-copy')) &&
@@ -47,8 +46,8 @@ export const commitImage: Experiment = {
     );
   },
   survival: [
-    { kind: 'mmap-layer', operation: 'commit', step: 'file-in-copy' },
-    { kind: 'sysv-private', operation: 'commit', step: 'sysv-in-copy' },
-    { kind: 'posix-shm', operation: 'commit', step: 'posix-in-copy' },
+    { kind: 'mmap-layer', operation: 'commit', step: 'file-in-copy', written: 'write-file' },
+    { kind: 'sysv-private', operation: 'commit', step: 'sysv-in-copy', written: 'write-sysv' },
+    { kind: 'posix-shm', operation: 'commit', step: 'posix-in-copy', written: 'write-posix' },
   ],
 };

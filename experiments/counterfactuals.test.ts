@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { Experiment, StepRecord } from '../src/model/experiment.js';
 import { ALPHABET, KERNEL_DEFAULT_SHMMAX } from '../src/model/experiment-kit.js';
+import { familyOf, lacking } from '../src/model/family.js';
 import type { RunResult } from '../src/model/result.js';
 import { expectationsFor, judge } from '../src/verdict/judge.js';
 import { replay } from '../test/replay.js';
@@ -88,10 +89,10 @@ const INSTEAD: Record<string, RegExp> = {
   'commit-image': /System V segment was there in the container of the new image/,
 };
 
-const appliesOnDocker = (e: Experiment) => !e.onlyOn || e.onlyOn.includes(observed.environment.kind);
+const appliesOnDocker = (e: Experiment) => !lacking('docker-api', e.requires);
 
 describe.each(EXPERIMENTS.filter((e) => !appliesOnDocker(e)).map((e) => [e.slug, e] as const))('%s on Docker', (slug, experiment) => {
-  it(`is reported not applicable: ${experiment.notApplicableWhy ?? '(no reason given)'}`, () => {
+  it(`is reported not applicable: ${lacking('docker-api', experiment.requires)}`, () => {
     expect(observed.experiments.find((r) => r.slug === slug)?.verdict).toBe('not applicable');
   });
 });
@@ -104,14 +105,14 @@ describe.each(EXPERIMENTS.filter(appliesOnDocker).map((e) => [e.slug, e] as cons
   });
 
   it('is judged "as expected" on what the engine did', () => {
-    expect(judge(experiment, result!.steps, observed.environment.kind).verdict).toBe('as expected');
+    expect(judge(experiment, result!.steps, familyOf(observed.environment.kind)).verdict).toBe('as expected');
   });
 
   it(`is judged "differs" when ${OTHERWISE[slug]?.story ?? '(no counterfactual declared)'}`, () => {
     const otherwise = OTHERWISE[slug];
     expect(otherwise, `declare how an engine could behave otherwise for ${slug}`).toBeDefined();
     const altered = result!.steps.map((s) => ({ ...s, ...otherwise!.steps[s.id] }));
-    expect(judge(experiment, altered, observed.environment.kind).verdict).toBe('differs');
+    expect(judge(experiment, altered, familyOf(observed.environment.kind)).verdict).toBe('differs');
   });
 
   it(`says what the engine did instead when ${OTHERWISE[slug]?.story ?? '(no counterfactual declared)'}`, () => {
@@ -132,10 +133,6 @@ const OTHERWISE_CRI: Record<string, { story: string; steps: Record<string, Parti
   'privileged-not-persisted': {
     story: 'the value is back to the default after the restart',
     steps: { 'after-restart': { stdout: `${KERNEL_DEFAULT_SHMMAX}\n` } },
-  },
-  'ipc-shareable': {
-    story: 'the segment is lost when the holder restarts, as if the holder owned the namespace',
-    steps: { 'read-after-holder-restart': gone('shmget') },
   },
   'posix-shm-restart': { story: '/dev/shm is a new, empty tmpfs after the restart', steps: { 'read-after': gone('shm_open') } },
   'mmap-recreate': { story: 'the emptyDir file is gone after a restart in the pod', steps: { 'volume-after-restart': gone('open') } },
@@ -158,7 +155,6 @@ const INSTEAD_CRI: Record<string, RegExp> = {
   'sysv-restart': /The segment was gone after the restart \(ENOENT\): this engine's restart gives the container a new IPC namespace/,
   'mmap-restart': /still there after the restart: this engine's restart kept the container's writable layer/,
   'privileged-not-persisted': /back to the kernel's default: this engine's restart gives the container a new IPC namespace/,
-  'ipc-shareable': /survived the app's restart but was gone after the holder's \(ENOENT\)/,
   'posix-shm-restart': /The object was gone after the restart \(ENOENT\): this engine gives the container a new, empty \/dev\/shm/,
   'mmap-recreate': /The file on the volume was gone after a restart \(ENOENT\)/,
   'kill-restart': /The System V segment was gone after the kill and start \(ENOENT\)/,
@@ -169,10 +165,10 @@ const INSTEAD_CRI: Record<string, RegExp> = {
   'pod-layer-restart': /writable layer was still there in the new container \(attempt \+ 1\)/,
 };
 
-const appliesOnCri = (e: Experiment) => !e.onlyOn || e.onlyOn.includes('cri');
+const appliesOnCri = (e: Experiment) => !lacking('cri', e.requires);
 
 describe('the CRI expectations', () => {
-  it.each(EXPERIMENTS.filter((e) => e.expectOn?.cri?.expect.length || e.onlyOn?.includes('cri')).map((e) => [e.slug, e] as const))(
+  it.each(EXPERIMENTS.filter((e) => e.expectOn?.cri?.expect.length || e.requires?.includes('pods')).map((e) => [e.slug, e] as const))(
     '%s has a CRI counterfactual on its own steps',
     (slug, experiment) => {
       const otherwise = OTHERWISE_CRI[slug];
@@ -223,7 +219,7 @@ describe.each(EXPERIMENTS.filter(appliesOnCri).map((e) => [e.slug, e] as const))
 });
 
 describe.each(EXPERIMENTS.filter((e) => !appliesOnCri(e)).map((e) => [e.slug, e] as const))('%s on CRI', (slug, experiment) => {
-  it.skipIf(!existsSync(CRI_OBSERVATIONS))(`is reported not applicable: ${experiment.notApplicableWhy ?? '(no reason given)'}`, () => {
+  it.skipIf(!existsSync(CRI_OBSERVATIONS))(`is reported not applicable: ${lacking('cri', experiment.requires)}`, () => {
     expect(observedCri!.experiments.find((r) => r.slug === slug)?.verdict).toBe('not applicable');
   });
 });

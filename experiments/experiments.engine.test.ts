@@ -3,12 +3,13 @@
 // expression: '^ipc-host$' for ipc-host alone, since sysctl-ipc-host-refused contains it).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Experiment } from '../src/model/experiment.js';
+import { familyOf, lacking } from '../src/model/family.js';
 import type { RunResult } from '../src/model/result.js';
 import { writeReport } from '../src/report/write-report.js';
 import { runLab } from '../src/run/lab-runner.js';
 import { type EngineState, engineState, leftovers, NOTHING_LEFT } from '../test/engine-state.js';
 import { removeTempDirs, tempDir } from '../test/temp-dirs.js';
-import { EXPERIMENTS } from './index.js';
+import { CATALOG, EXPERIMENTS } from './index.js';
 
 let run: RunResult;
 let before: EngineState;
@@ -30,7 +31,7 @@ beforeAll(async ({}, file) => {
   if (experiments.length < EXPERIMENTS.length) console.log(`shmlab: running ${experiments.map((e) => e.slug).join(', ')} (the tests chosen)`);
   run = await runLab(experiments, { say: (line) => console.log(`shmlab: ${line}`) });
   // Tests never write into the tracked reports/: a folder of their own, unless SHMLAB_REPORT_DIR names one.
-  const written = writeReport(run, EXPERIMENTS, process.env.SHMLAB_REPORT_DIR ?? tempDir('shmlab-reports-'));
+  const written = writeReport(run, CATALOG, process.env.SHMLAB_REPORT_DIR ?? tempDir('shmlab-reports-'));
   console.log(`shmlab: report: ${written.markdown}`);
 });
 
@@ -41,7 +42,7 @@ for (const experiment of EXPERIMENTS) {
     const result = run.experiments.find((r) => r.slug === slug);
     expect(result, `${slug} did not run`).toBeDefined();
     // The verdict's reasons, not just its word, so a failure says what the engine did.
-    const expected = experiment.onlyOn && !experiment.onlyOn.includes(run.environment.kind) ? 'not applicable' : 'as expected';
+    const expected = lacking(familyOf(run.environment.kind), experiment.requires) ? 'not applicable' : 'as expected';
     expect(
       { verdict: result!.verdict, error: result!.error, differences: result!.differences },
       `${slug} runs ${expected} today: ${experiment.expectedToday}; observed: ${result!.observed}`,

@@ -1,7 +1,9 @@
 // Every experiment: the blog's shared-memory article (A), its kernel-parameter article (B), beyond it (C), and what only a Kubernetes pod can answer (D). The slug names its file, its test, and its report section.
+import type { Catalog } from '../src/model/catalog.js';
 import type { Experiment } from '../src/model/experiment.js';
 import { commitImage } from './commit-image.js';
 import { hostSysctlNotInherited } from './host-sysctl-not-inherited.js';
+import { IMAGES } from './images.js';
 import { initHook } from './init-hook.js';
 import { ipcFamilyPause } from './ipc-family-pause.js';
 import { ipcFamilyRestart } from './ipc-family-restart.js';
@@ -21,6 +23,7 @@ import { procsysReadonly } from './procsys-readonly.js';
 import { shmRmidForced } from './shm-rmid-forced.js';
 import { shmgetEinval } from './shmget-einval.js';
 import { startupScript } from './startup-script.js';
+import { SURVIVAL } from './survival.js';
 import { sysctlFlag } from './sysctl-flag.js';
 import { sysctlIpcHostRefused } from './sysctl-ipc-host-refused.js';
 import { sysctlJoinedNamespace } from './sysctl-joined-namespace.js';
@@ -53,6 +56,14 @@ export const EXPERIMENTS: readonly Experiment[] = [
   podSysctl,
   podLayerRestart,
 ];
+
+/** shmlab's catalog: its experiments, the survival table's texts, the image variants. */
+export const CATALOG: Catalog = { experiments: EXPERIMENTS, survival: SURVIVAL, images: IMAGES };
+
+/** The catalog with other experiments than shmlab's own (a user's, or a test's). */
+export function catalogOf(experiments: readonly Experiment[]): Catalog {
+  return { ...CATALOG, experiments };
+}
 
 /**
  * The experiments named by slug, in the order given (all of them when none is named); an unknown slug is the caller's

@@ -24,7 +24,7 @@ export const initHook: Experiment = {
   expectedToday:
     "the same, with shmlab's own minimal init (no image can be pulled offline): unprivileged the container exits with the hook's status; privileged the value is applied",
   explanation:
-    "An init such as phusion's `my_init` runs every `/etc/my_init.d/*.sh` before the program and stops everything when a hook fails. A hook that runs `sysctl -p` therefore turns the read-only `/proc/sys` of an unprivileged container into a container that exits at once. The init changes nothing about privileges: only with the privilege to write `/proc/sys` does the hook succeed, and then the value is applied at every start. The image here carries shmlab's minimal `my_init` (a busybox shell script, `fixtures/sbin/my_init`), since no registry is reachable; its `sysctl` is procps-compatible (`c-src/sysctl.c`) and, like the blog's, exits 255 when a key cannot be set (busybox's `sysctl -p` exits 0 whatever fails, so a hook using it never fails).",
+    "An init such as phusion's `my_init` runs every `/etc/my_init.d/*.sh` before the program and stops everything when a hook fails. A hook that runs `sysctl -p` therefore turns the read-only `/proc/sys` of an unprivileged container into a container that exits at once. The init changes nothing about privileges: only with the privilege to write `/proc/sys` does the hook succeed, and then the value is applied at every start. The image here carries shmlab's minimal `my_init` (a busybox shell script, `fixtures/sbin/my_init`), since no registry is reachable; its `sysctl` is procps-compatible (`c-src/sysctl.c`) and, like the blog's, exits 255 when a key cannot be set.",
   containers: { plain: { image: 'init-hook' }, privileged: { image: 'init-hook', privileged: true } },
   steps: [
     { id: 'run-plain', do: 'run', container: 'plain' },
@@ -59,7 +59,7 @@ export const initHook: Experiment = {
     return sentences(
       ran(privileged) &&
         privileged.state === 'exited' &&
-        `With the privilege it was given, the hook's \`sysctl -p\` failed${privilegedWords ? ` (\`${privilegedWords}\`)` : ''}, so the init stopped everything and the container exited with status ${privileged.exitCode}: this engine does not let a container change kernel parameters, privileged or not, and an image whose init insists on setting them cannot run on it. Set them through the runtime's own configuration instead, and check them inside the container.`,
+        `With the privilege it was given, the hook's \`sysctl -p\` failed${privilegedWords ? ` (\`${privilegedWords}\`)` : ''}, so the init stopped everything and the container exited with status ${privileged.exitCode}: this engine does not let a container change kernel parameters, privileged or not, and an image whose init insists on setting them cannot run on it. No setting tried in this run changed them: check them inside the container before relying on them.`,
       ran(privileged) &&
         privileged.state === 'running' &&
         numberIn(value) !== undefined &&

@@ -37,9 +37,9 @@ export function runtimeJoinedNamespace(s: Stack): string | undefined {
 /** What the engine itself does with a container's sysctls before the runtime sees them. */
 export function engineSysctls(s: Stack): string | undefined {
   if (isMoby(s))
-    return `Docker ${s.version} copies HostConfig.Sysctls into the container's OCI spec unchecked (moby daemon/oci_linux.go, \`WithSysctls\`; the docker CLI's own check is not used through the API), and for \`--ipc=host\` leaves the IPC namespace out of the spec (\`WithNamespaces\`)`;
+    return `Docker ${s.version} copies HostConfig.Sysctls into the container's OCI spec unchecked (moby daemon/oci_linux.go, \`WithSysctls\`; the docker CLI's own check is not used through the API), gives a container started with \`--ipc=container:A\` an IPC namespace entry with A's path (\`/proc/<A's pid>/ns/ipc\`), and for \`--ipc=host\` leaves the IPC namespace out of the spec (\`WithNamespaces\`)`;
   if (isPodman4(s))
-    return "Podman refuses a sysctl of no namespace itself, when the container is created (pkg/util/utils.go, `ValidateSysctls`: `sysctl '%s' is not allowed`, which its Docker API wraps as `fill out specgen: …`), before any runtime is asked; with `--ipc=host` it refuses only `fs.mqueue.*` (pkg/specgen/generate/security_linux.go) and passes the other IPC sysctls on";
+    return "Podman refuses a sysctl of no namespace itself, when the container is created (pkg/util/utils.go, `ValidateSysctls`: `sysctl '%s' is not allowed`, which its Docker API wraps as `fill out specgen: …`), before any runtime is asked; with `--ipc=host` it refuses only `fs.mqueue.*` (pkg/specgen/generate/security_linux.go) and passes the other IPC sysctls on, and it gives a container started with `--ipc=container:A` A's IPC namespace path (pkg/specgen/generate/namespaces.go)";
   if (isContainerd(s))
     return `containerd puts the pod's sysctls into the sandbox's spec unchanged, and for a \`hostIPC\` pod (\`namespace_options.ipc = NODE\`) leaves the IPC namespace out of it (${sandboxSource(s)}, \`sandboxContainerSpec\`)`;
   return undefined;

@@ -11,8 +11,7 @@ export const ipcFamilyPause: Experiment = {
   expectedToday: 'all three are kept, with their data: pausing freezes the processes, it ends none of them',
   explanation:
     "`pause` freezes every process of the container in its cgroup (the freezer) and `unpause` thaws them; no process exits, so the IPC namespace stays, and with it the semaphore set and its value, the System V queue and its message, and the POSIX queue in the namespace's mqueue file system. A process frozen while it holds a semaphore still holds it after the thaw.",
-  onlyOn: ['docker', 'podman'],
-  notApplicableWhy: 'Kubernetes has no pause of a container: CRI has no pause or unpause call.',
+  requires: ['pause'],
   containers: { app: {} },
   steps: [
     { id: 'run', do: 'run', container: 'app' },

@@ -38,9 +38,9 @@ export const FAMILY = [
 /** The survival table's cells for the three kinds, read by the `-after` steps. */
 export function familySurvival(operation: Operation): SurvivalCell[] {
   return [
-    { kind: 'sysv-sem', operation, step: 'sem-after', kept: SEM_READ },
-    { kind: 'sysv-msg', operation, step: 'msg-after', kept: MESSAGE },
-    { kind: 'posix-mq', operation, step: 'mq-after', kept: MESSAGE },
+    { kind: 'sysv-sem', operation, step: 'sem-after', written: 'write-sem', kept: SEM_READ },
+    { kind: 'sysv-msg', operation, step: 'msg-after', written: 'write-msg', kept: MESSAGE },
+    { kind: 'posix-mq', operation, step: 'mq-after', written: 'write-mq', kept: MESSAGE },
   ];
 }
 
@@ -116,7 +116,7 @@ export function familyWhenDiffers(steps: ReadonlyMap<string, StepRecord>, suffix
   ].filter(Boolean);
   return [
     unimplemented.length > 0 &&
-      `${unimplemented.map((k) => `The ${k.name}'s writer failed with ENOSYS (Function not implemented)${callErrnoOf(steps.get(`write-${k.id}`)) ? ` from \`${callErrnoOf(steps.get(`write-${k.id}`))!.split(':')[0]}\`` : ''}`).join('; ')}: this runtime does not implement ${listed(unimplemented.map((k) => (k.id === 'mq' ? 'POSIX message queues' : `System V ${k.name}s`)))}, so a program that uses them cannot run on it${working.length ? ` (the ${listed(working.map((k) => k.name))} worked)` : ''}.`,
+      `${unimplemented.map((k) => `The ${k.name}'s writer failed with ENOSYS (Function not implemented)${callErrnoOf(steps.get(`write-${k.id}`)) ? ` from \`${callErrnoOf(steps.get(`write-${k.id}`))!.split(':')[0]}\`` : ''}`).join('; ')}: this runtime does not implement that call, so a program that uses ${listed(unimplemented.map((k) => (k.id === 'mq' ? 'POSIX message queues' : `System V ${k.name}s`)))} cannot run on it${working.length ? ` (the ${listed(working.map((k) => k.name))} worked)` : ''}.`,
     failed.length > unimplemented.length &&
       `The writer of the ${listed(failed.filter((k) => !unimplemented.includes(k)).map((k) => `${k.name} failed (${failure(steps.get(`write-${k.id}`))})`))}.`,
     after.length > 0 && `After ${operation} ${after.join('; ')}.`,
@@ -129,8 +129,7 @@ export const ipcFamilyRestart: Experiment = {
   section: 'C',
   source: 'beyond the blog: the rest of System V IPC, and the POSIX queues of the same namespace',
   blogSaw: 'not tried (only System V shared memory)',
-  expectedToday:
-    "all three are lost after the restart, like the segment (semget, msgget and mq_open: ENOENT); on a Kubernetes node all three are kept, in the pod's IPC namespace",
+  expectedToday: 'all three are lost after the restart, like the segment (semget, msgget and mq_open: ENOENT)',
   explanation:
     "Semaphore sets and message queues belong to the IPC namespace exactly as segments do, and so do POSIX message queues: `mq_open` creates its queue in the mqueue file system of the caller's IPC namespace (the kernel's own mount of it, so no mount is needed; the engine also mounts that instance at `/dev/mqueue`, where the queue shows as a file). When the container's last process exits, its IPC namespace is destroyed with every object in it (ipc_namespaces(7), mq_overview(7)); `start` gives the container a new, empty namespace and a new `/dev/mqueue`. A semaphore's value and a queue's unread messages are lost with it: a program that used a semaphore as a lock, or left work in a queue, starts from nothing. The queues are read with `--keep`, so that reading does not consume the message the next read looks for.",
   containers: { app: {} },

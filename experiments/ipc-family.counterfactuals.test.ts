@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import type { EngineKind, Experiment, StepRecord } from '../src/model/experiment.js';
 import { KERNEL_DEFAULT_SHMMAX, OLD_SHMMAX, WANTED_SHMMAX } from '../src/model/experiment-kit.js';
+import { familyOf, lacking } from '../src/model/family.js';
 import { judge } from '../src/verdict/judge.js';
 import { record } from '../test/records.js';
 import { ipcFamilyPause } from './ipc-family-pause.js';
@@ -212,8 +213,8 @@ const CASES: Case[] = [
   },
 ];
 
-const FAMILIES: EngineKind[] = ['docker', 'podman', 'cri'];
-const appliesOn = (e: Experiment, kind: EngineKind) => !e.onlyOn || e.onlyOn.includes(kind);
+const KINDS: EngineKind[] = ['docker', 'podman', 'cri'];
+const appliesOn = (e: Experiment, kind: EngineKind) => !lacking(familyOf(kind), e.requires);
 
 describe.each(CASES.map((c) => [c.experiment.slug, c] as const))('%s', (_slug, c) => {
   const { experiment } = c;
@@ -222,38 +223,38 @@ describe.each(CASES.map((c) => [c.experiment.slug, c] as const))('%s', (_slug, c
 
   it('is section C, and declares an observation, an expectation or a reason for every engine family', () => {
     expect(experiment.section).toBe('C');
-    for (const kind of FAMILIES) {
+    for (const kind of KINDS) {
       if (appliesOn(experiment, kind)) expect(observedOn(kind), `records for ${kind}`).toBeDefined();
-      else expect(experiment.notApplicableWhy, `why ${experiment.slug} does not apply on ${kind}`).toBeTruthy();
+      else expect(lacking(familyOf(kind), experiment.requires), `why ${experiment.slug} does not apply on ${kind}`).toBeTruthy();
     }
   });
 
-  it.each(FAMILIES.filter((k) => appliesOn(experiment, k)))('is judged "as expected" on what %s did', (kind) => {
-    const judgement = judge(experiment, records(experiment, observedOn(kind)!), kind);
+  it.each(KINDS.filter((k) => appliesOn(experiment, k)))('is judged "as expected" on what %s did', (kind) => {
+    const judgement = judge(experiment, records(experiment, observedOn(kind)!), familyOf(kind));
     expect(judgement.differences).toEqual([]);
     expect(judgement.verdict).toBe('as expected');
   });
 
-  it.each(FAMILIES.filter((k) => appliesOn(experiment, k)))('is judged "differs" on %s when it behaves otherwise', (kind) => {
+  it.each(KINDS.filter((k) => appliesOn(experiment, k)))('is judged "differs" on %s when it behaves otherwise', (kind) => {
     const otherwise = c.otherwise[kind];
     expect(otherwise, `declare how ${kind} could behave otherwise for ${experiment.slug}`).toBeDefined();
     const ids = new Set(experiment.steps.map((s) => s.id));
     expect(Object.keys(otherwise!.steps).filter((id) => !ids.has(id))).toEqual([]);
-    const judgement = judge(experiment, alter(records(experiment, observedOn(kind)!), otherwise!.steps), kind);
+    const judgement = judge(experiment, alter(records(experiment, observedOn(kind)!), otherwise!.steps), familyOf(kind));
     expect(judgement.verdict, otherwise!.story).toBe('differs');
   });
 
-  it.each(FAMILIES.filter((k) => appliesOn(experiment, k)))('says what %s did instead when it behaves otherwise', (kind) => {
+  it.each(KINDS.filter((k) => appliesOn(experiment, k)))('says what %s did instead when it behaves otherwise', (kind) => {
     const altered = alter(records(experiment, observedOn(kind)!), c.otherwise[kind]!.steps);
     expect(experiment.whenDiffers?.(new Map(altered.map((r) => [r.id, r]))), c.otherwise[kind]!.story).toMatch(c.instead[kind]!);
   });
 
-  it.each(FAMILIES.filter((k) => c.phrase[k]))('observes on %s only what the records show', (kind) => {
+  it.each(KINDS.filter((k) => c.phrase[k]))('observes on %s only what the records show', (kind) => {
     const byId = new Map(records(experiment, observedOn(kind)!).map((r) => [r.id, r]));
     expect(experiment.observe(byId)).toBe(c.phrase[kind]);
   });
 
-  it.each(FAMILIES.filter((k) => appliesOn(experiment, k)))('has survival cells that read steps it takes, "kept" exactly when %s kept the data', (kind) => {
+  it.each(KINDS.filter((k) => appliesOn(experiment, k)))('has survival cells that read steps it takes, "kept" exactly when %s kept the data', (kind) => {
     const byId = new Map(records(experiment, observedOn(kind)!).map((r) => [r.id, r]));
     for (const cell of experiment.survival ?? []) {
       const r = byId.get(cell.step)!;
@@ -277,12 +278,12 @@ describe('per-family stories', () => {
 
   it.each([ipcFamilyPause, sysctlJoinedNamespace])('$slug does not apply on CRI and says why', (experiment) => {
     expect(appliesOn(experiment, 'cri')).toBe(false);
-    expect(experiment.notApplicableWhy).toBeTruthy();
+    expect(lacking('cri', experiment.requires)).toBeTruthy();
   });
 
   it('declares no story for a family an experiment does not apply to', () => {
     for (const c of CASES) {
-      const extra = FAMILIES.filter((k) => !appliesOn(c.experiment, k) && (c.otherwise[k] || c.asExpected[k]));
+      const extra = KINDS.filter((k) => !appliesOn(c.experiment, k) && (c.otherwise[k] || c.asExpected[k]));
       expect(extra, c.experiment.slug).toEqual([]);
     }
   });

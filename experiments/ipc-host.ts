@@ -56,8 +56,8 @@ export const ipcHost: Experiment = {
     );
   },
   survival: [
-    { kind: 'sysv-host', operation: 'restart', step: 'read-after-restart' },
-    { kind: 'sysv-host', operation: 'kill', step: 'read-after-kill' },
-    { kind: 'sysv-host', operation: 'recreate', step: 'read-after-recreate' },
+    { kind: 'sysv-host', operation: 'restart', step: 'read-after-restart', written: 'write' },
+    { kind: 'sysv-host', operation: 'kill', step: 'read-after-kill', written: 'write' },
+    { kind: 'sysv-host', operation: 'recreate', step: 'read-after-recreate', written: 'write' },
   ],
 };

@@ -5,9 +5,6 @@ import { JOIN_PRIVATE_IPC, refusalPhrase, refusedWith } from './refusals.js';
 
 const key = ['--key', BLOG_KEY];
 
-// On CRI shmlab creates a `container:<donor>` container in the donor's pod: whether it may join is fixed by that.
-const NO_PRIVATE_IPC =
-  "Kubernetes has no private IPC mode: every container of a pod shares the pod's IPC namespace, and shmlab creates a container that joins another in that container's pod, so a join would be accepted by construction, not by the runtime";
 const read = ['sysv-read', ...key];
 
 /** `private donor refused`, `… accepted`, …; nothing where the join was not taken on this engine. */
@@ -19,6 +16,7 @@ export const ipcShareable: Experiment = {
   slug: 'ipc-shareable',
   title: 'System V shared memory held by another container (`--ipc=shareable` + `--ipc=container:`)',
   section: 'C',
+  requires: ['ipc-modes'],
   source: "the blog's open question: how to keep System V data across a restart of the application",
   blogSaw: 'no such option',
   expectedToday: "the segment survives the app's restart while the holder runs, and is lost once the holder restarts; joining a `private` donor is refused",
@@ -44,14 +42,13 @@ export const ipcShareable: Experiment = {
     { id: 'stop-app-again', do: 'stop', container: 'app' },
     { id: 'start-app-again', do: 'start', container: 'app', why: "joins the holder's namespace as its restart left it" },
     { id: 'read-after-holder-restart', do: 'exec', container: 'app', cmd: read },
-    { id: 'run-donor', do: 'run', container: 'donor', skipOn: { cri: NO_PRIVATE_IPC } },
+    { id: 'run-donor', do: 'run', container: 'donor' },
     {
       id: 'run-joiner',
       do: 'run',
       container: 'joiner',
       mayBeRefused: refusedWith(JOIN_PRIVATE_IPC),
       why: 'join a private namespace',
-      skipOn: { cri: NO_PRIVATE_IPC },
     },
   ],
   expect: [
@@ -61,19 +58,6 @@ export const ipcShareable: Experiment = {
     { step: 'read-after-holder-restart', means: 'it is lost once the holder restarts', exitCode: EXIT.lookup, stderr: /shmget: ENOENT/ },
     { step: 'run-joiner', means: 'joining a private IPC namespace is refused', refused: true, stderr: /non-shareable IPC/ },
   ],
-  expectOn: {
-    cri: {
-      why: "On CRI, shmlab creates a `container:<holder>` container in the holder's pod, and there the pod sandbox, not the holder, holds the IPC namespace: the holder's restart (as the kubelet restarts a container: a new container, attempt + 1, in the same pod) is expected to keep the namespace and its segment. The join of a private donor is not taken: Kubernetes has no private IPC mode.",
-      expect: [
-        {
-          step: 'read-after-holder-restart',
-          means: "it survives the holder's restart too: the pod's IPC namespace stays",
-          exitCode: EXIT.ok,
-          stdout: ALPHABET,
-        },
-      ],
-    },
-  },
   observe: (steps) => {
     const write = steps.get('write');
     return `${dataOutcome(write, steps.get('read-after-app-restart'))} after app restart; ${dataOutcome(write, steps.get('read-after-holder-restart'))} after holder restart${joinPhrase(steps.get('run-joiner'))}`;
@@ -94,5 +78,5 @@ export const ipcShareable: Experiment = {
         'Joining a container whose IPC mode is `private` was accepted: on this engine `private` does not keep other containers out of a namespace.',
     );
   },
-  survival: [{ kind: 'sysv-holder', operation: 'restart', step: 'read-after-app-restart' }],
+  survival: [{ kind: 'sysv-holder', operation: 'restart', step: 'read-after-app-restart', written: 'write' }],
 };

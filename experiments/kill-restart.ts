@@ -73,7 +73,7 @@ export const killRestart: Experiment = {
     return sentences(
       failure(file) && `Writing the mapped file failed (${failure(file)}).`,
       lostWith(file, fileAfter) &&
-        `The mapped file was gone after the kill and start (${lostWith(file, fileAfter)}): on this engine a file the container wrote outside its volumes does not outlive a kill and start; put files that must survive a crash on a volume.`,
+        `The mapped file was gone after the kill and start (${lostWith(file, fileAfter)}): with this engine and runtime a file the container wrote outside its volumes did not outlive a kill and start; put files that must survive a crash on a volume.`,
       succeeded(file) &&
         ran(fileAfter) &&
         fileRead.startsWith('changed') &&
@@ -88,8 +88,8 @@ export const killRestart: Experiment = {
     );
   },
   survival: [
-    { kind: 'sysv-private', operation: 'kill', step: 'sysv-after' },
-    { kind: 'posix-shm', operation: 'kill', step: 'posix-after' },
-    { kind: 'mmap-layer', operation: 'kill', step: 'file-after' },
+    { kind: 'sysv-private', operation: 'kill', step: 'sysv-after', written: 'write-sysv' },
+    { kind: 'posix-shm', operation: 'kill', step: 'posix-after', written: 'write-posix' },
+    { kind: 'mmap-layer', operation: 'kill', step: 'file-after', written: 'write-file' },
   ],
 };

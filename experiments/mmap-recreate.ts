@@ -77,9 +77,9 @@ export const mmapRecreate: Experiment = {
     );
   },
   survival: [
-    { kind: 'mmap-layer', operation: 'recreate', step: 'layer-after-recreate' },
-    { kind: 'mmap-volume', operation: 'restart', step: 'volume-after-restart' },
-    { kind: 'mmap-volume', operation: 'recreate', step: 'volume-after-recreate' },
-    { kind: 'sysv-private', operation: 'recreate', step: 'sysv-after-recreate' },
+    { kind: 'mmap-layer', operation: 'recreate', step: 'layer-after-recreate', written: 'write-layer' },
+    { kind: 'mmap-volume', operation: 'restart', step: 'volume-after-restart', written: 'write-volume' },
+    { kind: 'mmap-volume', operation: 'recreate', step: 'volume-after-recreate', written: 'write-volume' },
+    { kind: 'sysv-private', operation: 'recreate', step: 'sysv-after-recreate', written: 'write-sysv' },
   ],
 };

@@ -16,7 +16,7 @@ export const mmapRestart: Experiment = {
   blogSaw: "the data is still there after the restart; `shm.txt` sits in the container's writable layer (`/var/lib/docker/aufs/mnt/<id>/shm.txt`)",
   expectedToday: "the same; the engine lists `A /shm.txt` among the container's changes, and the file lives in its writable (upper) layer",
   explanation:
-    "A mapping of a regular file with MAP_SHARED writes through to the file. The file is in the container's writable layer, which belongs to the container, not to its processes: stop and start keep the layer, so the data is read back. The engine's own view proves where it lives: `docker diff` lists the file as added, and `GraphDriver.Data.UpperDir` (overlay2) is the folder on the host that holds it. Only removing the container discards the layer (see `mmap-recreate`).",
+    "A mapping of a regular file with MAP_SHARED writes through to the file. The file is in the container's writable layer, which belongs to the container, not to its processes: stop and start keep the layer, so the data is read back. The engine's own view proves where it lives: `docker diff` lists the file as added, and `GraphDriver.Data.UpperDir` (overlay storage) is the folder on the host that holds it. Only removing the container discards the layer (see `mmap-recreate`).",
   containers: { app: {} },
   steps: [
     { id: 'run', do: 'run', container: 'app' },
@@ -65,12 +65,12 @@ export const mmapRestart: Experiment = {
     return sentences(
       failure(write) && `The writer failed (${failure(write)}): the file was never written, so nothing about its lifetime was seen.`,
       lost &&
-        `The file was gone after the restart (${lost}): on this engine a file the container wrote outside its volumes does not outlive a restart; put it on a volume.`,
+        `The file was gone after the restart (${lost}): with this engine and runtime a file the container wrote outside its volumes did not outlive a restart; put it on a volume.`,
       keptBy(write, after) && "The file was still there after the restart: this engine's restart kept the container's writable layer, where the file lives.",
       ran(changes) &&
         !listsFile(changes) &&
         `The engine's list of the container's changes does not name /shm.txt (it listed ${JSON.stringify(changes.stdout.trim())}).`,
     );
   },
-  survival: [{ kind: 'mmap-layer', operation: 'restart', step: 'read-after' }],
+  survival: [{ kind: 'mmap-layer', operation: 'restart', step: 'read-after', written: 'write' }],
 };

@@ -11,9 +11,8 @@ export const pauseUnpause: Experiment = {
   blogSaw: 'not tried',
   expectedToday: 'everything survives: the processes are frozen, not ended, so the namespaces and /dev/shm stay',
   explanation:
-    "`pause` freezes every process of the container in its cgroup (the freezer); nothing exits, so the IPC namespace, its segments and the `/dev/shm` tmpfs stay exactly as they were. `unpause` thaws the processes. Pausing is how to stop a container's work without losing any of its shared memory (the engine's `commit` pauses a container the same way).",
-  onlyOn: ['docker', 'podman'],
-  notApplicableWhy: 'Kubernetes has no pause of a container: CRI has no pause or unpause call.',
+    "`pause` freezes every process of the container in its cgroup (the freezer); nothing exits, so the IPC namespace, its segments and the `/dev/shm` tmpfs stay exactly as they were. `unpause` thaws the processes. Pausing is how to stop a container's work without losing any of its shared memory.",
+  requires: ['pause'],
   containers: { app: {} },
   steps: [
     { id: 'run', do: 'run', container: 'app' },
@@ -58,8 +57,8 @@ export const pauseUnpause: Experiment = {
     );
   },
   survival: [
-    { kind: 'sysv-private', operation: 'pause', step: 'sysv-after' },
-    { kind: 'posix-shm', operation: 'pause', step: 'posix-after' },
-    { kind: 'mmap-layer', operation: 'pause', step: 'file-after' },
+    { kind: 'sysv-private', operation: 'pause', step: 'sysv-after', written: 'write-sysv' },
+    { kind: 'posix-shm', operation: 'pause', step: 'posix-after', written: 'write-posix' },
+    { kind: 'mmap-layer', operation: 'pause', step: 'file-after', written: 'write-file' },
   ],
 };

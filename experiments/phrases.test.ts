@@ -19,11 +19,12 @@ import {
 } from '../src/model/experiment-kit.js';
 import type { RunResult } from '../src/model/result.js';
 import { survivalCells } from '../src/report/render-markdown.js';
+import { adviceFor, type SurvivalOutcomes } from '../src/report/survival-advice.js';
 import { judge } from '../src/verdict/judge.js';
 import { record } from '../test/records.js';
 import { replay } from '../test/replay.js';
 import { EXPERIMENTS } from './index.js';
-import { adviceFor, MEMORY_KINDS, ON_KUBERNETES, type SurvivalOutcomes } from './survival.js';
+import { MEMORY_KINDS, ON_KUBERNETES, SURVIVAL } from './survival.js';
 
 const load = (name: string): RunResult => JSON.parse(readFileSync(new URL(`../test/observations/${name}.json`, import.meta.url), 'utf8'));
 const RUNC = load('docker-20.10');
@@ -80,8 +81,7 @@ const ON_CONTAINERD: Record<string, string> = {
   'init-hook': 'unprivileged: exited with status 255; privileged: value applied',
   'sysctl-flag': 'applied (kept after restart); kernel.sysrq refused by runc',
   'ipc-host': 'kept after restart, kept after re-creation',
-  'ipc-shareable': 'kept after app restart; kept after holder restart',
-  'posix-shm-restart': 'kept; 4 MiB into /dev/shm: written',
+  'posix-shm-restart': 'kept',
   'mmap-recreate': 'layer: lost (ENOENT); volume: kept after restart',
   'kill-restart': 'System V kept; file lost (ENOENT)',
   'ipc-family-restart': 'after restart: all three kept',
@@ -89,7 +89,7 @@ const ON_CONTAINERD: Record<string, string> = {
   'sysctl-ipc-host-refused': 'own IPC namespace: applied; host IPC namespace: refused by runc',
   'shm-rmid-forced': 'shm_rmid_forced=1: unattached lost (ENOENT), held there (nattch=1), released lost (ENOENT); default (0): unattached there (nattch=0)',
   'pod-restart-ipc': 'restart: all kept; sidecar: all kept; new pod: all lost (ENOENT); shm_rmid_forced=1: segment lost (ENOENT) at restart',
-  'pod-dev-shm': '/dev/shm 65536k, sidecar shares it; 70 MB into it: ENOSPC; emptyDir on /dev/shm: 131072k, 70 MB written',
+  'pod-dev-shm': '/dev/shm 65536k, sidecar shares it; 70 MB into it: ENOSPC; emptyDir on /dev/shm: 131072k',
   'pod-sysctl': 'container set, sidecar set, after restart set, new pod defaults; kernel.sysrq refused by runc',
   'pod-layer-restart': 'restart: layer lost (ENOENT), emptyDir kept, in memory kept',
 };
@@ -139,13 +139,18 @@ const GVISOR_INSTEAD: Record<string, (string | RegExp)[]> = {
     '`--sysctl kernel.shmmax=33554432` was accepted',
     'reads 18446744073692774399',
     'ignores the setting',
-    "runtime's own configuration",
+    'no other setting was tried here',
     '64 MiB segment was created',
   ],
   'procsys-readonly': ['`Input/output error`, not `Read-only file system`', 'cannot be changed from inside this container'],
-  'privileged-not-persisted': ['failed (`Input/output error`)', 'the value stayed 18446744073692774399', 'privileged or not', "runtime's own configuration"],
-  'startup-script': ["start script's `sysctl -p` failed (`Input/output error`)", 'runs with 18446744073692774399', "runtime's own configuration"],
-  'init-hook': ["hook's `sysctl -p` failed (`Input/output error`)", 'exited with status 255', "runtime's own configuration"],
+  'privileged-not-persisted': [
+    'failed (`Input/output error`)',
+    'the value stayed 18446744073692774399',
+    'privileged or not',
+    'No setting tried in this run changed them',
+  ],
+  'startup-script': ["start script's `sysctl -p` failed (`Input/output error`)", 'runs with 18446744073692774399', 'No setting tried in this run changed them'],
+  'init-hook': ["hook's `sysctl -p` failed (`Input/output error`)", 'exited with status 255', 'No setting tried in this run changed them'],
   'sysctl-flag': [
     '`--sysctl kernel.shmmax=68719476736` was accepted',
     'reads 18446744073692774399',
@@ -161,10 +166,13 @@ const GVISOR_INSTEAD: Record<string, (string | RegExp)[]> = {
     'does not work',
   ],
   'ipc-shareable': ["gone after the app's restart (ENOENT)", 'while the holder kept running', '`--ipc=container:<holder>`'],
-  'ipc-family-restart': ['ENOSYS (Function not implemented) from `mq_send`', 'does not implement POSIX message queues'],
+  'ipc-family-restart': [
+    'ENOSYS (Function not implemented) from `mq_send`',
+    'does not implement that call, so a program that uses POSIX message queues cannot run on it',
+  ],
   'ipc-family-pause': [
     'ENOSYS (Function not implemented) from `mq_send`',
-    'does not implement POSIX message queues',
+    'does not implement that call, so a program that uses POSIX message queues cannot run on it',
     'the semaphore set and message queue worked',
   ],
   'sysctl-ipc-host-refused': ['reads 18446744073692774399', 'ignores the setting', 'With `--ipc=host` the same sysctl was accepted too'],
@@ -244,7 +252,7 @@ describe.each(EXPERIMENTS.map((e) => [e.slug, e] as const))('%s', (slug, experim
   });
 
   it('says what gVisor did instead, where it differs', () => {
-    const differs = onGvisor.length > 0 && judge(experiment, onGvisor, 'docker').verdict === 'differs';
+    const differs = onGvisor.length > 0 && judge(experiment, onGvisor, 'docker-api').verdict === 'differs';
     expect(differs).toBe(slug in GVISOR_INSTEAD);
     if (!differs) return;
     const instead = experiment.whenDiffers?.(byId(onGvisor));
@@ -257,7 +265,7 @@ describe.each(EXPERIMENTS.map((e) => [e.slug, e] as const))('%s', (slug, experim
 
   it('says nothing false on Docker + runc, where nothing differs', () => {
     if (!onRunc.length) return;
-    expect(judge(experiment, onRunc, 'docker').verdict).toBe('as expected');
+    expect(judge(experiment, onRunc, 'docker-api').verdict).toBe('as expected');
     expect(experiment.whenDiffers?.(byId(onRunc))).toBe(RUNC_INSTEAD[slug]);
   });
 });
@@ -341,40 +349,42 @@ describe('survival advice', () => {
     const outcomes = cells(run);
     expect(kinds(outcomes).length).toBeGreaterThan(8);
     for (const k of kinds(outcomes))
-      expect(adviceFor(k, outcomes, kube), k).toBe((kube ? ON_KUBERNETES.kinds[k] : undefined)?.advice ?? MEMORY_KINDS[k].advice);
+      expect(adviceFor(k, outcomes, SURVIVAL, kube ? 'cri' : 'docker-api'), k).toBe(
+        (kube ? ON_KUBERNETES.kinds[k] : undefined)?.advice ?? MEMORY_KINDS[k].advice,
+      );
   });
 
   it("follows gVisor's outcomes: no `--ipc=host` or holder where they lost their data, no ENOSYS queue called kept", () => {
     const outcomes = cells(GVISOR);
-    expect(adviceFor('sysv-host', outcomes, false)).toBe(
-      "in this run lost at stop + start, kill (SIGKILL) + start and remove + new container. A segment of the host's IPC namespace would outlive any container, so this engine's `--ipc=host` is not the host's IPC namespace: it neither keeps a segment beyond the container nor shares one with host processes. To keep it across stop + start, kill (SIGKILL) + start and remove + new container, keep the data in a file on a named volume.",
+    expect(adviceFor('sysv-host', outcomes, SURVIVAL, 'docker-api')).toBe(
+      "in this run lost at stop + start, kill (SIGKILL) + start and remove + new container. A segment made with `--ipc=host` did not outlive the container here, as one in the host's IPC namespace would: this engine's `--ipc=host` is not the host's IPC namespace. To keep it across stop + start, kill (SIGKILL) + start and remove + new container, keep the data in a file on a named volume (seen to keep its data only at stop + start and remove + new container in this run).",
     );
-    expect(adviceFor('sysv-private', outcomes, false)).toBe(
-      "in this run kept across pause + unpause; lost at stop + start, kill (SIGKILL) + start, remove + new container and commit + new container. It lives only as long as the container's processes. To keep it across stop + start, kill (SIGKILL) + start, remove + new container and commit + new container, keep the data in a file on a named volume. In this run `--ipc=host` and `--ipc=container:<holder>` lost their data too, so they are no way to keep it here.",
+    expect(adviceFor('sysv-private', outcomes, SURVIVAL, 'docker-api')).toBe(
+      "in this run kept across pause + unpause; lost at stop + start, kill (SIGKILL) + start, remove + new container and commit + new container. It lives only as long as the container's processes. To keep it across stop + start, kill (SIGKILL) + start and remove + new container, keep the data in a file on a named volume (seen to keep its data only at stop + start and remove + new container in this run). In this run `--ipc=host` and `--ipc=container:<holder>` lost their data too, so they are no way to keep it here.",
     );
-    expect(adviceFor('sysv-holder', outcomes, false)).toMatch(
+    expect(adviceFor('sysv-holder', outcomes, SURVIVAL, 'docker-api')).toMatch(
       /^in this run lost at stop \+ start\. The running holder's IPC namespace did not keep the app's data/,
     );
-    expect(adviceFor('posix-mq', outcomes, false)).toMatch(
-      /^in this run lost at stop \+ start; pause \+ unpause: read failed \(exit 11, ENOSYS\)\. .*ENOSYS: the runtime does not implement/,
+    expect(adviceFor('posix-mq', outcomes, SURVIVAL, 'docker-api')).toMatch(
+      /^in this run stop \+ start: write failed \(ENOSYS\); pause \+ unpause: write failed \(ENOSYS\)\. .*answered a call this kind of memory needs with ENOSYS/,
     );
     for (const k of ['sysv-host', 'sysv-holder', 'sysv-private'] as const)
-      expect(adviceFor(k, outcomes, false)).not.toMatch(/survives restarts|hold it in another IPC namespace/);
+      expect(adviceFor(k, outcomes, SURVIVAL, 'docker-api')).not.toMatch(/survives restarts|hold it in another IPC namespace/);
     // Where gVisor did what the usual advice says, the usual advice stands.
-    expect(adviceFor('mmap-layer', outcomes, false)).toBe(MEMORY_KINDS['mmap-layer'].advice);
+    expect(adviceFor('mmap-layer', outcomes, SURVIVAL, 'docker-api')).toBe(MEMORY_KINDS['mmap-layer'].advice);
   });
 
   it('says nothing of survival where every read failed or did not run', () => {
     const outcomes = Object.fromEntries(Object.keys(cells(RUNC)).map((key, i) => [key, i % 2 ? 'engine error' : 'not run']));
     for (const k of kinds(outcomes)) {
-      const advice = adviceFor(k, outcomes, false);
+      const advice = adviceFor(k, outcomes, SURVIVAL, 'docker-api');
       expect(advice, k).toMatch(/^in this run /);
       expect(advice, k).not.toMatch(/\b(kept|lost|survives|outlives)\b/);
     }
   });
 
   it('says which operations keep it and which lose it where a run is mixed', () => {
-    const advice = adviceFor('mmap-volume', { 'mmap-volume/restart': 'kept', 'mmap-volume/recreate': 'lost (ENOENT)' }, false);
+    const advice = adviceFor('mmap-volume', { 'mmap-volume/restart': 'kept', 'mmap-volume/recreate': 'lost (ENOENT)' }, SURVIVAL, 'docker-api');
     expect(advice).toBe(
       "in this run kept across stop + start; lost at remove + new container. This engine's volume did not keep its files: data that must last needs other storage.",
     );

@@ -1,10 +1,9 @@
 // What the pod experiments share: they apply to Kubernetes node runtimes only, and say why elsewhere.
 import type { Experiment } from '../src/model/experiment.js';
 
-export const ONLY_IN_PODS: Pick<Experiment, 'onlyOn' | 'notApplicableWhy' | 'section'> = {
+export const ONLY_IN_PODS: Pick<Experiment, 'requires' | 'section'> = {
   section: 'D',
-  onlyOn: ['cri'],
-  notApplicableWhy: 'it asks what a Kubernetes pod does (containers restarted inside one pod sandbox); a Docker API engine has no pods',
+  requires: ['pods'],
 };
 
 /**

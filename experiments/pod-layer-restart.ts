@@ -65,8 +65,8 @@ export const podLayerRestart: Experiment = {
     );
   },
   survival: [
-    { kind: 'mmap-layer', operation: 'restart', step: 'layer-after-restart' },
-    { kind: 'mmap-volume', operation: 'restart', step: 'emptydir-after-restart' },
-    { kind: 'memory-volume', operation: 'restart', step: 'memory-after-restart' },
+    { kind: 'mmap-layer', operation: 'restart', step: 'layer-after-restart', written: 'write-layer' },
+    { kind: 'mmap-volume', operation: 'restart', step: 'emptydir-after-restart', written: 'write-emptydir' },
+    { kind: 'memory-volume', operation: 'restart', step: 'memory-after-restart', written: 'write-memory' },
   ],
 };

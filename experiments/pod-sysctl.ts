@@ -79,7 +79,7 @@ export const podSysctl: Experiment = {
     return sentences(
       succeeded(steps.get('run')) &&
         where.length > 0 &&
-        `The pod's sysctls were accepted (the pod started), but ${where.map(([id, name]) => `${name} read ${seen(id!)}`).join(', ')}: this runtime does not apply them all to the pod; set kernel parameters through the runtime's own configuration and check them inside the pod.`,
+        `The pod's sysctls were accepted (the pod started), but ${where.map(([id, name]) => `${name} read ${seen(id!)}`).join(', ')}: this runtime does not apply them all to the pod; no setting tried here applied them, so check kernel parameters inside the pod before relying on them.`,
       seen('plain-values').startsWith('other') &&
         `A pod without sysctls read ${seen('plain-values').slice('other '.length)}, not a new IPC namespace's defaults: this runtime's pods do not start from the kernel's defaults.`,
       refusalOutcome(steps.get('run-sysrq')) === 'accepted' &&

@@ -86,7 +86,7 @@ export const privilegedNotPersisted: Experiment = {
     const set = succeeded(write) && numberIn(changed) === WANTED_SHMMAX;
     return sentences(
       words &&
-        `With the privilege it was given, writing /proc/sys/kernel/shmmax failed (\`${words}\`)${sysctlWords ? `, and so did \`sysctl -p\` (\`${sysctlWords}\`)` : ''}${numberIn(changed) ? `; the value stayed ${numberIn(changed)}` : ''}: this engine does not let a container change kernel parameters, privileged or not. Set them through the runtime's own configuration and check them inside the container.`,
+        `With the privilege it was given, writing /proc/sys/kernel/shmmax failed (\`${words}\`)${sysctlWords ? `, and so did \`sysctl -p\` (\`${sysctlWords}\`)` : ''}${numberIn(changed) ? `; the value stayed ${numberIn(changed)}` : ''}: this engine does not let a container change kernel parameters, privileged or not. No setting tried in this run changed them: check them inside the container before relying on them.`,
       !words && sysctlWords && `With the privilege it was given, \`sysctl -p\` failed (\`${sysctlWords}\`) where the shell's write had worked.`,
       succeeded(write) &&
         !set &&

@@ -41,7 +41,7 @@ export const procsysReadonly: Experiment = {
     "`echo … > /proc/sys/kernel/shmmax`: `Read-only file system`; `sysctl -p`: one `Read-only file system` error per key; the live value is not the file's, since no init ran `sysctl -p`",
   expectedToday: 'the same',
   explanation:
-    "The engine mounts `/proc/sys` read-only in every unprivileged container (Docker's `ReadonlyPaths`), so neither a shell redirection nor `sysctl -p` can change a kernel parameter there. And no init runs `sysctl -p` at a container's start: the image's `/etc/sysctl.conf` is a file like any other, so the live value stays the kernel's default for a new IPC namespace.",
+    "The engine puts `/proc/sys` among the read-only paths of every unprivileged container's OCI spec (`readonlyPaths`), and the runtime mounts it so, so neither a shell redirection nor `sysctl -p` can change a kernel parameter there. And no init runs `sysctl -p` at a container's start: the image's `/etc/sysctl.conf` is a file like any other, so the live value stays the kernel's default for a new IPC namespace.",
   containers: { app: {} },
   steps: [
     { id: 'run', do: 'run', container: 'app' },
@@ -82,8 +82,7 @@ export const procsysReadonly: Experiment = {
     return sentences(
       otherFailure &&
         `Writing /proc/sys failed with \`${echoWords ?? sysctlWords}\`${sysctlWords && sysctlWords !== echoWords ? ` (\`sysctl -p\`: \`${sysctlWords}\`)` : ''}, not \`${READ_ONLY}\`: this engine refuses the write in its own way, so a program that tells a read-only /proc/sys by that error will not recognise it.`,
-      otherFailure &&
-        'For a user the outcome is the same: a kernel parameter cannot be changed from inside this container; set it through the engine or runtime configuration and check it inside the container.',
+      otherFailure && 'For a user the outcome is the same: a kernel parameter cannot be changed from inside this container.',
       succeeded(echo) &&
         'The write to /proc/sys succeeded in an unprivileged container: this engine does not make /proc/sys read-only, so any process of the container can change its IPC limits.',
       succeeded(sysctlP) && '`sysctl -p` succeeded without privilege.',

@@ -29,7 +29,7 @@ export const shmgetEinval: Experiment = {
   source: '探讨Docker容器中修改系统变量的方法 (changing kernel parameters in a container), the EINVAL that started it',
   blogSaw: "`shmget` → EINVAL; the container's `kernel.shmmax` was 33554432 (32 MiB, the old kernel default)",
   expectedToday: `the default is now ${KERNEL_DEFAULT_SHMMAX}; with \`kernel.shmmax=${OLD_SHMMAX}\` set for the container, a 64 MiB \`shmget\` fails with EINVAL and one of 32 MiB succeeds`,
-  explanation: `\`shmget\` refuses a new segment larger than \`kernel.shmmax\` with EINVAL (shmget(2)). Since Linux 3.16 the compiled-in default is ULONG_MAX − 2^24 = ${KERNEL_DEFAULT_SHMMAX}, so the blog's failure no longer happens by default; the harness sets the old 32 MiB limit for the container (an IPC-namespaced sysctl, allowed unprivileged) to reproduce it. A segment of exactly the limit is created, which shows the EINVAL comes from the limit and not from anything else.`,
+  explanation: `\`shmget\` refuses a new segment larger than \`kernel.shmmax\` with EINVAL (shmget(2)). Since Linux 3.16 the compiled-in default is ULONG_MAX − 2^24 = ${KERNEL_DEFAULT_SHMMAX}, so the blog's failure no longer happens by default; the harness sets the old 32 MiB limit for the container (for its pod, on Kubernetes) (an IPC-namespaced sysctl, allowed unprivileged) to reproduce it. A segment of exactly the limit is created, which shows the EINVAL comes from the limit and not from anything else.`,
   containers: { fresh: {}, limited: { sysctls: { 'kernel.shmmax': OLD_SHMMAX } } },
   steps: [
     { id: 'run-fresh', do: 'run', container: 'fresh' },

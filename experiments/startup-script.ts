@@ -89,7 +89,7 @@ export const startupScript: Experiment = {
     return sentences(
       privilegedWords &&
         privilegedValue !== WANTED_SHMMAX &&
-        `With the privilege it was given, the start script's \`sysctl -p\` failed (\`${privilegedWords}\`)${privilegedValue ? ` and the program runs with ${privilegedValue}` : ''}: this engine does not let a container change kernel parameters, so a start script cannot set them. Set them through the runtime's own configuration and check them inside the container.`,
+        `With the privilege it was given, the start script's \`sysctl -p\` failed (\`${privilegedWords}\`)${privilegedValue ? ` and the program runs with ${privilegedValue}` : ''}: this engine does not let a container change kernel parameters, so a start script cannot set them. No setting tried in this run changed them: check them inside the container before relying on them.`,
       !privilegedWords &&
         privilegedValue !== undefined &&
         privilegedValue !== WANTED_SHMMAX &&

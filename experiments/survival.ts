@@ -1,37 +1,7 @@
-// The survival table's rows and columns, and the advice for each kind of memory, written per observed outcome: the
-// usual advice where the run saw what it describes, else advice built from what the run saw.
+// The survival table's texts: each kind of memory's label, usual advice, claims and remedies, and where Kubernetes
+// means them otherwise. The advice algorithm is the renderer's (src/report/survival-advice.ts).
 import type { MemoryKind, Operation } from '../src/model/experiment.js';
-import { listed } from '../src/model/experiment-kit.js';
-
-type Kept = 'kept' | 'lost';
-
-/** Another kind of memory the advice names as a way to keep the data: given only where this run did not lose it. */
-interface Remedy {
-  /** How the advice names it in a note ("`--ipc=host`"). */
-  name: string;
-  /** The advice ("hold it in the host's IPC namespace (`--ipc=host`)"). */
-  words: string;
-  /** The survival row whose cells tell whether it keeps data. */
-  kind: MemoryKind;
-  /** The operations it is advice for (default: every operation that lost this kind). */
-  across?: Operation[];
-}
-
-export interface KindText {
-  label: string;
-  /** The usual advice: given as it is where this run saw exactly the `usual` outcomes and lost none of the `remedies`. */
-  advice: string;
-  /** What the usual advice says each operation does. */
-  usual: Partial<Record<Operation, Kept>>;
-  /** The usual advice's claim, without its remedies: said where the outcomes seen agree with `usual`. */
-  statement: string;
-  /** What it means where this run lost it against the usual (an operation `usual` says keeps it). */
-  lostMeans: string;
-  /** What it means where this run kept it against the usual, and what to do about it. */
-  keptMeans: string;
-  /** Ways to keep the data, for the operations that lose it. */
-  remedies?: Remedy[];
-}
+import type { KindText, Remedy, SurvivalTexts } from '../src/model/survival.js';
 
 const HOST: Remedy = { name: '`--ipc=host`', words: "hold it in the host's IPC namespace (`--ipc=host`, at the price of sharing it)", kind: 'sysv-host' };
 const HOLDER: Remedy = {
@@ -39,7 +9,13 @@ const HOLDER: Remedy = {
   words: 'hold it in a holder container that keeps running (`--ipc=container:<holder>`)',
   kind: 'sysv-holder',
 };
-const VOLUME: Remedy = { name: 'a file on a named volume', words: 'keep the data in a file on a named volume', kind: 'mmap-volume' };
+// A volume is no part of a committed image: it is advice for restarts, kills and re-creation only.
+const VOLUME: Remedy = {
+  name: 'a file on a named volume',
+  words: 'keep the data in a file on a named volume',
+  kind: 'mmap-volume',
+  across: ['restart', 'kill', 'recreate'],
+};
 const LAYER: Remedy = { name: "a file in the container's writable layer", words: 'map a file on the writable layer', kind: 'mmap-layer' };
 const EMPTYDIR: Remedy = {
   name: 'a file in an `emptyDir`',
@@ -53,7 +29,7 @@ const NAMESPACE_KEPT =
 
 export const MEMORY_KINDS: Record<MemoryKind, KindText> = {
   'sysv-private': {
-    label: 'System V, private IPC (default)',
+    label: "System V, the container's own IPC namespace (default)",
     advice:
       "lives only as long as the container's processes: to keep it across restarts, hold it in another IPC namespace (`--ipc=host`, or `--ipc=container:<holder>` with a holder that keeps running) or keep the data in a file.",
     usual: { restart: 'lost', kill: 'lost', recreate: 'lost', commit: 'lost', pause: 'kept' },
@@ -64,11 +40,11 @@ export const MEMORY_KINDS: Record<MemoryKind, KindText> = {
   },
   'sysv-sem': {
     label: 'System V semaphore set',
-    advice: "belongs to the IPC namespace, like a segment: gone when the container's namespace goes (stop, kill), kept across pause.",
+    advice: "belongs to the IPC namespace, like a segment: gone when the container's namespace goes (a stop), kept across pause.",
     usual: { restart: 'lost', kill: 'lost', recreate: 'lost', commit: 'lost', pause: 'kept' },
     statement: "it belongs to the IPC namespace, like a segment: it goes with the container's namespace",
     lostMeans: "the container's IPC namespace did not outlive the operation: a program must create its semaphores anew",
-    keptMeans: `${NAMESPACE_KEPT}: a semaphore left locked by a crashed process stays locked, so reset its value at start`,
+    keptMeans: `${NAMESPACE_KEPT}: a semaphore keeps its value, so set it at start`,
     remedies: [VOLUME],
   },
   'sysv-msg': {
@@ -96,7 +72,7 @@ export const MEMORY_KINDS: Record<MemoryKind, KindText> = {
     usual: { restart: 'kept', kill: 'kept', recreate: 'kept' },
     statement: "it outlives the container (it is the host's), and must be removed by hand (`ipcrm`), at the price of sharing the host's IPC namespace",
     lostMeans:
-      "a segment of the host's IPC namespace would outlive any container, so this engine's `--ipc=host` is not the host's IPC namespace: it neither keeps a segment beyond the container nor shares one with host processes",
+      "a segment made with `--ipc=host` did not outlive the container here, as one in the host's IPC namespace would: this engine's `--ipc=host` is not the host's IPC namespace",
     keptMeans: 'it outlived the container: remove it by hand (`ipcrm`)',
     remedies: [VOLUME],
   },
@@ -131,7 +107,7 @@ export const MEMORY_KINDS: Record<MemoryKind, KindText> = {
   },
   'mmap-volume': {
     label: 'mmap file, named volume',
-    advice: 'survives everything that leaves the volume: restarts, kills, removing and re-creating the container.',
+    advice: 'lives on the volume, apart from any container: it survives restarts, and removing and re-creating the container.',
     usual: { restart: 'kept', kill: 'kept', recreate: 'kept', commit: 'kept', pause: 'kept' },
     statement: 'the file lives on the volume, apart from any container',
     lostMeans: "this engine's volume did not keep its files: data that must last needs other storage",
@@ -177,7 +153,7 @@ export const ON_KUBERNETES: { kinds: Partial<Record<MemoryKind, KindText>>; oper
       usual: { restart: 'kept', kill: 'kept', recreate: 'kept' },
       statement: "it is the node's, and must be removed by hand, at the price of sharing the node's IPC namespace",
       lostMeans:
-        "a segment of the node's IPC namespace would outlive any pod, so this runtime's `hostIPC` is not the node's IPC namespace: it neither keeps a segment beyond the pod nor shares one with the node's processes",
+        "a segment made in a `hostIPC` pod did not outlive the pod here, as one in the node's IPC namespace would: this runtime's `hostIPC` is not the node's IPC namespace",
       keptMeans: 'it outlived the pod: remove it by hand (`ipcrm`)',
       remedies: [EMPTYDIR],
     },
@@ -212,7 +188,7 @@ export const ON_KUBERNETES: { kinds: Partial<Record<MemoryKind, KindText>>; oper
     'mmap-volume': {
       label: "mmap file, `emptyDir` (a folder shmlab makes for the pod, in the kubelet's place)",
       advice:
-        "survives container restarts: the runtime mounts the pod's folder into the new container. An `emptyDir` goes with its pod (the kubelet removes it; here shmlab does): for data that must outlive the pod, use a persistent volume.",
+        "survives container restarts: the runtime mounts the pod's folder into the new container. An `emptyDir` goes with its pod (the kubelet removes it; here shmlab does).",
       usual: { restart: 'kept', kill: 'kept' },
       statement: "the runtime mounts the pod's folder into each new container",
       lostMeans: "this runtime did not mount the pod's `emptyDir` folder into the restarted container as it was asked",
@@ -220,11 +196,11 @@ export const ON_KUBERNETES: { kinds: Partial<Record<MemoryKind, KindText>>; oper
     },
     'sysv-sem': {
       label: 'System V semaphore set',
-      advice: "the pod's, like its segments: kept across container restarts (a semaphore left locked by a crashed process stays locked), gone with the pod.",
+      advice: "the pod's, like its segments: kept across container restarts, with its value, gone with the pod.",
       usual: { restart: 'kept', kill: 'kept', recreate: 'lost' },
       statement: "it is the pod's, like its segments: gone with the pod",
       lostMeans: "the restarted container did not keep the pod's IPC namespace: a program must create its semaphores anew",
-      keptMeans: `${POD_KEPT}: a semaphore left locked by a crashed process stays locked, so reset its value at start`,
+      keptMeans: `${POD_KEPT}: a semaphore keeps its value, so set it at start`,
       remedies: [EMPTYDIR],
     },
     'sysv-msg': {
@@ -258,74 +234,4 @@ export const ON_KUBERNETES: { kinds: Partial<Record<MemoryKind, KindText>>; oper
   operations: { restart: 'container restart (same pod)', kill: 'kill + restart (same pod)', recreate: 'new pod' },
 };
 
-/**
- * What this run saw, cell by cell: `<kind>/<operation>` → the outcome words the survival table shows (`kept`,
- * `lost (ENOENT)`, `read failed (…)`, `not run`, `engine error`…, with or without the table's ✅/❌/⚠️ mark).
- */
-export type SurvivalOutcomes = Readonly<Record<string, string>>;
-
-/** The outcome's words, without the table's mark. */
-function words(outcome: string): string {
-  return outcome.replace(/^[^\p{L}]+/u, '').trim();
-}
-
-function classOf(outcome: string | undefined): Kept | 'other' | undefined {
-  if (outcome === undefined) return undefined;
-  const w = words(outcome);
-  return w === 'kept' ? 'kept' : w.startsWith('lost') ? 'lost' : 'other';
-}
-
-function capitalized(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1);
-}
-
-/**
- * The advice for one kind of memory, from what this run saw of it and of the kinds its advice names: the usual advice
- * where the run saw exactly what it describes; otherwise what the run saw (kept across…, lost at…, and what else),
- * what that means, and only the ways to keep the data this run did not see fail.
- */
-export function adviceFor(kind: MemoryKind, outcomes: SurvivalOutcomes, onKubernetes: boolean): string {
-  const text = (onKubernetes ? ON_KUBERNETES.kinds[kind] : undefined) ?? MEMORY_KINDS[kind];
-  const opName = (o: Operation) => (onKubernetes ? (ON_KUBERNETES.operations[o] ?? OPERATIONS[o]) : OPERATIONS[o]);
-  const seen = (Object.keys(OPERATIONS) as Operation[]).flatMap((o) => {
-    const outcome = outcomes[`${kind}/${o}`];
-    return outcome === undefined ? [] : [{ o, outcome: words(outcome), cls: classOf(outcome)! }];
-  });
-  if (seen.length === 0) return text.advice;
-  const kept = seen.filter((s) => s.cls === 'kept');
-  const lost = seen.filter((s) => s.cls === 'lost');
-  const other = seen.filter((s) => s.cls === 'other');
-  const agrees = [...kept, ...lost].every((s) => text.usual[s.o] === s.cls);
-
-  // A remedy this run contradicted: its own row lost the data at an operation it is advice for.
-  const lostOps = lost.map((s) => s.o);
-  const contradicted = (r: Remedy) => lostOps.filter((o) => !r.across || r.across.includes(o)).some((o) => classOf(outcomes[`${r.kind}/${o}`]) === 'lost');
-  const relevant = (text.remedies ?? []).filter((r) => lostOps.some((o) => !r.across || r.across.includes(o)));
-  const holding = relevant.filter((r) => !contradicted(r));
-  // A remedy this run saw keep its data where this kind lost it, or one it did not see work (not run, engine error).
-  const proven = (r: Remedy) => lostOps.filter((o) => !r.across || r.across.includes(o)).some((o) => classOf(outcomes[`${r.kind}/${o}`]) === 'kept');
-  const remedyWords = (r: Remedy) => (proven(r) ? r.words : `${r.words} (not seen to work on this engine in this run)`);
-  const failing = relevant.filter(contradicted);
-
-  if (agrees && other.length === 0 && failing.length === 0) return text.advice;
-
-  const seenClauses = [
-    kept.length > 0 && `kept across ${listed(kept.map((s) => opName(s.o)))}`,
-    lost.length > 0 && `lost at ${listed(lost.map((s) => opName(s.o)))}`,
-    ...other.map((s) => `${opName(s.o)}: ${s.outcome}`),
-  ].filter(Boolean);
-  const unexpectedLost = lost.filter((s) => text.usual[s.o] !== 'lost');
-  const unexpectedKept = kept.filter((s) => text.usual[s.o] !== 'kept');
-  const said = [
-    agrees && (kept.length > 0 || lost.length > 0) && `${capitalized(text.statement)}.`,
-    unexpectedLost.length > 0 && `${capitalized(text.lostMeans)}.`,
-    unexpectedKept.length > 0 && `${capitalized(text.keptMeans)}.`,
-    other.some((s) => s.outcome.includes('ENOSYS')) && 'ENOSYS: the runtime does not implement the calls this kind of memory needs.',
-    other.some((s) => s.outcome === 'engine error' || s.outcome === 'not run') && 'Where the engine failed or the step did not run, this run says nothing.',
-    holding.length > 0 &&
-      `To keep it across ${listed([...new Set(lostOps.filter((o) => holding.some((r) => !r.across || r.across.includes(o))))].map(opName))}, ${holding.map(remedyWords).join(', or ')}.`,
-    failing.length > 0 &&
-      `In this run ${listed(failing.map((r) => r.name))} lost ${failing.length > 1 ? 'their' : 'its'} data too, so ${failing.length > 1 ? 'they are' : 'it is'} no way to keep it here.`,
-  ].filter(Boolean);
-  return `in this run ${(seenClauses as string[]).join('; ')}. ${said.join(' ')}`.trim();
-}
+export const SURVIVAL: SurvivalTexts = { kinds: MEMORY_KINDS, operations: OPERATIONS, byFamily: { cri: ON_KUBERNETES } };

@@ -22,7 +22,7 @@ export const sysctlIpcHostRefused: Experiment = {
   source: "the blog's open question, asked the other way round: can `--sysctl` change the host's limits?",
   blogSaw: 'no `--sysctl` then',
   expectedToday:
-    "refused when the container starts, in words that name the sysctl and the IPC namespace; the same sysctl in the container's own namespace is applied; on a Kubernetes node the pod (`hostIPC` with the sysctl) is refused the same way when its sandbox starts",
+    "refused when the container starts, in words that name the sysctl and the IPC namespace; the same sysctl in the container's own namespace is applied; a containerd given such a pod (`hostIPC` with the sysctl) refuses it when its sandbox starts (on a cluster the API server refuses the pod before: see below)",
   explanation:
     "An IPC sysctl is a property of an IPC namespace, and with `--ipc=host` the container has none of its own: writing the value would change it for the whole host. The engine leaves the IPC namespace out of the container's spec and passes the sysctl on; the runtime, which writes the sysctls, refuses an IPC sysctl where the spec has no IPC namespace. The same sysctl in a container with its own namespace is applied, as `sysctl-flag` shows. The host-IPC container asks for the kernel's default value, so that an engine that wrongly accepted it would leave the host as it was.",
   internals: (s) => told(engineSysctls(s), runtimeSysctlCheck(s), s.kind === 'cri' && KUBELET_SYSCTL_ADMISSION),

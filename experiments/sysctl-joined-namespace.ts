@@ -42,11 +42,9 @@ export const sysctlJoinedNamespace: Experiment = {
   expectedToday:
     "accepted: B's sysctl is written into A's namespace, so A's `kernel.shmmax` becomes 32 MiB, A's next 64 MiB segment fails with EINVAL, and the limit stays after B is gone",
   explanation:
-    "A sysctl of the IPC namespace is written into whatever IPC namespace the container ends up in. The engine gives B an IPC namespace entry with A's path (`/proc/<A's pid>/ns/ipc`) and passes B's sysctls on; the runtime asks only whether the spec has an IPC namespace, not whose it is, and writes the sysctls after joining it. So B is started, and B's value replaces A's: one namespace, one `kernel.shmmax`. For a user: any container allowed to join another's IPC namespace (a sidecar, a debug container) can change the limits the main container lives by, without privilege and without the main container being restarted, and the change outlives the sidecar, since it belongs to the namespace. Here the sidecar's 32 MiB makes the main container's next 64 MiB `shmget` fail with EINVAL, the blog's old error.",
+    "A sysctl of the IPC namespace is written into whatever IPC namespace the container ends up in. The engine gives B an IPC namespace entry with A's path (`/proc/<A's pid>/ns/ipc`) and passes B's sysctls on; the runtime asks only whether the spec has an IPC namespace, not whose it is, and writes the sysctls after joining it. So B is started, and B's value replaces A's: one namespace, one `kernel.shmmax`. For a user: any container allowed to join another's IPC namespace (a sidecar) can change the limits the main container lives by, without privilege and without the main container being restarted, and the change outlives the sidecar, since it belongs to the namespace. Here the sidecar's 32 MiB makes the main container's next 64 MiB `shmget` fail with EINVAL, the blog's old error.",
   internals: (s) => told(engineSysctls(s), runtimeJoinedNamespace(s)),
-  onlyOn: ['docker', 'podman'],
-  notApplicableWhy:
-    "Kubernetes has no sysctl of a container: CRI's ContainerConfig has no sysctls, only the pod's LinuxPodSandboxConfig has (spec.securityContext.sysctls), applied when the pod is made, so a second container of the pod cannot ask for one (shmlab creates a `container:A` container in A's pod and does not apply its sysctls).",
+  requires: ['container-sysctls'],
   containers: {
     main: { ipc: 'shareable' },
     sidecar: { ipc: 'container:main', sysctls: { 'kernel.shmmax': OLD_SHMMAX } },

@@ -55,5 +55,5 @@ export const sysvRestart: Experiment = {
         `The segment was gone after the restart (${lost}): this engine's restart gives the container a new IPC namespace, so System V data does not outlive a restart; keep it in a file on a volume, or in an IPC namespace that outlives the container.`,
     );
   },
-  survival: [{ kind: 'sysv-private', operation: 'restart', step: 'read-after' }],
+  survival: [{ kind: 'sysv-private', operation: 'restart', step: 'read-after', written: 'write' }],
 };

@@ -2,8 +2,8 @@
 // produced the false sentence and checks that a true one comes out now.
 import { describe, expect, it } from 'vitest';
 import type { Experiment, StepRecord } from '../src/model/experiment.js';
+import { FAMILIES, lacking } from '../src/model/family.js';
 import { isRefusal } from '../src/run/step-runner.js';
-import { judge } from '../src/verdict/judge.js';
 import { record } from '../test/records.js';
 import { EXPERIMENTS } from './index.js';
 
@@ -94,13 +94,13 @@ describe('a phrase reads the step that made what it tells of', () => {
 });
 
 describe('what a Kubernetes node fixes by how shmlab drives it is not observed as the runtime behaviour', () => {
-  it('ipc-shareable: the join of a private donor is not taken on CRI (no private IPC mode), and nothing is said of it', () => {
-    const join = experiment('ipc-shareable').steps.find((s) => s.id === 'run-joiner')!;
-    expect(join.skipOn?.cri).toMatch(/no private IPC mode/);
-    const skipped = record('run-joiner', { action: 'run', exitCode: null, skipped: join.skipOn!.cri! });
-    expect(experiment('ipc-shareable').observe(byId([skipped]))).not.toMatch(/private donor/);
-    // Its expectation does not apply where the step was not taken.
-    expect(judge(experiment('ipc-shareable'), [skipped], 'cri').differences).toEqual([]);
+  it("ipc-shareable does not apply on CRI: where a container joins another, shmlab puts it in that one's pod", () => {
+    expect(lacking('cri', experiment('ipc-shareable').requires)).toMatch(/shmlab creates a container that joins another in that container's pod/);
+    expect(lacking('docker-api', experiment('ipc-shareable').requires)).toBeUndefined();
+  });
+
+  it('posix-shm-restart: the write past a --shm-size CRI has no is not taken there', () => {
+    expect(experiment('posix-shm-restart').steps.find((s) => s.id === 'past-size')?.skipOn?.cri).toMatch(/no size for \/dev\/shm/);
   });
 
   it("mmap-recreate: a new pod's emptyDir (a folder shmlab makes) is not read as the runtime's doing", () => {
@@ -114,7 +114,15 @@ describe('what a Kubernetes node fixes by how shmlab drives it is not observed a
 
 describe('no claim about a named program shmlab did not run', () => {
   const texts = (e: Experiment) =>
-    [e.title, e.source, e.blogSaw, e.expectedToday, e.explanation, ...Object.values(e.expectOn ?? {}).map((o) => o?.why ?? ''), e.notApplicableWhy ?? '']
+    [
+      e.title,
+      e.source,
+      e.blogSaw,
+      e.expectedToday,
+      e.explanation,
+      ...Object.values(e.expectOn ?? {}).map((o) => o?.why ?? ''),
+      ...(e.requires ?? []).map((c) => [FAMILIES.cri.capabilities[c], FAMILIES['docker-api'].capabilities[c]].filter((w) => w !== true).join('\n')),
+    ]
       .concat(e.steps.map((s) => s.why ?? ''))
       .join('\n');
   it.each(EXPERIMENTS.map((e) => [e.slug, e] as const))('%s says nothing of PostgreSQL', (_slug, e) => {

@@ -3,7 +3,7 @@
 // shows is one a report holds. `--check` changes nothing and exits 1 when a block differs from what the reports give.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { EXPERIMENTS } from '../experiments/index.js';
+import { CATALOG } from '../experiments/index.js';
 import { ROOT } from '../src/paths.js';
 import { committedRuns } from '../src/report/committed-reports.js';
 import { blocksIn, renderReadmeBlocks, replaceBlocks } from '../src/report/render-readme.js';
@@ -12,7 +12,7 @@ import { writeFilesAtomically } from '../src/report/write-report.js';
 function main(): number {
   const readme = join(ROOT, 'README.md');
   const text = readFileSync(readme, 'utf8');
-  const blocks = renderReadmeBlocks(committedRuns(join(ROOT, 'reports')), EXPERIMENTS);
+  const blocks = renderReadmeBlocks(committedRuns(join(ROOT, 'reports')), CATALOG);
   const next = replaceBlocks(text, blocks);
   if (process.argv.includes('--check')) {
     const stale = Object.keys(blocks).filter((name) => blocksIn(text)[name] !== blocks[name]);

@@ -4,7 +4,7 @@
 // against the report's schema first; a folder with none is an error (exit 2).
 import { readdirSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { EXPERIMENTS } from '../experiments/index.js';
+import { CATALOG, EXPERIMENTS } from '../experiments/index.js';
 import { gateOf, readEnginesFile } from '../src/matrix/engines-file.js';
 import type { RunResult } from '../src/model/result.js';
 import { ROOT } from '../src/paths.js';
@@ -33,7 +33,7 @@ function main(): number {
     // The matrix links to <reportBaseName>.md: a report under another name would be a dead link there.
     const expected = reportBaseName(run.environment) + (partial ? '.partial' : '');
     if (base !== expected) console.error(`render-reports: ${file} would now be named ${expected}.json; the matrix links to ${expected}.md.`);
-    out.push([join(dir, `${base}.md`), renderMarkdown(run, EXPERIMENTS)]);
+    out.push([join(dir, `${base}.md`), renderMarkdown(run, CATALOG)]);
     if (!partial) full.push(run);
   }
   // Which engines decide the matrix's exit code is the engines file's to say (the reports do not carry it).

@@ -1,8 +1,9 @@
-// shmlab's programmatic API: `import { runLab, EXPERIMENTS, renderMarkdown } from 'shmlab'`.
+// shmlab's programmatic API: `import { runLab, CATALOG, renderMarkdown } from 'shmlab'`.
 // runLab chooses the engine as the command line does (CONTAINER_RUNTIME_ENDPOINT, else DOCKER_HOST, else the default
 // socket), runs the experiments and returns the results as data; nothing is written until writeReport is called.
 
-export { EXPERIMENTS, selectExperiments } from '../experiments/index.js';
+export { CATALOG, catalogOf, EXPERIMENTS, selectExperiments } from '../experiments/index.js';
+export type { Catalog } from './model/catalog.js';
 // What an experiment is, and what a run returns.
 export {
   type ContainerSpec,
@@ -20,6 +21,7 @@ export {
   type SurvivalCell,
   type VolumeSpec,
 } from './model/experiment.js';
+export { type Capability, type FamilyName, familyOf } from './model/family.js';
 export type { Difference, EngineEnvironment, ExperimentResult, PrivilegeMode, RunResult, Verdict } from './model/result.js';
 // Where shmlab reads and writes, and its version.
 export { CACHE, cacheDir, HARNESS_VERSION as VERSION, REPORTS } from './paths.js';

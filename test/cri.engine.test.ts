@@ -5,11 +5,12 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EXPERIMENTS } from '../experiments/index.js';
+import { CATALOG, EXPERIMENTS } from '../experiments/index.js';
 import { provisionContainerd, stopContainerd } from '../src/cri/containerd-provisioner.js';
 import { CRI_DATA } from '../src/cri/cri-lab.js';
 import { childrenOf, describeProcess, endProcesses, shimsOf } from '../src/cri/node-processes.js';
 import type { Experiment } from '../src/model/experiment.js';
+import { lacking } from '../src/model/family.js';
 import type { RunResult } from '../src/model/result.js';
 import { writeReport } from '../src/report/write-report.js';
 import { runLab } from '../src/run/lab-runner.js';
@@ -42,7 +43,7 @@ beforeAll(async ({}, file) => {
   env = { CONTAINER_RUNTIME_ENDPOINT: daemon.address, SHMLAB_CTR: daemon.bin.ctr };
   Object.assign(process.env, env);
   run = await runLab(picked.length ? picked : [...EXPERIMENTS], { say: (line) => console.log(`shmlab: ${line}`) });
-  writeReport(run, EXPERIMENTS, process.env.SHMLAB_REPORT_DIR ?? reportDir());
+  writeReport(run, CATALOG, process.env.SHMLAB_REPORT_DIR ?? reportDir());
 }, 600_000);
 
 afterAll(async () => {
@@ -66,7 +67,7 @@ describe.each(EXPERIMENTS.map((e) => [e.slug, e] as const))('%s on CRI', (slug, 
   it(slug, () => {
     const result = run.experiments.find((r) => r.slug === slug);
     expect(result, `${slug} did not run`).toBeDefined();
-    const expected = experiment.onlyOn && !experiment.onlyOn.includes('cri') ? 'not applicable' : 'as expected';
+    const expected = lacking('cri', experiment.requires) ? 'not applicable' : 'as expected';
     expect({ verdict: result!.verdict, error: result!.error, differences: result!.differences }).toEqual({
       verdict: expected,
       error: undefined,

@@ -146,13 +146,14 @@ describe('the npm package', () => {
     writeFileSync(
       join(app, 'use.ts'),
       [
-        "import { EXPERIMENTS, renderMarkdown, runLab, type Experiment, type ExperimentResult, type RunResult, type Verdict } from 'shmlab';",
+        "import { CATALOG, EXPERIMENTS, renderMarkdown, runLab, type Catalog, type Experiment, type ExperimentResult, type RunResult, type Verdict } from 'shmlab';",
         "const verdict: Verdict = 'as expected';",
         'const experiments: readonly Experiment[] = EXPERIMENTS;',
-        'const render: (run: RunResult, experiments: readonly Experiment[]) => string = renderMarkdown;',
+        'const render: (run: RunResult, catalog: Catalog) => string = renderMarkdown;',
+        'const catalog: Catalog = CATALOG;',
         'const run: (e: Experiment[], o: { say: (line: string) => void }) => Promise<RunResult> = runLab;',
         'const slugs = (results: ExperimentResult[]): string[] => results.map((r) => r.slug);',
-        'export { verdict, experiments, render, run, slugs };',
+        'export { verdict, experiments, render, run, slugs, catalog };',
         '',
       ].join('\n'),
     );

@@ -30,17 +30,23 @@ describe('links planted where a run writes', () => {
     symlinkSync(resultVictim, resultFile);
     // $$ is the shell's pid, which exec hands to the run.
     const plant = names.map((name, i) => `ln -s ${victimOf(i)} "${join(dir, name)}.tmp-$$"`).join(' && ');
-    const r = await execa('sh', ['-c', `${plant} && exec node ${CLI} run --only procsys-readonly --report-dir ${dir} --junit ${junit}`], {
-      reject: false,
-      all: true,
-      timeout: 180_000,
-      env: { ...process.env, SHMLAB_RESULT_FILE: resultFile },
-    });
+    // The result file is the one the matrix names in a run's options file.
+    const options = join(tempDir('shmlab-run-options-'), 'run-options.json');
+    writeFileSync(options, JSON.stringify({ engine: { family: 'docker-api', address: process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock' }, resultFile }));
+    const r = await execa(
+      'sh',
+      ['-c', `${plant} && exec node ${CLI} run --only procsys-readonly --report-dir ${dir} --junit ${junit} --run-options ${options}`],
+      {
+        reject: false,
+        all: true,
+        timeout: 180_000,
+      },
+    );
     // The report and the JUnit XML are written; the result file is refused (a link is there), which the run says.
     expect(r.exitCode, r.all).toBe(1);
     expect(r.stderr).toMatch(
       new RegExp(
-        `^shmlab: where the report went could not be told to the process that started this run \\(SHMLAB_RESULT_FILE\\): Cannot write ${resultFile}: something other than a file is there \\(a link\\)\\.$`,
+        `^shmlab: where the report went could not be told to the process that started this run \\(its run-options file's resultFile\\): Cannot write ${resultFile}: something other than a file is there \\(a link\\)\\.$`,
         'm',
       ),
     );

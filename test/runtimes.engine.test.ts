@@ -1,6 +1,6 @@
 // The runtime axis on real runtimes: Docker 20.10 with crun (in its own mount namespace) and with gVisor 2022, each
 // provisioned by shmlab as the matrix does. What gVisor does differently is reported as such, in its own report.
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { provisionEngine, stopEngine } from '../src/matrix/engine-provisioner.js';
@@ -8,16 +8,19 @@ import { type EngineEntry, readEnginesFile } from '../src/matrix/engines-file.js
 import type { RunResult } from '../src/model/result.js';
 import { ROOT } from '../src/paths.js';
 import { reportDir, shmlab } from './shmlab-process.js';
-import { removeTempDirs } from './temp-dirs.js';
+import { removeTempDirs, tempDir } from './temp-dirs.js';
 
 const entry = (name: string): EngineEntry => readEnginesFile(join(ROOT, 'engines.json')).find((e) => e.name === name)!;
 const started: EngineEntry[] = [];
 
-async function engine(name: string): Promise<Record<string, string>> {
+/** What points a run at the engine as the matrix does (its run-options file), and `clean` (DOCKER_HOST). */
+async function engine(name: string): Promise<{ args: string[]; env: Record<string, string> }> {
   const e = entry(name);
   const daemon = await provisionEngine(e, () => {});
   if (daemon.startedHere) started.push(e);
-  return daemon.env;
+  const file = join(tempDir('shmlab-run-options-'), 'run-options.json');
+  writeFileSync(file, JSON.stringify({ ...daemon.run, resultFile: join(file, '..', 'result.json') }));
+  return { args: ['--run-options', file], env: { DOCKER_HOST: daemon.run.engine.address } };
 }
 
 function onlyReport(dir: string): { name: string; run: RunResult } {
@@ -32,9 +35,9 @@ afterAll(async () => {
 
 describe('Docker 20.10 with crun', () => {
   it('runs as runc does, in a report of its own naming crun, its version and the host workaround', async () => {
-    const env = await engine('docker-20.10-crun');
+    const { args } = await engine('docker-20.10-crun');
     const dir = reportDir();
-    const run = await shmlab(['run', '--only', 'sysv-restart,privileged-not-persisted,procsys-readonly', '--report-dir', dir], env);
+    const run = await shmlab(['run', '--only', 'sysv-restart,privileged-not-persisted,procsys-readonly', '--report-dir', dir, ...args]);
     expect(run.exitCode, run.all).toBe(0);
     const { name, run: report } = onlyReport(dir);
     expect(name).toMatch(/^docker-20\.10\.\d+\S*-crun-1\.8\.\d+\.json$/);
@@ -49,9 +52,10 @@ describe('Docker 20.10 with gVisor (runsc 2022)', () => {
   let env: Record<string, string>;
 
   it('reports its differences as differences: init-hook included, with what the engine did', async () => {
-    env = await engine('docker-20.10-runsc');
+    const given = await engine('docker-20.10-runsc');
+    env = given.env;
     const dir = reportDir();
-    const run = await shmlab(['run', '--only', 'init-hook,procsys-readonly,sysctl-flag,sysv-restart', '--report-dir', dir], env);
+    const run = await shmlab(['run', '--only', 'init-hook,procsys-readonly,sysctl-flag,sysv-restart', '--report-dir', dir, ...given.args]);
     expect(run.exitCode, run.all).toBe(1);
     const { name, run: report } = onlyReport(dir);
     expect(name).toMatch(/^docker-20\.10\.\d+\S*-runsc-20221219\S*\.json$/);

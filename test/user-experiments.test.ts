@@ -6,12 +6,16 @@ import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, w
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { IMAGES } from '../experiments/images.js';
 import { EXPERIMENTS, selectExperiments } from '../experiments/index.js';
 import { imageSources, layOutContext, useUserPrograms, variantTag } from '../src/build/image-builder.js';
 import { InterruptedError, UsageError } from '../src/errors.js';
 import { processLease } from '../src/lab/process-lease.js';
 import { ROOT } from '../src/paths.js';
-import { loadUserExperiments } from '../src/run/user-experiments.js';
+import { schemaProblem } from '../src/run/user-experiments/check-schema.js';
+import { checkCrossReferences } from '../src/run/user-experiments/cross-references.js';
+import { ourPrograms } from '../src/run/user-experiments/user-programs.js';
+import { EXPERIMENT_SCHEMA, loadUserExperiments } from '../src/run/user-experiments.js';
 import { record } from './records.js';
 import { staticProgram } from './static-program.js';
 import { removeTempDirs, tempDir } from './temp-dirs.js';
@@ -52,7 +56,8 @@ function folder(patch = '', files: Record<string, string> = {}): string {
   return dir;
 }
 
-const load = (dir: string) => loadUserExperiments(dir, EXPERIMENTS);
+const BUILT_IN = { experiments: EXPERIMENTS, images: Object.keys(IMAGES) };
+const load = (dir: string) => loadUserExperiments(dir, BUILT_IN);
 const refusal = async (dir: string) => {
   const err = await load(dir).then(
     () => undefined,
@@ -90,6 +95,49 @@ describe('loading user experiments', () => {
     const dir = tempDir('shmlab-user-');
     writeFileSync(join(dir, 'two.js'), `const e = ${BASE};\nexport default [e, { ...e, slug: 'my-other' }];\n`);
     expect((await load(dir)).experiments.map((e) => e.slug)).toEqual(['my-exp', 'my-other']);
+  });
+
+  it('takes what the model allows a user: skipOn with why, requires, survival cells, a field left undefined', async () => {
+    const user = await load(
+      folder(`e.steps[1].skipOn = { cri: 'its outcome there would be fixed by how shmlab drives CRI' };
+e.requires = ['pause'];
+e.survival = [{ kind: 'sysv-private', operation: 'restart', step: 'read', written: 'read', kept: 'x' }];
+e.whenDiffers = undefined;
+e.expect[0].stdout = /none/;`),
+    );
+    const [e] = user.experiments;
+    expect(e?.steps[1]?.skipOn).toEqual({ cri: 'its outcome there would be fixed by how shmlab drives CRI' });
+    expect(e?.requires).toEqual(['pause']);
+    expect(e?.expect[0]?.stdout).toEqual(/none/);
+    expect(Object.keys(e ?? {})).not.toContain('whenDiffers');
+  });
+
+  it("takes every experiment of shmlab's own, but its internals, as it takes a user's: the schema is the model's", () => {
+    const catalogue = { images: BUILT_IN.images, ours: ourPrograms(), yours: [] };
+    const refused = EXPERIMENTS.flatMap(({ internals: _, ...e }) => {
+      const problem = schemaProblem(e);
+      if (problem) return [`${e.slug}: ${problem}`];
+      try {
+        checkCrossReferences(
+          e,
+          (field, why) => {
+            throw new Error(`${e.slug}: ${field} ${why}`);
+          },
+          catalogue,
+        );
+        return [];
+      } catch (err) {
+        return [(err as Error).message];
+      }
+    });
+    expect(refused).toEqual([]);
+  });
+
+  it('ships its schema as schema/experiment-v1.schema.json, exactly the one it checks with', () => {
+    const shipped = JSON.parse(readFileSync(join(ROOT, 'schema', 'experiment-v1.schema.json'), 'utf8'));
+    // On a difference: write the file again as src/run/user-experiments/experiment-schema.ts says.
+    expect(shipped).toEqual(EXPERIMENT_SCHEMA);
+    expect(shipped.$schema).toBe('http://json-schema.org/draft-07/schema#');
   });
 
   it("keeps a run going when the user's observe throws on what it is given", async () => {
@@ -139,7 +187,7 @@ describe('loading user experiments', () => {
       'a misspelt field',
       'e.expects = e.expect;',
       (f) =>
-        `${f}: expects is not a field of an experiment (its fields: slug, title, section, source, blogSaw, expectedToday, explanation, containers, steps, expect, expectOn, onlyOn, notApplicableWhy, changesHost, observe, whenDiffers, survival).`,
+        `${f}: expects is not a field of an experiment (its fields: slug, title, section, source, blogSaw, expectedToday, explanation, containers, steps, expect, expectOn, requires, changesHost, observe, whenDiffers, survival).`,
     ],
     ['a step on an undeclared container', "e.steps[1].container = 'db';", (f) => `${f}: steps[1].container is "db", which is not one of its containers (app).`],
     [
@@ -157,7 +205,7 @@ describe('loading user experiments', () => {
     [
       'a misspelt step field',
       'e.steps[1].comand = e.steps[1].cmd; delete e.steps[1].cmd;',
-      (f) => `${f}: steps[1].comand is not a field of a exec step (its fields: id, do, container, why, evidence, cmd).`,
+      (f) => `${f}: steps[1].comand is not a field of an exec step (its fields: id, do, container, why, evidence, skipOn, cmd).`,
     ],
     [
       'a program that is not in the image',
@@ -197,7 +245,7 @@ describe('loading user experiments', () => {
     [
       'expectOn for an unknown engine',
       "e.expectOn = { lxc: { why: 'x', expect: [] } };",
-      (f) => `${f}: expectOn (the key "lxc") must be one of "docker", "podman", "cri" (it is "lxc").`,
+      (f) => `${f}: expectOn (the key "lxc") must be one of "docker-api", "cri" (it is "lxc").`,
     ],
     [
       'expectOn dropping an unknown step',
@@ -221,8 +269,79 @@ describe('loading user experiments', () => {
     ],
     [
       'an unknown survival kind',
-      "e.survival = [{ kind: 'disk', operation: 'restart', step: 'read' }];",
+      "e.survival = [{ kind: 'disk', operation: 'restart', step: 'read', written: 'read' }];",
       (f) => expect.stringMatching(new RegExp(`^${escapeRegExp(f)}: survival\\[0\\]\\.kind must be one of "sysv-private", .* \\(it is "disk"\\)\\.$`)),
+    ],
+    // Fields the model gained, and what only a schema of the whole experiment says.
+    [
+      'a survival cell without written',
+      "e.survival = [{ kind: 'sysv-private', operation: 'restart', step: 'read' }];",
+      (f) => `${f}: survival[0].written is missing.`,
+    ],
+    [
+      'a survival cell written by no step',
+      "e.survival = [{ kind: 'sysv-private', operation: 'restart', step: 'read', written: 'write' }];",
+      (f) => `${f}: survival[0].written is "write", which is not one of its steps (run, read).`,
+    ],
+    [
+      "shmlab's own internals",
+      "e.internals = () => 'runc does it';",
+      (f) =>
+        `${f}: internals is not a field of an experiment (its fields: slug, title, section, source, blogSaw, expectedToday, explanation, containers, steps, expect, expectOn, requires, changesHost, observe, whenDiffers, survival).`,
+    ],
+    [
+      'a requirement shmlab does not know',
+      "e.requires = ['gpu'];",
+      (f) => expect.stringMatching(new RegExp(`^${escapeRegExp(f)}: requires\\[0\\] must be one of "pause", .* \\(it is "gpu"\\)\\.$`)),
+    ],
+    [
+      'skipOn for an unknown engine family',
+      "e.steps[1].skipOn = { lxc: 'why' };",
+      (f) => `${f}: steps[1].skipOn (the key "lxc") must be one of "docker-api", "cri" (it is "lxc").`,
+    ],
+    [
+      'a step on a container whose run is skipped there',
+      "e.steps[0].skipOn = { cri: 'no such pod' };",
+      (f) => `${f}: steps[1].container is "app", which no earlier step runs on cri (its run step is skipped there); skip this step there too.`,
+    ],
+    ['a step without its action', 'delete e.steps[1].do;', (f) => `${f}: steps[1].do is missing.`],
+    ['a step that is no object', "e.steps[1] = 'exec';", (f) => `${f}: steps[1] must be an object {id, do, container, ...} (it is the string "exec").`],
+    ['evidence that is not true', 'e.steps[1].evidence = false;', (f) => `${f}: steps[1].evidence must be true when given (it is false).`],
+    [
+      'mayBeRefused that is no regular expression',
+      "e.steps[0].mayBeRefused = 'sysctl';",
+      (f) => `${f}: steps[0].mayBeRefused must be a regular expression (it is the string "sysctl").`,
+    ],
+    [
+      'a container run before the commit that makes its image',
+      "e.containers.copy = { image: '@snap' }; e.steps.push({ id: 'copy', do: 'run', container: 'copy' }, { id: 'snap', do: 'commit', container: 'app', as: 'snap' });",
+      (f) => `${f}: steps[2].container is "copy", whose image "@snap" no earlier step makes (a commit step with as: "snap" comes first).`,
+    ],
+    [
+      'a container name that is no name',
+      "e.containers = { 'My App': {} };",
+      (f) => `${f}: containers (the key "My App") must be lower-case letters and digits, words joined by dashes, at most 20 characters (it is "My App").`,
+    ],
+    [
+      'a sysctl that is no sysctl name',
+      "e.containers.app.sysctls = { 'shmmax': '1' };",
+      (f) => `${f}: containers.app.sysctls (the key "shmmax") must be a sysctl name such as kernel.shmmax (it is "shmmax").`,
+    ],
+    [
+      'a volume on a relative path',
+      "e.containers.app.volumes = [{ volume: 'data', target: 'data' }];",
+      (f) => `${f}: containers.app.volumes[0].target must be an absolute path in the container (it is "data").`,
+    ],
+    ['no containers', 'e.containers = {};', (f) => `${f}: containers must name at least one container.`],
+    [
+      'an expectation whose only check is undefined',
+      "e.expect[0] = { step: 'read', means: 'x', exitCode: undefined };",
+      (f) => `${f}: expect[0] checks nothing: give at least one of exitCode, refused, stdout, stderr, output, state.`,
+    ],
+    [
+      'whenDiffers that is no function',
+      "e.whenDiffers = 'differs';",
+      (f) => `${f}: whenDiffers must be a function (steps) => markdown or undefined when given (it is the string "differs").`,
     ],
   ])('refuses %s with one sentence naming the file and the field', async (_, patch, message) => {
     const dir = folder(patch);
@@ -306,7 +425,7 @@ describe('a module that does not return when it is loaded', () => {
   ])('%s: one sentence naming the file, within the deadline, and this process goes on', async (_, source, message) => {
     const { dir, file } = never(source);
     const started = Date.now();
-    const err = await loadUserExperiments(dir, EXPERIMENTS, { deadlineMs: 1000 }).then(
+    const err = await loadUserExperiments(dir, BUILT_IN, { deadlineMs: 1000 }).then(
       () => undefined,
       (e: unknown) => e,
     );
@@ -316,11 +435,14 @@ describe('a module that does not return when it is loaded', () => {
   });
 
   it('a signal ends the load at once', async () => {
-    const { dir, file } = never('while (true) {}\n');
+    // The stuck module alone: with a good one before it, a loaded machine may still be loading that one at the signal.
+    const dir = tempDir('shmlab-user-');
+    const file = join(dir, 'stuck.mjs');
+    writeFileSync(file, 'while (true) {}\n');
     const controller = new AbortController();
     setTimeout(() => controller.abort('SIGTERM'), 300);
     const started = Date.now();
-    await expect(loadUserExperiments(dir, EXPERIMENTS, { signal: controller.signal, deadlineMs: 60_000 })).rejects.toThrow(
+    await expect(loadUserExperiments(dir, BUILT_IN, { signal: controller.signal, deadlineMs: 60_000 })).rejects.toThrow(
       new InterruptedError(`interrupted (SIGTERM) while loading ${file}`),
     );
     expect(Date.now() - started).toBeLessThan(20_000);

@@ -19,7 +19,8 @@ Usage:
       --experiments: also the experiments of DIR (each *.js or *.mjs file
       default-exports one or a list; DIR/bin/ and DIR/c-src/*.c add programs to
       the images; see examples/README.md); --only may name them. --junit: also
-      write the results as JUnit XML (one test case per experiment).
+      write the results as JUnit XML (one test case per experiment). --run-options FILE:
+      what shmlab matrix tells each engine's run (its engine and settings).
   shmlab matrix [--engines FILE] [--engine name=unix:///path]... [--only slug,...]
                 [--report-dir DIR] [--keep-engines] [--no-host-changes]
                 [--experiments DIR] [--junit FILE]
@@ -67,6 +68,7 @@ export type Command =
 
 const OPTIONS = {
   only: { type: 'string' },
+  'run-options': { type: 'string' },
   'report-dir': { type: 'string' },
   concurrency: { type: 'string' },
   timeout: { type: 'string' },
@@ -82,7 +84,7 @@ const OPTIONS = {
 
 /** Which options each command takes. */
 const ALLOWED: Record<string, (keyof typeof OPTIONS)[]> = {
-  run: ['only', 'report-dir', 'concurrency', 'timeout', 'engine', 'no-host-changes', 'experiments', 'junit'],
+  run: ['only', 'report-dir', 'concurrency', 'timeout', 'engine', 'no-host-changes', 'experiments', 'junit', 'run-options'],
   matrix: ['only', 'report-dir', 'engines', 'engine', 'keep-engines', 'no-host-changes', 'experiments', 'junit'],
   compare: ['out'],
   engines: ['engines', 'engine'],
@@ -172,6 +174,7 @@ export function parseCommand(argv: string[]): Command {
         noHostChanges: values['no-host-changes'],
         experimentsDir: values.experiments,
         junit: values.junit,
+        runOptionsFile: values['run-options'],
       };
     }
     case 'matrix':

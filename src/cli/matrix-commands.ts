@@ -1,5 +1,6 @@
 // `shmlab matrix`, `shmlab compare` and `shmlab engines up|down`.
 import { join, resolve } from 'node:path';
+import { IMAGES } from '../../experiments/images.js';
 import { EXPERIMENTS, selectExperiments } from '../../experiments/index.js';
 import { checkToolchain, checkUserToolchain } from '../build/program-compiler.js';
 import { checkTempDir } from '../engine/host-tools.js';
@@ -13,7 +14,7 @@ import { junitTarget, writeJUnit } from '../report/junit.js';
 import { readReport } from '../report/read-report.js';
 import { renderMatrix } from '../report/render-matrix.js';
 import { ReportWriteError, writeFilesAtomically } from '../report/write-report.js';
-import { EXPERIMENTS_DIR_ENV, loadUserExperiments, prepareUserPrograms } from '../run/user-experiments.js';
+import { loadUserExperiments, prepareUserPrograms } from '../run/user-experiments.js';
 import type { Output } from './output.js';
 import { ensureWritableDir } from './report-dir.js';
 
@@ -35,8 +36,8 @@ export async function matrixCommand(
   signal: AbortSignal,
 ): Promise<number> {
   const engines = chooseEngines(options);
-  const userDir = options.experimentsDir ?? (process.env[EXPERIMENTS_DIR_ENV] || undefined);
-  const user = userDir === undefined ? undefined : await loadUserExperiments(userDir, EXPERIMENTS, { signal });
+  const userDir = options.experimentsDir;
+  const user = userDir === undefined ? undefined : await loadUserExperiments(userDir, { experiments: EXPERIMENTS, images: Object.keys(IMAGES) }, { signal });
   try {
     selectExperiments(options.only, user?.experiments);
   } catch (err) {
@@ -50,13 +51,11 @@ export async function matrixCommand(
   const say = (line: string) => io.out(`shmlab: ${line}`);
   if (user) {
     // Compiled once here, so that a program that does not compile stops the matrix before any engine starts (the
-    // runs find it compiled); each run loads the same folder, which it is told of as the environment's
-    // SHMLAB_EXPERIMENTS_DIR (runMatrix passes this process's environment on).
+    // runs find it compiled); each run loads the same folder, which its run-options file names.
     if (user.cSrc) {
       await checkUserToolchain(user.cSrc);
       await prepareUserPrograms(user, say, await processLease(), signal);
     }
-    process.env[EXPERIMENTS_DIR_ENV] = resolve(userDir!);
   }
   say(`matrix over ${engines.map((e) => e.name).join(', ')}`);
   const outcome = await runMatrix(engines, {
@@ -64,6 +63,7 @@ export async function matrixCommand(
     reportDir: dir,
     keepEngines: Boolean(options.keepEngines),
     noHostChanges: Boolean(options.noHostChanges),
+    ...(userDir ? { experimentsDir: resolve(userDir) } : {}),
     say,
     signal,
   });

@@ -1,17 +1,21 @@
 // `shmlab run`: the experiments against one engine, with progress as it goes and the report at the end.
-import { EXPERIMENTS, selectExperiments } from '../../experiments/index.js';
+
+import { readFileSync } from 'node:fs';
+import { IMAGES } from '../../experiments/images.js';
+import { catalogOf, EXPERIMENTS, selectExperiments } from '../../experiments/index.js';
 import { useUserPrograms } from '../build/image-builder.js';
 import { checkToolchain, checkUserToolchain } from '../build/program-compiler.js';
 import { checkTempDir } from '../engine/host-tools.js';
 import { UsageError } from '../errors.js';
 import { processLease } from '../lab/process-lease.js';
+import { type RunOptionsFile, runOptionsProblem } from '../model/run-options-file.js';
 import { REPORTS } from '../paths.js';
 import { junitTarget, writeJUnit } from '../report/junit.js';
 import { seconds } from '../report/markdown-kit.js';
 import { engineTitle } from '../report/report-name.js';
 import { ReportWriteError, writeFileAtomically, writeReport } from '../report/write-report.js';
 import { runLab } from '../run/lab-runner.js';
-import { EXPERIMENTS_DIR_ENV, loadUserExperiments, prepareUserPrograms } from '../run/user-experiments.js';
+import { loadUserExperiments, prepareUserPrograms } from '../run/user-experiments.js';
 import type { Output } from './output.js';
 import { ensureWritableDir } from './report-dir.js';
 
@@ -22,22 +26,28 @@ export interface RunOptions {
   deadlineMs?: number;
   engine?: { kind: 'cri' | 'docker'; address: string };
   noHostChanges?: boolean;
-  /** A folder of user experiments (--experiments; the matrix passes it to its runs as SHMLAB_EXPERIMENTS_DIR). */
+  /** A folder of user experiments (--experiments). */
   experimentsDir?: string;
+  /** What `shmlab matrix` tells this run (--run-options FILE): its engine, settings, and where to say where the report went. */
+  runOptionsFile?: string;
   /** Where to write the results as JUnit XML. */
   junit?: string;
 }
 
 export async function runCommand(options: RunOptions, io: Output, signal: AbortSignal): Promise<number> {
-  // --engine names the engine as the environment would: the variable crictl or docker reads.
-  if (options.engine?.kind === 'cri') process.env.CONTAINER_RUNTIME_ENDPOINT = options.engine.address;
-  if (options.engine?.kind === 'docker') {
-    process.env.DOCKER_HOST = options.engine.address;
-    delete process.env.CONTAINER_RUNTIME_ENDPOINT;
+  const given = options.runOptionsFile === undefined ? undefined : readRunOptions(options.runOptionsFile);
+  // The engine, as --engine or the matrix names it: the variables crictl or docker read, given to the lab (this
+  // process's own environment is left as it is).
+  const engine = given ? { kind: given.engine.family === 'cri' ? ('cri' as const) : ('docker' as const), address: given.engine.address } : options.engine;
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  if (engine?.kind === 'cri') env.CONTAINER_RUNTIME_ENDPOINT = engine.address;
+  if (engine?.kind === 'docker') {
+    env.DOCKER_HOST = engine.address;
+    delete env.CONTAINER_RUNTIME_ENDPOINT;
   }
   // Every input is checked before anything starts: a bad experiment file is one sentence, and no request is made.
-  const userDir = options.experimentsDir ?? (process.env[EXPERIMENTS_DIR_ENV] || undefined);
-  const user = userDir ? await loadUserExperiments(userDir, EXPERIMENTS, { signal }) : undefined;
+  const userDir = options.experimentsDir ?? given?.experimentsDir;
+  const user = userDir ? await loadUserExperiments(userDir, { experiments: EXPERIMENTS, images: Object.keys(IMAGES) }, { signal }) : undefined;
   let experiments: ReturnType<typeof selectExperiments>;
   try {
     experiments = selectExperiments(options.only, user?.experiments);
@@ -56,6 +66,10 @@ export async function runCommand(options: RunOptions, io: Output, signal: AbortS
     useUserPrograms(await prepareUserPrograms(user, say, await processLease(), signal));
   }
   const run = await runLab(experiments, {
+    env,
+    ...(given?.ctr ? { ctr: given.ctr } : {}),
+    ...(given?.workarounds ? { workarounds: given.workarounds } : {}),
+    ...(given?.panicDir ? { panicDir: given.panicDir } : {}),
     say,
     signal,
     concurrency: options.concurrency,
@@ -78,16 +92,16 @@ export async function runCommand(options: RunOptions, io: Output, signal: AbortS
   let unwritten = false;
   try {
     // The report renders the user's experiments as it does shmlab's own: their titles, sources and explanations.
-    const written = writeReport(run, [...EXPERIMENTS, ...(user?.experiments ?? [])], dir);
+    const written = writeReport(run, catalogOf([...EXPERIMENTS, ...(user?.experiments ?? [])]), dir);
     say(`${written.partial ? 'partial report (the last full report is left as it was)' : 'report'}: ${written.markdown} (and ${written.json})`);
     // For a parent process (the matrix): where the report went, as data.
-    const resultFile = process.env.SHMLAB_RESULT_FILE;
+    const resultFile = given?.resultFile;
     if (resultFile) {
       try {
         writeFileAtomically(resultFile, JSON.stringify(written));
       } catch (err) {
         if (!(err instanceof ReportWriteError)) throw err;
-        io.err(`shmlab: where the report went could not be told to the process that started this run (SHMLAB_RESULT_FILE): ${err.message}`);
+        io.err(`shmlab: where the report went could not be told to the process that started this run (its run-options file's resultFile): ${err.message}`);
         unwritten = true;
       }
     }
@@ -107,4 +121,17 @@ export async function runCommand(options: RunOptions, io: Output, signal: AbortS
     }
   }
   return bad.length || run.incomplete || unwritten ? 1 : 0;
+}
+
+// The matrix's file for this run, checked: one sentence, exit 2, when it is not what the matrix writes.
+function readRunOptions(path: string): RunOptionsFile {
+  let data: unknown;
+  try {
+    data = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new UsageError(`Cannot read --run-options ${path} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}).`);
+  }
+  const problem = runOptionsProblem(data);
+  if (problem) throw new UsageError(`--run-options ${path} is not what shmlab matrix writes: ${problem}.`);
+  return data as RunOptionsFile;
 }

@@ -60,7 +60,7 @@ export function containerConfig(
     if (privilege.mode === 'equivalent') {
       Object.assign(hostConfig, { CapAdd: ['SYS_ADMIN'], ReadonlyPaths: [], MaskedPaths: [] });
       flags.push(...EQUIVALENT_FLAGS);
-      grants.push('CAP_SYS_ADMIN with writable /proc/sys (the host cannot start --privileged)');
+      grants.push('CAP_SYS_ADMIN with writable /proc/sys (this engine could not start --privileged here)');
     } else {
       hostConfig.Privileged = true;
       flags.push('--privileged');

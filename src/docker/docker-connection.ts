@@ -50,8 +50,8 @@ export function forbidPulls(client: ContainerRuntimeClient): void {
   };
 }
 
-export async function connectEngine(say: Say, deadlineMs = 15_000, signal?: AbortSignal): Promise<EngineConnection> {
-  const address = await ensureEngine(say, process.env, signal);
+export async function connectEngine(say: Say, deadlineMs = 15_000, signal?: AbortSignal, env: NodeJS.ProcessEnv = process.env): Promise<EngineConnection> {
+  const address = await ensureEngine(say, env, signal);
   // Testcontainers must use exactly this engine, and its reaper image cannot be pulled offline.
   process.env.DOCKER_HOST = address.uri;
   process.env.TESTCONTAINERS_RYUK_DISABLED = 'true';

@@ -34,7 +34,6 @@ export async function describeEngine(dockerode: Dockerode, address: string): Pro
     cgroupVersion: String(info.CgroupVersion ?? 'unknown'),
     runtime: ociRuntime.version ? `${defaultRuntime} ${ociRuntime.version}` : defaultRuntime,
     ociRuntime,
-    ...(workarounds() ? { workarounds: workarounds() } : {}),
     harnessVersion: HARNESS_VERSION,
     date: new Date().toISOString(),
   };
@@ -74,16 +73,4 @@ export async function runtimeVersion(path: string): Promise<string | undefined> 
   const out = await execa(path, ['--version'], { reject: false, timeout: 5000 });
   const version = /version\s+(\S+)/.exec(String(out.stdout ?? ''))?.[1];
   return version?.replace(/^(0\.0~|release-)/, '');
-}
-
-/** What the host needed for this engine to run (set by whoever provisioned it), for the report. */
-function workarounds(): string[] | undefined {
-  const text = process.env.SHMLAB_ENGINE_WORKAROUNDS;
-  if (!text) return undefined;
-  try {
-    const list: unknown = JSON.parse(text);
-    return Array.isArray(list) && list.every((l) => typeof l === 'string') && list.length ? list : undefined;
-  } catch {
-    return undefined;
-  }
 }

@@ -27,11 +27,18 @@ export interface ContainerRequest {
   volumeName: (volume: string) => string;
   /** Called as soon as the container exists, before it starts, so that a refused start is still cleaned up. */
   onCreated: (handle: string) => void;
+  /**
+   * Called with the CLI command that does the same, and the grants, as soon as they are known and before the engine is
+   * asked: a refused start's transcript shows what was asked, not a placeholder.
+   */
+  onCommand?: (command: string, grants: string[]) => void;
 }
 
 export interface StartedContainer {
   /** The driver's handle for this container: stays valid across stop/start (a kubelet-style restart included). */
   handle: string;
+  /** What the engine's CLI would print for it (the container's id), where the handle is not that. */
+  shown?: string;
   /** The engine's CLI command that does the same (`docker run …`, `crictl runp …; crictl create …`), pasteable. */
   command: string;
   /** What it was granted beyond an unprivileged default (least privilege, stated in the report). */

@@ -77,7 +77,8 @@ export async function hostIpcView(hostIpc: HostIpc): Promise<IpcAnswer> {
 export interface HostSysctlChange {
   /** key -> [before, after] */
   changed: Record<string, [string, string]>;
-  restore: () => void;
+  /** Puts the originals back, once; returns what it put back (nothing the second time). */
+  restore: () => Record<string, string> | undefined;
 }
 
 /**
@@ -97,12 +98,13 @@ export async function changeHostSysctls(values: Record<string, string>, lease: P
   const originals = Object.fromEntries(Object.keys(values).map((key) => [key, readHostSysctl(key)]));
   lease.claimHostSysctls(originals);
   let restored = false;
-  const restore = () => {
-    if (restored) return;
+  const restore = (): Record<string, string> | undefined => {
+    if (restored) return undefined;
     restored = true;
     try {
       restoreHostSysctls(originals);
       lease.releaseHostSysctls(Object.keys(originals));
+      return originals;
     } finally {
       process.off('exit', restore);
       lock.kill('SIGTERM');

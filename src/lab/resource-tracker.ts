@@ -30,6 +30,12 @@ export class ResourceTracker {
   }
 
   /** No longer tracked (removed already, by an experiment's own step). */
+  /** A host key already removed (and said so in the transcript): no longer the cleanup's. */
+  forgetHostKey(key: number): void {
+    this.hostKeys.delete(key);
+    this.parent?.hostKeys.delete(key);
+  }
+
   forget(kind: Exclude<Kind, 'hostKeys'>, value: string): void {
     this[kind].delete(value);
     this.parent?.[kind].delete(value);

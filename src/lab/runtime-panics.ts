@@ -9,9 +9,6 @@ const PANIC = /^(panic: .*|fatal error: .*)$/m;
 /** Longer than any run lasts. */
 const OLD_MS = 2 * 60 * 60 * 1000;
 
-/** The environment variable naming the folder of a runtime's per-sandbox panic logs (set by the matrix). */
-export const PANIC_DIR_ENV = 'SHMLAB_RUNTIME_PANIC_DIR';
-
 /** A panic line, and the log of the sandbox that wrote it. */
 export interface SandboxPanic {
   line: string;
@@ -76,10 +73,6 @@ function panicIn(path: string, from: number): string | undefined {
     closeSync(fd);
   }
   return PANIC.exec(buffer.toString('utf8'))?.[1];
-}
-
-export function panicLogFromEnv(env: NodeJS.ProcessEnv = process.env): SandboxPanicLogs | undefined {
-  return env[PANIC_DIR_ENV] ? new SandboxPanicLogs(env[PANIC_DIR_ENV]) : undefined;
 }
 
 /** What a run's context holds (the name it has there). */

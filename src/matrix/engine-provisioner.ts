@@ -8,7 +8,7 @@ import { debianPackage } from '../engine/debian-package.js';
 import { aptInstall, canProvision, hasCommand } from '../engine/host-tools.js';
 import { EngineUnavailableError } from '../errors.js';
 import { writeFileAtomically } from '../fs/atomic-write.js';
-import { PANIC_DIR_ENV } from '../lab/runtime-panics.js';
+import type { RunOptionsFile } from '../model/run-options-file.js';
 import type { EngineEntry, RuntimeEntry, RuntimeName } from './engines-file.js';
 
 /** Where shmlab's own daemons live: short paths, since unix socket paths are limited. */
@@ -16,18 +16,22 @@ export const ENGINES_HOME = '/var/lib/shmlab';
 
 export const homeOf = (entry: EngineEntry) => join(ENGINES_HOME, entry.name);
 
-/** A running engine, and the environment that points a shmlab run at it. */
-export type ProvisionedEngine = RunningDaemon & { env: Record<string, string> };
+/** A running engine, and what a shmlab run against it is told (the engine, and what the host needed for it). */
+export type ProvisionedEngine = RunningDaemon & { run: Omit<RunOptionsFile, 'resultFile' | 'experimentsDir'> };
 
 export async function provisionEngine(entry: EngineEntry, say: (line: string) => void): Promise<ProvisionedEngine> {
   const daemon = await startEngine(entry, say);
-  // What this host needed for the engine to run at all: the run states it in its report's environment.
-  const notes: Record<string, string> = daemon.workarounds?.length ? { SHMLAB_ENGINE_WORKAROUNDS: JSON.stringify(daemon.workarounds) } : {};
-  if (daemon.panicDir) notes[PANIC_DIR_ENV] = daemon.panicDir;
-  if (entry.kind !== 'containerd') return { ...daemon, env: { DOCKER_HOST: daemon.address, ...notes } };
-  const env: Record<string, string> = { CONTAINER_RUNTIME_ENDPOINT: daemon.address };
-  if (daemon.ctr) env.SHMLAB_CTR = daemon.ctr;
-  return { ...daemon, env };
+  const family = entry.kind === 'containerd' ? 'cri' : 'docker-api';
+  return {
+    ...daemon,
+    run: {
+      engine: { family, address: daemon.address },
+      ...(daemon.ctr ? { ctr: daemon.ctr } : {}),
+      // What this host needed for the engine to run at all: the run states it in its report's environment.
+      ...(daemon.workarounds?.length ? { workarounds: daemon.workarounds } : {}),
+      ...(daemon.panicDir ? { panicDir: daemon.panicDir } : {}),
+    },
+  };
 }
 
 type StartedEngine = RunningDaemon & { ctr?: string; workarounds?: string[]; panicDir?: string };

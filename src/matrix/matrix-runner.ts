@@ -5,11 +5,13 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import tmp from 'tmp';
+import { writeFileAtomically } from '../fs/atomic-write.js';
 import { inTurns } from '../lab/in-turns.js';
 import type { RunResult } from '../model/result.js';
+import type { RunOptionsFile } from '../model/run-options-file.js';
 import { ROOT } from '../paths.js';
 import { readReport } from '../report/read-report.js';
-import { provisionEngine, stopEngine } from './engine-provisioner.js';
+import { type ProvisionedEngine, provisionEngine, stopEngine } from './engine-provisioner.js';
 import type { EngineEntry } from './engines-file.js';
 
 export interface MatrixOptions {
@@ -17,6 +19,8 @@ export interface MatrixOptions {
   reportDir: string;
   keepEngines: boolean;
   noHostChanges?: boolean;
+  /** The user experiments' folder, handed to each engine's run. */
+  experimentsDir?: string;
   say: (line: string) => void;
   signal: AbortSignal;
 }
@@ -38,7 +42,7 @@ export async function runMatrix(engines: EngineEntry[], options: MatrixOptions):
   const { say } = options;
   const failures: MatrixOutcome['failures'] = [];
   const started: EngineEntry[] = [];
-  const addresses = new Map<string, Record<string, string>>();
+  const addresses = new Map<string, ProvisionedEngine['run']>();
   try {
     // One at a time: apt and the daemons' first start compete for the same two cores and the same locks.
     for (const engine of engines) {
@@ -46,7 +50,7 @@ export async function runMatrix(engines: EngineEntry[], options: MatrixOptions):
       try {
         const daemon = await provisionEngine(engine, (line) => say(`[${engine.name}] ${line}`));
         if (daemon.startedHere) started.push(engine);
-        addresses.set(engine.name, daemon.env);
+        addresses.set(engine.name, daemon.run);
       } catch (err) {
         failures.push({ engine: engine.name, why: (err as Error).message });
         say(`[${engine.name}] not available: ${(err as Error).message}`);
@@ -55,7 +59,7 @@ export async function runMatrix(engines: EngineEntry[], options: MatrixOptions):
     // At most ENGINES_AT_ONCE engines run at a time, with fewer experiments each when several share the machine:
     // every engine's own deadlines must hold under the load of the others.
     const concurrency = String(Math.max(2, Math.floor(6 / Math.max(1, Math.min(ENGINES_AT_ONCE, addresses.size)))));
-    const outcomes = await inTurns([...addresses], ENGINES_AT_ONCE, async ([name, engineEnv]) => {
+    const outcomes = await inTurns([...addresses], ENGINES_AT_ONCE, async ([name, engineRun]) => {
       const args = [
         CLI,
         'run',
@@ -66,15 +70,14 @@ export async function runMatrix(engines: EngineEntry[], options: MatrixOptions):
         ...(options.only ? ['--only', options.only.join(',')] : []),
         ...(options.noHostChanges ? ['--no-host-changes'] : []),
       ];
-      // The child says where its report went in a file of its own: its human output is for people only.
-      const resultFile = join(tmp.dirSync({ prefix: 'shmlab-matrix-', unsafeCleanup: true }).name, 'result.json');
-      const env: Record<string, string | undefined> = {
-        ...process.env,
-        DOCKER_HOST: undefined,
-        CONTAINER_RUNTIME_ENDPOINT: undefined,
-        ...engineEnv,
-        SHMLAB_RESULT_FILE: resultFile,
-      };
+      // The child is told its engine and settings in one file, and says where its report went in another: its human
+      // output is for people only. The user's engine variables are not the child's: its engine is the file's.
+      const folder = tmp.dirSync({ prefix: 'shmlab-matrix-', unsafeCleanup: true }).name;
+      const resultFile = join(folder, 'result.json');
+      const runOptions: RunOptionsFile = { ...engineRun, resultFile, ...(options.experimentsDir ? { experimentsDir: options.experimentsDir } : {}) };
+      writeFileAtomically(join(folder, 'run-options.json'), JSON.stringify(runOptions));
+      args.push('--run-options', join(folder, 'run-options.json'));
+      const env: Record<string, string | undefined> = { ...process.env, DOCKER_HOST: undefined, CONTAINER_RUNTIME_ENDPOINT: undefined };
       const child = execa('node', args, {
         env,
         extendEnv: false,

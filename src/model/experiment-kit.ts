@@ -164,7 +164,7 @@ export function grouped(names: readonly string[], outcomes: readonly string[], a
 
 /** `sysctl` was accepted by the engine (the container started) but the container reads another value. */
 export function ignoredSysctl(sysctl: string, asked: string, read: string): string {
-  return `\`--sysctl ${sysctl}=${asked}\` was accepted (the container started), but the container reads ${read}: this engine or its runtime ignores the setting. Set kernel parameters through the runtime's own configuration, and check them inside the container (\`cat /proc/sys/${sysctl.replace(/\./g, '/')}\`).`;
+  return `\`--sysctl ${sysctl}=${asked}\` was accepted (the container started), but the container reads ${read}: this engine or its runtime ignores the setting, and no other setting was tried here: check kernel parameters inside the container before relying on them (\`cat /proc/sys/${sysctl.replace(/\./g, '/')}\`).`;
 }
 
 /** The words of the failure, where the step ran and its program failed; undefined where it succeeded or did not run. */

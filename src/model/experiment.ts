@@ -1,7 +1,11 @@
 // What an experiment is: containers, the steps taken on them, and what is expected of each observation.
 // Experiments are data (see experiments/); the runner interprets them and never decides an outcome.
+import type { Capability, FamilyName } from './family.js';
 
-/** The families of engine whose lifecycles differ: Docker's API (Docker, Podman) and Kubernetes' CRI (containerd, CRI-O). */
+/**
+ * The kind of engine a report names (its environment's `kind`): docker and podman, driven through the Docker API, or
+ * cri, a Kubernetes node runtime. How shmlab drives it is its family (family.ts: familyOf).
+ */
 export type EngineKind = 'docker' | 'podman' | 'cri';
 
 /** How a container's IPC namespace is set up (the engine's IpcMode). `container:<name>` names another container of the same experiment. */
@@ -14,7 +18,7 @@ export interface ContainerSpec {
   cmd?: string[];
   ipc?: IpcMode;
   sysctls?: Record<string, string>;
-  /** Privileged, or its nearest equivalent where the host cannot start privileged containers. */
+  /** Privileged, or its nearest equivalent where the engine cannot start privileged containers on this host. */
   privileged?: boolean;
   shmSizeBytes?: number;
   /** Named volumes, created for this run and removed after it. */
@@ -49,7 +53,7 @@ interface StepBase {
    * engine, not observed (Kubernetes has no private IPC mode to refuse a join). It is recorded as skipped, and its
    * expectations do not apply there.
    */
-  skipOn?: Partial<Record<EngineKind, string>>;
+  skipOn?: Partial<Record<FamilyName, string>>;
 }
 
 export type Step =
@@ -96,6 +100,8 @@ export interface SurvivalCell {
   kind: MemoryKind;
   operation: Operation;
   step: string;
+  /** The step that wrote the data: where it failed, there was nothing to keep or lose, and the cell says so. */
+  written: string;
   /** What the read prints when the data is kept (default: the probes' a..z). */
   kept?: string;
 }
@@ -152,11 +158,13 @@ export interface Experiment {
   containers: Record<string, ContainerSpec>;
   steps: Step[];
   expect: StepExpectation[];
-  /** Replaces entries of `expect` (by step id) on one engine, where engines legitimately differ; `drop`: step ids whose common expectations do not apply there. */
-  expectOn?: Partial<Record<EngineKind, { why: string; expect: StepExpectation[]; drop?: string[] }>>;
-  /** The engines it applies to (default: all); elsewhere it is reported as not applicable, with `notApplicableWhy`. */
-  onlyOn?: EngineKind[];
-  notApplicableWhy?: string;
+  /**
+   * Replaces entries of `expect` (by step id) on one engine family, where families legitimately differ (a Kubernetes
+   * pod keeps what a Docker restart loses); `drop`: step ids whose common expectations do not apply there.
+   */
+  expectOn?: Partial<Record<FamilyName, { why: string; expect: StepExpectation[]; drop?: string[] }>>;
+  /** What it needs of an engine family beyond the basic operations; a family that lacks one says why (not applicable). */
+  requires?: Capability[];
   /** It changes the host's kernel parameters for a moment (restored afterwards): `--no-host-changes` leaves it out. */
   changesHost?: true;
   /**
@@ -174,7 +182,8 @@ export interface Experiment {
 
 export interface StepRecord {
   id: string;
-  action: StepAction;
+  /** The step's action; `cleanup` for what shmlab did on the host after the steps (put back sysctls, removed a segment). */
+  action: StepAction | 'cleanup';
   container: string;
   /** The same step as a docker CLI command, for the reader. */
   command: string;

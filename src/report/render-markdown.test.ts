@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { EXPERIMENTS } from '../../experiments/index.js';
+import { catalogOf, EXPERIMENTS } from '../../experiments/index.js';
 import { sysvRestart } from '../../experiments/sysv-restart.js';
 import { record, runResult } from '../../test/records.js';
 import type { ExperimentResult, RunResult } from '../model/result.js';
@@ -28,7 +28,7 @@ function sectionOf(md: string, slug: string): string {
 }
 
 describe('renderMarkdown', () => {
-  const md = renderMarkdown(runResult([result]), [sysvRestart]);
+  const md = renderMarkdown(runResult([result]), catalogOf([sysvRestart]));
 
   it('opens with the engine and its environment', () => {
     expect(md.startsWith('# shmlab report: Docker 99.0\n')).toBe(true);
@@ -58,7 +58,7 @@ describe('renderMarkdown', () => {
   it('says what differed, and collapses the transcript in <details>', () => {
     expect(md).toContain('- `read-after` (the segment is gone): exit code: expected 10, got 0');
     expect(md).toContain(
-      '<details><summary>Transcript</summary>\n\n```console\n$ docker exec app sysv-read --key 5678    # still there?\na b c\n[exit 0, 1.5 s]\n```\n\n</details>',
+      '<details><summary>Transcript (each API call as the CLI command that asks the same)</summary>\n\n```console\n$ docker exec app sysv-read --key 5678    # still there?\na b c\n[exit 0, 1.5 s]\n```\n\n</details>',
     );
     expect(md).not.toContain('**Transcript**');
   });
@@ -72,13 +72,13 @@ describe('renderMarkdown', () => {
   });
 
   it('says so when a difference has no explanation yet', () => {
-    const bare = renderMarkdown(runResult([{ ...result, instead: undefined }]), [sysvRestart]);
+    const bare = renderMarkdown(runResult([{ ...result, instead: undefined }]), catalogOf([sysvRestart]));
     expect(bare).toContain('**What this engine did instead.** Not explained yet');
     expect(bare).toContain('**Why this was expected.**');
   });
 
   it('gives the common explanation as the reason when the engine did as expected', () => {
-    const fine = renderMarkdown(runResult([{ ...result, verdict: 'as expected', differences: [], instead: undefined }]), [sysvRestart]);
+    const fine = renderMarkdown(runResult([{ ...result, verdict: 'as expected', differences: [], instead: undefined }]), catalogOf([sysvRestart]));
     expect(fine).toContain(`**Why.** ${sysvRestart.explanation}`);
     expect(fine).not.toContain('What this engine did instead');
     expect(fine).not.toContain('Why this was expected');
@@ -88,7 +88,7 @@ describe('renderMarkdown', () => {
     const cri = runResult([{ ...result, verdict: 'as expected', differences: [], instead: undefined, engineNote: 'The pod holds the IPC namespace.' }], {
       environment: { ...runResult([]).environment, kind: 'cri', runtimeName: 'containerd', serverVersion: '2.1' },
     });
-    const out = renderMarkdown(cri, [sysvRestart]);
+    const out = renderMarkdown(cri, catalogOf([sysvRestart]));
     expect(out).toContain('**Expected on this engine, and why.** The pod holds the IPC namespace.');
     expect(out).toContain(`**On Docker and Podman, for comparison.** ${sysvRestart.explanation}`);
     expect(out).not.toContain('**Why.**');
@@ -99,7 +99,7 @@ describe('renderMarkdown', () => {
       runResult([
         { ...result, verdict: 'not applicable', observed: 'it needs pods', differences: [], steps: [], instead: undefined, engineNote: 'it needs pods' },
       ]),
-      [sysvRestart],
+      catalogOf([sysvRestart]),
     );
     expect(na).toContain(`| ➖${NBSP}not${NBSP}applicable | [sysv-restart](#sysv-restart) | it needs pods |`);
     expect(na).toContain('➖ not applicable on this engine.');
@@ -110,19 +110,23 @@ describe('renderMarkdown', () => {
   it('builds the survival table from the experiments that declare cells', () => {
     expect(md).toContain('## What survives what');
     // Words, never a verdict's sign: a loss may be exactly what is expected.
-    expect(md).toContain('| System V, private IPC (default) | [changed (read "a b c")](#sysv-restart) |');
+    expect(md).toContain("| System V, the container's own IPC namespace (default) | [not run](#sysv-restart) |");
+    // A cell reads its data's write too: no write recorded, nothing to keep or lose.
   });
 
   it("states, in a CRI report only, what shmlab does in the kubelet's place", () => {
     const cri = runResult([], { environment: { ...runResult([]).environment, kind: 'cri', runtimeName: 'containerd', serverVersion: '2.1.9' } });
-    expect(renderMarkdown(cri, [])).toContain("## What shmlab does in the kubelet's place");
+    expect(renderMarkdown(cri, catalogOf([]))).toContain("## What shmlab does in the kubelet's place");
     expect(md).not.toContain("kubelet's place");
   });
 
   it('tells the internals of the engine and runtime that ran, and none where their source was not read', () => {
     const experiment = EXPERIMENTS.find((e) => e.slug === 'sysctl-flag')!;
     const at = (environment: Partial<RunResult['environment']>) =>
-      renderMarkdown(runResult([{ ...result, slug: 'sysctl-flag' }], { environment: { ...runResult([]).environment, ...environment } }), [experiment]);
+      renderMarkdown(
+        runResult([{ ...result, slug: 'sysctl-flag' }], { environment: { ...runResult([]).environment, ...environment } }),
+        catalogOf([experiment]),
+      );
     const crun = at({ serverVersion: '20.10.24+dfsg1', ociRuntime: { name: 'crun', version: '1.8.1' } });
     expect(crun).toContain('crun checks each sysctl');
     expect(crun).not.toContain('runc checks');
@@ -133,7 +137,7 @@ describe('renderMarkdown', () => {
   });
 
   it('marks an incomplete run', () => {
-    expect(renderMarkdown(runResult([], { incomplete: 'interrupted (SIGINT)' }), [])).toContain('**Incomplete run:** interrupted (SIGINT)');
+    expect(renderMarkdown(runResult([], { incomplete: 'interrupted (SIGINT)' }), catalogOf([]))).toContain('**Incomplete run:** interrupted (SIGINT)');
   });
 });
 
@@ -141,26 +145,26 @@ describe('the environment of a report', () => {
   const base = runResult([]).environment;
 
   it("names the OCI runtime with its version and arguments, else the engine's word for it", () => {
-    expect(renderMarkdown(runResult([]), [])).toContain('| Runtime | runc 1.0 |');
+    expect(renderMarkdown(runResult([]), catalogOf([]))).toContain('| Runtime | runc 1.0 |');
     const gvisor = runResult([], { environment: { ...base, runtime: 'runsc', ociRuntime: { name: 'runsc', version: '20221219', args: ['--network=none'] } } });
-    expect(renderMarkdown(gvisor, [])).toContain('| Runtime | runsc 20221219 (arguments: `--network=none`) |');
+    expect(renderMarkdown(gvisor, catalogOf([]))).toContain('| Runtime | runsc 20221219 (arguments: `--network=none`) |');
     const plain = runResult([], { environment: { ...base, ociRuntime: { name: 'crun' } } });
-    expect(renderMarkdown(plain, [])).toContain('| Runtime | crun |');
+    expect(renderMarkdown(plain, catalogOf([]))).toContain('| Runtime | crun |');
   });
 
   it("shows the kernel the containers see only when known, and says when it is not the host's", () => {
-    expect(renderMarkdown(runResult([]), [])).not.toContain('Kernel seen by containers');
-    const own = renderMarkdown(runResult([], { environment: { ...base, containerKernel: '4.4.0' } }), []);
+    expect(renderMarkdown(runResult([]), catalogOf([]))).not.toContain('Kernel seen by containers');
+    const own = renderMarkdown(runResult([], { environment: { ...base, containerKernel: '4.4.0' } }), catalogOf([]));
     expect(own).toContain("| Kernel seen by containers | 4.4.0: **not the host's** (6.0); the runtime gives its containers a kernel of its own |");
-    const same = renderMarkdown(runResult([], { environment: { ...base, containerKernel: '6.0' } }), []);
+    const same = renderMarkdown(runResult([], { environment: { ...base, containerKernel: '6.0' } }), catalogOf([]));
     expect(same).toContain("| Kernel seen by containers | 6.0 (the host's) |");
   });
 
   it("lists the host's workarounds", () => {
-    expect(renderMarkdown(runResult([]), [])).not.toContain('Host workarounds');
-    const one = renderMarkdown(runResult([], { environment: { ...base, workarounds: ['gVisor runs with `--network=none`'] } }), []);
+    expect(renderMarkdown(runResult([]), catalogOf([]))).not.toContain('Host workarounds');
+    const one = renderMarkdown(runResult([], { environment: { ...base, workarounds: ['gVisor runs with `--network=none`'] } }), catalogOf([]));
     expect(one).toContain('| Host workarounds | gVisor runs with `--network=none` |');
-    const two = renderMarkdown(runResult([], { environment: { ...base, workarounds: ['first | one', 'second'] } }), []);
+    const two = renderMarkdown(runResult([], { environment: { ...base, workarounds: ['first | one', 'second'] } }), catalogOf([]));
     expect(two).toContain('| Host workarounds | • first \\| one<br>• second |');
   });
 });

@@ -1,17 +1,20 @@
 // Renders a run's results as a markdown report. Pure: results in, text out; it knows nothing of the engine.
 // Laid out for GitHub's width (about 900 px of text): the summary is a narrow table, verdict first; the long texts
 // live in each experiment's section, and the transcripts there are collapsed.
-import { adviceFor, MEMORY_KINDS, ON_KUBERNETES, OPERATIONS } from '../../experiments/survival.js';
+
+import type { Catalog } from '../model/catalog.js';
 import { type Experiment, type MemoryKind, type Operation, SECTIONS, type Stack, type StepRecord } from '../model/experiment.js';
-import { readOutcome } from '../model/experiment-kit.js';
+import { dataOutcome } from '../model/experiment-kit.js';
+import { familyOf } from '../model/family.js';
 import type { EngineEnvironment, ExperimentResult, RunResult } from '../model/result.js';
 import { stackOf } from '../model/stack.js';
 import { kubeletPlace } from './kubelet-place.js';
 import { details, fence, nowrap, seconds, table, VERDICT_MARK } from './markdown-kit.js';
 import { engineTitle } from './report-name.js';
+import { adviceFor, kindText, operationName } from './survival-advice.js';
 
-export function renderMarkdown(run: RunResult, experiments: readonly Experiment[]): string {
-  const bySlug = new Map(experiments.map((e) => [e.slug, e]));
+export function renderMarkdown(run: RunResult, catalog: Catalog): string {
+  const bySlug = new Map(catalog.experiments.map((e) => [e.slug, e]));
   const parts = [
     `# shmlab report: ${engineTitle(run.environment)}`,
     headline(run),
@@ -19,9 +22,9 @@ export function renderMarkdown(run: RunResult, experiments: readonly Experiment[
     environment(run),
     '## Summary',
     summary(run),
-    survival(run, bySlug),
+    survival(run, catalog),
     kubeletPlace(run),
-    ...run.experiments.map((r) => section(r, bySlug.get(r.slug), stackOf(run.environment))),
+    ...run.experiments.map((r) => section(r, bySlug.get(r.slug), stackOf(run.environment), ownKernel(run.environment))),
   ];
   return `${parts.filter(Boolean).join('\n\n')}\n`;
 }
@@ -55,6 +58,11 @@ export function containerKernelText(env: Pick<EngineEnvironment, 'kernel' | 'con
   return seen === env.kernel ? `${seen} (the host's)` : `${seen}: **not the host's** (${env.kernel}); the runtime gives its containers a kernel of its own`;
 }
 
+/** The kernel the containers saw, where it is not the host's (a sandboxing runtime's own). */
+function ownKernel(env: Pick<EngineEnvironment, 'kernel' | 'containerKernel'>): string | undefined {
+  return env.containerKernel && env.containerKernel !== env.kernel ? env.containerKernel : undefined;
+}
+
 /** Items for one table cell, each on its own line. */
 export function cellList(items: readonly string[]): string {
   return items.length === 1 ? (items[0] ?? '') : items.map((i) => `• ${i}`).join('<br>');
@@ -65,8 +73,8 @@ function environment(run: RunResult): string {
   const privilege =
     run.privilege.mode === 'privileged'
       ? env.kind === 'cri'
-        ? 'privileged security context (the host can start privileged containers)'
-        : '`--privileged` (the host can start privileged containers)'
+        ? 'privileged security context (this runtime started privileged containers here)'
+        : '`--privileged` (this engine started privileged containers here)'
       : run.privilege.mode === 'equivalent'
         ? `nearest equivalent: ${run.privilege.reason}`
         : run.privilege.mode === 'unknown'
@@ -113,7 +121,8 @@ export function survivalCells(run: RunResult, bySlug: ReadonlyMap<string, Experi
       const record = result.steps.find((s) => s.id === c.step);
       // A read not taken on this engine (its outcome would be shmlab's doing) is no cell.
       if (record?.skipped) continue;
-      cells.set(`${c.kind}/${c.operation}`, { text: readOutcome(record, c.kept), slug: result.slug });
+      const write = result.steps.find((s) => s.id === c.written);
+      cells.set(`${c.kind}/${c.operation}`, { text: dataOutcome(write, record, c.kept), slug: result.slug });
     }
   }
   return cells;
@@ -123,41 +132,42 @@ export function survivalCells(run: RunResult, bySlug: ReadonlyMap<string, Experi
  * Rows: kinds of memory; columns: operations; cells: what this engine did, in words (kept, lost, …; never a verdict's
  * sign: a loss can be exactly what is expected), linked to the evidence by `linkOf`.
  */
-export function survivalTable(run: RunResult, bySlug: ReadonlyMap<string, Experiment>, linkOf: (slug: string) => string = (slug) => `#${slug}`): string {
-  const cells = survivalCells(run, bySlug);
+export function survivalTable(run: RunResult, catalog: Catalog, linkOf: (slug: string) => string = (slug) => `#${slug}`): string {
+  const cells = survivalCells(run, slugsOf(catalog));
   if (cells.size === 0) return '';
-  const kube = run.environment.kind === 'cri';
-  const rows = kindsOf(cells).map((k) => [
-    kindText(k, kube).label,
-    ...opsOf(cells).map((o) => {
+  const family = familyOf(run.environment.kind);
+  const rows = kindsOf(cells, catalog).map((k) => [
+    kindText(catalog.survival, family, k).label,
+    ...opsOf(cells, catalog).map((o) => {
       const c = cells.get(`${k}/${o}`);
       return c ? `[${c.text === 'kept' ? '**kept**' : c.text}](${linkOf(c.slug)})` : '·';
     }),
   ]);
-  return table(['Memory', ...opsOf(cells).map((o) => opText(o, kube))], rows);
+  return table(['Memory', ...opsOf(cells, catalog).map((o) => operationName(catalog.survival, family, o))], rows);
 }
 
-const kindsOf = (cells: ReadonlyMap<string, unknown>) =>
-  (Object.keys(MEMORY_KINDS) as MemoryKind[]).filter((k) => [...cells.keys()].some((key) => key.startsWith(`${k}/`)));
-const opsOf = (cells: ReadonlyMap<string, unknown>) =>
-  (Object.keys(OPERATIONS) as Operation[]).filter((o) => [...cells.keys()].some((key) => key.endsWith(`/${o}`)));
-const kindText = (k: MemoryKind, kube: boolean) => (kube ? (ON_KUBERNETES.kinds[k] ?? MEMORY_KINDS[k]) : MEMORY_KINDS[k]);
-const opText = (o: Operation, kube: boolean) => (kube ? (ON_KUBERNETES.operations[o] ?? OPERATIONS[o]) : OPERATIONS[o]);
+/** The experiments of a catalog, by slug. */
+export const slugsOf = (catalog: Catalog) => new Map(catalog.experiments.map((e) => [e.slug, e]));
+/** The kinds of memory that have a cell, in the catalog's order. */
+export const kindsOf = (cells: ReadonlyMap<string, unknown>, catalog: Catalog) =>
+  (Object.keys(catalog.survival.kinds) as MemoryKind[]).filter((k) => [...cells.keys()].some((key) => key.startsWith(`${k}/`)));
+const opsOf = (cells: ReadonlyMap<string, unknown>, catalog: Catalog) =>
+  (Object.keys(catalog.survival.operations) as Operation[]).filter((o) => [...cells.keys()].some((key) => key.endsWith(`/${o}`)));
 
 /** The survival section: the table, and advice per kind of memory written from what this engine did. */
-export function survival(run: RunResult, bySlug: Map<string, Experiment>): string {
-  const cells = survivalCells(run, bySlug);
+export function survival(run: RunResult, catalog: Catalog): string {
+  const cells = survivalCells(run, slugsOf(catalog));
   if (cells.size === 0) return '';
-  const kube = run.environment.kind === 'cri';
+  const family = familyOf(run.environment.kind);
   // Advice follows what this engine did: the usual words where the table shows the usual outcome, else its own.
   const outcomes = Object.fromEntries([...cells].map(([key, c]) => [key, c.text]));
-  const advice = kindsOf(cells)
-    .map((k) => `- **${kindText(k, kube).label}**: ${adviceFor(k, outcomes, kube)}`)
+  const advice = kindsOf(cells, catalog)
+    .map((k) => `- **${kindText(catalog.survival, family, k).label}**: ${adviceFor(k, outcomes, catalog.survival, family)}`)
     .join('\n');
-  return ['## What survives what', 'Each cell is what this engine did; the link leads to the transcript.', survivalTable(run, bySlug), advice].join('\n\n');
+  return ['## What survives what', 'Each cell is what this engine did; the link leads to the transcript.', survivalTable(run, catalog), advice].join('\n\n');
 }
 
-function section(r: ExperimentResult, e: Experiment | undefined, stack: Stack): string {
+function section(r: ExperimentResult, e: Experiment | undefined, stack: Stack, kernel?: string): string {
   const lines = [`## ${r.slug}`, `**${e?.title ?? r.slug}**`];
   // Not applicable: what was "observed" is the reason, said once, under Why.
   const outcome = r.verdict === 'not applicable' ? `${VERDICT_MARK[r.verdict]} on this engine.` : `${VERDICT_MARK[r.verdict]}: observed **${r.observed}**.`;
@@ -177,8 +187,9 @@ function section(r: ExperimentResult, e: Experiment | undefined, stack: Stack): 
     lines.push(
       `**What this engine did instead.** ${r.instead ?? 'Not explained yet: what differed is listed above, and the transcript below is the evidence.'}`,
     );
-  lines.push(...why(r, e, stack));
-  if (r.steps.length) lines.push(details('Transcript', fence(transcript(r.steps), 'console')));
+  lines.push(...why(r, e, stack, kernel));
+  // shmlab called the engine's API; each step is shown as the CLI command that asks the same.
+  if (r.steps.length) lines.push(details('Transcript (each API call as the CLI command that asks the same)', fence(transcript(r.steps), 'console')));
   return lines.join('\n\n');
 }
 
@@ -186,9 +197,14 @@ function section(r: ExperimentResult, e: Experiment | undefined, stack: Stack): 
 // the engine did otherwise (differs) or could not be watched (error): there it is labelled as what the expectation
 // rests on. Where the engine has its own expectation (its note, above), the common text follows for comparison.
 // What the engine and runtime that ran do inside, from their source, follows: keyed by the stack, never another's.
-function why(r: ExperimentResult, e: Experiment | undefined, stack: Stack): string[] {
+function why(r: ExperimentResult, e: Experiment | undefined, stack: Stack, kernel?: string): string[] {
   if (r.verdict === 'not applicable') return [`**Why.** ${sentence(r.engineNote ?? r.observed)}`];
   if (!e?.explanation) return [];
+  // The explanation tells what Linux does: where the containers ran on a kernel of the runtime's own, it says so.
+  if (kernel)
+    return [
+      `**What Linux does, which this expectation rests on.** The containers here ran on a kernel of the runtime's own (${kernel}), not Linux's: what follows is what the host's kernel would do, not how this runtime did what it did. ${e.explanation}`,
+    ];
   const inside = e.internals?.(stack);
   const internals = inside ? [`**What this engine and its runtime do, by their source.** ${inside}`] : [];
   if (r.engineNote) return [`**${stack.kind === 'cri' ? 'On Docker and Podman' : 'On the other engines'}, for comparison.** ${e.explanation}`, ...internals];

@@ -82,7 +82,7 @@ export function renderMatrix(runs: readonly RunResult[], experiments: readonly E
     '# shmlab engine matrix',
     headline(runs.length, slugs.length, differing.length) + gateNote(columns, options) + privilegeNote(columns),
     '## Results',
-    '✅ as expected today · ❌ differs from what is expected today · ⚠️ error · ➖ not applicable (the engine has no such operation) · — not run. ' +
+    '✅ as expected today · ❌ differs from what is expected today · ⚠️ error · ➖ not applicable (why: in its section) · — not run. ' +
       "A sign leads to that engine's transcript. Where the engines an experiment applies to did the same, its row has only signs; where they did not, the experiment is in bold, " +
       "and a letter in each cell names what that engine did, said once [below the grid](#where-engines-differ). † marks an engine's own expectation, also below.",
     table(head, rows),
@@ -119,13 +119,34 @@ function differences(slug: string, columns: readonly Column[], letters: Readonly
     const r = c.run.experiments.find((e) => e.slug === slug);
     const key = outcomeKey(r);
     const letter = letters.get(key);
-    const text = !r ? '— not run' : letter ? `**${letter}** ${VERDICT_SIGN[r.verdict]} ${r.observed}` : `${VERDICT_SIGN[r.verdict]} ${r.verdict}`;
+    const text = !r
+      ? '— not run'
+      : letter
+        ? `**${letter}** ${VERDICT_SIGN[r.verdict]} ${r.observed}${refusalQuote(r)}`
+        : `${VERDICT_SIGN[r.verdict]} ${r.verdict}`;
     const group = groups.get(key) ?? { text, engines: [] };
     group.engines.push(r ? `[${c.title}](${c.link(slug)})` : c.title);
     groups.set(key, group);
   }
   // The anchor the grid's bold experiment leads to (GitHub keeps `name`, as `user-content-<name>`, and follows `#<name>`).
   return [`- <a name="${slug}"></a>**${slug}**`, ...[...groups.values()].map((g) => `  - ${g.text}: ${g.engines.join(', ')}`)].join('\n');
+}
+
+/** The line that differs where engines refused in their own words: each refusal quoted, short. */
+function refusalQuote(r: ExperimentResult): string {
+  const words = r.steps.filter((s) => s.refused).map((s) => refusalWords(s.stderr));
+  return words.length ? ` (${[...new Set(words)].map((w) => `\`${w}\``).join('; ')})` : '';
+}
+
+// The refusal itself, without the layers that pass it on ("failed to create shim task: OCI runtime create failed: …").
+function refusalWords(stderr: string): string {
+  const last = stderr
+    .trim()
+    .split('\n')[0]!
+    .replace(/: unknown$/, '')
+    .replace(/: OCI runtime error$/, '');
+  const core = last.replace(/^.*(?:create failed|specgen|container create|join IPC namespace|can't join IPC of container [0-9a-f]+): /, '');
+  return (core.length > 120 ? `${core.slice(0, 117)}…` : core).replace(/`/g, "'");
 }
 
 // The facts of each engine, a row each: a column for each fact that differs between engines, and one sentence for

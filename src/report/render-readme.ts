@@ -1,22 +1,22 @@
 // The README's findings, generated from the committed reports (never typed in): each block sits between
 // `<!-- shmlab:begin NAME -->` and `<!-- shmlab:end NAME -->` markers, and `scripts/render-readme` puts what the
 // reports give there. A unit test fails when a block differs from what the reports give. Pure: runs in, text out.
-import { adviceFor, MEMORY_KINDS, ON_KUBERNETES } from '../../experiments/survival.js';
+import type { Catalog } from '../model/catalog.js';
 import type { Experiment, MemoryKind } from '../model/experiment.js';
+import { familyOf } from '../model/family.js';
 import type { ExperimentResult, RunResult } from '../model/result.js';
 import { KUBELET_PLACE } from './kubelet-place.js';
 import { cell, nowrap, table, VERDICT_SIGN } from './markdown-kit.js';
-import { survivalCells, survivalTable } from './render-markdown.js';
+import { slugsOf, survivalCells, survivalTable } from './render-markdown.js';
 import { columnTitle } from './render-matrix.js';
 import { reportBaseName } from './report-name.js';
+import { adviceFor, kindText } from './survival-advice.js';
 
 /** A block's name and its text. */
 export type Blocks = Record<string, string>;
 
 const VERDICTS = ['as expected', 'differs', 'error', 'not applicable'] as const;
 
-const isDocker = (r: RunResult, version: string, runtime = 'runc') =>
-  r.environment.kind === 'docker' && r.environment.serverVersion.startsWith(version) && (r.environment.ociRuntime?.name ?? 'runc') === runtime;
 const isContainerd = (r: RunResult) => r.environment.kind === 'cri' && r.environment.runtimeName === 'containerd';
 const isGvisor = (r: RunResult) => r.environment.ociRuntime?.name === 'runsc';
 const usualRuntime = (r: RunResult) => !isGvisor(r);
@@ -59,8 +59,10 @@ function sharedOutcome(runs: readonly RunResult[], slug: string, name: (r: RunRe
   return runs.map((r, i) => `${name(r)}: ${texts[i]}`).join('<br>');
 }
 
-export function renderReadmeBlocks(runs: readonly RunResult[], experiments: readonly Experiment[]): Blocks {
-  const docker = runs.find((r) => isDocker(r, '20.10'));
+export function renderReadmeBlocks(runs: readonly RunResult[], catalog: Catalog): Blocks {
+  const { experiments } = catalog;
+  // The newest Docker with runc: where --privileged itself ran (Docker 20.10 here needs the nearest equivalent).
+  const docker = [...runs].reverse().find((r) => r.environment.kind === 'docker' && (r.environment.ociRuntime?.name ?? 'runc') === 'runc');
   const containerd = runs.filter(isContainerd);
   const usual = runs.filter(usualRuntime);
   const gvisor = runs.filter(isGvisor);
@@ -80,14 +82,14 @@ export function renderReadmeBlocks(runs: readonly RunResult[], experiments: read
       'Experiment',
       'What the blog saw (Docker 1.2)',
       docker ? columnTitle(docker.environment) : 'Docker 20.10',
-      `Kubernetes pod (${containerd.map(ctrName).join(', ')}, over CRI)`,
+      `${containerd.map(ctrName).join(', ')} over CRI: a container restarted in its pod (shmlab in the kubelet's place)`,
     ],
     ordered.map((e) => [`\`${e.slug}\``, blogOf(e), outcome(docker, e.slug), sharedOutcome(containerd, e.slug, ctrName)]),
   );
 
-  blocks['survival-docker'] = docker ? survivalBlock(docker, experiments) : 'No report of Docker 20.10 with runc.';
+  blocks['survival-docker'] = docker ? survivalBlock(docker, catalog) : 'No report of Docker 20.10 with runc.';
   const pod = containerd[0];
-  blocks['survival-pod'] = pod ? survivalBlock(pod, experiments, containerd.slice(1)) : 'No report of containerd over CRI.';
+  blocks['survival-pod'] = pod ? survivalBlock(pod, catalog, containerd.slice(1)) : 'No report of containerd over CRI.';
 
   blocks.engines = table(
     ['Engine', 'API', 'Runtime', 'Privileged experiments', 'Verdicts', 'Answer to `kernel.sysrq=1`'],
@@ -128,27 +130,27 @@ function sysrqAnswer(run: RunResult): string {
   const slug = run.environment.kind === 'cri' ? 'pod-sysctl' : 'sysctl-flag';
   const step = result(run, slug)?.steps.find((s) => s.id === 'run-sysrq');
   if (!step) return 'not run';
-  if (step.refused) return `refused: \`${step.stderr.trim().replace(/^.*?((?:sysctl|the sysctl) [^:]*kernel\.sysrq[^:]*)(:.*)?$/s, '$1')}\``;
+  if (step.refused) return `refused: \`\` ${step.stderr.trim().replace(/^.*?((?:sysctl|the sysctl) [^:]*kernel\.sysrq[^:]*)(:.*)?$/s, '$1')} \`\``;
   if (step.engineFailed) return `engine error: \`${step.stderr.trim()}\``;
   return 'accepted';
 }
 
-function survivalBlock(run: RunResult, experiments: readonly Experiment[], alike: readonly RunResult[] = []): string {
-  const bySlug = new Map(experiments.map((e) => [e.slug, e]));
+function survivalBlock(run: RunResult, catalog: Catalog, alike: readonly RunResult[] = []): string {
+  const bySlug = slugsOf(catalog);
   const same = alike.filter((other) => JSON.stringify([...survivalCells(other, bySlug)]) === JSON.stringify([...survivalCells(run, bySlug)]));
   const engines = [run, ...same].map((r) => `[${columnTitle(r.environment)}](${link(r)})`);
   const others = alike.filter((a) => !same.includes(a)).map((r) => columnTitle(r.environment));
-  const kube = run.environment.kind === 'cri';
+  const family = familyOf(run.environment.kind);
   const cells = survivalCells(run, bySlug);
   const outcomes = Object.fromEntries([...cells].map(([key, c]) => [key, c.text]));
   const kinds = [...new Set([...cells.keys()].map((key) => key.split('/')[0] as MemoryKind))];
-  const label = (k: MemoryKind) => (kube ? (ON_KUBERNETES.kinds[k] ?? MEMORY_KINDS[k]) : MEMORY_KINDS[k]).label;
+  const label = (k: MemoryKind) => kindText(catalog.survival, family, k).label;
   return [
     `What ${engines.join(' and ')} did${others.length ? ` (${others.join(', ')} did otherwise: see its report)` : ''}; each cell links to its transcript, and the advice below the table is written from these cells.`,
     '',
-    survivalTable(run, bySlug, (slug) => link(run, slug)),
+    survivalTable(run, catalog, (slug) => link(run, slug)),
     '',
-    ...kinds.map((k) => `- **${label(k)}**: ${adviceFor(k, outcomes, kube)}`),
+    ...kinds.map((k) => `- **${label(k)}**: ${adviceFor(k, outcomes, catalog.survival, family)}`),
   ].join('\n');
 }
 
@@ -157,7 +159,7 @@ function panicLines(gvisor: readonly RunResult[]): string {
   const seen = new Map<string, string[]>();
   for (const run of gvisor) {
     for (const e of run.experiments) {
-      const line = e.error?.match(/^(panic: .*|fatal error: .*)$/m)?.[1];
+      const line = e.error?.match(/\b(panic: .*|fatal error: .*)$/m)?.[1];
       if (line) seen.set(line, [...(seen.get(line) ?? []), `[\`${e.slug}\`](${link(run, e.slug)}) on ${columnTitle(run.environment)}`]);
     }
   }

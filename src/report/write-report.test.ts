@@ -5,6 +5,7 @@ import { lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, symlinkS
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
+import { catalogOf } from '../../experiments/index.js';
 import { record, runResult } from '../../test/records.js';
 import { removeTempDirs, tempDir } from '../../test/temp-dirs.js';
 import type { ExperimentResult } from '../model/result.js';
@@ -27,13 +28,13 @@ const partial = runResult([result('sysv-restart')], { incomplete: 'interrupted (
 describe('writeReport', () => {
   it('puts an interrupted run beside the full report, never over it, and a later full run supersedes it', () => {
     const dir = tempDir();
-    writeReport(full, [], dir);
+    writeReport(full, catalogOf([]), dir);
     const good = readFileSync(join(dir, 'docker-99.0.json'), 'utf8');
-    const written = writeReport(partial, [], dir);
+    const written = writeReport(partial, catalogOf([]), dir);
     expect(written).toEqual({ markdown: join(dir, 'docker-99.0.partial.md'), json: join(dir, 'docker-99.0.partial.json'), partial: true });
     expect(readFileSync(join(dir, 'docker-99.0.json'), 'utf8')).toBe(good);
     expect(readFileSync(join(dir, 'docker-99.0.partial.md'), 'utf8')).toContain('**Incomplete run:**');
-    writeReport(full, [], dir);
+    writeReport(full, catalogOf([]), dir);
     expect(readdirSync(dir).sort()).toEqual(['docker-99.0.json', 'docker-99.0.md']);
   });
 
@@ -41,13 +42,13 @@ describe('writeReport', () => {
     const dir = tempDir();
     await execa('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'shmlab-test', dir]);
     try {
-      writeReport(full, [], dir);
+      writeReport(full, catalogOf([]), dir);
       const before = readdirSync(dir)
         .sort()
         .map((f) => readFileSync(join(dir, f), 'utf8'));
       writeFileSync(join(dir, 'filler'), Buffer.alloc(40 * 1024));
       const big = runResult(Array.from({ length: 40 }, (_, i) => ({ ...result(`x-${i}`), observed: 'y'.repeat(500) })));
-      expect(() => writeReport(big, [], dir)).toThrow(new ReportWriteError(`Cannot write ${join(dir, 'docker-99.0.md')} (ENOSPC).`));
+      expect(() => writeReport(big, catalogOf([]), dir)).toThrow(new ReportWriteError(`Cannot write ${join(dir, 'docker-99.0.md')} (ENOSPC).`));
       expect(readdirSync(dir).sort()).toEqual(['docker-99.0.json', 'docker-99.0.md', 'filler']);
       expect(['docker-99.0.json', 'docker-99.0.md'].map((f) => readFileSync(join(dir, f), 'utf8'))).toEqual(before);
       expect(() => JSON.parse(before[0]!)).not.toThrow();
@@ -62,7 +63,7 @@ describe('writeReport', () => {
   ])('refuses to replace %s with one sentence', (_, make, what) => {
     const dir = tempDir();
     make(join(dir, 'docker-99.0.json'));
-    expect(() => writeReport(full, [], dir)).toThrow(
+    expect(() => writeReport(full, catalogOf([]), dir)).toThrow(
       new ReportWriteError(`Cannot write ${join(dir, 'docker-99.0.json')}: something other than a file is there (${what}).`),
     );
     expect(readdirSync(dir)).toEqual(['docker-99.0.json']);
@@ -71,18 +72,18 @@ describe('writeReport', () => {
   it('refuses, loudly and before writing anything, a report that does not follow its schema: a harness bug', () => {
     const dir = tempDir();
     const wrong = runResult([{ ...result('sysv-restart'), verdict: 'passed' as never }]);
-    expect(() => writeReport(wrong, [], dir)).toThrow(InvalidReportError);
-    expect(() => writeReport(wrong, [], dir)).toThrow(
+    expect(() => writeReport(wrong, catalogOf([]), dir)).toThrow(InvalidReportError);
+    expect(() => writeReport(wrong, catalogOf([]), dir)).toThrow(
       /^shmlab made a report that does not follow .+report-v1\.schema\.json \(a bug in shmlab\): \/experiments\/0\/verdict must be one of /,
     );
-    expect(() => writeReport({ ...full, unknownField: 1 } as never, [], dir)).toThrow(/\/unknownField is not a field of format 1\.$/);
+    expect(() => writeReport({ ...full, unknownField: 1 } as never, catalogOf([]), dir)).toThrow(/\/unknownField is not a field of format 1\.$/);
     expect(readdirSync(dir)).toEqual([]);
   });
 
   it('says so for a name longer than the system allows', () => {
     const dir = tempDir();
     const long = join(dir, 'x'.repeat(250), 'y'.repeat(250));
-    expect(() => writeReport(full, [], long)).toThrow(ReportWriteError);
+    expect(() => writeReport(full, catalogOf([]), long)).toThrow(ReportWriteError);
   });
 
   it('writes through no link planted at a temporary name: neither the old predictable one nor one it draws', () => {
@@ -96,8 +97,8 @@ describe('writeReport', () => {
       symlinkSync(victim, join(dir, `${name}.tmp-${process.pid}`));
       return victim;
     });
-    writeReport(full, [], dir);
-    writeReport(partial, [], dir);
+    writeReport(full, catalogOf([]), dir);
+    writeReport(partial, catalogOf([]), dir);
     for (const victim of planted) expect(readFileSync(victim, 'utf8')).toBe('not yours\n');
     for (const name of names) expect(lstatSync(join(dir, name)).isFile()).toBe(true);
     expect(JSON.parse(readFileSync(join(dir, 'docker-99.0.json'), 'utf8')).runId).toBe('test');

@@ -6,7 +6,7 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFilesAtomically } from '../fs/atomic-write.js';
-import type { Experiment } from '../model/experiment.js';
+import type { Catalog } from '../model/catalog.js';
 import type { RunResult } from '../model/result.js';
 import { renderMarkdown } from './render-markdown.js';
 import { reportBaseName } from './report-name.js';
@@ -31,13 +31,13 @@ export function assertValidReport(run: RunResult): void {
   if (problem) throw new InvalidReportError(`shmlab made a report that does not follow ${REPORT_SCHEMA_PATH} (a bug in shmlab): ${problem}.`);
 }
 
-export function writeReport(run: RunResult, experiments: readonly Experiment[], dir: string): WrittenReport {
+export function writeReport(run: RunResult, catalog: Catalog, dir: string): WrittenReport {
   assertValidReport(run);
   const partial = Boolean(run.incomplete);
   const base = join(dir, `${reportBaseName(run.environment)}${partial ? '.partial' : ''}`);
   const written = { markdown: `${base}.md`, json: `${base}.json`, partial };
   writeFilesAtomically([
-    [written.markdown, renderMarkdown(run, experiments)],
+    [written.markdown, renderMarkdown(run, catalog)],
     [written.json, `${JSON.stringify(run, null, 2)}\n`],
   ]);
   // A full report supersedes the partial one an earlier interrupted run left.

@@ -1,5 +1,9 @@
 // Runs one experiment's steps in order, cleans up after it on every path, and judges what it saw.
+
+import { engineWords } from '../engine/engine-words.js';
+import { shellQuote } from '../engine/shell-quote.js';
 import type { Experiment, Step, StepRecord } from '../model/experiment.js';
+import { lacking as lackingFor } from '../model/family.js';
 import type { ExperimentResult } from '../model/result.js';
 import { judge } from '../verdict/judge.js';
 import type { LabContext } from './lab-context.js';
@@ -10,8 +14,8 @@ const BASE_GRANTS = ["runs as uid 0 (root), with the engine's default capabiliti
 
 export async function runExperiment(experiment: Experiment, ctx: LabContext): Promise<ExperimentResult> {
   const started = Date.now();
-  if (experiment.onlyOn && !experiment.onlyOn.includes(ctx.engine))
-    return notApplicable(experiment, experiment.notApplicableWhy ?? `it applies to ${experiment.onlyOn.join(', ')} only`, [], started);
+  const missing = lackingFor(ctx.family, experiment.requires);
+  if (missing) return notApplicable(experiment, missing, [], started);
   if (experiment.changesHost && ctx.noHostChanges)
     return notApplicable(experiment, "left out: --no-host-changes (it changes the host's kernel parameters for a moment)", [], started);
   const state = new ExperimentState(experiment, ctx, ctx.session.resources.child());
@@ -24,7 +28,7 @@ export async function runExperiment(experiment: Experiment, ctx: LabContext): Pr
   try {
     for (const step of experiment.steps) {
       if (ctx.signal.aborted) break;
-      const skip = step.skipOn?.[ctx.engine];
+      const skip = step.skipOn?.[ctx.family];
       const record = skip ? skipped(step, skip) : await runStep(step, state);
       for (const id of state.ids.values()) containers.add(id);
       records.push(record);
@@ -36,11 +40,38 @@ export async function runExperiment(experiment: Experiment, ctx: LabContext): Pr
     else harnessError = `harness error: ${(err as Error).stack ?? err}`;
   } finally {
     const problems: string[] = [];
+    // What shmlab puts back on the host is in the transcript too, as what it did after the steps.
     for (const restore of state.restores.splice(0)) {
+      const started = Date.now();
       try {
-        restore();
+        const put = restore();
+        if (put)
+          records.push(
+            afterward(
+              'restore-host-sysctls',
+              hostSysctlsCommand(put),
+              Object.entries(put)
+                .map(([k, v]) => `${k} = ${v}\n`)
+                .join(''),
+              '',
+              started,
+            ),
+          );
       } catch (err) {
         problems.push(`restoring the host's sysctls: ${(err as Error).message}`);
+        records.push(afterward('restore-host-sysctls', 'sysctl -w …    # on the host, by shmlab: the values it changed', '', (err as Error).message, started));
+      }
+    }
+    if (state.hostKey !== undefined) {
+      const key = state.hostKey;
+      const started = Date.now();
+      const command = `ipcrm -M 0x${key.toString(16)}    # by shmlab, in the host's IPC namespace (a helper container with --ipc=host): the segment this experiment made there`;
+      try {
+        await ctx.removeHostKeys([key]);
+        state.resources.forgetHostKey(key);
+        records.push(afterward('remove-host-segment', command, `removed the host's segment 0x${key.toString(16)}\n`, '', started));
+      } catch (err) {
+        records.push(afterward('remove-host-segment', command, '', engineWords(err), started));
       }
     }
     problems.push(...(await state.resources.cleanup(ctx.removeHostKeys)));
@@ -50,8 +81,10 @@ export async function runExperiment(experiment: Experiment, ctx: LabContext): Pr
     }
   }
   if (lacking && !harnessError) return notApplicable(experiment, lacking, records, started);
-  const judgement = judge(experiment, records, ctx.engine);
-  const interrupted = ctx.signal.aborted && (records.length < experiment.steps.length || records.some((r) => r.stderr.startsWith('interrupted (')));
+  const judgement = judge(experiment, records, ctx.family);
+  // What shmlab did after the steps (cleanup records) is no step taken.
+  const taken = records.filter((r) => r.action !== 'cleanup').length;
+  const interrupted = ctx.signal.aborted && (taken < experiment.steps.length || records.some((r) => r.stderr.startsWith('interrupted (')));
   const byId = new Map(records.map((r) => [r.id, r]));
   // A step the engine failed while the sandbox of one of this experiment's containers panicked: the crash, not the
   // behaviour under test, ended it. Other experiments' sandboxes have logs of their own.
@@ -60,7 +93,7 @@ export async function runExperiment(experiment: Experiment, ctx: LabContext): Pr
     ? `${judgement.error}\nthe sandbox of this experiment's container panicked (the runtime's panic log, ${panic.path}): ${panic.line}`
     : undefined;
   ctx.panics?.forget(containers);
-  const error = interrupted ? `interrupted before step ${experiment.steps[records.length]?.id}` : (harnessError ?? crashed ?? judgement.error);
+  const error = interrupted ? `interrupted before step ${experiment.steps[taken]?.id}` : (harnessError ?? crashed ?? judgement.error);
   const verdict = error && !(judgement.verdict === 'differs' && !harnessError && !interrupted && !crashed) ? 'error' : judgement.verdict;
   const instead = verdict === 'differs' ? experiment.whenDiffers?.(byId) : undefined;
   return {
@@ -75,6 +108,28 @@ export async function runExperiment(experiment: Experiment, ctx: LabContext): Pr
     grants: [...BASE_GRANTS, ...state.grants],
     engineNote: judgement.engineNote,
   };
+}
+
+/** What shmlab did on the host after the steps (put back its sysctls, removed a segment), as a record of its own. */
+function afterward(id: string, command: string, stdout: string, stderr: string, started: number): StepRecord {
+  return {
+    id,
+    action: 'cleanup',
+    container: 'host',
+    command,
+    exitCode: stderr ? 1 : 0,
+    stdout,
+    stderr,
+    durationMs: Date.now() - started,
+    engineFailed: Boolean(stderr),
+    startedAt: new Date(started).toISOString(),
+  };
+}
+
+function hostSysctlsCommand(values: Record<string, string>): string {
+  return `sysctl -w ${Object.entries(values)
+    .map(([k, v]) => shellQuote(`${k}=${v}`))
+    .join(' ')}    # on the host, by shmlab: the values it changed, put back`;
 }
 
 // A step whose outcome on this engine would be fixed by how shmlab drives it, not observed: recorded as not taken.

@@ -4,12 +4,13 @@ import type { IpcAnswer } from '../lab/host-sysctls.js';
 import type { LabSession } from '../lab/lab-session.js';
 import type { HostKeyRemover } from '../lab/resource-tracker.js';
 import type { PanicLog } from '../lab/runtime-panics.js';
-import type { EngineKind } from '../model/experiment.js';
+import type { FamilyName } from '../model/family.js';
 
 export interface LabContext {
   driver: LabDriver;
   session: LabSession;
-  engine: EngineKind;
+  /** How shmlab drives the engine: what experiments may require of it, and which expectations hold there. */
+  family: FamilyName;
   /** image variant -> image id (what containers are created from) */
   images: Record<string, string>;
   /** image variant -> tag (what transcripts show) */

@@ -3,9 +3,10 @@ import { setMaxListeners } from 'node:events';
 import type { Say } from '../engine/host-tools.js';
 import { hostIpcProbe } from '../lab/host-sysctls.js';
 import { inTurns } from '../lab/in-turns.js';
-import { panicLogFromEnv } from '../lab/runtime-panics.js';
+import { SandboxPanicLogs } from '../lab/runtime-panics.js';
 import { readSweep } from '../lab/sweep-lines.js';
 import type { Experiment } from '../model/experiment.js';
+import { familyOf } from '../model/family.js';
 import type { ExperimentResult, RunResult } from '../model/result.js';
 import { runExperiment } from './experiment-runner.js';
 import { probeContainerKernel } from './kernel-probe.js';
@@ -24,6 +25,14 @@ export interface LabOptions {
   deadlineMs?: number;
   /** Leave out the experiments that change the host's kernel parameters. */
   noHostChanges?: boolean;
+  /** Where the engine is, as Docker's and crictl's variables say it (DOCKER_HOST, CONTAINER_RUNTIME_ENDPOINT); default this process's. */
+  env?: NodeJS.ProcessEnv;
+  /** containerd's ctr that imports images into a CRI runtime (default SHMLAB_CTR, else ctr on the PATH). */
+  ctr?: string;
+  /** What the host needed for the engine to run at all (said by whoever provisioned it), for the report. */
+  workarounds?: string[];
+  /** The folder of the runtime's per-sandbox panic logs (gVisor), where the engine has one. */
+  panicDir?: string;
 }
 
 export const DEFAULT_CONCURRENCY = 6;
@@ -35,9 +44,10 @@ export async function runLab(experiments: Experiment[], options: LabOptions): Pr
   // Every experiment's waits listen to it at once.
   setMaxListeners(0, signal);
   const variants = experiments.flatMap((e) => Object.values(e.containers).map((c) => c.image ?? 'lab')).filter((v) => !v.startsWith('@'));
-  const lab = await openLab({ say, variants, deadlineMs: options.deadlineMs, signal: options.signal });
+  const lab = await openLab({ say, variants, deadlineMs: options.deadlineMs, signal: options.signal, env: options.env, ctr: options.ctr });
   const { driver, session } = lab;
   const { environment } = lab;
+  if (options.workarounds?.length) environment.workarounds = options.workarounds;
   const remover = lab.removeHostKeys;
 
   for (const line of readSweep(await lab.removeStale()).said) say(line);
@@ -50,7 +60,7 @@ export async function runLab(experiments: Experiment[], options: LabOptions): Pr
   const ctx: LabContext = {
     driver,
     session,
-    engine: lab.kind,
+    family: familyOf(lab.kind),
     images: lab.images,
     imageTags: lab.tags,
     markHostKey: lab.markHostKey,
@@ -59,7 +69,7 @@ export async function runLab(experiments: Experiment[], options: LabOptions): Pr
     leftovers: [],
     hostIpcIsOurs,
     noHostChanges: options.noHostChanges,
-    panics: panicLogFromEnv(),
+    panics: options.panicDir ? new SandboxPanicLogs(options.panicDir) : undefined,
   };
   options.onStart?.(environment, experiments.length);
   const results: ExperimentResult[] = [];

@@ -56,6 +56,8 @@ export interface LabSetup {
   variants?: string[];
   deadlineMs?: number;
   env?: NodeJS.ProcessEnv;
+  /** containerd's ctr for a CRI runtime's image imports (default SHMLAB_CTR, else ctr on the PATH). */
+  ctr?: string;
   /** Ends every wait at once (the run's signal); without one, the command line's first SIGINT/SIGTERM/SIGHUP does. */
   signal?: AbortSignal;
 }
@@ -70,12 +72,12 @@ export async function openLab(setup: LabSetup): Promise<Lab> {
 async function openDockerLab(setup: LabSetup): Promise<Lab> {
   const signal = setup.signal ?? processSignal();
   const lease = await processLease();
-  const { address, client } = await connectEngine(setup.say, setup.deadlineMs, signal);
+  const { address, client } = await connectEngine(setup.say, setup.deadlineMs, signal, setup.env ?? process.env);
   const api = new EngineDriver(client, setup.deadlineMs ?? DEFAULT_DEADLINE_MS, signal);
   const environment = await api.call('describe the engine', () => describeEngine(api.dockerode, address.uri));
   const variants = [...new Set(['lab', ...(setup.variants ?? [])])];
   const { ids, tags } = await buildImages(api, variants, setup.say, lease);
-  const driver = new DockerDriver(api);
+  const driver = new DockerDriver(api, environment.kind === 'podman' ? 'podman' : 'docker');
   const session = new LabSession(driver, lease);
   const helperLabels = session.labels({ [LABEL_HELPER]: 'true' });
   const hostIpc = dockerHostIpc(api, ids.lab!, helperLabels);

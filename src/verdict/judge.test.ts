@@ -21,7 +21,7 @@ const experiment: Experiment = {
     { step: 'read', means: 'the data is gone', exitCode: 10, stderr: /ENOENT/ },
     { step: 'refusable', means: 'the engine refuses', refused: true, stderr: /not allowed/ },
   ],
-  expectOn: { podman: { why: 'podman keeps it', expect: [{ step: 'read', means: 'the data is kept', exitCode: 0 }] } },
+  expectOn: { cri: { why: 'a pod keeps it', expect: [{ step: 'read', means: 'the data is kept', exitCode: 0 }] } },
   observe: () => '',
 };
 
@@ -33,12 +33,12 @@ const asExpected = [
 
 describe('judge', () => {
   it('says "as expected" when every observation matches', () => {
-    expect(judge(experiment, asExpected, 'docker')).toEqual({ verdict: 'as expected', differences: [], engineNote: undefined });
+    expect(judge(experiment, asExpected, 'docker-api')).toEqual({ verdict: 'as expected', differences: [], engineNote: undefined });
   });
 
   it('says "differs" and what differed when the data is still there', () => {
     const kept = asExpected.map((r) => (r.id === 'read' ? record('read', { exitCode: 0, stdout: 'a b c\n' }) : r));
-    const j = judge(experiment, kept, 'docker');
+    const j = judge(experiment, kept, 'docker-api');
     expect(j.verdict).toBe('differs');
     expect(j.differences.map((d) => d.detail)).toEqual(['exit code: expected 10, got 0', 'stderr: expected /ENOENT/, got ""']);
     expect(j.differences[0]?.means).toBe('the data is gone');
@@ -58,7 +58,7 @@ describe('judge', () => {
 
   it('says "differs" when the engine accepts what it should refuse', () => {
     const accepted = asExpected.map((r) => (r.id === 'refusable' ? record('refusable', { action: 'run' }) : r));
-    const j = judge(experiment, accepted, 'docker');
+    const j = judge(experiment, accepted, 'docker-api');
     expect(j.verdict).toBe('differs');
     expect(j.differences[0]?.detail).toBe('expected the engine to refuse it, it accepted');
   });
@@ -67,13 +67,13 @@ describe('judge', () => {
     const transient = asExpected.map((r) =>
       r.id === 'refusable' ? record('refusable', { action: 'run', engineFailed: true, exitCode: 1, stderr: 'context deadline exceeded' }) : r,
     );
-    const j = judge(experiment, transient, 'docker');
+    const j = judge(experiment, transient, 'docker-api');
     expect({ verdict: j.verdict, error: j.error }).toEqual({ verdict: 'error', error: 'refusable (docker exec app refusable): context deadline exceeded' });
   });
 
   it('says "error", with the engine\'s words, when an operation that may not fail fails', () => {
     const broken = [record('run', { action: 'run', engineFailed: true, exitCode: 1, stderr: 'connect ECONNREFUSED /var/run/docker.sock' })];
-    const j = judge(experiment, broken, 'docker');
+    const j = judge(experiment, broken, 'docker-api');
     expect(j.verdict).toBe('error');
     expect(j.error).toContain('ECONNREFUSED');
   });
@@ -85,7 +85,7 @@ describe('judge', () => {
       record('refusable', { action: 'run' }),
       record('read', { engineFailed: true, exitCode: null, stderr: 'Container abc is not running' }),
     ];
-    const j = judge(experiment, then, 'docker');
+    const j = judge(experiment, then, 'docker-api');
     expect(j.verdict).toBe('differs');
     expect(j.differences.map((d) => d.detail)).toEqual(['expected the engine to refuse it, it accepted', 'stderr: expected /not allowed/, got ""']);
     expect(j.error).toBe('after these differences, read (docker exec app read): Container abc is not running');
@@ -93,7 +93,7 @@ describe('judge', () => {
 
   it('says "error" when a step fails before anything differed', () => {
     const first = [record('run', { action: 'run', engineFailed: true, exitCode: 1, stderr: 'panic: assertTaskGoroutine' })];
-    expect(judge(experiment, first, 'docker')).toMatchObject({
+    expect(judge(experiment, first, 'docker-api')).toMatchObject({
       verdict: 'error',
       differences: [],
       error: 'run (docker exec app run): panic: assertTaskGoroutine',
@@ -101,18 +101,18 @@ describe('judge', () => {
   });
 
   it('says "error" when an expected step never ran', () => {
-    expect(judge(experiment, asExpected.slice(0, 2), 'docker')).toMatchObject({ verdict: 'error', error: 'step read did not run' });
+    expect(judge(experiment, asExpected.slice(0, 2), 'docker-api')).toMatchObject({ verdict: 'error', error: 'step read did not run' });
   });
 
   it("uses an engine's own expectation where the experiment declares one", () => {
-    expect(expectationsFor(experiment, 'podman').note).toBe('podman keeps it');
+    expect(expectationsFor(experiment, 'cri').note).toBe('a pod keeps it');
     const kept = asExpected.map((r) => (r.id === 'read' ? record('read', { exitCode: 0 }) : r));
-    expect(judge(experiment, kept, 'podman').verdict).toBe('as expected');
-    expect(judge(experiment, asExpected, 'podman').verdict).toBe('differs');
+    expect(judge(experiment, kept, 'cri').verdict).toBe('as expected');
+    expect(judge(experiment, asExpected, 'cri').verdict).toBe('differs');
   });
 
   it('checks the container state where an expectation names one', () => {
     const withState: Experiment = { ...experiment, expect: [{ step: 'read', means: 'it exited', state: 'exited' }] };
-    expect(judge(withState, [record('read', { state: 'running' })], 'docker').differences[0]?.detail).toBe('container state: expected exited, got running');
+    expect(judge(withState, [record('read', { state: 'running' })], 'docker-api').differences[0]?.detail).toBe('container state: expected exited, got running');
   });
 });

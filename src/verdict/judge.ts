@@ -1,5 +1,6 @@
 // The verdict: a pure comparison of what the engine did (step records) with what the experiment expects.
-import type { EngineKind, Experiment, StepExpectation, StepRecord } from '../model/experiment.js';
+import type { Experiment, StepExpectation, StepRecord } from '../model/experiment.js';
+import type { FamilyName } from '../model/family.js';
 import type { Difference, Verdict } from '../model/result.js';
 
 export interface Judgement {
@@ -11,16 +12,16 @@ export interface Judgement {
 }
 
 // The expectations that hold on this engine: the common ones, with per-engine entries replacing (or dropping) them by step.
-export function expectationsFor(experiment: Experiment, engine: EngineKind): { expect: StepExpectation[]; note?: string } {
-  const own = experiment.expectOn?.[engine];
+export function expectationsFor(experiment: Experiment, family: FamilyName): { expect: StepExpectation[]; note?: string } {
+  const own = experiment.expectOn?.[family];
   if (!own) return { expect: experiment.expect };
   const replaced = new Set([...own.expect.map((e) => e.step), ...(own.drop ?? [])]);
   return { expect: [...experiment.expect.filter((e) => !replaced.has(e.step)), ...own.expect], note: own.why };
 }
 
-export function judge(experiment: Experiment, records: readonly StepRecord[], engine: EngineKind): Judgement {
+export function judge(experiment: Experiment, records: readonly StepRecord[], family: FamilyName): Judgement {
   const byId = new Map(records.map((r) => [r.id, r]));
-  const own = expectationsFor(experiment, engine);
+  const own = expectationsFor(experiment, family);
   // A step not taken on this engine (skipOn, or evidence it has no operation for) has no expectation to meet there.
   const expect = own.expect.filter((e) => !byId.get(e.step)?.skipped);
   const note = own.note;

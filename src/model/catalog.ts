@@ -1,0 +1,16 @@
+// What shmlab knows of its experiments, handed down from the entry points (the command line, the package's API) to the
+// lab and the renderers: nothing under src/ reads experiments/ itself.
+import type { Experiment } from './experiment.js';
+import type { SurvivalTexts } from './survival.js';
+
+/** An image variant: one build context (fixtures, the compiled programs, busybox), differing only in its CMD. */
+export interface ImageVariant {
+  cmd: string[];
+  purpose: string;
+}
+
+export interface Catalog {
+  experiments: readonly Experiment[];
+  survival: SurvivalTexts;
+  images: Readonly<Record<string, ImageVariant>>;
+}

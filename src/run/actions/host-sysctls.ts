@@ -1,0 +1,26 @@
+// `host-sysctls`: the host's IPC sysctls changed for the rest of the experiment, only where the engine's host IPC
+// namespace is this process's (so that shmlab can put them back itself), and put back at its end on every path.
+import { shellQuote } from '../../engine/shell-quote.js';
+import { changeHostSysctls } from '../../lab/host-sysctls.js';
+import { NotApplicableError } from '../experiment-state.js';
+import type { Action, StepOf } from './action.js';
+
+export const hostSysctls: Action<StepOf<'host-sysctls'>> = {
+  placeholder: (step) =>
+    `sysctl -w ${Object.entries(step.set)
+      .map(([k, v]) => shellQuote(`${k}=${v}`))
+      .join(' ')}    # on the host`,
+  async perform({ step, state: s }) {
+    const ipc = await s.ctx.hostIpcIsOurs();
+    if (!ipc.ours) {
+      throw new NotApplicableError(
+        `the engine's host IPC namespace is not this process's (its --ipc=host helper: ${ipc.seen}), and shmlab changes the host's sysctls only where it can put them back itself`,
+      );
+    }
+    const change = await changeHostSysctls(step.set, s.ctx.session.lease);
+    s.restores.push(change.restore);
+    const keys = Object.keys(change.changed);
+    s.grants.add(`changed the host's ${keys.join(', ')} for this experiment, and put them back at its end (--no-host-changes leaves it out)`);
+    return { stdout: keys.map((k) => `${k}: ${change.changed[k]![0]} -> ${change.changed[k]![1]}\n`).join('') };
+  },
+};

@@ -1,0 +1,38 @@
+// The action table: each step's `do` and the file that carries it out.
+import type { Step } from '../../model/experiment.js';
+import type { Action, StepOf } from './action.js';
+import { awaitMarker } from './await.js';
+import { commit } from './commit.js';
+import { diff } from './diff.js';
+import { exec } from './exec.js';
+import { hostSysctls } from './host-sysctls.js';
+import { inspect } from './inspect.js';
+import { kill } from './kill.js';
+import { logs } from './logs.js';
+import { pause, unpause } from './pause.js';
+import { remove } from './remove.js';
+import { run } from './run.js';
+import { start } from './start.js';
+import { stop } from './stop.js';
+
+export const ACTIONS: { [A in Step['do']]: Action<StepOf<A>> } = {
+  run,
+  exec,
+  await: awaitMarker,
+  commit,
+  'host-sysctls': hostSysctls,
+  stop,
+  start,
+  kill,
+  pause,
+  unpause,
+  remove,
+  diff,
+  inspect,
+  logs,
+};
+
+/** The action of a step, typed for it. */
+export function actionOf<S extends Step>(step: S): Action<S> {
+  return ACTIONS[step.do] as unknown as Action<S>;
+}
