@@ -29,7 +29,7 @@ beforeAll(async ({}, file) => {
   before = await engineState();
   const experiments = chosen(file);
   if (experiments.length < EXPERIMENTS.length) console.log(`shmlab: running ${experiments.map((e) => e.slug).join(', ')} (the tests chosen)`);
-  run = await runLab(experiments, { say: (line) => console.log(`shmlab: ${line}`) });
+  run = await runLab(experiments, { say: (line) => console.log(`shmlab: ${line}`), images: CATALOG.images });
   // Tests never write into the tracked reports/: a folder of their own, unless SHMLAB_REPORT_DIR names one.
   const written = writeReport(run, CATALOG, process.env.SHMLAB_REPORT_DIR ?? tempDir('shmlab-reports-'));
   console.log(`shmlab: report: ${written.markdown}`);

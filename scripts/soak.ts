@@ -3,7 +3,7 @@
 // when every run of every experiment was as expected and nothing was left. A signal stops it after the current run's
 // steps, cleaned up, as `shmlab run` does.
 import { parseArgs } from 'node:util';
-import { EXPERIMENTS } from '../experiments/index.js';
+import { CATALOG, EXPERIMENTS } from '../experiments/index.js';
 import { listHostSegments } from '../src/lab/host-segments.js';
 import { openLab } from '../src/run/lab.js';
 import { runLab } from '../src/run/lab-runner.js';
@@ -29,7 +29,7 @@ async function main(): Promise<number> {
   const started = Date.now();
   let done = 0;
   for (let i = 1; i <= runs && !controller.signal.aborted; i++) {
-    const run = await runLab([...EXPERIMENTS], { say: () => {}, signal: controller.signal });
+    const run = await runLab([...EXPERIMENTS], { say: () => {}, images: CATALOG.images, signal: controller.signal });
     if (run.incomplete) break;
     done++;
     for (const r of run.experiments) counts.get(r.slug)!.set(r.verdict, (counts.get(r.slug)!.get(r.verdict) ?? 0) + 1);
@@ -38,7 +38,7 @@ async function main(): Promise<number> {
       .map((r) => `${r.slug}: ${r.verdict} (${r.error ?? r.differences.map((d) => d.detail).join('; ')})`);
     console.log(`run ${i}/${runs}: ${(run.durationMs / 1000).toFixed(1)} s${odd.length ? `; ${odd.join('; ')}` : ', all as expected'}`);
   }
-  const lab = await openLab({ say: () => {} });
+  const lab = await openLab({ say: () => {}, images: CATALOG.images });
   const left: Record<string, number> = Object.fromEntries(Object.entries(await lab.inventory()).map(([kind, items]) => [kind, items.length]));
   left['host segments'] = (await listHostSegments(lab.hostIpc)).length;
   await lab.close();

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // shmlab's command line: parse, dispatch, and turn every failure into one sentence and an exit code.
-import { EXPERIMENTS } from '../experiments/index.js';
+import { CATALOG, EXPERIMENTS } from '../experiments/index.js';
 import { type Command, HELP, parseCommand } from './cli/cli-args.js';
 import type { Output } from './cli/output.js';
 import { useProcessSignal } from './engine/interruption.js';
@@ -51,7 +51,7 @@ async function dispatch(command: Command): Promise<number> {
       return 0;
     // Each command's modules load only when it runs: the engine client alone takes half a second to import.
     case 'clean':
-      return (await import('./cli/clean-command.js')).cleanCommand(io, command.deadlineMs);
+      return (await import('./cli/clean-command.js')).cleanCommand(io, CATALOG.images, command.deadlineMs);
     case 'compare':
       return (await import('./cli/matrix-commands.js')).compareCommand(command.files, command.out, io);
     case 'engines':

@@ -2,6 +2,11 @@
 // runLab chooses the engine as the command line does (CONTAINER_RUNTIME_ENDPOINT, else DOCKER_HOST, else the default
 // socket), runs the experiments and returns the results as data; nothing is written until writeReport is called.
 
+import { CATALOG } from '../experiments/index.js';
+import type { Experiment } from './model/experiment.js';
+import type { RunResult } from './model/result.js';
+import { type LabOptions, runLab as runLabWith } from './run/lab-runner.js';
+
 export { CATALOG, catalogOf, EXPERIMENTS, selectExperiments } from '../experiments/index.js';
 export type { Catalog } from './model/catalog.js';
 // What an experiment is, and what a run returns.
@@ -32,6 +37,11 @@ export { renderMarkdown } from './report/render-markdown.js';
 export { renderMatrix } from './report/render-matrix.js';
 export { ReportWriteError, type WrittenReport, writeReport } from './report/write-report.js';
 // Running experiments.
-export { DEFAULT_CONCURRENCY, type LabOptions, runLab } from './run/lab-runner.js';
+export { DEFAULT_CONCURRENCY, type LabOptions } from './run/lab-runner.js';
+
+/** Runs the experiments on the engine; the images are the catalog's unless `options.images` names others. */
+export function runLab(experiments: Experiment[], options: Omit<LabOptions, 'images'> & Partial<Pick<LabOptions, 'images'>>): Promise<RunResult> {
+  return runLabWith(experiments, { ...options, images: options.images ?? CATALOG.images });
+}
 // The verdict: a pure comparison of observations with expectations.
 export { type Judgement, judge } from './verdict/judge.js';

@@ -42,7 +42,7 @@ beforeAll(async ({}, file) => {
   socket = daemon.layout.socket;
   env = { CONTAINER_RUNTIME_ENDPOINT: daemon.address, SHMLAB_CTR: daemon.bin.ctr };
   Object.assign(process.env, env);
-  run = await runLab(picked.length ? picked : [...EXPERIMENTS], { say: (line) => console.log(`shmlab: ${line}`) });
+  run = await runLab(picked.length ? picked : [...EXPERIMENTS], { say: (line) => console.log(`shmlab: ${line}`), images: CATALOG.images });
   writeReport(run, CATALOG, process.env.SHMLAB_REPORT_DIR ?? reportDir());
 }, 600_000);
 
@@ -104,7 +104,7 @@ describe('on the node after a CRI run', () => {
       ],
       expect: [{ step: 'read', means: 'lost (which it is not, in a pod)', exitCode: 10 }],
     };
-    const result = (await runLab([wrong], { say: () => {} })).experiments[0]!;
+    const result = (await runLab([wrong], { say: () => {}, images: CATALOG.images })).experiments[0]!;
     expect(result.verdict).toBe('differs');
     expect(result.differences[0]?.detail).toMatch(/^exit code: expected 10, got 0/);
     const state = await nodeState();

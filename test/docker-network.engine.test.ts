@@ -23,7 +23,10 @@ describe.skipIf(process.env.CONTAINER_RUNTIME_ENDPOINT !== undefined)('the netwo
       });
       expect(started.grants[0]).toBe(NETWORK_GRANT);
       const info = await lab.docker!.inspect(started.handle);
-      expect({ disabled: info.Config.NetworkDisabled, mode: info.HostConfig.NetworkMode }).toEqual({ disabled: true, mode: 'none' });
+      expect({ disabled: (info.Config as { NetworkDisabled?: boolean }).NetworkDisabled, mode: info.HostConfig.NetworkMode }).toEqual({
+        disabled: true,
+        mode: 'none',
+      });
       const devices = await lab.driver.exec(started.handle, ['cat', '/proc/net/dev']);
       const interfaces = devices.stdout
         .split('\n')

@@ -1,6 +1,8 @@
 // What shmlab might leave on an engine: what the lab's inventory lists (Docker: labelled containers, volumes and
 // committed images; CRI: pods, containers, emptyDir and log folders, pod cgroup folders, tmpfs mounts), and the host's
 // SysV segments. The CRI node itself (processes, shims) is read by test/cri-node.ts.
+
+import { IMAGES } from '../experiments/images.js';
 import { listAllHostSegments } from '../src/lab/host-segments.js';
 import { type Lab, openLab } from '../src/run/lab.js';
 
@@ -9,7 +11,7 @@ export type EngineState = Record<string, (string | number)[]>;
 let lab: Promise<Lab> | undefined;
 
 export async function engineDriver(): Promise<{ driver: NonNullable<Lab['docker']>; labImage: string; lab: Lab }> {
-  lab ??= openLab({ say: () => {} });
+  lab ??= openLab({ say: () => {}, images: IMAGES });
   const opened = await lab;
   return { driver: opened.docker!, labImage: opened.images.lab!, lab: opened };
 }

@@ -1,5 +1,6 @@
 // Cleanup on every path out of an experiment, against the engine: a run that differs, and a step the engine refuses.
 import { describe, expect, it } from 'vitest';
+import { IMAGES } from '../experiments/images.js';
 import type { Experiment } from '../src/model/experiment.js';
 import { ALPHABET, BLOG_KEY } from '../src/model/experiment-kit.js';
 import { runLab } from '../src/run/lab-runner.js';
@@ -55,7 +56,7 @@ describe('no image is ever pulled', () => {
 describe('cleanup on every path', () => {
   it('removes everything after an experiment that differs, and says what differed', async () => {
     const before = await engineState();
-    const run = await runLab([wrongExpectation], { say: () => {} });
+    const run = await runLab([wrongExpectation], { say: () => {}, images: IMAGES });
     expect(run.experiments[0]).toMatchObject({
       verdict: 'differs',
       differences: expect.arrayContaining([expect.objectContaining({ step: 'read', detail: expect.stringMatching(/^exit code: expected 0, got 10/) })]),
@@ -65,7 +66,7 @@ describe('cleanup on every path', () => {
 
   it('removes everything after a step the engine refuses, and reports an error with its words', async () => {
     const before = await engineState();
-    const run = await runLab([stepThrows], { say: () => {} });
+    const run = await runLab([stepThrows], { say: () => {}, images: IMAGES });
     const result = run.experiments[0]!;
     expect(result.verdict).toBe('error');
     expect(result.error).toMatch(/^exec \(docker exec app sysv-read --key 5678\): .*is not running/);

@@ -30,7 +30,7 @@ describe.skipIf(process.env.CONTAINER_RUNTIME_ENDPOINT !== undefined || !ENGINE_
     port = (server.address() as { port: number }).port;
   });
   afterAll(async () => {
-    server.closeAllConnections?.();
+    (server as { closeAllConnections?: () => void }).closeAllConnections?.();
     await new Promise<void>((resolve) => server.close(() => resolve()));
     removeTempDirs();
   });

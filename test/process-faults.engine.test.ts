@@ -121,8 +121,10 @@ describe('engine lost mid-run', () => {
     expect(clean.stdout).toMatch(/removed \d+ (container|volume)\(s\) left by an earlier run/);
     expect(clean.stdout).toMatch(/removed 1 host SysV segment key\(s\) left by an earlier run: 0x5d1a/);
     const after = await engineState();
-    expect(after.hostSegments.filter((k) => !before.hostSegments.includes(k))).toEqual([]);
-    expect(before.hostSegments.length - after.hostSegments.length).toBe(1);
+    const [was, is] = [before.hostSegments ?? [], after.hostSegments ?? []];
+    expect(after.hostSegments, 'the host segments could be listed').toBeDefined();
+    expect(is.filter((k) => !was.includes(k))).toEqual([]);
+    expect(was.length - is.length).toBe(1);
   });
 });
 

@@ -461,7 +461,7 @@ describe("the user's programs in the images", () => {
       const mine = await imageSources(() => {}, lease, { busybox });
       useUserPrograms([{ name: 'otherbox', path: tiny }]);
       const renamed = await imageSources(() => {}, lease, { busybox });
-      const tags = [plain, mine, renamed].map((s) => variantTag('lab', s));
+      const tags = [plain, mine, renamed].map((s) => variantTag('lab', s, IMAGES));
       expect(new Set(tags).size).toBe(3);
       const context = layOutContext(mine, lease);
       try {

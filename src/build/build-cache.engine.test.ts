@@ -1,6 +1,7 @@
 // Nothing is recompiled or rebuilt when nothing changed: programs are cached by the hash of c-src/, images by
 // the hash of their whole build context; containers are created from the ids the build returns.
 import { describe, expect, it } from 'vitest';
+import { IMAGES } from '../../experiments/images.js';
 import { engineDriver } from '../../test/engine-state.js';
 import { processLease } from '../lab/process-lease.js';
 import { buildImages } from './image-builder.js';
@@ -36,8 +37,8 @@ describe('build cache', () => {
   it('builds each image once per content of its build context, tagged by that hash, and returns its id', async () => {
     const { driver } = await engineDriver();
     const lease = await processLease();
-    await buildImages(driver, ['lab', 'init-hook'], () => {}, lease);
-    const again = await buildImages(driver, ['lab', 'init-hook'], () => {}, lease);
+    await buildImages(driver, ['lab', 'init-hook'], () => {}, lease, IMAGES);
+    const again = await buildImages(driver, ['lab', 'init-hook'], () => {}, lease, IMAGES);
     expect(again.built).toEqual([]);
     expect(again.tags.lab).toMatch(/^shmlab\/lab:[0-9a-f]{12}$/);
     expect(again.ids.lab).toMatch(/^sha256:[0-9a-f]{64}$/);

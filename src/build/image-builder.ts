@@ -5,12 +5,12 @@ import { accessSync, chmodSync, constants, copyFileSync, cpSync, mkdirSync, mkdt
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type Dockerode from 'dockerode';
-import { IMAGES } from '../../experiments/images.js';
 import type { EngineDriver } from '../docker/docker-api.js';
 import { processSignal } from '../engine/interruption.js';
 import { EngineFailedError, SetupError } from '../errors.js';
 import { liveClaims, type ProcessLease } from '../lab/process-lease.js';
 import { IMAGE_LABEL } from '../labels.js';
+import type { ImageVariant } from '../model/catalog.js';
 import { FIXTURES } from '../paths.js';
 import { APPLETS, ensureBusybox } from './busybox.js';
 import { hashFiles, listFiles } from './content-hash.js';
@@ -72,8 +72,8 @@ export async function imageSources(
 }
 
 /** The tag of a variant: its name and the hash of its context and CMD. */
-export function variantTag(variant: string, sources: ImageSources): string {
-  const spec = IMAGES[variant];
+export function variantTag(variant: string, sources: ImageSources, images: Readonly<Record<string, ImageVariant>>): string {
+  const spec = images[variant];
   if (!spec) throw new Error(`unknown image variant ${variant}`);
   return `shmlab/${variant}:${hashFiles('/', [], [sources.base, JSON.stringify(spec.cmd)]).slice(0, 12)}`;
 }
@@ -102,11 +102,17 @@ export function layOutContext(sources: ImageSources, lease: ProcessLease): strin
   }
 }
 
-export async function buildImages(driver: EngineDriver, variants: string[], say: (line: string) => void, lease: ProcessLease): Promise<BuiltImages> {
+export async function buildImages(
+  driver: EngineDriver,
+  variants: string[],
+  say: (line: string) => void,
+  lease: ProcessLease,
+  images: Readonly<Record<string, ImageVariant>>,
+): Promise<BuiltImages> {
   const dockerode = driver.dockerode;
   const sources = await imageSources(say, lease, { signal: driver.signal });
   const tags: Record<string, string> = {};
-  for (const variant of variants) tags[variant] = variantTag(variant, sources);
+  for (const variant of variants) tags[variant] = variantTag(variant, sources, images);
   // Claimed before they exist: a concurrent clean or prune must not remove them between build and use.
   lease.claimImages(Object.values(tags));
   const ids: Record<string, string> = {};
@@ -123,7 +129,7 @@ export async function buildImages(driver: EngineDriver, variants: string[], say:
       for (const variant of missing) {
         say(`building image ${tags[variant]}...`);
         const file = `Dockerfile.${variant}`;
-        writeFileSync(join(context, file), `${dockerfile}LABEL ${IMAGE_LABEL}="${variant}"\nCMD ${JSON.stringify(IMAGES[variant]!.cmd)}\n`);
+        writeFileSync(join(context, file), `${dockerfile}LABEL ${IMAGE_LABEL}="${variant}"\nCMD ${JSON.stringify(images[variant]!.cmd)}\n`);
         // Not waited for after a signal: an image is cached, never a run's to clean up.
         await driver.call(`build ${tags[variant]}`, () => buildImage(dockerode, context, tags[variant]!, file), driver.deadlineMs * 3);
         const id = await driver.call('inspect an image', () => imageId(dockerode, tags[variant]!));

@@ -7,16 +7,17 @@ import { HostSegmentsUnlistable, listHostSegments } from '../lab/host-segments.j
 import { restoreAfterKilledRunsLocked } from '../lab/host-sysctls.js';
 import { liveClaims } from '../lab/process-lease.js';
 import { checkedLine, notCheckedLine, readSweep } from '../lab/sweep-lines.js';
+import type { ImageVariant } from '../model/catalog.js';
 import { type Lab, openLab } from '../run/lab.js';
 import type { Output } from './output.js';
 
-export async function cleanCommand(io: Output, deadlineMs?: number): Promise<number> {
+export async function cleanCommand(io: Output, images: Readonly<Record<string, ImageVariant>>, deadlineMs?: number): Promise<number> {
   const say = (line: string) => io.out(`shmlab: ${line}`);
   const host = await restoreHost();
   host.forEach(say);
   checkTempDir();
   await checkToolchain();
-  const lab = await openLab({ say, deadlineMs });
+  const lab = await openLab({ say, deadlineMs, images });
   try {
     const lines = [...host, ...(await lab.removeStale())];
     lines.push(...(await removeOrphanSegments(lab)));

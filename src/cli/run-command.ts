@@ -67,6 +67,7 @@ export async function runCommand(options: RunOptions, io: Output, signal: AbortS
   }
   const run = await runLab(experiments, {
     env,
+    images: IMAGES,
     ...(given?.ctr ? { ctr: given.ctr } : {}),
     ...(given?.workarounds ? { workarounds: given.workarounds } : {}),
     ...(given?.panicDir ? { panicDir: given.panicDir } : {}),

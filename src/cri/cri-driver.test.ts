@@ -1,114 +1,11 @@
 // The kubelet-style lifecycle of CriDriver against a scripted runtime: pods, restarts as new attempts, privilege fallback.
-import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ContainerRequest } from '../engine/lab-driver.js';
 import type { PodClaim } from '../lab/process-lease.js';
-import { ResourceTracker } from '../lab/resource-tracker.js';
-import type { ContainerSpec } from '../model/experiment.js';
-import { cgroupHierarchies, removeEmptyCgroupFolder } from './cgroup-folders.js';
-import { type ContainerConfig, type CriClient, CriError, type PodSandboxConfig } from './cri-client.js';
-import { CriDriver, type CriDriverOptions } from './cri-driver.js';
+import { CAPS, dataRoot, type FakeRuntime, removeDataRoot, setup } from './fake-runtime.test.kit.js';
 
-const CAPS =
-  'failed to create containerd task: failed to create shim task: OCI runtime create failed: runc create failed: unable to apply caps: operation not permitted: unknown';
-
-// Just enough of a CRI runtime: records the calls, refuses privileged containers when asked to.
-class FakeRuntime {
-  calls: string[] = [];
-  pods = new Map<string, { config: PodSandboxConfig; ready: boolean }>();
-  containers = new Map<string, { pod: string; config: ContainerConfig; running: boolean }>();
-  refusePrivileged = false;
-  /** How many StopPodSandbox calls fail before one succeeds (a runtime past its deadline). */
-  failingStops = 0;
-  /** How long a RemoveContainer takes; meanwhile another removal of the same container is refused, as containerd does. */
-  removalMs = 0;
-  refuseSandbox = false;
-  private readonly removing = new Set<string>();
-  private n = 0;
-
-  async runPodSandbox(config: PodSandboxConfig) {
-    const id = `p${++this.n}`;
-    this.calls.push(`runp ${config.metadata.name}${config.linux.security_context?.privileged ? ' privileged' : ''}`);
-    if (this.refuseSandbox) throw new CriError('RunPodSandbox', 'UNKNOWN', 'failed to create containerd task: refused');
-    this.pods.set(id, { config, ready: true });
-    return id;
-  }
-  async createContainer(pod: string, config: ContainerConfig) {
-    const id = `c${++this.n}`;
-    this.calls.push(`create ${config.metadata.name}#${config.metadata.attempt} in ${pod}`);
-    this.containers.set(id, { pod, config, running: false });
-    return id;
-  }
-  async startContainer(id: string) {
-    this.calls.push(`start ${id}`);
-    const c = this.containers.get(id)!;
-    if (this.refusePrivileged && c.config.linux?.security_context?.privileged) throw new CriError('StartContainer', 'UNKNOWN', CAPS);
-    c.running = true;
-  }
-  async stopContainer(id: string, timeout: number) {
-    this.calls.push(`stop ${id} ${timeout}`);
-    this.containers.get(id)!.running = false;
-  }
-  async removeContainer(id: string) {
-    this.calls.push(`rm ${id}`);
-    if (this.removing.has(id))
-      throw new CriError('RemoveContainer', 'UNKNOWN', `failed to set removing state for container "${id}": container is already in removing state`);
-    this.removing.add(id);
-    await new Promise((r) => setTimeout(r, this.removalMs));
-    this.removing.delete(id);
-    if (!this.containers.delete(id)) throw new CriError('RemoveContainer', 'NOT_FOUND', `container "${id}" not found`);
-  }
-  async stopPodSandbox(id: string) {
-    this.calls.push(`stopp ${id}`);
-    if (this.failingStops > 0 && this.failingStops--) throw new CriError('StopPodSandbox', 'DEADLINE_EXCEEDED', 'context deadline exceeded');
-  }
-  async removePodSandbox(id: string) {
-    this.calls.push(`rmp ${id}`);
-    this.pods.delete(id);
-  }
-  async listPodSandbox(filter: { label_selector?: Record<string, string> } = {}) {
-    return [...this.pods.entries()]
-      .filter(([, p]) => Object.entries(filter.label_selector ?? {}).every(([k, v]) => p.config.labels?.[k] === v))
-      .map(([id, p]) => ({ id, metadata: p.config.metadata, labels: p.config.labels ?? {}, state: 'SANDBOX_READY' }));
-  }
-  async listContainers(filter: { pod_sandbox_id?: string } = {}) {
-    return [...this.containers.entries()].filter(([, c]) => !filter.pod_sandbox_id || c.pod === filter.pod_sandbox_id).map(([id]) => ({ id }));
-  }
-  async imageStatus(image: string) {
-    return image === 'sha256:missing' ? null : { id: image };
-  }
-  async execSync(id: string, cmd: string[]) {
-    this.calls.push(`exec ${id} ${cmd.join(' ')}`);
-    return { stdout: Buffer.from('out'), stderr: Buffer.from(''), exit_code: 0 };
-  }
-}
-
-let dataRoot = '';
-afterEach(() => rmSync(dataRoot, { recursive: true, force: true }));
-
-function setup(options: Partial<CriDriverOptions> = {}) {
-  dataRoot = mkdtempSync(join(tmpdir(), 'shmlab-cri-driver-'));
-  const runtime = new FakeRuntime();
-  const driver = new CriDriver(runtime as unknown as CriClient, { name: 'fake', dataRoot, cgroupRoot: `/shmlab-unit-${process.pid}`, ...options });
-  const handles = new Map<string, string>();
-  const run = (logicalName: string, spec: ContainerSpec = {}) => {
-    const request: ContainerRequest = {
-      name: `run-${logicalName}`,
-      logicalName,
-      spec,
-      image: 'sha256:1234',
-      labels: { 'org.shmlab.run': 'r1' },
-      containerHandle: (l) => handles.get(l)!,
-      volumeName: (v) => `r1-${v}`,
-      onCreated: (h) => handles.set(logicalName, h),
-    };
-    return driver.run(request);
-  };
-  return { runtime, driver, run };
-}
+afterEach(removeDataRoot);
 
 describe('CriDriver', () => {
   it('gives each container its own pod, with its sysctls and IPC mode at pod level', async () => {
@@ -189,6 +86,10 @@ describe('CriDriver', () => {
     expect(second.refusal).toBeUndefined();
     expect(driver.privilege.mode).toBe('equivalent');
     expect(driver.privilege.reason).toContain('unable to apply caps');
+    // In the runtime's terms, blaming neither the host nor an engine it is not.
+    expect(driver.privilege.reason).toBe(
+      `this runtime could not start a privileged container on this host (the runtime said: "${CAPS}"), so the privileged experiments use the nearest equivalent: CAP_SYS_ADMIN and no read-only or masked paths (capabilities.add_capabilities [SYS_ADMIN], masked_paths [] and readonly_paths [])`,
+    );
     // The refused attempt was removed, pod included; every later pod and container is unprivileged with the equivalent.
     expect(runtime.calls.filter((c) => c.startsWith('runp'))).toEqual(['runp run-p1 privileged', 'runp run-p1', 'runp run-p2']);
     expect(runtime.calls).toContain('rmp p1');
@@ -198,6 +99,29 @@ describe('CriDriver', () => {
       expect.objectContaining({ capabilities: { add_capabilities: ['SYS_ADMIN'] }, masked_paths: [], readonly_paths: [] }),
     ]);
     expect(second.grants.join()).toContain('CAP_SYS_ADMIN');
+  });
+
+  it('learns nothing from a privileged container that failed for another reason: unknown until the next one tells', async () => {
+    const { runtime, driver, run } = setup();
+    runtime.failingPrivileged = 1;
+    runtime.refusePrivileged = true;
+    await expect(run('p1', { privileged: true })).rejects.toThrow('no such file or directory');
+    // Not "not needed": a privileged container was tried; nor the equivalent: the runtime's answer said nothing of privilege.
+    expect(driver.privilege).toEqual({
+      mode: 'unknown',
+      reason: 'a privileged container failed to start for another reason: exec: "/bin/idle": stat /bin/idle: no such file or directory',
+    });
+    const second = await run('p2', { privileged: true });
+    expect(second.refusal).toBe(CAPS);
+    expect(driver.privilege.mode).toBe('equivalent');
+    // The failed attempt was removed with its pod, as a refused one is.
+    expect(runtime.calls.filter((c) => c.startsWith('runp') || c.startsWith('rmp'))).toEqual([
+      'runp run-p1 privileged',
+      'rmp p1',
+      'runp run-p2 privileged',
+      'rmp p3',
+      'runp run-p2',
+    ]);
   });
 
   it("sends the kubelet's default masked and read-only paths for an unprivileged container", async () => {
@@ -223,48 +147,6 @@ describe('CriDriver', () => {
     };
     await expect(driver.run(request)).rejects.toThrow('does not hold image sha256:missing');
     expect(runtime.calls).toEqual([]);
-  });
-
-  it('cleans up only the pods that the predicate calls stale', async () => {
-    const { runtime, driver, run } = setup();
-    await run('mine');
-    runtime.pods.set('old', {
-      config: {
-        metadata: { name: 'old', uid: 'u', namespace: 'shmlab', attempt: 0 },
-        hostname: '',
-        log_directory: '',
-        labels: { 'org.shmlab.run': 'dead' },
-        linux: {},
-      },
-      ready: true,
-    });
-    expect(await driver.cleanupByLabel('org.shmlab.run', (l) => l['org.shmlab.run'] === 'dead')).toEqual({ removed: ['old'], left: [], ended: [] });
-    expect([...runtime.pods.keys()]).toEqual(['p1']);
-  });
-
-  it('keeps a container it could not remove with its pod known, so that the retry removes the pod', async () => {
-    const { runtime, driver, run } = setup();
-    const { handle } = await run('a');
-    runtime.failingStops = 1;
-    await expect(driver.remove(handle)).rejects.toThrow('context deadline exceeded');
-    expect(runtime.pods.size).toBe(1);
-    await driver.remove(handle);
-    expect(runtime.pods.size).toBe(0);
-  });
-
-  it('joins a removal under way: cleanup after a remove step a signal abandoned removes the pod, refused by nobody', async () => {
-    const { runtime, driver, run } = setup();
-    const { handle } = await run('app', { volumes: [{ volume: 'data', target: '/data' }] });
-    runtime.removalMs = 50;
-    // The remove step's wait, ended by a signal: its call goes on while the run cleans up.
-    const abandoned = driver.remove(handle);
-    const tracker = new ResourceTracker(driver);
-    tracker.add('containers', handle);
-    expect(await tracker.cleanup()).toEqual([]);
-    // Done when cleanup is: the process may exit right after it.
-    expect(runtime.pods.size).toBe(0);
-    expect(existsSync(join(dataRoot, 'emptydir', 'run-app'))).toBe(false);
-    await abandoned;
   });
 
   it('records each pod before asking for it, and gives the record up once the pod and its folders are gone', async () => {
@@ -336,36 +218,5 @@ describe('CriDriver', () => {
       await driver.remove(started.handle);
     }
     expect(readFileSync('/proc/mounts', 'utf8')).not.toContain(folder);
-  });
-
-  it('removes the pods a dead run recorded, listed or not, ending what is left in their cgroups, and says which records are done', async () => {
-    const { runtime, driver } = setup();
-    const listed = driver.traceOf('dead-1', 'u1');
-    const unlisted = driver.traceOf('dead-2', 'u2');
-    runtime.pods.set('x1', {
-      config: { metadata: { name: 'dead-1', uid: 'u1', namespace: 'shmlab', attempt: 0 }, hostname: '', log_directory: '', labels: {}, linux: {} },
-      ready: true,
-    });
-    for (const folder of [...listed.folders, ...unlisted.folders]) mkdirSync(join(folder, 'x'), { recursive: true });
-    // The pod whose RunPodSandbox never returned left a process in its cgroup (as a `runc init` would be).
-    const hierarchy = cgroupHierarchies().find((h) => h.endsWith('/pids')) ?? cgroupHierarchies()[0]!;
-    const cgroup = join(hierarchy, unlisted.cgroupParent, 'ctr');
-    mkdirSync(cgroup, { recursive: true });
-    const lost = spawn('sleep', ['600'], { stdio: 'ignore' });
-    writeFileSync(join(cgroup, 'cgroup.procs'), String(lost.pid));
-    const exited = new Promise((r) => lost.on('exit', r));
-    // And one killed right after its record was written: nothing of it to remove, its record goes all the same.
-    const never = driver.traceOf('dead-3', 'u3');
-    const recorded = [listed, unlisted, never].map((trace, i) => ({ runtime: 'unix:///fake.sock', name: `dead-${i + 1}`, uid: `u${i + 1}`, ...trace }));
-    expect(await driver.removeRecordedPods(recorded)).toEqual({
-      removed: ['dead-1', 'dead-2'],
-      left: [],
-      ended: [`sleep 600 (pid ${lost.pid})`],
-      done: ['u1', 'u2', 'u3'],
-    });
-    await exited;
-    expect(runtime.calls).toEqual(['stopp x1', 'rmp x1']);
-    expect([...listed.folders, ...unlisted.folders, cgroup, join(hierarchy, unlisted.cgroupParent)].filter(existsSync)).toEqual([]);
-    removeEmptyCgroupFolder(`/shmlab-unit-${process.pid}`);
   });
 });

@@ -1,59 +1,27 @@
 // The lab on a Kubernetes node runtime, driven over CRI the way the kubelet drives it (pods, restarts as new attempts).
+// What to send comes from pod-spec.ts (pure), what shmlab does on the host from pod-host.ts, pod removal from
+// pod-removal.ts; this file keeps the lifecycle.
 
-import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import pRetry from 'p-retry';
+import { join } from 'node:path';
 import type { ContainerRequest, ContainerView, ExecOutcome, LabDriver, StartedContainer } from '../engine/lab-driver.js';
-import { CANNOT_APPLY_CAPS } from '../engine/privilege.js';
+import { PrivilegeResolver } from '../engine/privilege.js';
 import type { PodClaim } from '../lab/process-lease.js';
-import { LABEL_CRI_HANDLE as HANDLE_LABEL, LABEL_CRI_POD } from '../labels.js';
-import type { ContainerState } from '../model/experiment.js';
 import type { PrivilegeMode } from '../model/result.js';
-import { cgroupExists, cgroupGlob, removeCgroupFolders, removeEmptyCgroupFolder } from './cgroup-folders.js';
-import { type ContainerConfig, type ContainerSecurityContext, type CriClient, CriError, type NamespaceMode, type PodSandboxConfig } from './cri-client.js';
-import { parseCriLog } from './cri-logs.js';
+import { containerView } from './container-view.js';
+import type { ContainerConfig, CriClient, PodSandboxConfig } from './cri-client.js';
+import { type CriDescription, describeRuntime } from './cri-describe.js';
+import { readCriLogs } from './cri-logs.js';
 import * as crictl from './crictl-commands.js';
-import { describeProcess, endProcesses, processesInCgroup } from './node-processes.js';
+import { HeldImages } from './held-images.js';
 import { SANDBOX_IMAGE } from './pause-image.js';
+import { makeContainerLogFolder, makePodLogFolder, makeVolumes, removeCgroupRoot, undoLines } from './pod-host.js';
+import { ignoreNotFound, type PodClaims, type PodRemoval, PodRemover, removeContainer } from './pod-removal.js';
+import type { HostTrace, PodPlace, Privilege } from './pod-spec.js';
+import * as podSpec from './pod-spec.js';
 
-/** Label of every pod and container shmlab creates: which pod (by name) it belongs to. */
-export const POD_LABEL = LABEL_CRI_POD;
-
-// What the kubelet sends for an unprivileged container (ProcMount Default): containerd applies none unless told.
-export const DEFAULT_MASKED_PATHS = [
-  '/proc/asound',
-  '/proc/acpi',
-  '/proc/kcore',
-  '/proc/keys',
-  '/proc/latency_stats',
-  '/proc/timer_list',
-  '/proc/timer_stats',
-  '/proc/sched_debug',
-  '/proc/scsi',
-  '/sys/firmware',
-  '/sys/devices/virtual/powercap',
-];
-export const DEFAULT_READONLY_PATHS = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'];
-
-type Privilege = 'none' | 'privileged' | 'equivalent';
-
-/** Where the driver records each pod before asking for it (the process's lease), and gives the record up once it is gone. */
-export interface PodClaims {
-  claimPod(pod: PodClaim): void;
-  releasePod(uid: string): void;
-}
-
-/** What shmlab made on the host for a pod: folders (emptyDir, tmpfs mounts under it, logs) and its cgroup parent. */
-type HostTrace = Pick<PodClaim, 'folders' | 'cgroupParent'>;
-
-/** What removing pods left, with the reason, and the processes it had to end (the runtime had lost them). */
-export interface PodRemoval {
-  removed: string[];
-  left: string[];
-  ended: string[];
-}
+export { mountsUnder } from './pod-host.js';
+export { POD_LABEL } from './pod-spec.js';
 
 export interface CriDriverOptions {
   /** The engine's name (e.g. containerd-1.6): part of the cgroup parent. */
@@ -76,8 +44,7 @@ export interface CriDriverOptions {
 
 interface Pod {
   id: string;
-  name: string;
-  uid: string;
+  place: PodPlace;
   /** The logical name of the container it was made for: its shell variable in the transcript. */
   owner: string;
   config: PodSandboxConfig;
@@ -95,31 +62,17 @@ interface Entry {
   logPaths: string[];
 }
 
-export interface CriDescription {
-  runtimeName: string;
-  runtimeVersion: string;
-  runtimeApiVersion: string;
-  runtimeHandler: string;
-  cgroupDriver: string;
-  restrictOomScoreAdj?: boolean;
-  /** `Key: value` lines for the report's environment. */
-  lines: string[];
-}
-
 export class CriDriver implements LabDriver {
   readonly kind = 'cri';
   private readonly entries = new Map<string, Entry>();
-  private readonly volumes = new Map<string, Record<string, string>>();
   private readonly cgroupRoot: string;
   private readonly stopTimeout: number;
   private readonly execTimeout: number;
-  private learnt?: Promise<Privilege>;
-  private readonly images = new Map<string, Promise<void>>();
+  private readonly resolver = new PrivilegeResolver(podSpec.equivalentReason);
+  private readonly pods: PodRemover;
+  private readonly images: HeldImages;
   /** Removals under way, by handle: a second removal (cleanup after an abandoned step's) joins the first. */
   private readonly removing = new Map<string, Promise<void>>();
-  /** Pods this driver recorded in its claims and has not yet removed entirely (by uid). */
-  private readonly claimed = new Set<string>();
-  private mode: PrivilegeMode = { mode: 'not needed' };
 
   constructor(
     readonly client: CriClient,
@@ -128,61 +81,52 @@ export class CriDriver implements LabDriver {
     this.cgroupRoot = options.cgroupRoot ?? `/shmlab/${options.name}`;
     this.stopTimeout = options.stopTimeoutSeconds ?? 10;
     this.execTimeout = options.execTimeoutSeconds ?? 60;
+    this.images = new HeldImages(client);
+    this.pods = new PodRemover(client, (name, uid) => this.traceOf(name, uid), options.claims);
   }
 
   /** Whether privileged containers ran as such or as the nearest equivalent (learnt from the first one). */
   get privilege(): PrivilegeMode {
-    return this.mode;
+    return this.resolver.mode;
   }
 
   async run(request: ContainerRequest): Promise<StartedContainer> {
     if (!request.spec.privileged) return this.launch(request, 'none');
-    if (this.learnt) return this.launch(request, await this.learnt);
-    let decide!: (p: Privilege) => void;
-    this.learnt = new Promise((resolve) => (decide = resolve));
-    try {
-      const started = await this.launch(request, 'privileged');
-      this.mode = { mode: 'privileged' };
-      decide('privileged');
-      return started;
-    } catch (err) {
-      const words = (err as Error).message;
-      if (!CANNOT_APPLY_CAPS.test(words)) {
-        // Another failure tells nothing about privilege: the next privileged container tries again.
-        this.learnt = undefined;
-        decide('privileged');
-        throw err;
-      }
-      this.mode = {
-        mode: 'equivalent',
-        reason: `this host cannot start a privileged container (the runtime said: "${words}"), so the privileged experiments use the nearest equivalent: CAP_SYS_ADMIN and no read-only or masked paths (capabilities.add_capabilities [SYS_ADMIN], masked_paths [] and readonly_paths [])`,
-      };
-      decide('equivalent');
-      return { ...(await this.launch(request, 'equivalent')), refusal: words };
-    }
+    let refusal: string | undefined;
+    // A refused privileged attempt undoes itself in launch, pod included: nothing is left to discard.
+    const started = await this.resolver.run(
+      (mode) => this.launch(request, mode.mode === 'equivalent' ? 'equivalent' : 'privileged'),
+      async () => {},
+      (words) => (refusal = words),
+    );
+    return refusal === undefined ? started : { ...started, refusal };
   }
 
   // Creates the pod (unless the container joins another's) and the container, and starts it. A privileged attempt
   // that fails is undone here, so that the equivalent can be tried on a clean slate.
   private async launch(request: ContainerRequest, privilege: Privilege): Promise<StartedContainer> {
     const { spec } = request;
-    const joined = spec.ipc?.startsWith('container:') ? spec.ipc.slice('container:'.length) : undefined;
+    const joined = podSpec.joinedContainer(spec);
     const host = joined ? this.entries.get(request.containerHandle(joined)) : undefined;
     if (joined && !host) throw new Error(`cannot join the pod of ${joined}: it is not running on this driver`);
-    const grants = this.grantsOf(request, privilege);
+    const grants = podSpec.grantsOf(spec, privilege, this.options.network);
     // Only images the runtime holds: CRI would pull a missing sandbox image, and there is no registry to pull from.
-    await Promise.all([this.present(this.options.sandboxImage ?? SANDBOX_IMAGE), this.present(request.image)]);
+    await Promise.all([this.images.check(this.options.sandboxImage ?? SANDBOX_IMAGE), this.images.check(request.image)]);
     // What shmlab does on the host in the kubelet's place, as shell lines for the transcript, in the order done.
     const kubelet: string[] = [];
     const pod = host?.pod ?? (await this.createPod(request, privilege, kubelet));
-    let config: ContainerConfig;
+    const { config, volumes } = podSpec.containerSpec(request, pod, privilege);
     try {
-      config = this.containerConfig(request, pod, privilege, 0, kubelet);
+      makeVolumes(volumes, kubelet);
     } catch (err) {
       // A pod made for this container and no container in it (an emptyDir that could not be mounted): not left behind.
-      if (!host) await this.removePods([pod]).catch(() => undefined);
+      if (!host) await this.pods.removePods([{ id: pod.id, ...pod.place }]).catch(() => undefined);
       throw err;
     }
+    const names = crictl.crictlNames(request.logicalName, pod.owner);
+    const notes = podSpec.shmSizeNote(spec);
+    // What is asked, should the runtime refuse the container; the container's log folder joins it once made.
+    request.onCommand?.(crictl.runCommand(names, pod.config, config, !host, kubelet) + notes, grants);
     const entry: Entry = { handle: request.name, logicalName: request.logicalName, pod, config, containerId: '', logPaths: [] };
     pod.members.add(entry.handle);
     const firstTime = !this.entries.has(entry.handle);
@@ -194,136 +138,35 @@ export class CriDriver implements LabDriver {
       if (privilege === 'privileged') await this.remove(entry.handle).catch(() => undefined);
       throw err;
     }
-    const names = crictl.crictlNames(request.logicalName, pod.owner);
-    const notes =
-      spec.shmSizeBytes !== undefined ? `\n# shm size ${spec.shmSizeBytes}: not applicable on CRI (no such setting; /dev/shm is the sandbox's tmpfs)` : '';
-    return { handle: entry.handle, command: crictl.runCommand(names, pod.config, entry.config, !host, kubelet) + notes, grants };
+    return { handle: entry.handle, shown: entry.containerId, command: crictl.runCommand(names, pod.config, entry.config, !host, kubelet) + notes, grants };
   }
 
   private async createPod(request: ContainerRequest, privilege: Privilege, kubelet: string[]): Promise<Pod> {
-    const { spec } = request;
-    const name = request.name;
-    const uid = randomUUID();
-    const ipc: NamespaceMode = spec.ipc === 'host' ? 'NODE' : 'POD';
-    const trace = this.traceOf(name, uid);
-    const logDirectory = join(this.options.dataRoot, 'pods', name);
+    const place = podSpec.podPlace(this.options.dataRoot, this.cgroupRoot, request.name, randomUUID());
+    const { name, uid } = place;
     // Recorded before anything exists: a run killed from here on leaves a pod (listed or not, if RunPodSandbox never
     // returned), its processes, cgroup and folders, which `clean` then finds by this record.
-    this.options.claims?.claimPod({ runtime: this.client.address, name, uid, ...trace });
-    this.claimed.add(uid);
-    mkdirSync(logDirectory, { recursive: true });
-    kubelet.push(crictl.asKubelet(`mkdir -p ${logDirectory}`, "the pod's log folder"));
-    const config: PodSandboxConfig = {
-      metadata: { name, uid, namespace: 'shmlab', attempt: 0 },
-      // The node's network: no CNI needed; a pod without its own UTS namespace must not ask for a hostname.
-      hostname: '',
-      log_directory: logDirectory,
-      labels: { ...request.labels, [POD_LABEL]: name },
-      linux: {
-        cgroup_parent: trace.cgroupParent,
-        sysctls: { ...spec.sysctls },
-        security_context: {
-          namespace_options: { network: 'NODE', pid: 'CONTAINER', ipc },
-          privileged: privilege === 'privileged',
-          seccomp: { profile_type: privilege === 'privileged' ? 'Unconfined' : 'RuntimeDefault' },
-        },
-      },
-    };
+    this.pods.claim({ runtime: this.client.address, name, uid, ...podSpec.traceOf(place) });
+    makePodLogFolder(place.logDirectory, kubelet);
+    const config = podSpec.podSandboxConfig(request, privilege, place);
+    // What is asked of RunPodSandbox, shown should the runtime refuse the pod.
+    const names = crictl.crictlNames(request.logicalName, request.logicalName);
+    request.onCommand?.(crictl.podCommand(names, config, kubelet), podSpec.grantsOf(request.spec, privilege, this.options.network));
     try {
       const id = await this.client.runPodSandbox(config, this.options.runtimeHandler ?? '');
-      return { id, name, uid, owner: request.logicalName, config, members: new Set() };
+      return { id, place, owner: request.logicalName, config, members: new Set() };
     } catch (err) {
       // A refused sandbox may still be listed (NOTREADY): remove it, and what shmlab made for it in any case.
-      const left = await this.client.listPodSandbox({ label_selector: { [POD_LABEL]: name } }).catch(() => []);
-      await this.removePods([...left.filter((p) => p.metadata.uid === uid).map((p) => ({ id: p.id, name, uid })), { name, uid }]);
+      const left = await this.client.listPodSandbox({ label_selector: { [podSpec.POD_LABEL]: name } }).catch(() => []);
+      await this.pods.removePods([...left.filter((p) => p.metadata.uid === uid).map((p) => ({ id: p.id, name, uid })), { name, uid }]);
       throw err;
     }
   }
 
-  private containerConfig(request: ContainerRequest, pod: Pod, privilege: Privilege, attempt: number, kubelet: string[]): ContainerConfig {
-    const { spec } = request;
-    const namespaceOptions = { ...pod.config.linux.security_context!.namespace_options! };
-    const security: ContainerSecurityContext =
-      privilege === 'privileged'
-        ? { privileged: true, namespace_options: namespaceOptions, seccomp: { profile_type: 'Unconfined' } }
-        : privilege === 'equivalent'
-          ? {
-              capabilities: { add_capabilities: ['SYS_ADMIN'] },
-              masked_paths: [],
-              readonly_paths: [],
-              namespace_options: namespaceOptions,
-              seccomp: { profile_type: 'RuntimeDefault' },
-            }
-          : {
-              masked_paths: DEFAULT_MASKED_PATHS,
-              readonly_paths: DEFAULT_READONLY_PATHS,
-              namespace_options: namespaceOptions,
-              seccomp: { profile_type: 'RuntimeDefault' },
-            };
-    const mounts = (spec.volumes ?? []).map(({ volume, target, medium, sizeBytes }) => {
-      const folder = join(this.emptyDirOf(pod.name), request.volumeName(volume));
-      if (!existsSync(folder)) {
-        mkdirSync(folder, { recursive: true });
-        kubelet.push(crictl.asKubelet(`mkdir -p ${folder}`, "the emptyDir's folder"));
-      }
-      // emptyDir with medium: Memory is a tmpfs the kubelet mounts on the pod's folder, sized by its sizeLimit.
-      if (medium === 'Memory' && !mountedAt(folder)) {
-        const args = ['-t', 'tmpfs', '-o', `${sizeBytes ? `size=${sizeBytes},` : ''}mode=0777`, 'tmpfs', folder];
-        const mounted = spawnSync('mount', args, { encoding: 'utf8' });
-        if (mounted.status !== 0) throw new Error(`cannot mount the emptyDir (medium: Memory) at ${folder}: ${mounted.stderr.trim()}`);
-        kubelet.push(crictl.asKubelet(`mount ${args.join(' ')}`, 'medium: Memory', 'for'));
-      }
-      return { container_path: target, host_path: folder };
-    });
-    return {
-      metadata: { name: request.logicalName, attempt },
-      image: { image: request.image },
-      // The image has no entrypoint: args replace its Cmd, as Docker's cmd does.
-      ...(spec.cmd ? { args: spec.cmd } : {}),
-      mounts,
-      labels: { ...request.labels, [POD_LABEL]: pod.name, [HANDLE_LABEL]: request.name },
-      log_path: `${request.logicalName}/${attempt}.log`,
-      linux: { security_context: security },
-    };
-  }
-
-  private grantsOf(request: ContainerRequest, privilege: Privilege): string[] {
-    const { spec } = request;
-    // Pods of shmlab's need no CNI: they use the node's network, which is the runtime daemon's namespace.
-    const grants: string[] = [
-      `network: the node's (namespace_options.network NODE), i.e. the runtime daemon's network namespace${this.options.network ? ` — here ${this.options.network}` : ''}`,
-    ];
-    if (spec.ipc === 'host') grants.push("IPC namespace: host (the pod's namespace_options.ipc = NODE)");
-    else if (spec.ipc === 'shareable') grants.push("IPC namespace: shareable (the pod's own, shared by every container created in the pod)");
-    else if (spec.ipc?.startsWith('container:'))
-      grants.push(`IPC namespace: ${spec.ipc} (created in that container's pod, whose IPC namespace its containers share)`);
-    for (const [key, value] of Object.entries(spec.sysctls ?? {}))
-      grants.push(
-        spec.ipc?.startsWith('container:')
-          ? `sysctl ${key}=${value}: not applied (sysctls are the pod's, set by the container that made it)`
-          : `sysctl ${key}=${value} (pod-level)`,
-      );
-    if (spec.shmSizeBytes !== undefined) grants.push(`shm size ${spec.shmSizeBytes}: not applicable on CRI (no such setting; /dev/shm is the sandbox's tmpfs)`);
-    for (const { volume, target, medium, sizeBytes } of spec.volumes ?? [])
-      grants.push(
-        medium === 'Memory'
-          ? `emptyDir ${volume} (medium: Memory) at ${target} (a tmpfs${sizeBytes ? ` of ${sizeBytes} bytes` : ''} shmlab mounted on a host folder it made for the pod, as the kubelet would; removed with the pod)`
-          : `emptyDir ${volume} at ${target} (a host folder shmlab made for the pod, as the kubelet would; removed with the pod)`,
-      );
-    if (privilege === 'privileged') grants.push('privileged (pod and container)');
-    if (privilege === 'equivalent')
-      grants.push('CAP_SYS_ADMIN with unmasked, writable /proc (masked_paths and readonly_paths empty): the host cannot start privileged containers');
-    return grants;
-  }
-
   private async createAndStart(entry: Entry, kubelet: string[] = []): Promise<void> {
-    const logs = join(entry.pod.config.log_directory, entry.logicalName);
-    if (!existsSync(logs)) {
-      mkdirSync(logs, { recursive: true });
-      kubelet.push(crictl.asKubelet(`mkdir -p ${logs}`, "the container's log folder"));
-    }
+    makeContainerLogFolder(join(entry.pod.config.log_directory, entry.logicalName), kubelet);
     entry.containerId = await this.client.createContainer(entry.pod.id, entry.config, entry.pod.config);
-    entry.logPaths.push(join(entry.pod.config.log_directory, entry.config.log_path!));
+    entry.logPaths.push(join(entry.pod.config.log_directory, podSpec.logPath(entry.logicalName, entry.config.metadata.attempt)));
     await this.client.startContainer(entry.containerId);
   }
 
@@ -340,8 +183,7 @@ export class CriDriver implements LabDriver {
   async start(handle: string): Promise<void> {
     const entry = this.entry(handle);
     await ignoreNotFound(this.client.removeContainer(entry.containerId));
-    const attempt = entry.config.metadata.attempt + 1;
-    entry.config = { ...entry.config, metadata: { ...entry.config.metadata, attempt }, log_path: `${entry.logicalName}/${attempt}.log` };
+    entry.config = podSpec.nextAttempt(entry.config, entry.logicalName);
     await this.createAndStart(entry);
   }
 
@@ -367,10 +209,10 @@ export class CriDriver implements LabDriver {
   private async removeNow(handle: string): Promise<void> {
     const entry = this.entries.get(handle);
     if (!entry) return;
-    if (entry.containerId) await onceSettled(() => ignoreNotFound(this.client.removeContainer(entry.containerId)));
+    if (entry.containerId) await removeContainer(this.client, entry.containerId);
     // Forgotten only once its pod is gone too: a failed removal must stay known, for the retry and the report.
     const last = [...entry.pod.members].every((member) => member === handle);
-    if (last) await this.removePods([entry.pod]);
+    if (last) await this.pods.removePods([{ id: entry.pod.id, ...entry.pod.place }]);
     this.entries.delete(handle);
     entry.pod.members.delete(handle);
   }
@@ -379,39 +221,17 @@ export class CriDriver implements LabDriver {
     const entry = this.entry(handle);
     const { status } = await this.client.containerStatus(entry.containerId);
     const pod = await this.client.podSandboxStatus(entry.pod.id).catch(() => undefined);
-    const state: ContainerState = status.state === 'CONTAINER_RUNNING' ? 'running' : status.state === 'CONTAINER_CREATED' ? 'created' : 'exited';
-    const ipc = pod?.status.linux?.namespaces?.options?.ipc ?? entry.pod.config.linux.security_context?.namespace_options?.ipc;
-    return {
-      state,
-      exitCode: state === 'exited' ? status.exit_code : null,
-      lines: [
-        `State: ${status.state}${status.reason ? ` (${status.reason})` : ''}, attempt ${status.metadata.attempt}`,
-        `Pod: ${entry.pod.id} (${pod?.status.state ?? 'unknown'})`,
-        `IPC: ${ipc}`,
-        ...status.mounts.map((m) => `Mount: ${m.host_path} -> ${m.container_path}`),
-      ],
-    };
+    return containerView(status, pod?.status, entry.pod.id, entry.pod.config.linux.security_context?.namespace_options?.ipc);
   }
 
   async logs(handle: string): Promise<{ stdout: string; stderr: string }> {
-    const out = { stdout: '', stderr: '' };
-    for (const file of this.entry(handle).logPaths) {
-      if (!existsSync(file)) continue;
-      const part = parseCriLog(readFileSync(file, 'utf8'));
-      out.stdout += part.stdout;
-      out.stderr += part.stderr;
-    }
-    return out;
+    return readCriLogs(this.entry(handle).logPaths);
   }
 
-  /** CRI has no volumes: an emptyDir folder is made per pod when a container mounts it; the name is only recorded. */
-  async createVolume(name: string, labels: Record<string, string>): Promise<void> {
-    this.volumes.set(name, labels);
-  }
+  /** CRI has no volumes: an emptyDir folder is made per pod when a container mounts it (and goes with the pod). */
+  async createVolume(): Promise<void> {}
 
-  async removeVolume(name: string): Promise<void> {
-    this.volumes.delete(name);
-  }
+  async removeVolume(): Promise<void> {}
 
   /** The crictl command of a step on an existing container, for the transcript (call it before the step: `remove` looks at the pod). */
   commandFor(action: 'exec' | 'stop' | 'start' | 'kill' | 'remove' | 'inspect' | 'logs', handle: string, cmd: string[] = []): string {
@@ -424,16 +244,10 @@ export class CriDriver implements LabDriver {
         return crictl.stopCommand(names, this.stopTimeout);
       case 'kill':
         return crictl.stopCommand(names, 0);
-      case 'start': {
-        const attempt = entry.config.metadata.attempt + 1;
-        return crictl.restartCommand(names, {
-          ...entry.config,
-          metadata: { ...entry.config.metadata, attempt },
-          log_path: `${entry.logicalName}/${attempt}.log`,
-        });
-      }
+      case 'start':
+        return crictl.restartCommand(names, podSpec.nextAttempt(entry.config, entry.logicalName));
       case 'remove':
-        return crictl.removeCommand(names, entry.pod.members.size === 1, this.hostRemovalOf(entry.pod));
+        return crictl.removeCommand(names, entry.pod.members.size === 1, undoLines(podSpec.traceOf(entry.pod.place)));
       case 'inspect':
         return crictl.inspectCommand(names);
       case 'logs':
@@ -441,107 +255,24 @@ export class CriDriver implements LabDriver {
     }
   }
 
-  /**
-   * Removes the pods that carry `label` and that `isStale` says are left over (a run killed before it could clean up):
-   * their containers, the pods, their processes the runtime lost, their emptyDir and log folders and their cgroup folders.
-   */
-  async cleanupByLabel(label: string, isStale: (labels: Record<string, string>) => boolean): Promise<PodRemoval> {
-    const pods = (await this.client.listPodSandbox()).filter((p) => label in p.labels && isStale(p.labels));
-    const known = new Set([...this.entries.values()].map((e) => e.pod.id));
-    const stale = pods.filter((p) => !known.has(p.id));
-    return this.removeLeftPods(stale.map((p) => ({ id: p.id, name: p.labels[POD_LABEL] ?? p.metadata.name, uid: p.metadata.uid })));
+  /** Removes the pods that carry `label` and that `isStale` says are left over (a run killed before it could clean up). */
+  cleanupByLabel(label: string, isStale: (labels: Record<string, string>) => boolean): Promise<PodRemoval> {
+    return this.pods.cleanupByLabel(label, isStale, () => new Set([...this.entries.values()].map((e) => e.pod.id)));
   }
 
-  /**
-   * Removes the pods that dead processes recorded before asking for them, whether the runtime lists them or not (a
-   * RunPodSandbox that never returned), by what the record says: the pod, its processes left in its cgroup (a `runc
-   * init` of a container created and never started), its cgroup and its folders.
-   */
-  async removeRecordedPods(recorded: readonly PodClaim[]): Promise<PodRemoval & { done: string[] }> {
-    const listed = await this.client.listPodSandbox();
-    const out = { removed: [] as string[], left: [] as string[], ended: [] as string[], done: [] as string[] };
-    for (const claim of recorded) {
-      const { name, uid } = claim;
-      const listedAs = listed.filter((p) => p.metadata.uid === uid).map((p) => ({ id: p.id, name, uid, trace: claim }));
-      // A record is written before anything exists: a run killed right after it left nothing to remove.
-      const existed = listedAs.length > 0 || claim.folders.some((f) => existsSync(f)) || cgroupExists(claim.cgroupParent);
-      const removal = await this.removeLeftPods([...listedAs, { name, uid, trace: claim }]);
-      out.ended.push(...removal.ended);
-      if (removal.left.length) out.left.push(...removal.left);
-      else {
-        if (existed) out.removed.push(name);
-        out.done.push(uid);
-      }
-    }
-    return out;
-  }
-
-  // Another process's pods: what it could not remove is said, not thrown, so that the rest is still cleaned.
-  private async removeLeftPods(pods: { id?: string; name: string; uid: string; trace?: HostTrace }[]): Promise<PodRemoval> {
-    const out: PodRemoval = { removed: [], left: [], ended: [] };
-    for (const pod of pods) {
-      try {
-        const kept = await this.removePod(pod, true, out.ended);
-        if (kept.length) out.left.push(`${pod.name} (cgroup folders still in use: ${kept.join(', ')})`);
-        else out.removed.push(pod.name);
-      } catch (err) {
-        out.left.push(`${pod.name} (${(err as Error).message})`);
-      }
-    }
-    return out;
-  }
-
-  private async removePods(pods: { id?: string; name: string; uid: string }[]): Promise<void> {
-    for (const pod of pods) await this.removePod(pod, false);
-  }
-
-  // Containers first (StopPodSandbox stops them, RemovePodSandbox removes them, but a refused pod may hold created ones),
-  // then the pod, then what shmlab made on the host for it. A pod of another process's (`left`): processes still in its
-  // cgroup are ones the runtime lost, and are ended by pid. Returns the cgroup folders that could not be removed.
-  private async removePod(pod: { id?: string; name: string; uid: string; trace?: HostTrace }, left: boolean, ended: string[] = []): Promise<string[]> {
-    if (pod.id) {
-      for (const c of await this.client.listContainers({ pod_sandbox_id: pod.id })) await onceSettled(() => ignoreNotFound(this.client.removeContainer(c.id)));
-      await ignoreNotFound(this.client.stopPodSandbox(pod.id));
-      await ignoreNotFound(this.client.removePodSandbox(pod.id));
-    }
-    const trace = pod.trace ?? this.traceOf(pod.name, pod.uid);
-    if (left) {
-      const lost = processesInCgroup(trace.cgroupParent);
-      ended.push(...lost.map(describeProcess));
-      await endProcesses(lost);
-    }
-    const kept = this.removeHostFolders(trace);
-    // The record goes only once nothing of the pod is left: until then a clean after a kill can still find it.
-    if (!kept.length && this.claimed.delete(pod.uid)) this.options.claims?.releasePod(pod.uid);
-    return kept;
-  }
-
-  private removeHostFolders(trace: HostTrace): string[] {
-    for (const folder of trace.folders) for (const mount of mountsUnder(folder).reverse()) spawnSync('umount', ['-l', mount]);
-    for (const folder of trace.folders) rmSync(folder, { recursive: true, force: true });
-    return removeCgroupFolders(trace.cgroupParent);
+  /** Removes the pods that dead processes recorded before asking for them, whether the runtime lists them or not. */
+  removeRecordedPods(recorded: readonly PodClaim[]): Promise<PodRemoval & { done: string[] }> {
+    return this.pods.removeRecordedPods(recorded);
   }
 
   /** The folders and cgroup parent of a pod of this driver's (the emptyDir folder first: tmpfs mounts are under it). */
   traceOf(name: string, uid: string): HostTrace {
-    return { folders: [this.emptyDirOf(name), join(this.options.dataRoot, 'pods', name)], cgroupParent: `${this.cgroupRoot}/pod${uid}` };
-  }
-
-  /** The shell lines that undo what shmlab made on the host for the pod, as the kubelet would when a pod is deleted. */
-  private hostRemovalOf(pod: Pod): string[] {
-    const trace = this.traceOf(pod.name, pod.uid);
-    return [
-      ...mountsUnder(trace.folders[0]!)
-        .reverse()
-        .map((m) => crictl.asKubelet(`umount ${m}`, "the emptyDir's tmpfs (medium: Memory)")),
-      crictl.asKubelet(`rm -rf ${trace.folders.join(' ')}`, "the pod's emptyDir and log folders"),
-      crictl.asKubelet(`rmdir $(find ${cgroupGlob(trace.cgroupParent)} -depth -type d)`, "the pod's cgroup folders, which runc leaves"),
-    ];
+    return podSpec.traceOf(podSpec.podPlace(this.options.dataRoot, this.cgroupRoot, name, uid));
   }
 
   /** The cgroup folder of this driver's pods, and its parents (/shmlab), once empty: pods' own folders go with each pod. */
   removeCgroupRoot(): void {
-    for (let dir = this.cgroupRoot; dir !== '/' && dir !== '.'; dir = dirname(dir)) removeEmptyCgroupFolder(dir);
+    removeCgroupRoot(this.cgroupRoot);
   }
 
   /** Where this driver's pods' cgroups, emptyDir and log folders are: for a sweep of what no pod or record accounts for. */
@@ -550,56 +281,8 @@ export class CriDriver implements LabDriver {
   }
 
   /** The runtime, its handler and cgroup driver, and restrict_oom_score_adj with the reason this host needs it. */
-  async describe(): Promise<CriDescription> {
-    const version = await this.client.version();
-    const status = await this.client.status(true).catch(() => undefined);
-    let config: CriConfigView = {};
-    try {
-      config = JSON.parse(status?.info.config ?? '{}') as CriConfigView;
-    } catch {
-      // Not containerd's JSON: report what the Version call says.
-    }
-    const handlerName = this.options.runtimeHandler || config.containerd?.defaultRuntimeName || 'runc';
-    const handler = config.containerd?.runtimes?.[handlerName];
-    const systemd = handler?.options?.SystemdCgroup ?? config.systemdCgroup;
-    const cgroupDriver = systemd === undefined ? 'unknown' : systemd ? 'systemd' : 'cgroupfs';
-    const restrict = config.restrictOOMScoreAdj;
-    const why = hostLacksSysResource()
-      ? 'the capability bounding set lacks CAP_SYS_RESOURCE, so runc cannot give the sandbox the oom_score_adj -998 the CRI plugin asks for'
-      : 'the host allows lowering oom_score_adj';
-    const lines = [
-      `Runtime: ${version.runtime_name} ${version.runtime_version} (CRI ${version.runtime_api_version})`,
-      `Runtime handler: ${handlerName}${handler ? ` (${handler.runtimeType}${handler.options?.BinaryName ? `, ${handler.options.BinaryName}` : ''})` : ''}`,
-      `Cgroup driver: ${cgroupDriver}`,
-      ...(restrict === undefined ? [] : [`restrict_oom_score_adj: ${restrict}${restrict ? ` (${why})` : ''}`]),
-      ...(status?.status?.conditions ?? []).map((c) => `Condition ${c.type}: ${c.status}${c.reason ? ` (${c.reason})` : ''}`),
-    ];
-    return {
-      runtimeName: version.runtime_name,
-      runtimeVersion: version.runtime_version,
-      runtimeApiVersion: version.runtime_api_version,
-      runtimeHandler: handlerName,
-      cgroupDriver,
-      restrictOomScoreAdj: restrict,
-      lines,
-    };
-  }
-
-  private present(image: string): Promise<void> {
-    let known = this.images.get(image);
-    if (!known) {
-      known = this.client.imageStatus(image).then((found) => {
-        if (!found) throw new Error(`the runtime does not hold image ${image}: import it first (shmlab never lets a CRI runtime pull)`);
-      });
-      // A failed check is not remembered: the image may be imported meanwhile.
-      known.catch(() => this.images.delete(image));
-      this.images.set(image, known);
-    }
-    return known;
-  }
-
-  private emptyDirOf(podName: string): string {
-    return join(this.options.dataRoot, 'emptydir', podName);
+  describe(): Promise<CriDescription> {
+    return describeRuntime(this.client, this.options.runtimeHandler);
   }
 
   private entry(handle: string): Entry {
@@ -607,48 +290,4 @@ export class CriDriver implements LabDriver {
     if (!entry) throw new Error(`no container ${handle} on this CRI driver`);
     return entry;
   }
-}
-
-/** The part of containerd's Status(verbose).info.config that describe() reads (1.6 and 2.1 agree on these keys). */
-interface CriConfigView {
-  containerd?: { defaultRuntimeName?: string; runtimes?: Record<string, { runtimeType?: string; options?: { BinaryName?: string; SystemdCgroup?: boolean } }> };
-  systemdCgroup?: boolean;
-  restrictOOMScoreAdj?: boolean;
-}
-
-function hostLacksSysResource(): boolean {
-  const bounding = /^CapBnd:\s*([0-9a-f]+)/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
-  return bounding !== undefined && (BigInt(`0x${bounding}`) & (1n << 24n)) === 0n;
-}
-
-export function isNotFound(err: unknown): boolean {
-  return err instanceof CriError && (err.code === 'NOT_FOUND' || /not found|does not exist/i.test(err.details));
-}
-
-async function ignoreNotFound(call: Promise<unknown>): Promise<void> {
-  try {
-    await call;
-  } catch (err) {
-    if (!isNotFound(err)) throw err;
-  }
-}
-
-/** Mount points at or below `dir` (the emptyDir tmpfs mounts of a pod). */
-export function mountsUnder(dir: string): string[] {
-  return readFileSync('/proc/mounts', 'utf8')
-    .split('\n')
-    .map((line) => (line.split(' ')[1] ?? '').replace(/\\040/g, ' '))
-    .filter((point) => point === dir || point.startsWith(`${dir}/`));
-}
-
-function mountedAt(dir: string): boolean {
-  return mountsUnder(dir).includes(dir);
-}
-
-// containerd refuses to remove a container whose start is still in flight (one a killed run had asked for): that state
-// settles within moments, so the removal is tried again then. Any other refusal is final.
-const SETTLING = /is in (starting|creating) state/i;
-
-async function onceSettled(remove: () => Promise<void>): Promise<void> {
-  await pRetry(remove, { retries: 20, minTimeout: 250, maxTimeout: 1000, shouldRetry: ({ error }) => SETTLING.test(error.message) });
 }

@@ -4,7 +4,6 @@
 import { existsSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { release } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import { IMAGES } from '../../experiments/images.js';
 import { claimedImages, imageSources, layOutContext, variantTag } from '../build/image-builder.js';
 import { DEFAULT_DEADLINE_MS } from '../docker/docker-api.js';
 import { runtimeVersion } from '../docker/docker-info.js';
@@ -25,6 +24,7 @@ import { CriClient } from './cri-client.js';
 import { CriDriver, mountsUnder, POD_LABEL } from './cri-driver.js';
 import { type ImportTarget, importImage } from './oci-archive.js';
 import { ensurePauseImage, SANDBOX_IMAGE } from './pause-image.js';
+import { type RuntimeConfig, runtimeConfig } from './runtime-status.js';
 import { removeStalePods } from './stale-pods.js';
 
 /** Where shmlab keeps what a CRI runtime's pods need on the host (emptyDir folders, pod logs), per runtime. */
@@ -46,8 +46,9 @@ export async function openCriLab(setup: LabSetup, endpoint: string): Promise<Lab
       `The CRI runtime at CONTAINER_RUNTIME_ENDPOINT=${endpoint} does not answer (${why}): start it, or point CONTAINER_RUNTIME_ENDPOINT at one that runs.`,
     );
   }
-  const ctr = process.env.SHMLAB_CTR ?? 'ctr';
-  if (!process.env.SHMLAB_CTR && !(await hasCommand('ctr'))) {
+  const given = setup.ctr ?? (setup.env ?? process.env).SHMLAB_CTR;
+  const ctr = given ?? 'ctr';
+  if (!given && !(await hasCommand('ctr'))) {
     client.close();
     throw new SetupError("containerd's ctr is needed to import shmlab's images (CRI has no import call): install containerd, or set SHMLAB_CTR to its ctr.");
   }
@@ -62,7 +63,7 @@ export async function openCriLab(setup: LabSetup, endpoint: string): Promise<Lab
 
   const sources = await imageSources(setup.say, lease, { signal: setup.signal ?? processSignal() });
   const variants = [...new Set(['lab', ...(setup.variants ?? [])])];
-  const tags = Object.fromEntries(variants.map((v) => [v, `localhost/${variantTag(v, sources)}`]));
+  const tags = Object.fromEntries(variants.map((v) => [v, `localhost/${variantTag(v, sources, setup.images)}`]));
   lease.claimImages(Object.values(tags));
   const images: Record<string, string> = {};
   const context = layOutContext(sources, lease);
@@ -70,7 +71,7 @@ export async function openCriLab(setup: LabSetup, endpoint: string): Promise<Lab
     for (const variant of variants) {
       const imported = await importImage(target, {
         context,
-        cmd: IMAGES[variant]!.cmd,
+        cmd: setup.images[variant]!.cmd,
         labels: { [IMAGE_LABEL]: variant },
         name: tags[variant]!,
         env: [PATH_ENV],
@@ -211,31 +212,6 @@ function daemonNetwork(socket: string): string | undefined {
 /** A short name for the runtime, from its socket's folder (containerd-1.6 for shmlab's own, containerd for a node's). */
 function engineNameOf(socket: string): string {
   return basename(dirname(socket)).replace(/[^A-Za-z0-9._-]/g, '_') || 'cri';
-}
-
-interface RuntimeConfig {
-  sandboxImage?: string;
-  snapshotter?: string;
-}
-
-// containerd's Status(verbose) carries its CRI config as JSON: 1.6 names the sandbox image `sandboxImage`, 2.x keeps it
-// among the pinned images.
-async function runtimeConfig(client: CriClient): Promise<RuntimeConfig> {
-  try {
-    const status = await client.status(true);
-    const config = JSON.parse(status.info.config ?? '{}') as {
-      sandboxImage?: string;
-      pinnedImages?: { sandbox?: string };
-      containerd?: { snapshotter?: string };
-    };
-    const images = JSON.parse(status.info.images ?? 'null') as { pinnedImages?: { sandbox?: string }; snapshotter?: string } | null;
-    return {
-      sandboxImage: config.sandboxImage ?? config.pinnedImages?.sandbox ?? images?.pinnedImages?.sandbox,
-      snapshotter: config.containerd?.snapshotter ?? images?.snapshotter,
-    };
-  } catch {
-    return {};
-  }
 }
 
 function criEnvironment(address: string, d: Awaited<ReturnType<CriDriver['describe']>>, config: RuntimeConfig): EngineEnvironment {

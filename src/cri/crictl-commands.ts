@@ -50,6 +50,12 @@ export function runCommand(n: Names, pod: PodSandboxConfig, container: Container
   return newPod ? `${podLines.map((l) => `${l}\n`).join('')}${write(pod, n.podFile)}${n.pod}=$(crictl runp ${n.podFile})\n${create}` : create;
 }
 
+/** The part of a new pod's command that makes the sandbox (what is asked of RunPodSandbox). */
+export function podCommand(n: Names, pod: PodSandboxConfig, kubelet: readonly string[] = []): string {
+  const podLines = kubelet.filter((l) => l.startsWith(`mkdir -p ${pod.log_directory}    #`));
+  return `${podLines.map((l) => `${l}\n`).join('')}${write(pod, n.podFile)}${n.pod}=$(crictl runp ${n.podFile})`;
+}
+
 const createCommand = (n: Names, container: ContainerConfig) =>
   `${write(container, n.ctrFile)}${n.ctr}=$(crictl create "$${n.pod}" ${n.ctrFile} ${n.podFile}) && crictl start "$${n.ctr}"`;
 

@@ -1,17 +1,18 @@
 // What killed runs left on a CRI node, found three ways: the pods their leases recorded before asking for them (also
 // those the runtime never listed), the pods the runtime lists with a dead lease's label, and what no pod and no record
 // accounts for: shims whose task the runtime removed, and cgroup, emptyDir and log folders of shmlab's.
-import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { deadClaims, forgetPodClaims, liveClaims } from '../lab/process-lease.js';
 import { isStale, STALE_AFTER_MS } from '../lab/stale-resources.js';
 import { checkedLine } from '../lab/sweep-lines.js';
 import { LABEL } from '../labels.js';
-import { cgroupChildren, removeCgroupFolders } from './cgroup-folders.js';
+import { cgroupChildren } from './cgroup-folders.js';
 import type { CriClient } from './cri-client.js';
-import { type CriDriver, mountsUnder, POD_LABEL } from './cri-driver.js';
-import { childrenOf, describeProcess, endProcesses, orphanShims, processesInCgroup } from './node-processes.js';
+import type { CriDriver } from './cri-driver.js';
+import { childrenOf, describeProcess, endProcesses, orphanShims } from './node-processes.js';
+import { removeHostFolder, removeLostCgroup } from './pod-host.js';
+import { POD_LABEL } from './pod-spec.js';
 
 /** How long a shim whose bundle is gone is given to exit by itself (the runtime shuts it down after removing the task). */
 const SHIM_GRACE_MS = 1500;
@@ -94,8 +95,7 @@ async function sweepFolders(driver: CriDriver, client: CriClient, now: number): 
       continue;
     }
     const path = `${cgroupRoot}/${folder}`;
-    await endProcesses(processesInCgroup(path));
-    if (!removeCgroupFolders(path).length) removed++;
+    if (await removeLostCgroup(path)) removed++;
   }
   for (const { dir, name } of folders) {
     const path = join(dir, name);
@@ -105,8 +105,7 @@ async function sweepFolders(driver: CriDriver, client: CriClient, now: number): 
       young++;
       continue;
     }
-    for (const mount of mountsUnder(path).reverse()) spawnSync('umount', ['-l', mount]);
-    rmSync(path, { recursive: true, force: true });
+    removeHostFolder(path);
     removed++;
   }
   if (removed) said.push(`removed ${removed} cgroup, emptyDir or log folder(s) of pods that no run accounts for, older than two hours`);

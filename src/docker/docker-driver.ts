@@ -17,11 +17,18 @@ export const NETWORK_GRANT = 'no network (NetworkDisabled, NetworkMode none: its
 
 export class DockerDriver implements LabDriver {
   readonly kind = 'docker-api';
-  private readonly resolver = new PrivilegeResolver();
+  private readonly resolver = new PrivilegeResolver(
+    (words) =>
+      `this engine could not start a --privileged container on this host (the engine said: "${words}"), so the privileged experiments use the nearest equivalent: CAP_SYS_ADMIN and no read-only or masked paths (--cap-add SYS_ADMIN --security-opt systempaths=unconfined)`,
+  );
   /** handle (container id) -> the container's name in the experiment, for the transcript */
   private readonly names = new Map<string, string>();
 
-  constructor(readonly api: EngineDriver) {}
+  /** `cli`: the engine's own command line (`docker`, or `podman`, whose Docker API shmlab drives), for the transcript. */
+  constructor(
+    readonly api: EngineDriver,
+    readonly cli: 'docker' | 'podman' = 'docker',
+  ) {}
 
   get privilege(): PrivilegeMode {
     return this.resolver.mode;
@@ -34,10 +41,15 @@ export class DockerDriver implements LabDriver {
     let created = '';
     const start = async (privilege: PrivilegeMode) => {
       const config = containerConfig(spec, privilege, { container: request.containerHandle, volume: request.volumeName });
-      command = ['docker run -d --name', request.logicalName, ...config.flags, request.imageTag ?? request.image, ...(spec.cmd ?? []).map(shellQuote)].join(
-        ' ',
-      );
+      command = [
+        `${this.cli} run -d --name`,
+        request.logicalName,
+        ...config.flags,
+        request.imageTag ?? request.image,
+        ...(spec.cmd ?? []).map(shellQuote),
+      ].join(' ');
       grants = config.grants;
+      request.onCommand?.(command, [NETWORK_GRANT, ...grants]);
       return this.api.run(
         { name: request.name, image: request.image, cmd: spec.cmd, ipcMode: config.ipcMode, hostConfig: config.hostConfig, labels: request.labels },
         (id) => {
@@ -128,27 +140,27 @@ export class DockerDriver implements LabDriver {
     cmd: string[] = [],
     logicalName = handle ? (this.names.get(handle) ?? handle.slice(0, 12)) : '?',
   ): string {
-    return dockerCommand(action, logicalName, cmd);
+    return dockerCommand(action, logicalName, cmd, this.cli);
   }
 }
 
 /** A step as the docker CLI command that does the same, by the container's name in the experiment. */
-export function dockerCommand(action: StepAction, container: string, cmd: string[] = []): string {
+export function dockerCommand(action: StepAction, container: string, cmd: string[] = [], cli: 'docker' | 'podman' = 'docker'): string {
   switch (action) {
     case 'exec':
-      return `docker exec ${container} ${cmd.map(shellQuote).join(' ')}`;
+      return `${cli} exec ${container} ${cmd.map(shellQuote).join(' ')}`;
     case 'kill':
-      return `docker kill ${container}`;
+      return `${cli} kill ${container}`;
     case 'remove':
-      return `docker rm -f ${container}`;
+      return `${cli} rm -f ${container}`;
     case 'commit':
-      return `docker commit ${container}`;
+      return `${cli} commit ${container}`;
     case 'run':
-      return `docker run -d ${container}`;
+      return `${cli} run -d ${container}`;
     case 'await':
       return `(wait until ${container} prints its marker or exits)`;
     default:
-      return `docker ${action} ${container}`;
+      return `${cli} ${action} ${container}`;
   }
 }
 

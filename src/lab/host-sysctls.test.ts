@@ -12,7 +12,7 @@ import { ROOT } from '../paths.js';
 import { runExperiment } from '../run/experiment-runner.js';
 import type { LabContext } from '../run/lab-context.js';
 import type { HostIpc } from './host-segments.js';
-import { changeHostSysctls, hostIpcProbe, readHostSysctl, restoreAfterKilledRuns } from './host-sysctls.js';
+import { changeHostSysctls, hostIpcProbe, type IpcAnswer, readHostSysctl, restoreAfterKilledRuns } from './host-sysctls.js';
 import { LabSession } from './lab-session.js';
 import { ProcessLease } from './process-lease.js';
 
@@ -77,14 +77,14 @@ describe("whether the engine's host IPC namespace is this process's", () => {
   };
 
   /** The experiment that changes the host, run with `probe` as the answer to that question (it stops at its first step). */
-  async function runWith(probe: () => Promise<boolean>) {
+  async function runWith(probe: () => Promise<IpcAnswer>) {
     const lease = new ProcessLease(join(tempDir('shmlab-runtime-'), 'leases'));
     await lease.acquire();
     const driver = { kind: 'docker', privilege: { mode: 'not needed' }, commandFor: () => '' } as unknown as LabDriver;
     const ctx: LabContext = {
       driver,
       session: new LabSession(driver, lease),
-      engine: 'docker',
+      family: 'docker-api',
       images: {},
       imageTags: {},
       markHostKey: async () => {},

@@ -5,6 +5,7 @@ import { hostIpcProbe } from '../lab/host-sysctls.js';
 import { inTurns } from '../lab/in-turns.js';
 import { SandboxPanicLogs } from '../lab/runtime-panics.js';
 import { readSweep } from '../lab/sweep-lines.js';
+import type { ImageVariant } from '../model/catalog.js';
 import type { Experiment } from '../model/experiment.js';
 import { familyOf } from '../model/family.js';
 import type { ExperimentResult, RunResult } from '../model/result.js';
@@ -15,6 +16,8 @@ import type { LabContext } from './lab-context.js';
 
 export interface LabOptions {
   say: Say;
+  /** The image variants the experiments' containers name (the catalog's `images`). */
+  images: Readonly<Record<string, ImageVariant>>;
   /** Called as each experiment finishes (in finishing order). */
   onResult?: (result: ExperimentResult, done: number, total: number) => void;
   /** Called once the engine is known, before any experiment runs. */
@@ -44,7 +47,15 @@ export async function runLab(experiments: Experiment[], options: LabOptions): Pr
   // Every experiment's waits listen to it at once.
   setMaxListeners(0, signal);
   const variants = experiments.flatMap((e) => Object.values(e.containers).map((c) => c.image ?? 'lab')).filter((v) => !v.startsWith('@'));
-  const lab = await openLab({ say, variants, deadlineMs: options.deadlineMs, signal: options.signal, env: options.env, ctr: options.ctr });
+  const lab = await openLab({
+    say,
+    images: options.images,
+    variants,
+    deadlineMs: options.deadlineMs,
+    signal: options.signal,
+    env: options.env,
+    ctr: options.ctr,
+  });
   const { driver, session } = lab;
   const { environment } = lab;
   if (options.workarounds?.length) environment.workarounds = options.workarounds;

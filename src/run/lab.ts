@@ -18,6 +18,7 @@ import { type ProcessLease, processLease } from '../lab/process-lease.js';
 import type { HostKeyRemover } from '../lab/resource-tracker.js';
 import { removeStaleLocal } from '../lab/stale-resources.js';
 import { IMAGE_LABEL, LABEL, LABEL_HELPER, LABEL_RUN } from '../labels.js';
+import type { ImageVariant } from '../model/catalog.js';
 import type { EngineKind } from '../model/experiment.js';
 import type { EngineEnvironment } from '../model/result.js';
 
@@ -58,6 +59,8 @@ export interface LabSetup {
   env?: NodeJS.ProcessEnv;
   /** containerd's ctr for a CRI runtime's image imports (default SHMLAB_CTR, else ctr on the PATH). */
   ctr?: string;
+  /** The image variants (the catalog's): the containers' images are built or imported from them. */
+  images: Readonly<Record<string, ImageVariant>>;
   /** Ends every wait at once (the run's signal); without one, the command line's first SIGINT/SIGTERM/SIGHUP does. */
   signal?: AbortSignal;
 }
@@ -76,7 +79,7 @@ async function openDockerLab(setup: LabSetup): Promise<Lab> {
   const api = new EngineDriver(client, setup.deadlineMs ?? DEFAULT_DEADLINE_MS, signal);
   const environment = await api.call('describe the engine', () => describeEngine(api.dockerode, address.uri));
   const variants = [...new Set(['lab', ...(setup.variants ?? [])])];
-  const { ids, tags } = await buildImages(api, variants, setup.say, lease);
+  const { ids, tags } = await buildImages(api, variants, setup.say, lease, setup.images);
   const driver = new DockerDriver(api, environment.kind === 'podman' ? 'podman' : 'docker');
   const session = new LabSession(driver, lease);
   const helperLabels = session.labels({ [LABEL_HELPER]: 'true' });

@@ -50,7 +50,7 @@ describe('judge', () => {
       judge(
         exact,
         [record('run', { action: 'run' }), record('refusable', { action: 'run', engineFailed: true, refused: true }), record('read', { stdout })],
-        'docker',
+        'docker-api',
       ).verdict;
     expect([read('33554432\n'), read('33554432'), read('33554432\n\n')]).toEqual(['as expected', 'as expected', 'as expected']);
     expect(read('18446744073692774399')).toBe('differs');

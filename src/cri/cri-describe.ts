@@ -1,0 +1,52 @@
+// The runtime as the report's environment tells it: name and version, the handler with its OCI runtime, the cgroup
+// driver, restrict_oom_score_adj with the reason this host needs it, and the runtime's own conditions.
+import { readFileSync } from 'node:fs';
+import type { CriClient } from './cri-client.js';
+import { parseRuntimeStatus } from './runtime-status.js';
+
+export interface CriDescription {
+  runtimeName: string;
+  runtimeVersion: string;
+  runtimeApiVersion: string;
+  runtimeHandler: string;
+  cgroupDriver: string;
+  restrictOomScoreAdj?: boolean;
+  /** `Key: value` lines for the report's environment. */
+  lines: string[];
+}
+
+/** `runtimeHandler`: the CRI handler the pods ask for ('' or none = the runtime's default). */
+export async function describeRuntime(client: CriClient, runtimeHandler?: string): Promise<CriDescription> {
+  const version = await client.version();
+  const status = await client.status(true).catch(() => undefined);
+  const config = parseRuntimeStatus(status?.info);
+  const handlerName = runtimeHandler || config.defaultRuntimeName || 'runc';
+  const handler = config.runtimes?.[handlerName];
+  const systemd = handler?.systemdCgroup ?? config.systemdCgroup;
+  const cgroupDriver = systemd === undefined ? 'unknown' : systemd ? 'systemd' : 'cgroupfs';
+  const restrict = config.restrictOOMScoreAdj;
+  const why = hostLacksSysResource()
+    ? 'the capability bounding set lacks CAP_SYS_RESOURCE, so runc cannot give the sandbox the oom_score_adj -998 the CRI plugin asks for'
+    : 'the host allows lowering oom_score_adj';
+  const lines = [
+    `Runtime: ${version.runtime_name} ${version.runtime_version} (CRI ${version.runtime_api_version})`,
+    `Runtime handler: ${handlerName}${handler ? ` (${handler.type}${handler.binaryName ? `, ${handler.binaryName}` : ''})` : ''}`,
+    `Cgroup driver: ${cgroupDriver}`,
+    ...(restrict === undefined ? [] : [`restrict_oom_score_adj: ${restrict}${restrict ? ` (${why})` : ''}`]),
+    ...(status?.status?.conditions ?? []).map((c) => `Condition ${c.type}: ${c.status}${c.reason ? ` (${c.reason})` : ''}`),
+  ];
+  return {
+    runtimeName: version.runtime_name,
+    runtimeVersion: version.runtime_version,
+    runtimeApiVersion: version.runtime_api_version,
+    runtimeHandler: handlerName,
+    cgroupDriver,
+    restrictOomScoreAdj: restrict,
+    lines,
+  };
+}
+
+function hostLacksSysResource(): boolean {
+  const bounding = /^CapBnd:\s*([0-9a-f]+)/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
+  return bounding !== undefined && (BigInt(`0x${bounding}`) & (1n << 24n)) === 0n;
+}
