@@ -3,21 +3,31 @@
 // SysV segments. The CRI node itself (processes, shims) is read by test/cri-node.ts.
 
 import { IMAGES } from '../experiments/images.js';
+import { type DockerLab, openDockerLab } from '../src/docker/docker-lab.js';
 import { listAllHostSegments } from '../src/lab/host-segments.js';
-import { type Lab, openLab } from '../src/run/lab.js';
+import type { Lab } from '../src/run/lab.js';
+import { openLab } from '../src/run/lab.js';
 
 export type EngineState = Record<string, (string | number)[]>;
 
 let lab: Promise<Lab> | undefined;
+let dockerLab: Promise<DockerLab> | undefined;
 
-export async function engineDriver(): Promise<{ driver: NonNullable<Lab['docker']>; labImage: string; lab: Lab }> {
-  lab ??= openLab({ say: () => {}, images: IMAGES });
-  const opened = await lab;
-  return { driver: opened.docker!, labImage: opened.images.lab!, lab: opened };
+/** The lab of the engine the tests run against, whatever its family. */
+export function engineLab(): Promise<Lab> {
+  lab ??= process.env.CONTAINER_RUNTIME_ENDPOINT !== undefined ? openLab({ say: () => {}, images: IMAGES }) : engineDriver().then((d) => d.lab);
+  return lab;
+}
+
+/** A Docker API engine's lab and its API client, for the tests that inspect containers through it. */
+export async function engineDriver(): Promise<{ driver: DockerLab['docker']; labImage: string; lab: DockerLab }> {
+  dockerLab ??= openDockerLab({ say: () => {}, images: IMAGES });
+  const opened = await dockerLab;
+  return { driver: opened.docker, labImage: opened.images.lab!, lab: opened };
 }
 
 export async function engineState(): Promise<EngineState> {
-  const { lab } = await engineDriver();
+  const lab = await engineLab();
   const segments = await listAllHostSegments(lab.hostIpc);
   return { ...(await lab.inventory()), hostSegments: segments.map((s) => s.key) };
 }

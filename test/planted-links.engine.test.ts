@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
 import { reportBaseName } from '../src/report/report-name.js';
-import { engineDriver } from './engine-state.js';
+import { engineLab } from './engine-state.js';
 import { CLI, reportDir } from './shmlab-process.js';
 import { removeTempDirs, tempDir } from './temp-dirs.js';
 
@@ -14,7 +14,7 @@ afterAll(removeTempDirs);
 
 describe('links planted where a run writes', () => {
   it('are never written through: reports, partial reports, JUnit and the result file', async () => {
-    const { lab } = await engineDriver();
+    const lab = await engineLab();
     const base = reportBaseName(lab.environment);
     const dir = reportDir();
     const victims = tempDir('shmlab-victim-');

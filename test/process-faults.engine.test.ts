@@ -6,7 +6,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import Dockerode from 'dockerode';
 import { afterAll, describe, expect, it } from 'vitest';
-import { startDaemon, stopDaemon } from '../src/engine/daemon-process.js';
+import { startDaemon, stopDaemon } from '../src/docker/daemon-process.js';
 import { engineDriver, engineState, leftovers, NOTHING_LEFT } from './engine-state.js';
 import { LONG, midRun, reportIn as readdir, removeDaemonHome, reportDir, shmlab, until } from './shmlab-process.js';
 import { removeTempDirs, tempDir } from './temp-dirs.js';

@@ -7,11 +7,11 @@ import { join } from 'node:path';
 import Dockerode from 'dockerode';
 import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type RunningDaemon, startDaemon } from '../src/engine/daemon-process.js';
+import { type RunningDaemon, startDaemon } from '../src/docker/daemon-process.js';
 import { LABEL, LABEL_HOST_KEY } from '../src/labels.js';
 import { ROOT } from '../src/paths.js';
 import { reportBaseName } from '../src/report/report-name.js';
-import { engineDriver, engineState, leftovers, NOTHING_LEFT } from './engine-state.js';
+import { engineDriver, engineLab, engineState, leftovers, NOTHING_LEFT } from './engine-state.js';
 import { CLI, LONG, midRun, removeDaemonHome, reportDir, reportIn, shmlab, until } from './shmlab-process.js';
 import { removeTempDirs } from './temp-dirs.js';
 
@@ -130,7 +130,7 @@ describe('a run always ends', () => {
   });
 
   it('a report that cannot be written at the end: the results are still printed, one sentence says why, exit 1', async () => {
-    const { lab } = await engineDriver();
+    const lab = await engineLab();
     const dir = reportDir();
     mkdirSync(join(dir, `${reportBaseName(lab.environment)}.md`));
     const r = await shmlab(['run', '--only', 'sysv-restart', '--report-dir', dir]);

@@ -4,7 +4,7 @@ import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type Dockerode from 'dockerode';
 import { execa, type ResultPromise } from 'execa';
-import { stopDaemon } from '../src/engine/daemon-process.js';
+import { stopDaemon } from '../src/docker/daemon-process.js';
 import { LABEL, LABEL_HOST_KEY } from '../src/labels.js';
 import { ROOT } from '../src/paths.js';
 import { tempDir } from './temp-dirs.js';

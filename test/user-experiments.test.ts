@@ -8,7 +8,7 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IMAGES } from '../experiments/images.js';
 import { EXPERIMENTS, selectExperiments } from '../experiments/index.js';
-import { imageSources, layOutContext, useUserPrograms, variantTag } from '../src/build/image-builder.js';
+import { imageSources, layOutContext, variantTag } from '../src/build/image-builder.js';
 import { InterruptedError, UsageError } from '../src/errors.js';
 import { processLease } from '../src/lab/process-lease.js';
 import { ROOT } from '../src/paths.js';
@@ -452,27 +452,20 @@ describe('a module that does not return when it is loaded', () => {
 describe("the user's programs in the images", () => {
   it('go into /bin of the build context, executable, and into the hash that names every image', async () => {
     const lease = await processLease();
+    // The images' busybox too is the test's own program: only its bytes go into the hash and the context.
+    const busybox = tiny;
+    const plain = await imageSources(() => {}, lease, { busybox });
+    const mine = await imageSources(() => {}, lease, { busybox, user: [{ name: 'mybox', path: tiny }] });
+    const renamed = await imageSources(() => {}, lease, { busybox, user: [{ name: 'otherbox', path: tiny }] });
+    const tags = [plain, mine, renamed].map((s) => variantTag('lab', s, IMAGES));
+    expect(new Set(tags).size).toBe(3);
+    const context = layOutContext(mine, lease);
     try {
-      // The images' busybox too is the test's own program: only its bytes go into the hash and the context.
-      const busybox = tiny;
-      useUserPrograms([]);
-      const plain = await imageSources(() => {}, lease, { busybox });
-      useUserPrograms([{ name: 'mybox', path: tiny }]);
-      const mine = await imageSources(() => {}, lease, { busybox });
-      useUserPrograms([{ name: 'otherbox', path: tiny }]);
-      const renamed = await imageSources(() => {}, lease, { busybox });
-      const tags = [plain, mine, renamed].map((s) => variantTag('lab', s, IMAGES));
-      expect(new Set(tags).size).toBe(3);
-      const context = layOutContext(mine, lease);
-      try {
-        expect(statSync(join(context, 'bin', 'mybox')).mode & 0o111).toBe(0o111);
-        expect(readFileSync(join(context, 'bin', 'mybox'))).toEqual(readFileSync(tiny));
-        expect(statSync(join(context, 'bin', 'sysv-read')).isFile()).toBe(true);
-      } finally {
-        rmSync(context, { recursive: true, force: true });
-      }
+      expect(statSync(join(context, 'bin', 'mybox')).mode & 0o111).toBe(0o111);
+      expect(readFileSync(join(context, 'bin', 'mybox'))).toEqual(readFileSync(tiny));
+      expect(statSync(join(context, 'bin', 'sysv-read')).isFile()).toBe(true);
     } finally {
-      useUserPrograms([]);
+      rmSync(context, { recursive: true, force: true });
     }
   });
 });

@@ -3,8 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { IMAGES } from '../../experiments/images.js';
 import { engineDriver } from '../../test/engine-state.js';
+import { buildImages } from '../docker/docker-images.js';
 import { processLease } from '../lab/process-lease.js';
-import { buildImages } from './image-builder.js';
 import { compilePrograms } from './program-compiler.js';
 
 describe('build cache', () => {

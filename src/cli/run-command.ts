@@ -3,11 +3,11 @@
 import { readFileSync } from 'node:fs';
 import { IMAGES } from '../../experiments/images.js';
 import { catalogOf, EXPERIMENTS, selectExperiments } from '../../experiments/index.js';
-import { useUserPrograms } from '../build/image-builder.js';
 import { checkToolchain, checkUserToolchain } from '../build/program-compiler.js';
 import { checkTempDir } from '../engine/host-tools.js';
 import { UsageError } from '../errors.js';
 import { processLease } from '../lab/process-lease.js';
+import type { UserProgram } from '../model/catalog.js';
 import { type RunOptionsFile, runOptionsProblem } from '../model/run-options-file.js';
 import { REPORTS } from '../paths.js';
 import { junitTarget, writeJUnit } from '../report/junit.js';
@@ -61,13 +61,15 @@ export async function runCommand(options: RunOptions, io: Output, signal: AbortS
   const say = (line: string) => io.out(`shmlab: ${line}`);
   // The user's programs go into the images only when one of their experiments runs: otherwise the usual images serve.
   const usesUser = user !== undefined && experiments.some((e) => user.experiments.includes(e));
+  let userPrograms: UserProgram[] | undefined;
   if (usesUser) {
     if (user.cSrc) await checkUserToolchain(user.cSrc);
-    useUserPrograms(await prepareUserPrograms(user, say, await processLease(), signal));
+    userPrograms = await prepareUserPrograms(user, say, await processLease(), signal);
   }
   const run = await runLab(experiments, {
     env,
     images: IMAGES,
+    ...(userPrograms ? { userPrograms } : {}),
     ...(given?.ctr ? { ctr: given.ctr } : {}),
     ...(given?.workarounds ? { workarounds: given.workarounds } : {}),
     ...(given?.panicDir ? { panicDir: given.panicDir } : {}),

@@ -5,20 +5,20 @@ import { existsSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'nod
 import { release } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { claimedImages, imageSources, layOutContext, variantTag } from '../build/image-builder.js';
-import { DEFAULT_DEADLINE_MS } from '../docker/docker-api.js';
-import { runtimeVersion } from '../docker/docker-info.js';
 import { hasCommand } from '../engine/host-tools.js';
 import { processSignal } from '../engine/interruption.js';
+import { DEFAULT_DEADLINE_MS } from '../engine/lab-driver.js';
+import { runtimeVersion } from '../engine/runtime-version.js';
 import { EngineUnavailableError, SetupError } from '../errors.js';
 import { releaseHostKeys } from '../lab/host-keys.js';
 import type { HostIpc } from '../lab/host-segments.js';
+import type { Lab, LabSetup } from '../lab/lab.js';
 import { LabSession } from '../lab/lab-session.js';
 import { liveClaims, processLease } from '../lab/process-lease.js';
 import { removeStaleLocal } from '../lab/stale-resources.js';
 import { IMAGE_LABEL, LABEL, LABEL_HELPER } from '../labels.js';
 import type { EngineEnvironment } from '../model/result.js';
 import { HARNESS_VERSION } from '../paths.js';
-import type { Lab, LabSetup } from '../run/lab.js';
 import { cgroupChildren } from './cgroup-folders.js';
 import { CriClient } from './cri-client.js';
 import { CriDriver, mountsUnder, POD_LABEL } from './cri-driver.js';
@@ -61,7 +61,7 @@ export async function openCriLab(setup: LabSetup, endpoint: string): Promise<Lab
   const sandboxImage = config.sandboxImage ?? SANDBOX_IMAGE;
   if (sandboxImage === SANDBOX_IMAGE) await ensurePauseImage(target);
 
-  const sources = await imageSources(setup.say, lease, { signal: setup.signal ?? processSignal() });
+  const sources = await imageSources(setup.say, lease, { signal: setup.signal ?? processSignal(), user: setup.userPrograms });
   const variants = [...new Set(['lab', ...(setup.variants ?? [])])];
   const tags = Object.fromEntries(variants.map((v) => [v, `localhost/${variantTag(v, sources, setup.images)}`]));
   lease.claimImages(Object.values(tags));

@@ -6,11 +6,9 @@ import type { HostConfig } from 'dockerode';
 import pRetry, { AbortError } from 'p-retry';
 import type { ContainerRuntimeClient } from 'testcontainers';
 import { graceLeft, interruption, watchSignal } from '../engine/interruption.js';
+import { DEFAULT_DEADLINE_MS } from '../engine/lab-driver.js';
 import { demux } from './demux.js';
 import { LabContainer } from './lab-container.js';
-
-/** How long shmlab waits for any one answer of the engine unless told otherwise (`--timeout`). */
-export const DEFAULT_DEADLINE_MS = 60_000;
 
 export { engineWords } from '../engine/engine-words.js';
 export { EngineTimeoutError } from '../errors.js';

@@ -1,5 +1,6 @@
 // The engine's own description of itself, for the report's environment header.
 import type Dockerode from 'dockerode';
+import { runtimeVersion } from '../engine/runtime-version.js';
 import { EngineUnavailableError } from '../errors.js';
 import type { EngineKind } from '../model/experiment.js';
 import type { EngineEnvironment } from '../model/result.js';
@@ -65,12 +66,4 @@ async function describeOciRuntime(
   const local = address.startsWith('unix://');
   const version = local ? await runtimeVersion(entry.path ?? name) : undefined;
   return { name, ...(version ? { version } : {}), ...args };
-}
-
-/** `runsc version 0.0~20221219.0`, `crun version 1.8.1`, `runc version 1.1.5+ds1` → the version alone. */
-export async function runtimeVersion(path: string): Promise<string | undefined> {
-  const { execa } = await import('execa');
-  const out = await execa(path, ['--version'], { reject: false, timeout: 5000 });
-  const version = /version\s+(\S+)/.exec(String(out.stdout ?? ''))?.[1];
-  return version?.replace(/^(0\.0~|release-)/, '');
 }

@@ -3,6 +3,9 @@
 import type { ContainerSpec, ContainerState, StepAction } from '../model/experiment.js';
 import type { PrivilegeMode } from '../model/result.js';
 
+/** How long shmlab waits for any one answer of the engine unless told otherwise (`--timeout`). */
+export const DEFAULT_DEADLINE_MS = 60_000;
+
 export interface ExecOutcome {
   exitCode: number;
   stdout: string;

@@ -10,9 +10,9 @@ import { removeTempDirs, tempDir } from '../../test/temp-dirs.js';
 import type { LabDriver } from '../engine/lab-driver.js';
 import { ROOT } from '../paths.js';
 import { runExperiment } from '../run/experiment-runner.js';
-import type { LabContext } from '../run/lab-context.js';
 import type { HostIpc } from './host-segments.js';
 import { changeHostSysctls, hostIpcProbe, type IpcAnswer, readHostSysctl, restoreAfterKilledRuns } from './host-sysctls.js';
+import type { LabContext } from './lab-context.js';
 import { LabSession } from './lab-session.js';
 import { ProcessLease } from './process-lease.js';
 

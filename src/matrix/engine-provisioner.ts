@@ -3,7 +3,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { provisionContainerd, stopContainerd } from '../cri/containerd-provisioner.js';
-import { type RunningDaemon, startDaemon, stopDaemon } from '../engine/daemon-process.js';
+import { type RunningDaemon, startDaemon, stopDaemon } from '../docker/daemon-process.js';
 import { debianPackage } from '../engine/debian-package.js';
 import { aptInstall, canProvision, hasCommand } from '../engine/host-tools.js';
 import { EngineUnavailableError } from '../errors.js';

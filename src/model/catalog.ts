@@ -9,6 +9,12 @@ export interface ImageVariant {
   purpose: string;
 }
 
+/** A program of the user's, by the name it has in the image's /bin and the file that holds it. */
+export interface UserProgram {
+  name: string;
+  path: string;
+}
+
 export interface Catalog {
   experiments: readonly Experiment[];
   survival: SurvivalTexts;

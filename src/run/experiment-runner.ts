@@ -2,11 +2,11 @@
 
 import { engineWords } from '../engine/engine-words.js';
 import { shellQuote } from '../engine/shell-quote.js';
+import type { LabContext } from '../lab/lab-context.js';
 import type { Experiment, Step, StepRecord } from '../model/experiment.js';
 import { lacking as lackingFor } from '../model/family.js';
 import type { ExperimentResult } from '../model/result.js';
 import { judge } from '../verdict/judge.js';
-import type { LabContext } from './lab-context.js';
 import { ExperimentState, NotApplicableError, runStep } from './step-runner.js';
 
 // Said of every container; the network each driver gives its containers is among the driver's own grants.

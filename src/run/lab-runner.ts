@@ -3,21 +3,23 @@ import { setMaxListeners } from 'node:events';
 import type { Say } from '../engine/host-tools.js';
 import { hostIpcProbe } from '../lab/host-sysctls.js';
 import { inTurns } from '../lab/in-turns.js';
+import type { LabContext } from '../lab/lab-context.js';
 import { SandboxPanicLogs } from '../lab/runtime-panics.js';
 import { readSweep } from '../lab/sweep-lines.js';
-import type { ImageVariant } from '../model/catalog.js';
+import type { ImageVariant, UserProgram } from '../model/catalog.js';
 import type { Experiment } from '../model/experiment.js';
 import { familyOf } from '../model/family.js';
 import type { ExperimentResult, RunResult } from '../model/result.js';
 import { runExperiment } from './experiment-runner.js';
 import { probeContainerKernel } from './kernel-probe.js';
 import { openLab } from './lab.js';
-import type { LabContext } from './lab-context.js';
 
 export interface LabOptions {
   say: Say;
   /** The image variants the experiments' containers name (the catalog's `images`). */
   images: Readonly<Record<string, ImageVariant>>;
+  /** The user's programs (`--experiments DIR`), put in every image's /bin beside shmlab's own. */
+  userPrograms?: readonly UserProgram[];
   /** Called as each experiment finishes (in finishing order). */
   onResult?: (result: ExperimentResult, done: number, total: number) => void;
   /** Called once the engine is known, before any experiment runs. */
@@ -50,6 +52,7 @@ export async function runLab(experiments: Experiment[], options: LabOptions): Pr
   const lab = await openLab({
     say,
     images: options.images,
+    ...(options.userPrograms ? { userPrograms: options.userPrograms } : {}),
     variants,
     deadlineMs: options.deadlineMs,
     signal: options.signal,

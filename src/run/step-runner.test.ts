@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { dockerCommand } from '../docker/docker-driver.js';
 import type { LabDriver } from '../engine/lab-driver.js';
+import type { LabContext } from '../lab/lab-context.js';
 import type { LabSession } from '../lab/lab-session.js';
 import type { ResourceTracker } from '../lab/resource-tracker.js';
 import type { Experiment } from '../model/experiment.js';
-import type { LabContext } from './lab-context.js';
 import { ExperimentState, runStep, shellQuote } from './step-runner.js';
 
 const experiment: Experiment = {

@@ -5,12 +5,12 @@ import { engineWords } from '../engine/engine-words.js';
 import { untilAborted } from '../engine/interruption.js';
 import { shellQuote } from '../engine/shell-quote.js';
 import type { Step, StepRecord } from '../model/experiment.js';
+import { type ExperimentState, NotApplicableError } from './actions/experiment-state.js';
 import { actionOf } from './actions/index.js';
-import { type ExperimentState, NotApplicableError } from './experiment-state.js';
 
 export { shellQuote } from '../engine/shell-quote.js';
 export { InterruptedError } from '../errors.js';
-export { ExperimentState, NotApplicableError } from './experiment-state.js';
+export { ExperimentState, NotApplicableError } from './actions/experiment-state.js';
 
 export async function runStep(step: Step, state: ExperimentState): Promise<StepRecord> {
   const started = Date.now();

@@ -1,7 +1,7 @@
 // One kind of step, in one file: what it creates, how it is carried out and named in the transcript. The step runner
 // loops over the table (index.ts); adding an action is one file here and its line in the table.
 import type { Step } from '../../model/experiment.js';
-import type { ExperimentState, Observation } from '../experiment-state.js';
+import type { ExperimentState, Observation } from './experiment-state.js';
 
 /** What an action gets: the step (of its kind), the experiment's state, and how to name the step's command. */
 export interface ActionCall<S extends Step = Step> {

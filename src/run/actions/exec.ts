@@ -1,7 +1,7 @@
 // `exec`: run a program in the running container; `{hostKey}` in its arguments becomes this run's own host key.
 import { LABEL_EXPERIMENT } from '../../labels.js';
-import type { ExperimentState } from '../experiment-state.js';
 import type { Action, StepOf } from './action.js';
+import type { ExperimentState } from './experiment-state.js';
 
 export const exec: Action<StepOf<'exec'>> = {
   async perform({ step, state: s, describe, handle }) {

@@ -2,8 +2,8 @@
 // namespace is this process's (so that shmlab can put them back itself), and put back at its end on every path.
 import { shellQuote } from '../../engine/shell-quote.js';
 import { changeHostSysctls } from '../../lab/host-sysctls.js';
-import { NotApplicableError } from '../experiment-state.js';
 import type { Action, StepOf } from './action.js';
+import { NotApplicableError } from './experiment-state.js';
 
 export const hostSysctls: Action<StepOf<'host-sysctls'>> = {
   placeholder: (step) =>

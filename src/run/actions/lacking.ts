@@ -2,7 +2,7 @@
 // family's reason.
 import type { Step } from '../../model/experiment.js';
 import { type Capability, FAMILIES } from '../../model/family.js';
-import { type ExperimentState, NotApplicableError, type Observation } from '../experiment-state.js';
+import { type ExperimentState, NotApplicableError, type Observation } from './experiment-state.js';
 
 export function lacking(step: Step, s: ExperimentState, capability: Capability): Observation {
   const answer = FAMILIES[s.ctx.family].capabilities[capability];

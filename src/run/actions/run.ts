@@ -2,8 +2,8 @@
 // it, so that a refused start shows what was asked.
 import { LABEL_EXPERIMENT } from '../../labels.js';
 import type { ContainerSpec, Step } from '../../model/experiment.js';
-import type { ExperimentState } from '../experiment-state.js';
 import type { Action, StepOf } from './action.js';
+import type { ExperimentState } from './experiment-state.js';
 
 type RunStep = StepOf<'run'>;
 

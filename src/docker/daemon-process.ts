@@ -3,10 +3,10 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { probeEngine } from '../docker/docker-probe.js';
+import { openLog } from '../engine/host-tools.js';
 import { EngineUnavailableError } from '../errors.js';
 import { writeFileAtomically } from '../fs/atomic-write.js';
-import { openLog } from './host-tools.js';
+import { probeEngine } from './docker-probe.js';
 
 export interface DaemonSpec {
   /** Folder holding everything of this daemon; keep it short (unix socket paths are limited to 107 bytes). */

@@ -1,8 +1,9 @@
 // The state of one experiment while its steps run: its containers, how often each was started, what it committed,
 // what it was granted, and what puts the host back at its end.
-import type { ResourceTracker } from '../lab/resource-tracker.js';
-import type { ContainerSpec, ContainerState, Experiment } from '../model/experiment.js';
-import type { LabContext } from './lab-context.js';
+
+import type { LabContext } from '../../lab/lab-context.js';
+import type { ResourceTracker } from '../../lab/resource-tracker.js';
+import type { ContainerSpec, ContainerState, Experiment } from '../../model/experiment.js';
 
 /** The engine has no such operation (Kubernetes has no pause or commit): the experiment does not apply there. */
 export class NotApplicableError extends Error {}

@@ -1,10 +1,10 @@
 // What every experiment of a run shares: the engine's driver, the images, the session, and how host keys are handled.
 import type { LabDriver } from '../engine/lab-driver.js';
-import type { IpcAnswer } from '../lab/host-sysctls.js';
-import type { LabSession } from '../lab/lab-session.js';
-import type { HostKeyRemover } from '../lab/resource-tracker.js';
-import type { PanicLog } from '../lab/runtime-panics.js';
 import type { FamilyName } from '../model/family.js';
+import type { IpcAnswer } from './host-sysctls.js';
+import type { LabSession } from './lab-session.js';
+import type { HostKeyRemover } from './resource-tracker.js';
+import type { PanicLog } from './runtime-panics.js';
 
 export interface LabContext {
   driver: LabDriver;
