@@ -1,8 +1,6 @@
 // The image variants: one build context (fixtures/ + the compiled programs + busybox), differing only in CMD.
 import type { ImageVariant } from '../src/model/catalog.js';
 
-export type { ImageVariant } from '../src/model/catalog.js';
-
 export const IMAGES: Record<string, ImageVariant> = {
   lab: { cmd: ['/bin/idle'], purpose: 'probe programs with an idle PID 1 that exits at once on SIGTERM' },
   'startup-script': {

@@ -12,7 +12,7 @@ const isPodman4 = (s: Stack) => s.engine === 'podman' && majorOf(s) === 4;
 const isContainerd = (s: Stack) => s.engine === 'containerd' && [1, 2].includes(majorOf(s));
 
 /** containerd's CRI code for a pod sandbox, by major version. */
-export function sandboxSource(s: Stack): string {
+function sandboxSource(s: Stack): string {
   return majorOf(s) >= 2 ? 'internal/cri/server/podsandbox/sandbox_run_linux.go' : 'pkg/cri/server/sandbox_run_linux.go';
 }
 

@@ -23,13 +23,13 @@ const QUEUE = ['--key', BLOG_KEY];
 const MQ = ['--name', '/shmlab'];
 
 /** The value set in semaphore 0, and what sem-read prints for it. */
-export const SEM_VALUE = '7';
-export const SEM_READ = `value=${SEM_VALUE}\n`;
+const SEM_VALUE = '7';
+const SEM_READ = `value=${SEM_VALUE}\n`;
 /** What msg-read and mq-read print for the message the writers send. */
-export const MESSAGE = 'message: shmlab\n';
+const MESSAGE = 'message: shmlab\n';
 
 /** The three kinds, the step-id prefix of their reads, and what a read prints when the object kept its data. */
-export const FAMILY = [
+const FAMILY = [
   { id: 'sem', name: 'semaphore set', kept: SEM_READ, gone: /semget: ENOENT/ },
   { id: 'msg', name: 'message queue', kept: MESSAGE, gone: /msgget: ENOENT/ },
   { id: 'mq', name: 'POSIX queue', kept: MESSAGE, gone: /mq_open: ENOENT/ },
@@ -78,7 +78,7 @@ export function familyKept(suffix: string, when: string): StepExpectation[] {
   return FAMILY.map((k) => ({ step: `${k.id}-${suffix}`, means: `the ${k.name} keeps its data ${when}`, exitCode: EXIT.ok, stdout: k.kept }));
 }
 
-export function familyLost(suffix: string, when: string): StepExpectation[] {
+function familyLost(suffix: string, when: string): StepExpectation[] {
   return FAMILY.map((k) => ({ step: `${k.id}-${suffix}`, means: `the ${k.name} is gone ${when}`, exitCode: EXIT.lookup, stderr: k.gone }));
 }
 

@@ -14,7 +14,7 @@ import {
   sentences,
   succeeded,
 } from '../src/model/experiment-kit.js';
-import { KUBELET_RESTART, RESTART_WHY } from './pod-kit.js';
+import { KUBELET_RESTART } from './pod-kit.js';
 
 const [sysv, posix, file] = [SYSV_SEGMENT, POSIX_OBJECT, LAYER_FILE];
 

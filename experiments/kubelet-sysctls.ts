@@ -3,7 +3,7 @@
 // Kubernetes Cluster". Every other namespaced sysctl is "unsafe": a pod that sets one is rejected with
 // SysctlForbidden unless the node's kubelet runs with --allowed-unsafe-sysctls naming it (kubernetes #101227).
 
-export const KUBELET_SAFE_SYSCTLS: Record<string, string> = {
+const KUBELET_SAFE_SYSCTLS: Record<string, string> = {
   'kernel.shm_rmid_forced': 'since 1.4',
   'net.ipv4.ip_local_port_range': 'since 1.4',
   'net.ipv4.tcp_syncookies': 'since 1.4',

@@ -1,5 +1,5 @@
 import type { Experiment, StepRecord } from '../src/model/experiment.js';
-import { ALPHABET, dataOutcome, EXIT, failure, ran, sentences, succeeded, unobserved } from '../src/model/experiment-kit.js';
+import { ALPHABET, dataOutcome, EXIT, ran, sentences, succeeded, unobserved } from '../src/model/experiment-kit.js';
 import { MIB, ONLY_IN_PODS } from './pod-kit.js';
 
 /** The size of the tmpfs mounted on target ("65536k"), as /proc/mounts shows it, or `no tmpfs`. */

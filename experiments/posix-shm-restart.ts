@@ -1,6 +1,6 @@
 import type { Experiment } from '../src/model/experiment.js';
 import { ALPHABET, dataOutcome, EXIT, failure, keptBy, lostWith, sentences, succeeded, unobserved } from '../src/model/experiment-kit.js';
-import { KUBELET_RESTART, RESTART_WHY } from './pod-kit.js';
+import { KUBELET_RESTART } from './pod-kit.js';
 
 const MIB = 1024 * 1024;
 const name = ['--name', '/shmlab'];

@@ -12,7 +12,7 @@ import {
   WANTED_SHMMAX,
   writeOutcome,
 } from '../src/model/experiment-kit.js';
-import { KUBELET_RESTART, RESTART_WHY } from './pod-kit.js';
+import { KUBELET_RESTART } from './pod-kit.js';
 
 const write = ['sh', '-c', `echo ${WANTED_SHMMAX} > ${SHMMAX}`];
 const read = ['cat', SHMMAX];

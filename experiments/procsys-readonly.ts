@@ -3,7 +3,6 @@ import {
   failure,
   KERNEL_DEFAULT_SHMMAX,
   numberIn,
-  ran,
   SHMMAX,
   sentences,
   succeeded,

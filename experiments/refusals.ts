@@ -47,7 +47,7 @@ export function refusedWith(ways: readonly Refusal[]): RegExp {
 }
 
 /** Who refused, from the words of the refusal (`runc`, `crun`, `Podman`), where the words are one of the ways. */
-export function refuser(stderr: string, ways: readonly Refusal[]): string | undefined {
+function refuser(stderr: string, ways: readonly Refusal[]): string | undefined {
   return ways.find((w) => w.words.test(stderr))?.who;
 }
 

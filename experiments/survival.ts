@@ -124,7 +124,7 @@ export const MEMORY_KINDS: Record<MemoryKind, KindText> = {
   },
 };
 
-export const OPERATIONS: Record<Operation, string> = {
+const OPERATIONS: Record<Operation, string> = {
   restart: 'stop + start',
   pause: 'pause + unpause',
   kill: 'kill (SIGKILL) + start',

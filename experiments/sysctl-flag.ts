@@ -23,7 +23,7 @@ export const sysctlFlag: Experiment = {
   expectedToday: 'applied unprivileged and still applied after a restart; a sysctl that is not namespaced (`kernel.sysrq`) is refused',
   explanation:
     "Engines answered the blog with `--sysctl` (HostConfig.Sysctls): the value is written into the container's new namespaces before its program starts, at every start, since it is container configuration. Only namespaced sysctls can be given: the IPC ones (`kernel.msg*`, `kernel.sem`, `kernel.shm*`, `fs.mqueue.*`) and `net.*` with a private network namespace. A sysctl of no namespace (`kernel.sysrq`) would change the host for everyone, and is refused: the refusal is recorded verbatim, and its words tell who refused.",
-  internals: (s) => told(engineSysctls(s), runtimeSysctlCheck(s), s.kind === 'cri' && KUBELET_SYSCTL_ADMISSION),
+  internals: (s) => told(engineSysctls(s), runtimeSysctlCheck(s), s.family === 'cri' && KUBELET_SYSCTL_ADMISSION),
   containers: { app: { sysctls: { 'kernel.shmmax': WANTED_SHMMAX } }, sysrq: { sysctls: { 'kernel.sysrq': '1' } } },
   steps: [
     { id: 'run', do: 'run', container: 'app' },

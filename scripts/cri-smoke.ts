@@ -8,14 +8,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { cgroupHierarchies } from '../src/cri/cgroup-folders.js';
-import { provisionContainerd, type RunningContainerd, stopContainerd } from '../src/cri/containerd-provisioner.js';
+import { type ContainerdEngine, provisionContainerd, type RunningContainerd, stopContainerd } from '../src/cri/containerd-provisioner.js';
 import { CriClient } from '../src/cri/cri-client.js';
 import { CriDriver } from '../src/cri/cri-driver.js';
 import { importImage } from '../src/cri/oci-archive.js';
 import { ensurePauseImage } from '../src/cri/pause-image.js';
 import type { ContainerRequest } from '../src/engine/lab-driver.js';
+import { readEnginesFile } from '../src/matrix/engines-file.js';
 import type { ContainerSpec } from '../src/model/experiment.js';
-import { C_SRC, FIXTURES } from '../src/paths.js';
+import { C_SRC, FIXTURES, ROOT } from '../src/paths.js';
 
 const PROGRAMS = ['idle', 'sysv-write', 'sysv-read', 'posix-write', 'posix-read'];
 const APPLETS = ['sh', 'cat', 'echo', 'kill', 'sleep', 'ls', 'ipcs', 'test', '['];
@@ -50,10 +51,11 @@ async function labContext(): Promise<string> {
   return dir;
 }
 
-async function smoke(name: string, context: string): Promise<void> {
+async function smoke(engine: ContainerdEngine, context: string): Promise<void> {
+  const { name } = engine;
   const say = (line: string) => console.log(`[${name}] ${line}`);
   const times: string[] = [];
-  const daemon: RunningContainerd = await timed('provision', times, () => provisionContainerd(name, say));
+  const daemon: RunningContainerd = await timed('provision', times, () => provisionContainerd(engine, say));
   const client = new CriClient(daemon.address);
   const driver = new CriDriver(client, { name, dataRoot: daemon.layout.home });
   const run = randomBytes(3).toString('hex');
@@ -208,7 +210,11 @@ async function smoke(name: string, context: string): Promise<void> {
   }
 }
 
-const engines = process.argv.slice(2).length ? process.argv.slice(2) : ['containerd-1.6', 'containerd-2.1'];
+// The containerd engines of engines.json, or those of them named on the command line.
+const named = process.argv.slice(2);
+const engines = readEnginesFile(join(ROOT, 'engines.json'))
+  .filter((e) => e.kind === 'containerd' && e.from !== undefined && (named.length === 0 || named.includes(e.name)))
+  .map((e) => ({ name: e.name, from: e.from! }));
 const context = await labContext();
 try {
   for (const engine of engines) {
@@ -216,7 +222,7 @@ try {
       await smoke(engine, context);
     } catch (err) {
       failures++;
-      console.log(`[${engine}] FAIL ${(err as Error).stack ?? err}`);
+      console.log(`[${engine.name}] FAIL ${(err as Error).stack ?? err}`);
     }
   }
 } finally {

@@ -37,7 +37,7 @@ beforeAll(async ({}, file) => {
       .map((t) => t.name),
   );
   const picked = EXPERIMENTS.filter((e) => chosen.has(e.slug));
-  const daemon = await provisionContainerd(ENGINE, (line) => console.log(`shmlab: ${line}`));
+  const daemon = await provisionContainerd({ name: ENGINE, from: 'bookworm' }, (line) => console.log(`shmlab: ${line}`));
   startedHere = daemon.startedHere;
   socket = daemon.layout.socket;
   env = { CONTAINER_RUNTIME_ENDPOINT: daemon.address, SHMLAB_CTR: daemon.bin.ctr };

@@ -115,15 +115,17 @@ describe('ci workflow', () => {
     expect((job.steps as Step[]).find((s) => s.uses?.startsWith('actions/setup-node@'))?.with?.['node-version']).toBe('${{ matrix.node }}');
   });
 
-  it('type-checks, lints and runs the unit tests, each even when the one before failed', () => {
+  it('type-checks (tests included), lints, runs knip and the unit tests, each even when the one before failed', () => {
     const at = (command: string) => runs.findIndex((r) => r.includes(command));
     expect(
-      [at('npm ci'), at('npx tsc --noEmit -p tsconfig.json'), at('npm run lint'), at('npm run test:unit')].every(
+      [at('npm ci'), at('npm run typecheck'), at('npm run lint'), at('npm run knip'), at('npm run test:unit')].every(
         (i, n, all) => i >= 0 && (n === 0 || i > all[n - 1]!),
       ),
     ).toBe(true);
-    for (const command of ['npm run lint', 'npm run test:unit']) expect((job.steps as Step[])[at(command)]!.if).toBe('${{ !cancelled() }}');
+    for (const command of ['npm run lint', 'npm run knip', 'npm run test:unit']) expect((job.steps as Step[])[at(command)]!.if).toBe('${{ !cancelled() }}');
+    expect(manifest.scripts.typecheck).toContain('tsc -p tsconfig.test.json');
     expect(manifest.scripts.lint).toBe('biome check .');
+    expect(manifest.scripts.knip).toBe('knip');
     expect(manifest.scripts['test:unit']).toMatch(/vitest run --project unit$/);
   });
 

@@ -3,9 +3,9 @@ import { closeSync, existsSync, openSync, readSync } from 'node:fs';
 import { aptInstall, canProvision } from '../engine/host-tools.js';
 import { SetupError } from '../errors.js';
 
-export const BUSYBOX = '/bin/busybox';
+const BUSYBOX = '/bin/busybox';
 /** Names a static busybox to use instead of /bin/busybox (a host without busybox-static; tests): never installed. */
-export const BUSYBOX_ENV = 'SHMLAB_BUSYBOX';
+const BUSYBOX_ENV = 'SHMLAB_BUSYBOX';
 /** The applets the fixtures' scripts call (sysctl is shmlab's own, procps-compatible: c-src/sysctl.c). */
 export const APPLETS = ['sh', 'cat', 'echo', 'kill', 'sleep', 'ls', 'ipcs', 'test', '[', 'rm'];
 

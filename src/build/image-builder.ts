@@ -1,23 +1,20 @@
 // Builds the images FROM scratch with COPY only, tagged by content hash: an unchanged context is never rebuilt.
 // Containers are created from the image ids this returns, never from a name an engine could pull.
 
-import { accessSync, chmodSync, constants, copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { accessSync, chmodSync, constants, copyFileSync, cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { processSignal } from '../engine/interruption.js';
-import { EngineFailedError, SetupError } from '../errors.js';
+import { SetupError } from '../errors.js';
 import { liveClaims, type ProcessLease } from '../lab/process-lease.js';
-import { IMAGE_LABEL } from '../labels.js';
 import type { ImageVariant, UserProgram } from '../model/catalog.js';
 import { FIXTURES } from '../paths.js';
 import { APPLETS, ensureBusybox } from './busybox.js';
 import { hashFiles, listFiles } from './content-hash.js';
 import { compilePrograms } from './program-compiler.js';
 
-export { IMAGE_LABEL } from '../labels.js';
-
 /** What every image is made of: the compiled programs, busybox and the fixtures, and the hash of it all. */
-export interface ImageSources {
+interface ImageSources {
   programs: Awaited<ReturnType<typeof compilePrograms>>;
   busybox: string;
   /** Programs of user experiments (`--experiments DIR`), put in /bin beside shmlab's own. */

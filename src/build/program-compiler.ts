@@ -15,7 +15,7 @@ import { hashFiles, listFiles } from './content-hash.js';
 const CFLAGS = ['-static', '-O2', '-s', '-Wall', '-Wextra', '-Werror'];
 const SHARED = ['common.c'];
 
-export interface CompiledPrograms {
+interface CompiledPrograms {
   dir: string;
   hash: string;
   names: string[];
@@ -34,10 +34,10 @@ export async function checkToolchain(): Promise<void> {
 const NO_CC = 'No C compiler (cc) on PATH: install gcc and libc6-dev (Debian: apt-get install gcc libc6-dev), then try again.';
 
 /** Room the compiled programs need in the cache (shmlab's own take about 12 MiB, static and stripped). */
-export const CACHE_ROOM_BYTES = 32 * 1024 * 1024;
+const CACHE_ROOM_BYTES = 32 * 1024 * 1024;
 
 /** The cache can take compiled programs: a file where it should be, a read-only or a full folder is one sentence (exit 2). */
-export function checkCache(): void {
+function checkCache(): void {
   const programs = join(CACHE, 'programs');
   try {
     makeDirs(programs);

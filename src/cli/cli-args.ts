@@ -1,7 +1,11 @@
 // The command line, parsed strictly: anything unknown is a usage error with one clear sentence.
 import { parseArgs } from 'node:util';
 import { UsageError } from '../errors.js';
+import type { FamilyName } from '../model/family.js';
 import type { RunOptions } from './run-command.js';
+
+/** `run --engine cri=…` or `docker=…`: the family each drives (docker: any Docker API engine, Podman's too). */
+const ENGINE_OPTION_FAMILY: Record<'cri' | 'docker', FamilyName> = { cri: 'cri', docker: 'docker-api' };
 
 export const HELP = `shmlab: shared memory and kernel parameters in containers, observed on a real engine.
 
@@ -170,7 +174,7 @@ export function parseCommand(argv: string[]): Command {
         reportDir: values['report-dir'],
         concurrency,
         deadlineMs,
-        engine: engine ? { kind: engine[1] as 'cri' | 'docker', address: engine[2]! } : undefined,
+        engine: engine ? { family: ENGINE_OPTION_FAMILY[engine[1] as 'cri' | 'docker'], address: engine[2]! } : undefined,
         noHostChanges: values['no-host-changes'],
         experimentsDir: values.experiments,
         junit: values.junit,

@@ -18,13 +18,13 @@ import { loadUserExperiments, prepareUserPrograms } from '../run/user-experiment
 import type { Output } from './output.js';
 import { ensureWritableDir } from './report-dir.js';
 
-export interface EngineChoice {
+interface EngineChoice {
   enginesFile?: string;
   engine?: string[];
 }
 
 /** The engines of the file (default engines.json), or only those given with --engine when there are any. */
-export function chooseEngines(choice: EngineChoice): EngineEntry[] {
+function chooseEngines(choice: EngineChoice): EngineEntry[] {
   const given = (choice.engine ?? []).map(parseEngineOption);
   if (given.length && !choice.enginesFile) return given;
   return [...readEnginesFile(choice.enginesFile ?? join(ROOT, 'engines.json')), ...given];

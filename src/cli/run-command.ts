@@ -8,6 +8,7 @@ import { checkTempDir } from '../engine/host-tools.js';
 import { UsageError } from '../errors.js';
 import { processLease } from '../lab/process-lease.js';
 import type { UserProgram } from '../model/catalog.js';
+import { FAMILIES, type FamilyName } from '../model/family.js';
 import { type RunOptionsFile, runOptionsProblem } from '../model/run-options-file.js';
 import { REPORTS } from '../paths.js';
 import { junitTarget, writeJUnit } from '../report/junit.js';
@@ -24,7 +25,7 @@ export interface RunOptions {
   reportDir?: string;
   concurrency?: number;
   deadlineMs?: number;
-  engine?: { kind: 'cri' | 'docker'; address: string };
+  engine?: { family: FamilyName; address: string };
   noHostChanges?: boolean;
   /** A folder of user experiments (--experiments). */
   experimentsDir?: string;
@@ -38,12 +39,12 @@ export async function runCommand(options: RunOptions, io: Output, signal: AbortS
   const given = options.runOptionsFile === undefined ? undefined : readRunOptions(options.runOptionsFile);
   // The engine, as --engine or the matrix names it: the variables crictl or docker read, given to the lab (this
   // process's own environment is left as it is).
-  const engine = given ? { kind: given.engine.family === 'cri' ? ('cri' as const) : ('docker' as const), address: given.engine.address } : options.engine;
+  const engine = given?.engine ?? options.engine;
   const env: NodeJS.ProcessEnv = { ...process.env };
-  if (engine?.kind === 'cri') env.CONTAINER_RUNTIME_ENDPOINT = engine.address;
-  if (engine?.kind === 'docker') {
-    env.DOCKER_HOST = engine.address;
-    delete env.CONTAINER_RUNTIME_ENDPOINT;
+  if (engine) {
+    // The other families' variables go: CONTAINER_RUNTIME_ENDPOINT would win over DOCKER_HOST.
+    for (const family of Object.values(FAMILIES)) delete env[family.addressVariable];
+    env[FAMILIES[engine.family].addressVariable] = engine.address;
   }
   // Every input is checked before anything starts: a bad experiment file is one sentence, and no request is made.
   const userDir = options.experimentsDir ?? given?.experimentsDir;

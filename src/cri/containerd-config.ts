@@ -2,7 +2,7 @@
 import { join } from 'node:path';
 
 /** Where shmlab's own daemons live (the same home as the Docker engines of the matrix): short, for socket paths. */
-export const CONTAINERD_HOME = '/var/lib/shmlab';
+const CONTAINERD_HOME = '/var/lib/shmlab';
 
 export interface ContainerdLayout {
   name: string;
@@ -45,7 +45,7 @@ export function containerdLayout(name: string, home = join(CONTAINERD_HOME, name
   };
 }
 
-export interface ContainerdSettings {
+interface ContainerdSettings {
   /** 2 for containerd 1.x, 3 for 2.x: the section names differ. */
   configVersion: 2 | 3;
   /** The pause image's name (shmlab's own, imported before any pod: there is no registry to pull it from). */

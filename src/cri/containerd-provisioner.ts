@@ -1,7 +1,7 @@
 // Provisions containerd engines as shmlab's own daemons (Debian 12's, or sid's unpacked), each in its own network namespace.
 
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { debianPackage } from '../engine/debian-package.js';
@@ -14,13 +14,13 @@ import { childrenOf, describeProcess, endProcesses, shimsOf } from './node-proce
 import { SANDBOX_IMAGE } from './pause-image.js';
 
 /** The system's runc: sid's runc needs a newer glibc than Debian 12's. */
-export const SYSTEM_RUNC = '/usr/sbin/runc';
+const SYSTEM_RUNC = '/usr/sbin/runc';
 
-/** The containerd engines shmlab knows how to provision: which Debian suite each comes from. */
-export const CONTAINERD_ENGINES: Record<string, { suite: 'bookworm' | 'sid' }> = {
-  'containerd-1.6': { suite: 'bookworm' },
-  'containerd-2.1': { suite: 'sid' },
-};
+/** A containerd engine to provision: its name (its home under /var/lib/shmlab) and the Debian suite of its package. */
+export interface ContainerdEngine {
+  name: string;
+  from: string;
+}
 
 export interface RunningContainerd {
   address: string;
@@ -33,14 +33,12 @@ export interface RunningContainerd {
 }
 
 /** The containerd and ctr of an engine: the system's (bookworm), or unpacked from the suite's `containerd` package. */
-export async function containerdBinaries(name: string, say: (line: string) => void): Promise<{ containerd: string; ctr: string; path: string }> {
-  const engine = CONTAINERD_ENGINES[name];
-  if (!engine) throw new EngineUnavailableError(`Unknown containerd engine ${name}; known: ${Object.keys(CONTAINERD_ENGINES).join(', ')}.`);
-  if (engine.suite === 'bookworm') {
+async function containerdBinaries(engine: ContainerdEngine, say: (line: string) => void): Promise<{ containerd: string; ctr: string; path: string }> {
+  if (engine.from === 'bookworm') {
     if (!existsSync('/usr/bin/containerd')) await aptInstall(['containerd'], say);
     return { containerd: '/usr/bin/containerd', ctr: '/usr/bin/ctr', path: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin' };
   }
-  const bin = join(await debianPackage(engine.suite, 'containerd', say), 'usr/bin');
+  const bin = join(await debianPackage(engine.from, 'containerd', say), 'usr/bin');
   // Its own containerd-shim-runc-v2 comes first in PATH; runc stays the system's (BinaryName in the config).
   return { containerd: join(bin, 'containerd'), ctr: join(bin, 'ctr'), path: `${bin}:${process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin'}` };
 }
@@ -57,10 +55,10 @@ async function answers(address: string, timeoutMs: number): Promise<boolean> {
   }
 }
 
-/** Starts the engine `name` (see CONTAINERD_ENGINES) unless it already answers; returns once its CRI Version call answers. */
-export async function provisionContainerd(name: string, say: (line: string) => void, timeoutMs = 60_000): Promise<RunningContainerd> {
-  const layout = containerdLayout(name);
-  const bin = await containerdBinaries(name, say);
+/** Starts the engine (an engines.json entry) unless it already answers; returns once its CRI Version call answers. */
+export async function provisionContainerd(engine: ContainerdEngine, say: (line: string) => void, timeoutMs = 60_000): Promise<RunningContainerd> {
+  const layout = containerdLayout(engine.name);
+  const bin = await containerdBinaries(engine, say);
   if (await answers(layout.address, 1000)) return { address: layout.address, startedHere: false, layout, bin };
   const { stdout } = await execa(bin.containerd, ['--version']);
   // 2.x reads only `version = 3` configs' section names; 1.x only `version = 2`.

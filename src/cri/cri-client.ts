@@ -9,11 +9,11 @@ import { ROOT } from '../paths.js';
 
 /** shmlab's subset of the CRI api.proto (read from the source tree: tsc does not copy it to dist/). */
 export const API_PROTO = join(ROOT, 'src', 'cri', 'api.proto');
-export const DEFAULT_TIMEOUT_MS = 30_000;
+const DEFAULT_TIMEOUT_MS = 30_000;
 
 export type NamespaceMode = 'POD' | 'CONTAINER' | 'NODE' | 'TARGET';
 export type ContainerStateName = 'CONTAINER_CREATED' | 'CONTAINER_RUNNING' | 'CONTAINER_EXITED' | 'CONTAINER_UNKNOWN';
-export type SandboxStateName = 'SANDBOX_READY' | 'SANDBOX_NOTREADY';
+type SandboxStateName = 'SANDBOX_READY' | 'SANDBOX_NOTREADY';
 type Labels = Record<string, string>;
 
 export interface NamespaceOption {
@@ -66,7 +66,7 @@ export interface ContainerConfig {
   log_path?: string;
   linux?: { security_context?: ContainerSecurityContext };
 }
-export interface PodSandbox {
+interface PodSandbox {
   id: string;
   metadata: PodSandboxMetadata;
   state: SandboxStateName;
@@ -78,7 +78,7 @@ export interface PodSandboxStatus extends PodSandbox {
   linux?: { namespaces?: { options?: NamespaceOption } };
   runtime_handler: string;
 }
-export interface Container {
+interface Container {
   id: string;
   pod_sandbox_id: string;
   metadata: { name: string; attempt: number };
@@ -101,25 +101,25 @@ export interface ContainerStatus {
   mounts: Mount[];
   log_path: string;
 }
-export interface Image {
+interface Image {
   id: string;
   repo_tags: string[];
   repo_digests: string[];
   size: string;
   pinned: boolean;
 }
-export interface VersionResponse {
+interface VersionResponse {
   version: string;
   runtime_name: string;
   runtime_version: string;
   runtime_api_version: string;
 }
-export interface StatusResponse {
+interface StatusResponse {
   status: { conditions: { type: string; status: boolean; reason: string; message: string }[] } | null;
   info: Labels;
   runtime_handlers: { name: string }[];
 }
-export interface ExecSyncResponse {
+interface ExecSyncResponse {
   stdout: Buffer;
   stderr: Buffer;
   exit_code: number;
@@ -137,7 +137,7 @@ export class CriError extends Error {
   }
 }
 
-export interface CallOptions {
+interface CallOptions {
   /** The call's deadline; DEFAULT_TIMEOUT_MS unless given. */
   timeoutMs?: number;
 }

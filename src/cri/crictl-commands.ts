@@ -6,7 +6,7 @@ const ENUM_FIELDS = new Set(['network', 'pid', 'ipc', 'profile_type']);
 const ENUM_NUMBERS: Record<string, number> = { POD: 0, CONTAINER: 1, NODE: 2, TARGET: 3, RuntimeDefault: 0, Unconfined: 1, Localhost: 2 };
 
 /** The config as crictl's JSON, without empty fields (compact). */
-export function crictlJson(config: PodSandboxConfig | ContainerConfig): string {
+function crictlJson(config: PodSandboxConfig | ContainerConfig): string {
   return JSON.stringify(config, (key, value) => {
     if (ENUM_FIELDS.has(key) && typeof value === 'string') return ENUM_NUMBERS[value] ?? value;
     if (value === undefined || value === '' || (Array.isArray(value) && value.length === 0 && key !== 'masked_paths' && key !== 'readonly_paths'))

@@ -5,7 +5,7 @@ import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { cgroupHierarchies } from './cgroup-folders.js';
 
-export interface Shim {
+interface Shim {
   pid: number;
   /** The task (pod sandbox) it serves: `-id`. */
   id: string;

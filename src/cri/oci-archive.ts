@@ -8,7 +8,7 @@ import { execa } from 'execa';
 import { processSignal } from '../engine/interruption.js';
 import type { CriClient } from './cri-client.js';
 
-export interface OciImageInput {
+interface OciImageInput {
   /** A prepared folder: its content is the image's root filesystem. */
   context: string;
   cmd: string[];
@@ -19,7 +19,7 @@ export interface OciImageInput {
   env?: string[];
 }
 
-export interface OciArchive {
+interface OciArchive {
   file: string;
   /** The config's digest: what CRI calls the image's ID. */
   id: string;
@@ -32,7 +32,7 @@ const TAR_OPTIONS = ['--sort=name', '--owner=0', '--group=0', '--numeric-owner',
 const sha256 = (data: Buffer) => `sha256:${createHash('sha256').update(data).digest('hex')}`;
 
 /** Writes `<outDir>/image.tar`, an OCI image layout (oci-layout, index.json, blobs/sha256/…) with one uncompressed layer. */
-export async function writeOciArchive(input: OciImageInput, outDir: string): Promise<OciArchive> {
+async function writeOciArchive(input: OciImageInput, outDir: string): Promise<OciArchive> {
   const layout = join(outDir, 'layout');
   const blobs = join(layout, 'blobs', 'sha256');
   mkdirSync(blobs, { recursive: true });
@@ -129,7 +129,7 @@ export async function importImage(target: ImportTarget, input: OciImageInput): P
 }
 
 /** The CRI plugin learns of an import from containerd's events: wait until ImageStatus finds the ID. */
-export async function waitForImage(client: CriClient, id: string, timeoutMs = 10_000): Promise<void> {
+async function waitForImage(client: CriClient, id: string, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if ((await client.imageStatus(id))?.id === id) return;

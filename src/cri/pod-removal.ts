@@ -20,7 +20,7 @@ export interface PodRemoval {
 }
 
 /** A pod to remove: its id when the runtime has one, and what shmlab made for it (a record's, else the driver's layout). */
-export interface PodToRemove {
+interface PodToRemove {
   id?: string;
   name: string;
   uid: string;
@@ -118,7 +118,7 @@ export class PodRemover {
   }
 }
 
-export function isNotFound(err: unknown): boolean {
+function isNotFound(err: unknown): boolean {
   return err instanceof CriError && (err.code === 'NOT_FOUND' || /not found|does not exist/i.test(err.details));
 }
 

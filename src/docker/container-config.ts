@@ -3,7 +3,7 @@ import type { HostConfig } from 'dockerode';
 import type { ContainerSpec } from '../model/experiment.js';
 import type { PrivilegeMode } from '../model/result.js';
 
-export interface ContainerConfig {
+interface ContainerConfig {
   hostConfig: HostConfig;
   ipcMode?: string;
   /** docker run flags meaning the same, for the transcript. */
@@ -13,7 +13,7 @@ export interface ContainerConfig {
 }
 
 /** Flags of the nearest equivalent of --privileged that a restricted host can start. */
-export const EQUIVALENT_FLAGS = ['--cap-add', 'SYS_ADMIN', '--security-opt', 'systempaths=unconfined'];
+const EQUIVALENT_FLAGS = ['--cap-add', 'SYS_ADMIN', '--security-opt', 'systempaths=unconfined'];
 
 export function containerConfig(
   spec: ContainerSpec,

@@ -8,7 +8,7 @@ import { EngineUnavailableError } from '../errors.js';
 import { writeFileAtomically } from '../fs/atomic-write.js';
 import { probeEngine } from './docker-probe.js';
 
-export interface DaemonSpec {
+interface DaemonSpec {
   /** Folder holding everything of this daemon; keep it short (unix socket paths are limited to 107 bytes). */
   home: string;
   /** The command line, without the paths shmlab adds (socket, roots, pid file for dockerd). */
@@ -27,7 +27,7 @@ export interface RunningDaemon {
   startedHere: boolean;
 }
 
-export const socketOf = (home: string) => join(home, 'engine.sock');
+const socketOf = (home: string) => join(home, 'engine.sock');
 const pidFileOf = (home: string) => join(home, 'engine.pid');
 
 export async function startDaemon(spec: DaemonSpec, say: (line: string) => void, timeoutMs = 90_000): Promise<RunningDaemon> {

@@ -1,6 +1,6 @@
 // Where the engine is: DOCKER_HOST as given, else the default socket, as Docker's own tools choose.
 
-export const DEFAULT_SOCKET = '/var/run/docker.sock';
+const DEFAULT_SOCKET = '/var/run/docker.sock';
 
 export interface EngineAddress {
   uri: string;

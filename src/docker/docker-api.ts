@@ -10,14 +10,13 @@ import { DEFAULT_DEADLINE_MS } from '../engine/lab-driver.js';
 import { demux } from './demux.js';
 import { LabContainer } from './lab-container.js';
 
-export { engineWords } from '../engine/engine-words.js';
 export { EngineTimeoutError } from '../errors.js';
 
 import { engineWords } from '../engine/engine-words.js';
 
 import { EngineTimeoutError } from '../errors.js';
 
-export interface RunOptions {
+interface RunOptions {
   name: string;
   image: string;
   cmd?: string[];
@@ -25,8 +24,6 @@ export interface RunOptions {
   ipcMode?: string;
   hostConfig: HostConfig;
 }
-
-export type { ExecOutcome } from '../engine/lab-driver.js';
 
 import type { ExecOutcome } from '../engine/lab-driver.js';
 
@@ -247,7 +244,7 @@ export class EngineDriver {
   }
 }
 
-export function isNotFound(err: unknown): boolean {
+function isNotFound(err: unknown): boolean {
   return (err as { statusCode?: number }).statusCode === 404;
 }
 

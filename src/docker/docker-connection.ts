@@ -7,7 +7,7 @@ import { type EngineAddress, resolveEngineAddress } from './docker-address.js';
 import { probeEngine } from './docker-probe.js';
 import { provisionLocalEngine } from './local-engine.js';
 
-export interface EngineConnection {
+interface EngineConnection {
   address: EngineAddress;
   client: ContainerRuntimeClient;
 }
@@ -36,7 +36,7 @@ export async function ensureEngine(say: Say, env: NodeJS.ProcessEnv = process.en
 }
 
 /** Testcontainers pulls an image it does not find; shmlab never lets an engine pull (a public image of the same name could be anyone's). */
-export function forbidPulls(client: ContainerRuntimeClient): void {
+function forbidPulls(client: ContainerRuntimeClient): void {
   const image = client.image as unknown as { pull: (name: { string: string }) => Promise<void> };
   image.pull = async (name) => {
     try {

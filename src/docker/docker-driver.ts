@@ -168,7 +168,7 @@ export function dockerCommand(action: StepAction, container: string, cmd: string
  * The engine's status in the report's words: Podman's "stopped" is exited; a passing state (restarting, removing,
  * dead) is told as running or exited, so that no report is lost to a state its format has no word for.
  */
-export function stateOf(status: string): ContainerState {
+function stateOf(status: string): ContainerState {
   if (status === 'running' || status === 'paused' || status === 'created' || status === 'exited') return status;
   return status === 'restarting' ? 'running' : 'exited';
 }

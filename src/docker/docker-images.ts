@@ -12,7 +12,7 @@ import type { ImageVariant, UserProgram } from '../model/catalog.js';
 import { FIXTURES } from '../paths.js';
 import type { EngineDriver } from './docker-api.js';
 
-export interface BuiltImages {
+interface BuiltImages {
   /** variant name -> tag (for people and reports) */
   tags: Record<string, string>;
   /** variant name -> image id (what containers are created from) */

@@ -2,7 +2,7 @@
 import { request } from 'node:http';
 import type { EngineAddress } from './docker-address.js';
 
-export type ProbeResult = { ok: true } | { ok: false; why: 'missing' | 'refused' | 'timeout' | 'error'; message: string };
+type ProbeResult = { ok: true } | { ok: false; why: 'missing' | 'refused' | 'timeout' | 'error'; message: string };
 
 export function probeEngine(address: EngineAddress, timeoutMs = 3000): Promise<ProbeResult> {
   return new Promise((resolve) => {

@@ -8,7 +8,7 @@ import { EngineUnavailableError } from '../errors.js';
 import type { EngineAddress } from './docker-address.js';
 import { probeEngine } from './docker-probe.js';
 
-export const DOCKERD_LOG = '/var/log/shmlab-dockerd.log';
+const DOCKERD_LOG = '/var/log/shmlab-dockerd.log';
 
 // Installs and starts dockerd for the default socket; returns once it answers.
 export async function provisionLocalEngine(address: EngineAddress, say: Say, signal?: AbortSignal): Promise<void> {

@@ -6,7 +6,7 @@ import type { PrivilegeMode } from '../model/result.js';
 import { engineWords } from './engine-words.js';
 
 // What runc says when the host's capability bounding set is narrower than privileged asks for.
-export const CANNOT_APPLY_CAPS = /apply caps|operation not permitted/i;
+const CANNOT_APPLY_CAPS = /apply caps|operation not permitted/i;
 
 export class PrivilegeResolver {
   /** The answer every privileged container waits for; resolves to undefined when the attempt told nothing. */

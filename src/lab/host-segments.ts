@@ -2,7 +2,7 @@
 // same for a local or a remote engine, and for every kind of engine.
 import { HOST_KEY_PREFIX } from './lab-session.js';
 
-export interface HostSegment {
+interface HostSegment {
   key: number;
   shmid: number;
   size: number;
@@ -36,7 +36,7 @@ export async function listHostSegments(hostIpc: HostIpc): Promise<HostSegment[]>
 }
 
 // /proc/sysvipc/shm: key shmid perms size cpid lpid nattch uid gid cuid cgid atime dtime ctime ...
-export function parseSysvipcShm(table: string): HostSegment[] {
+function parseSysvipcShm(table: string): HostSegment[] {
   return table
     .split('\n')
     .slice(1)

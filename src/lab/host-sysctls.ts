@@ -25,7 +25,7 @@ function writeHostSysctl(key: string, value: string): void {
  * (every machine's first IPC namespace has the same inode, so the inode alone would take a remote engine for this
  * host) and the same namespace.
  */
-export async function sameHostIpc(hostIpc: HostIpc): Promise<IpcAnswer> {
+async function sameHostIpc(hostIpc: HostIpc): Promise<IpcAnswer> {
   try {
     accessSync('/proc/sys/kernel/shmmax', constants.W_OK);
   } catch {
@@ -63,7 +63,7 @@ export async function reachesOurIpc(hostIpc: HostIpc): Promise<boolean> {
  * them (gVisor's sandbox has no /proc/sys/kernel/random/boot_id) has answered: it is not in this host's namespace, and
  * what it printed says why. Only a helper that cannot run at all is a failure (thrown).
  */
-export async function hostIpcView(hostIpc: HostIpc): Promise<IpcAnswer> {
+async function hostIpcView(hostIpc: HostIpc): Promise<IpcAnswer> {
   const boot = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
   const mine = readlinkSync('/proc/self/ns/ipc');
   const said = await hostIpc('cat /proc/sys/kernel/random/boot_id 2>&1; ls -l /proc/self/ns/ipc 2>&1; exit 0');
@@ -74,7 +74,7 @@ export async function hostIpcView(hostIpc: HostIpc): Promise<IpcAnswer> {
   return { ours: said.includes(boot) && theirs === mine, seen };
 }
 
-export interface HostSysctlChange {
+interface HostSysctlChange {
   /** key -> [before, after] */
   changed: Record<string, [string, string]>;
   /** Puts the originals back, once; returns what it put back (nothing the second time). */
@@ -124,7 +124,7 @@ export async function changeHostSysctls(values: Record<string, string>, lease: P
   return { changed, restore };
 }
 
-export function restoreHostSysctls(originals: Record<string, string>): void {
+function restoreHostSysctls(originals: Record<string, string>): void {
   for (const [key, value] of Object.entries(originals)) writeHostSysctl(key, value);
 }
 

@@ -6,7 +6,6 @@ import { LABEL, LABEL_HOST, LABEL_LEASE, LABEL_PID, LABEL_RUN, LABEL_STARTED } f
 import { liveClaims, type ProcessLease } from './process-lease.js';
 import { ResourceTracker } from './resource-tracker.js';
 
-export { LABEL } from '../labels.js';
 /** Host SysV keys of shmlab's runs have these upper 16 bits, so a later run can find what a killed one left. */
 export const HOST_KEY_PREFIX = 0x5d1a;
 

@@ -39,7 +39,7 @@ export interface PodClaim {
   folders: string[];
 }
 
-export type Liveness = 'alive' | 'dead' | 'unknown';
+type Liveness = 'alive' | 'dead' | 'unknown';
 
 /** The shared runtime folder: /run/shmlab for root, else the user's runtime folder, else the temporary folder. */
 export function leaseFolder(env: NodeJS.ProcessEnv = process.env): string {

@@ -10,7 +10,7 @@ const PANIC = /^(panic: .*|fatal error: .*)$/m;
 const OLD_MS = 2 * 60 * 60 * 1000;
 
 /** A panic line, and the log of the sandbox that wrote it. */
-export interface SandboxPanic {
+interface SandboxPanic {
   line: string;
   path: string;
 }

@@ -11,7 +11,7 @@ export const checkedLine = (...kinds: string[]): string => `${CHECKED}${kinds.jo
 /** A kind of leftover a sweep could not look for, and why: `clean` then never claims a clean node. */
 export const notCheckedLine = (kind: string, why: string): string => `${kind}${NOT_CHECKED}${why}`;
 
-export interface Sweep {
+interface Sweep {
   /** What was found and done, and what could not be checked: lines to say. */
   said: string[];
   /** What was found and done (removed, restored, ended, or left with the reason). */

@@ -1,31 +1,48 @@
-// Provisions the matrix's engines on this machine: Debian packages, fetched and unpacked without touching the
-// system's apt configuration, each daemon on its own socket and data root, in its own network namespace.
-import { existsSync, mkdirSync } from 'node:fs';
+// Provisions the matrix's engines on this machine, each by its family's own set-up (src/docker, src/cri), chosen by
+// the entry's kind from a table: a new kind is a row here and its family's code, nothing else.
 import { join } from 'node:path';
 import { provisionContainerd, stopContainerd } from '../cri/containerd-provisioner.js';
-import { type RunningDaemon, startDaemon, stopDaemon } from '../docker/daemon-process.js';
-import { debianPackage } from '../engine/debian-package.js';
-import { aptInstall, canProvision, hasCommand } from '../engine/host-tools.js';
+import { type StartedEngine, startDockerd, startPodman, stopDockerApiEngine } from '../docker/engine-setup.js';
+import { canProvision } from '../engine/host-tools.js';
 import { EngineUnavailableError } from '../errors.js';
-import { writeFileAtomically } from '../fs/atomic-write.js';
+import type { EngineEntry, EngineEntryKind } from '../model/engine-entry.js';
+import type { FamilyName } from '../model/family.js';
 import type { RunOptionsFile } from '../model/run-options-file.js';
-import type { EngineEntry, RuntimeEntry, RuntimeName } from './engines-file.js';
 
 /** Where shmlab's own daemons live: short paths, since unix socket paths are limited. */
-export const ENGINES_HOME = '/var/lib/shmlab';
+const ENGINES_HOME = '/var/lib/shmlab';
 
-export const homeOf = (entry: EngineEntry) => join(ENGINES_HOME, entry.name);
+const homeOf = (entry: EngineEntry) => join(ENGINES_HOME, entry.name);
+
+type Say = (line: string) => void;
+
+/** How each kind of engines.json entry is driven, started and stopped. */
+const SETUPS: Record<
+  EngineEntryKind,
+  { family: FamilyName; start: (entry: EngineEntry, say: Say) => Promise<StartedEngine>; stop: (entry: EngineEntry, say: Say) => Promise<boolean> }
+> = {
+  docker: { family: 'docker-api', start: (e, say) => startDockerd(e, homeOf(e), say), stop: (e) => stopDockerApiEngine(homeOf(e)) },
+  podman: { family: 'docker-api', start: (e, say) => startPodman(e, homeOf(e), say), stop: (e) => stopDockerApiEngine(homeOf(e)) },
+  containerd: {
+    family: 'cri',
+    start: async (e, say) => {
+      // An entry without an address names its suite (engines-file checks it).
+      const running = await provisionContainerd({ name: e.name, from: e.from! }, say);
+      return { address: running.address, pid: running.pid, startedHere: running.startedHere, ctr: running.bin.ctr };
+    },
+    stop: (e, say) => stopContainerd(e.name, undefined, say),
+  },
+};
 
 /** A running engine, and what a shmlab run against it is told (the engine, and what the host needed for it). */
-export type ProvisionedEngine = RunningDaemon & { run: Omit<RunOptionsFile, 'resultFile' | 'experimentsDir'> };
+export type ProvisionedEngine = StartedEngine & { run: Omit<RunOptionsFile, 'resultFile' | 'experimentsDir'> };
 
-export async function provisionEngine(entry: EngineEntry, say: (line: string) => void): Promise<ProvisionedEngine> {
+export async function provisionEngine(entry: EngineEntry, say: Say): Promise<ProvisionedEngine> {
   const daemon = await startEngine(entry, say);
-  const family = entry.kind === 'containerd' ? 'cri' : 'docker-api';
   return {
     ...daemon,
     run: {
-      engine: { family, address: daemon.address },
+      engine: { family: SETUPS[entry.kind].family, address: daemon.address },
       ...(daemon.ctr ? { ctr: daemon.ctr } : {}),
       // What this host needed for the engine to run at all: the run states it in its report's environment.
       ...(daemon.workarounds?.length ? { workarounds: daemon.workarounds } : {}),
@@ -34,113 +51,17 @@ export async function provisionEngine(entry: EngineEntry, say: (line: string) =>
   };
 }
 
-type StartedEngine = RunningDaemon & { ctr?: string; workarounds?: string[]; panicDir?: string };
-
-async function startEngine(entry: EngineEntry, say: (line: string) => void): Promise<StartedEngine> {
+async function startEngine(entry: EngineEntry, say: Say): Promise<StartedEngine> {
   if (entry.address) return { address: entry.address, startedHere: false };
   if (!canProvision())
     throw new EngineUnavailableError(
       `Cannot provision ${entry.name} here: shmlab installs engines as root on Debian only; give it with --engine ${entry.name}=unix:///path instead.`,
     );
-  const home = homeOf(entry);
-  if (entry.kind === 'containerd') {
-    const running = await provisionContainerd(entry.name, say);
-    return { address: running.address, pid: running.pid, startedHere: running.startedHere, ctr: running.bin.ctr };
-  }
-  if (entry.kind === 'podman') {
-    if (!(await hasCommand('podman'))) await aptInstall(['podman'], say);
-    mkdirSync(home, { recursive: true });
-    // This machine cannot apply Podman's default ulimits; no systemd, so cgroupfs and a file event log.
-    // The runtime is named: with crun installed beside it, Podman 4.3 would pick crun, which refuses this host's cgroups.
-    const runtime = entry.runtime?.name ?? 'runc';
-    writeFileAtomically(
-      join(home, 'containers.conf'),
-      `[containers]\ndefault_ulimits = []\n\n[engine]\ncgroup_manager = "cgroupfs"\nevents_logger = "file"\nruntime = "${runtime}"\n`,
-    );
-    return startDaemon(
-      {
-        home,
-        kind: 'service',
-        command: ['podman', 'system', 'service', '--time=0', `unix://${join(home, 'engine.sock')}`],
-        env: { ...process.env, CONTAINERS_CONF: join(home, 'containers.conf') },
-      },
-      say,
-    );
-  }
-  const dockerd = await dockerdFrom(entry.from ?? 'bookworm', say);
-  // The unpacked package's own helpers (docker-init, docker-proxy) come first; containerd and runc are the system's.
-  const path = [join(dockerd, '..'), join(dockerd, '../../bin'), process.env.PATH].join(':');
-  const runtime = await dockerRuntime(entry.runtime, home, say);
-  mkdirSync(home, { recursive: true });
-  const config = join(home, 'daemon.json');
-  writeFileAtomically(config, `${JSON.stringify(runtime.config, null, 2)}\n`);
-  const daemon = await startDaemon(
-    { home, kind: 'dockerd', command: [dockerd, '--config-file', config], env: { ...process.env, PATH: path }, unmount: runtime.unmount },
-    say,
-  );
-  return { ...daemon, workarounds: runtime.workarounds, panicDir: runtime.panicDir };
-}
-
-interface DockerRuntime {
-  /** daemon.json: the runtime, named as the default. */
-  config: Record<string, unknown>;
-  /** Mounts the daemon must not see (in a private mount namespace of its own). */
-  unmount?: string[];
-  workarounds: string[];
-  /** The folder of the runtime's per-sandbox panic logs. */
-  panicDir?: string;
-}
-
-/** The runtime of a Docker engine: always the default one by name, with its binary and this host's workarounds. */
-async function dockerRuntime(runtime: RuntimeEntry | undefined, home: string, say: (line: string) => void): Promise<DockerRuntime> {
-  const name = runtime?.name ?? 'runc';
-  // runc is dockerd's built-in runtime: naming it as the default is all it takes (redefining it is refused).
-  if (name === 'runc') return { config: { 'default-runtime': 'runc' }, workarounds: [] };
-  const path = await runtimeBinary(name, runtime?.from ?? 'bookworm', say);
-  // gVisor's panics go to a log per sandbox, so that a run can tell which experiment's sandbox crashed. runsc fills its
-  // panic log's %TEST% from the container's environment variable that --TESTONLY-test-name-env names (runsc/sandbox:
-  // createSandboxProcess), and Docker sets HOSTNAME to the container's short id: one file per container.
-  const panicDir = name === 'runsc' ? join(home, 'panics') : undefined;
-  const args = [...(runtime?.args ?? []), ...(panicDir ? [`--panic-log=${panicDir}/%TEST%.log`, '--TESTONLY-test-name-env=HOSTNAME'] : [])];
-  const config = { 'default-runtime': name, runtimes: { [name]: { path, ...(args.length ? { runtimeArgs: args } : {}) } } };
-  const workarounds: string[] = [];
-  if (name === 'runsc' && args.includes('--network=none')) {
-    workarounds.push(
-      'gVisor runs with `--network=none`: on this kernel it refuses to start in the host network namespace otherwise ("cannot run with network enabled in root network namespace"); no experiment uses a network',
-    );
-  }
-  if (name === 'crun') {
-    workarounds.push(
-      'dockerd runs in a private mount namespace without `/sys/fs/cgroup/unified`: crun 1.8 refuses this host\'s hybrid cgroups otherwise ("cgroups in hybrid mode not supported, drop all controllers from cgroupv2")',
-    );
-    return { config, unmount: ['/sys/fs/cgroup/unified'], workarounds };
-  }
-  return { config, workarounds, panicDir };
-}
-
-/** A runtime's binary: bookworm's installed with apt, another suite's unpacked into the cache. */
-async function runtimeBinary(name: RuntimeName, suite: string, say: (line: string) => void): Promise<string> {
-  if (suite === 'bookworm') {
-    if (!(await hasCommand(name))) await aptInstall([name], say);
-    return `/usr/bin/${name}`;
-  }
-  const root = await debianPackage(suite, name, say);
-  const found = ['usr/bin', 'usr/sbin', 'bin', 'sbin'].map((d) => join(root, d, name)).find((p) => existsSync(p));
-  if (!found) throw new EngineUnavailableError(`Debian ${suite}'s ${name} package holds no ${name} program.`);
-  return found;
+  return SETUPS[entry.kind].start(entry, say);
 }
 
 /** Stops an engine shmlab started; `say` tells what stopping it needed (a containerd's shims ended by pid). */
-export async function stopEngine(entry: EngineEntry, say: (line: string) => void = () => {}): Promise<boolean> {
+export async function stopEngine(entry: EngineEntry, say: Say = () => {}): Promise<boolean> {
   if (entry.address) return false;
-  return entry.kind === 'containerd' ? stopContainerd(entry.name, undefined, say) : stopDaemon(homeOf(entry));
-}
-
-/** The dockerd of a Debian suite: the system's for bookworm, else unpacked from that suite's docker.io. */
-export async function dockerdFrom(suite: string, say: (line: string) => void): Promise<string> {
-  if (suite === 'bookworm') {
-    if (!(await hasCommand('dockerd'))) await aptInstall(['docker.io'], say);
-    return '/usr/sbin/dockerd';
-  }
-  return join(await debianPackage(suite, 'docker.io', say), 'usr/sbin/dockerd');
+  return SETUPS[entry.kind].stop(entry, say);
 }

@@ -1,35 +1,11 @@
 // The engines a matrix runs against: the engines file (data), plus `--engine name=unix:///path` from the command line.
 import { readFileSync, statSync } from 'node:fs';
 import { UsageError } from '../errors.js';
+import type { EngineEntry, EngineEntryKind, RuntimeEntry, RuntimeName } from '../model/engine-entry.js';
+import type { EngineKind } from '../model/experiment.js';
+import { engineId } from '../model/family.js';
 
-export type EngineEntryKind = 'docker' | 'podman' | 'containerd';
-
-export interface EngineEntry {
-  name: string;
-  /** docker and podman serve the Docker API; containerd serves CRI, as on a Kubernetes node. */
-  kind: EngineEntryKind;
-  /** Debian suite that provides it; absent for an engine given by address. */
-  from?: string;
-  /** An engine already running somewhere: used as given, never provisioned. */
-  address?: string;
-  /** The OCI runtime its containers run under, named explicitly (a runtime installed beside it must not be picked by chance). */
-  runtime?: RuntimeEntry;
-  /**
-   * false: the engine is compared but does not decide the matrix's exit code (a runtime known to differ, such as
-   * gVisor, whose differences are findings); its run must still finish and write its report. Default true.
-   */
-  gate?: boolean;
-}
-
-export type RuntimeName = 'runc' | 'crun' | 'runsc';
-
-export interface RuntimeEntry {
-  name: RuntimeName;
-  /** Debian suite of the runtime's package (default: the system's runc, or bookworm's package). */
-  from?: string;
-  /** Arguments the engine gives the runtime (gVisor here needs --network=none). */
-  args?: string[];
-}
+export type { EngineEntry } from '../model/engine-entry.js';
 
 const RUNTIMES: Record<EngineEntryKind, RuntimeName[]> = { docker: ['runc', 'crun', 'runsc'], podman: ['runc', 'crun'], containerd: ['runc'] };
 
@@ -117,9 +93,12 @@ export function parseEngineOption(text: string): EngineEntry {
  * Whether a report's engine decides the matrix's exit code, by the engines file: the entries of the same kind and
  * runtime as the report's engine say it (`gate`); where they disagree, or none matches, it does.
  */
-export function gateOf(entries: readonly EngineEntry[]): (run: { environment: { kind: string; ociRuntime?: { name: string } } }) => boolean {
+export function gateOf(
+  entries: readonly EngineEntry[],
+): (run: { environment: { kind: EngineKind; runtimeName?: string; ociRuntime?: { name: string } } }) => boolean {
   return (run) => {
-    const kind = run.environment.kind === 'cri' ? 'containerd' : run.environment.kind;
+    // The entry kinds are the engines' own names (docker, podman, containerd).
+    const kind = engineId(run.environment);
     const runtime = run.environment.ociRuntime?.name ?? 'runc';
     const alike = entries.filter((e) => e.kind === kind && (e.runtime?.name ?? 'runc') === runtime);
     return !(alike.length > 0 && alike.every((e) => e.gate === false));

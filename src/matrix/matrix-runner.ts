@@ -14,7 +14,7 @@ import { readReport } from '../report/read-report.js';
 import { type ProvisionedEngine, provisionEngine, stopEngine } from './engine-provisioner.js';
 import type { EngineEntry } from './engines-file.js';
 
-export interface MatrixOptions {
+interface MatrixOptions {
   only?: string[];
   reportDir: string;
   keepEngines: boolean;
@@ -25,7 +25,7 @@ export interface MatrixOptions {
   signal: AbortSignal;
 }
 
-export interface MatrixOutcome {
+interface MatrixOutcome {
   runs: RunResult[];
   /** Engines that could not be provisioned or run, with why. */
   failures: { engine: string; why: string }[];
@@ -36,7 +36,7 @@ export interface MatrixOutcome {
 const CLI = join(ROOT, 'dist/src/cli.js');
 
 /** Engines whose runs go at once; the rest wait for a place. */
-export const ENGINES_AT_ONCE = 5;
+const ENGINES_AT_ONCE = 5;
 
 export async function runMatrix(engines: EngineEntry[], options: MatrixOptions): Promise<MatrixOutcome> {
   const { say } = options;

@@ -106,7 +106,7 @@ export function valueRead(record: StepRecord | undefined): string {
 }
 
 /** Output compared by content: with or without its trailing newline, the same text. */
-export function sameText(a: string, b: string): boolean {
+function sameText(a: string, b: string): boolean {
   return a.trimEnd() === b.trimEnd();
 }
 

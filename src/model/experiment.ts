@@ -134,6 +134,8 @@ export const SECTIONS: Record<Experiment['section'], string> = {
  */
 export interface Stack {
   kind: EngineKind;
+  /** How shmlab drove it: text keyed by family reads this, not the kind. */
+  family: FamilyName;
   engine: string;
   version: string;
   runtime: string;

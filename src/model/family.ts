@@ -9,13 +9,23 @@ export type FamilyName = 'docker-api' | 'cri';
 export type Capability = 'pause' | 'commit' | 'diff' | 'pods' | 'container-sysctls' | 'ipc-modes';
 
 /** A family's capabilities: `true`, or why it lacks one (said as the experiment's "not applicable" reason). */
-export type Capabilities = Record<Capability, true | string>;
+type Capabilities = Record<Capability, true | string>;
 
-export interface FamilyFacts {
+interface FamilyFacts {
   name: FamilyName;
   /** The family as a reader names it. */
   title: string;
   capabilities: Capabilities;
+  /** The variable that names an engine's address (crictl's and docker's conventions), as `--engine` sets it. */
+  addressVariable: 'DOCKER_HOST' | 'CONTAINER_RUNTIME_ENDPOINT';
+  /** Said after the engine's name and version in a report's title, and in a matrix column's. */
+  titleSuffix: { report: string; column: string };
+  /** How a report says that privileged containers ran as asked. */
+  privileged: string;
+  /** The heading of the common explanation, in a report where the family has expectations of its own. */
+  othersHeading: string;
+  /** Whether shmlab stands in for the kubelet (and the report says what it did in its place). */
+  inKubeletPlace: boolean;
 }
 
 export const FAMILIES: Record<FamilyName, FamilyFacts> = {
@@ -30,6 +40,11 @@ export const FAMILIES: Record<FamilyName, FamilyFacts> = {
       'container-sysctls': true,
       'ipc-modes': true,
     },
+    addressVariable: 'DOCKER_HOST',
+    titleSuffix: { report: '', column: '' },
+    privileged: '`--privileged` (this engine started privileged containers here)',
+    othersHeading: 'On the other engines',
+    inKubeletPlace: false,
   },
   cri: {
     name: 'cri',
@@ -44,6 +59,11 @@ export const FAMILIES: Record<FamilyName, FamilyFacts> = {
       'ipc-modes':
         "Kubernetes has no IPC modes between containers: every container of a pod shares the pod's IPC namespace, and shmlab creates a container that joins another in that container's pod, so what it keeps would be fixed by that, not by the runtime (pod-restart-ipc asks what a restart in the pod keeps)",
     },
+    addressVariable: 'CONTAINER_RUNTIME_ENDPOINT',
+    titleSuffix: { report: ' (Kubernetes CRI)', column: ' (CRI)' },
+    privileged: 'privileged security context (this runtime started privileged containers here)',
+    othersHeading: 'On Docker and Podman',
+    inKubeletPlace: true,
   },
 };
 
@@ -59,4 +79,23 @@ export function lacking(family: FamilyName, needs: readonly Capability[] = []): 
     if (answer !== true) return answer;
   }
   return undefined;
+}
+
+/** How a family's engines are named where a report does not say (no CRI runtime name). */
+const PRODUCTS: Record<EngineKind, { id: string; title: string }> = {
+  docker: { id: 'docker', title: 'Docker' },
+  podman: { id: 'podman', title: 'Podman' },
+  cri: { id: 'cri', title: 'CRI runtime' },
+};
+
+type Named = { kind: EngineKind; runtimeName?: string };
+
+/** The engine's own name, lower-case: docker, podman, or the CRI runtime's (containerd). */
+export function engineId(env: Named): string {
+  return env.runtimeName ?? PRODUCTS[env.kind].id;
+}
+
+/** The engine as a reader names it: Docker, Podman, or the CRI runtime's name (containerd). */
+export function productTitle(env: Named): string {
+  return env.runtimeName ?? PRODUCTS[env.kind].title;
 }

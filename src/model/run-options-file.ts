@@ -1,9 +1,10 @@
 // What `shmlab matrix` hands each engine's run, in one typed file (`shmlab run --run-options FILE`), rather than in
 // environment variables of its own: the engine and how the host provisioned it, and where to say where the report went.
+import { FAMILIES, type FamilyName } from './family.js';
 
 export interface RunOptionsFile {
   /** The engine to run against: a Docker API engine or a CRI runtime, by address. */
-  engine: { family: 'docker-api' | 'cri'; address: string };
+  engine: { family: FamilyName; address: string };
   /** containerd's ctr that imports images into a CRI runtime (its own, for a runtime the matrix started). */
   ctr?: string;
   /** What this host needed for the engine to run at all, for the report's environment. */
@@ -20,7 +21,7 @@ export interface RunOptionsFile {
 export function runOptionsProblem(data: unknown): string | undefined {
   const o = data as Partial<RunOptionsFile> | null;
   if (typeof o !== 'object' || o === null) return 'it is not a JSON object';
-  if (!o.engine || !['docker-api', 'cri'].includes(o.engine.family) || typeof o.engine.address !== 'string') return 'engine must be {family, address}';
+  if (!o.engine || !Object.hasOwn(FAMILIES, o.engine.family) || typeof o.engine.address !== 'string') return 'engine must be {family, address}';
   if (typeof o.resultFile !== 'string') return 'resultFile must be a path';
   for (const key of ['ctr', 'panicDir', 'experimentsDir'] as const) if (o[key] !== undefined && typeof o[key] !== 'string') return `${key} must be a path`;
   if (o.workarounds !== undefined && !(Array.isArray(o.workarounds) && o.workarounds.every((w) => typeof w === 'string')))

@@ -145,12 +145,12 @@ function attrs(values: Record<string, string | number>): string {
  * Text that XML 1.0 can hold: the five special characters escaped, and characters it cannot hold at all (NUL and the
  * other C0 controls but tab and line ends, lone surrogates, U+FFFE/U+FFFF) written out as `\xNN` / `\uNNNN`.
  */
-export function text(s: string): string {
+function text(s: string): string {
   return representable(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
 /** An attribute value: also quotes escaped, and line ends and tabs as character references (a parser would turn them into spaces). */
-export function attribute(s: string): string {
+function attribute(s: string): string {
   return text(s).replace(/"/g, '&quot;').replace(/'/g, '&apos;').replace(/\n/g, '&#10;').replace(/\r/g, '&#13;').replace(/\t/g, '&#9;');
 }
 

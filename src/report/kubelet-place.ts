@@ -1,5 +1,6 @@
 // What shmlab does on a Kubernetes node runtime in the kubelet's place (no kubelet runs), next to what a kubelet does,
 // with the kubelet's source: every CRI report says it, so that no finding is read as the runtime's that was shmlab's.
+import { FAMILIES, familyOf } from '../model/family.js';
 import type { RunResult } from '../model/result.js';
 
 /** Each part of a pod shmlab provides itself, as a list item of markdown. */
@@ -13,7 +14,7 @@ export const KUBELET_PLACE: readonly string[] = [
 
 /** The section of a CRI report; nothing for another engine. */
 export function kubeletPlace(run: RunResult): string {
-  if (run.environment.kind !== 'cri') return '';
+  if (!FAMILIES[familyOf(run.environment.kind)].inKubeletPlace) return '';
   return [
     "## What shmlab does in the kubelet's place",
     'No kubelet runs: shmlab drives the runtime over CRI itself.',

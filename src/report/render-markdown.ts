@@ -5,7 +5,7 @@
 import type { Catalog } from '../model/catalog.js';
 import { type Experiment, type MemoryKind, type Operation, SECTIONS, type Stack, type StepRecord } from '../model/experiment.js';
 import { dataOutcome } from '../model/experiment-kit.js';
-import { familyOf } from '../model/family.js';
+import { FAMILIES, familyOf } from '../model/family.js';
 import type { EngineEnvironment, ExperimentResult, RunResult } from '../model/result.js';
 import { stackOf } from '../model/stack.js';
 import { kubeletPlace } from './kubelet-place.js';
@@ -52,7 +52,7 @@ export function runtimeText(env: Pick<EngineEnvironment, 'runtime' | 'ociRuntime
 }
 
 /** The kernel the containers see, and whether it is the host's: a sandboxing runtime (gVisor, Kata) gives its own. */
-export function containerKernelText(env: Pick<EngineEnvironment, 'kernel' | 'containerKernel'>): string | undefined {
+function containerKernelText(env: Pick<EngineEnvironment, 'kernel' | 'containerKernel'>): string | undefined {
   const seen = env.containerKernel;
   if (!seen) return undefined;
   return seen === env.kernel ? `${seen} (the host's)` : `${seen}: **not the host's** (${env.kernel}); the runtime gives its containers a kernel of its own`;
@@ -64,7 +64,7 @@ function ownKernel(env: Pick<EngineEnvironment, 'kernel' | 'containerKernel'>): 
 }
 
 /** Items for one table cell, each on its own line. */
-export function cellList(items: readonly string[]): string {
+function cellList(items: readonly string[]): string {
   return items.length === 1 ? (items[0] ?? '') : items.map((i) => `• ${i}`).join('<br>');
 }
 
@@ -72,9 +72,7 @@ function environment(run: RunResult): string {
   const env = run.environment;
   const privilege =
     run.privilege.mode === 'privileged'
-      ? env.kind === 'cri'
-        ? 'privileged security context (this runtime started privileged containers here)'
-        : '`--privileged` (this engine started privileged containers here)'
+      ? FAMILIES[familyOf(env.kind)].privileged
       : run.privilege.mode === 'equivalent'
         ? `nearest equivalent: ${run.privilege.reason}`
         : run.privilege.mode === 'unknown'
@@ -149,13 +147,13 @@ export function survivalTable(run: RunResult, catalog: Catalog, linkOf: (slug: s
 /** The experiments of a catalog, by slug. */
 export const slugsOf = (catalog: Catalog) => new Map(catalog.experiments.map((e) => [e.slug, e]));
 /** The kinds of memory that have a cell, in the catalog's order. */
-export const kindsOf = (cells: ReadonlyMap<string, unknown>, catalog: Catalog) =>
+const kindsOf = (cells: ReadonlyMap<string, unknown>, catalog: Catalog) =>
   (Object.keys(catalog.survival.kinds) as MemoryKind[]).filter((k) => [...cells.keys()].some((key) => key.startsWith(`${k}/`)));
 const opsOf = (cells: ReadonlyMap<string, unknown>, catalog: Catalog) =>
   (Object.keys(catalog.survival.operations) as Operation[]).filter((o) => [...cells.keys()].some((key) => key.endsWith(`/${o}`)));
 
 /** The survival section: the table, and advice per kind of memory written from what this engine did. */
-export function survival(run: RunResult, catalog: Catalog): string {
+function survival(run: RunResult, catalog: Catalog): string {
   const cells = survivalCells(run, slugsOf(catalog));
   if (cells.size === 0) return '';
   const family = familyOf(run.environment.kind);
@@ -207,7 +205,7 @@ function why(r: ExperimentResult, e: Experiment | undefined, stack: Stack, kerne
     ];
   const inside = e.internals?.(stack);
   const internals = inside ? [`**What this engine and its runtime do, by their source.** ${inside}`] : [];
-  if (r.engineNote) return [`**${stack.kind === 'cri' ? 'On Docker and Podman' : 'On the other engines'}, for comparison.** ${e.explanation}`, ...internals];
+  if (r.engineNote) return [`**${FAMILIES[stack.family].othersHeading}, for comparison.** ${e.explanation}`, ...internals];
   return [`**${r.verdict === 'differs' || r.verdict === 'error' ? 'Why this was expected.' : 'Why.'}** ${e.explanation}`, ...internals];
 }
 

@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { EXPERIMENTS } from '../../experiments/index.js';
 import { record, runResult } from '../../test/records.js';
 import type { ExperimentResult, RunResult } from '../model/result.js';
-import { columnTitle, renderMatrix } from './render-matrix.js';
-import { reportBaseName } from './report-name.js';
+import { renderMatrix } from './render-matrix.js';
+import { columnTitle, reportBaseName } from './report-name.js';
 
 const result = (slug: string, observed: string, extra: Partial<ExperimentResult> = {}): ExperimentResult => ({
   slug,

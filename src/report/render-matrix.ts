@@ -5,28 +5,13 @@ import type { Experiment } from '../model/experiment.js';
 import type { EngineEnvironment, ExperimentResult, RunResult } from '../model/result.js';
 import { nowrap, table, VERDICT_SIGN } from './markdown-kit.js';
 import { runtimeText } from './render-markdown.js';
-import { reportBaseName } from './report-name.js';
+import { columnTitle, reportBaseName } from './report-name.js';
 
 /**
  * The most engine columns whose titles, set as they are, still fit GitHub's width of about 900 px (measured in a
  * browser: a column is as wide as the longest word of its title, `containerd` or a version, plus 26 px of padding).
  */
 const WIDE_GRID = 7;
-
-type Titled = Pick<EngineEnvironment, 'kind' | 'serverVersion' | 'runtimeName' | 'ociRuntime'>;
-
-/**
- * An engine's column title: the engine and its version, and the OCI runtime where it is not the usual runc, so that
- * two columns of one engine under different runtimes are told apart: `Docker 20.10.24+dfsg1 · runsc 20221219`.
- */
-export function columnTitle(env: Titled): string {
-  const engine =
-    env.kind === 'cri'
-      ? `${env.runtimeName ?? 'CRI runtime'} ${env.serverVersion} (CRI)`
-      : `${env.kind === 'podman' ? 'Podman' : 'Docker'} ${env.serverVersion}`;
-  const r = env.ociRuntime;
-  return r && r.name !== 'runc' ? `${engine} · ${r.name}${r.version ? ` ${r.version}` : ''}` : engine;
-}
 
 /** One engine's column: its run, its title, and where its report is. */
 interface Column {
@@ -36,7 +21,7 @@ interface Column {
   link: (slug?: string) => string;
 }
 
-export interface MatrixOptions {
+interface MatrixOptions {
   /**
    * Whether an engine's verdicts decide the matrix's exit code (engines.json's `gate`); engines it returns false for are
    * compared but decide it only when their run fails outright. Absent: not known (reports gathered from elsewhere).

@@ -3,26 +3,27 @@
 // reports give there. A unit test fails when a block differs from what the reports give. Pure: runs in, text out.
 import type { Catalog } from '../model/catalog.js';
 import type { Experiment, MemoryKind } from '../model/experiment.js';
-import { familyOf } from '../model/family.js';
+import { engineId, type FamilyName, familyOf } from '../model/family.js';
 import type { ExperimentResult, RunResult } from '../model/result.js';
 import { KUBELET_PLACE } from './kubelet-place.js';
 import { cell, nowrap, table, VERDICT_SIGN } from './markdown-kit.js';
 import { slugsOf, survivalCells, survivalTable } from './render-markdown.js';
-import { columnTitle } from './render-matrix.js';
-import { reportBaseName } from './report-name.js';
+import { columnTitle, reportBaseName } from './report-name.js';
 import { adviceFor, kindText } from './survival-advice.js';
 
 /** A block's name and its text. */
-export type Blocks = Record<string, string>;
+type Blocks = Record<string, string>;
 
 const VERDICTS = ['as expected', 'differs', 'error', 'not applicable'] as const;
 
-const isContainerd = (r: RunResult) => r.environment.kind === 'cri' && r.environment.runtimeName === 'containerd';
+const isContainerd = (r: RunResult) => engineId(r.environment) === 'containerd';
+/** The experiment where a container (Docker API) or a pod (CRI) asks for `kernel.sysrq=1`. */
+const SYSRQ_EXPERIMENT: { [F in FamilyName]: string } = { 'docker-api': 'sysctl-flag', cri: 'pod-sysctl' };
 const isGvisor = (r: RunResult) => r.environment.ociRuntime?.name === 'runsc';
 const usualRuntime = (r: RunResult) => !isGvisor(r);
 
 /** `21 as expected, 4 not applicable`: the counts of a run's verdicts, those it has. */
-export function verdictCounts(run: RunResult): string {
+function verdictCounts(run: RunResult): string {
   const count = (v: (typeof VERDICTS)[number]) => run.experiments.filter((e) => e.verdict === v).length;
   const words: Record<(typeof VERDICTS)[number], string> = {
     'as expected': 'as expected',
@@ -62,7 +63,7 @@ function sharedOutcome(runs: readonly RunResult[], slug: string, name: (r: RunRe
 export function renderReadmeBlocks(runs: readonly RunResult[], catalog: Catalog): Blocks {
   const { experiments } = catalog;
   // The newest Docker with runc: where --privileged itself ran (Docker 20.10 here needs the nearest equivalent).
-  const docker = [...runs].reverse().find((r) => r.environment.kind === 'docker' && (r.environment.ociRuntime?.name ?? 'runc') === 'runc');
+  const docker = [...runs].reverse().find((r) => engineId(r.environment) === 'docker' && (r.environment.ociRuntime?.name ?? 'runc') === 'runc');
   const containerd = runs.filter(isContainerd);
   const usual = runs.filter(usualRuntime);
   const gvisor = runs.filter(isGvisor);
@@ -127,7 +128,7 @@ function dates(runs: readonly RunResult[]): string {
 
 /** The engine's answer to a container (or pod) asking for `kernel.sysrq=1`, in its words. */
 function sysrqAnswer(run: RunResult): string {
-  const slug = run.environment.kind === 'cri' ? 'pod-sysctl' : 'sysctl-flag';
+  const slug = SYSRQ_EXPERIMENT[familyOf(run.environment.kind)];
   const step = result(run, slug)?.steps.find((s) => s.id === 'run-sysrq');
   if (!step) return 'not run';
   if (step.refused) return `refused: \`\` ${step.stderr.trim().replace(/^.*?((?:sysctl|the sysctl) [^:]*kernel\.sysrq[^:]*)(:.*)?$/s, '$1')} \`\``;

@@ -1,27 +1,32 @@
 // Where an engine's report goes: reports/<engine>-<version>.md and its .json twin.
+import { engineId, FAMILIES, familyOf, productTitle } from '../model/family.js';
 import type { EngineEnvironment } from '../model/result.js';
 
 type Named = Pick<EngineEnvironment, 'kind' | 'serverVersion' | 'runtimeName' | 'ociRuntime'>;
 
 /** The runtime, where it is not the engines' usual runc: then it names the report and the column too. */
-export function otherRuntime(env: Named): string | undefined {
+function otherRuntime(env: Named): string | undefined {
   const r = env.ociRuntime;
   if (!r || r.name === 'runc') return undefined;
   return r.version ? `${r.name} ${r.version}` : r.name;
 }
 
-/** The engine's own name: docker, podman, or the CRI runtime's (containerd). */
-export function engineName(env: Named): string {
-  return env.kind === 'cri' ? (env.runtimeName ?? 'cri') : env.kind;
-}
-
 export function reportBaseName(env: Named): string {
   const runtime = otherRuntime(env);
-  return `${engineName(env)}-${env.serverVersion}${runtime ? `-${runtime.replace(' ', '-')}` : ''}`.replace(/[^A-Za-z0-9._+-]/g, '_');
+  return `${engineId(env)}-${env.serverVersion}${runtime ? `-${runtime.replace(' ', '-')}` : ''}`.replace(/[^A-Za-z0-9._+-]/g, '_');
 }
 
+/** `Docker 20.10.24+dfsg1 with runsc 20221219.0`, `containerd 1.6.20~ds1 (Kubernetes CRI)`. */
 export function engineTitle(env: Named): string {
-  if (env.kind === 'cri') return `${env.runtimeName ?? 'CRI runtime'} ${env.serverVersion} (Kubernetes CRI)`;
   const runtime = otherRuntime(env);
-  return `${env.kind === 'podman' ? 'Podman' : 'Docker'} ${env.serverVersion}${runtime ? ` with ${runtime}` : ''}`;
+  return `${productTitle(env)} ${env.serverVersion}${runtime ? ` with ${runtime}` : ''}${FAMILIES[familyOf(env.kind)].titleSuffix.report}`;
+}
+
+/**
+ * An engine's column title: the engine and its version, and the OCI runtime where it is not the usual runc, so that
+ * two columns of one engine under different runtimes are told apart: `Docker 20.10.24+dfsg1 · runsc 20221219`.
+ */
+export function columnTitle(env: Named): string {
+  const runtime = otherRuntime(env);
+  return `${productTitle(env)} ${env.serverVersion}${FAMILIES[familyOf(env.kind)].titleSuffix.column}${runtime ? ` · ${runtime}` : ''}`;
 }

@@ -25,7 +25,7 @@ export { ReportWriteError, writeFileAtomically, writeFilesAtomically } from '../
 export class InvalidReportError extends Error {}
 
 /** Throws InvalidReportError unless `run` follows schema/report-v1.schema.json, naming no field it does not know. */
-export function assertValidReport(run: RunResult): void {
+function assertValidReport(run: RunResult): void {
   // What is checked is what would be written: JSON drops undefined fields and turns other values into what it can.
   const problem = reportProblem(JSON.parse(JSON.stringify(run)), { strict: true });
   if (problem) throw new InvalidReportError(`shmlab made a report that does not follow ${REPORT_SCHEMA_PATH} (a bug in shmlab): ${problem}.`);

@@ -117,7 +117,7 @@ export async function runLab(experiments: Experiment[], options: LabOptions): Pr
 // The engine's costliest operations are container starts and commits: start the experiments that have the most
 // first, so that no long one begins late and runs alone at the end (reports keep the usual order).
 const COST: Partial<Record<string, number>> = { run: 3, start: 3, commit: 3 };
-export function longestFirst(experiments: readonly Experiment[]): Experiment[] {
+function longestFirst(experiments: readonly Experiment[]): Experiment[] {
   const cost = (e: Experiment) => e.steps.reduce((sum, step) => sum + (COST[step.do] ?? 1), 0);
   return [...experiments].sort((a, b) => cost(b) - cost(a));
 }

@@ -3,7 +3,7 @@
 import { openDockerLab } from '../docker/docker-lab.js';
 import type { Lab, LabSetup } from '../lab/lab.js';
 
-export type { Lab, LabSetup } from '../lab/lab.js';
+export type { Lab } from '../lab/lab.js';
 
 export async function openLab(setup: LabSetup): Promise<Lab> {
   const endpoint = (setup.env ?? process.env).CONTAINER_RUNTIME_ENDPOINT;

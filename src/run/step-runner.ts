@@ -9,7 +9,6 @@ import { type ExperimentState, NotApplicableError } from './actions/experiment-s
 import { actionOf } from './actions/index.js';
 
 export { shellQuote } from '../engine/shell-quote.js';
-export { InterruptedError } from '../errors.js';
 export { ExperimentState, NotApplicableError } from './actions/experiment-state.js';
 
 export async function runStep(step: Step, state: ExperimentState): Promise<StepRecord> {

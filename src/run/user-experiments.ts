@@ -24,7 +24,7 @@ export interface UserExperiments extends UserPrograms {
 }
 
 /** What of shmlab's own the user's experiments are checked against; the command line gives it (from experiments/). */
-export interface BuiltIn {
+interface BuiltIn {
   /** shmlab's experiments: their slugs are taken. */
   experiments: readonly Experiment[];
   /** shmlab's image variants (experiments/images.ts): the images a container may name. */
@@ -32,9 +32,9 @@ export interface BuiltIn {
 }
 
 /** How long one module may take to load (its top level) before it is taken for one that never returns. */
-export const LOAD_DEADLINE_MS = 10_000;
+const LOAD_DEADLINE_MS = 10_000;
 
-export interface LoadOptions {
+interface LoadOptions {
   /** Ends the load at once (the command line's signal). */
   signal?: AbortSignal;
   /** Per module; default LOAD_DEADLINE_MS. */

@@ -9,13 +9,13 @@ import { hostSysctls } from './host-sysctls.js';
 import { inspect } from './inspect.js';
 import { kill } from './kill.js';
 import { logs } from './logs.js';
-import { pause, unpause } from './pause.js';
+import { pause } from './pause.js';
 import { remove } from './remove.js';
 import { run } from './run.js';
 import { start } from './start.js';
 import { stop } from './stop.js';
 
-export const ACTIONS: { [A in Step['do']]: Action<StepOf<A>> } = {
+const ACTIONS: { [A in Step['do']]: Action<StepOf<A>> } = {
   run,
   exec,
   await: awaitMarker,
@@ -25,7 +25,8 @@ export const ACTIONS: { [A in Step['do']]: Action<StepOf<A>> } = {
   start,
   kill,
   pause,
-  unpause,
+  // One action freezes and thaws: the step says which.
+  unpause: pause,
   remove,
   diff,
   inspect,

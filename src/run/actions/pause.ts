@@ -14,5 +14,3 @@ export const pause: Action<Freeze> = {
     return {};
   },
 };
-
-export const unpause: Action<Freeze> = pause;

@@ -1,7 +1,7 @@
 // `run`: create and start a container (its volumes first), named by the driver's command as soon as the driver knows
 // it, so that a refused start shows what was asked.
 import { LABEL_EXPERIMENT } from '../../labels.js';
-import type { ContainerSpec, Step } from '../../model/experiment.js';
+import type { ContainerSpec } from '../../model/experiment.js';
 import type { Action, StepOf } from './action.js';
 import type { ExperimentState } from './experiment-state.js';
 

@@ -9,7 +9,7 @@ import { FAMILY_NAMES } from './experiment-schema.js';
 import { kindOf } from './words.js';
 
 /** What an experiment may name outside itself. */
-export interface Catalogue {
+interface Catalogue {
   /** shmlab's image variants (experiments/images.ts). */
   images: readonly string[];
   /** The programs in the images' /bin and /sbin: shmlab's own (its probes, busybox's applets, the fixtures' scripts). */
@@ -19,7 +19,7 @@ export interface Catalogue {
 }
 
 /** Fails with the field and what is wrong with it. */
-export type Fail = (field: string, problem: string) => never;
+type Fail = (field: string, problem: string) => never;
 
 export function checkCrossReferences(e: Experiment, fail: Fail, catalogue: Catalogue): void {
   const names = Object.keys(e.containers);
