@@ -1,12 +1,8 @@
 // What an experiment is: containers, the steps taken on them, and what is expected of each observation.
 // Experiments are data (see experiments/); the runner interprets them and never decides an outcome.
-import type { Capability, FamilyName } from './family.js';
+import type { Capability, EngineKind, FamilyName } from './family.js';
 
-/**
- * The kind of engine a report names (its environment's `kind`): docker and podman, driven through the Docker API, or
- * cri, a Kubernetes node runtime. How shmlab drives it is its family (family.ts: familyOf).
- */
-export type EngineKind = 'docker' | 'podman' | 'cri';
+export type { EngineKind } from './family.js';
 
 /** How a container's IPC namespace is set up (the engine's IpcMode). `container:<name>` names another container of the same experiment. */
 export type IpcMode = 'private' | 'shareable' | 'host' | `container:${string}`;

@@ -1,7 +1,12 @@
 // Engine families: how shmlab drives an engine. Docker and Podman are driven through the Docker API; containerd through
 // Kubernetes' CRI, as a kubelet drives it. Set-ups (a runtime, rootless) are configurations of a family, not new
 // ones. An experiment states what it requires; the family's capabilities answer, each lacking one with its reason.
-import type { EngineKind } from './experiment.js';
+
+/**
+ * The kind of engine a report names (its environment's `kind`): docker and podman, driven through the Docker API, or
+ * cri, a Kubernetes node runtime. How shmlab drives it is its family (familyOf).
+ */
+export type EngineKind = 'docker' | 'podman' | 'cri';
 
 export type FamilyName = 'docker-api' | 'cri';
 
