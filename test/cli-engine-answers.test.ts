@@ -1,27 +1,16 @@
-import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../src/paths.js';
 import { standInEngine } from './holding-proxy.js';
+import { type Answer, standIn as standInSocket } from './stand-in-socket.js';
 import { staticProgram } from './static-program.js';
 import { removeTempDirs, tempDir } from './temp-dirs.js';
 
 const CLI = join(ROOT, 'dist/src/cli.js');
 const dir = tempDir('shmlab-engine-answers-');
 
-/** A stand-in engine on a unix socket: answers as `answer` says, and counts what it was asked. */
-function standIn(answer: (path: string) => { status: number; body: unknown } | 'hang'): { socket: string; requests: string[]; server: Server } {
-  const requests: string[] = [];
-  const socket = join(dir, `engine-${Math.random().toString(36).slice(2, 8)}.sock`);
-  const server = createServer((req, res) => {
-    requests.push(`${req.method} ${req.url}`);
-    const a = answer(req.url ?? '');
-    if (a === 'hang') return;
-    res.writeHead(a.status, { 'content-type': 'application/json' }).end(typeof a.body === 'string' ? a.body : JSON.stringify(a.body));
-  }).listen(socket);
-  return { socket, requests, server };
-}
+const standIn = (answer: (path: string) => Answer) => standInSocket(dir, answer);
 
 const shmlab = (args: string[], env: Record<string, string> = {}) =>
   execa(process.execPath, [CLI, ...args], { reject: false, timeout: 60_000, env: { ...process.env, ...env } });
