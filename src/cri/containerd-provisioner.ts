@@ -76,19 +76,26 @@ export async function provisionContainerd(engine: ContainerdEngine, say: (line: 
   });
   child.unref();
   if (child.pid === undefined) throw new EngineUnavailableError(`could not start ${bin.containerd}.`);
-  writeFileAtomically(layout.pidFile, String(child.pid));
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await answers(layout.address, 1000)) {
-      say(`started ${name} (${stdout.trim()}) at ${layout.address} (pid ${child.pid}, log ${layout.log})`);
-      return { address: layout.address, pid: child.pid, startedHere: true, layout, bin };
+  const pid = child.pid;
+  // Whatever fails from here on, the daemon started here does not outlive the failure.
+  try {
+    writeFileAtomically(layout.pidFile, String(pid));
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (await answers(layout.address, 1000)) {
+        say(`started ${engine.name} (${stdout.trim()}) at ${layout.address} (pid ${pid}, log ${layout.log})`);
+        return { address: layout.address, pid, startedHere: true, layout, bin };
+      }
+      if (child.exitCode !== null) break;
+      await new Promise((r) => setTimeout(r, 100));
     }
-    if (child.exitCode !== null) break;
-    await new Promise((r) => setTimeout(r, 100));
+  } catch (err) {
+    if (child.exitCode === null) process.kill(pid, 'SIGKILL');
+    throw err;
   }
   const tail = existsSync(layout.log) ? readFileSync(layout.log, 'utf8').trim().split('\n').slice(-3).join('\n') : '';
-  if (child.exitCode === null) process.kill(child.pid, 'SIGKILL');
-  throw new EngineUnavailableError(`${name} did not answer at ${layout.address}; its log ${layout.log} ends with:\n${tail}`);
+  if (child.exitCode === null) process.kill(pid, 'SIGKILL');
+  throw new EngineUnavailableError(`${engine.name} did not answer at ${layout.address}; its log ${layout.log} ends with:\n${tail}`);
 }
 
 /**
