@@ -14,8 +14,13 @@ import { mmapRecreate } from './mmap-recreate.js';
 import { mmapRestart } from './mmap-restart.js';
 import { pauseUnpause } from './pause-unpause.js';
 import { podDevShm } from './pod-dev-shm.js';
+import { podDevShmEmptydir } from './pod-dev-shm-emptydir.js';
 import { podLayerRestart } from './pod-layer-restart.js';
 import { podRestartIpc } from './pod-restart-ipc.js';
+import { podSandboxRecreated } from './pod-sandbox-recreated.js';
+import { podShmAccumulates } from './pod-shm-accumulates.js';
+import { podShmMemoryLimit } from './pod-shm-memory-limit.js';
+import { podSidecarHolds } from './pod-sidecar-holds.js';
 import { podSysctl } from './pod-sysctl.js';
 import { posixShmRestart } from './posix-shm-restart.js';
 import { privilegedNotPersisted } from './privileged-not-persisted.js';
@@ -55,6 +60,11 @@ export const EXPERIMENTS: readonly Experiment[] = [
   podDevShm,
   podSysctl,
   podLayerRestart,
+  podShmAccumulates,
+  podShmMemoryLimit,
+  podDevShmEmptydir,
+  podSandboxRecreated,
+  podSidecarHolds,
 ];
 
 /** shmlab's catalog: its experiments, the survival table's texts, the image variants. */

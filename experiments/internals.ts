@@ -3,6 +3,7 @@
 // kuberuntime, sysctl and apis/core/validation packages). A stack whose source was not read gets no text: a report
 // never tells one engine's internals as another's.
 import type { Stack } from '../src/model/experiment.js';
+import { KUBELET_FLAGS } from '../src/model/kubelet-admission.js';
 import { majorOf } from '../src/model/stack.js';
 
 /** Docker engines whose daemon code was read. */
@@ -55,8 +56,7 @@ export function engineJoinPrivate(s: Stack): string | undefined {
 }
 
 /** How a Kubernetes node admits a pod's sysctls before any CRI call: no kubelet or API server runs here. */
-export const KUBELET_SYSCTL_ADMISSION =
-  "On a Kubernetes node the kubelet admits a pod's sysctls before any CRI call (pkg/kubelet/sysctl/allowlist.go): only its safe list (pkg/kubelet/sysctl/safe_sysctls.go, where `kernel.shm_rmid_forced` is the one IPC sysctl) and those named by `--allowed-unsafe-sysctls`; anything else is `forbidden sysctl: \"…\" not allowlisted` (reason SysctlForbidden), and a sysctl of no namespace cannot be allowed at all. Since Kubernetes 1.29 the API server refuses an IPC sysctl on a `hostIPC` pod first (pkg/apis/core/validation: `may not be specified when 'hostIPC' is true`). No kubelet or API server runs here: shmlab sends the pod as declared, so what refuses here is the runtime";
+export const KUBELET_SYSCTL_ADMISSION = `On a Kubernetes node the kubelet admits a pod's sysctls before any CRI call (pkg/kubelet/sysctl/allowlist.go): only its safe list (pkg/kubelet/sysctl/safe_sysctls.go, where \`kernel.shm_rmid_forced\` is the one IPC sysctl) and those named by \`--allowed-unsafe-sysctls\`; anything else is \`forbidden sysctl: "…" not allowlisted\` (reason SysctlForbidden), a sysctl of no namespace cannot be allowed at all, and an IPC sysctl of a \`hostIPC\` pod is \`not allowed with host IPC enabled\`. Since Kubernetes 1.29 the API server refuses an IPC sysctl on a \`hostIPC\` pod first (pkg/apis/core/validation: \`may not be specified when 'hostIPC' is true\`). No kubelet or API server runs here: shmlab applies these checks in their place before any CRI call, as a kubelet with \`${KUBELET_FLAGS}\`; a step sent without admission shows what the runtime itself answers`
 
 /** The parts that apply, as sentences ended with a full stop (each starts as written: runc and crun are lower-case names). */
 export function told(...parts: (string | undefined | false)[]): string | undefined {

@@ -3,9 +3,10 @@ import { failure, refusalOutcome, sentences, succeeded, unobserved } from '../sr
 import { engineSysctls, KUBELET_SYSCTL_ADMISSION, runtimeSysctlCheck, told } from './internals.js';
 import { kubeletVerdict } from './kubelet-sysctls.js';
 import { ONLY_IN_PODS } from './pod-kit.js';
-import { notNamespaced, refusalPhrase, refusedWith } from './refusals.js';
+import { admissionNotAllowlisted, notNamespaced, refusalPhrase, refusedWith } from './refusals.js';
 
-const SYSRQ_REFUSED = notNamespaced('kernel.sysrq');
+const SYSRQ_REFUSED = [...notNamespaced('kernel.sysrq'), ...admissionNotAllowlisted('kernel.sysrq')];
+const RUNTIME_REFUSED = notNamespaced('kernel.sysrq');
 
 const SYSCTLS = { 'kernel.shmmax': '33554432', 'kernel.sem': '250 32000 100 256', 'kernel.msgmax': '65536', 'kernel.shm_rmid_forced': '1' };
 const READ = ['sh', '-c', 'cat /proc/sys/kernel/shmmax /proc/sys/kernel/sem /proc/sys/kernel/msgmax /proc/sys/kernel/shm_rmid_forced'];
@@ -37,8 +38,8 @@ export const podSysctl: Experiment = {
   source: 'Kubernetes users: SysctlForbidden for databases that need kernel.shm* or kernel.sem (kubernetes #101227)',
   blogSaw: 'not tried (no pods then)',
   expectedToday:
-    '`kernel.shmmax`, `kernel.sem`, `kernel.msgmax` and `kernel.shm_rmid_forced` set on the pod are in force in its container and its sidecar, and still after a restart; a pod without them has the defaults; `kernel.sysrq` is refused when the sandbox starts',
-  explanation: `Kubernetes sets sysctls on the pod (\`securityContext.sysctls\`), not on a container: the runtime writes them into the sandbox's namespaces when it creates the pod, so every container of the pod sees them and a container restart, which keeps the sandbox, keeps them. A new pod gets what it asks for, else the kernel's defaults for a new IPC namespace. A sysctl that is not namespaced (\`kernel.sysrq\`) would change the node: the runtime refuses it when the sandbox starts. On a node, a kubelet decides first: by default it allows only its safe sysctls (the table is kept in the project with its source, since no kubelet runs here):\n\n${table}`,
+    '`kernel.shmmax`, `kernel.sem`, `kernel.msgmax` and `kernel.shm_rmid_forced` set on the pod are in force in its container and its sidecar, and still after a restart; a pod without them has the defaults; `kernel.sysrq` is refused by admission (the kubelet\'s allowlist) and, sent all the same, by the runtime when the sandbox starts',
+  explanation: `Kubernetes sets sysctls on the pod (\`securityContext.sysctls\`), not on a container: the runtime writes them into the sandbox's namespaces when it creates the pod, so every container of the pod sees them and a container restart, which keeps the sandbox, keeps them. A new pod gets what it asks for, else the kernel's defaults for a new IPC namespace. A sysctl that is not namespaced (\`kernel.sysrq\`) would change the node: the runtime refuses it when the sandbox starts. On a node, a kubelet decides first: by default it allows only its safe sysctls, and those its \`--allowed-unsafe-sysctls\` names (no kubelet runs here: shmlab applies its allowlist in its place, as a kubelet that allows every IPC sysctl, and sends the refused pod to the runtime a second time without it, to show the runtime's own answer):\n\n${table}`,
   internals: (s) => told(engineSysctls(s), runtimeSysctlCheck(s), KUBELET_SYSCTL_ADMISSION),
   containers: {
     app: { sysctls: SYSCTLS },
@@ -57,17 +58,26 @@ export const podSysctl: Experiment = {
     { id: 'run-plain', do: 'run', container: 'plain', why: 'a new pod without sysctls' },
     { id: 'plain-values', do: 'exec', container: 'plain', cmd: READ },
     { id: 'run-sysrq', do: 'run', container: 'sysrq', mayBeRefused: refusedWith(SYSRQ_REFUSED), why: 'not a namespaced sysctl' },
+    {
+      id: 'run-sysrq-unadmitted',
+      do: 'run',
+      container: 'sysrq',
+      skipAdmission: true,
+      mayBeRefused: refusedWith(RUNTIME_REFUSED),
+      why: "the same pod sent to the runtime without admission: the runtime's own answer",
+    },
   ],
   expect: [
     { step: 'values', means: "the pod's sysctls are in force in its container", stdout: SET },
     { step: 'sidecar-values', means: 'and in its sidecar', stdout: SET },
     { step: 'values-after-restart', means: 'and still after the restart', stdout: SET },
     { step: 'plain-values', means: 'a pod without them has the defaults of a new IPC namespace', stdout: DEFAULTS },
-    { step: 'run-sysrq', means: 'a sysctl that is not namespaced is refused', refused: true, stderr: /kernel\.sysrq/ },
+    { step: 'run-sysrq', means: "a sysctl that is not namespaced is refused by admission (the kubelet's allowlist)", refused: true, stderr: /forbidden sysctl: "kernel\.sysrq" not allowlisted/ },
+    { step: 'run-sysrq-unadmitted', means: 'and by the runtime, when the sandbox starts', refused: true, stderr: /kernel\.sysrq/ },
   ],
   observe: (steps) => {
     const seen = (id: string) => values(steps.get(id));
-    return `container ${seen('values')}, sidecar ${seen('sidecar-values')}, after restart ${seen('values-after-restart')}, new pod ${seen('plain-values')}; kernel.sysrq ${refusalPhrase(steps.get('run-sysrq'), SYSRQ_REFUSED)}`;
+    return `container ${seen('values')}, sidecar ${seen('sidecar-values')}, after restart ${seen('values-after-restart')}, new pod ${seen('plain-values')}; kernel.sysrq ${refusalPhrase(steps.get('run-sysrq'), SYSRQ_REFUSED)}, without admission ${refusalPhrase(steps.get('run-sysrq-unadmitted'), RUNTIME_REFUSED)}`;
   },
   whenDiffers: (steps) => {
     const seen = (id: string) => values(steps.get(id));
@@ -82,8 +92,8 @@ export const podSysctl: Experiment = {
         `The pod's sysctls were accepted (the pod started), but ${where.map(([id, name]) => `${name} read ${seen(id!)}`).join(', ')}: this runtime does not apply them all to the pod; no setting tried here applied them, so check kernel parameters inside the pod before relying on them.`,
       seen('plain-values').startsWith('other') &&
         `A pod without sysctls read ${seen('plain-values').slice('other '.length)}, not a new IPC namespace's defaults: this runtime's pods do not start from the kernel's defaults.`,
-      refusalOutcome(steps.get('run-sysrq')) === 'accepted' &&
-        "`kernel.sysrq`, a sysctl of no namespace, was accepted: this runtime does not check a pod's sysctls (the kubelet would still reject it first).",
+      refusalOutcome(steps.get('run-sysrq-unadmitted')) === 'accepted' &&
+        "`kernel.sysrq`, a sysctl of no namespace, was accepted by the runtime: it does not check a pod's sysctls, and only the kubelet's admission keeps such a pod off the node.",
     );
   },
 };

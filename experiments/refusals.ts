@@ -38,6 +38,17 @@ export function ipcSysctlInJoinedNamespace(sysctl: string): Refusal[] {
   return [...ipcSysctlWithoutNamespace(sysctl), { who: 'the engine', words: new RegExp(`${quoted(sysctl)}[^\\n]*\\bIPC namespace`, 'i') }];
 }
 
+
+/** A pod's IPC sysctl with `hostIPC`, refused by admission: the API server's words (1.29+), then a kubelet's. */
+export function admissionHostIpc(sysctl: string): Refusal[] {
+  return [{ who: 'the API server (admission, applied by shmlab)', words: new RegExp(`"${quoted(sysctl)}": may not be specified when 'hostIPC' is true`) }];
+}
+
+/** A pod's sysctl outside the kubelet's safe list and `--allowed-unsafe-sysctls`, refused by admission. */
+export function admissionNotAllowlisted(sysctl: string): Refusal[] {
+  return [{ who: 'the kubelet (admission, applied by shmlab)', words: new RegExp(`forbidden sysctl: "${quoted(sysctl)}" not allowlisted`) }];
+}
+
 /** Joining the IPC namespace of a container whose IPC mode is `private` (Docker, Podman). */
 export const JOIN_PRIVATE_IPC: Refusal[] = [{ who: 'the engine', words: /non-shareable IPC/ }];
 

@@ -1,10 +1,11 @@
 import type { Experiment, StepRecord } from '../src/model/experiment.js';
 import { ignoredSysctl, numberIn, refusalOutcome, SHMMAX, sentences, succeeded, valueRead, WANTED_SHMMAX } from '../src/model/experiment-kit.js';
 import { engineSysctls, KUBELET_SYSCTL_ADMISSION, runtimeSysctlCheck, told } from './internals.js';
-import { notNamespaced, refusalPhrase, refusedWith } from './refusals.js';
+import { admissionNotAllowlisted, notNamespaced, refusalPhrase, refusedWith } from './refusals.js';
 
 const read = ['cat', SHMMAX];
-const SYSRQ_REFUSED = notNamespaced('kernel.sysrq');
+const SYSRQ_REFUSED = [...notNamespaced('kernel.sysrq'), ...admissionNotAllowlisted('kernel.sysrq')];
+const RUNTIME_REFUSED = notNamespaced('kernel.sysrq');
 
 /** `applied (kept after restart)`, `not applied (read …)`, or the values read where neither holds. */
 function shmmax(steps: ReadonlyMap<string, StepRecord>): string {
@@ -32,6 +33,15 @@ export const sysctlFlag: Experiment = {
     { id: 'start', do: 'start', container: 'app' },
     { id: 'after-restart', do: 'exec', container: 'app', cmd: read, why: 'after the restart' },
     { id: 'run-sysrq', do: 'run', container: 'sysrq', mayBeRefused: refusedWith(SYSRQ_REFUSED), why: 'not a namespaced sysctl' },
+    {
+      id: 'run-sysrq-unadmitted',
+      do: 'run',
+      container: 'sysrq',
+      skipAdmission: true,
+      mayBeRefused: refusedWith(RUNTIME_REFUSED),
+      skipOn: { 'docker-api': 'no admission runs before a Docker API engine: run-sysrq was already its own answer' },
+      why: "the same pod sent to the runtime without admission: the runtime's own answer",
+    },
   ],
   expect: [
     { step: 'value', means: 'applied without privilege', stdout: `${WANTED_SHMMAX}\n` },
@@ -40,11 +50,15 @@ export const sysctlFlag: Experiment = {
   ],
   expectOn: {
     cri: {
-      why: "Kubernetes sets sysctls on the pod, not on a container: the runtime writes them into the sandbox's namespaces when the pod starts, and a container's restart (a new container in the same sandbox) keeps the sandbox, so the value is expected to hold. A sysctl of no namespace (`kernel.sysrq`) is expected to be refused when the sandbox starts; a kubelet would refuse such a pod before any CRI call (below).",
-      expect: [],
+      why: "Kubernetes sets sysctls on the pod, not on a container: the runtime writes them into the sandbox's namespaces when the pod starts, and a container's restart (a new container in the same sandbox) keeps the sandbox, so the value is expected to hold. A sysctl of no namespace (`kernel.sysrq`) is expected to be refused by admission (the kubelet's allowlist, which shmlab applies in its place) before any CRI call, and, sent to the runtime all the same, when the sandbox starts.",
+      expect: [{ step: 'run-sysrq-unadmitted', means: 'the runtime refuses it too when the sandbox starts', refused: true, stderr: /kernel\.sysrq/ }],
     },
   },
-  observe: (steps) => `${shmmax(steps)}; kernel.sysrq ${refusalPhrase(steps.get('run-sysrq'), SYSRQ_REFUSED)}`,
+  observe: (steps) => {
+    const unadmitted = steps.get('run-sysrq-unadmitted');
+    const runtime = unadmitted && !unadmitted.skipped ? `, without admission ${refusalPhrase(unadmitted, RUNTIME_REFUSED)}` : '';
+    return `${shmmax(steps)}; kernel.sysrq ${refusalPhrase(steps.get('run-sysrq'), SYSRQ_REFUSED)}${runtime}`;
+  },
   whenDiffers: (steps) => {
     const [run, value, after, sysrq] = ['run', 'value', 'after-restart', 'run-sysrq'].map((id) => steps.get(id));
     const read = numberIn(value);

@@ -11,9 +11,11 @@ import {
   WANTED_SHMMAX,
 } from '../src/model/experiment-kit.js';
 import { engineSysctls, KUBELET_SYSCTL_ADMISSION, runtimeSysctlCheck, told } from './internals.js';
-import { ipcSysctlWithoutNamespace, refusalPhrase, refusedWith } from './refusals.js';
+import { admissionHostIpc, ipcSysctlWithoutNamespace, refusalPhrase, refusedWith } from './refusals.js';
 
 const HOST_REFUSED = ipcSysctlWithoutNamespace('kernel.shmmax');
+const ADMISSION_REFUSED = admissionHostIpc('kernel.shmmax');
+const RUNTIME_WORDS = /kernel\.shmmax[^\n]*ipc namespace/i;
 
 export const sysctlIpcHostRefused: Experiment = {
   slug: 'sysctl-ipc-host-refused',
@@ -33,7 +35,22 @@ export const sysctlIpcHostRefused: Experiment = {
   steps: [
     { id: 'run-own', do: 'run', container: 'own', why: "the sysctl in the container's own IPC namespace" },
     { id: 'own-value', do: 'exec', container: 'own', cmd: ['cat', SHMMAX] },
-    { id: 'run-host', do: 'run', container: 'host', mayBeRefused: refusedWith(HOST_REFUSED), why: "the same sysctl in the host's IPC namespace" },
+    {
+      id: 'run-host',
+      do: 'run',
+      container: 'host',
+      mayBeRefused: refusedWith([...HOST_REFUSED, ...ADMISSION_REFUSED]),
+      why: "the same sysctl in the host's IPC namespace",
+    },
+    {
+      id: 'run-host-unadmitted',
+      do: 'run',
+      container: 'host',
+      skipAdmission: true,
+      mayBeRefused: refusedWith(HOST_REFUSED),
+      skipOn: { 'docker-api': 'no admission runs before a Docker API engine: run-host was already its own answer' },
+      why: "the same pod sent to the runtime without admission: the runtime's own answer",
+    },
   ],
   expect: [
     { step: 'own-value', means: "in the container's own namespace the sysctl is applied", stdout: `${WANTED_SHMMAX}\n` },
@@ -41,13 +58,24 @@ export const sysctlIpcHostRefused: Experiment = {
       step: 'run-host',
       means: "in the host's namespace it is refused, in words that name the sysctl and the IPC namespace",
       refused: true,
-      stderr: /kernel\.shmmax[^\n]*ipc namespace/i,
+      stderr: RUNTIME_WORDS,
     },
   ],
+  expectOn: {
+    cri: {
+      why: "On a cluster such a pod never reaches the runtime: since Kubernetes 1.29 the API server refuses an IPC sysctl on a `hostIPC` pod, and a kubelet refuses it too (shmlab applies both in their place). Sent to the runtime all the same, it is expected to be refused when its sandbox starts, as on Docker.",
+      expect: [
+        { step: 'run-host', means: 'refused by admission, in words that name the sysctl and hostIPC', refused: true, stderr: /"kernel\.shmmax": may not be specified when 'hostIPC' is true/ },
+        { step: 'run-host-unadmitted', means: 'sent without admission, the runtime refuses it, in words that name the sysctl and the IPC namespace', refused: true, stderr: RUNTIME_WORDS },
+      ],
+    },
+  },
   observe: (steps) => {
     const own = valueRead(steps.get('own-value'));
     const applied = own === WANTED_SHMMAX ? 'applied' : numberIn(steps.get('own-value')) !== undefined ? `not applied (read ${own})` : own;
-    return `own IPC namespace: ${applied}; host IPC namespace: ${refusalPhrase(steps.get('run-host'), HOST_REFUSED)}`;
+    const unadmitted = steps.get('run-host-unadmitted');
+    const runtime = unadmitted && !unadmitted.skipped ? `; without admission: ${refusalPhrase(unadmitted, HOST_REFUSED)}` : '';
+    return `own IPC namespace: ${applied}; host IPC namespace: ${refusalPhrase(steps.get('run-host'), [...HOST_REFUSED, ...ADMISSION_REFUSED])}${runtime}`;
   },
   whenDiffers: (steps) => {
     const [runOwn, own, host] = ['run-own', 'own-value', 'run-host'].map((id) => steps.get(id));
@@ -60,9 +88,12 @@ export const sysctlIpcHostRefused: Experiment = {
         (ignored
           ? 'With `--ipc=host` the same sysctl was accepted too: this engine checks neither the sysctl nor the namespace it would change, so a container that starts proves nothing about a kernel parameter.'
           : "With `--ipc=host` the same sysctl was accepted: this engine does not refuse an IPC sysctl for the host's IPC namespace, so a container may change the host's limits; check the host's value (`sysctl kernel.shmmax`) after such a start."),
+      refusalOutcome(steps.get('run-host-unadmitted')) === 'accepted' &&
+        "Sent to the runtime without admission, the `hostIPC` pod with the sysctl started: this runtime does not refuse an IPC sysctl for the host's IPC namespace, so only admission keeps such a pod from changing the node's limits.",
       refusal === 'refused' &&
         host &&
-        !/kernel\.shmmax[^\n]*ipc namespace/i.test(host.stderr) &&
+        !RUNTIME_WORDS.test(host.stderr) &&
+        !ADMISSION_REFUSED.some((w) => w.words.test(host.stderr)) &&
         `The engine refused it in other words: ${JSON.stringify(host.stderr.trim())}.`,
     );
   },

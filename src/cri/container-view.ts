@@ -12,7 +12,7 @@ export function containerView(status: ContainerStatus, pod: PodSandboxStatus | u
     exitCode: state === 'exited' ? status.exit_code : null,
     lines: [
       `State: ${status.state}${status.reason ? ` (${status.reason})` : ''}, attempt ${status.metadata.attempt}`,
-      `Pod: ${podId} (${pod?.state ?? 'unknown'})`,
+      `Pod: ${podId} (${pod ? `${pod.state}, attempt ${pod.metadata.attempt}` : 'unknown'})`,
       `IPC: ${ipc}`,
       ...status.mounts.map((m) => `Mount: ${m.host_path} -> ${m.container_path}`),
     ],

@@ -64,7 +64,7 @@ export interface ContainerConfig {
   labels?: Labels;
   annotations?: Labels;
   log_path?: string;
-  linux?: { security_context?: ContainerSecurityContext };
+  linux?: { resources?: { memory_limit_in_bytes?: number; memory_swap_limit_in_bytes?: number }; security_context?: ContainerSecurityContext };
 }
 interface PodSandbox {
   id: string;

@@ -4,10 +4,11 @@
 
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import type { ContainerRequest, ContainerView, ExecOutcome, LabDriver, StartedContainer } from '../engine/lab-driver.js';
+import { AdmissionRefusal, type ContainerRequest, type ContainerView, type ExecOutcome, type LabDriver, type StartedContainer } from '../engine/lab-driver.js';
 import { PrivilegeResolver } from '../engine/privilege.js';
 import type { PodClaim } from '../lab/process-lease.js';
 import type { PrivilegeMode } from '../model/result.js';
+import { admissionRefusal } from '../model/kubelet-admission.js';
 import { containerView } from './container-view.js';
 import type { ContainerConfig, CriClient, PodSandboxConfig } from './cri-client.js';
 import { type CriDescription, describeRuntime } from './cri-describe.js';
@@ -110,6 +111,12 @@ export class CriDriver implements LabDriver {
     const host = joined ? this.entries.get(request.containerHandle(joined)) : undefined;
     if (joined && !host) throw new Error(`cannot join the pod of ${joined}: it is not running on this driver`);
     const grants = podSpec.grantsOf(spec, privilege, this.options.network);
+    // A cluster refuses some pods before any runtime sees them: shmlab too, in its place, unless told to ask the runtime.
+    const refused = joined || request.skipAdmission ? undefined : admissionRefusal(spec);
+    if (refused) {
+      request.onCommand?.(`# ${request.logicalName}'s pod: refused by admission (applied by shmlab in the kubelet's place), not sent to the runtime`, grants);
+      throw new AdmissionRefusal(refused);
+    }
     // Only images the runtime holds: CRI would pull a missing sandbox image, and there is no registry to pull from.
     await Promise.all([this.images.check(this.options.sandboxImage ?? SANDBOX_IMAGE), this.images.check(request.image)]);
     // What shmlab does on the host in the kubelet's place, as shell lines for the transcript, in the order done.
@@ -124,7 +131,7 @@ export class CriDriver implements LabDriver {
       throw err;
     }
     const names = crictl.crictlNames(request.logicalName, pod.owner);
-    const notes = podSpec.shmSizeNote(spec);
+    const notes = podSpec.shmSizeNote(spec) + (request.skipAdmission && !host ? '\n# sent without the admission shmlab applies in the kubelet\'s place' : '');
     // What is asked, should the runtime refuse the container; the container's log folder joins it once made.
     request.onCommand?.(crictl.runCommand(names, pod.config, config, !host, kubelet) + notes, grants);
     const entry: Entry = { handle: request.name, logicalName: request.logicalName, pod, config, containerId: '', logPaths: [] };
@@ -187,6 +194,52 @@ export class CriDriver implements LabDriver {
     await this.createAndStart(entry);
   }
 
+  /** The pod's pause process killed, as an OOM kill or a crash would end it; waits until the runtime sees its sandbox not ready. */
+  async killSandbox(handle: string): Promise<string> {
+    const { pod } = this.entry(handle);
+    const { info } = await this.client.podSandboxStatus(pod.id, true);
+    const pid = Number((JSON.parse(info.info ?? '{}') as { pid?: number }).pid);
+    if (!Number.isInteger(pid) || pid <= 1) throw new Error(`the runtime did not say the pid of sandbox ${pod.id.slice(0, 12)}'s process`);
+    process.kill(pid, 'SIGKILL');
+    const deadline = Date.now() + 10_000;
+    let state = 'SANDBOX_READY';
+    while (state === 'SANDBOX_READY' && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+      state = (await this.client.podSandboxStatus(pod.id)).status.state;
+    }
+    return `pause process ${pid} killed; the runtime says the sandbox is ${state}`;
+  }
+
+  /**
+   * The kubelet's answer to a sandbox that is not ready (pkg/kubelet/kuberuntime/util/util.go, PodSandboxChanged; its
+   * SyncPod): the pod's containers and sandbox stopped, a new sandbox for the same pod (same uid, attempt + 1), and the
+   * containers created and started again (attempt + 1). The old ones are removed at once (a kubelet's garbage
+   * collector removes them later); the pod's emptyDir folders, which are the kubelet's, stay.
+   */
+  async recreateSandbox(handle: string): Promise<string> {
+    const { pod } = this.entry(handle);
+    const members = this.membersOf(pod);
+    for (const m of members) if (m.containerId) await ignoreNotFound(this.client.stopContainer(m.containerId, this.stopTimeout));
+    await this.client.stopPodSandbox(pod.id);
+    for (const m of members) if (m.containerId) await ignoreNotFound(this.client.removeContainer(m.containerId));
+    const old = pod.id;
+    await ignoreNotFound(this.client.removePodSandbox(old));
+    pod.config = podSpec.nextSandboxAttempt(pod.config);
+    pod.id = await this.client.runPodSandbox(pod.config, this.options.runtimeHandler ?? '');
+    for (const m of members) {
+      m.containerId = '';
+      m.config = podSpec.nextAttempt(m.config, m.logicalName);
+      await this.createAndStart(m);
+    }
+    const attempts = members.map((m) => `${m.logicalName} attempt ${m.config.metadata.attempt}`).join(', ');
+    return `sandbox ${old.slice(0, 12)} stopped and removed; new sandbox ${pod.id.slice(0, 12)} for the same pod (uid ${pod.place.uid}, attempt ${pod.config.metadata.attempt}); ${attempts}`;
+  }
+
+  /** The containers of a pod, in the order they were made. */
+  private membersOf(pod: Pod): Entry[] {
+    return [...pod.members].map((h) => this.entries.get(h)).filter((e): e is Entry => e !== undefined);
+  }
+
   /** StopContainer without a grace period; the next start is the same restart as after a stop. */
   async kill(handle: string): Promise<void> {
     await this.client.stopContainer(this.entry(handle).containerId, 0);
@@ -234,10 +287,25 @@ export class CriDriver implements LabDriver {
   async removeVolume(): Promise<void> {}
 
   /** The crictl command of a step on an existing container, for the transcript (call it before the step: `remove` looks at the pod). */
-  commandFor(action: 'exec' | 'stop' | 'start' | 'kill' | 'remove' | 'inspect' | 'logs', handle: string, cmd: string[] = []): string {
+  commandFor(
+    action: 'exec' | 'stop' | 'start' | 'kill' | 'remove' | 'inspect' | 'logs' | 'kill-sandbox' | 'recreate-sandbox',
+    handle: string,
+    cmd: string[] = [],
+  ): string {
     const entry = this.entry(handle);
     const names = crictl.crictlNames(entry.logicalName, entry.pod.owner);
     switch (action) {
+      case 'kill-sandbox':
+        return crictl.killSandboxCommand(names);
+      case 'recreate-sandbox':
+        return crictl.recreateCommand(
+          names,
+          podSpec.nextSandboxAttempt(entry.pod.config),
+          this.membersOf(entry.pod).map((m) => ({
+            names: crictl.crictlNames(m.logicalName, m.pod.owner),
+            config: podSpec.nextAttempt(m.config, m.logicalName),
+          })),
+        );
       case 'exec':
         return crictl.execCommand(names, cmd, this.execTimeout);
       case 'stop':

@@ -111,7 +111,12 @@ export function containerSpec(
     mounts: volumes.map((v) => ({ container_path: v.containerPath, host_path: v.hostPath })),
     labels: { ...request.labels, [POD_LABEL]: pod.place.name, [LABEL_CRI_HANDLE]: request.name },
     log_path: logPath(request.logicalName, attempt),
-    linux: { security_context: securityContext(privilege, pod.config) },
+    linux: {
+      ...(spec.memoryLimitBytes !== undefined
+        ? { resources: { memory_limit_in_bytes: spec.memoryLimitBytes, memory_swap_limit_in_bytes: spec.memoryLimitBytes } }
+        : {}),
+      security_context: securityContext(privilege, pod.config),
+    },
   };
   return { config, volumes };
 }
@@ -148,6 +153,11 @@ export function nextAttempt(config: ContainerConfig, logicalName: string): Conta
   return { ...config, metadata: { ...config.metadata, attempt }, log_path: logPath(logicalName, attempt) };
 }
 
+/** The kubelet's new sandbox for a pod whose sandbox is not ready: the same pod (name, uid), attempt + 1. */
+export function nextSandboxAttempt(config: PodSandboxConfig): PodSandboxConfig {
+  return { ...config, metadata: { ...config.metadata, attempt: config.metadata.attempt + 1 } };
+}
+
 const shmSizeWords = (bytes: number) => `shm size ${bytes}: not applicable on CRI (no such setting; /dev/shm is the sandbox's tmpfs)`;
 
 /** The comment the transcript's command ends with when the spec asks for a /dev/shm size CRI has no setting for. */
@@ -176,6 +186,8 @@ export function grantsOf(spec: ContainerSpec, privilege: Privilege, network?: st
         ? `emptyDir ${volume} (medium: Memory) at ${target} (a tmpfs${sizeBytes ? ` of ${sizeBytes} bytes` : ''} shmlab mounted on a host folder it made for the pod, as the kubelet would; removed with the pod)`
         : `emptyDir ${volume} at ${target} (a host folder shmlab made for the pod, as the kubelet would; removed with the pod)`,
     );
+  if (spec.memoryLimitBytes !== undefined)
+    grants.push(`memory limit ${spec.memoryLimitBytes} bytes, swap included (linux.resources, as the kubelet sends resources.limits.memory)`);
   if (privilege === 'privileged') grants.push('privileged (pod and container)');
   if (privilege === 'equivalent')
     grants.push('CAP_SYS_ADMIN with unmasked, writable /proc (masked_paths and readonly_paths empty): this runtime could not start privileged containers here');

@@ -42,6 +42,12 @@ export function containerConfig(
     hostConfig.ShmSize = spec.shmSizeBytes;
     flags.push(`--shm-size=${spec.shmSizeBytes}`);
   }
+  if (spec.memoryLimitBytes !== undefined) {
+    // As much for memory and swap: no swapping past the limit, as a Kubernetes node runs its pods.
+    Object.assign(hostConfig, { Memory: spec.memoryLimitBytes, MemorySwap: spec.memoryLimitBytes });
+    flags.push(`--memory=${spec.memoryLimitBytes}`, `--memory-swap=${spec.memoryLimitBytes}`);
+    grants.push(`memory limit ${spec.memoryLimitBytes} bytes (swap included)`);
+  }
   for (const { volume, target, medium, sizeBytes } of spec.volumes ?? []) {
     if (medium === 'Memory') {
       hostConfig.Mounts = [

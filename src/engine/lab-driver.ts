@@ -6,6 +6,14 @@ import type { PrivilegeMode } from '../model/result.js';
 /** How long shmlab waits for any one answer of the engine unless told otherwise (`--timeout`). */
 export const DEFAULT_DEADLINE_MS = 60_000;
 
+/**
+ * A pod refused by admission, which shmlab applies in the place of components that do not run here (the API server,
+ * the kubelet) before any call to the runtime: a refusal, in their words, not the engine's.
+ */
+export class AdmissionRefusal extends Error {
+  override readonly name = 'AdmissionRefusal';
+}
+
 export interface ExecOutcome {
   exitCode: number;
   stdout: string;
@@ -28,6 +36,8 @@ export interface ContainerRequest {
   containerHandle: (logicalName: string) => string;
   /** The engine's name of a volume of the experiment. */
   volumeName: (volume: string) => string;
+  /** Send it without the admission shmlab applies in the kubelet's place (CRI): to see what the runtime answers. */
+  skipAdmission?: boolean;
   /** Called as soon as the container exists, before it starts, so that a refused start is still cleaned up. */
   onCreated: (handle: string) => void;
   /**
@@ -80,6 +90,13 @@ export interface LabDriver {
   unpause?(handle: string): Promise<void>;
   diff?(handle: string): Promise<string[]>;
   commit?(handle: string, repo: string, tag: string, labels: Record<string, string>): Promise<string>;
+  /** Pods only: the sandbox of the container's pod dies (its pause process killed); says what was killed. */
+  killSandbox?(handle: string): Promise<string>;
+  /**
+   * Pods only: what the kubelet does with a sandbox that is not ready: stops the pod's containers and its sandbox, runs a
+   * new sandbox for the same pod (same UID, attempt + 1) and the containers again (attempt + 1); says what it did.
+   */
+  recreateSandbox?(handle: string): Promise<string>;
   /** Images a commit made (Docker API engines only). */
   removeImage?(ref: string): Promise<void>;
 }

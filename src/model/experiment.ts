@@ -17,6 +17,8 @@ export interface ContainerSpec {
   /** Privileged, or its nearest equivalent where the engine cannot start privileged containers on this host. */
   privileged?: boolean;
   shmSizeBytes?: number;
+  /** A memory limit (Docker's `--memory`, with as much for memory and swap; CRI's LinuxContainerResources.memory_limit_in_bytes). */
+  memoryLimitBytes?: number;
   /** Named volumes, created for this run and removed after it. */
   volumes?: VolumeSpec[];
 }
@@ -57,7 +59,15 @@ export type Step =
    * Create and start the container (a new one each time). `mayBeRefused`: the words that name the setting the engine
    * may refuse; such a refusal (the engine's error answer naming it) is an observation, anything else an engine error.
    */
-  | (StepBase & { do: 'run'; mayBeRefused?: RegExp })
+  | (StepBase & {
+      do: 'run';
+      mayBeRefused?: RegExp;
+      /**
+       * Sent to the engine without the admission shmlab applies in the kubelet's place (on CRI): what the runtime itself
+       * answers to a pod a cluster would have refused before it.
+       */
+      skipAdmission?: true;
+    })
   /** Run a program inside the running container. `{hostKey}` in cmd is replaced by this run's own host-namespace key. */
   | (StepBase & { do: 'exec'; cmd: string[] })
   /** Wait until the container's logs show `marker` once per start, or it has exited. */
@@ -68,7 +78,13 @@ export type Step =
    * Only where the engine's host IPC namespace is shmlab's own; `--no-host-changes` leaves such experiments out.
    */
   | (StepBase & { do: 'host-sysctls'; set: Record<string, string> })
-  | (StepBase & { do: 'stop' | 'start' | 'kill' | 'pause' | 'unpause' | 'remove' | 'diff' | 'inspect' | 'logs' });
+  | (StepBase & { do: 'stop' | 'start' | 'kill' | 'pause' | 'unpause' | 'remove' | 'diff' | 'inspect' | 'logs' })
+  /**
+   * The pod's sandbox dies (its pause process killed, as an OOM kill or a crash would), then the kubelet's answer to a
+   * sandbox that is not ready: stop the pod, run a new sandbox for the same pod (same UID, attempt + 1) and its
+   * containers again (attempt + 1). Pods only.
+   */
+  | (StepBase & { do: 'kill-sandbox' | 'recreate-sandbox' });
 
 export type StepAction = Step['do'];
 

@@ -1,6 +1,7 @@
 // What shmlab does on a Kubernetes node runtime in the kubelet's place (no kubelet runs), next to what a kubelet does,
 // with the kubelet's source: every CRI report says it, so that no finding is read as the runtime's that was shmlab's.
 import { FAMILIES, familyOf } from '../model/family.js';
+import { KUBELET_FLAGS } from '../model/kubelet-admission.js';
 import type { RunResult } from '../model/result.js';
 
 /** Each part of a pod shmlab provides itself, as a list item of markdown. */
@@ -9,7 +10,7 @@ export const KUBELET_PLACE: readonly string[] = [
   "**Pods.** A container that joins no other (`ipc: container:…`) gets a pod of its own (RunPodSandbox), with the node's network (`namespace_options.network = NODE`: for a runtime shmlab started, its daemon's own empty network namespace) and no CNI; a container that joins another is created in that container's pod. A pod goes with its last container (StopPodSandbox, RemovePodSandbox).",
   "**emptyDir volumes.** shmlab makes an `emptyDir`'s folder on the node, under `/var/lib/shmlab/cri-data/<engine>/emptydir/<pod>/<volume>` (a kubelet uses `/var/lib/kubelet/pods/<uid>/volumes/kubernetes.io~empty-dir/<volume>`, pkg/volume/emptydir/empty_dir.go), mounts a tmpfs of the `sizeLimit` on it for `medium: Memory` (a kubelet sizes it by the smallest of the node's allocatable memory, the pod's memory limit and the `sizeLimit`), passes it to the runtime as a mount of each container that asks for it, and unmounts and removes it with the pod. The transcripts show these actions. What outlives a container in an `emptyDir` is the runtime mounting the same folder again; what a new pod finds there is whoever made its folder, so that is not asked.",
   '**Security context.** An unprivileged container is sent the masked and read-only paths a kubelet sends for `procMount: Default` (pkg/securitycontext/util.go, `ConvertToRuntimeMaskedPaths`, `ConvertToRuntimeReadonlyPaths`: `/proc/sys` among the read-only ones) and the RuntimeDefault seccomp profile.',
-  "**Admission.** None: shmlab sends each pod as the experiment declares it. A kubelet admits a pod's sysctls first (pkg/kubelet/sysctl/allowlist.go: its safe list and `--allowed-unsafe-sysctls`), and since Kubernetes 1.29 the API server refuses an IPC sysctl on a `hostIPC` pod (pkg/apis/core/validation). So a refusal in these reports is the runtime's, of a pod a cluster might have refused earlier.",
+  `**Admission.** Before any CRI call shmlab applies the checks a cluster makes first: the API server's (Kubernetes 1.29+: no IPC sysctl on a \`hostIPC\` pod, pkg/apis/core/validation) and the kubelet's sysctl allowlist (pkg/kubelet/sysctl/allowlist.go: its safe list, and here \`${KUBELET_FLAGS}\`). A pod they would refuse is reported refused *by admission*, in their words, and is not sent; where an experiment also wants the runtime's own answer, a step marked "sent without admission" sends it.`,
 ];
 
 /** The section of a CRI report; nothing for another engine. */

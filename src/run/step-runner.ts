@@ -67,6 +67,8 @@ export function isRefusal(err: unknown, names: RegExp): boolean {
   const e = err as { statusCode?: number; name?: string; code?: unknown };
   const http = typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 600;
   const grpc = e.name === 'CriError' && typeof e.code === 'string' && !/DEADLINE_EXCEEDED|UNAVAILABLE|CANCELLED/.test(e.code);
-  const answered = http || grpc;
+  // Admission, applied by shmlab in the kubelet's place, answers for the components it stands in for.
+  const admission = e.name === 'AdmissionRefusal';
+  const answered = http || grpc || admission;
   return answered && names.test(engineWords(err));
 }

@@ -12,6 +12,7 @@ import { logs } from './logs.js';
 import { pause } from './pause.js';
 import { remove } from './remove.js';
 import { run } from './run.js';
+import { sandbox } from './sandbox.js';
 import { start } from './start.js';
 import { stop } from './stop.js';
 
@@ -31,6 +32,9 @@ const ACTIONS: { [A in Step['do']]: Action<StepOf<A>> } = {
   diff,
   inspect,
   logs,
+  // One action kills a sandbox and re-creates it: the step says which.
+  'kill-sandbox': sandbox,
+  'recreate-sandbox': sandbox,
 };
 
 /** The action of a step, typed for it. */

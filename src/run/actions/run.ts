@@ -30,6 +30,7 @@ export const run: Action<RunStep> = {
         image: imageOf(spec, s),
         imageTag: tagOf(spec, s),
         labels,
+        ...(step.skipAdmission ? { skipAdmission: true } : {}),
         containerHandle: (name) => s.id(name),
         volumeName: (name) => s.volume(name),
         onCommand: (command, grants) => {

@@ -158,6 +158,7 @@ export const EXPERIMENT_SCHEMA = {
         sysctls: ref('sysctls'),
         privileged: { type: 'boolean' },
         shmSizeBytes: ref('positive'),
+        memoryLimitBytes: ref('positive'),
         volumes: { type: 'array', minItems: 1, items: ref('volume') },
       },
     },
@@ -179,7 +180,14 @@ export const EXPERIMENT_SCHEMA = {
       discriminator: { propertyName: 'do' },
       'x-problem': { type: 'must be an object {id, do, container, ...} (it is {kind})' },
       oneOf: [
-        step('run', { mayBeRefused: { description: 'The words naming a setting the engine may refuse.', ...ref('regExp') } }, []),
+        step(
+          'run',
+          {
+            mayBeRefused: { description: 'The words naming a setting the engine may refuse.', ...ref('regExp') },
+            skipAdmission: { description: "Sent without the admission shmlab applies in the kubelet's place (CRI).", const: true },
+          },
+          [],
+        ),
         step('exec', { cmd: ref('program') }, ['cmd']),
         step('await', { marker: ref('text') }, ['marker']),
         step('commit', { as: ref('name') }, ['as']),
@@ -193,6 +201,8 @@ export const EXPERIMENT_SCHEMA = {
         plain('diff'),
         plain('inspect'),
         plain('logs'),
+        plain('kill-sandbox'),
+        plain('recreate-sandbox'),
       ],
     },
     expectation: {
