@@ -57,6 +57,17 @@ const OTHERWISE: Record<string, { story: string; steps: Record<string, Partial<S
   'posix-shm-restart': { story: '/dev/shm keeps the object across the restart', steps: { 'read-after': kept } },
   'mmap-recreate': { story: 'the volume file is gone after re-creation', steps: { 'volume-after-recreate': gone('open') } },
   'pause-unpause': { story: 'pausing destroys the segment', steps: { 'sysv-after': gone('shmget') } },
+  'pod-shm-accumulates': {
+    story: "the killed runs' objects stay and the fourth start finds no room",
+    steps: {
+      'create-4': { exitCode: 12, stdout: '', stderr: 'fill: write: ENOSPC (No space left on device)\n' },
+      list: { stdout: 'seg.1\nseg.2\nseg.3\nseg.4\n' },
+    },
+  },
+  'pod-shm-memory-limit': {
+    story: 'the 64 MiB write succeeds under the 48 MiB limit',
+    steps: { 'limited-writes': { exitCode: 0, stdout: 'fill exit=0\noom_kill_disable 0\nunder_oom 0\noom_kill 0\n', stderr: '' } },
+  },
   'kill-restart': {
     story: 'the unsynced file data is lost to the kill',
     steps: { 'file-after': { exitCode: 0, stdout: '. . . . . . . . . . . . . . . . . . . . . . . . . .\n' } },
@@ -87,6 +98,8 @@ const INSTEAD: Record<string, RegExp> = {
   'pause-unpause': /the System V segment was lost \(ENOENT\)/,
   'kill-restart': /without the data written/,
   'commit-image': /System V segment was there in the container of the new image/,
+  'pod-shm-accumulates': /The fourth start could not create its object \(ENOSPC\), and \/dev\/shm holds 4: what each killed run left stayed/,
+  'pod-shm-memory-limit': /With a 48 MiB memory limit the 64 MiB write succeeded/,
 };
 
 const appliesOnDocker = (e: Experiment) => !lacking('docker-api', e.requires);
@@ -148,6 +161,28 @@ const OTHERWISE_CRI: Record<string, { story: string; steps: Record<string, Parti
     steps: { 'values-after-restart': { stdout: `${KERNEL_DEFAULT_SHMMAX}\n32000\t1024000000\t500\t32000\n8192\n0\n` } },
   },
   'pod-layer-restart': { story: 'the layer file survives the restart, as on Docker', steps: { 'layer-after-restart': kept } },
+  'sysctl-flag': {
+    story: 'the runtime starts the pod with kernel.sysrq when admission is skipped',
+    steps: { 'run-sysrq-unadmitted': { engineFailed: false, refused: undefined, exitCode: 0, stderr: '' } },
+  },
+  'sysctl-ipc-host-refused': {
+    story: 'the runtime starts the hostIPC pod with the sysctl when admission is skipped',
+    steps: { 'run-host-unadmitted': { engineFailed: false, refused: undefined, exitCode: 0, stderr: '' } },
+  },
+  'pod-shm-accumulates': {
+    story: 'the fourth start finds room: the restart emptied /dev/shm',
+    steps: { 'create-4': { exitCode: 0, stdout: 'filled', stderr: '' }, list: { stdout: 'seg.1234\n' } },
+  },
+  'pod-shm-memory-limit': {
+    story: 'the 64 MiB write succeeds under the 48 MiB limit',
+    steps: { 'limited-writes': { exitCode: 0, stdout: 'fill exit=0\noom_kill_disable 0\nunder_oom 0\noom_kill 0\n', stderr: '' } },
+  },
+  'pod-dev-shm-emptydir': {
+    story: "the container keeps the pod's 64 MiB /dev/shm despite the emptyDir",
+    steps: { mounts: { stdout: 'shm /dev/shm tmpfs rw,nosuid,nodev,noexec,relatime,size=65536k 0 0\n' } },
+  },
+  'pod-sandbox-recreated': { story: 'the System V segment survives the new sandbox', steps: { 'segment-after': kept } },
+  'pod-sidecar-holds': { story: "the segment is gone after the app's restart although the sidecar holds it", steps: { 'app-reads': gone('shmget') } },
 };
 
 /** What "instead" must say for each counterfactual of OTHERWISE_CRI. */
@@ -163,6 +198,13 @@ const INSTEAD_CRI: Record<string, RegExp> = {
   'pod-dev-shm': /70 MB fit into the pod's \/dev\/shm/,
   'pod-sysctl': /but its restarted container read defaults: this runtime does not apply them all/,
   'pod-layer-restart': /writable layer was still there in the new container \(attempt \+ 1\)/,
+  'sysctl-flag': /was accepted by the runtime when sent without admission/,
+  'sysctl-ipc-host-refused': /Sent to the runtime without admission, the `hostIPC` pod with the sysctl started/,
+  'pod-shm-accumulates': /The fourth start created its object, and \/dev\/shm holds 1: the killed runs' objects did not stay/,
+  'pod-shm-memory-limit': /With a 48 MiB memory limit the 64 MiB write succeeded/,
+  'pod-dev-shm-emptydir': /has a tmpfs of 65536k there, not the emptyDir's 128 MiB/,
+  'pod-sandbox-recreated': /The System V segment survived the new sandbox/,
+  'pod-sidecar-holds': /The segment was gone after the app's restart although the sidecar was attached to it/,
 };
 
 const appliesOnCri = (e: Experiment) => !lacking('cri', e.requires);

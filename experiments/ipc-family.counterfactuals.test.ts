@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { EngineKind, Experiment, StepRecord } from '../src/model/experiment.js';
 import { KERNEL_DEFAULT_SHMMAX, OLD_SHMMAX, WANTED_SHMMAX } from '../src/model/experiment-kit.js';
 import { familyOf, lacking } from '../src/model/family.js';
+import { admissionRefusal } from '../src/model/kubelet-admission.js';
 import { judge } from '../src/verdict/judge.js';
 import { record } from '../test/records.js';
 import { ipcFamilyPause } from './ipc-family-pause.js';
@@ -32,6 +33,8 @@ const gone = (program: string, call: string): Partial<StepRecord> => ({
 });
 const started = (id: string): Partial<StepRecord> => ({ stdout: `${id}\n` });
 const refusedWith = (words: string): Partial<StepRecord> => ({ exitCode: 1, stdout: '', stderr: words, engineFailed: true, refused: true });
+// A step not taken on a Docker API engine: no admission runs before it.
+const NO_ADMISSION: Partial<StepRecord> = { skipped: 'no admission runs before a Docker API engine', exitCode: null };
 const acceptedRun: Partial<StepRecord> = { exitCode: 0, stdout: 'c0ffee000000\n', stderr: '', engineFailed: false, refused: undefined };
 
 // What the probes printed on Docker 20.10 and containerd 1.6.
@@ -130,9 +133,24 @@ const CASES: Case[] = [
   {
     experiment: sysctlIpcHostRefused,
     asExpected: {
-      docker: { 'run-own': started('ff302bc46f18'), 'own-value': ok(`${WANTED_SHMMAX}\n`), 'run-host': hostRefusal('docker') },
-      podman: { 'run-own': started('ff302bc46f18'), 'own-value': ok(`${WANTED_SHMMAX}\n`), 'run-host': hostRefusal('podman') },
-      cri: { 'run-own': started('shmlab-mwx6y'), 'own-value': ok(`${WANTED_SHMMAX}\n`), 'run-host': hostRefusal('cri') },
+      docker: {
+        'run-own': started('ff302bc46f18'),
+        'own-value': ok(`${WANTED_SHMMAX}\n`),
+        'run-host': hostRefusal('docker'),
+        'run-host-unadmitted': NO_ADMISSION,
+      },
+      podman: {
+        'run-own': started('ff302bc46f18'),
+        'own-value': ok(`${WANTED_SHMMAX}\n`),
+        'run-host': hostRefusal('podman'),
+        'run-host-unadmitted': NO_ADMISSION,
+      },
+      cri: {
+        'run-own': started('shmlab-mwx6y'),
+        'own-value': ok(`${WANTED_SHMMAX}\n`),
+        'run-host': refusedWith(admissionRefusal({ ipc: 'host', sysctls: { 'kernel.shmmax': KERNEL_DEFAULT_SHMMAX } })!),
+        'run-host-unadmitted': hostRefusal('cri'),
+      },
     },
     otherwise: {
       docker: { story: "the engine starts the container, writing the host's kernel.shmmax", steps: { 'run-host': acceptedRun } },
@@ -140,17 +158,20 @@ const CASES: Case[] = [
         story: "the refusal does not say why (Podman's own list: \"sysctl 'kernel.shmmax' is not allowed\")",
         steps: { 'run-host': refusedWith("sysctl 'kernel.shmmax' is not allowed") },
       },
-      cri: { story: "RunPodSandbox accepts the hostIPC pod's sysctl, writing the node's kernel.shmmax", steps: { 'run-host': acceptedRun } },
+      cri: {
+        story: "RunPodSandbox, sent the pod without admission, accepts the hostIPC pod's sysctl, writing the node's kernel.shmmax",
+        steps: { 'run-host-unadmitted': acceptedRun },
+      },
     },
     phrase: {
       docker: 'own IPC namespace: applied; host IPC namespace: refused by runc',
       podman: 'own IPC namespace: applied; host IPC namespace: refused by runc',
-      cri: 'own IPC namespace: applied; host IPC namespace: refused by runc',
+      cri: 'own IPC namespace: applied; host IPC namespace: refused by the API server (admission, applied by shmlab); without admission: refused by runc',
     },
     instead: {
       docker: /does not refuse an IPC sysctl for the host's IPC namespace/,
       podman: /refused it in other words: "sysctl 'kernel.shmmax' is not allowed"/,
-      cri: /does not refuse an IPC sysctl for the host's IPC namespace/,
+      cri: /Sent to the runtime without admission, the `hostIPC` pod with the sysctl started: this runtime does not refuse/,
     },
   },
   {

@@ -35,6 +35,8 @@ const ON_RUNC: Record<string, string> = {
   'sysctl-ipc-host-refused': 'own IPC namespace: applied; host IPC namespace: refused by runc',
   'sysctl-joined-namespace': "sidecar accepted; main's limit: the default → 32 MiB, 64 MiB segment refused (EINVAL); after the sidecar: 32 MiB",
   'shm-rmid-forced': 'shm_rmid_forced=1: unattached lost (ENOENT), held there (nattch=1), released lost (ENOENT); default (0): unattached there (nattch=0)',
+  'pod-shm-accumulates': 'starts 1–4: created, created, created, created; /dev/shm holds 1',
+  'pod-shm-memory-limit': '48 MiB limit: writer killed (SIGKILL), 1 OOM kill(s) in its cgroup; no limit: written, 0 OOM kill(s) in its cgroup',
 };
 
 /** containerd 1.6 over CRI: the same, where a pod keeps what a Docker restart loses. */
@@ -46,19 +48,26 @@ const ON_CONTAINERD: Record<string, string> = {
   'privileged-not-persisted': 'set 68719476736; after restart kept',
   'startup-script': 'privileged: applied at each start; unprivileged: running, default value',
   'init-hook': 'unprivileged: exited with status 255; privileged: value applied',
-  'sysctl-flag': 'applied (kept after restart); kernel.sysrq refused by runc',
+  'sysctl-flag': 'applied (kept after restart); kernel.sysrq refused by the kubelet (admission, applied by shmlab), without admission refused by runc',
   'ipc-host': 'kept after restart, kept after re-creation',
   'posix-shm-restart': 'kept',
   'mmap-recreate': 'layer: lost (ENOENT); volume: kept after restart',
   'kill-restart': 'System V kept; file lost (ENOENT)',
   'ipc-family-restart': 'after restart: all three kept',
   'host-sysctl-not-inherited': "own IPC namespace: a new namespace's defaults; host IPC namespace: the host's values",
-  'sysctl-ipc-host-refused': 'own IPC namespace: applied; host IPC namespace: refused by runc',
+  'sysctl-ipc-host-refused':
+    'own IPC namespace: applied; host IPC namespace: refused by the API server (admission, applied by shmlab); without admission: refused by runc',
   'shm-rmid-forced': 'shm_rmid_forced=1: unattached lost (ENOENT), held there (nattch=1), released lost (ENOENT); default (0): unattached there (nattch=0)',
   'pod-restart-ipc': 'restart: all kept; sidecar: all kept; new pod: all lost (ENOENT); shm_rmid_forced=1: segment lost (ENOENT) at restart',
   'pod-dev-shm': '/dev/shm 65536k, sidecar shares it; 70 MB into it: ENOSPC; emptyDir on /dev/shm: 131072k',
-  'pod-sysctl': 'container set, sidecar set, after restart set, new pod defaults; kernel.sysrq refused by runc',
+  'pod-sysctl':
+    'container set, sidecar set, after restart set, new pod defaults; kernel.sysrq refused by the kubelet (admission, applied by shmlab), without admission refused by runc',
   'pod-layer-restart': 'restart: layer lost (ENOENT), emptyDir kept, in memory kept',
+  'pod-shm-accumulates': 'starts 1–4: created, created, created, ENOSPC; /dev/shm holds 4',
+  'pod-shm-memory-limit': '48 MiB limit: writer killed (SIGKILL), 1 OOM kill(s) in its cgroup; no limit: written, 0 OOM kill(s) in its cgroup',
+  'pod-dev-shm-emptydir': 'emptyDir on /dev/shm: 131072k, 70 MB written; other container: 65536k; after restart: object kept',
+  'pod-sandbox-recreated': 'after the new sandbox: segment, mq, shm lost (ENOENT); emptydir kept; kernel.shmmax applied again',
+  'pod-sidecar-holds': "after the app's restart: kept; after the sidecar's restart too: lost (ENOENT)",
 };
 
 /**
@@ -98,6 +107,9 @@ const ON_GVISOR: Record<string, string> = {
   // Was "shm_rmid_forced=?" and "default (?)": both cats failed with "No such file or directory".
   // every sysv-stat found its segment (nattch=0, 1, 0, 0).
   'shm-rmid-forced': 'shm_rmid_forced unreadable: unattached, held and released segments all there, as without it',
+  // The limited container's exec never answered: runsc's sandbox did not come back from the write (the report's error).
+  'pod-shm-memory-limit': '48 MiB limit: engine error; no limit: not run',
+  'pod-shm-accumulates': 'starts 1–4: created, created, created, created; /dev/shm holds 1',
 };
 
 /** The experiments gVisor differs in (judged anew from its records), and what "instead" must say for each. */
@@ -163,6 +175,8 @@ const RUNC_INSTEAD: Record<string, string | undefined> = {
     'The file on the volume was there in the new container: the volume outlived the container it was mounted in, so it carries data to the next one.',
   'kill-restart':
     "The System V segment was gone after the kill and start (ENOENT): the killed container's IPC namespace went with its processes. The POSIX object was gone after the kill and start (ENOENT): the container's /dev/shm went with its processes.",
+  'pod-shm-accumulates':
+    "The fourth start created its object, and /dev/shm holds 1: the killed runs' objects did not stay (a restart here starts from an empty /dev/shm).",
 };
 
 /** Every step's record as an engine that failed them all shows it. */

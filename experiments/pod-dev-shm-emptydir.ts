@@ -42,7 +42,11 @@ export const podDevShmEmptydir: Experiment = {
     { step: 'mounts', means: "the container's /dev/shm is the emptyDir's tmpfs, of its size limit", stdout: /^\S+ \/dev\/shm tmpfs \S*size=131072k/m },
     { step: 'write-big', means: '70 MB fit into it', exitCode: EXIT.ok },
     { step: 'write-shm', means: 'an object is created in it', exitCode: EXIT.ok },
-    { step: 'other-mounts', means: "a container of the pod that does not mount it has the pod's 64 MiB /dev/shm", stdout: /^\S+ \/dev\/shm tmpfs \S*size=65536k/m },
+    {
+      step: 'other-mounts',
+      means: "a container of the pod that does not mount it has the pod's 64 MiB /dev/shm",
+      stdout: /^\S+ \/dev\/shm tmpfs \S*size=65536k/m,
+    },
     { step: 'other-reads', means: "and does not see the emptyDir's objects", exitCode: EXIT.lookup, stderr: /shm_open: ENOENT/ },
     { step: 'shm-after-restart', means: 'the object survives a restart of the container', exitCode: EXIT.ok, stdout: ALPHABET },
     { step: 'big-after-restart', means: 'so does the 70 MB file', exitCode: EXIT.ok, stdout: new RegExp(`\\s${BIG}\\s[^\\n]*/dev/shm/big\\n$`) },

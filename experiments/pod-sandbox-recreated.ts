@@ -1,5 +1,19 @@
 import type { Experiment } from '../src/model/experiment.js';
-import { ALPHABET, dataOutcome, EXIT, grouped, keptBy, listed, OLD_SHMMAX, SHMMAX, sentences, valueRead } from '../src/model/experiment-kit.js';
+import {
+  ALPHABET,
+  dataOutcome,
+  EXIT,
+  grouped,
+  keptBy,
+  listed,
+  lostWith,
+  numberIn,
+  OLD_SHMMAX,
+  SHMMAX,
+  sentences,
+  succeeded,
+  valueRead,
+} from '../src/model/experiment-kit.js';
 import { MESSAGE, ONLY_IN_PODS } from './pod-kit.js';
 
 const SEGMENT = ['--key', '5681'];
@@ -46,7 +60,11 @@ export const podSandboxRecreated: Experiment = {
     { step: 'write-shm', means: 'a /dev/shm object is created', exitCode: EXIT.ok },
     { step: 'write-emptydir', means: 'a file is written to the emptyDir', exitCode: EXIT.ok },
     { step: 'kill-sandbox', means: 'the runtime reports the sandbox not ready', stdout: /SANDBOX_NOTREADY/ },
-    { step: 'inspect', means: 'the container runs again, attempt 1, in a ready sandbox of attempt 1', stdout: /CONTAINER_RUNNING[^\n]*attempt 1\n[\s\S]*SANDBOX_READY, attempt 1\)/ },
+    {
+      step: 'inspect',
+      means: 'the container runs again, attempt 1, in a ready sandbox of attempt 1',
+      stdout: /CONTAINER_RUNNING[^\n]*attempt 1\n[\s\S]*SANDBOX_READY, attempt 1\)/,
+    },
     { step: 'segment-after', means: 'the segment is gone with the old sandbox', exitCode: EXIT.lookup, stderr: /shmget: ENOENT/ },
     { step: 'mq-after', means: 'the POSIX queue is gone with it', exitCode: EXIT.lookup, stderr: /mq_open: ENOENT/ },
     { step: 'shm-after', means: 'the /dev/shm object is gone with it', exitCode: EXIT.lookup, stderr: /shm_open: ENOENT/ },
@@ -60,14 +78,19 @@ export const podSandboxRecreated: Experiment = {
   },
   whenDiffers: (steps) => {
     const kept = KINDS.filter((k) => k !== 'emptydir' && keptBy(steps.get(`write-${k}`), steps.get(`${k}-after`), KEEP[k])).map((k) => NAMES[k]);
-    const emptyDirLost = !keptBy(steps.get('write-emptydir'), steps.get('emptydir-after'), NOTE) && steps.get('emptydir-after') !== undefined;
+    const emptyDirLost = lostWith(steps.get('write-emptydir'), steps.get('emptydir-after'));
     const sysctl = valueRead(steps.get('sysctl-after'));
     const killed = steps.get('kill-sandbox');
     return sentences(
-      killed && !/SANDBOX_NOTREADY/.test(killed.stdout) && `After its pause process was killed the runtime did not report the sandbox not ready: ${JSON.stringify(killed.stdout.trim())}.`,
+      succeeded(killed) &&
+        !/SANDBOX_NOTREADY/.test(killed.stdout) &&
+        `After its pause process was killed the runtime did not report the sandbox not ready: ${JSON.stringify(killed.stdout.trim())}.`,
       kept.length > 0 && `The ${listed(kept)} survived the new sandbox: this runtime's new sandbox shares the old one's IPC namespace or /dev/shm.`,
-      emptyDirLost && "The emptyDir's file was gone after the new sandbox: this runtime did not mount the pod's emptyDir folder again, or something removed it.",
-      steps.get('sysctl-after') !== undefined && sysctl !== OLD_SHMMAX && `In the new sandbox kernel.shmmax read ${sysctl}: the pod's sysctl was not applied again.`,
+      emptyDirLost &&
+        "The emptyDir's file was gone after the new sandbox: this runtime did not mount the pod's emptyDir folder again, or something removed it.",
+      numberIn(steps.get('sysctl-after')) !== undefined &&
+        sysctl !== OLD_SHMMAX &&
+        `In the new sandbox kernel.shmmax read ${sysctl}: the pod's sysctl was not applied again.`,
     );
   },
 };

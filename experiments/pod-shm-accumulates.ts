@@ -70,8 +70,11 @@ export const podShmAccumulates: Experiment = {
     const fourth = steps.get('create-4');
     const n = count(steps.get('list'));
     return sentences(
-      ran(fourth) && succeeded(fourth) && `The fourth start created its object, and /dev/shm holds ${n}: the killed runs' objects did not stay (a restart here starts from an empty /dev/shm).`,
-      failure(fourth) && `The fourth start could not create its object (${failure(fourth)}), and /dev/shm holds ${n}: what each killed run left stayed and filled it.`,
+      ran(fourth) &&
+        succeeded(fourth) &&
+        `The fourth start created its object, and /dev/shm holds ${n}: the killed runs' objects did not stay (a restart here starts from an empty /dev/shm).`,
+      failure(fourth) &&
+        `The fourth start could not create its object (${failure(fourth)}), and /dev/shm holds ${n}: what each killed run left stayed and filled it.`,
       starts.slice(0, 3).some((k) => ran(steps.get(`create-${k}`)) && !succeeded(steps.get(`create-${k}`))) &&
         `An earlier start could not create its object: ${starts.map((k) => created(steps.get(`create-${k}`))).join(', ')}.`,
     );

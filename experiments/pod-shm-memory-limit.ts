@@ -22,7 +22,8 @@ function told(record: StepRecord | undefined): { exit?: string; oomKills?: strin
 }
 
 const phrase = (r: ReturnType<typeof told>) =>
-  r.not ?? `${r.exit === '0' ? 'written' : r.exit === '137' ? 'writer killed (SIGKILL)' : `exit ${r.exit ?? 'unknown'}`}, ${r.oomKills ?? 'no'} OOM kill(s) in its cgroup`;
+  r.not ??
+  `${r.exit === '0' ? 'written' : r.exit === '137' ? 'writer killed (SIGKILL)' : `exit ${r.exit ?? 'unknown'}`}, ${r.oomKills ?? 'no'} OOM kill(s) in its cgroup`;
 
 export const podShmMemoryLimit: Experiment = {
   slug: 'pod-shm-memory-limit',

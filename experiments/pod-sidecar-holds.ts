@@ -1,5 +1,5 @@
 import type { Experiment } from '../src/model/experiment.js';
-import { ALPHABET, dataOutcome, EXIT, keptBy, lostWith, sentences } from '../src/model/experiment-kit.js';
+import { ALPHABET, dataOutcome, EXIT, keptBy, lostWith, sentences, succeeded } from '../src/model/experiment-kit.js';
 import { ONLY_IN_PODS } from './pod-kit.js';
 
 const SEGMENT = ['--key', '5682'];
@@ -22,7 +22,12 @@ export const podSidecarHolds: Experiment = {
     app: { ipc: 'container:sidecar' },
   },
   steps: [
-    { id: 'run-sidecar', do: 'run', container: 'sidecar', why: "the sidecar first, as the kubelet starts a pod's restartable init containers; the pod sets kernel.shm_rmid_forced=1" },
+    {
+      id: 'run-sidecar',
+      do: 'run',
+      container: 'sidecar',
+      why: "the sidecar first, as the kubelet starts a pod's restartable init containers; the pod sets kernel.shm_rmid_forced=1",
+    },
     { id: 'run-app', do: 'run', container: 'app', why: 'the app, in the same pod' },
     { id: 'app-holds', do: 'exec', container: 'app', cmd: ['sh', '-c', hold('/holder')], why: 'the app creates the segment and stays attached' },
     { id: 'sidecar-holds', do: 'exec', container: 'sidecar', cmd: ['sh', '-c', hold('/holder')], why: 'the sidecar attaches to it' },
@@ -44,11 +49,11 @@ export const podSidecarHolds: Experiment = {
   whenDiffers: (steps) => {
     const sidecar = steps.get('sidecar-holds');
     return sentences(
-      sidecar && !/nattch=2 /.test(sidecar.stdout) && `The sidecar did not attach to the app's segment (${sidecar.stdout.trim() || sidecar.stderr.trim()}).`,
+      succeeded(sidecar) && !/nattch=2 /.test(sidecar.stdout) && `The sidecar did not see the app attached beside it (${sidecar.stdout.trim()}).`,
       lostWith(steps.get('app-holds'), steps.get('app-reads')) &&
         "The segment was gone after the app's restart although the sidecar was attached to it: the sidecar does not share the app's IPC namespace here, or the segment went with the app.",
       keptBy(steps.get('app-holds'), steps.get('app-reads-again')) &&
-        'The segment survived the sidecar\'s restart too, with nothing attached: `kernel.shm_rmid_forced=1` did not take effect in this pod.',
+        "The segment survived the sidecar's restart too, with nothing attached: `kernel.shm_rmid_forced=1` did not take effect in this pod.",
     );
   },
 };

@@ -38,7 +38,7 @@ export const podSysctl: Experiment = {
   source: 'Kubernetes users: SysctlForbidden for databases that need kernel.shm* or kernel.sem (kubernetes #101227)',
   blogSaw: 'not tried (no pods then)',
   expectedToday:
-    '`kernel.shmmax`, `kernel.sem`, `kernel.msgmax` and `kernel.shm_rmid_forced` set on the pod are in force in its container and its sidecar, and still after a restart; a pod without them has the defaults; `kernel.sysrq` is refused by admission (the kubelet\'s allowlist) and, sent all the same, by the runtime when the sandbox starts',
+    "`kernel.shmmax`, `kernel.sem`, `kernel.msgmax` and `kernel.shm_rmid_forced` set on the pod are in force in its container and its sidecar, and still after a restart; a pod without them has the defaults; `kernel.sysrq` is refused by admission (the kubelet's allowlist) and, sent all the same, by the runtime when the sandbox starts",
   explanation: `Kubernetes sets sysctls on the pod (\`securityContext.sysctls\`), not on a container: the runtime writes them into the sandbox's namespaces when it creates the pod, so every container of the pod sees them and a container restart, which keeps the sandbox, keeps them. A new pod gets what it asks for, else the kernel's defaults for a new IPC namespace. A sysctl that is not namespaced (\`kernel.sysrq\`) would change the node: the runtime refuses it when the sandbox starts. On a node, a kubelet decides first: by default it allows only its safe sysctls, and those its \`--allowed-unsafe-sysctls\` names (no kubelet runs here: shmlab applies its allowlist in its place, as a kubelet that allows every IPC sysctl, and sends the refused pod to the runtime a second time without it, to show the runtime's own answer):\n\n${table}`,
   internals: (s) => told(engineSysctls(s), runtimeSysctlCheck(s), KUBELET_SYSCTL_ADMISSION),
   containers: {
@@ -72,7 +72,12 @@ export const podSysctl: Experiment = {
     { step: 'sidecar-values', means: 'and in its sidecar', stdout: SET },
     { step: 'values-after-restart', means: 'and still after the restart', stdout: SET },
     { step: 'plain-values', means: 'a pod without them has the defaults of a new IPC namespace', stdout: DEFAULTS },
-    { step: 'run-sysrq', means: "a sysctl that is not namespaced is refused by admission (the kubelet's allowlist)", refused: true, stderr: /forbidden sysctl: "kernel\.sysrq" not allowlisted/ },
+    {
+      step: 'run-sysrq',
+      means: "a sysctl that is not namespaced is refused by admission (the kubelet's allowlist)",
+      refused: true,
+      stderr: /forbidden sysctl: "kernel\.sysrq" not allowlisted/,
+    },
     { step: 'run-sysrq-unadmitted', means: 'and by the runtime, when the sandbox starts', refused: true, stderr: /kernel\.sysrq/ },
   ],
   observe: (steps) => {

@@ -38,7 +38,6 @@ export function ipcSysctlInJoinedNamespace(sysctl: string): Refusal[] {
   return [...ipcSysctlWithoutNamespace(sysctl), { who: 'the engine', words: new RegExp(`${quoted(sysctl)}[^\\n]*\\bIPC namespace`, 'i') }];
 }
 
-
 /** A pod's IPC sysctl with `hostIPC`, refused by admission: the API server's words (1.29+), then a kubelet's. */
 export function admissionHostIpc(sysctl: string): Refusal[] {
   return [{ who: 'the API server (admission, applied by shmlab)', words: new RegExp(`"${quoted(sysctl)}": may not be specified when 'hostIPC' is true`) }];

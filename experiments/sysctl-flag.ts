@@ -70,6 +70,8 @@ export const sysctlFlag: Experiment = {
         numberIn(after) !== undefined &&
         numberIn(after) !== WANTED_SHMMAX &&
         `The value was in force at the first start, but after the restart the container read ${numberIn(after)}: this engine applies \`--sysctl\` only once; check it after every start.`,
+      refusalOutcome(steps.get('run-sysrq-unadmitted')) === 'accepted' &&
+        "`kernel.sysrq`, a sysctl of no container namespace, was accepted by the runtime when sent without admission: it does not check a pod's sysctls, and only the kubelet's admission keeps such a pod off the node.",
       refusalOutcome(sysrq) === 'accepted' &&
         `\`--sysctl kernel.sysrq=1\`, a sysctl of no container namespace, was accepted too${ignored ? '' : ' (nothing here reads whether it took effect)'}: this engine does not check the sysctls it is given, so a container that starts proves nothing about a kernel parameter${ignored ? ', as the ignored `kernel.shmmax` shows' : ''}.`,
     );

@@ -63,10 +63,20 @@ export const sysctlIpcHostRefused: Experiment = {
   ],
   expectOn: {
     cri: {
-      why: "On a cluster such a pod never reaches the runtime: since Kubernetes 1.29 the API server refuses an IPC sysctl on a `hostIPC` pod, and a kubelet refuses it too (shmlab applies both in their place). Sent to the runtime all the same, it is expected to be refused when its sandbox starts, as on Docker.",
+      why: 'On a cluster such a pod never reaches the runtime: since Kubernetes 1.29 the API server refuses an IPC sysctl on a `hostIPC` pod, and a kubelet refuses it too (shmlab applies both in their place). Sent to the runtime all the same, it is expected to be refused when its sandbox starts, as on Docker.',
       expect: [
-        { step: 'run-host', means: 'refused by admission, in words that name the sysctl and hostIPC', refused: true, stderr: /"kernel\.shmmax": may not be specified when 'hostIPC' is true/ },
-        { step: 'run-host-unadmitted', means: 'sent without admission, the runtime refuses it, in words that name the sysctl and the IPC namespace', refused: true, stderr: RUNTIME_WORDS },
+        {
+          step: 'run-host',
+          means: 'refused by admission, in words that name the sysctl and hostIPC',
+          refused: true,
+          stderr: /"kernel\.shmmax": may not be specified when 'hostIPC' is true/,
+        },
+        {
+          step: 'run-host-unadmitted',
+          means: 'sent without admission, the runtime refuses it, in words that name the sysctl and the IPC namespace',
+          refused: true,
+          stderr: RUNTIME_WORDS,
+        },
       ],
     },
   },

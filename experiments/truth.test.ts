@@ -39,6 +39,24 @@ const REFUSALS: [slug: string, step: string, notARefusal: string, refusal: strin
     'failed to create shim task: OCI runtime create failed: the sysctl `kernel.shmmax` requires a new IPC namespace: unknown',
   ],
   [
+    'sysctl-flag',
+    'run-sysrq-unadmitted',
+    'failed to create shim task: OCI runtime create failed: writing kernel.sysrq: context deadline exceeded: unknown',
+    'failed to create shim task: OCI runtime create failed: runc create failed: sysctl "kernel.sysrq" is not in a separate kernel namespace: unknown',
+  ],
+  [
+    'pod-sysctl',
+    'run-sysrq-unadmitted',
+    'failed to create containerd task: kernel.sysrq: shim exited',
+    'failed to create containerd task: failed to create shim task: OCI runtime create failed: the sysctl `kernel.sysrq` is not namespaced: unknown',
+  ],
+  [
+    'sysctl-ipc-host-refused',
+    'run-host-unadmitted',
+    'failed to create shim task: OCI runtime create failed: unable to join IPC: no such process: unknown',
+    'failed to create shim task: OCI runtime create failed: runc create failed: sysctl "kernel.shmmax" is not allowed in the hosts ipc namespace: unknown',
+  ],
+  [
     'sysctl-joined-namespace',
     'run-sidecar',
     "can't join IPC of container 3bfd521b1265: container 3bfd521b1265 is not running",

@@ -68,7 +68,7 @@ describe('what a user experiment may not be', () => {
       'an unknown action',
       "e.steps[1].do = 'reboot';",
       (f) =>
-        `${f}: steps[1].do must be one of "run", "exec", "await", "commit", "host-sysctls", "stop", "start", "kill", "pause", "unpause", "remove", "diff", "inspect", "logs" (it is "reboot").`,
+        `${f}: steps[1].do must be one of "run", "exec", "await", "commit", "host-sysctls", "stop", "start", "kill", "pause", "unpause", "remove", "diff", "inspect", "logs", "kill-sandbox", "recreate-sandbox" (it is "reboot").`,
     ],
     [
       'a misspelt step field',

@@ -10,7 +10,7 @@ afterEach(removeDataRoot);
 describe('CriDriver', () => {
   it('gives each container its own pod, with its sysctls and IPC mode at pod level', async () => {
     const { runtime, run } = setup();
-    const a = await run('a', { ipc: 'host', sysctls: { 'kernel.shmmax': '33554432' }, shmSizeBytes: 1024 });
+    const a = await run('a', { ipc: 'host', sysctls: { 'kernel.shmmax': '33554432' }, shmSizeBytes: 1024 }, { skipAdmission: true });
     const pod = [...runtime.pods.values()][0]!.config;
     expect(pod.linux.security_context?.namespace_options).toEqual({ network: 'NODE', pid: 'CONTAINER', ipc: 'NODE' });
     expect(pod.linux.sysctls).toEqual({ 'kernel.shmmax': '33554432' });
@@ -40,7 +40,36 @@ describe('CriDriver', () => {
       "cat > a.json <<'JSON'",
       'CTR_A=$(crictl create "$POD_A" a.json pod-a.json) && crictl start "$CTR_A"',
       expect.stringMatching(/^# shm size 1024: not applicable/),
+      "# sent without the admission shmlab applies in the kubelet's place",
     ]);
+  });
+
+  it('refuses, before any CRI call, a pod the API server or the kubelet would refuse, in their words', async () => {
+    const { runtime, run } = setup();
+    let said = '';
+    await expect(run('a', { ipc: 'host', sysctls: { 'kernel.shmmax': '33554432' } }, { onCommand: (c) => (said = c) })).rejects.toMatchObject({
+      name: 'AdmissionRefusal',
+      message: expect.stringMatching(
+        /^spec\.securityContext\.sysctls\[0\]\.name: Invalid value: "kernel\.shmmax": may not be specified when 'hostIPC' is true \(the API server's validation/,
+      ),
+    });
+    await expect(run('b', { sysctls: { 'kernel.sysrq': '1' } })).rejects.toThrow(/^forbidden sysctl: "kernel\.sysrq" not allowlisted \(SysctlForbidden/);
+    expect(runtime.pods.size).toBe(0);
+    expect(said).toMatch(/refused by admission/);
+    // Safe and allowed-unsafe IPC sysctls in a pod of its own pass.
+    await run('c', { sysctls: { 'kernel.shm_rmid_forced': '1', 'kernel.shmmax': '33554432', 'kernel.sem': '1 2 3 4', 'fs.mqueue.msg_max': '20' } });
+    expect(runtime.pods.size).toBe(1);
+  });
+
+  it('re-creates a dead sandbox as the kubelet does: same pod uid, attempt + 1, its containers again with attempt + 1', async () => {
+    const { runtime, driver, run } = setup();
+    const { handle } = await run('a');
+    const [first] = [...runtime.pods.values()];
+    const said = await driver.recreateSandbox(handle);
+    const pods = [...runtime.pods.values()];
+    expect(pods).toHaveLength(1);
+    expect(pods[0]!.config.metadata).toEqual({ ...first!.config.metadata, attempt: 1 });
+    expect(said).toMatch(/new sandbox \S+ for the same pod \(uid [0-9a-f-]+, attempt 1\); a attempt 1$/);
   });
 
   it('restarts as the kubelet does: the old container goes, attempt + 1 in the same pod, same handle', async () => {

@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { AdmissionRefusal, type ContainerRequest, type ContainerView, type ExecOutcome, type LabDriver, type StartedContainer } from '../engine/lab-driver.js';
 import { PrivilegeResolver } from '../engine/privilege.js';
 import type { PodClaim } from '../lab/process-lease.js';
-import type { PrivilegeMode } from '../model/result.js';
 import { admissionRefusal } from '../model/kubelet-admission.js';
+import type { PrivilegeMode } from '../model/result.js';
 import { containerView } from './container-view.js';
 import type { ContainerConfig, CriClient, PodSandboxConfig } from './cri-client.js';
 import { type CriDescription, describeRuntime } from './cri-describe.js';
@@ -131,7 +131,7 @@ export class CriDriver implements LabDriver {
       throw err;
     }
     const names = crictl.crictlNames(request.logicalName, pod.owner);
-    const notes = podSpec.shmSizeNote(spec) + (request.skipAdmission && !host ? '\n# sent without the admission shmlab applies in the kubelet\'s place' : '');
+    const notes = podSpec.shmSizeNote(spec) + (request.skipAdmission && !host ? "\n# sent without the admission shmlab applies in the kubelet's place" : '');
     // What is asked, should the runtime refuse the container; the container's log folder joins it once made.
     request.onCommand?.(crictl.runCommand(names, pod.config, config, !host, kubelet) + notes, grants);
     const entry: Entry = { handle: request.name, logicalName: request.logicalName, pod, config, containerId: '', logPaths: [] };

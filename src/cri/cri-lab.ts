@@ -37,13 +37,21 @@ export async function openCriLab(setup: LabSetup, endpoint: string): Promise<Lab
   const socket = socketOf(endpoint);
   const deadlineMs = setup.deadlineMs ?? DEFAULT_DEADLINE_MS;
   const client = new CriClient(endpoint, deadlineMs, setup.signal);
+  let runtime: { runtime_name: string; runtime_version: string };
   try {
-    await client.version({ timeoutMs: Math.min(deadlineMs, 5000) });
+    runtime = await client.version({ timeoutMs: Math.min(deadlineMs, 5000) });
   } catch (err) {
     client.close();
     const why = existsSync(socket) ? (err as Error).message : 'no socket there';
     throw new EngineUnavailableError(
       `The CRI runtime at CONTAINER_RUNTIME_ENDPOINT=${endpoint} does not answer (${why}): start it, or point CONTAINER_RUNTIME_ENDPOINT at one that runs.`,
+    );
+  }
+  // Images reach a runtime through containerd's own import (CRI has none), and the reports tell containerd's internals.
+  if (runtime.runtime_name !== 'containerd') {
+    client.close();
+    throw new EngineUnavailableError(
+      `The CRI runtime at CONTAINER_RUNTIME_ENDPOINT=${endpoint} is ${runtime.runtime_name} ${runtime.runtime_version}: shmlab drives containerd only (it imports its images with containerd's ctr), so point CONTAINER_RUNTIME_ENDPOINT at a containerd.`,
     );
   }
   const given = setup.ctr ?? (setup.env ?? process.env).SHMLAB_CTR;

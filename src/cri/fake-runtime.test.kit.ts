@@ -96,8 +96,9 @@ export function setup(options: Partial<CriDriverOptions> = {}) {
   const runtime = new FakeRuntime();
   const driver = new CriDriver(runtime as unknown as CriClient, { name: 'fake', dataRoot, cgroupRoot: `/shmlab-unit-${process.pid}`, ...options });
   const handles = new Map<string, string>();
-  const run = (logicalName: string, spec: ContainerSpec = {}) => {
+  const run = (logicalName: string, spec: ContainerSpec = {}, extra: Partial<ContainerRequest> = {}) => {
     const request: ContainerRequest = {
+      ...extra,
       name: `run-${logicalName}`,
       logicalName,
       spec,

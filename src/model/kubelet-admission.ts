@@ -18,7 +18,7 @@ const NAMESPACE_PREFIXES: [string, Namespace][] = [
 ];
 
 /** The kubelet's safe sysctls (safe_sysctls.go, Kubernetes 1.29+): allowed on every node. */
-export const SAFE_SYSCTLS = [
+const SAFE_SYSCTLS = [
   'kernel.shm_rmid_forced',
   'net.ipv4.ip_local_port_range',
   'net.ipv4.tcp_syncookies',
@@ -35,7 +35,7 @@ export const SAFE_SYSCTLS = [
  * The `--allowed-unsafe-sysctls` of the kubelet shmlab stands in for: every IPC sysctl, as a node that runs databases
  * is configured (a kubelet accepts only namespaced ones here: NewAllowlist refuses to start with any other).
  */
-export const ALLOWED_UNSAFE_SYSCTLS = ['kernel.shm*', 'kernel.msg*', 'kernel.sem', 'fs.mqueue.*'];
+const ALLOWED_UNSAFE_SYSCTLS = ['kernel.shm*', 'kernel.msg*', 'kernel.sem', 'fs.mqueue.*'];
 
 /** The kubelet shmlab stands in for, as a reader would configure one. */
 export const KUBELET_FLAGS = `--allowed-unsafe-sysctls=${ALLOWED_UNSAFE_SYSCTLS.join(',')}`;
