@@ -33,9 +33,9 @@ export const podSandboxRecreated: Experiment = {
   source: 'Kubernetes users: "Pod sandbox changed, it will be killed and re-created" events, after which a pod\'s shared memory is gone',
   blogSaw: 'not tried (no pods then)',
   expectedToday:
-    "when the pause process dies, the runtime reports the sandbox not ready; the kubelet's answer (a new sandbox for the same pod, same UID, attempt + 1, and its containers again) loses every System V object, POSIX queue and `/dev/shm` file, applies the pod's sysctls again, and keeps the `emptyDir`",
+    "when the pause process dies, the runtime reports the sandbox not ready; the kubelet's answer (a new sandbox for the same pod, same UID, attempt + 1, and its containers again) loses the System V segment, the POSIX queue and the `/dev/shm` file, applies the pod's sysctls again, and keeps the (disk) `emptyDir`",
   explanation:
-    "A pod's IPC namespace and `/dev/shm` belong to its sandbox, whose first process is the pause container. When that process dies (an OOM kill, a crash, a node reboot) the runtime reports the sandbox not ready, and the kubelet does not mend it: it stops the pod's containers and the sandbox, runs a new sandbox for the same pod (same name and UID, attempt + 1) and starts the containers in it again, each as its next attempt (pkg/kubelet/kuberuntime/util/util.go, `PodSandboxChanged`; kuberuntime_manager.go, `computePodActions`, `SyncPod`; the pod's event says \"Pod sandbox changed, it will be killed and re-created\"). shmlab does the same in the kubelet's place. The new sandbox has new namespaces and a new `/dev/shm`, so every IPC object is gone, although `kubectl get pod` shows the same pod with its restart count up. The pod's sysctls are part of the sandbox's config and are applied to the new one. An `emptyDir` is the kubelet's folder of the pod (by UID), not the sandbox's: it stays, and so does what was written to it.",
+    "A pod's IPC namespace and `/dev/shm` belong to its sandbox, whose first process is the pause container. When that process dies (an OOM kill, a crash) the runtime reports the sandbox not ready, and the kubelet does not mend it: it stops the pod's containers and the sandbox, runs a new sandbox for the same pod (same name and UID, attempt + 1) and starts the containers in it again, each as its next attempt (pkg/kubelet/kuberuntime/util/util.go, `PodSandboxChanged`; kuberuntime_manager.go, `computePodActions`, `SyncPod`; the pod's event says \"Pod sandbox changed, it will be killed and re-created\"). shmlab does the same in the kubelet's place. The new sandbox has new namespaces and a new `/dev/shm`, so the IPC objects tried here (a System V segment, a POSIX queue, a `/dev/shm` file) are gone, although `kubectl get pod` shows the same pod with its restart count up. The pod's sysctls are part of the sandbox's config and are applied to the new one. An `emptyDir` on disk is the kubelet's folder of the pod (by UID), not the sandbox's: it stays, and so does what was written to it.",
   containers: {
     app: { sysctls: { 'kernel.shmmax': OLD_SHMMAX }, volumes: [{ volume: 'data', target: '/data' }] },
   },
@@ -45,8 +45,8 @@ export const podSandboxRecreated: Experiment = {
     { id: 'write-mq', do: 'exec', container: 'app', cmd: ['mq-write', ...MQ, '--text', 'shmlab'] },
     { id: 'write-shm', do: 'exec', container: 'app', cmd: ['posix-write', ...SHM] },
     { id: 'write-emptydir', do: 'exec', container: 'app', cmd: ['sh', '-c', 'echo shmlab > /data/note'] },
-    { id: 'kill-sandbox', do: 'kill-sandbox', container: 'app', why: "the pod's pause process dies, as an OOM kill or a crash would end it" },
-    { id: 'recreate', do: 'recreate-sandbox', container: 'app', why: 'as the kubelet answers a sandbox that is not ready' },
+    { id: 'kill-sandbox', do: 'kill-sandbox', container: 'app', why: 'shmlab kills the pause process, as an OOM kill or a crash would' },
+    { id: 'recreate', do: 'recreate-sandbox', container: 'app', why: 'shmlab, as a kubelet answers a sandbox that is not ready' },
     { id: 'inspect', do: 'inspect', container: 'app', why: "the runtime's view of the container and its pod" },
     { id: 'segment-after', do: 'exec', container: 'app', cmd: ['sysv-read', ...SEGMENT] },
     { id: 'mq-after', do: 'exec', container: 'app', cmd: ['mq-read', ...MQ, '--keep'] },

@@ -32,7 +32,7 @@ export const podShmAccumulates: Experiment = {
   source: 'Kubernetes users: a pod restarted a few times fails with "No space left on device" in /dev/shm although each run needs little',
   blogSaw: 'not tried (no pods then)',
   expectedToday:
-    "in a pod, each restart's 20 MB object stays in the pod's 64 MiB `/dev/shm`: the fourth start cannot create its object (ENOSPC) and `/dev/shm` holds three; on Docker every restart starts from an empty `/dev/shm`",
+    "in a pod, each restart's 20 MB object stays in the pod's 64 MiB `/dev/shm`: the fourth start's write fails part-way (ENOSPC) and its partial object stays, so `/dev/shm` holds four; on Docker every restart starts from an empty `/dev/shm`",
   explanation:
     "A program that names its shared memory objects afresh at each start and is killed before it removes them leaves them in `/dev/shm`. In a pod, `/dev/shm` is the sandbox's tmpfs and outlives every restart of the container (a new container, attempt + 1, in the same sandbox), so what each killed run left adds up until a start finds no room. Nothing cleans it but the program itself or a new pod. On Docker a restart gives the container a new `/dev/shm`, so nothing piles up.",
   containers: { app: {} },

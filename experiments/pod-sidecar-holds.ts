@@ -33,9 +33,9 @@ export const podSidecarHolds: Experiment = {
     { id: 'sidecar-holds', do: 'exec', container: 'sidecar', cmd: ['sh', '-c', hold('/holder')], why: 'the sidecar attaches to it' },
     { id: 'stop-app', do: 'stop', container: 'app' },
     { id: 'start-app', do: 'start', container: 'app', why: "the app's restart ends its attached process" },
-    { id: 'app-reads', do: 'exec', container: 'app', cmd: ['sysv-read', ...SEGMENT], why: 'only the sidecar is attached now' },
+    { id: 'app-reads', do: 'exec', container: 'app', cmd: ['sysv-read', ...SEGMENT], why: 'is the segment still there, with the sidecar attached?' },
     { id: 'stop-sidecar', do: 'stop', container: 'sidecar' },
-    { id: 'start-sidecar', do: 'start', container: 'sidecar', why: 'the sidecar restarts on its own: nothing is attached any more' },
+    { id: 'start-sidecar', do: 'start', container: 'sidecar', why: 'shmlab restarts the sidecar alone, as a kubelet restarts a sidecar that exited' },
     { id: 'app-reads-again', do: 'exec', container: 'app', cmd: ['sysv-read', ...SEGMENT] },
   ],
   expect: [

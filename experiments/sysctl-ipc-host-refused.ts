@@ -24,7 +24,7 @@ export const sysctlIpcHostRefused: Experiment = {
   source: "the blog's open question, asked the other way round: can `--sysctl` change the host's limits?",
   blogSaw: 'no `--sysctl` then',
   expectedToday:
-    "refused when the container starts, in words that name the sysctl and the IPC namespace; the same sysctl in the container's own namespace is applied; a containerd given such a pod (`hostIPC` with the sysctl) refuses it when its sandbox starts (on a cluster the API server refuses the pod before: see below)",
+    "refused when the container starts, in words that name the sysctl and the IPC namespace; the same sysctl in the container's own namespace is applied; a containerd given such a pod (`hostIPC` with the sysctl) refuses it when its sandbox starts (on a cluster, admission refuses such a pod before any runtime sees it)",
   explanation:
     "An IPC sysctl is a property of an IPC namespace, and with `--ipc=host` the container has none of its own: writing the value would change it for the whole host. The engine leaves the IPC namespace out of the container's spec and passes the sysctl on; the runtime, which writes the sysctls, refuses an IPC sysctl where the spec has no IPC namespace. The same sysctl in a container with its own namespace is applied, as `sysctl-flag` shows. The host-IPC container asks for the kernel's default value, so that an engine that wrongly accepted it would leave the host as it was.",
   internals: (s) => told(engineSysctls(s), runtimeSysctlCheck(s), s.family === 'cri' && KUBELET_SYSCTL_ADMISSION),

@@ -305,6 +305,7 @@ export class CriDriver implements LabDriver {
             names: crictl.crictlNames(m.logicalName, m.pod.owner),
             config: podSpec.nextAttempt(m.config, m.logicalName),
           })),
+          this.stopTimeout,
         );
       case 'exec':
         return crictl.execCommand(names, cmd, this.execTimeout);

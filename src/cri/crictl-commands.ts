@@ -78,16 +78,25 @@ export const removeCommand = (n: Names, lastInPod: boolean, kubelet: readonly st
 
 /** How the pod's sandbox is killed, as an OOM kill or a crash of its pause process would end it. */
 export const killSandboxCommand = (n: Names) =>
-  `kill -KILL "$(crictl inspectp -o go-template --template '{{.info.pid}}' "$${n.pod}")"    # the pod's pause process, as an OOM kill or a crash would end it`;
+  `kill -KILL "$(crictl inspectp -o go-template --template '{{.info.pid}}' "$${n.pod}")" && crictl inspectp -o go-template --template '{{.status.state}}' "$${n.pod}"`;
 
 /**
  * What the kubelet does with a pod whose sandbox is not ready (SandboxChanged): its containers and sandbox stopped, a
  * new sandbox for the same pod (same uid, attempt + 1), its containers created again (attempt + 1).
  */
-export function recreateCommand(pod: Names, podConfig: PodSandboxConfig, containers: readonly { names: Names; config: ContainerConfig }[]): string {
+export function recreateCommand(
+  pod: Names,
+  podConfig: PodSandboxConfig,
+  containers: readonly { names: Names; config: ContainerConfig }[],
+  stopTimeoutSeconds: number,
+): string {
   const each = (verb: string) => containers.map((c) => `crictl ${verb} "$${c.names.ctr}"`);
   return [
-    asKubelet([...each('stop'), `crictl stopp "$${pod.pod}"`].join(' && '), 'a pod whose sandbox is not ready (SandboxChanged)', 'for'),
+    asKubelet(
+      [...containers.map((c) => stopCommand(c.names, stopTimeoutSeconds)), `crictl stopp "$${pod.pod}"`].join(' && '),
+      'a pod whose sandbox is not ready (SandboxChanged)',
+      'for',
+    ),
     `${[...each('rm'), `crictl rmp "$${pod.pod}"`].join(' && ')}    # shmlab removes them at once; a kubelet leaves them to its garbage collector`,
     `${write(podConfig, pod.podFile)}${pod.pod}=$(crictl runp ${pod.podFile})`,
     ...containers.map((c) => createCommand(c.names, c.config)),

@@ -183,7 +183,11 @@ export function grantsOf(spec: ContainerSpec, privilege: Privilege, network?: st
   for (const { volume, target, medium, sizeBytes } of spec.volumes ?? [])
     grants.push(
       medium === 'Memory'
-        ? `emptyDir ${volume} (medium: Memory) at ${target} (a tmpfs${sizeBytes ? ` of ${sizeBytes} bytes` : ''} shmlab mounted on a host folder it made for the pod, as the kubelet would; removed with the pod)`
+        ? `emptyDir ${volume} (medium: Memory) at ${target} (a tmpfs${sizeBytes ? ` of ${sizeBytes} bytes` : ''} shmlab mounted on a host folder it made for the pod${
+            sizeBytes && spec.memoryLimitBytes !== undefined && spec.memoryLimitBytes < sizeBytes
+              ? `; a kubelet would size it no larger than the pod's memory limit (pkg/volume/emptydir/empty_dir.go), here ${spec.memoryLimitBytes} bytes`
+              : ', as the kubelet would'
+          }; removed with the pod)`
         : `emptyDir ${volume} at ${target} (a host folder shmlab made for the pod, as the kubelet would; removed with the pod)`,
     );
   if (spec.memoryLimitBytes !== undefined)
