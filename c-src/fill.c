@@ -1,10 +1,11 @@
-/* fill --path P --size BYTES [--mmap]
+/* fill --path P --size BYTES [--mmap] [--unlink]
  * Creates (truncating) the file P and writes BYTES bytes of 'x' into it with
  * write() in 1 MiB chunks, or with --mmap by ftruncate, mmap and memset. How
  * a write past a full tmpfs (a 64 MiB /dev/shm) shows itself: write() fails
  * with ENOSPC (exit 12); a store into the mapping raises SIGBUS, reported as
  * "fill: memset: SIGBUS (the file system is full)" (exit 14). On either, stdout
- * says how many bytes went in first. */
+ * says how many bytes went in first. --unlink removes P's name once it is open:
+ * its pages live only as long as the program, so a killed writer leaves none. */
 #define _GNU_SOURCE
 #include "common.h"
 
@@ -38,12 +39,13 @@ int main(int argc, char **argv) {
     program_name = "fill";
     const char *path = opt(argc, argv, "--path", NULL);
     const char *size_text = opt(argc, argv, "--size", NULL);
-    if (!path || !size_text) usage("--path P --size BYTES [--mmap]");
+    if (!path || !size_text) usage("--path P --size BYTES [--mmap] [--unlink]");
     unsigned long long size = parse_size(size_text);
     int use_mmap = flag(argc, argv, "--mmap");
 
     int fd = open(path, (use_mmap ? O_RDWR : O_WRONLY) | O_CREAT | O_TRUNC, 0644);
     if (fd < 0) fail(EXIT_LOOKUP, "open");
+    if (flag(argc, argv, "--unlink") && unlink(path) < 0) fail(EXIT_LOOKUP, "unlink");
 
     if (!use_mmap) {
         memset(chunk, 'x', sizeof chunk);

@@ -182,6 +182,7 @@ const OTHERWISE_CRI: Record<string, { story: string; steps: Record<string, Parti
     steps: { mounts: { stdout: 'shm /dev/shm tmpfs rw,nosuid,nodev,noexec,relatime,size=65536k 0 0\n' } },
   },
   'pod-sandbox-recreated': { story: 'the System V segment survives the new sandbox', steps: { 'segment-after': kept } },
+  'pod-runtime-restart': { story: "the System V segment is gone after the runtime's restart", steps: { 'segment-after': gone('shmget') } },
   'pod-sidecar-holds': { story: "the segment is gone after the app's restart although the sidecar holds it", steps: { 'app-reads': gone('shmget') } },
 };
 
@@ -204,6 +205,7 @@ const INSTEAD_CRI: Record<string, RegExp> = {
   'pod-shm-memory-limit': /With a 48 MiB memory limit the 64 MiB write succeeded/,
   'pod-dev-shm-emptydir': /has a tmpfs of 65536k there, not the emptyDir's 128 MiB/,
   'pod-sandbox-recreated': /The System V segment survived the new sandbox/,
+  'pod-runtime-restart': /The System V segment was gone after the runtime's restart: this runtime did not keep the pod's sandbox as it was/,
   'pod-sidecar-holds': /The segment was gone after the app's restart although the sidecar was attached to it/,
 };
 

@@ -17,6 +17,7 @@ import { podDevShm } from './pod-dev-shm.js';
 import { podDevShmEmptydir } from './pod-dev-shm-emptydir.js';
 import { podLayerRestart } from './pod-layer-restart.js';
 import { podRestartIpc } from './pod-restart-ipc.js';
+import { podRuntimeRestart } from './pod-runtime-restart.js';
 import { podSandboxRecreated } from './pod-sandbox-recreated.js';
 import { podShmAccumulates } from './pod-shm-accumulates.js';
 import { podShmMemoryLimit } from './pod-shm-memory-limit.js';
@@ -64,6 +65,7 @@ export const EXPERIMENTS: readonly Experiment[] = [
   podShmMemoryLimit,
   podDevShmEmptydir,
   podSandboxRecreated,
+  podRuntimeRestart,
   podSidecarHolds,
 ];
 

@@ -33,6 +33,8 @@ const gone = (program: string, call: string): Partial<StepRecord> => ({
 });
 const started = (id: string): Partial<StepRecord> => ({ stdout: `${id}\n` });
 const refusedWith = (words: string): Partial<StepRecord> => ({ exitCode: 1, stdout: '', stderr: words, engineFailed: true, refused: true });
+const OWN_APPLIED: Observed = { 'run-own': started('ff302bc46f18'), 'own-value': ok(`${WANTED_SHMMAX}\n`) };
+const HOST_ADMISSION = admissionRefusal({ ipc: 'host', sysctls: { 'kernel.shmmax': KERNEL_DEFAULT_SHMMAX } }) ?? '';
 // A step not taken on a Docker API engine: no admission runs before it.
 const NO_ADMISSION: Partial<StepRecord> = { skipped: 'no admission runs before a Docker API engine', exitCode: null };
 const acceptedRun: Partial<StepRecord> = { exitCode: 0, stdout: 'c0ffee000000\n', stderr: '', engineFailed: false, refused: undefined };
@@ -133,24 +135,9 @@ const CASES: Case[] = [
   {
     experiment: sysctlIpcHostRefused,
     asExpected: {
-      docker: {
-        'run-own': started('ff302bc46f18'),
-        'own-value': ok(`${WANTED_SHMMAX}\n`),
-        'run-host': hostRefusal('docker'),
-        'run-host-unadmitted': NO_ADMISSION,
-      },
-      podman: {
-        'run-own': started('ff302bc46f18'),
-        'own-value': ok(`${WANTED_SHMMAX}\n`),
-        'run-host': hostRefusal('podman'),
-        'run-host-unadmitted': NO_ADMISSION,
-      },
-      cri: {
-        'run-own': started('shmlab-mwx6y'),
-        'own-value': ok(`${WANTED_SHMMAX}\n`),
-        'run-host': refusedWith(admissionRefusal({ ipc: 'host', sysctls: { 'kernel.shmmax': KERNEL_DEFAULT_SHMMAX } })!),
-        'run-host-unadmitted': hostRefusal('cri'),
-      },
+      docker: { ...OWN_APPLIED, 'run-host': hostRefusal('docker'), 'run-host-unadmitted': NO_ADMISSION },
+      podman: { ...OWN_APPLIED, 'run-host': hostRefusal('podman'), 'run-host-unadmitted': NO_ADMISSION },
+      cri: { ...OWN_APPLIED, 'run-host': refusedWith(HOST_ADMISSION), 'run-host-unadmitted': hostRefusal('cri') },
     },
     otherwise: {
       docker: { story: "the engine starts the container, writing the host's kernel.shmmax", steps: { 'run-host': acceptedRun } },

@@ -68,6 +68,7 @@ const ON_CONTAINERD: Record<string, string> = {
   'pod-dev-shm-emptydir': 'emptyDir on /dev/shm: 131072k, 70 MB written; other container: 65536k; after restart: object kept',
   'pod-sandbox-recreated': 'after the new sandbox: segment, mq, shm lost (ENOENT); emptydir kept; kernel.shmmax applied again',
   'pod-sidecar-holds': "after the app's restart: kept; after the sidecar's restart too: lost (ENOENT)",
+  'pod-runtime-restart': "after the runtime's restart: all kept; kernel.shmmax still set; then a container restart: segment kept",
 };
 
 /**

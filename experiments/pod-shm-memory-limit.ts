@@ -5,12 +5,14 @@ import { MIB } from './pod-kit.js';
 const LIMIT = 48 * MIB;
 const TMPFS = 128 * MIB;
 const WRITE = String(64 * MIB);
-// The write, its exit status, then the file removed (its pages are what fills the memory cgroup) and the cgroup's own
-// count of OOM kills: cgroup v1's memory.oom_control, or v2's memory.events.
+// The write, its exit status, then the cgroup's own count of OOM kills: cgroup v1's memory.oom_control, or v2's
+// memory.events. The writer maps the file, so that its pages count in its own size and the OOM killer, which picks the
+// largest process of the cgroup, picks it and not the shell that reports; and it unlinks the file once open, so that
+// a killed writer's pages go with it, and the shell can go on (their charge would fill the cgroup).
 const FILL_AND_TELL = [
   'sh',
   '-c',
-  `fill --path /dev/shm/big --size ${WRITE}; echo "fill exit=$?"; rm -f /dev/shm/big; cat /sys/fs/cgroup/memory/memory.oom_control 2>/dev/null || cat /sys/fs/cgroup/memory.events`,
+  `fill --mmap --unlink --path /dev/shm/big --size ${WRITE}; echo "fill exit=$?"; cat /sys/fs/cgroup/memory/memory.oom_control 2>/dev/null || cat /sys/fs/cgroup/memory.events`,
 ];
 const shm = [{ volume: 'shm', target: '/dev/shm', medium: 'Memory' as const, sizeBytes: TMPFS }];
 

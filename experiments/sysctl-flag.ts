@@ -73,7 +73,7 @@ export const sysctlFlag: Experiment = {
       refusalOutcome(steps.get('run-sysrq-unadmitted')) === 'accepted' &&
         "`kernel.sysrq`, a sysctl of no container namespace, was accepted by the runtime when sent without admission: it does not check a pod's sysctls, and only the kubelet's admission keeps such a pod off the node.",
       refusalOutcome(sysrq) === 'accepted' &&
-        `\`--sysctl kernel.sysrq=1\`, a sysctl of no container namespace, was accepted too${ignored ? '' : ' (nothing here reads whether it took effect)'}: this engine does not check the sysctls it is given, so a container that starts proves nothing about a kernel parameter${ignored ? ', as the ignored `kernel.shmmax` shows' : ''}.`,
+        `\`--sysctl kernel.sysrq=1\`, a sysctl of no container namespace, was accepted too${ignored ? '' : ' (nothing here reads whether it took effect)'}: neither this engine nor its runtime checks the sysctls it is given, so a container that starts proves nothing about a kernel parameter${ignored ? ', as the ignored `kernel.shmmax` shows' : ''}.`,
     );
   },
 };

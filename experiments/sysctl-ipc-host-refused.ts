@@ -96,7 +96,7 @@ export const sysctlIpcHostRefused: Experiment = {
       ignored && ignoredSysctl('kernel.shmmax', WANTED_SHMMAX, read),
       refusal === 'accepted' &&
         (ignored
-          ? 'With `--ipc=host` the same sysctl was accepted too: this engine checks neither the sysctl nor the namespace it would change, so a container that starts proves nothing about a kernel parameter.'
+          ? 'With `--ipc=host` the same sysctl was accepted too: neither this engine nor its runtime checks the sysctl or the namespace it would change, so a container that starts proves nothing about a kernel parameter.'
           : "With `--ipc=host` the same sysctl was accepted: this engine does not refuse an IPC sysctl for the host's IPC namespace, so a container may change the host's limits; check the host's value (`sysctl kernel.shmmax`) after such a start."),
       refusalOutcome(steps.get('run-host-unadmitted')) === 'accepted' &&
         "Sent to the runtime without admission, the `hostIPC` pod with the sysctl started: this runtime does not refuse an IPC sysctl for the host's IPC namespace, so only admission keeps such a pod from changing the node's limits.",

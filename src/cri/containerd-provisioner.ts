@@ -2,7 +2,7 @@
 
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { execa } from 'execa';
 import { debianPackage } from '../engine/debian-package.js';
 import { aptInstall, openLog } from '../engine/host-tools.js';
@@ -66,26 +66,30 @@ export async function provisionContainerd(engine: ContainerdEngine, say: (line: 
   for (const dir of [layout.home, layout.root, layout.state, layout.runcRoot, layout.opt, layout.cniBin, layout.cniConf, layout.podLogs, layout.emptyDirs])
     mkdirSync(dir, { recursive: true });
   writeFileAtomically(layout.config, containerdConfig(layout, { configVersion: major >= 2 ? 3 : 2, sandboxImage: SANDBOX_IMAGE, runc: SYSTEM_RUNC }));
+  const pid = await startDaemon(layout, bin.containerd, bin.path, timeoutMs);
+  say(`started ${engine.name} (${stdout.trim()}) at ${layout.address} (pid ${pid}, log ${layout.log})`);
+  return { address: layout.address, pid, startedHere: true, layout, bin };
+}
+
+// Starts `containerd --config` of the layout in a network namespace of its own and waits for its CRI to answer; the
+// pid file names it. A daemon that does not answer in time, or any failure after its spawn, does not outlive this.
+async function startDaemon(layout: ContainerdLayout, containerd: string, path: string, timeoutMs: number): Promise<number> {
   const log = openLog(layout.log);
   // unshare execs sh, which execs containerd: the child's pid is containerd's. detached is setsid(2) in the child before
   // exec (no fork, unlike setsid(1)): the daemon outlives this process and a terminal's Ctrl-C.
-  const child = spawn('unshare', ['-n', 'sh', '-c', `ip link set lo up && exec ${JSON.stringify(bin.containerd)} --config ${JSON.stringify(layout.config)}`], {
+  const child = spawn('unshare', ['-n', 'sh', '-c', `ip link set lo up && exec ${JSON.stringify(containerd)} --config ${JSON.stringify(layout.config)}`], {
     detached: true,
     stdio: ['ignore', log, log],
-    env: { ...process.env, PATH: bin.path },
+    env: { ...process.env, PATH: path },
   });
   child.unref();
-  if (child.pid === undefined) throw new EngineUnavailableError(`could not start ${bin.containerd}.`);
+  if (child.pid === undefined) throw new EngineUnavailableError(`could not start ${containerd}.`);
   const pid = child.pid;
-  // Whatever fails from here on, the daemon started here does not outlive the failure.
   try {
     writeFileAtomically(layout.pidFile, String(pid));
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
-      if (await answers(layout.address, 1000)) {
-        say(`started ${engine.name} (${stdout.trim()}) at ${layout.address} (pid ${pid}, log ${layout.log})`);
-        return { address: layout.address, pid, startedHere: true, layout, bin };
-      }
+      if (await answers(layout.address, 1000)) return pid;
       if (child.exitCode !== null) break;
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -95,7 +99,40 @@ export async function provisionContainerd(engine: ContainerdEngine, say: (line: 
   }
   const tail = existsSync(layout.log) ? readFileSync(layout.log, 'utf8').trim().split('\n').slice(-3).join('\n') : '';
   if (child.exitCode === null) process.kill(pid, 'SIGKILL');
-  throw new EngineUnavailableError(`${engine.name} did not answer at ${layout.address}; its log ${layout.log} ends with:\n${tail}`);
+  throw new EngineUnavailableError(`${layout.name} did not answer at ${layout.address}; its log ${layout.log} ends with:\n${tail}`);
+}
+
+/** The containerd shmlab started whose socket is `socket`, if there is one and it still runs: its name and pid. */
+export function ownContainerd(socket: string): { name: string; pid: number } | undefined {
+  const name = basename(dirname(socket));
+  const layout = containerdLayout(name);
+  if (layout.socket !== socket || !existsSync(layout.pidFile)) return undefined;
+  const pid = Number(readFileSync(layout.pidFile, 'utf8'));
+  return Number.isInteger(pid) && pid > 1 && isContainerd(pid) ? { name, pid } : undefined;
+}
+
+/**
+ * Restarts a containerd shmlab started, as a node's service manager does after an upgrade or a crash: SIGTERM (SIGKILL
+ * after `graceMs`), then the same binary and config again. Its pods are left as they are: their shims and pause
+ * processes do not belong to the daemon. Says what it did, with both pids.
+ */
+export async function restartContainerd(name: string, graceMs = 30_000, timeoutMs = 60_000): Promise<string> {
+  const layout = containerdLayout(name);
+  const pid = Number(readFileSync(layout.pidFile, 'utf8'));
+  if (!isContainerd(pid)) throw new Error(`${name}'s pid file names no running containerd (pid ${pid})`);
+  const [binary] = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+  const path = readFileSync(`/proc/${pid}/environ`, 'utf8')
+    .split('\0')
+    .find((e) => e.startsWith('PATH='))
+    ?.slice('PATH='.length);
+  if (!binary) throw new Error(`cannot read the command line of ${name} (pid ${pid})`);
+  process.kill(pid, 'SIGTERM');
+  const deadline = Date.now() + graceMs;
+  while (alive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  if (alive(pid)) process.kill(pid, 'SIGKILL');
+  while (alive(pid)) await new Promise((r) => setTimeout(r, 50));
+  const started = await startDaemon(layout, binary, path ?? process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', timeoutMs);
+  return `containerd (pid ${pid}) stopped with SIGTERM and started again with the same config (pid ${started})`;
 }
 
 /**

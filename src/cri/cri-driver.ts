@@ -10,58 +10,23 @@ import type { PodClaim } from '../lab/process-lease.js';
 import { admissionRefusal } from '../model/kubelet-admission.js';
 import type { PrivilegeMode } from '../model/result.js';
 import { containerView } from './container-view.js';
-import type { ContainerConfig, CriClient, PodSandboxConfig } from './cri-client.js';
+import type { CriClient } from './cri-client.js';
 import { type CriDescription, describeRuntime } from './cri-describe.js';
 import { readCriLogs } from './cri-logs.js';
 import * as crictl from './crictl-commands.js';
 import { HeldImages } from './held-images.js';
 import { SANDBOX_IMAGE } from './pause-image.js';
-import { makeContainerLogFolder, makePodLogFolder, makeVolumes, removeCgroupRoot, undoLines } from './pod-host.js';
-import { ignoreNotFound, type PodClaims, type PodRemoval, PodRemover, removeContainer } from './pod-removal.js';
-import type { HostTrace, PodPlace, Privilege } from './pod-spec.js';
+import type { CriDriverOptions, Entry, Pod } from './pod-entries.js';
+import { makeContainerLogFolder, makePodLogFolder, makeVolumes, removeCgroupRoot } from './pod-host.js';
+import { killPause, recreatePod, restartAndReconnect } from './pod-lifecycle.js';
+import { ignoreNotFound, type PodRemoval, PodRemover, removeContainer } from './pod-removal.js';
+import type { HostTrace, Privilege } from './pod-spec.js';
 import * as podSpec from './pod-spec.js';
+import { type StepCommand, stepCommand } from './step-commands.js';
 
+export type { CriDriverOptions } from './pod-entries.js';
 export { mountsUnder } from './pod-host.js';
 export { POD_LABEL } from './pod-spec.js';
-
-export interface CriDriverOptions {
-  /** The engine's name (e.g. containerd-1.6): part of the cgroup parent. */
-  name: string;
-  /** The daemon's data folder: pod logs go to <dataRoot>/pods/<pod>, emptyDir volumes to <dataRoot>/emptydir/<pod>/<volume>. */
-  dataRoot: string;
-  /** CRI runtime handler ('' = the runtime's default). */
-  runtimeHandler?: string;
-  /** The cgroup parent of all this driver's pods (each gets <cgroupRoot>/pod<uid>); default /shmlab/<name>. */
-  cgroupRoot?: string;
-  stopTimeoutSeconds?: number;
-  execTimeoutSeconds?: number;
-  /** The sandbox image the runtime is configured with; checked before the first pod, since a missing one would be pulled. */
-  sandboxImage?: string;
-  /** Each pod is recorded here before it is asked for, so that what a killed run made is found (its lease). */
-  claims?: PodClaims;
-  /** Whose network the pods' NODE network namespace is, for the grants (e.g. the runtime daemon's own, with loopback only). */
-  network?: string;
-}
-
-interface Pod {
-  id: string;
-  place: PodPlace;
-  /** The logical name of the container it was made for: its shell variable in the transcript. */
-  owner: string;
-  config: PodSandboxConfig;
-  members: Set<string>;
-}
-
-interface Entry {
-  handle: string;
-  logicalName: string;
-  pod: Pod;
-  config: ContainerConfig;
-  /** The current attempt's container ('' until created). */
-  containerId: string;
-  /** Every attempt's log file: `docker logs` shows all starts, so does ours. */
-  logPaths: string[];
-}
 
 export class CriDriver implements LabDriver {
   readonly kind = 'cri';
@@ -195,50 +160,40 @@ export class CriDriver implements LabDriver {
   }
 
   /** The pod's pause process killed, as an OOM kill or a crash would end it; waits until the runtime sees its sandbox not ready. */
-  async killSandbox(handle: string): Promise<string> {
-    const { pod } = this.entry(handle);
-    const { info } = await this.client.podSandboxStatus(pod.id, true);
-    const pid = Number((JSON.parse(info.info ?? '{}') as { pid?: number }).pid);
-    if (!Number.isInteger(pid) || pid <= 1) throw new Error(`the runtime did not say the pid of sandbox ${pod.id.slice(0, 12)}'s process`);
-    process.kill(pid, 'SIGKILL');
-    const deadline = Date.now() + 10_000;
-    let state = 'SANDBOX_READY';
-    while (state === 'SANDBOX_READY' && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 100));
-      state = (await this.client.podSandboxStatus(pod.id)).status.state;
-    }
-    return `pause process ${pid} killed; the runtime says the sandbox is ${state}`;
+  killSandbox(handle: string): Promise<string> {
+    return killPause(this.client, this.entry(handle).pod.id);
   }
 
   /**
-   * The kubelet's answer to a sandbox that is not ready (pkg/kubelet/kuberuntime/util/util.go, PodSandboxChanged; its
-   * SyncPod): the pod's containers and sandbox stopped, a new sandbox for the same pod (same uid, attempt + 1), and the
-   * containers created and started again (attempt + 1). The old ones are removed at once (a kubelet's garbage
-   * collector removes them later); the pod's emptyDir folders, which are the kubelet's, stay.
+   * The kubelet's answer to a sandbox that is not ready: the pod's containers and sandbox stopped, a new sandbox for the
+   * same pod (same uid, attempt + 1), and the containers created and started again (attempt + 1); see pod-lifecycle.ts.
    */
-  async recreateSandbox(handle: string): Promise<string> {
+  recreateSandbox(handle: string): Promise<string> {
     const { pod } = this.entry(handle);
-    const members = this.membersOf(pod);
-    for (const m of members) if (m.containerId) await ignoreNotFound(this.client.stopContainer(m.containerId, this.stopTimeout));
-    await this.client.stopPodSandbox(pod.id);
-    for (const m of members) if (m.containerId) await ignoreNotFound(this.client.removeContainer(m.containerId));
-    const old = pod.id;
-    await ignoreNotFound(this.client.removePodSandbox(old));
-    pod.config = podSpec.nextSandboxAttempt(pod.config);
-    pod.id = await this.client.runPodSandbox(pod.config, this.options.runtimeHandler ?? '');
-    for (const m of members) {
-      m.containerId = '';
-      m.config = podSpec.nextAttempt(m.config, m.logicalName);
-      await this.createAndStart(m);
-    }
-    const attempts = members.map((m) => `${m.logicalName} attempt ${m.config.metadata.attempt}`).join(', ');
-    return `sandbox ${old.slice(0, 12)} stopped and removed; new sandbox ${pod.id.slice(0, 12)} for the same pod (uid ${pod.place.uid}, attempt ${pod.config.metadata.attempt}); ${attempts}`;
+    return recreatePod(this.client, pod, this.membersOf(pod), {
+      stopTimeout: this.stopTimeout,
+      runtimeHandler: this.options.runtimeHandler ?? '',
+      createAndStart: (m) => this.createAndStart(m as Entry),
+    });
   }
 
   /** The containers of a pod, in the order they were made. */
   private membersOf(pod: Pod): Entry[] {
     return [...pod.members].map((h) => this.entries.get(h)).filter((e): e is Entry => e !== undefined);
   }
+
+  /** Why the runtime cannot be restarted here, where it was started outside shmlab. */
+  get noRuntimeRestart(): string | undefined {
+    const r = this.options.runtimeRestart;
+    return r && 'whyNot' in r ? r.whyNot : undefined;
+  }
+
+  /** Restarts the runtime daemon while its pods run, then waits until this driver's own connection answers again. */
+  restartRuntime = async (): Promise<string> => {
+    const r = this.options.runtimeRestart;
+    if (!r || !('run' in r)) throw new Error(this.noRuntimeRestart ?? 'this runtime cannot be restarted by shmlab');
+    return restartAndReconnect(this.client, r.run);
+  };
 
   /** StopContainer without a grace period; the next start is the same restart as after a stop. */
   async kill(handle: string): Promise<void> {
@@ -287,41 +242,14 @@ export class CriDriver implements LabDriver {
   async removeVolume(): Promise<void> {}
 
   /** The crictl command of a step on an existing container, for the transcript (call it before the step: `remove` looks at the pod). */
-  commandFor(
-    action: 'exec' | 'stop' | 'start' | 'kill' | 'remove' | 'inspect' | 'logs' | 'kill-sandbox' | 'recreate-sandbox',
-    handle: string,
-    cmd: string[] = [],
-  ): string {
+  commandFor(action: StepCommand, handle: string, cmd: string[] = []): string {
     const entry = this.entry(handle);
-    const names = crictl.crictlNames(entry.logicalName, entry.pod.owner);
-    switch (action) {
-      case 'kill-sandbox':
-        return crictl.killSandboxCommand(names);
-      case 'recreate-sandbox':
-        return crictl.recreateCommand(
-          names,
-          podSpec.nextSandboxAttempt(entry.pod.config),
-          this.membersOf(entry.pod).map((m) => ({
-            names: crictl.crictlNames(m.logicalName, m.pod.owner),
-            config: podSpec.nextAttempt(m.config, m.logicalName),
-          })),
-          this.stopTimeout,
-        );
-      case 'exec':
-        return crictl.execCommand(names, cmd, this.execTimeout);
-      case 'stop':
-        return crictl.stopCommand(names, this.stopTimeout);
-      case 'kill':
-        return crictl.stopCommand(names, 0);
-      case 'start':
-        return crictl.restartCommand(names, podSpec.nextAttempt(entry.config, entry.logicalName));
-      case 'remove':
-        return crictl.removeCommand(names, entry.pod.members.size === 1, undoLines(podSpec.traceOf(entry.pod.place)));
-      case 'inspect':
-        return crictl.inspectCommand(names);
-      case 'logs':
-        return crictl.logsCommand(names);
-    }
+    const r = this.options.runtimeRestart;
+    return stepCommand(action, entry, this.membersOf(entry.pod), cmd, {
+      execTimeout: this.execTimeout,
+      stopTimeout: this.stopTimeout,
+      restartRuntime: r && 'command' in r ? r.command : '',
+    });
   }
 
   /** Removes the pods that carry `label` and that `isStale` says are left over (a run killed before it could clean up). */

@@ -20,8 +20,10 @@ import { IMAGE_LABEL, LABEL, LABEL_HELPER } from '../labels.js';
 import type { EngineEnvironment } from '../model/result.js';
 import { HARNESS_VERSION } from '../paths.js';
 import { cgroupChildren } from './cgroup-folders.js';
+import { containerdLayout } from './containerd-config.js';
+import { ownContainerd, restartContainerd } from './containerd-provisioner.js';
 import { CriClient } from './cri-client.js';
-import { CriDriver, mountsUnder, POD_LABEL } from './cri-driver.js';
+import { CriDriver, type CriDriverOptions, mountsUnder, POD_LABEL } from './cri-driver.js';
 import { type ImportTarget, importImage } from './oci-archive.js';
 import { ensurePauseImage, SANDBOX_IMAGE } from './pause-image.js';
 import { type RuntimeConfig, runtimeConfig } from './runtime-status.js';
@@ -99,6 +101,7 @@ export async function openCriLab(setup: LabSetup, endpoint: string): Promise<Lab
     execTimeoutSeconds: Math.ceil(deadlineMs / 1000),
     claims: lease,
     network: daemonNetwork(socket),
+    runtimeRestart: runtimeRestart(socket, endpoint),
   });
   const description = await driver.describe();
   const environment = criEnvironment(endpoint, description, config);
@@ -218,6 +221,17 @@ function daemonNetwork(socket: string): string | undefined {
 }
 
 /** A short name for the runtime, from its socket's folder (containerd-1.6 for shmlab's own, containerd for a node's). */
+// Only a containerd shmlab started is restarted by it: a node's own belongs to the node's service manager.
+function runtimeRestart(socket: string, endpoint: string): CriDriverOptions['runtimeRestart'] {
+  const own = ownContainerd(socket);
+  if (!own) return { whyNot: `shmlab restarts only a containerd it started itself, and the one at ${endpoint} was started outside shmlab` };
+  const layout = containerdLayout(own.name);
+  return {
+    run: () => restartContainerd(own.name),
+    command: `kill -TERM "$(cat ${layout.pidFile})" && containerd --config ${layout.config}`,
+  };
+}
+
 function engineNameOf(socket: string): string {
   return basename(dirname(socket)).replace(/[^A-Za-z0-9._-]/g, '_') || 'cri';
 }

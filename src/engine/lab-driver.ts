@@ -97,6 +97,10 @@ export interface LabDriver {
    * new sandbox for the same pod (same UID, attempt + 1) and the containers again (attempt + 1); says what it did.
    */
   recreateSandbox?(handle: string): Promise<string>;
+  /** The runtime daemon restarted while its pods run, where shmlab started it; says what it did. */
+  restartRuntime?(): Promise<string>;
+  /** Why the runtime cannot be restarted here (started outside shmlab), where restartRuntime is absent. */
+  readonly noRuntimeRestart?: string;
   /** Images a commit made (Docker API engines only). */
   removeImage?(ref: string): Promise<void>;
 }

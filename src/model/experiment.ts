@@ -84,7 +84,9 @@ export type Step =
    * sandbox that is not ready: stop the pod, run a new sandbox for the same pod (same UID, attempt + 1) and its
    * containers again (attempt + 1). Pods only.
    */
-  | (StepBase & { do: 'kill-sandbox' | 'recreate-sandbox' });
+  | (StepBase & { do: 'kill-sandbox' | 'recreate-sandbox' })
+  /** The runtime daemon restarted while its pods run (only one shmlab started itself; elsewhere not applicable). */
+  | (StepBase & { do: 'restart-runtime' });
 
 export type StepAction = Step['do'];
 
@@ -181,6 +183,8 @@ export interface Experiment {
   requires?: Capability[];
   /** It changes the host's kernel parameters for a moment (restored afterwards): `--no-host-changes` leaves it out. */
   changesHost?: true;
+  /** It disturbs the engine for every other experiment (it restarts the runtime daemon): run after the others, alone. */
+  alone?: true;
   /**
    * A short phrase for the summary table, computed from the observations only: a step that did not run is `not run`,
    * one the engine failed is `engine error`; never a word the observations do not support.
@@ -211,6 +215,8 @@ export interface StepRecord {
   engineFailed: boolean;
   /** The failure was the engine's refusal of a setting the step declared it may refuse (`mayBeRefused`). */
   refused?: boolean;
+  /** The refusal was admission's, applied by shmlab in the place of the API server and the kubelet: nothing was sent to the engine. */
+  admission?: true;
   /** The container's state after the step, where the step looks at it. */
   state?: ContainerState;
   /** Set when the engine has no such operation: why the step was not taken (evidence steps only). */

@@ -190,7 +190,7 @@ describe('markdown helpers', () => {
       '$ docker run\ncontext deadline exceeded\n[engine failed, 5 ms]',
     );
     expect(transcript([record('changes', { command: 'docker diff app', skipped: 'Kubernetes (CRI) has no diff operation' })])).toBe(
-      '$ docker diff app\n[skipped: Kubernetes (CRI) has no diff operation]',
+      '# changes: not taken here: Kubernetes (CRI) has no diff operation',
     );
   });
   it('names the report after the engine and version', () => {

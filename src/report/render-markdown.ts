@@ -218,12 +218,15 @@ function sentence(text: string): string {
 export function transcript(steps: readonly StepRecord[]): string {
   return steps
     .map((s) => {
+      // A step not taken is no command: only why it was not taken.
+      if (s.skipped) return `# ${s.id}: not taken here: ${s.skipped}`;
       const head = `$ ${s.command}${s.why ? `    # ${s.why}` : ''}`;
       const body = `${s.stdout}${s.stderr}`.replace(/\n$/, '');
-      if (s.skipped) return `${head}\n[skipped: ${s.skipped}]`;
-      const status = s.engineFailed
-        ? `[engine ${s.refused ? 'refused' : 'failed'}, ${seconds(s.durationMs)}]`
-        : `[${[s.exitCode === null ? undefined : `exit ${s.exitCode}`, s.state, seconds(s.durationMs)].filter(Boolean).join(', ')}]`;
+      const status = s.admission
+        ? `[refused by admission (shmlab in the place of the API server and the kubelet): not sent to the engine, ${seconds(s.durationMs)}]`
+        : s.engineFailed
+          ? `[engine ${s.refused ? 'refused' : 'failed'}, ${seconds(s.durationMs)}]`
+          : `[${[s.exitCode === null ? undefined : `exit ${s.exitCode}`, s.state, seconds(s.durationMs)].filter(Boolean).join(', ')}]`;
       return [head, body, status].filter(Boolean).join('\n');
     })
     .join('\n');

@@ -18,7 +18,15 @@ const load = (path: string): RunResult => JSON.parse(readFileSync(join(ROOT, pat
 const copy = <T>(x: T): T => JSON.parse(JSON.stringify(x));
 
 // Every field of every type, optional ones included: were one missing from the schema, the strict reading refuses it.
-const everyStepField: Required<StepRecord> = { ...record('read'), why: 'why', refused: false, state: 'running', skipped: 'not on this engine', exitCode: null };
+const everyStepField: Required<StepRecord> = {
+  ...record('read'),
+  why: 'why',
+  refused: false,
+  admission: true,
+  state: 'running',
+  skipped: 'not on this engine',
+  exitCode: null,
+};
 const everyResultField: Required<ExperimentResult> = {
   slug: 'sysv-restart',
   verdict: 'differs',
@@ -103,7 +111,7 @@ describe('the report schema', () => {
     [
       'an unknown step action',
       changed(['experiments', 0, 'steps', 0, 'action'], 'reboot'),
-      '/experiments/0/steps/0/action must be one of "run", "exec", "await", "commit", "host-sysctls", "stop", "start", "kill", "pause", "unpause", "remove", "diff", "inspect", "logs", "kill-sandbox", "recreate-sandbox", "cleanup" (it is "reboot")',
+      '/experiments/0/steps/0/action must be one of "run", "exec", "await", "commit", "host-sysctls", "stop", "start", "kill", "pause", "unpause", "remove", "diff", "inspect", "logs", "kill-sandbox", "recreate-sandbox", "restart-runtime", "cleanup" (it is "reboot")',
     ],
     ['a date that is no date', changed(['environment', 'date'], 'yesterday'), '/environment/date must be an ISO 8601 date (it is "yesterday")'],
     ['a negative duration', changed(['durationMs'], -1), '/durationMs must be at least 0 (it is -1)'],

@@ -88,12 +88,15 @@ export async function runLab(experiments: Experiment[], options: LabOptions): Pr
   options.onStart?.(environment, experiments.length);
   const results: ExperimentResult[] = [];
   try {
-    await inTurns(longestFirst(experiments), options.concurrency ?? DEFAULT_CONCURRENCY, async (experiment) => {
+    const one = async (experiment: Experiment) => {
       if (signal.aborted) return;
       const result = await runExperiment(experiment, ctx);
       results.push(result);
       options.onResult?.(result, results.length, experiments.length);
-    });
+    };
+    // One that restarts the engine's daemon would fail the others' calls while it does: it runs after them, alone.
+    await inTurns(longestFirst(experiments.filter((e) => !e.alone)), options.concurrency ?? DEFAULT_CONCURRENCY, one);
+    for (const experiment of experiments.filter((e) => e.alone)) await one(experiment);
   } finally {
     ctx.leftovers.push(...(await session.resources.cleanup(remover)));
     await lab.close();

@@ -44,7 +44,18 @@ export async function runStep(step: Step, state: ExperimentState): Promise<StepR
     if (err instanceof NotApplicableError) throw err;
     const words = engineWords(err);
     const refused = step.do === 'run' && step.mayBeRefused !== undefined && isRefusal(err, step.mayBeRefused);
-    return { ...base, command, exitCode: 1, stdout: '', stderr: words, durationMs: Date.now() - started, engineFailed: true, ...(refused ? { refused } : {}) };
+    const admission = refused && (err as Error).name === 'AdmissionRefusal';
+    return {
+      ...base,
+      command,
+      exitCode: 1,
+      stdout: '',
+      stderr: words,
+      durationMs: Date.now() - started,
+      engineFailed: true,
+      ...(refused ? { refused } : {}),
+      ...(admission ? { admission: true as const } : {}),
+    };
   }
 }
 

@@ -20,7 +20,7 @@ async function hostKey(s: ExperimentState): Promise<number> {
     await s.ctx.markHostKey(key, s.ctx.session.labels({ [LABEL_EXPERIMENT]: s.experiment.slug }));
     s.hostKey = key;
     s.resources.add('hostKeys', key);
-    s.grants.add("a helper container in the host's IPC namespace removes this key's segment afterwards");
+    s.grant("a helper container in the host's IPC namespace removes this key's segment afterwards");
   }
   return s.hostKey;
 }

@@ -12,7 +12,8 @@ export class ExperimentState {
   readonly ids = new Map<string, string>();
   readonly starts = new Map<string, number>();
   readonly committed = new Map<string, { id: string; tag: string }>();
-  readonly grants = new Set<string>();
+  /** What was granted, each with the containers it was granted to (none: the experiment as a whole). */
+  private readonly granted = new Map<string, string[]>();
   /** What puts the host back as it was (host sysctls changed by a step), run at the experiment's end on every path. */
   readonly restores: (() => Record<string, string> | undefined)[] = [];
   private runs = 0;
@@ -23,6 +24,19 @@ export class ExperimentState {
     readonly ctx: LabContext,
     readonly resources: ResourceTracker,
   ) {}
+
+  /** Records a grant, to `container` where it is one container's. */
+  grant(what: string, container?: string): void {
+    const to = this.granted.get(what) ?? [];
+    if (container && !to.includes(container)) to.push(container);
+    this.granted.set(what, to);
+  }
+
+  /** The grants as the report lists them: where the experiment has several containers, each says whose it is. */
+  get grants(): string[] {
+    const several = Object.keys(this.experiment.containers).length > 1;
+    return [...this.granted].map(([what, to]) => (several && to.length ? `${what} [${to.join(', ')}]` : what));
+  }
 
   name(container: string): string {
     return `shmlab-${this.ctx.session.runId}-${this.experiment.slug}-${container}-${++this.runs}`;

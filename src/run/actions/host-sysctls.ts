@@ -20,7 +20,7 @@ export const hostSysctls: Action<StepOf<'host-sysctls'>> = {
     const change = await changeHostSysctls(step.set, s.ctx.session.lease);
     s.restores.push(change.restore);
     const keys = Object.keys(change.changed);
-    s.grants.add(`changed the host's ${keys.join(', ')} for this experiment, and put them back at its end (--no-host-changes leaves it out)`);
+    s.grant(`changed the host's ${keys.join(', ')} for this experiment, and put them back at its end (--no-host-changes leaves it out)`);
     return { stdout: keys.map((k) => `${k}: ${change.changed[k]![0]} -> ${change.changed[k]![1]}\n`).join('') };
   },
 };

@@ -11,6 +11,7 @@ import { kill } from './kill.js';
 import { logs } from './logs.js';
 import { pause } from './pause.js';
 import { remove } from './remove.js';
+import { restartRuntime } from './restart-runtime.js';
 import { run } from './run.js';
 import { sandbox } from './sandbox.js';
 import { start } from './start.js';
@@ -35,6 +36,7 @@ const ACTIONS: { [A in Step['do']]: Action<StepOf<A>> } = {
   // One action kills a sandbox and re-creates it: the step says which.
   'kill-sandbox': sandbox,
   'recreate-sandbox': sandbox,
+  'restart-runtime': restartRuntime,
 };
 
 /** The action of a step, typed for it. */

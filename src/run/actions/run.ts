@@ -43,11 +43,11 @@ export const run: Action<RunStep> = {
         },
       });
     } catch (err) {
-      for (const g of asked) s.grants.add(g);
+      for (const g of asked) s.grant(g, step.container);
       throw err;
     }
     setCommand(started.command);
-    for (const g of started.grants) s.grants.add(g);
+    for (const g of started.grants) s.grant(g, step.container);
     s.starts.set(step.container, 1);
     const refusal = started.refusal ? `(--privileged refused: ${started.refusal}; run again with the nearest equivalent)\n` : '';
     return { stdout: `${refusal}${(started.shown ?? started.handle).slice(0, 12)}\n` };

@@ -102,6 +102,7 @@ export const EXPERIMENT_SCHEMA = {
       items: { enum: ['pause', 'commit', 'diff', 'pods', 'container-sysctls', 'ipc-modes'] },
     },
     changesHost: { description: "It changes the host's sysctls (a host-sysctls step): --no-host-changes leaves it out.", const: true },
+    alone: { description: 'It disturbs the engine for the other experiments (it restarts the runtime daemon): run after them, alone.', const: true },
     observe: {
       description: '(steps) => string: a short phrase from the observations only ("not run" before any step).',
       'x-instanceof': 'Function',
@@ -203,6 +204,7 @@ export const EXPERIMENT_SCHEMA = {
         plain('logs'),
         plain('kill-sandbox'),
         plain('recreate-sandbox'),
+        plain('restart-runtime'),
       ],
     },
     expectation: {
