@@ -75,4 +75,9 @@ export const podRuntimeRestart: Experiment = {
         'The segment was gone after the container restart that followed: the restarted runtime put the new container in another sandbox.',
     );
   },
+  survival: [
+    { kind: 'sysv-private', operation: 'runtime', step: 'segment-after', written: 'write-segment' },
+    { kind: 'posix-mq', operation: 'runtime', step: 'mq-after', written: 'write-mq', kept: MESSAGE },
+    { kind: 'posix-shm', operation: 'runtime', step: 'shm-after', written: 'write-shm' },
+  ],
 };

@@ -93,4 +93,9 @@ export const podSandboxRecreated: Experiment = {
         `In the new sandbox kernel.shmmax read ${sysctl}: the pod's sysctl was not applied again.`,
     );
   },
+  survival: [
+    { kind: 'sysv-private', operation: 'sandbox', step: 'segment-after', written: 'write-segment' },
+    { kind: 'posix-mq', operation: 'sandbox', step: 'mq-after', written: 'write-mq', kept: MESSAGE },
+    { kind: 'posix-shm', operation: 'sandbox', step: 'shm-after', written: 'write-shm' },
+  ],
 };

@@ -128,6 +128,9 @@ const OPERATIONS: Record<Operation, string> = {
   restart: 'stop + start',
   pause: 'pause + unpause',
   kill: 'kill (SIGKILL) + start',
+  // Pods only (a Docker API engine has no sandbox): in their place between a restart and a new pod.
+  sandbox: 'sandbox re-created',
+  runtime: 'runtime restarted',
   recreate: 'remove + new container',
   commit: 'commit + new container',
 };
@@ -140,9 +143,9 @@ export const ON_KUBERNETES: { kinds: Partial<Record<MemoryKind, KindText>>; oper
     'sysv-private': {
       label: "System V, the pod's IPC namespace (default)",
       advice:
-        "lives as long as the pod: a container restart keeps it, so a program finds its old segments when it starts again; a new pod does not. With `kernel.shm_rmid_forced=1` (a pod sysctl on the kubelet's safe list) the kernel removes a segment as soon as nothing is attached to it, even while the pod runs.",
-      usual: { restart: 'kept', kill: 'kept', recreate: 'lost' },
-      statement: 'it lives as long as the pod',
+        "lives as long as the pod's sandbox: a container restart keeps it, so a program finds its old segments when it starts again, and so does a restart of the runtime; a new pod does not, nor does a sandbox re-created after its pause process died (the pod's `SandboxChanged` event). With `kernel.shm_rmid_forced=1` (a pod sysctl on the kubelet's safe list) the kernel removes a segment as soon as nothing is attached to it, even while the pod runs.",
+      usual: { restart: 'kept', kill: 'kept', recreate: 'lost', sandbox: 'lost', runtime: 'kept' },
+      statement: "it lives as long as the pod's sandbox",
       lostMeans: "the restarted container did not keep the pod's IPC namespace",
       keptMeans: `${POD_KEPT}; with \`kernel.shm_rmid_forced=1\` (a pod sysctl on the kubelet's safe list) the kernel removes a segment as soon as nothing is attached to it`,
       remedies: [EMPTYDIR],
@@ -169,8 +172,8 @@ export const ON_KUBERNETES: { kinds: Partial<Record<MemoryKind, KindText>>; oper
     'posix-shm': {
       label: "POSIX `shm_open` (the pod's `/dev/shm`)",
       advice:
-        'one 64 MiB tmpfs per pod, shared by its containers and kept across container restarts; there is no shm size for a pod: for more, mount an `emptyDir` with `medium: Memory` and a size limit on `/dev/shm`.',
-      usual: { restart: 'kept', kill: 'kept', recreate: 'lost' },
+        'one 64 MiB tmpfs per pod sandbox, shared by its containers and kept across container restarts and restarts of the runtime, gone with a re-created sandbox; there is no shm size for a pod: for more, mount an `emptyDir` with `medium: Memory` and a size limit on `/dev/shm`.',
+      usual: { restart: 'kept', kill: 'kept', recreate: 'lost', sandbox: 'lost', runtime: 'kept' },
       statement: "the pod's /dev/shm is one tmpfs of the pod, shared by its containers",
       lostMeans: "the restarted container did not keep the pod's /dev/shm",
       keptMeans: `${POD_KEPT}: remove stale objects at start (\`shm_unlink\`)`,
@@ -214,8 +217,8 @@ export const ON_KUBERNETES: { kinds: Partial<Record<MemoryKind, KindText>>; oper
     },
     'posix-mq': {
       label: 'POSIX message queue (`mq_open`)',
-      advice: "in the pod's mqueue file system: kept across container restarts, gone with the pod.",
-      usual: { restart: 'kept', kill: 'kept', recreate: 'lost' },
+      advice: "in the pod's mqueue file system: kept across container restarts and restarts of the runtime, gone with the pod or a re-created sandbox.",
+      usual: { restart: 'kept', kill: 'kept', recreate: 'lost', sandbox: 'lost', runtime: 'kept' },
       statement: "it lives in the pod's mqueue file system: gone with the pod",
       lostMeans: "the restarted container did not keep the pod's IPC namespace, and unread messages went with it",
       keptMeans: `${POD_KEPT}: unread messages wait for the next start`,
@@ -231,7 +234,13 @@ export const ON_KUBERNETES: { kinds: Partial<Record<MemoryKind, KindText>>; oper
       keptMeans: 'the file outlived the container',
     },
   },
-  operations: { restart: 'container restart (same pod)', kill: 'kill + restart (same pod)', recreate: 'new pod' },
+  operations: {
+    restart: 'container restart (same pod)',
+    kill: 'kill + restart (same pod)',
+    sandbox: 'sandbox re-created (same pod)',
+    runtime: 'containerd restarted',
+    recreate: 'new pod',
+  },
 };
 
 export const SURVIVAL: SurvivalTexts = { kinds: MEMORY_KINDS, operations: OPERATIONS, byFamily: { cri: ON_KUBERNETES } };

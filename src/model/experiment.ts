@@ -131,7 +131,8 @@ export type MemoryKind =
   | 'mmap-layer'
   | 'mmap-volume'
   | 'memory-volume';
-export type Operation = 'restart' | 'pause' | 'kill' | 'recreate' | 'commit';
+/** `sandbox`: the pod's sandbox re-created (its pause process died); `runtime`: the runtime daemon restarted. */
+export type Operation = 'restart' | 'pause' | 'kill' | 'recreate' | 'commit' | 'sandbox' | 'runtime';
 
 /** The three groups of experiments, as the reports name them. */
 export const SECTIONS: Record<Experiment['section'], string> = {

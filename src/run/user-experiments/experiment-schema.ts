@@ -253,7 +253,7 @@ export const EXPERIMENT_SCHEMA = {
         kind: {
           enum: ['sysv-private', 'sysv-sem', 'sysv-msg', 'posix-mq', 'sysv-host', 'sysv-holder', 'posix-shm', 'mmap-layer', 'mmap-volume', 'memory-volume'],
         },
-        operation: { enum: ['restart', 'pause', 'kill', 'recreate', 'commit'] },
+        operation: { enum: ['restart', 'pause', 'kill', 'recreate', 'commit', 'sandbox', 'runtime'] },
         step: { description: 'The step whose read tells.', ...ref('text') },
         written: { description: 'The step that wrote the data.', ...ref('text') },
         kept: { description: 'What the read prints when the data is kept (default: a..z).', type: 'string' },
