@@ -72,6 +72,16 @@ describe('CriDriver', () => {
     expect(said).toMatch(/new sandbox \S+ for the same pod \(uid [0-9a-f-]+, attempt 1\); a attempt 1$/);
   });
 
+  it('a re-creation the runtime refuses half-way leaves nothing once the container is removed', async () => {
+    const { runtime, driver, run } = setup();
+    const { handle } = await run('a');
+    runtime.refuseSandbox = true;
+    await expect(driver.recreateSandbox(handle)).rejects.toThrow(/refused/);
+    runtime.refuseSandbox = false;
+    await driver.remove(handle);
+    expect({ pods: runtime.pods.size, containers: runtime.containers.size }).toEqual({ pods: 0, containers: 0 });
+  });
+
   it('restarts as the kubelet does: the old container goes, attempt + 1 in the same pod, same handle', async () => {
     const { runtime, driver, run } = setup();
     const { handle } = await run('a');
