@@ -126,11 +126,7 @@ export async function restartContainerd(name: string, graceMs = 30_000, timeoutM
     .find((e) => e.startsWith('PATH='))
     ?.slice('PATH='.length);
   if (!binary) throw new Error(`cannot read the command line of ${name} (pid ${pid})`);
-  process.kill(pid, 'SIGTERM');
-  const deadline = Date.now() + graceMs;
-  while (alive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-  if (alive(pid)) process.kill(pid, 'SIGKILL');
-  while (alive(pid)) await new Promise((r) => setTimeout(r, 50));
+  await endDaemon(pid, graceMs);
   const started = await startDaemon(layout, binary, path ?? process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', timeoutMs);
   return `containerd (pid ${pid}) stopped with SIGTERM and started again with the same config (pid ${started})`;
 }
@@ -151,11 +147,7 @@ export async function stopContainerd(name: string, graceMs = 30_000, say: (line:
     return false;
   }
   await removeAllPods(layout.address, say);
-  process.kill(pid, 'SIGTERM');
-  const deadline = Date.now() + graceMs;
-  while (alive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-  if (alive(pid)) process.kill(pid, 'SIGKILL');
-  while (alive(pid)) await new Promise((r) => setTimeout(r, 50));
+  await endDaemon(pid, graceMs);
   rmSync(layout.pidFile, { force: true });
   const shims = shimsOf(layout.socket);
   if (shims.length) {
@@ -187,6 +179,15 @@ async function removeAllPods(address: string, say: (line: string) => void): Prom
   // Their shims exit once their tasks are deleted, a moment later.
   const socket = address.slice('unix://'.length);
   for (const deadline = Date.now() + 5000; shimsOf(socket).length && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 100));
+}
+
+/** SIGTERM, SIGKILL after `graceMs`; returns once the daemon is gone. */
+async function endDaemon(pid: number, graceMs: number): Promise<void> {
+  process.kill(pid, 'SIGTERM');
+  const deadline = Date.now() + graceMs;
+  while (alive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  if (alive(pid)) process.kill(pid, 'SIGKILL');
+  while (alive(pid)) await new Promise((r) => setTimeout(r, 50));
 }
 
 function isContainerd(pid: number): boolean {

@@ -189,11 +189,11 @@ export class CriDriver implements LabDriver {
   }
 
   /** Restarts the runtime daemon while its pods run, then waits until this driver's own connection answers again. */
-  restartRuntime = async (): Promise<string> => {
+  restartRuntime(): Promise<string> {
     const r = this.options.runtimeRestart;
-    if (!r || !('run' in r)) throw new Error(this.noRuntimeRestart ?? 'this runtime cannot be restarted by shmlab');
+    if (!r || !('run' in r)) return Promise.reject(new Error(this.noRuntimeRestart ?? 'this runtime cannot be restarted by shmlab'));
     return restartAndReconnect(this.client, r.run);
-  };
+  }
 
   /** StopContainer without a grace period; the next start is the same restart as after a stop. */
   async kill(handle: string): Promise<void> {
