@@ -138,6 +138,12 @@ describe.each(EXPERIMENTS.filter(appliesOnDocker).map((e) => [e.slug, e] as cons
 /** The observations of a real run on containerd 1.6 over CRI; the CRI tests below wait for them. */
 const CRI_OBSERVATIONS = new URL('../test/observations/containerd-1.6.json', import.meta.url);
 const observedCri: RunResult | undefined = existsSync(CRI_OBSERVATIONS) ? JSON.parse(readFileSync(CRI_OBSERVATIONS, 'utf8')) : undefined;
+/** containerd 2.1 with crun 1.21: where what containerd 1.6 cannot run (user-namespaced pods) was observed. */
+const observedCrun: RunResult = JSON.parse(readFileSync(new URL('../test/observations/containerd-2.1-crun.json', import.meta.url), 'utf8'));
+
+/** A CRI run's observations of `slug`: containerd 1.6's, or where it was not applicable there, crun's. */
+const criRecord = (slug: string) =>
+  [observedCri, observedCrun].map((o) => o?.experiments.find((r) => r.slug === slug && r.verdict !== 'not applicable')).find(Boolean);
 
 /** What a Kubernetes node runtime that behaved otherwise would have shown, where CRI has its own expectation. */
 const OTHERWISE_CRI: Record<string, { story: string; steps: Record<string, Partial<StepRecord>> }> = {
@@ -184,6 +190,14 @@ const OTHERWISE_CRI: Record<string, { story: string; steps: Record<string, Parti
   'pod-sandbox-recreated': { story: 'the System V segment survives the new sandbox', steps: { 'segment-after': kept } },
   'pod-runtime-restart': { story: "the System V segment is gone after the runtime's restart", steps: { 'segment-after': gone('shmget') } },
   'pod-sidecar-holds': { story: "the segment is gone after the app's restart although the sidecar holds it", steps: { 'app-reads': gone('shmget') } },
+  'pod-userns': {
+    story: "the pod's root is the host's root and /proc/sys stays read-only with procMount: Unmasked",
+    steps: {
+      'uid-map': { exitCode: 0, stdout: '         0          0 4294967295\n', stderr: '' },
+      'procsys-unmasked': { exitCode: 1, stdout: '', stderr: "sh: can't create /proc/sys/kernel/shmmni: Read-only file system\n" },
+      'shmmni-app': { exitCode: 0, stdout: '4096\n', stderr: '' },
+    },
+  },
 };
 
 /** What "instead" must say for each counterfactual of OTHERWISE_CRI. */
@@ -207,6 +221,8 @@ const INSTEAD_CRI: Record<string, RegExp> = {
   'pod-sandbox-recreated': /The System V segment survived the new sandbox/,
   'pod-runtime-restart': /The System V segment was gone after the runtime's restart: this runtime did not keep the pod's sandbox as it was/,
   'pod-sidecar-holds': /The segment was gone after the app's restart although the sidecar was attached to it/,
+  'pod-userns':
+    /The pod's uid map is "0 0 4294967295"[^.]*: its root is not a block of unprivileged host ids[\s\S]*With procMount: Unmasked the write failed \([^)]*Read-only file system\)/,
 };
 
 const appliesOnCri = (e: Experiment) => !lacking('cri', e.requires);
@@ -236,7 +252,7 @@ describe('the CRI expectations', () => {
 });
 
 describe.each(EXPERIMENTS.filter(appliesOnCri).map((e) => [e.slug, e] as const))('%s on CRI', (slug, experiment) => {
-  const recorded = observedCri?.experiments.find((r) => r.slug === slug);
+  const recorded = criRecord(slug);
   const result = recorded && { ...recorded, steps: replay(experiment, recorded.steps, 'cri') };
   const otherwise = OTHERWISE_CRI[slug] ?? OTHERWISE[slug];
 

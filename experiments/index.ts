@@ -23,6 +23,7 @@ import { podShmAccumulates } from './pod-shm-accumulates.js';
 import { podShmMemoryLimit } from './pod-shm-memory-limit.js';
 import { podSidecarHolds } from './pod-sidecar-holds.js';
 import { podSysctl } from './pod-sysctl.js';
+import { podUserns } from './pod-userns.js';
 import { posixShmRestart } from './posix-shm-restart.js';
 import { privilegedNotPersisted } from './privileged-not-persisted.js';
 import { procsysReadonly } from './procsys-readonly.js';
@@ -67,6 +68,7 @@ export const EXPERIMENTS: readonly Experiment[] = [
   podSandboxRecreated,
   podRuntimeRestart,
   podSidecarHolds,
+  podUserns,
 ];
 
 /** shmlab's catalog: its experiments, the survival table's texts, the image variants. */

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Experiment, StepRecord } from '../src/model/experiment.js';
 import type { RunResult } from '../src/model/result.js';
 import { judge } from '../src/verdict/judge.js';
-import { CONTAINERD, GVISOR, RUNC } from '../test/observed-runs.js';
+import { CONTAINERD, CRUN, GVISOR, RUNC } from '../test/observed-runs.js';
 import { record } from '../test/records.js';
 import { EXPERIMENTS } from './index.js';
 
@@ -69,6 +69,12 @@ const ON_CONTAINERD: Record<string, string> = {
   'pod-sandbox-recreated': 'after the new sandbox: segment, mq, shm lost (ENOENT); emptydir kept; kernel.shmmax applied again',
   'pod-sidecar-holds': "after the app's restart: kept; after the sidecar's restart too: lost (ENOENT)",
   'pod-runtime-restart': "after the runtime's restart: all kept; kernel.shmmax still set; then a container restart: segment kept",
+};
+
+/** containerd 2.1 + crun 1.21: the experiments that run only where the runtime supports user namespaces. */
+const ON_CRUN: Record<string, string> = {
+  'pod-userns':
+    "uid 0 in the pod: host uid 65536 (a range of 65536); pod sysctl kernel.shmmax: applied; shared with the pod's other container: kept; /proc/sys: read-only, with procMount: Unmasked written; hostIPC: refused by the API server (admission, applied by shmlab), without admission refused by crun (the kernel refused its mount)",
 };
 
 /**
@@ -210,6 +216,12 @@ describe.each(EXPERIMENTS.map((e) => [e.slug, e] as const))('%s', (slug, experim
   it('says on containerd what it said before, where it ran', () => {
     expect(onContainerd.length > 0, 'ran on containerd').toBe(slug in ON_CONTAINERD);
     if (onContainerd.length) expect(experiment.observe(byId(onContainerd))).toBe(ON_CONTAINERD[slug]);
+  });
+
+  it('says on containerd + crun what its records show, where only it ran', () => {
+    const onCrun = stepsOf(CRUN, slug);
+    expect(onCrun.length > 0 && onContainerd.length === 0, 'ran on crun only').toBe(slug in ON_CRUN);
+    if (slug in ON_CRUN) expect(experiment.observe(byId(onCrun))).toBe(ON_CRUN[slug]);
   });
 
   it('says on gVisor what its records show', () => {

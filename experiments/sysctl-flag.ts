@@ -17,7 +17,7 @@ function shmmax(steps: ReadonlyMap<string, StepRecord>): string {
 
 export const sysctlFlag: Experiment = {
   slug: 'sysctl-flag',
-  title: 'An IPC sysctl given as container configuration, unprivileged (`--sysctl`), and after a restart',
+  title: "An IPC sysctl given as configuration, unprivileged (`--sysctl`; a pod's `securityContext.sysctls`), and after a restart",
   section: 'C',
   source: "the blog's open question: no way to set a kernel parameter without --privileged",
   blogSaw: 'no way without `--privileged` (Docker 1.2 had no `--sysctl`)',

@@ -19,7 +19,7 @@ const RUNTIME_WORDS = /kernel\.shmmax[^\n]*ipc namespace/i;
 
 export const sysctlIpcHostRefused: Experiment = {
   slug: 'sysctl-ipc-host-refused',
-  title: "An IPC sysctl together with the host's IPC namespace (`--ipc=host --sysctl kernel.shmmax=…`)",
+  title: "An IPC sysctl together with the host's IPC namespace (`--ipc=host --sysctl kernel.shmmax=…`; a `hostIPC` pod with the sysctl)",
   section: 'C',
   source: "the blog's open question, asked the other way round: can `--sysctl` change the host's limits?",
   blogSaw: 'no `--sysctl` then',

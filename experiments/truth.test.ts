@@ -57,6 +57,19 @@ const REFUSALS: [slug: string, step: string, notARefusal: string, refusal: strin
     'failed to create shim task: OCI runtime create failed: runc create failed: sysctl "kernel.shmmax" is not allowed in the hosts ipc namespace: unknown',
   ],
   [
+    'pod-userns',
+    'run-host',
+    'failed to create shim task: OCI runtime create failed: unable to join IPC: no such process: unknown',
+    "spec.HostIPC: Forbidden: when `pod.Spec.HostUsers` is false (the API server's validation, validateHostUsers, applied by shmlab in its place, before any CRI call)",
+  ],
+  [
+    'pod-userns',
+    'run-host-unadmitted',
+    // An mqueue mount that failed otherwise (a missing mount point) is not the kernel refusing the host's namespace.
+    'failed to create shim task: OCI runtime create failed: mount `mqueue` to `dev/mqueue`: No such file or directory',
+    'failed to create containerd task: failed to create shim task: OCI runtime create failed: mount `mqueue` to `dev/mqueue`: Operation not permitted',
+  ],
+  [
     'sysctl-joined-namespace',
     'run-sidecar',
     "can't join IPC of container 3bfd521b1265: container 3bfd521b1265 is not running",

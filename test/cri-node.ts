@@ -4,8 +4,8 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cgroupChildren } from '../src/cri/cgroup-folders.js';
+import { CRI_DATA } from '../src/cri/containerd-config.js';
 import { CriClient } from '../src/cri/cri-client.js';
-import { CRI_DATA } from '../src/cri/cri-lab.js';
 import { describeProcess, processesInCgroup, shimsOf } from '../src/cri/node-processes.js';
 import { LABEL } from '../src/labels.js';
 

@@ -1,7 +1,7 @@
 // What the transcript shows of a container on inspect, from the runtime's own statuses of the container and its pod.
 import type { ContainerView } from '../engine/lab-driver.js';
 import type { ContainerState } from '../model/experiment.js';
-import type { ContainerStatus, NamespaceMode, PodSandboxStatus } from './cri-client.js';
+import type { ContainerStatus, NamespaceMode, PodSandboxStatus } from './cri-types.js';
 
 /** `pod`: the sandbox's status, if the runtime gave it; `podId` and `askedIpc` (what the pod was created with) stand in. */
 export function containerView(status: ContainerStatus, pod: PodSandboxStatus | undefined, podId: string, askedIpc: NamespaceMode | undefined): ContainerView {

@@ -4,6 +4,9 @@ import { join } from 'node:path';
 /** Where shmlab's own daemons live (the same home as the Docker engines of the matrix): short, for socket paths. */
 const CONTAINERD_HOME = '/var/lib/shmlab';
 
+/** Where a run keeps its pods' log and emptyDir folders, per engine: <CRI_DATA>/<engine>. */
+export const CRI_DATA = '/var/lib/shmlab/cri-data';
+
 export interface ContainerdLayout {
   name: string;
   home: string;
@@ -18,10 +21,16 @@ export interface ContainerdLayout {
   cniConf: string;
   log: string;
   pidFile: string;
+  /** How the daemon was started (binary, PATH, hidden mounts): what a restart starts again. */
+  launchFile: string;
+  /** host-local's records of the addresses it gave pods. */
+  cniState: string;
   /** Pod log directories (CRI's log_directory), one per pod. */
   podLogs: string;
   /** emptyDir volumes: <emptyDirs>/<pod>/<volume>, removed with the pod. */
   emptyDirs: string;
+  /** A run's pod folders for this engine (its emptyDir tmpfs mounts among them): see CRI_DATA. */
+  runData: string;
 }
 
 export function containerdLayout(name: string, home = join(CONTAINERD_HOME, name)): ContainerdLayout {
@@ -40,8 +49,11 @@ export function containerdLayout(name: string, home = join(CONTAINERD_HOME, name
     cniConf: join(home, 'cni/net.d'),
     log: join(home, 'containerd.log'),
     pidFile: join(home, 'containerd.pid'),
+    launchFile: join(home, 'launch.json'),
+    cniState: join(home, 'cni/ipam'),
     podLogs: join(home, 'pods'),
     emptyDirs: join(home, 'emptydir'),
+    runData: join(CRI_DATA, name),
   };
 }
 
@@ -50,7 +62,7 @@ interface ContainerdSettings {
   configVersion: 2 | 3;
   /** The pause image's name (shmlab's own, imported before any pod: there is no registry to pull it from). */
   sandboxImage: string;
-  /** The runc binary: the system's, whatever containerd's own package ships. */
+  /** The OCI runtime's binary (runc: the system's, whatever containerd's own package ships; or crun). */
   runc: string;
 }
 
@@ -59,11 +71,13 @@ const q = (s: string) => JSON.stringify(s);
 /** The config.toml text. restrict_oom_score_adj: without CAP_SYS_RESOURCE in the bounding set every sandbox fails. */
 export function containerdConfig(layout: ContainerdLayout, settings: ContainerdSettings): string {
   // The runc runtime: the given binary, its state under our home, cgroupfs (no systemd here). `extra`: 1.x keeps the snapshotter here.
+  // The handler is named after the OCI runtime it runs (runc, crun), as RuntimeClass handlers usually are.
+  const name = settings.runc.split('/').pop() === 'crun' ? 'crun' : 'runc';
   const runc = (prefix: string, extra = '') => `[${prefix}.containerd]
-  default_runtime_name = "runc"${extra}
-[${prefix}.containerd.runtimes.runc]
+  default_runtime_name = "${name}"${extra}
+[${prefix}.containerd.runtimes.${name}]
   runtime_type = "io.containerd.runc.v2"
-[${prefix}.containerd.runtimes.runc.options]
+[${prefix}.containerd.runtimes.${name}.options]
   BinaryName = ${q(settings.runc)}
   Root = ${q(layout.runcRoot)}
   SystemdCgroup = false`;
@@ -105,6 +119,8 @@ ${runc(cri, '\n  snapshotter = "overlayfs"')}
 [${runtime}]
   restrict_oom_score_adj = true
 ${runc(runtime)}
+  # A pod's network namespace (user-namespaced pods have one) under our state folder, not the host's /var/run/netns.
+  netns_mounts_under_state_dir = true
 [${runtime}.cni]
   bin_dirs = [${q(layout.cniBin)}]
   conf_dir = ${q(layout.cniConf)}
@@ -116,4 +132,25 @@ ${stream}
 [plugins."io.containerd.nri.v1.nri"]
   disable = true
 `;
+}
+
+/**
+ * The CNI network of pods that have a network namespace of their own: a bridge in the daemon's own (empty) network
+ * namespace, link-local addresses (neither private nor public), no gateway, no masquerade: nothing leaves it.
+ */
+export function podNetworkConfig(layout: ContainerdLayout): string {
+  const config = {
+    cniVersion: '1.0.0',
+    name: 'shmlab-pods',
+    plugins: [
+      {
+        type: 'bridge',
+        bridge: 'shmlab0',
+        isGateway: false,
+        ipMasq: false,
+        ipam: { type: 'host-local', ranges: [[{ subnet: '169.254.123.0/24' }]], dataDir: layout.cniState },
+      },
+    ],
+  };
+  return `${JSON.stringify(config, null, 2)}\n`;
 }

@@ -1,14 +1,16 @@
 // Provisions containerd engines as shmlab's own daemons (Debian 12's, or sid's unpacked), each in its own network namespace.
 
-import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { execa } from 'execa';
 import { debianPackage } from '../engine/debian-package.js';
 import { aptInstall, openLog } from '../engine/host-tools.js';
+import { runtimeBinary } from '../engine/runtime-binary.js';
 import { EngineUnavailableError } from '../errors.js';
 import { writeFileAtomically } from '../fs/atomic-write.js';
-import { type ContainerdLayout, containerdConfig, containerdLayout } from './containerd-config.js';
+import type { RuntimeEntry } from '../model/engine-entry.js';
+import { type ContainerdLayout, containerdConfig, containerdLayout, podNetworkConfig } from './containerd-config.js';
 import { CriClient } from './cri-client.js';
 import { childrenOf, describeProcess, endProcesses, shimsOf } from './node-processes.js';
 import { SANDBOX_IMAGE } from './pause-image.js';
@@ -16,10 +18,12 @@ import { SANDBOX_IMAGE } from './pause-image.js';
 /** The system's runc: sid's runc needs a newer glibc than Debian 12's. */
 const SYSTEM_RUNC = '/usr/sbin/runc';
 
-/** A containerd engine to provision: its name (its home under /var/lib/shmlab) and the Debian suite of its package. */
+/** A containerd engine to provision: its name (its home under /var/lib/shmlab), the Debian suite of its package, its runtime. */
 export interface ContainerdEngine {
   name: string;
   from: string;
+  /** runc (the system's) when absent. */
+  runtime?: RuntimeEntry;
 }
 
 export interface RunningContainerd {
@@ -30,6 +34,18 @@ export interface RunningContainerd {
   layout: ContainerdLayout;
   /** The binaries used (containerd, ctr), for the image import and the report. */
   bin: { containerd: string; ctr: string };
+  /** What this host needed for the engine to run at all, for the report's environment. */
+  workarounds?: string[];
+}
+
+/** How the daemon was started: what a restart starts again. */
+interface Launch {
+  containerd: string;
+  path: string;
+  /** Mounts hidden from the daemon, in a mount namespace of its own. */
+  unmount: string[];
+  /** A folder shmlab bind-mounted on itself and made shared, so that mounts made there on the host reach the daemon. */
+  shared?: string;
 }
 
 /** The containerd and ctr of an engine: the system's (bookworm), or unpacked from the suite's `containerd` package. */
@@ -63,27 +79,58 @@ export async function provisionContainerd(engine: ContainerdEngine, say: (line: 
   const { stdout } = await execa(bin.containerd, ['--version']);
   // 2.x reads only `version = 3` configs' section names; 1.x only `version = 2`.
   const major = Number(/\bv?(\d+)\.\d+\.\d+/.exec(stdout)?.[1] ?? '1');
+  const crun = engine.runtime?.name === 'crun';
+  const runtime = crun ? await runtimeBinary(engine.runtime!, say) : SYSTEM_RUNC;
   for (const dir of [layout.home, layout.root, layout.state, layout.runcRoot, layout.opt, layout.cniBin, layout.cniConf, layout.podLogs, layout.emptyDirs])
     mkdirSync(dir, { recursive: true });
-  writeFileAtomically(layout.config, containerdConfig(layout, { configVersion: major >= 2 ? 3 : 2, sandboxImage: SANDBOX_IMAGE, runc: SYSTEM_RUNC }));
-  const pid = await startDaemon(layout, bin.containerd, bin.path, timeoutMs);
+  await podNetwork(layout, say);
+  writeFileAtomically(layout.config, containerdConfig(layout, { configVersion: major >= 2 ? 3 : 2, sandboxImage: SANDBOX_IMAGE, runc: runtime }));
+  const launch: Launch = { containerd: bin.containerd, path: bin.path, unmount: crun ? ['/sys/fs/cgroup/unified'] : [] };
+  // This host's mounts are private: the emptyDir tmpfs mounts a run makes would not reach a daemon in a namespace of its own.
+  if (crun) launch.shared = shareMounts(layout.runData);
+  const pid = await startDaemon(layout, launch, timeoutMs);
   say(`started ${engine.name} (${stdout.trim()}) at ${layout.address} (pid ${pid}, log ${layout.log})`);
-  return { address: layout.address, pid, startedHere: true, layout, bin };
+  const workarounds = crun
+    ? [
+        'containerd runs in a mount namespace of its own without `/sys/fs/cgroup/unified` (host mounts still reach it): crun refuses this host\'s hybrid cgroups otherwise ("cgroups in hybrid mode not supported, drop all controllers from cgroupv2")',
+      ]
+    : [];
+  return { address: layout.address, pid, startedHere: true, layout, bin, workarounds };
+}
+
+/**
+ * The CNI configuration a pod with a network namespace of its own needs (a user-namespaced pod): Debian's bridge and
+ * host-local plugins, a bridge inside the daemon's own network namespace with link-local addresses, no gateway and no
+ * way out. Other pods use the node's network and never call CNI.
+ */
+async function podNetwork(layout: ContainerdLayout, say: (line: string) => void): Promise<void> {
+  const plugins = '/usr/lib/cni';
+  if (!existsSync(join(plugins, 'bridge'))) await aptInstall(['containernetworking-plugins'], say);
+  for (const plugin of ['bridge', 'host-local', 'loopback']) {
+    const link = join(layout.cniBin, plugin);
+    rmSync(link, { force: true });
+    symlinkSync(join(plugins, plugin), link);
+  }
+  writeFileAtomically(join(layout.cniConf, '10-shmlab.conflist'), podNetworkConfig(layout));
 }
 
 // Starts `containerd --config` of the layout in a network namespace of its own and waits for its CRI to answer; the
 // pid file names it. A daemon that does not answer in time, or any failure after its spawn, does not outlive this.
-async function startDaemon(layout: ContainerdLayout, containerd: string, path: string, timeoutMs: number): Promise<number> {
+async function startDaemon(layout: ContainerdLayout, launch: Launch, timeoutMs: number): Promise<number> {
+  writeFileAtomically(layout.launchFile, `${JSON.stringify(launch)}\n`);
   const log = openLog(layout.log);
   // unshare execs sh, which execs containerd: the child's pid is containerd's. detached is setsid(2) in the child before
-  // exec (no fork, unlike setsid(1)): the daemon outlives this process and a terminal's Ctrl-C.
-  const child = spawn('unshare', ['-n', 'sh', '-c', `ip link set lo up && exec ${JSON.stringify(containerd)} --config ${JSON.stringify(layout.config)}`], {
+  // exec (no fork, unlike setsid(1)): the daemon outlives this process and a terminal's Ctrl-C. Mounts to hide need a
+  // mount namespace of its own, a slave of the host's: the emptyDir mounts shmlab makes on the host still reach it.
+  const mounts = launch.unmount.length ? ['-m', '--propagation', 'slave'] : [];
+  const script = `${launch.unmount.length ? `umount ${launch.unmount.join(' ')} && ` : ''}ip link set lo up && exec ${JSON.stringify(launch.containerd)} --config ${JSON.stringify(layout.config)}`;
+  const child = spawn('unshare', ['-n', ...mounts, 'sh', '-c', script], {
     detached: true,
     stdio: ['ignore', log, log],
-    env: { ...process.env, PATH: path },
+    env: { ...process.env, PATH: launch.path },
   });
   child.unref();
-  if (child.pid === undefined) throw new EngineUnavailableError(`could not start ${containerd}.`);
+  if (child.pid === undefined) throw new EngineUnavailableError(`could not start ${launch.containerd}.`);
   const pid = child.pid;
   try {
     writeFileAtomically(layout.pidFile, String(pid));
@@ -120,14 +167,9 @@ export async function restartContainerd(name: string, graceMs = 30_000, timeoutM
   const layout = containerdLayout(name);
   const pid = Number(readFileSync(layout.pidFile, 'utf8'));
   if (!isContainerd(pid)) throw new Error(`${name}'s pid file names no running containerd (pid ${pid})`);
-  const [binary] = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-  const path = readFileSync(`/proc/${pid}/environ`, 'utf8')
-    .split('\0')
-    .find((e) => e.startsWith('PATH='))
-    ?.slice('PATH='.length);
-  if (!binary) throw new Error(`cannot read the command line of ${name} (pid ${pid})`);
+  const launch = JSON.parse(readFileSync(layout.launchFile, 'utf8')) as Launch;
   await endDaemon(pid, graceMs);
-  const started = await startDaemon(layout, binary, path ?? process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', timeoutMs);
+  const started = await startDaemon(layout, launch, timeoutMs);
   return `containerd (pid ${pid}) stopped with SIGTERM and started again with the same config (pid ${started})`;
 }
 
@@ -149,6 +191,8 @@ export async function stopContainerd(name: string, graceMs = 30_000, say: (line:
   await removeAllPods(layout.address, say);
   await endDaemon(pid, graceMs);
   rmSync(layout.pidFile, { force: true });
+  const launch = existsSync(layout.launchFile) ? (JSON.parse(readFileSync(layout.launchFile, 'utf8')) as Launch) : undefined;
+  if (launch?.shared && isMountPoint(launch.shared)) spawnSync('umount', ['-l', launch.shared]);
   const shims = shimsOf(layout.socket);
   if (shims.length) {
     const named = shims.map((s) => describeProcess(s.pid));
@@ -188,6 +232,24 @@ async function endDaemon(pid: number, graceMs: number): Promise<void> {
   while (alive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
   if (alive(pid)) process.kill(pid, 'SIGKILL');
   while (alive(pid)) await new Promise((r) => setTimeout(r, 50));
+}
+
+/** Binds `folder` on itself, shared (once): mounts made under it later on the host propagate to namespaces made after. */
+function shareMounts(folder: string): string {
+  mkdirSync(folder, { recursive: true });
+  if (!isMountPoint(folder)) {
+    const bound = spawnSync('mount', ['--bind', folder, folder], { encoding: 'utf8' });
+    if (bound.status !== 0) throw new EngineUnavailableError(`cannot bind ${folder} on itself: ${bound.stderr.trim()}`);
+  }
+  const shared = spawnSync('mount', ['--make-shared', folder], { encoding: 'utf8' });
+  if (shared.status !== 0) throw new EngineUnavailableError(`cannot make ${folder} a shared mount: ${shared.stderr.trim()}`);
+  return folder;
+}
+
+function isMountPoint(folder: string): boolean {
+  return readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .some((line) => line.split(' ')[4] === folder);
 }
 
 function isContainerd(pid: number): boolean {

@@ -6,124 +6,23 @@ import { loadSync } from '@grpc/proto-loader';
 import { graceLeft, interruption, processSignal } from '../engine/interruption.js';
 import { plainWords } from '../errors.js';
 import { ROOT } from '../paths.js';
+import type {
+  Container,
+  ContainerConfig,
+  ContainerStatus,
+  ExecSyncResponse,
+  Image,
+  Labels,
+  PodSandbox,
+  PodSandboxConfig,
+  PodSandboxStatus,
+  StatusResponse,
+  VersionResponse,
+} from './cri-types.js';
 
 /** shmlab's subset of the CRI api.proto (read from the source tree: tsc does not copy it to dist/). */
 export const API_PROTO = join(ROOT, 'src', 'cri', 'api.proto');
 const DEFAULT_TIMEOUT_MS = 30_000;
-
-export type NamespaceMode = 'POD' | 'CONTAINER' | 'NODE' | 'TARGET';
-export type ContainerStateName = 'CONTAINER_CREATED' | 'CONTAINER_RUNNING' | 'CONTAINER_EXITED' | 'CONTAINER_UNKNOWN';
-type SandboxStateName = 'SANDBOX_READY' | 'SANDBOX_NOTREADY';
-type Labels = Record<string, string>;
-
-export interface NamespaceOption {
-  network?: NamespaceMode;
-  pid?: NamespaceMode;
-  ipc?: NamespaceMode;
-  target_id?: string;
-}
-export interface Mount {
-  container_path: string;
-  host_path: string;
-  readonly?: boolean;
-  propagation?: string;
-}
-export interface PodSandboxMetadata {
-  name: string;
-  uid: string;
-  namespace: string;
-  attempt: number;
-}
-export interface PodSandboxConfig {
-  metadata: PodSandboxMetadata;
-  hostname: string;
-  log_directory: string;
-  labels?: Labels;
-  annotations?: Labels;
-  linux: {
-    cgroup_parent?: string;
-    sysctls?: Labels;
-    security_context?: { namespace_options?: NamespaceOption; privileged?: boolean; seccomp?: { profile_type: string } };
-  };
-}
-export interface ContainerSecurityContext {
-  privileged?: boolean;
-  capabilities?: { add_capabilities?: string[]; drop_capabilities?: string[] };
-  namespace_options?: NamespaceOption;
-  masked_paths?: string[];
-  readonly_paths?: string[];
-  seccomp?: { profile_type: string };
-}
-export interface ContainerConfig {
-  metadata: { name: string; attempt: number };
-  image: { image: string };
-  command?: string[];
-  args?: string[];
-  working_dir?: string;
-  mounts?: Mount[];
-  labels?: Labels;
-  annotations?: Labels;
-  log_path?: string;
-  linux?: { resources?: { memory_limit_in_bytes?: number; memory_swap_limit_in_bytes?: number }; security_context?: ContainerSecurityContext };
-}
-interface PodSandbox {
-  id: string;
-  metadata: PodSandboxMetadata;
-  state: SandboxStateName;
-  created_at: string;
-  labels: Labels;
-  annotations: Labels;
-}
-export interface PodSandboxStatus extends PodSandbox {
-  linux?: { namespaces?: { options?: NamespaceOption } };
-  runtime_handler: string;
-}
-interface Container {
-  id: string;
-  pod_sandbox_id: string;
-  metadata: { name: string; attempt: number };
-  state: ContainerStateName;
-  labels: Labels;
-}
-export interface ContainerStatus {
-  id: string;
-  metadata: { name: string; attempt: number };
-  state: ContainerStateName;
-  created_at: string;
-  started_at: string;
-  finished_at: string;
-  exit_code: number;
-  image: { image: string };
-  image_ref: string;
-  reason: string;
-  message: string;
-  labels: Labels;
-  mounts: Mount[];
-  log_path: string;
-}
-interface Image {
-  id: string;
-  repo_tags: string[];
-  repo_digests: string[];
-  size: string;
-  pinned: boolean;
-}
-interface VersionResponse {
-  version: string;
-  runtime_name: string;
-  runtime_version: string;
-  runtime_api_version: string;
-}
-interface StatusResponse {
-  status: { conditions: { type: string; status: boolean; reason: string; message: string }[] } | null;
-  info: Labels;
-  runtime_handlers: { name: string }[];
-}
-interface ExecSyncResponse {
-  stdout: Buffer;
-  stderr: Buffer;
-  exit_code: number;
-}
 
 /** A refused or failed CRI call: the gRPC status name (`code`) and the runtime's own words (`details`, also the message). */
 export class CriError extends Error {

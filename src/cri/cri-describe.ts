@@ -11,6 +11,8 @@ export interface CriDescription {
   runtimeHandler: string;
   cgroupDriver: string;
   restrictOomScoreAdj?: boolean;
+  /** Why a kubelet would not create a pod with hostUsers: false here, from the handler's features; undefined: it would. */
+  userNamespacesWhyNot?: string;
   /** `Key: value` lines for the report's environment. */
   lines: string[];
 }
@@ -25,8 +27,9 @@ export async function describeRuntime(client: CriClient, runtimeHandler?: string
   const systemd = handler?.systemdCgroup ?? config.systemdCgroup;
   const cgroupDriver = systemd === undefined ? 'unknown' : systemd ? 'systemd' : 'cgroupfs';
   const restrict = config.restrictOOMScoreAdj;
+  const oci = handler?.binaryName?.split('/').pop() || 'the OCI runtime';
   const why = hostLacksSysResource()
-    ? 'the capability bounding set lacks CAP_SYS_RESOURCE, so runc cannot give the sandbox the oom_score_adj -998 the CRI plugin asks for'
+    ? `the capability bounding set lacks CAP_SYS_RESOURCE, so ${oci} cannot give the sandbox the oom_score_adj -998 the CRI plugin asks for`
     : 'the host allows lowering oom_score_adj';
   const lines = [
     `Runtime: ${version.runtime_name} ${version.runtime_version} (CRI ${version.runtime_api_version})`,
@@ -35,6 +38,8 @@ export async function describeRuntime(client: CriClient, runtimeHandler?: string
     ...(restrict === undefined ? [] : [`restrict_oom_score_adj: ${restrict}${restrict ? ` (${why})` : ''}`]),
     ...(status?.status?.conditions ?? []).map((c) => `Condition ${c.type}: ${c.status}${c.reason ? ` (${c.reason})` : ''}`),
   ];
+  const userns = userNamespaceSupport(status?.runtime_handlers, runtimeHandler ?? '');
+  lines.push(`User namespaces (runtime handler "${runtimeHandler ?? ''}"): ${userns.said}`);
   return {
     runtimeName: version.runtime_name,
     runtimeVersion: version.runtime_version,
@@ -42,8 +47,30 @@ export async function describeRuntime(client: CriClient, runtimeHandler?: string
     runtimeHandler: handlerName,
     cgroupDriver,
     restrictOomScoreAdj: restrict,
+    ...(userns.whyNot ? { userNamespacesWhyNot: userns.whyNot } : {}),
     lines,
   };
+}
+
+type Handlers = NonNullable<Awaited<ReturnType<CriClient['status']>>['runtime_handlers']>;
+
+/**
+ * What the kubelet decides from the runtime's Status before it creates a pod with hostUsers: false: the pod's handler
+ * must be listed with features.user_namespaces (pkg/kubelet/kubelet_getters.go `HandlerSupportsUserNamespaces`, called
+ * by pkg/kubelet/userns/userns_manager.go `GetOrCreateUserNamespaceMappings`, Kubernetes 1.30+), else it fails the pod
+ * with the error quoted here.
+ */
+export function userNamespaceSupport(handlers: Handlers | undefined, name: string): { said: string; whyNot?: string } {
+  const handler = handlers?.find((h) => h.name === name);
+  const refuse = (error: string, said: string) => ({
+    said,
+    whyNot: `a kubelet (Kubernetes 1.30+) does not create a pod with hostUsers: false on this node: "${error}", since ${said} (pkg/kubelet/userns/userns_manager.go, GetOrCreateUserNamespaceMappings; shmlab applies this in the kubelet's place)`,
+  });
+  if (!handler)
+    return refuse(`the handler "${name}" is not known`, `the runtime's Status lists ${handlers?.length ? `no handler "${name}"` : 'no runtime handlers'}`);
+  if (!handler.features?.user_namespaces)
+    return refuse(`RuntimeClass handler "${name}" does not support user namespaces`, `the runtime's Status says user_namespaces: false for handler "${name}"`);
+  return { said: `supported (the runtime's Status says user_namespaces: true for handler "${name}")` };
 }
 
 function hostLacksSysResource(): boolean {

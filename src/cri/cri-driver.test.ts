@@ -55,10 +55,25 @@ describe('CriDriver', () => {
     });
     await expect(run('b', { sysctls: { 'kernel.sysrq': '1' } })).rejects.toThrow(/^forbidden sysctl: "kernel\.sysrq" not allowlisted \(SysctlForbidden/);
     expect(runtime.pods.size).toBe(0);
-    expect(said).toMatch(/refused by admission/);
+    expect(said).toMatch(/refused before any CRI call \(shmlab applies the cluster's checks in their place\)/);
     // Safe and allowed-unsafe IPC sysctls in a pod of its own pass.
     await run('c', { sysctls: { 'kernel.shm_rmid_forced': '1', 'kernel.shmmax': '33554432', 'kernel.sem': '1 2 3 4', 'fs.mqueue.msg_max': '20' } });
     expect(runtime.pods.size).toBe(1);
+  });
+
+  it('gives each pod with hostUsers: false its own block of host ids and network namespace, and refuses it hostIPC', async () => {
+    const { runtime, run } = setup();
+    await run('a', { hostUsers: false });
+    await run('b', { hostUsers: false, procMount: 'Unmasked' });
+    const [a, b] = [...runtime.pods.values()].map((p) => p.config.linux.security_context?.namespace_options);
+    expect(a).toMatchObject({ network: 'POD', userns_options: { mode: 'POD', uids: [{ host_id: 65536, container_id: 0, length: 65536 }] } });
+    expect(b?.userns_options?.gids).toEqual([{ host_id: 131072, container_id: 0, length: 65536 }]);
+    const unmasked = [...runtime.containers.values()].find((c) => c.config.metadata.name === 'b')!.config.linux?.security_context;
+    expect({ masked: unmasked?.masked_paths, readonly: unmasked?.readonly_paths }).toEqual({ masked: [], readonly: [] });
+    await expect(run('c', { hostUsers: false, ipc: 'host' })).rejects.toThrow(
+      /^spec\.HostIPC: Forbidden: when `pod\.Spec\.HostUsers` is false \(the API server's validation/,
+    );
+    expect(runtime.pods.size).toBe(2);
   });
 
   it('re-creates a dead sandbox as the kubelet does: same pod uid, attempt + 1, its containers again with attempt + 1', async () => {

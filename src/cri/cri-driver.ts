@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { AdmissionRefusal, type ContainerRequest, type ContainerView, type ExecOutcome, type LabDriver, type StartedContainer } from '../engine/lab-driver.js';
 import { PrivilegeResolver } from '../engine/privilege.js';
 import type { PodClaim } from '../lab/process-lease.js';
+import type { Capability } from '../model/family.js';
 import { admissionRefusal } from '../model/kubelet-admission.js';
 import type { PrivilegeMode } from '../model/result.js';
 import { containerView } from './container-view.js';
@@ -16,8 +17,9 @@ import { readCriLogs } from './cri-logs.js';
 import * as crictl from './crictl-commands.js';
 import { HeldImages } from './held-images.js';
 import { SANDBOX_IMAGE } from './pause-image.js';
+import { createPod } from './pod-creation.js';
 import type { CriDriverOptions, Entry, Pod } from './pod-entries.js';
-import { makeContainerLogFolder, makePodLogFolder, makeVolumes, removeCgroupRoot } from './pod-host.js';
+import { makeContainerLogFolder, makeVolumes, removeCgroupRoot } from './pod-host.js';
 import { killPause, recreatePod, restartAndReconnect } from './pod-lifecycle.js';
 import { ignoreNotFound, type PodRemoval, PodRemover, removeContainer } from './pod-removal.js';
 import type { HostTrace, Privilege } from './pod-spec.js';
@@ -39,6 +41,10 @@ export class CriDriver implements LabDriver {
   private readonly images: HeldImages;
   /** Removals under way, by handle: a second removal (cleanup after an abandoned step's) joins the first. */
   private readonly removing = new Map<string, Promise<void>>();
+  /** User-namespaced pods made so far: each gets the next block of host ids. */
+  private usernsPods = 0;
+  /** Why a kubelet would not create user-namespaced pods here (from describe()); undefined where it would. */
+  private usernsWhyNot?: string;
 
   constructor(
     readonly client: CriClient,
@@ -75,18 +81,26 @@ export class CriDriver implements LabDriver {
     const joined = podSpec.joinedContainer(spec);
     const host = joined ? this.entries.get(request.containerHandle(joined)) : undefined;
     if (joined && !host) throw new Error(`cannot join the pod of ${joined}: it is not running on this driver`);
-    const grants = podSpec.grantsOf(spec, privilege, this.options.network);
+    // A user-namespaced pod's block of host ids is chosen before anything is said of it.
+    const userns = !joined && spec.hostUsers === false ? podSpec.usernsBlock(this.usernsPods++) : undefined;
+    const grants = podSpec.grantsOf(spec, privilege, this.options.network, userns);
     // A cluster refuses some pods before any runtime sees them: shmlab too, in its place, unless told to ask the runtime.
-    const refused = joined || request.skipAdmission ? undefined : admissionRefusal(spec);
+    const refused =
+      joined || request.skipAdmission
+        ? undefined
+        : (admissionRefusal(spec, spec.hostUsers !== false) ?? (spec.hostUsers === false ? this.usernsWhyNot : undefined));
     if (refused) {
-      request.onCommand?.(`# ${request.logicalName}'s pod: refused by admission (applied by shmlab in the kubelet's place), not sent to the runtime`, grants);
+      request.onCommand?.(
+        `# ${request.logicalName}'s pod: refused before any CRI call (shmlab applies the cluster's checks in their place), not sent to the runtime`,
+        grants,
+      );
       throw new AdmissionRefusal(refused);
     }
     // Only images the runtime holds: CRI would pull a missing sandbox image, and there is no registry to pull from.
     await Promise.all([this.images.check(this.options.sandboxImage ?? SANDBOX_IMAGE), this.images.check(request.image)]);
     // What shmlab does on the host in the kubelet's place, as shell lines for the transcript, in the order done.
     const kubelet: string[] = [];
-    const pod = host?.pod ?? (await this.createPod(request, privilege, kubelet));
+    const pod = host?.pod ?? (await this.createPod(request, privilege, kubelet, userns));
     const { config, volumes } = podSpec.containerSpec(request, pod, privilege);
     try {
       makeVolumes(volumes, kubelet);
@@ -113,26 +127,9 @@ export class CriDriver implements LabDriver {
     return { handle: entry.handle, shown: entry.containerId, command: crictl.runCommand(names, pod.config, entry.config, !host, kubelet) + notes, grants };
   }
 
-  private async createPod(request: ContainerRequest, privilege: Privilege, kubelet: string[]): Promise<Pod> {
-    const place = podSpec.podPlace(this.options.dataRoot, this.cgroupRoot, request.name, randomUUID());
-    const { name, uid } = place;
-    // Recorded before anything exists: a run killed from here on leaves a pod (listed or not, if RunPodSandbox never
-    // returned), its processes, cgroup and folders, which `clean` then finds by this record.
-    this.pods.claim({ runtime: this.client.address, name, uid, ...podSpec.traceOf(place) });
-    makePodLogFolder(place.logDirectory, kubelet);
-    const config = podSpec.podSandboxConfig(request, privilege, place);
-    // What is asked of RunPodSandbox, shown should the runtime refuse the pod.
-    const names = crictl.crictlNames(request.logicalName, request.logicalName);
-    request.onCommand?.(crictl.podCommand(names, config, kubelet), podSpec.grantsOf(request.spec, privilege, this.options.network));
-    try {
-      const id = await this.client.runPodSandbox(config, this.options.runtimeHandler ?? '');
-      return { id, place, owner: request.logicalName, config, members: new Set() };
-    } catch (err) {
-      // A refused sandbox may still be listed (NOTREADY): remove it, and what shmlab made for it in any case.
-      const left = await this.client.listPodSandbox({ label_selector: { [podSpec.POD_LABEL]: name } }).catch(() => []);
-      await this.pods.removePods([...left.filter((p) => p.metadata.uid === uid).map((p) => ({ id: p.id, name, uid })), { name, uid }]);
-      throw err;
-    }
+  private createPod(request: ContainerRequest, privilege: Privilege, kubelet: string[], userns?: podSpec.PodPlace['userns']): Promise<Pod> {
+    const place = podSpec.podPlace(this.options.dataRoot, this.cgroupRoot, request.name, randomUUID(), userns);
+    return createPod(this.client, this.pods, { request, privilege, place, kubelet, network: this.options.network, handler: this.options.runtimeHandler ?? '' });
   }
 
   private async createAndStart(entry: Entry, kubelet: string[] = []): Promise<void> {
@@ -278,8 +275,15 @@ export class CriDriver implements LabDriver {
   }
 
   /** The runtime, its handler and cgroup driver, and restrict_oom_score_adj with the reason this host needs it. */
-  describe(): Promise<CriDescription> {
-    return describeRuntime(this.client, this.options.runtimeHandler);
+  async describe(): Promise<CriDescription> {
+    const description = await describeRuntime(this.client, this.options.runtimeHandler);
+    this.usernsWhyNot = description.userNamespacesWhyNot;
+    return description;
+  }
+
+  /** What this runtime lacks that its family has (user namespaces, by its handler's features), learnt by describe(). */
+  lacks(need: Capability): string | undefined {
+    return need === 'user-namespaces' ? this.usernsWhyNot : undefined;
   }
 
   private entry(handle: string): Entry {

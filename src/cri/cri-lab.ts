@@ -20,7 +20,7 @@ import { IMAGE_LABEL, LABEL, LABEL_HELPER } from '../labels.js';
 import type { EngineEnvironment } from '../model/result.js';
 import { HARNESS_VERSION } from '../paths.js';
 import { cgroupChildren } from './cgroup-folders.js';
-import { containerdLayout } from './containerd-config.js';
+import { CRI_DATA, containerdLayout } from './containerd-config.js';
 import { ownContainerd, restartContainerd } from './containerd-provisioner.js';
 import { CriClient } from './cri-client.js';
 import { CriDriver, type CriDriverOptions, mountsUnder, POD_LABEL } from './cri-driver.js';
@@ -30,7 +30,6 @@ import { type RuntimeConfig, runtimeConfig } from './runtime-status.js';
 import { removeStalePods } from './stale-pods.js';
 
 /** Where shmlab keeps what a CRI runtime's pods need on the host (emptyDir folders, pod logs), per runtime. */
-export const CRI_DATA = '/var/lib/shmlab/cri-data';
 
 // Docker's default for a container whose image names none: FROM-scratch images have no PATH of their own.
 const PATH_ENV = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';

@@ -1,8 +1,8 @@
 // The crictl commands a Kubernetes user could paste on a node to do what a step did, configs shown as compact JSON.
-import type { ContainerConfig, PodSandboxConfig } from './cri-client.js';
+import type { ContainerConfig, PodSandboxConfig } from './cri-types.js';
 
 // crictl reads its JSON files with Go's encoding/json: enum fields take numbers, not names.
-const ENUM_FIELDS = new Set(['network', 'pid', 'ipc', 'profile_type']);
+const ENUM_FIELDS = new Set(['network', 'pid', 'ipc', 'mode', 'profile_type']);
 const ENUM_NUMBERS: Record<string, number> = { POD: 0, CONTAINER: 1, NODE: 2, TARGET: 3, RuntimeDefault: 0, Unconfined: 1, Localhost: 2 };
 
 /** The config as crictl's JSON, without empty fields (compact). */

@@ -5,8 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ContainerRequest } from '../engine/lab-driver.js';
 import type { ContainerSpec } from '../model/experiment.js';
-import { type ContainerConfig, type CriClient, CriError, type PodSandboxConfig } from './cri-client.js';
+import { type CriClient, CriError } from './cri-client.js';
 import { CriDriver, type CriDriverOptions } from './cri-driver.js';
+import type { ContainerConfig, PodSandboxConfig } from './cri-types.js';
 
 export const CAPS =
   'failed to create containerd task: failed to create shim task: OCI runtime create failed: runc create failed: unable to apply caps: operation not permitted: unknown';

@@ -1,5 +1,5 @@
 // The driver's records of its pods and their containers, and its options: shared by the driver and what acts on a pod.
-import type { ContainerConfig, PodSandboxConfig } from './cri-client.js';
+import type { ContainerConfig, PodSandboxConfig } from './cri-types.js';
 import type { PodClaims } from './pod-removal.js';
 import type { PodPlace } from './pod-spec.js';
 

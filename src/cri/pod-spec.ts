@@ -7,7 +7,7 @@ import type { ContainerRequest } from '../engine/lab-driver.js';
 import type { PodClaim } from '../lab/process-lease.js';
 import { LABEL_CRI_HANDLE, LABEL_CRI_POD } from '../labels.js';
 import type { ContainerSpec } from '../model/experiment.js';
-import type { ContainerConfig, ContainerSecurityContext, NamespaceMode, PodSandboxConfig } from './cri-client.js';
+import type { ContainerConfig, ContainerSecurityContext, NamespaceMode, PodSandboxConfig } from './cri-types.js';
 
 /** Label of every pod and container shmlab creates: which pod (by name) it belongs to. */
 export const POD_LABEL = LABEL_CRI_POD;
@@ -40,7 +40,17 @@ export interface PodPlace {
   /** The folder of the pod's emptyDir volumes, one folder each under it. */
   emptyDir: string;
   cgroupParent: string;
+  /** hostUsers: false: the pod's range of host ids (uids and gids alike), container ids 0.. mapped onto it. */
+  userns?: { hostId: number; length: number };
 }
+
+/**
+ * The ids a kubelet gives a user-namespaced pod: 65,536 of them, a block of the range that starts at 65536 (with no
+ * `kubelet` entry in /etc/subuid), chosen at random among free ones (pkg/kubelet/userns/userns_manager.go). shmlab
+ * takes the blocks in turn.
+ */
+const USERNS_LENGTH = 65536;
+export const usernsBlock = (n: number) => ({ hostId: USERNS_LENGTH * (1 + (n % 110)), length: USERNS_LENGTH });
 
 /** What shmlab makes on the host for a pod: folders (emptyDir first, tmpfs mounts under it, then logs) and its cgroup parent. */
 export type HostTrace = Pick<PodClaim, 'folders' | 'cgroupParent'>;
@@ -54,8 +64,15 @@ export interface VolumeMount {
 }
 
 /** The pod `name` (uid `uid`) of a driver whose data is under `dataRoot` and whose pods' cgroups are under `cgroupRoot`. */
-export function podPlace(dataRoot: string, cgroupRoot: string, name: string, uid: string): PodPlace {
-  return { name, uid, logDirectory: join(dataRoot, 'pods', name), emptyDir: join(dataRoot, 'emptydir', name), cgroupParent: `${cgroupRoot}/pod${uid}` };
+export function podPlace(dataRoot: string, cgroupRoot: string, name: string, uid: string, userns?: PodPlace['userns']): PodPlace {
+  return {
+    name,
+    uid,
+    logDirectory: join(dataRoot, 'pods', name),
+    emptyDir: join(dataRoot, 'emptydir', name),
+    cgroupParent: `${cgroupRoot}/pod${uid}`,
+    ...(userns ? { userns } : {}),
+  };
 }
 
 export function traceOf(place: PodPlace): HostTrace {
@@ -70,17 +87,23 @@ export function joinedContainer(spec: ContainerSpec): string | undefined {
 export function podSandboxConfig(request: Pick<ContainerRequest, 'spec' | 'labels'>, privilege: Privilege, place: PodPlace): PodSandboxConfig {
   const { spec } = request;
   const ipc: NamespaceMode = spec.ipc === 'host' ? 'NODE' : 'POD';
+  // A user-namespaced pod needs a network namespace of its own (the runtime's CNI gives it one); any other uses the node's.
+  const userns = place.userns && {
+    mode: 'POD' as const,
+    uids: [{ host_id: place.userns.hostId, container_id: 0, length: place.userns.length }],
+    gids: [{ host_id: place.userns.hostId, container_id: 0, length: place.userns.length }],
+  };
   return {
     metadata: { name: place.name, uid: place.uid, namespace: 'shmlab', attempt: 0 },
-    // The node's network: no CNI needed; a pod without its own UTS namespace must not ask for a hostname.
-    hostname: '',
+    // With the node's network no CNI is needed, and a pod without its own UTS namespace must not ask for a hostname.
+    hostname: userns ? 'shmlab-pod' : '',
     log_directory: place.logDirectory,
     labels: { ...request.labels, [POD_LABEL]: place.name },
     linux: {
       cgroup_parent: place.cgroupParent,
       sysctls: { ...spec.sysctls },
       security_context: {
-        namespace_options: { network: 'NODE', pid: 'CONTAINER', ipc },
+        namespace_options: { network: userns ? 'POD' : 'NODE', pid: 'CONTAINER', ipc, ...(userns ? { userns_options: userns } : {}) },
         privileged: privilege === 'privileged',
         seccomp: { profile_type: privilege === 'privileged' ? 'Unconfined' : 'RuntimeDefault' },
       },
@@ -115,13 +138,13 @@ export function containerSpec(
       ...(spec.memoryLimitBytes !== undefined
         ? { resources: { memory_limit_in_bytes: spec.memoryLimitBytes, memory_swap_limit_in_bytes: spec.memoryLimitBytes } }
         : {}),
-      security_context: securityContext(privilege, pod.config),
+      security_context: securityContext(privilege, pod.config, spec.procMount),
     },
   };
   return { config, volumes };
 }
 
-function securityContext(privilege: Privilege, pod: PodSandboxConfig): ContainerSecurityContext {
+function securityContext(privilege: Privilege, pod: PodSandboxConfig, procMount?: 'Unmasked'): ContainerSecurityContext {
   const namespaceOptions = { ...pod.linux.security_context?.namespace_options };
   if (privilege === 'privileged') return { privileged: true, namespace_options: namespaceOptions, seccomp: { profile_type: 'Unconfined' } };
   if (privilege === 'equivalent')
@@ -132,9 +155,11 @@ function securityContext(privilege: Privilege, pod: PodSandboxConfig): Container
       namespace_options: namespaceOptions,
       seccomp: { profile_type: 'RuntimeDefault' },
     };
+  // procMount Unmasked: the kubelet sends no masked or read-only paths (ConvertToRuntimeMaskedPaths), and containerd applies none.
+  const unmasked = procMount === 'Unmasked';
   return {
-    masked_paths: DEFAULT_MASKED_PATHS,
-    readonly_paths: DEFAULT_READONLY_PATHS,
+    masked_paths: unmasked ? [] : DEFAULT_MASKED_PATHS,
+    readonly_paths: unmasked ? [] : DEFAULT_READONLY_PATHS,
     namespace_options: namespaceOptions,
     seccomp: { profile_type: 'RuntimeDefault' },
   };
@@ -166,12 +191,18 @@ export function shmSizeNote(spec: ContainerSpec): string {
 }
 
 /** What the container is granted beyond an unprivileged default; `network` says whose the node's network namespace is. */
-export function grantsOf(spec: ContainerSpec, privilege: Privilege, network?: string): string[] {
-  // Pods of shmlab's need no CNI: they use the node's network, which is the runtime daemon's namespace.
-  const grants: string[] = [
-    `network: the node's (namespace_options.network NODE), i.e. the runtime daemon's network namespace${network ? ` — here ${network}` : ''}`,
-  ];
+export function grantsOf(spec: ContainerSpec, privilege: Privilege, network?: string, userns?: PodPlace['userns']): string[] {
   const joined = joinedContainer(spec) !== undefined;
+  // Pods of shmlab's need no CNI but user-namespaced ones: they use the node's network, the runtime daemon's namespace.
+  const grants: string[] =
+    spec.hostUsers === false
+      ? [
+          "network: the pod's own (namespace_options.network POD), from the runtime's CNI configuration: a bridge inside the runtime daemon's own network namespace, with no way out",
+          joined
+            ? "user namespace: the pod's (hostUsers: false)"
+            : `user namespace: the pod's own (hostUsers: false; userns_options mode POD${userns ? `, uids and gids 0–${userns.length - 1} mapped to the host's ${userns.hostId}–${userns.hostId + userns.length - 1}, a block shmlab chose as the kubelet would` : ''})`,
+        ]
+      : [`network: the node's (namespace_options.network NODE), i.e. the runtime daemon's network namespace${network ? ` — here ${network}` : ''}`];
   if (spec.ipc === 'host') grants.push("IPC namespace: host (the pod's namespace_options.ipc = NODE)");
   else if (spec.ipc === 'shareable') grants.push("IPC namespace: shareable (the pod's own, shared by every container created in the pod)");
   else if (joined) grants.push(`IPC namespace: ${spec.ipc} (created in that container's pod, whose IPC namespace its containers share)`);
@@ -190,6 +221,7 @@ export function grantsOf(spec: ContainerSpec, privilege: Privilege, network?: st
           }; removed with the pod)`
         : `emptyDir ${volume} at ${target} (a host folder shmlab made for the pod, as the kubelet would; removed with the pod)`,
     );
+  if (spec.procMount === 'Unmasked') grants.push('procMount: Unmasked (masked_paths and readonly_paths empty: /proc/sys is not made read-only)');
   if (spec.memoryLimitBytes !== undefined)
     grants.push(`memory limit ${spec.memoryLimitBytes} bytes, swap included (linux.resources, as the kubelet sends resources.limits.memory)`);
   if (privilege === 'privileged') grants.push('privileged (pod and container)');

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from '../paths.js';
+import { userNamespaceSupport } from './cri-describe.js';
 import { parseRuntimeStatus } from './runtime-status.js';
 
 // Status(verbose).info of containerd 1.6.20 (config version 2: one CRI plugin, `sandboxImage`, a plugin-wide
@@ -80,5 +81,26 @@ describe('parseRuntimeStatus', () => {
     ['JSON that is not an object', { config: 'null', images: '3' }],
   ])('gives nothing for %s', (_, info) => {
     expect(parseRuntimeStatus(info)).toEqual({});
+  });
+});
+
+describe("the kubelet's user-namespace check, from the runtime's Status", () => {
+  const handler = (name: string, userNamespaces: boolean) => ({ name, features: { recursive_read_only_mounts: true, user_namespaces: userNamespaces } });
+
+  it('lets a pod with hostUsers: false through where the default handler says user_namespaces: true', () => {
+    expect(userNamespaceSupport([handler('', true), handler('runc', true)], '')).toEqual({
+      said: 'supported (the runtime\'s Status says user_namespaces: true for handler "")',
+    });
+  });
+
+  it("refuses it in the kubelet's words where the handler says false (containerd 2.1 with runc 1.1.5)", () => {
+    expect(userNamespaceSupport([handler('', false)], '').whyNot).toMatch(
+      /^a kubelet \(Kubernetes 1\.30\+\) does not create a pod with hostUsers: false on this node: "RuntimeClass handler "" does not support user namespaces", since the runtime's Status says user_namespaces: false for handler ""/,
+    );
+  });
+
+  it("refuses it where the Status lists no handlers at all (containerd 1.6), or not the pod's", () => {
+    expect(userNamespaceSupport([], '').whyNot).toMatch(/"the handler "" is not known", since the runtime's Status lists no runtime handlers/);
+    expect(userNamespaceSupport([handler('kata', true)], '').whyNot).toMatch(/lists no handler ""/);
   });
 });

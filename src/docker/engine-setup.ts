@@ -1,13 +1,13 @@
 // Provisions the Docker API engines of the matrix (dockerd with a named OCI runtime, Podman's API service) as
 // shmlab's own daemons: Debian packages, unpacked without touching the system's apt configuration, each on its own
 // socket and data root, in its own network namespace.
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { debianPackage } from '../engine/debian-package.js';
 import { aptInstall, hasCommand } from '../engine/host-tools.js';
-import { EngineUnavailableError } from '../errors.js';
+import { runtimeBinary } from '../engine/runtime-binary.js';
 import { writeFileAtomically } from '../fs/atomic-write.js';
-import type { EngineEntry, RuntimeEntry, RuntimeName } from '../model/engine-entry.js';
+import type { EngineEntry, RuntimeEntry } from '../model/engine-entry.js';
 import { type RunningDaemon, startDaemon, stopDaemon } from './daemon-process.js';
 
 /** A started engine, and what its runs must be told: what the host needed, and where the runtime logs panics. */
@@ -71,7 +71,7 @@ async function dockerRuntime(runtime: RuntimeEntry | undefined, home: string, sa
   const name = runtime?.name ?? 'runc';
   // runc is dockerd's built-in runtime: naming it as the default is all it takes (redefining it is refused).
   if (name === 'runc') return { config: { 'default-runtime': 'runc' }, workarounds: [] };
-  const path = await runtimeBinary(name, runtime?.from ?? 'bookworm', say);
+  const path = await runtimeBinary({ ...runtime, name }, say);
   // gVisor's panics go to a log per sandbox, so that a run can tell which experiment's sandbox crashed. runsc fills its
   // panic log's %TEST% from the container's environment variable that --TESTONLY-test-name-env names (runsc/sandbox:
   // createSandboxProcess), and Docker sets HOSTNAME to the container's short id: one file per container.
@@ -91,18 +91,6 @@ async function dockerRuntime(runtime: RuntimeEntry | undefined, home: string, sa
     return { config, unmount: ['/sys/fs/cgroup/unified'], workarounds };
   }
   return { config, workarounds, panicDir };
-}
-
-/** A runtime's binary: bookworm's installed with apt, another suite's unpacked into the cache. */
-async function runtimeBinary(name: RuntimeName, suite: string, say: (line: string) => void): Promise<string> {
-  if (suite === 'bookworm') {
-    if (!(await hasCommand(name))) await aptInstall([name], say);
-    return `/usr/bin/${name}`;
-  }
-  const root = await debianPackage(suite, name, say);
-  const found = ['usr/bin', 'usr/sbin', 'bin', 'sbin'].map((d) => join(root, d, name)).find((p) => existsSync(p));
-  if (!found) throw new EngineUnavailableError(`Debian ${suite}'s ${name} package holds no ${name} program.`);
-  return found;
 }
 
 /** The dockerd of a Debian suite: the system's for bookworm, else unpacked from that suite's docker.io. */

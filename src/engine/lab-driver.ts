@@ -1,6 +1,8 @@
 // What the runner needs of an engine, whatever its kind: the Docker API (Docker, Podman) and CRI (containerd,
 // CRI-O) both implement it, so that runner, verdicts and reports know no engine kind.
+
 import type { ContainerSpec, ContainerState, StepAction } from '../model/experiment.js';
+import type { Capability } from '../model/family.js';
 import type { PrivilegeMode } from '../model/result.js';
 
 /** How long shmlab waits for any one answer of the engine unless told otherwise (`--timeout`). */
@@ -103,4 +105,6 @@ export interface LabDriver {
   readonly noRuntimeRestart?: string;
   /** Images a commit made (Docker API engines only). */
   removeImage?(ref: string): Promise<void>;
+  /** Why this engine lacks a capability its family has (a runtime without user namespaces), or undefined. */
+  lacks?(need: Capability): string | undefined;
 }

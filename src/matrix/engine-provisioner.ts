@@ -27,8 +27,8 @@ const SETUPS: Record<
     family: 'cri',
     start: async (e, say) => {
       // An entry without an address names its suite (engines-file checks it).
-      const running = await provisionContainerd({ name: e.name, from: e.from! }, say);
-      return { address: running.address, pid: running.pid, startedHere: running.startedHere, ctr: running.bin.ctr };
+      const running = await provisionContainerd({ name: e.name, from: e.from!, runtime: e.runtime }, say);
+      return { address: running.address, pid: running.pid, startedHere: running.startedHere, ctr: running.bin.ctr, workarounds: running.workarounds };
     },
     stop: (e, say) => stopContainerd(e.name, undefined, say),
   },

@@ -12,7 +12,7 @@ const file = (text: string) => {
 };
 
 describe('engines file', () => {
-  it("reads the project's engines, each with its runtime named: Docker 20.10 with runc, crun and gVisor 2022/2024, Docker 26.1, 28.5, Podman 4.3, containerd 1.6, 2.1", () => {
+  it("reads the project's engines, each with its runtime named: Docker 20.10 with runc, crun and gVisor 2022/2024, Docker 26.1, 28.5, Podman 4.3, containerd 1.6, 2.1 with runc and 2.1 with crun 1.21 built from source", () => {
     const runc = { name: 'runc' };
     const gvisorArgs = ['--network=none'];
     expect(readEnginesFile(join(ROOT, 'engines.json'))).toEqual([
@@ -39,6 +39,13 @@ describe('engines file', () => {
       { name: 'podman-4.3', kind: 'podman', from: 'bookworm', address: undefined, runtime: runc },
       { name: 'containerd-1.6', kind: 'containerd', from: 'bookworm', address: undefined, runtime: runc },
       { name: 'containerd-2.1', kind: 'containerd', from: 'sid', address: undefined, runtime: runc },
+      {
+        name: 'containerd-2.1-crun',
+        kind: 'containerd',
+        from: 'sid',
+        address: undefined,
+        runtime: { name: 'crun', from: 'trixie', build: 'source' },
+      },
     ]);
   });
 
@@ -54,8 +61,17 @@ describe('engines file', () => {
     ['{"engines":[{"name":"x","kind":"docker","from":"sid","runtime":{"name":"runsc","args":"--network=none"}}]}', /"runtime.args" must be a list of options/],
     [
       '{"engines":[{"name":"x","kind":"docker","from":"sid","runtime":{"name":"runc","from":"sid"}}]}',
-      /"runtime.from" and "runtime.args" apply to a Docker engine's crun or runsc only/,
+      /"runtime.from", "runtime.args" and "runtime.build" apply to crun or runsc under Docker or containerd only/,
     ],
+    [
+      '{"engines":[{"name":"x","kind":"containerd","from":"sid","runtime":{"name":"crun","args":["--debug"]}}]}',
+      /"runtime.args" applies to a Docker engine's runtime only/,
+    ],
+    [
+      '{"engines":[{"name":"x","kind":"docker","from":"sid","runtime":{"name":"runsc","from":"sid","build":"source"}}]}',
+      /"runtime.build" can only be "source", for crun/,
+    ],
+    ['{"engines":[{"name":"x","kind":"containerd","from":"sid","runtime":{"name":"crun","build":"source"}}]}', /with "from" naming the suite/],
     [
       '{"engines":[{"name":"a","kind":"docker","from":"sid"},{"name":"b","kind":"docker","from":"sid"}]}',
       /a and b name the same engine and runtime \(or the same name\); their reports would overwrite each other\./,

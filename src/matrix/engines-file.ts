@@ -7,7 +7,7 @@ import { engineId } from '../model/family.js';
 
 export type { EngineEntry } from '../model/engine-entry.js';
 
-const RUNTIMES: Record<EngineEntryKind, RuntimeName[]> = { docker: ['runc', 'crun', 'runsc'], podman: ['runc', 'crun'], containerd: ['runc'] };
+const RUNTIMES: Record<EngineEntryKind, RuntimeName[]> = { docker: ['runc', 'crun', 'runsc'], podman: ['runc', 'crun'], containerd: ['runc', 'crun'] };
 
 const NAME = /^[a-z0-9][a-z0-9._-]{0,40}$/;
 
@@ -68,17 +68,26 @@ function checkRuntime(r: unknown, kind: EngineEntryKind, where: string): Runtime
     );
   }
   // runc is the engine's own; Podman is told only which runtime to use: a suite or arguments there would be ignored.
-  if ((runtime.name === 'runc' || kind !== 'docker') && (runtime.from !== undefined || runtime.args !== undefined)) {
+  if ((runtime.name === 'runc' || kind === 'podman') && (runtime.from !== undefined || runtime.args !== undefined || runtime.build !== undefined)) {
     throw new UsageError(
-      `${where}: "runtime.from" and "runtime.args" apply to a Docker engine's crun or runsc only (runc and ${kind === 'docker' ? 'Docker' : kind}'s runtime come with the engine).`,
+      `${where}: "runtime.from", "runtime.args" and "runtime.build" apply to crun or runsc under Docker or containerd only (runc and Podman's runtime come with the engine).`,
     );
   }
+  // containerd's runc shim is told only the runtime's binary.
+  if (kind === 'containerd' && runtime.args !== undefined) throw new UsageError(`${where}: "runtime.args" applies to a Docker engine's runtime only.`);
   if (runtime.from !== undefined && (typeof runtime.from !== 'string' || !/^[a-z]+$/.test(runtime.from)))
     throw new UsageError(`${where}: "runtime.from" must name a Debian suite such as bookworm.`);
   if (runtime.args !== undefined && !(Array.isArray(runtime.args) && runtime.args.every((a) => typeof a === 'string' && a.startsWith('--')))) {
     throw new UsageError(`${where}: "runtime.args" must be a list of options such as ["--network=none"].`);
   }
-  return { name: runtime.name!, ...(runtime.from ? { from: runtime.from } : {}), ...(runtime.args ? { args: runtime.args } : {}) };
+  if (runtime.build !== undefined && (runtime.build !== 'source' || runtime.name !== 'crun' || !runtime.from))
+    throw new UsageError(`${where}: "runtime.build" can only be "source", for crun with "from" naming the suite whose source is built.`);
+  return {
+    name: runtime.name!,
+    ...(runtime.from ? { from: runtime.from } : {}),
+    ...(runtime.args ? { args: runtime.args } : {}),
+    ...(runtime.build ? { build: runtime.build } : {}),
+  };
 }
 
 /** `--engine name=unix:///path/to.sock`: an engine already running, used as given. */

@@ -28,4 +28,6 @@ export interface RuntimeEntry {
   from?: string;
   /** Arguments the engine gives the runtime (gVisor here needs --network=none). */
   args?: string[];
+  /** `source`: built from the suite's source package (its binary needs a newer C library than this host's). crun only. */
+  build?: 'source';
 }

@@ -21,6 +21,13 @@ export interface ContainerSpec {
   memoryLimitBytes?: number;
   /** Named volumes, created for this run and removed after it. */
   volumes?: VolumeSpec[];
+  /**
+   * Pods only: `false` gives the pod a user namespace of its own (Kubernetes' `hostUsers: false`, CRI's
+   * NamespaceOption.userns_options), and with it a network namespace of its own.
+   */
+  hostUsers?: false;
+  /** Pods only: `Unmasked` is Kubernetes' `procMount: Unmasked` (no masked or read-only paths under /proc). */
+  procMount?: 'Unmasked';
 }
 
 /**

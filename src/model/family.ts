@@ -11,7 +11,7 @@ export type EngineKind = 'docker' | 'podman' | 'cri';
 export type FamilyName = 'docker-api' | 'cri';
 
 /** What an experiment may need of a family beyond containers, exec, stop, start, kill and remove. */
-export type Capability = 'pause' | 'commit' | 'diff' | 'pods' | 'container-sysctls' | 'ipc-modes';
+export type Capability = 'pause' | 'commit' | 'diff' | 'pods' | 'container-sysctls' | 'ipc-modes' | 'user-namespaces';
 
 /** A family's capabilities: `true`, or why it lacks one (said as the experiment's "not applicable" reason). */
 type Capabilities = Record<Capability, true | string>;
@@ -44,6 +44,8 @@ export const FAMILIES: Record<FamilyName, FamilyFacts> = {
       pods: 'it asks what a Kubernetes pod does, and shmlab drives this engine through the Docker API, which has no pods',
       'container-sysctls': true,
       'ipc-modes': true,
+      'user-namespaces':
+        "it asks what a Kubernetes pod with a user namespace of its own (hostUsers: false) does; a Docker API engine's user namespaces are the daemon's setting (userns-remap), not a container's",
     },
     addressVariable: 'DOCKER_HOST',
     titleSuffix: { report: '', column: '' },
@@ -59,6 +61,8 @@ export const FAMILIES: Record<FamilyName, FamilyFacts> = {
       commit: 'Kubernetes has no commit of a container: CRI has no call that makes an image of one, and a pod runs only images the node already holds',
       diff: "CRI has no list of a container's changes",
       pods: true,
+      // Each runtime says whether its handler supports them (the driver's lacks()).
+      'user-namespaces': true,
       'container-sysctls':
         "Kubernetes has no sysctl of a container: CRI's ContainerConfig has no sysctls, only the pod's LinuxPodSandboxConfig has (spec.securityContext.sysctls), applied when the pod is made, so a second container of the pod cannot ask for one",
       'ipc-modes':

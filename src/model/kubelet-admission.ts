@@ -3,7 +3,7 @@
 // the refusal. Sources: kubernetes pkg/kubelet/sysctl/allowlist.go (`validateSysctl`, `Admit`: reason SysctlForbidden),
 // pkg/kubelet/sysctl/safe_sysctls.go, k8s.io/component-helpers/node/util/sysctl/namespace.go (which namespace a sysctl
 // belongs to; "IPC" and "Net" since 1.29, PR #118705), pkg/apis/core/validation/validation.go (`validateSysctls`,
-// 1.29+). Pure: the driver asks before any CRI call.
+// 1.29+; `validateHostUsers`: no host namespace with hostUsers: false). Pure: the driver asks before any CRI call.
 import type { ContainerSpec } from './experiment.js';
 
 type Namespace = 'IPC' | 'Net';
@@ -69,6 +69,9 @@ function apiServerSysctlError(sysctl: string, index: number, hostNet: boolean, h
  */
 export function admissionRefusal(spec: ContainerSpec, hostNet = true): string | undefined {
   const hostIPC = spec.ipc === 'host';
+  // validateHostUsers, in its own words (field name included): a user-namespaced pod shares no namespace with the host.
+  if (spec.hostUsers === false && hostIPC)
+    return "spec.HostIPC: Forbidden: when `pod.Spec.HostUsers` is false (the API server's validation, validateHostUsers, applied by shmlab in its place, before any CRI call)";
   const sysctls = Object.keys(spec.sysctls ?? {});
   const api = sysctls.map((s, i) => apiServerSysctlError(s, i, hostNet, hostIPC)).find(Boolean);
   const kubelet = sysctls.map((s) => kubeletSysctlError(s, hostNet, hostIPC)).find(Boolean);

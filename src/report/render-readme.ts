@@ -1,8 +1,10 @@
 // The README's findings, generated from the committed reports (never typed in): each block sits between
 // `<!-- shmlab:begin NAME -->` and `<!-- shmlab:end NAME -->` markers, and `scripts/render-readme` puts what the
 // reports give there. A unit test fails when a block differs from what the reports give. Pure: runs in, text out.
+
 import type { Catalog } from '../model/catalog.js';
 import type { Experiment, MemoryKind } from '../model/experiment.js';
+import { listed } from '../model/experiment-kit.js';
 import { engineId, type FamilyName, familyOf } from '../model/family.js';
 import type { ExperimentResult, RunResult } from '../model/result.js';
 import { KUBELET_PLACE } from './kubelet-place.js';
@@ -77,7 +79,12 @@ export function renderReadmeBlocks(runs: readonly RunResult[], catalog: Catalog)
   ].join('\n');
 
   const blogOf = (e: Experiment) => cell(e.blogSaw);
-  const ctrName = (r: RunResult) => `containerd ${r.environment.serverVersion.split('.').slice(0, 2).join('.')}`;
+  // The runtime joins the name where it is not runc: two containerd 2.1 columns are told apart by it.
+  const ctrName = (r: RunResult) => {
+    const runtime = r.environment.ociRuntime;
+    const version = r.environment.serverVersion.split('.').slice(0, 2).join('.');
+    return `containerd ${version}${runtime && runtime.name !== 'runc' ? ` · ${runtime.name} ${runtime.version ?? ''}`.trimEnd() : ''}`;
+  };
   blocks.findings = table(
     [
       'Experiment',
@@ -147,7 +154,7 @@ function survivalBlock(run: RunResult, catalog: Catalog, alike: readonly RunResu
   const kinds = [...new Set([...cells.keys()].map((key) => key.split('/')[0] as MemoryKind))];
   const label = (k: MemoryKind) => kindText(catalog.survival, family, k).label;
   return [
-    `What ${engines.join(' and ')} did${others.length ? ` (${others.join(', ')} did otherwise: see its report)` : ''}; each cell links to its transcript, and the advice below the table is written from these cells.`,
+    `What ${listed(engines)} did${others.length ? ` (${others.join(', ')} did otherwise: see its report)` : ''}; each cell links to its transcript, and the advice below the table is written from these cells.`,
     '',
     survivalTable(run, catalog, (slug) => link(run, slug)),
     '',

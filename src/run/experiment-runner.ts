@@ -14,7 +14,7 @@ const BASE_GRANTS = ["runs as uid 0 (root), with the engine's default capabiliti
 
 export async function runExperiment(experiment: Experiment, ctx: LabContext): Promise<ExperimentResult> {
   const started = Date.now();
-  const missing = lackingFor(ctx.family, experiment.requires);
+  const missing = lackingFor(ctx.family, experiment.requires) ?? experiment.requires?.map((need) => ctx.driver.lacks?.(need)).find(Boolean);
   if (missing) return notApplicable(experiment, missing, [], started);
   if (experiment.changesHost && ctx.noHostChanges)
     return notApplicable(experiment, "left out: --no-host-changes (it changes the host's kernel parameters for a moment)", [], started);

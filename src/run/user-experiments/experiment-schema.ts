@@ -99,7 +99,7 @@ export const EXPERIMENT_SCHEMA = {
       description: 'What it needs of an engine family beyond the basic operations; a family that lacks one makes it not applicable there.',
       type: 'array',
       uniqueItems: true,
-      items: { enum: ['pause', 'commit', 'diff', 'pods', 'container-sysctls', 'ipc-modes'] },
+      items: { enum: ['pause', 'commit', 'diff', 'pods', 'container-sysctls', 'ipc-modes', 'user-namespaces'] },
     },
     changesHost: { description: "It changes the host's sysctls (a host-sysctls step): --no-host-changes leaves it out.", const: true },
     alone: { description: 'It disturbs the engine for the other experiments (it restarts the runtime daemon): run after them, alone.', const: true },
@@ -161,6 +161,8 @@ export const EXPERIMENT_SCHEMA = {
         shmSizeBytes: ref('positive'),
         memoryLimitBytes: ref('positive'),
         volumes: { type: 'array', minItems: 1, items: ref('volume') },
+        hostUsers: { description: "Pods only: false gives the pod a user namespace of its own (Kubernetes' hostUsers: false).", const: false },
+        procMount: { description: "Pods only: Kubernetes' procMount: Unmasked.", enum: ['Unmasked'] },
       },
     },
     volume: {
