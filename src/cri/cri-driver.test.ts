@@ -221,7 +221,7 @@ describe('CriDriver', () => {
     expect(runtime.calls.slice(0, 2)).toEqual(['claim run-app before its folders', 'runp run-app']);
     expect(claims).toEqual([
       {
-        runtime: undefined,
+        runtime: 'tcp://fake-runtime',
         name: 'run-app',
         uid,
         cgroupParent: `/shmlab-unit-${process.pid}/pod${uid}`,

@@ -14,6 +14,8 @@ export const CAPS =
 
 // Just enough of a CRI runtime: records the calls, refuses privileged containers when asked to.
 export class FakeRuntime {
+  /** A runtime elsewhere: no shim of it runs on this machine. */
+  readonly address = 'tcp://fake-runtime';
   calls: string[] = [];
   pods = new Map<string, { config: PodSandboxConfig; ready: boolean }>();
   containers = new Map<string, { pod: string; config: ContainerConfig; running: boolean }>();

@@ -1,6 +1,7 @@
 // What happens to a pod's sandbox beyond its containers' restarts: its pause process dies, the kubelet re-creates it,
 // the runtime daemon restarts under it. The driver keeps the pods; these functions act on one.
 import type { CriClient } from './cri-client.js';
+import { childrenOf, endProcesses, shimsOf } from './node-processes.js';
 import type { Entry, Pod } from './pod-entries.js';
 import { ignoreNotFound } from './pod-removal.js';
 import * as podSpec from './pod-spec.js';
@@ -37,6 +38,7 @@ export async function recreatePod(
   for (const m of members) if (m.containerId) await ignoreNotFound(client.removeContainer(m.containerId));
   const old = pod.id;
   await ignoreNotFound(client.removePodSandbox(old));
+  const shim = await endLeftShim(client.address, old);
   pod.config = podSpec.nextSandboxAttempt(pod.config);
   pod.id = await client.runPodSandbox(pod.config, how.runtimeHandler);
   for (const m of members) {
@@ -45,7 +47,23 @@ export async function recreatePod(
     await how.createAndStart(m);
   }
   const attempts = members.map((m) => `${m.logicalName} attempt ${m.config.metadata.attempt}`).join(', ');
-  return `sandbox ${old.slice(0, 12)} stopped and removed; new sandbox ${pod.id.slice(0, 12)} for the same pod (uid ${pod.place.uid}, attempt ${pod.config.metadata.attempt}); ${attempts}`;
+  return `sandbox ${old.slice(0, 12)} stopped and removed${shim}; new sandbox ${pod.id.slice(0, 12)} for the same pod (uid ${pod.place.uid}, attempt ${pod.config.metadata.attempt}); ${attempts}`;
+}
+
+/**
+ * The removed sandbox's shim, where the runtime left it running (containerd 2.1 does once the pause process was
+ * killed; 1.6's exits): ended by its pid after a grace, and said, so that the node keeps nothing of the old sandbox.
+ * Only a runtime on this machine's socket has its shims here to see.
+ */
+async function endLeftShim(address: string, sandboxId: string, graceMs = 5000): Promise<string> {
+  if (!address.startsWith('unix://')) return '';
+  const socket = address.slice('unix://'.length);
+  const left = () => shimsOf(socket).filter((s) => s.id === sandboxId);
+  for (const deadline = Date.now() + graceMs; left().length && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 100));
+  const still = left();
+  if (!still.length) return '';
+  await endProcesses(still.flatMap((s) => [...childrenOf(s.pid), s.pid]));
+  return `; its shim (pid ${still.map((s) => s.pid).join(', ')}) still ran ${graceMs / 1000} s after RemovePodSandbox: ended by shmlab`;
 }
 
 /** Restarts the runtime (`run`), then waits until `client`'s own connection answers again; says what `run` said. */
