@@ -57,6 +57,17 @@ const OTHERWISE: Record<string, { story: string; steps: Record<string, Partial<S
   'posix-shm-restart': { story: '/dev/shm keeps the object across the restart', steps: { 'read-after': kept } },
   'mmap-recreate': { story: 'the volume file is gone after re-creation', steps: { 'volume-after-recreate': gone('open') } },
   'pause-unpause': { story: 'pausing destroys the segment', steps: { 'sysv-after': gone('shmget') } },
+  'pg-dev-shm': {
+    story: 'the parallel query finishes on the default /dev/shm, and sysv does not help',
+    steps: {
+      default: { exitCode: 0, stdout: 'dynamic_shared_memory_type=posix\nrows=600000\n', stderr: '' },
+      sysv: {
+        exitCode: 3,
+        stdout: 'dynamic_shared_memory_type=sysv\n',
+        stderr: 'ERROR:  could not resize shared memory segment "/PostgreSQL.1" to 16777216 bytes: No space left on device\nCONTEXT:  parallel worker\n',
+      },
+    },
+  },
   'pod-shm-accumulates': {
     story: "the killed runs' objects stay and the fourth start finds no room",
     steps: {
@@ -96,6 +107,8 @@ const INSTEAD: Record<string, RegExp> = {
   'posix-shm-restart': /still in \/dev\/shm after the restart/,
   'mmap-recreate': /file on the volume was gone in the new container \(ENOENT\)/,
   'pause-unpause': /the System V segment was lost \(ENOENT\)/,
+  'pg-dev-shm':
+    /The query finished on the default \/dev\/shm \(dynamic_shared_memory_type=posix\)[\s\S]*These did not let the query finish: sysv \(ERROR: {2}could not resize shared memory segment/,
   'kill-restart': /without the data written/,
   'commit-image': /System V segment was there in the container of the new image/,
   'pod-shm-accumulates': /The fourth start could not create its object \(ENOSPC\), and \/dev\/shm holds 4: what each killed run left stayed/,

@@ -11,4 +11,10 @@ export const IMAGES: Record<string, ImageVariant> = {
     cmd: ['/sbin/my_init', '/bin/idle', '--show', '/proc/sys/kernel/shmmax'],
     purpose: 'a minimal my_init that runs /etc/my_init.d/*.sh before the CMD, as phusion/baseimage does',
   },
+  postgresql: {
+    cmd: ['/bin/idle'],
+    purpose:
+      "the probes with an idle PID 1, and PostgreSQL 15: Debian 12's postgresql-15, postgresql-client-15 and libpq5 packages with the host's libraries they load (run by /bin/pg-start, pg-stop, pg-parallel-join)",
+    adds: 'postgresql',
+  },
 };

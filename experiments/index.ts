@@ -13,6 +13,7 @@ import { killRestart } from './kill-restart.js';
 import { mmapRecreate } from './mmap-recreate.js';
 import { mmapRestart } from './mmap-restart.js';
 import { pauseUnpause } from './pause-unpause.js';
+import { pgDevShm } from './pg-dev-shm.js';
 import { podDevShm } from './pod-dev-shm.js';
 import { podDevShmEmptydir } from './pod-dev-shm-emptydir.js';
 import { podLayerRestart } from './pod-layer-restart.js';
@@ -69,6 +70,7 @@ export const EXPERIMENTS: readonly Experiment[] = [
   podRuntimeRestart,
   podSidecarHolds,
   podUserns,
+  pgDevShm,
 ];
 
 /** shmlab's catalog: its experiments, the survival table's texts, the image variants. */

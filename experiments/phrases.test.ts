@@ -37,6 +37,7 @@ const ON_RUNC: Record<string, string> = {
   'shm-rmid-forced': 'shm_rmid_forced=1: unattached lost (ENOENT), held there (nattch=1), released lost (ENOENT); default (0): unattached there (nattch=0)',
   'pod-shm-accumulates': 'starts 1–4: created, created, created, created; /dev/shm holds 1',
   'pod-shm-memory-limit': '48 MiB limit: writer killed (SIGKILL), 1 OOM kill(s) in its cgroup; no limit: written, 0 OOM kill(s) in its cgroup',
+  'pg-dev-shm': '/dev/shm as it comes: no room for a 16 MiB segment (ENOSPC); sysv: joined; mmap: joined; --shm-size 1 GiB: joined',
 };
 
 /** containerd 1.6 over CRI: the same, where a pod keeps what a Docker restart loses. */
@@ -69,6 +70,7 @@ const ON_CONTAINERD: Record<string, string> = {
   'pod-sandbox-recreated': 'after the new sandbox: segment, mq, shm lost (ENOENT); emptydir kept; kernel.shmmax applied again',
   'pod-sidecar-holds': "after the app's restart: kept; after the sidecar's restart too: lost (ENOENT)",
   'pod-runtime-restart': "after the runtime's restart: all kept; kernel.shmmax still set; then a container restart: segment kept",
+  'pg-dev-shm': '/dev/shm as it comes: no room for a 16 MiB segment (ENOSPC); sysv: joined; mmap: joined; 1 GiB emptyDir: joined',
 };
 
 /** containerd 2.1 + crun 1.21: the experiments that run only where the runtime supports user namespaces. */
@@ -117,6 +119,7 @@ const ON_GVISOR: Record<string, string> = {
   // The limited container's exec never answered: runsc's sandbox did not come back from the write (the report's error).
   'pod-shm-memory-limit': '48 MiB limit: engine error; no limit: not run',
   'pod-shm-accumulates': 'starts 1–4: created, created, created, created; /dev/shm holds 1',
+  'pg-dev-shm': '/dev/shm as it comes: no room for a 16 MiB segment (ENOSPC); sysv: joined; mmap: joined; --shm-size 1 GiB: joined',
 };
 
 /** The experiments gVisor differs in (judged anew from its records), and what "instead" must say for each. */

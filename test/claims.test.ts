@@ -19,8 +19,8 @@ const cases = runs.flatMap((run) =>
 );
 
 describe('every committed report', () => {
-  it('is there: nine engines', () => {
-    expect(runs.length).toBeGreaterThanOrEqual(9);
+  it('is there: ten engines', () => {
+    expect(runs.length).toBeGreaterThanOrEqual(10);
   });
 
   it.each(cases)('%s %s: says what its records show', (_name, slug, run, result) => {
@@ -59,6 +59,11 @@ describe('the README', () => {
     ['pod-restart-ipc on containerd', containerd, 'pod-restart-ipc', 'as expected'],
     ['sysv-restart on containerd', containerd, 'sysv-restart', 'as expected'],
     ['mmap-restart on containerd', containerd, 'mmap-restart', 'as expected'],
+    ['pod-userns with crun 1.21', (r) => containerd(r) && r.environment.ociRuntime?.name === 'crun', 'pod-userns', 'as expected'],
+    ['pod-userns with runc 1.1.5 and on containerd 1.6', (r) => containerd(r) && r.environment.ociRuntime?.name !== 'crun', 'pod-userns', 'not applicable'],
+    ['pg-dev-shm with runc and crun', runc, 'pg-dev-shm', 'as expected'],
+    ['pg-dev-shm on containerd', containerd, 'pg-dev-shm', 'as expected'],
+    ['pg-dev-shm with gVisor 2022', (r) => gvisor(r) && r.environment.ociRuntime?.version === '20221219.0', 'pg-dev-shm', 'as expected'],
   ] as const)('prose: %s, as its reports say', (_what, engine, slug, verdict) => {
     const verdicts = outcome(engine, slug);
     expect(verdicts.length).toBeGreaterThan(0);

@@ -90,7 +90,7 @@ describe('what a user experiment may not be', () => {
       'an image shmlab has not',
       "e.containers.app.image = 'postgres:16';",
       (f) =>
-        `${f}: containers.app.image is "postgres:16", which is neither an image of shmlab's (lab, startup-script, init-hook) nor "@<name>" of a commit step's "as".`,
+        `${f}: containers.app.image is "postgres:16", which is neither an image of shmlab's (lab, startup-script, init-hook, postgresql) nor "@<name>" of a commit step's "as".`,
     ],
     [
       'an IPC mode joining an undeclared container',

@@ -11,6 +11,7 @@ import type { ImageVariant, UserProgram } from '../model/catalog.js';
 import { FIXTURES } from '../paths.js';
 import { APPLETS, ensureBusybox } from './busybox.js';
 import { hashFiles, listFiles } from './content-hash.js';
+import { type ExtraFiles, layOutExtra, postgresqlFiles } from './postgresql-files.js';
 import { compilePrograms } from './program-compiler.js';
 
 /** What every image is made of: the compiled programs, busybox and the fixtures, and the hash of it all. */
@@ -21,6 +22,8 @@ interface ImageSources {
   user: UserProgram[];
   /** The hash of the whole build context: a variant's tag is this and its CMD. */
   base: string;
+  /** What a variant adds (its `adds`), found only where a variant of the run asks for it. */
+  extras: Partial<Record<NonNullable<ImageVariant['adds']>, ExtraFiles>>;
 }
 
 export type { UserProgram } from '../model/catalog.js';
@@ -34,7 +37,7 @@ export type { UserProgram } from '../model/catalog.js';
 export async function imageSources(
   say: (line: string) => void,
   lease: ProcessLease,
-  options: { signal?: AbortSignal; busybox?: string; user?: readonly UserProgram[] } = {},
+  options: { signal?: AbortSignal; busybox?: string; user?: readonly UserProgram[]; adds?: readonly ImageVariant['adds'][] } = {},
 ): Promise<ImageSources> {
   const signal = options.signal ?? processSignal();
   const programs = await compilePrograms(say, lease, signal);
@@ -43,18 +46,33 @@ export async function imageSources(
   // Each user program by its name in the image, its mode and its bytes: another binary, or another name, another image.
   const userHash = user.map((p) => `${p.name}=${hashFiles(dirname(p.path), [p.path])}`);
   const base = hashFiles(FIXTURES, listFiles(FIXTURES), [programs.hash, hashFiles('/', [busybox]), APPLETS.join(' '), ...userHash]);
-  return { programs, busybox, user, base };
+  const extras: ImageSources['extras'] = {};
+  if (options.adds?.includes('postgresql')) extras.postgresql = await postgresqlFiles(say);
+  return { programs, busybox, user, base, extras };
+}
+
+/** What `variant` adds to the lab's files, if anything. */
+export function extraOf(variant: string, sources: ImageSources, images: Readonly<Record<string, ImageVariant>>): ExtraFiles | undefined {
+  const adds = images[variant]?.adds;
+  if (!adds) return undefined;
+  const extra = sources.extras[adds];
+  if (!extra) throw new Error(`image variant ${variant} adds ${adds}, which was not prepared`);
+  return extra;
 }
 
 /** The tag of a variant: its name and the hash of its context and CMD. */
 export function variantTag(variant: string, sources: ImageSources, images: Readonly<Record<string, ImageVariant>>): string {
   const spec = images[variant];
   if (!spec) throw new Error(`unknown image variant ${variant}`);
-  return `shmlab/${variant}:${hashFiles('/', [], [sources.base, JSON.stringify(spec.cmd)]).slice(0, 12)}`;
+  const extra = extraOf(variant, sources, images);
+  return `shmlab/${variant}:${hashFiles('/', [], [sources.base, JSON.stringify(spec.cmd), ...(extra ? [extra.hash] : [])]).slice(0, 12)}`;
 }
 
-/** Lays out the build context (fixtures, programs in bin/, busybox and its applets) in a folder of this lease's; remove it after. */
-export function layOutContext(sources: ImageSources, lease: ProcessLease): string {
+/**
+ * Lays out the build context (fixtures, programs in bin/, busybox and its applets, and what a variant adds) in a
+ * folder of this lease's; remove it after.
+ */
+export function layOutContext(sources: ImageSources, lease: ProcessLease, extra?: ExtraFiles): string {
   const context = makeContextDir(lease);
   try {
     cpSync(FIXTURES, context, { recursive: true });
@@ -67,6 +85,7 @@ export function layOutContext(sources: ImageSources, lease: ProcessLease): strin
       copyFileSync(program.path, join(bin, program.name));
       chmodSync(join(bin, program.name), 0o755);
     }
+    if (extra) layOutExtra(extra, context);
     return context;
   } catch (err) {
     rmSync(context, { recursive: true, force: true });

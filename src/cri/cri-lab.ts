@@ -4,7 +4,7 @@
 import { existsSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { release } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import { claimedImages, imageSources, layOutContext, variantTag } from '../build/image-builder.js';
+import { claimedImages, extraOf, imageSources, layOutContext, variantTag } from '../build/image-builder.js';
 import { hasCommand } from '../engine/host-tools.js';
 import { processSignal } from '../engine/interruption.js';
 import { DEFAULT_DEADLINE_MS } from '../engine/lab-driver.js';
@@ -70,14 +70,19 @@ export async function openCriLab(setup: LabSetup, endpoint: string): Promise<Lab
   const sandboxImage = config.sandboxImage ?? SANDBOX_IMAGE;
   if (sandboxImage === SANDBOX_IMAGE) await ensurePauseImage(target);
 
-  const sources = await imageSources(setup.say, lease, { signal: setup.signal ?? processSignal(), user: setup.userPrograms });
   const variants = [...new Set(['lab', ...(setup.variants ?? [])])];
+  const sources = await imageSources(setup.say, lease, {
+    signal: setup.signal ?? processSignal(),
+    user: setup.userPrograms,
+    adds: variants.map((v) => setup.images[v]?.adds),
+  });
   const tags = Object.fromEntries(variants.map((v) => [v, `localhost/${variantTag(v, sources, setup.images)}`]));
   lease.claimImages(Object.values(tags));
   const images: Record<string, string> = {};
-  const context = layOutContext(sources, lease);
-  try {
-    for (const variant of variants) {
+  for (const variant of variants) {
+    // The context is the image's root file system: what one variant adds (PostgreSQL) is in its own only.
+    const context = layOutContext(sources, lease, extraOf(variant, sources, setup.images));
+    try {
       const imported = await importImage(target, {
         context,
         cmd: setup.images[variant]!.cmd,
@@ -87,9 +92,9 @@ export async function openCriLab(setup: LabSetup, endpoint: string): Promise<Lab
       });
       if (imported.imported) setup.say(`imported image ${tags[variant]} into the runtime`);
       images[variant] = imported.id;
+    } finally {
+      rmSync(context, { recursive: true, force: true });
     }
-  } finally {
-    rmSync(context, { recursive: true, force: true });
   }
   lease.claimImages(Object.values(images));
 

@@ -4,7 +4,7 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type Dockerode from 'dockerode';
 import { listFiles } from '../build/content-hash.js';
-import { claimedImages, imageSources, layOutContext, shortName, variantTag } from '../build/image-builder.js';
+import { claimedImages, extraOf, imageSources, layOutContext, shortName, variantTag } from '../build/image-builder.js';
 import { EngineFailedError } from '../errors.js';
 import type { ProcessLease } from '../lab/process-lease.js';
 import { IMAGE_LABEL } from '../labels.js';
@@ -29,7 +29,7 @@ export async function buildImages(
   user: readonly UserProgram[] = [],
 ): Promise<BuiltImages> {
   const dockerode = driver.dockerode;
-  const sources = await imageSources(say, lease, { signal: driver.signal, user });
+  const sources = await imageSources(say, lease, { signal: driver.signal, user, adds: variants.map((v) => images[v]?.adds) });
   const tags: Record<string, string> = {};
   for (const variant of variants) tags[variant] = variantTag(variant, sources, images);
   // Claimed before they exist: a concurrent clean or prune must not remove them between build and use.
@@ -41,21 +41,22 @@ export async function buildImages(
     if (id) ids[variant] = id;
     else missing.push(variant);
   }
-  if (missing.length) {
-    const context = layOutContext(sources, lease);
+  const dockerfile = readFileSync(join(FIXTURES, 'Dockerfile'), 'utf8');
+  for (const variant of missing) {
+    // Its own context: what one variant adds (PostgreSQL) is not sent with the others.
+    const extra = extraOf(variant, sources, images);
+    const context = layOutContext(sources, lease, extra);
     try {
-      const dockerfile = readFileSync(join(FIXTURES, 'Dockerfile'), 'utf8');
-      for (const variant of missing) {
-        say(`building image ${tags[variant]}...`);
-        const file = `Dockerfile.${variant}`;
-        writeFileSync(join(context, file), `${dockerfile}LABEL ${IMAGE_LABEL}="${variant}"\nCMD ${JSON.stringify(images[variant]!.cmd)}\n`);
-        // Not waited for after a signal: an image is cached, never a run's to clean up.
-        await driver.call(`build ${tags[variant]}`, () => buildImage(dockerode, context, tags[variant]!, file), driver.deadlineMs * 3);
-        const id = await driver.call('inspect an image', () => imageId(dockerode, tags[variant]!));
-        // Another process removed it meanwhile (a prune, a clean of another shmlab): the engine's state, not shmlab's bug.
-        if (!id) throw new EngineFailedError(`the engine built ${tags[variant]} but does not have it any more (removed meanwhile?)`);
-        ids[variant] = id;
-      }
+      say(`building image ${tags[variant]}...`);
+      const file = `Dockerfile.${variant}`;
+      const copies = (extra?.folders ?? []).map((f) => `COPY ${f}/ /${f}/\n`).join('');
+      writeFileSync(join(context, file), `${dockerfile}${copies}LABEL ${IMAGE_LABEL}="${variant}"\nCMD ${JSON.stringify(images[variant]!.cmd)}\n`);
+      // Not waited for after a signal: an image is cached, never a run's to clean up.
+      await driver.call(`build ${tags[variant]}`, () => buildImage(dockerode, context, tags[variant]!, file), driver.deadlineMs * 3);
+      const id = await driver.call('inspect an image', () => imageId(dockerode, tags[variant]!));
+      // Another process removed it meanwhile (a prune, a clean of another shmlab): the engine's state, not shmlab's bug.
+      if (!id) throw new EngineFailedError(`the engine built ${tags[variant]} but does not have it any more (removed meanwhile?)`);
+      ids[variant] = id;
     } finally {
       rmSync(context, { recursive: true, force: true });
     }

@@ -7,6 +7,8 @@ import type { SurvivalTexts } from './survival.js';
 export interface ImageVariant {
   cmd: string[];
   purpose: string;
+  /** Software the image holds beside the lab's files (`postgresql`: PostgreSQL 15 from Debian 12's packages). */
+  adds?: 'postgresql';
 }
 
 /** A program of the user's, by the name it has in the image's /bin and the file that holds it. */
