@@ -50,6 +50,7 @@ describe('the README', () => {
   // Prose outside the blocks, each sentence with the report result it rests on.
   const outcome = (engine: (r: (typeof runs)[number]) => boolean, slug: string) =>
     runs.filter(engine).map((r) => r.experiments.find((e) => e.slug === slug)?.verdict);
+  type Run = (typeof runs)[number];
   const runc = (r: (typeof runs)[number]) => r.environment.kind !== 'cri' && (r.environment.ociRuntime?.name ?? 'runc') !== 'runsc';
   const gvisor = (r: (typeof runs)[number]) => r.environment.ociRuntime?.name === 'runsc';
   const containerd = (r: (typeof runs)[number]) => r.environment.runtimeName === 'containerd';
@@ -59,11 +60,16 @@ describe('the README', () => {
     ['pod-restart-ipc on containerd', containerd, 'pod-restart-ipc', 'as expected'],
     ['sysv-restart on containerd', containerd, 'sysv-restart', 'as expected'],
     ['mmap-restart on containerd', containerd, 'mmap-restart', 'as expected'],
-    ['pod-userns with crun 1.21', (r) => containerd(r) && r.environment.ociRuntime?.name === 'crun', 'pod-userns', 'as expected'],
-    ['pod-userns with runc 1.1.5 and on containerd 1.6', (r) => containerd(r) && r.environment.ociRuntime?.name !== 'crun', 'pod-userns', 'not applicable'],
+    ['pod-userns with crun 1.21', (r: Run) => containerd(r) && r.environment.ociRuntime?.name === 'crun', 'pod-userns', 'as expected'],
+    [
+      'pod-userns with runc 1.1.5 and on containerd 1.6',
+      (r: Run) => containerd(r) && r.environment.ociRuntime?.name !== 'crun',
+      'pod-userns',
+      'not applicable',
+    ],
     ['pg-dev-shm with runc and crun', runc, 'pg-dev-shm', 'as expected'],
     ['pg-dev-shm on containerd', containerd, 'pg-dev-shm', 'as expected'],
-    ['pg-dev-shm with gVisor 2022', (r) => gvisor(r) && r.environment.ociRuntime?.version === '20221219.0', 'pg-dev-shm', 'as expected'],
+    ['pg-dev-shm with gVisor 2022', (r: Run) => gvisor(r) && r.environment.ociRuntime?.version === '20221219.0', 'pg-dev-shm', 'as expected'],
   ] as const)('prose: %s, as its reports say', (_what, engine, slug, verdict) => {
     const verdicts = outcome(engine, slug);
     expect(verdicts.length).toBeGreaterThan(0);
