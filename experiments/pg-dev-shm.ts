@@ -30,7 +30,7 @@ export const pgDevShm: Experiment = {
   expectedToday:
     "with its default settings PostgreSQL puts a parallel query's shared hash table in /dev/shm, and the 64 MiB one of a container or a pod is too small: the query fails with PostgreSQL's `could not resize shared memory segment … No space left on device`; a larger /dev/shm (`--shm-size`; an `emptyDir` with `medium: Memory` at /dev/shm), `dynamic_shared_memory_type=sysv` or `=mmap` each let it finish",
   explanation:
-    "PostgreSQL gives a parallel query's workers their shared state (here a hash table of a few hundred MiB) in dynamic shared memory segments. `initdb` picks `dynamic_shared_memory_type = posix` where `shm_open` works: each segment is a file in /dev/shm, grown with `posix_fallocate` so that a full tmpfs fails at once (src/backend/storage/ipc/dsm_impl.c, `dsm_impl_posix_resize`) instead of a later SIGBUS; the worker then reports `could not resize shared memory segment \"/PostgreSQL.…\" to … bytes: No space left on device`. A container's /dev/shm is a tmpfs of 64 MiB unless the engine is told otherwise (`--shm-size`), and so is a pod's (one per sandbox, with no setting for it: an `emptyDir` with `medium: Memory` mounted at /dev/shm replaces it). `dynamic_shared_memory_type = sysv` puts the segments in System V shared memory instead (limited by the IPC namespace's `kernel.shmmax` and `kernel.shmall`, whose defaults in a new namespace are far larger), and `= mmap` in files under the data directory's `pg_dynshmem`, on disk. PostgreSQL 15 is Debian 12's, run as its own user with its data in the container (shmlab's `pg-start`, `jit=off`: its JIT library needs LLVM, which the image does not hold).",
+    "PostgreSQL gives a parallel query's workers their shared state (here the hash table of a parallel hash join) in dynamic shared memory segments. `initdb` picks `dynamic_shared_memory_type = posix` where `shm_open` works: each segment is a file in /dev/shm, grown with `posix_fallocate` so that a full tmpfs fails at once (src/backend/storage/ipc/dsm_impl.c, `dsm_impl_posix_resize`) instead of a later SIGBUS; the worker then reports `could not resize shared memory segment \"/PostgreSQL.…\" to … bytes: No space left on device`. A container's /dev/shm is a tmpfs of 64 MiB unless the engine is told otherwise (`--shm-size`), and so is a pod's (one per sandbox, with no setting for it: an `emptyDir` with `medium: Memory` mounted at /dev/shm replaces it). `dynamic_shared_memory_type = sysv` puts the segments in System V shared memory instead (limited by the IPC namespace's `kernel.shmmax` and `kernel.shmall`, whose defaults in a new namespace are far larger), and `= mmap` in files under the data directory's `pg_dynshmem`, on disk. PostgreSQL 15 is Debian 12's, run as its own user with its data in the container (shmlab's `pg-start`, `jit=off`: its JIT library needs LLVM, which the image does not hold).",
   containers: {
     pg: { image: 'postgresql' },
     'pg-shm-size': { image: 'postgresql', shmSizeBytes: GIB },
@@ -39,7 +39,7 @@ export const pgDevShm: Experiment = {
   steps: [
     { id: 'run', do: 'run', container: 'pg', why: "the engine's default /dev/shm" },
     { id: 'start', do: 'exec', container: 'pg', cmd: ['pg-start'], why: "initdb, then the server, with initdb's dynamic_shared_memory_type" },
-    { id: 'default', do: 'exec', container: 'pg', cmd: QUERY, why: 'the parallel hash join: its shared hash table grows past 64 MiB' },
+    { id: 'default', do: 'exec', container: 'pg', cmd: QUERY, why: "the parallel hash join: its workers' shared hash table in dynamic shared memory" },
     { id: 'restart-sysv', do: 'exec', container: 'pg', cmd: restartWith('sysv') },
     { id: 'sysv', do: 'exec', container: 'pg', cmd: QUERY, why: 'the segments in System V shared memory' },
     { id: 'restart-mmap', do: 'exec', container: 'pg', cmd: restartWith('mmap') },
@@ -48,20 +48,20 @@ export const pgDevShm: Experiment = {
       id: 'run-shm-size',
       do: 'run',
       container: 'pg-shm-size',
-      skipOn: { cri: 'a pod has no /dev/shm size: its fix is the emptyDir below' },
+      skipOn: { cri: "a pod has no /dev/shm size setting: an emptyDir at /dev/shm is a pod's fix (the steps below)" },
       why: '--shm-size 1 GiB',
     },
-    { id: 'start-shm-size', do: 'exec', container: 'pg-shm-size', cmd: ['pg-start'], skipOn: { cri: 'no such container here' } },
-    { id: 'shm-size', do: 'exec', container: 'pg-shm-size', cmd: QUERY, skipOn: { cri: 'no such container here' } },
+    { id: 'start-shm-size', do: 'exec', container: 'pg-shm-size', cmd: ['pg-start'], skipOn: { cri: 'its container is not run here' } },
+    { id: 'shm-size', do: 'exec', container: 'pg-shm-size', cmd: QUERY, skipOn: { cri: 'its container is not run here' } },
     {
       id: 'run-emptydir',
       do: 'run',
       container: 'pg-emptydir',
-      skipOn: { 'docker-api': 'the fix of a pod; here --shm-size is' },
+      skipOn: { 'docker-api': "an emptyDir at /dev/shm is a pod's fix; this engine's is --shm-size (the steps above)" },
       why: 'an emptyDir with medium: Memory and a 1 GiB sizeLimit at /dev/shm',
     },
-    { id: 'start-emptydir', do: 'exec', container: 'pg-emptydir', cmd: ['pg-start'], skipOn: { 'docker-api': 'no such container here' } },
-    { id: 'emptydir', do: 'exec', container: 'pg-emptydir', cmd: QUERY, skipOn: { 'docker-api': 'no such container here' } },
+    { id: 'start-emptydir', do: 'exec', container: 'pg-emptydir', cmd: ['pg-start'], skipOn: { 'docker-api': 'its container is not run here' } },
+    { id: 'emptydir', do: 'exec', container: 'pg-emptydir', cmd: QUERY, skipOn: { 'docker-api': 'its container is not run here' } },
   ],
   expect: [
     { step: 'start', means: 'PostgreSQL starts', exitCode: 0 },

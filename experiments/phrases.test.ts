@@ -76,7 +76,7 @@ const ON_CONTAINERD: Record<string, string> = {
 /** containerd 2.1 + crun 1.21: the experiments that run only where the runtime supports user namespaces. */
 const ON_CRUN: Record<string, string> = {
   'pod-userns':
-    "uid 0 in the pod: host uid 65536 (a range of 65536); pod sysctl kernel.shmmax: applied; shared with the pod's other container: kept; /proc/sys: read-only, with procMount: Unmasked written; hostIPC: refused by the API server (admission, applied by shmlab), without admission refused by crun (the kernel refused its mount)",
+    "uid 0 in the pod: host uid 65536 (a range of 65536); pod sysctl kernel.shmmax: applied; segment read from the pod's other container: yes; /proc/sys: read-only; with procMount Unmasked: written; hostIPC: refused by the API server (admission, applied by shmlab), without admission refused by crun (the kernel refused its mount)",
 };
 
 /**

@@ -27,6 +27,12 @@ function written(record: StepRecord | undefined): string {
   return /Read-only file system/.test(words) ? 'read-only' : `write failed: ${words}`;
 }
 
+/** `yes` where the other container read what the first wrote, else what became of it. */
+function readBy(write: StepRecord | undefined, read: StepRecord | undefined): string {
+  const outcome = dataOutcome(write, read);
+  return outcome === 'kept' ? 'yes' : outcome;
+}
+
 /** The first host id the pod's uid 0 maps to, from /proc/self/uid_map. */
 const hostIdOf = (record: StepRecord | undefined) => (succeeded(record) ? /^\s*0\s+(\d+)\s+(\d+)/.exec(record.stdout) : null);
 
@@ -40,11 +46,11 @@ export const podUserns: Experiment = {
   expectedToday:
     "the pod's root is an unprivileged range of host ids; its containers still share its System V segments; the pod's IPC sysctls are applied; /proc/sys stays read-only unless `procMount: Unmasked`, and then the pod may change its own IPC namespace's limits; a `hostIPC` pod with `hostUsers: false` is refused by the API server, and sent to the runtime anyway its sandbox fails to start",
   explanation:
-    "With `hostUsers: false` the kubelet gives the pod a user namespace of its own: ids 0–65535 in the pod are a block of 65,536 unprivileged ids on the host. The pod's IPC namespace belongs to that user namespace, and the kernel gives an IPC namespace's sysctls to the root of the user namespace that owns it (ipc/ipc_sysctl.c, `ipc_set_ownership` and `ipc_permissions`): the pod's root may change them where /proc/sys is writable. It is not by default: the kubelet asks for `/proc/sys` read-only, as in any pod; `procMount: Unmasked` (allowed only with `hostUsers: false`) asks for no read-only or masked paths. Sharing is unchanged: the pod's containers share its IPC namespace. A pod may not combine `hostUsers: false` with `hostIPC` (the API server refuses it): the host's IPC namespace belongs to the host's user namespace, and from the pod's the runtime may not even mount that namespace's mqueue file system, as the pod sent without admission shows. A kubelet creates such a pod only where the runtime says its handler supports user namespaces (they need idmapped mounts of the runtime); elsewhere this experiment is not applicable, with the kubelet's words.",
+    "With `hostUsers: false` the kubelet gives the pod a user namespace of its own: ids 0–65535 in the pod are a block of 65,536 unprivileged ids on the host. The pod's IPC namespace belongs to that user namespace, and the kernel gives an IPC namespace's sysctls to the root of the user namespace that owns it (ipc/ipc_sysctl.c, `ipc_set_ownership` and `ipc_permissions`): the pod's root may change them where /proc/sys is writable. It is not by default: the kubelet asks for `/proc/sys` read-only, as in any pod; `procMount: Unmasked` (allowed only with `hostUsers: false`) asks for no read-only or masked paths. Sharing is unchanged: the pod's containers share its IPC namespace. A pod may not combine `hostUsers: false` with `hostIPC` (the API server refuses it): the host's IPC namespace belongs to the host's user namespace, and from the pod's user namespace the runtime may not even mount that IPC namespace's mqueue file system, as the pod sent without admission shows. A kubelet creates such a pod only where the runtime says its handler supports user namespaces (they need the runtime's idmapped mounts); elsewhere this experiment is not applicable, quoting the kubelet.",
   containers: {
     app: { hostUsers: false, sysctls: { 'kernel.shmmax': WANTED_SHMMAX } },
     unmasked: { hostUsers: false, ipc: 'container:app', procMount: 'Unmasked' },
-    host: { hostUsers: false, ipc: 'host' },
+    'host-ipc': { hostUsers: false, ipc: 'host' },
   },
   steps: [
     {
@@ -77,14 +83,14 @@ export const podUserns: Experiment = {
     {
       id: 'run-host',
       do: 'run',
-      container: 'host',
+      container: 'host-ipc',
       mayBeRefused: refusedWith(ADMISSION_HOST_IPC),
       why: "hostUsers: false with the host's IPC namespace",
     },
     {
       id: 'run-host-unadmitted',
       do: 'run',
-      container: 'host',
+      container: 'host-ipc',
       skipAdmission: true,
       mayBeRefused: refusedWith(HOST_MQUEUE),
       why: "the same pod sent to the runtime without admission: the runtime's own answer",
@@ -114,8 +120,8 @@ export const podUserns: Experiment = {
     return [
       `uid 0 in the pod: ${map ? `host uid ${map[1]} (a range of ${map[2]})` : valueRead(steps.get('uid-map'))}`,
       `pod sysctl kernel.shmmax: ${valueRead(steps.get('pod-sysctl')) === WANTED_SHMMAX ? 'applied' : valueRead(steps.get('pod-sysctl'))}`,
-      `shared with the pod's other container: ${dataOutcome(steps.get('write'), steps.get('unmasked-reads'))}`,
-      `/proc/sys: ${written(steps.get('procsys-default'))}, with procMount: Unmasked ${written(steps.get('procsys-unmasked'))}`,
+      `segment read from the pod's other container: ${readBy(steps.get('write'), steps.get('unmasked-reads'))}`,
+      `/proc/sys: ${written(steps.get('procsys-default'))}; with procMount Unmasked: ${written(steps.get('procsys-unmasked'))}`,
       `hostIPC: ${refusalPhrase(steps.get('run-host'), ADMISSION_HOST_IPC)}, without admission ${refusalPhrase(steps.get('run-host-unadmitted'), HOST_MQUEUE)}`,
     ].join('; ');
   },

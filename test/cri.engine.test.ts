@@ -84,7 +84,7 @@ describe.each(EXPERIMENTS.map((e) => [e.slug, e] as const))('%s on CRI', (slug, 
     const expected = lacking('cri', experiment.requires) || noUserns ? 'not applicable' : 'as expected';
     if (noUserns)
       expect(result!.observed).toMatch(
-        /^a kubelet \(Kubernetes 1\.30\+\) does not create a pod with hostUsers: false on this node: "the handler "" is not known"/,
+        /^a kubelet \(Kubernetes 1\.30\+\) does not create a pod with hostUsers: false on this node \(`the handler "" is not known`\)/,
       );
     expect({ verdict: result!.verdict, error: result!.error, differences: result!.differences }).toEqual({
       verdict: expected,

@@ -27,9 +27,8 @@ export async function describeRuntime(client: CriClient, runtimeHandler?: string
   const systemd = handler?.systemdCgroup ?? config.systemdCgroup;
   const cgroupDriver = systemd === undefined ? 'unknown' : systemd ? 'systemd' : 'cgroupfs';
   const restrict = config.restrictOOMScoreAdj;
-  const oci = handler?.binaryName?.split('/').pop() || 'the OCI runtime';
   const why = hostLacksSysResource()
-    ? `the capability bounding set lacks CAP_SYS_RESOURCE, so ${oci} cannot give the sandbox the oom_score_adj -998 the CRI plugin asks for`
+    ? "containerd's setting, needed here: the capability bounding set lacks CAP_SYS_RESOURCE, without which the kernel refuses the oom_score_adj of -998 the CRI plugin would ask for its sandboxes"
     : 'the host allows lowering oom_score_adj';
   const lines = [
     `Runtime: ${version.runtime_name} ${version.runtime_version} (CRI ${version.runtime_api_version})`,
@@ -64,7 +63,7 @@ export function userNamespaceSupport(handlers: Handlers | undefined, name: strin
   const handler = handlers?.find((h) => h.name === name);
   const refuse = (error: string, said: string) => ({
     said,
-    whyNot: `a kubelet (Kubernetes 1.30+) does not create a pod with hostUsers: false on this node: "${error}", since ${said} (pkg/kubelet/userns/userns_manager.go, GetOrCreateUserNamespaceMappings; shmlab applies this in the kubelet's place)`,
+    whyNot: `a kubelet (Kubernetes 1.30+) does not create a pod with hostUsers: false on this node (\`${error}\`), since ${said} (pkg/kubelet/userns/userns_manager.go, GetOrCreateUserNamespaceMappings; shmlab applies this in the kubelet's place)`,
   });
   if (!handler)
     return refuse(`the handler "${name}" is not known`, `the runtime's Status lists ${handlers?.length ? `no handler "${name}"` : 'no runtime handlers'}`);

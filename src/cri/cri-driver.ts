@@ -82,7 +82,8 @@ export class CriDriver implements LabDriver {
     const host = joined ? this.entries.get(request.containerHandle(joined)) : undefined;
     if (joined && !host) throw new Error(`cannot join the pod of ${joined}: it is not running on this driver`);
     // A user-namespaced pod's block of host ids is chosen before anything is said of it.
-    const userns = !joined && spec.hostUsers === false ? podSpec.usernsBlock(this.usernsPods++) : undefined;
+    // Taken (the count moves on) only once the pod is sent: a pod refused before any CRI call uses none.
+    const userns = !joined && spec.hostUsers === false ? podSpec.usernsBlock(this.usernsPods) : undefined;
     const grants = podSpec.grantsOf(spec, privilege, this.options.network, userns);
     // A cluster refuses some pods before any runtime sees them: shmlab too, in its place, unless told to ask the runtime.
     const refused =
@@ -100,6 +101,7 @@ export class CriDriver implements LabDriver {
     await Promise.all([this.images.check(this.options.sandboxImage ?? SANDBOX_IMAGE), this.images.check(request.image)]);
     // What shmlab does on the host in the kubelet's place, as shell lines for the transcript, in the order done.
     const kubelet: string[] = [];
+    if (userns) this.usernsPods++;
     const pod = host?.pod ?? (await this.createPod(request, privilege, kubelet, userns));
     const { config, volumes } = podSpec.containerSpec(request, pod, privilege);
     try {

@@ -95,12 +95,12 @@ describe("the kubelet's user-namespace check, from the runtime's Status", () => 
 
   it("refuses it in the kubelet's words where the handler says false (containerd 2.1 with runc 1.1.5)", () => {
     expect(userNamespaceSupport([handler('', false)], '').whyNot).toMatch(
-      /^a kubelet \(Kubernetes 1\.30\+\) does not create a pod with hostUsers: false on this node: "RuntimeClass handler "" does not support user namespaces", since the runtime's Status says user_namespaces: false for handler ""/,
+      /^a kubelet \(Kubernetes 1\.30\+\) does not create a pod with hostUsers: false on this node \(`RuntimeClass handler "" does not support user namespaces`\), since the runtime's Status says user_namespaces: false for handler ""/,
     );
   });
 
   it("refuses it where the Status lists no handlers at all (containerd 1.6), or not the pod's", () => {
-    expect(userNamespaceSupport([], '').whyNot).toMatch(/"the handler "" is not known", since the runtime's Status lists no runtime handlers/);
+    expect(userNamespaceSupport([], '').whyNot).toMatch(/\(`the handler "" is not known`\), since the runtime's Status lists no runtime handlers/);
     expect(userNamespaceSupport([handler('kata', true)], '').whyNot).toMatch(/lists no handler ""/);
   });
 });
