@@ -14,6 +14,7 @@ import { type ContainerdLayout, containerdConfig, containerdLayout, podNetworkCo
 import { CriClient } from './cri-client.js';
 import { childrenOf, describeProcess, endProcesses, shimsOf } from './node-processes.js';
 import { SANDBOX_IMAGE } from './pause-image.js';
+import { mountsUnder } from './pod-host.js';
 
 /** The system's runc: sid's runc needs a newer glibc than Debian 12's. */
 const SYSTEM_RUNC = '/usr/sbin/runc';
@@ -246,11 +247,7 @@ function shareMounts(folder: string): string {
   return folder;
 }
 
-function isMountPoint(folder: string): boolean {
-  return readFileSync('/proc/self/mountinfo', 'utf8')
-    .split('\n')
-    .some((line) => line.split(' ')[4] === folder);
-}
+const isMountPoint = (folder: string) => mountsUnder(folder).includes(folder);
 
 function isContainerd(pid: number): boolean {
   try {
