@@ -68,6 +68,18 @@ const OTHERWISE: Record<string, { story: string; steps: Record<string, Partial<S
       },
     },
   },
+  'pg-restart': {
+    story: 'the old segment is still attached after the restart and PostgreSQL does not start',
+    steps: {
+      'look-restart': { exitCode: 0, stdout: 'segment key=1606249 shmid=4 nattch=1 size=56\n/dev/shm: no PostgreSQL file\n', stderr: '' },
+      'start-restart': {
+        exitCode: 1,
+        stdout:
+          'FATAL:  pre-existing shared memory block (key 1606249, ID 4) is still in use\nHINT:  Terminate any old server processes associated with data directory "/pg/data".\n',
+        stderr: '',
+      },
+    },
+  },
   'pod-shm-accumulates': {
     story: "the killed runs' objects stay and the fourth start finds no room",
     steps: {
@@ -109,6 +121,8 @@ const INSTEAD: Record<string, RegExp> = {
   'pause-unpause': /the System V segment was lost \(ENOENT\)/,
   'pg-dev-shm':
     /The query finished on the default \/dev\/shm \(dynamic_shared_memory_type=posix\)[\s\S]*These did not let the query finish: sysv \(ERROR: {2}could not resize shared memory segment/,
+  'pg-restart':
+    /PostgreSQL did not start again: stop \+ start \(FATAL: pre-existing shared memory block \(key 1606249, ID 4\) is still in use\)\. After stop \+ start \(old segment \(nattch 1\)\) the old server's shared memory was still there/,
   'kill-restart': /without the data written/,
   'commit-image': /System V segment was there in the container of the new image/,
   'pod-shm-accumulates': /The fourth start could not create its object \(ENOSPC\), and \/dev\/shm holds 4: what each killed run left stayed/,
@@ -201,6 +215,10 @@ const OTHERWISE_CRI: Record<string, { story: string; steps: Record<string, Parti
     steps: { mounts: { stdout: 'shm /dev/shm tmpfs rw,nosuid,nodev,noexec,relatime,size=65536k 0 0\n' } },
   },
   'pod-sandbox-recreated': { story: 'the System V segment survives the new sandbox', steps: { 'segment-after': kept } },
+  'pg-restart': {
+    story: 'the restart in the pod leaves nothing of the old server',
+    steps: { 'look-restart': { exitCode: 0, stdout: 'segment key=1606249: none\n/dev/shm: no PostgreSQL file\n', stderr: '' } },
+  },
   'pod-runtime-restart': { story: "the System V segment is gone after the runtime's restart", steps: { 'segment-after': gone('shmget') } },
   'pod-sidecar-holds': { story: "the segment is gone after the app's restart although the sidecar holds it", steps: { 'app-reads': gone('shmget') } },
   'pod-userns': {
@@ -232,6 +250,7 @@ const INSTEAD_CRI: Record<string, RegExp> = {
   'pod-shm-memory-limit': /With a 48 MiB memory limit the 64 MiB write succeeded/,
   'pod-dev-shm-emptydir': /has a tmpfs of 65536k there, not the emptyDir's 128 MiB/,
   'pod-sandbox-recreated': /The System V segment survived the new sandbox/,
+  'pg-restart': /After restart in the pod nothing of the old server was left: this runtime's restarted container did not keep the pod's IPC namespace/,
   'pod-runtime-restart': /The System V segment was gone after the runtime's restart: this runtime did not keep the pod's sandbox as it was/,
   'pod-sidecar-holds': /The segment was gone after the app's restart although the sidecar was attached to it/,
   'pod-userns':

@@ -14,7 +14,7 @@ export const IMAGES: Record<string, ImageVariant> = {
   postgresql: {
     cmd: ['/bin/idle'],
     purpose:
-      "the probes with an idle PID 1, and PostgreSQL 15: Debian 12's postgresql-15, postgresql-client-15 and libpq5 packages with the host's libraries they load (run by /bin/pg-start, pg-stop, pg-parallel-join)",
+      "the probes with an idle PID 1, and PostgreSQL 15: Debian 12's postgresql-15, postgresql-client-15 and libpq5 packages with the host's libraries they load (run by /bin/pg-start, pg-stop, pg-crash, pg-ipc, pg-log, pg-parallel-join)",
     adds: 'postgresql',
   },
 };

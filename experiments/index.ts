@@ -14,6 +14,7 @@ import { mmapRecreate } from './mmap-recreate.js';
 import { mmapRestart } from './mmap-restart.js';
 import { pauseUnpause } from './pause-unpause.js';
 import { pgDevShm } from './pg-dev-shm.js';
+import { pgRestart } from './pg-restart.js';
 import { podDevShm } from './pod-dev-shm.js';
 import { podDevShmEmptydir } from './pod-dev-shm-emptydir.js';
 import { podLayerRestart } from './pod-layer-restart.js';
@@ -71,6 +72,7 @@ export const EXPERIMENTS: readonly Experiment[] = [
   podSidecarHolds,
   podUserns,
   pgDevShm,
+  pgRestart,
 ];
 
 /** shmlab's catalog: its experiments, the survival table's texts, the image variants. */

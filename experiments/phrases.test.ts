@@ -38,6 +38,8 @@ const ON_RUNC: Record<string, string> = {
   'pod-shm-accumulates': 'starts 1–4: created, created, created, created; /dev/shm holds 1',
   'pod-shm-memory-limit': '48 MiB limit: writer killed (SIGKILL), 1 OOM kill(s) in its cgroup; no limit: written, 0 OOM kill(s) in its cgroup',
   'pg-dev-shm': '/dev/shm as it comes: no room for a 16 MiB segment (ENOSPC); sysv: joined; mmap: joined; --shm-size 1 GiB: joined',
+  'pg-restart':
+    'postmaster killed: old segment (unattached) and 2 /dev/shm files left, PostgreSQL removed them, recovered; stop + start, kill + start, new container: nothing left, recovered',
 };
 
 /** containerd 1.6 over CRI: the same, where a pod keeps what a Docker restart loses. */
@@ -71,6 +73,8 @@ const ON_CONTAINERD: Record<string, string> = {
   'pod-sidecar-holds': "after the app's restart: kept; after the sidecar's restart too: lost (ENOENT)",
   'pod-runtime-restart': "after the runtime's restart: all kept; kernel.shmmax still set; then a container restart: segment kept",
   'pg-dev-shm': '/dev/shm as it comes: no room for a 16 MiB segment (ENOSPC); sysv: joined; mmap: joined; 1 GiB emptyDir: joined',
+  'pg-restart':
+    'postmaster killed, restart in the pod, kill + restart in the pod: old segment (unattached) and 2 /dev/shm files left, PostgreSQL removed them, recovered; sandbox re-created: nothing left, recovered',
 };
 
 /** containerd 2.1 + crun 1.21: the experiments that run only where the runtime supports user namespaces. */
@@ -120,6 +124,8 @@ const ON_GVISOR: Record<string, string> = {
   'pod-shm-memory-limit': '48 MiB limit: engine error; no limit: not run',
   'pod-shm-accumulates': 'starts 1–4: created, created, created, created; /dev/shm holds 1',
   'pg-dev-shm': '/dev/shm as it comes: no room for a 16 MiB segment (ENOSPC); sysv: joined; mmap: joined; --shm-size 1 GiB: joined',
+  'pg-restart':
+    'postmaster killed: old segment (unattached) and 2 /dev/shm files left, PostgreSQL removed them, recovered; stop + start, kill + start, new container: nothing left, recovered',
 };
 
 /** The experiments gVisor differs in (judged anew from its records), and what "instead" must say for each. */

@@ -54,6 +54,8 @@ describe('the README', () => {
   const runc = (r: (typeof runs)[number]) => r.environment.kind !== 'cri' && (r.environment.ociRuntime?.name ?? 'runc') !== 'runsc';
   const gvisor = (r: (typeof runs)[number]) => r.environment.ociRuntime?.name === 'runsc';
   const containerd = (r: (typeof runs)[number]) => r.environment.runtimeName === 'containerd';
+  const gvisor2022 = (r: Run) => gvisor(r) && r.environment.ociRuntime?.version === '20221219.0';
+  const gvisor2024 = (r: Run) => gvisor(r) && r.environment.ociRuntime?.version === '20240729.0';
   it.each([
     ['sysctl-joined-namespace with runc and crun', runc, 'sysctl-joined-namespace', 'as expected'],
     ['sysctl-joined-namespace with gVisor', gvisor, 'sysctl-joined-namespace', 'differs'],
@@ -69,10 +71,24 @@ describe('the README', () => {
     ],
     ['pg-dev-shm with runc and crun', runc, 'pg-dev-shm', 'as expected'],
     ['pg-dev-shm on containerd', containerd, 'pg-dev-shm', 'as expected'],
-    ['pg-dev-shm with gVisor 2022', (r: Run) => gvisor(r) && r.environment.ociRuntime?.version === '20221219.0', 'pg-dev-shm', 'as expected'],
+    ['pg-dev-shm with gVisor 2022', gvisor2022, 'pg-dev-shm', 'as expected'],
+    ['pg-restart with runc and crun', runc, 'pg-restart', 'as expected'],
+    ['pg-restart on containerd', containerd, 'pg-restart', 'as expected'],
+    ['pg-restart with gVisor 2022', gvisor2022, 'pg-restart', 'as expected'],
+    ['pg-dev-shm with gVisor 2024', gvisor2024, 'pg-dev-shm', 'error'],
+    ['pg-restart with gVisor 2024', gvisor2024, 'pg-restart', 'error'],
   ] as const)('prose: %s, as its reports say', (_what, engine, slug, verdict) => {
     const verdicts = outcome(engine, slug);
     expect(verdicts.length).toBeGreaterThan(0);
     expect(verdicts.every((v) => v === verdict)).toBe(true);
+  });
+
+  it("prose: PostgreSQL's two /dev/shm files, left where the IPC namespace lived on and removed at its start", () => {
+    const ran = runs.filter((r) => !gvisor2024(r)).map((r) => r.experiments.find((e) => e.slug === 'pg-restart')?.observed ?? '');
+    expect(ran.length).toBeGreaterThan(0);
+    for (const observed of ran)
+      expect(observed).toMatch(
+        /^postmaster killed[^:]*: old segment \(unattached\) and 2 \/dev\/shm files left, PostgreSQL removed them, recovered; [^:]+: nothing left, recovered$/,
+      );
   });
 });

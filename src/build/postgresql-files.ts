@@ -11,7 +11,7 @@ import { hashFiles } from './content-hash.js';
 
 const PACKAGES = ['postgresql-15', 'postgresql-client-15', 'libpq5'];
 /** The programs whose libraries are copied: the server, its set-up and control, and the client. */
-const PROGRAMS = ['postgres', 'initdb', 'pg_ctl', 'psql'];
+const PROGRAMS = ['postgres', 'initdb', 'pg_ctl', 'psql', 'pg_isready'];
 const BIN = 'usr/lib/postgresql/15/bin';
 
 /** What an image adds to the lab's own files: folders copied to the image's root, and the hash of what they hold. */

@@ -44,6 +44,14 @@ describe('judge', () => {
     expect(j.differences[0]?.means).toBe('the data is gone');
   });
 
+  it('quotes a line a failing program printed again and again once, with how many times', () => {
+    const stderr = `${'x: shmctl(IPC_STAT): EACCES (Permission denied)\n'.repeat(150)}x: gave up\n`;
+    const failed = asExpected.map((r) => (r.id === 'read' ? record('read', { exitCode: 1, stderr }) : r));
+    expect(judge(experiment, failed, 'docker-api').differences[0]?.detail).toBe(
+      'exit code: expected 10, got 1 (x: shmctl(IPC_STAT): EACCES (Permission denied) (150 times)\nx: gave up)',
+    );
+  });
+
   it('compares output by content: a trailing newline more or less is the same value', () => {
     const exact: Experiment = { ...experiment, expect: [{ step: 'read', means: 'the value', stdout: '33554432\n' }], expectOn: undefined };
     const read = (stdout: string) =>

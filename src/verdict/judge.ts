@@ -53,7 +53,7 @@ function compare(e: StepExpectation, r: StepRecord): Difference[] {
   }
   const exitDiffers = e.exitCode === 'non-zero' ? r.exitCode === 0 || r.exitCode === null : e.exitCode !== r.exitCode;
   if (e.exitCode !== undefined && exitDiffers) {
-    differ(`exit code: expected ${e.exitCode}, got ${r.exitCode}${r.stderr ? ` (${r.stderr.trim()})` : ''}`);
+    differ(`exit code: expected ${e.exitCode}, got ${r.exitCode}${r.stderr.trim() ? ` (${onceEach(r.stderr)})` : ''}`);
   }
   if (e.state !== undefined && e.state !== r.state) differ(`container state: expected ${e.state}, got ${r.state ?? 'unknown'}`);
   for (const [field, text] of [
@@ -65,6 +65,17 @@ function compare(e: StepExpectation, r: StepRecord): Difference[] {
     if (want !== undefined && !matches(want, text)) differ(`${field}: expected ${show(want)}, got ${JSON.stringify(text)}`);
   }
   return out;
+}
+
+/** stderr with each run of the same line said once, and how many times (a probe that retried says so once). */
+function onceEach(stderr: string): string {
+  const runs: { line: string; times: number }[] = [];
+  for (const line of stderr.trim().split('\n')) {
+    const last = runs.at(-1);
+    if (last?.line === line) last.times++;
+    else runs.push({ line, times: 1 });
+  }
+  return runs.map(({ line, times }) => (times > 1 ? `${line} (${times} times)` : line)).join('\n');
 }
 
 // Output is compared by content: a value with or without its trailing newline (gVisor's /proc/sys has none) is the
