@@ -73,6 +73,7 @@ export async function runCommand(options: RunOptions, io: Output, signal: AbortS
     ...(userPrograms ? { userPrograms } : {}),
     ...(given?.ctr ? { ctr: given.ctr } : {}),
     ...(given?.workarounds ? { workarounds: given.workarounds } : {}),
+    ...(given?.details ? { details: given.details } : {}),
     ...(given?.panicDir ? { panicDir: given.panicDir } : {}),
     say,
     signal,

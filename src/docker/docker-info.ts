@@ -23,6 +23,7 @@ export async function describeEngine(dockerode: Dockerode, address: string): Pro
   const kind: EngineKind = components.some((c) => /podman/i.test(c.Name)) ? 'podman' : 'docker';
   const runc = components.find((c) => /^(runc|crun)$/i.test(c.Name));
   const defaultRuntime: string = info.DefaultRuntime ?? (kind === 'podman' ? ociRuntimeOfPodman(info) : 'unknown');
+  const own = kind === 'podman' ? await podmanInfo(dockerode, version.Version) : undefined;
   const ociRuntime = await describeOciRuntime(defaultRuntime, (info.Runtimes ?? {}) as Record<string, RuntimeInfo>, address, runc);
   return {
     kind,
@@ -35,9 +36,42 @@ export async function describeEngine(dockerode: Dockerode, address: string): Pro
     cgroupVersion: String(info.CgroupVersion ?? 'unknown'),
     runtime: ociRuntime.version ? `${defaultRuntime} ${ociRuntime.version}` : defaultRuntime,
     ociRuntime,
+    ...(rootless(info) || own?.host?.security?.rootless === true ? { rootless: true as const } : {}),
+    ...(own?.host?.security?.rootless && own.host.idMappings ? { details: [`User namespace: ${idMap(own.host.idMappings)}`] } : {}),
     harnessVersion: HARNESS_VERSION,
     date: new Date().toISOString(),
   };
+}
+
+interface IdMapping {
+  container_id: number;
+  host_id: number;
+  size: number;
+}
+
+/** Podman's own /info (its libpod API): whether it is rootless, and its user namespace's id maps. */
+interface PodmanInfo {
+  host?: { security?: { rootless?: boolean }; idMappings?: { uidmap?: IdMapping[]; gidmap?: IdMapping[] } };
+}
+
+// Its routes want a version in the path (any: Podman answers /v1.41/libpod/info too, not /libpod/info).
+function podmanInfo(dockerode: Dockerode, version: string): Promise<PodmanInfo | undefined> {
+  return new Promise((resolve) => {
+    dockerode.modem.dial({ path: `/v${version}/libpod/info`, method: 'GET', statusCodes: { 200: true }, options: {} }, (err: unknown, data: unknown) =>
+      resolve(err ? undefined : (data as PodmanInfo)),
+    );
+  });
+}
+
+/** `uids 0→1001 ×1, 1→100000 ×65536; gids …`: container id → host id, and how many. */
+function idMap(maps: NonNullable<NonNullable<PodmanInfo['host']>['idMappings']>): string {
+  const one = (list: IdMapping[] = []) => list.map((m) => `${m.container_id}→${m.host_id} ×${m.size}`).join(', ');
+  return `uids ${one(maps.uidmap)}; gids ${one(maps.gidmap)} (container id → host id ×count, as Podman reports them)`;
+}
+
+/** Docker's and Podman's word for an engine that runs in a user namespace of its own. */
+function rootless(info: { SecurityOptions?: unknown }): boolean {
+  return Array.isArray(info.SecurityOptions) && info.SecurityOptions.includes('name=rootless');
 }
 
 function ociRuntimeOfPodman(info: Record<string, unknown>): string {

@@ -2,7 +2,7 @@
 // the entry's kind from a table: a new kind is a row here and its family's code, nothing else.
 import { join } from 'node:path';
 import { provisionContainerd, stopContainerd } from '../cri/containerd-provisioner.js';
-import { type StartedEngine, startDockerd, startPodman, stopDockerApiEngine } from '../docker/engine-setup.js';
+import { type StartedEngine, startDockerd, startPodman, stopDockerApiEngine, stopRootlessPodman } from '../docker/engine-setup.js';
 import { canProvision } from '../engine/host-tools.js';
 import { EngineUnavailableError } from '../errors.js';
 import type { EngineEntry, EngineEntryKind } from '../model/engine-entry.js';
@@ -22,7 +22,11 @@ const SETUPS: Record<
   { family: FamilyName; start: (entry: EngineEntry, say: Say) => Promise<StartedEngine>; stop: (entry: EngineEntry, say: Say) => Promise<boolean> }
 > = {
   docker: { family: 'docker-api', start: (e, say) => startDockerd(e, homeOf(e), say), stop: (e) => stopDockerApiEngine(homeOf(e)) },
-  podman: { family: 'docker-api', start: (e, say) => startPodman(e, homeOf(e), say), stop: (e) => stopDockerApiEngine(homeOf(e)) },
+  podman: {
+    family: 'docker-api',
+    start: (e, say) => startPodman(e, homeOf(e), say),
+    stop: (e, say) => (e.rootless ? stopRootlessPodman(homeOf(e), say) : stopDockerApiEngine(homeOf(e))),
+  },
   containerd: {
     family: 'cri',
     start: async (e, say) => {
@@ -47,6 +51,7 @@ export async function provisionEngine(entry: EngineEntry, say: Say): Promise<Pro
       // What this host needed for the engine to run at all: the run states it in its report's environment.
       ...(daemon.workarounds?.length ? { workarounds: daemon.workarounds } : {}),
       ...(daemon.panicDir ? { panicDir: daemon.panicDir } : {}),
+      ...(daemon.details?.length ? { details: daemon.details } : {}),
     },
   };
 }

@@ -80,8 +80,20 @@ describe('engines file', () => {
       '{"engines":[{"name":"a","kind":"docker","from":"sid"},{"name":"a","kind":"podman","from":"sid"}]}',
       /a and a name the same engine and runtime \(or the same name\)/,
     ],
+    ['{"engines":[{"name":"x","kind":"podman","from":"bookworm","rootless":"yes"}]}', /"rootless" can only be true/],
+    [
+      '{"engines":[{"name":"x","kind":"docker","from":"bookworm","rootless":true}]}',
+      /"rootless" applies to a Podman engine shmlab provisions \("kind": "podman" with "from"\)/,
+    ],
   ])('rejects %s with one sentence', (text, message) => {
     expect(() => readEnginesFile(file(text))).toThrow(message);
+  });
+
+  it('tells a rootless Podman from the same Podman run as root: two engines, two reports', () => {
+    const entries = readEnginesFile(
+      file('{"engines":[{"name":"p","kind":"podman","from":"bookworm"},{"name":"p-rootless","kind":"podman","from":"bookworm","rootless":true}]}'),
+    );
+    expect(entries.map((e) => e.rootless)).toEqual([undefined, true]);
   });
 
   it('takes --engine name=unix:///path', () => {

@@ -30,7 +30,7 @@ export function readEnginesFile(path: string): EngineEntry[] {
   // Two entries of the same engine and runtime would write reports of the same name over each other.
   const seen = new Map<string, string>();
   for (const e of entries) {
-    const key = JSON.stringify([e.kind, e.from, e.address, e.runtime]);
+    const key = JSON.stringify([e.kind, e.from, e.address, e.runtime, e.rootless]);
     const twin = seen.get(key) ?? (entries.filter((x) => x.name === e.name).length > 1 ? e.name : undefined);
     if (twin)
       throw new UsageError(`${path}: ${twin} and ${e.name} name the same engine and runtime (or the same name); their reports would overwrite each other.`);
@@ -49,6 +49,11 @@ function checkEntry(e: unknown, where: string): EngineEntry {
   if (!entry.from && !entry.address) throw new UsageError(`${where}: give "from" (a Debian suite) or "address" (unix:///path).`);
   const runtime = entry.runtime === undefined ? undefined : checkRuntime(entry.runtime, entry.kind, where);
   if (entry.gate !== undefined && typeof entry.gate !== 'boolean') throw new UsageError(`${where}: "gate" must be true or false.`);
+  if (entry.rootless !== undefined && entry.rootless !== true) throw new UsageError(`${where}: "rootless" can only be true.`);
+  if (entry.rootless && (entry.kind !== 'podman' || entry.address))
+    throw new UsageError(
+      `${where}: "rootless" applies to a Podman engine shmlab provisions ("kind": "podman" with "from"); an engine given by address is used as it runs.`,
+    );
   return {
     name: entry.name,
     kind: entry.kind,
@@ -56,6 +61,7 @@ function checkEntry(e: unknown, where: string): EngineEntry {
     address: entry.address,
     ...(runtime ? { runtime } : {}),
     ...(entry.gate === false ? { gate: false } : {}),
+    ...(entry.rootless ? { rootless: true as const } : {}),
   };
 }
 
@@ -104,12 +110,14 @@ export function parseEngineOption(text: string): EngineEntry {
  */
 export function gateOf(
   entries: readonly EngineEntry[],
-): (run: { environment: { kind: EngineKind; runtimeName?: string; ociRuntime?: { name: string } } }) => boolean {
+): (run: { environment: { kind: EngineKind; runtimeName?: string; ociRuntime?: { name: string }; rootless?: true } }) => boolean {
   return (run) => {
     // The entry kinds are the engines' own names (docker, podman, containerd).
     const kind = engineId(run.environment);
     const runtime = run.environment.ociRuntime?.name ?? 'runc';
-    const alike = entries.filter((e) => e.kind === kind && (e.runtime?.name ?? 'runc') === runtime);
+    const alike = entries.filter(
+      (e) => e.kind === kind && (e.runtime?.name ?? 'runc') === runtime && Boolean(e.rootless) === Boolean(run.environment.rootless),
+    );
     return !(alike.length > 0 && alike.every((e) => e.gate === false));
   };
 }

@@ -18,6 +18,11 @@ export interface EngineEntry {
    * gVisor, whose differences are findings); its run must still finish and write its report. Default true.
    */
   gate?: boolean;
+  /**
+   * Run as an unprivileged user in a user namespace of its own (shmlab's user shmlab-rootless, made where missing,
+   * with subordinate id ranges). Podman only.
+   */
+  rootless?: true;
 }
 
 export type RuntimeName = 'runc' | 'crun' | 'runsc';

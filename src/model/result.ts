@@ -53,6 +53,8 @@ export interface EngineEnvironment {
   ociRuntime?: { name: string; version?: string; args?: string[] };
   /** The kernel the containers see (`/proc/sys/kernel/osrelease` read inside one): a sandboxing runtime reports its own. */
   containerKernel?: string;
+  /** The engine runs as an unprivileged user, in a user namespace of its own (its own word: `name=rootless`). */
+  rootless?: true;
   /** What this host needed for the engine to run at all, stated so that a reader can weigh the results. */
   workarounds?: string[];
   harnessVersion: string;

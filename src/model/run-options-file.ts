@@ -9,6 +9,8 @@ export interface RunOptionsFile {
   ctr?: string;
   /** What this host needed for the engine to run at all, for the report's environment. */
   workarounds?: string[];
+  /** How the engine was set up, as `Key: value` lines for the report's environment (a rootless engine's user). */
+  details?: string[];
   /** The folder of the runtime's per-sandbox panic logs (gVisor), where the matrix set one up. */
   panicDir?: string;
   /** The user experiments' folder (`matrix --experiments`). */
@@ -24,7 +26,7 @@ export function runOptionsProblem(data: unknown): string | undefined {
   if (!o.engine || !Object.hasOwn(FAMILIES, o.engine.family) || typeof o.engine.address !== 'string') return 'engine must be {family, address}';
   if (typeof o.resultFile !== 'string') return 'resultFile must be a path';
   for (const key of ['ctr', 'panicDir', 'experimentsDir'] as const) if (o[key] !== undefined && typeof o[key] !== 'string') return `${key} must be a path`;
-  if (o.workarounds !== undefined && !(Array.isArray(o.workarounds) && o.workarounds.every((w) => typeof w === 'string')))
-    return 'workarounds must be a list of sentences';
+  for (const key of ['workarounds', 'details'] as const)
+    if (o[key] !== undefined && !(Array.isArray(o[key]) && o[key].every((w) => typeof w === 'string'))) return `${key} must be a list of sentences`;
   return undefined;
 }

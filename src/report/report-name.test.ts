@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { engineTitle, reportBaseName } from './report-name.js';
+import { columnTitle, engineTitle, reportBaseName } from './report-name.js';
 
 const docker = { kind: 'docker' as const, serverVersion: '20.10.24+dfsg1' };
 
@@ -24,5 +24,13 @@ describe('report names', () => {
     expect(engineTitle({ ...docker, ociRuntime: { name: 'runsc', version: '20221219.0' } })).toBe('Docker 20.10.24+dfsg1 with runsc 20221219.0');
     expect(engineTitle({ ...docker, ociRuntime: { name: 'runc' } })).toBe('Docker 20.10.24+dfsg1');
     expect(engineTitle({ kind: 'cri', runtimeName: 'containerd', serverVersion: '1.6.20~ds1' })).toBe('containerd 1.6.20~ds1 (Kubernetes CRI)');
+  });
+
+  it('name a rootless engine so, so that its report never overwrites the same engine run as root', () => {
+    const podman = { kind: 'podman' as const, serverVersion: '4.3.1', ociRuntime: { name: 'runc', version: '1.1.5+ds1' } };
+    expect(reportBaseName(podman)).toBe('podman-4.3.1');
+    expect(reportBaseName({ ...podman, rootless: true })).toBe('podman-4.3.1-rootless');
+    expect(engineTitle({ ...podman, rootless: true })).toBe('Podman 4.3.1 (rootless)');
+    expect(columnTitle({ ...podman, rootless: true })).toBe('Podman 4.3.1 rootless');
   });
 });

@@ -2,7 +2,7 @@
 import { engineId, FAMILIES, familyOf, productTitle } from '../model/family.js';
 import type { EngineEnvironment } from '../model/result.js';
 
-type Named = Pick<EngineEnvironment, 'kind' | 'serverVersion' | 'runtimeName' | 'ociRuntime'>;
+type Named = Pick<EngineEnvironment, 'kind' | 'serverVersion' | 'runtimeName' | 'ociRuntime' | 'rootless'>;
 
 /** The runtime, where it is not the engines' usual runc: then it names the report and the column too. */
 function otherRuntime(env: Named): string | undefined {
@@ -13,13 +13,16 @@ function otherRuntime(env: Named): string | undefined {
 
 export function reportBaseName(env: Named): string {
   const runtime = otherRuntime(env);
-  return `${engineId(env)}-${env.serverVersion}${runtime ? `-${runtime.replace(' ', '-')}` : ''}`.replace(/[^A-Za-z0-9._+-]/g, '_');
+  return `${engineId(env)}-${env.serverVersion}${env.rootless ? '-rootless' : ''}${runtime ? `-${runtime.replace(' ', '-')}` : ''}`.replace(
+    /[^A-Za-z0-9._+-]/g,
+    '_',
+  );
 }
 
 /** `Docker 20.10.24+dfsg1 with runsc 20221219.0`, `containerd 1.6.20~ds1 (Kubernetes CRI)`. */
 export function engineTitle(env: Named): string {
   const runtime = otherRuntime(env);
-  return `${productTitle(env)} ${env.serverVersion}${runtime ? ` with ${runtime}` : ''}${FAMILIES[familyOf(env.kind)].titleSuffix.report}`;
+  return `${productTitle(env)} ${env.serverVersion}${env.rootless ? ' (rootless)' : ''}${runtime ? ` with ${runtime}` : ''}${FAMILIES[familyOf(env.kind)].titleSuffix.report}`;
 }
 
 /**
@@ -28,5 +31,5 @@ export function engineTitle(env: Named): string {
  */
 export function columnTitle(env: Named): string {
   const runtime = otherRuntime(env);
-  return `${productTitle(env)} ${env.serverVersion}${FAMILIES[familyOf(env.kind)].titleSuffix.column}${runtime ? ` · ${runtime}` : ''}`;
+  return `${productTitle(env)} ${env.serverVersion}${env.rootless ? ' rootless' : ''}${FAMILIES[familyOf(env.kind)].titleSuffix.column}${runtime ? ` · ${runtime}` : ''}`;
 }

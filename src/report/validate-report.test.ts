@@ -46,6 +46,7 @@ const everyEnvironmentField: Required<EngineEnvironment> = {
   details: ['Runtime handler: runc'],
   ociRuntime: { name: 'runsc', version: '20221219.0', args: ['--platform=ptrace'] },
   containerKernel: '4.4.0',
+  rootless: true,
   workarounds: ['none'],
 };
 const everyPrivilegeField: Required<PrivilegeMode> = { mode: 'equivalent', reason: 'unable to apply caps' };

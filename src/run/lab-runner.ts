@@ -36,6 +36,8 @@ export interface LabOptions {
   ctr?: string;
   /** What the host needed for the engine to run at all (said by whoever provisioned it), for the report. */
   workarounds?: string[];
+  /** How the engine was set up (said by whoever provisioned it: a rootless engine's user), as `Key: value` lines. */
+  details?: string[];
   /** The folder of the runtime's per-sandbox panic logs (gVisor), where the engine has one. */
   panicDir?: string;
 }
@@ -62,6 +64,7 @@ export async function runLab(experiments: Experiment[], options: LabOptions): Pr
   const { driver, session } = lab;
   const { environment } = lab;
   if (options.workarounds?.length) environment.workarounds = options.workarounds;
+  if (options.details?.length) environment.details = [...(environment.details ?? []), ...options.details];
   const remover = lab.removeHostKeys;
 
   for (const line of readSweep(await lab.removeStale()).said) say(line);

@@ -1,0 +1,99 @@
+// The unprivileged user a rootless engine runs as: made by shmlab where it is missing (an ordinary user, with a range
+// of subordinate uids and gids, as `useradd` gives one on Debian), with the packages a rootless engine needs.
+import { readdirSync, readFileSync } from 'node:fs';
+import { execa } from 'execa';
+import { SetupError } from '../errors.js';
+import { aptInstall, hasCommand, type Say } from './host-tools.js';
+
+/** The user shmlab's rootless engines run as. */
+export const ROOTLESS_USER = 'shmlab-rootless';
+
+interface RootlessUser {
+  name: string;
+  uid: number;
+  gid: number;
+  home: string;
+  /** Its subordinate id ranges, as /etc/subuid and /etc/subgid hold them: `first:count`. */
+  subuid: string;
+  subgid: string;
+}
+
+/** What a rootless engine needs of the host: newuidmap/newgidmap, and the network and overlay helpers Podman calls. */
+const PACKAGES = { newuidmap: 'uidmap', slirp4netns: 'slirp4netns', 'fuse-overlayfs': 'fuse-overlayfs' };
+
+/** The rootless user, made if missing, with its id ranges; the packages installed. */
+export async function rootlessUser(say: Say): Promise<RootlessUser> {
+  const missing: string[] = [];
+  for (const [command, pkg] of Object.entries(PACKAGES)) if (!(await hasCommand(command))) missing.push(pkg);
+  if (missing.length) await aptInstall(missing, say);
+  if ((await execa('id', ['-u', ROOTLESS_USER], { reject: false })).exitCode !== 0) {
+    say(`making the unprivileged user ${ROOTLESS_USER} for rootless engines (once)...`);
+    // An ordinary user (not --system): useradd gives it subordinate id ranges in /etc/subuid and /etc/subgid.
+    await execa('useradd', ['--create-home', '--shell', '/usr/sbin/nologin', '--comment', 'shmlab rootless engines', ROOTLESS_USER]);
+  }
+  const [uid, gid] = await Promise.all(['-u', '-g'].map(async (flag) => Number((await execa('id', [flag, ROOTLESS_USER])).stdout.trim())));
+  const home = (await execa('getent', ['passwd', ROOTLESS_USER])).stdout.split(':')[5] ?? '';
+  const subuid = rangeOf('/etc/subuid', ROOTLESS_USER, uid!);
+  const subgid = rangeOf('/etc/subgid', ROOTLESS_USER, uid!);
+  if (!subuid || !subgid) {
+    throw new SetupError(
+      `The user ${ROOTLESS_USER} has no subordinate ${subuid ? 'gid' : 'uid'} range (/etc/sub${subuid ? 'g' : 'u'}id): add one, e.g. \`usermod --add-subuids 100000-165535 --add-subgids 100000-165535 ${ROOTLESS_USER}\`.`,
+    );
+  }
+  return { name: ROOTLESS_USER, uid: uid!, gid: gid!, home, subuid, subgid };
+}
+
+/** `first:count` of the user's line in /etc/subuid or /etc/subgid (by name or by uid), or undefined. */
+export function rangeOf(file: string, name: string, uid: number, text = readText(file)): string | undefined {
+  const line = text.split('\n').find((l) => l.startsWith(`${name}:`) || l.startsWith(`${uid}:`));
+  return line?.split(':').slice(1, 3).join(':') || undefined;
+}
+
+function readText(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+/** The pids of the processes running as `uid` (from /proc: each process's real uid). */
+export function processesOf(uid: number): number[] {
+  const found: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const real = /^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${entry}/status`, 'utf8'))?.[1];
+      if (Number(real) === uid) found.push(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return found;
+}
+
+/**
+ * Ends what a rootless engine left running as its user, once its service has stopped: Podman's pause process (it
+ * holds the user namespace), and the monitors of its execs (conmon waits minutes for an exec's exit). The user is
+ * shmlab's own, so every process of it is one shmlab's engine started; each is ended by pid, SIGTERM, then SIGKILL.
+ */
+export async function endUserProcesses(uid: number, timeoutMs = 10_000): Promise<number> {
+  const first = processesOf(uid);
+  for (const pid of first) signal(pid, 'SIGTERM');
+  const deadline = Date.now() + timeoutMs;
+  while (processesOf(uid).length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+  // What SIGTERM did not end, and what ending the others started (an exec's cleanup command).
+  for (let round = 0; round < 5 && processesOf(uid).length; round++) {
+    for (const pid of processesOf(uid)) signal(pid, 'SIGKILL');
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return first.length;
+}
+
+function signal(pid: number, name: NodeJS.Signals): void {
+  try {
+    process.kill(pid, name);
+  } catch {
+    // gone meanwhile
+  }
+}
