@@ -74,8 +74,9 @@ const OTHERWISE: Record<string, { story: string; steps: Record<string, Partial<S
       'look-restart': { exitCode: 0, stdout: 'segment key=1606249 shmid=4 nattch=1 size=56\n/dev/shm: no PostgreSQL file\n', stderr: '' },
       'start-restart': {
         exitCode: 1,
+        // pg-start prints its start's log on failure: PostgreSQL's last FATAL line is its answer.
         stdout:
-          'FATAL:  pre-existing shared memory block (key 1606249, ID 4) is still in use\nHINT:  Terminate any old server processes associated with data directory "/pg/data".\n',
+          'LOG:  starting PostgreSQL 15.18 (Debian 15.18-0+deb12u1) on x86_64-pc-linux-gnu\nFATAL:  pre-existing shared memory block (key 1606249, ID 4) is still in use\nHINT:  Terminate any old server processes associated with data directory "/pg/data".\nLOG:  database system is shut down\n',
         stderr: '',
       },
     },

@@ -24,7 +24,7 @@ const startAgain = (way: Way, why: string, skipOn?: Step['skipOn']): Step[] => [
 
 const left = (way: Way, when: string): StepExpectation => ({
   step: `look-${way}`,
-  means: `${when}: the old System V segment, attached by no process, and PostgreSQL's /dev/shm file are still there`,
+  means: `${when}: the old System V segment, attached by no process, and PostgreSQL's /dev/shm files are still there`,
   exitCode: 0,
   stdout: LEFT,
 });
@@ -36,13 +36,13 @@ const nothingLeft = (way: Way, when: string): StepExpectation => ({
 });
 const removed = (way: Way): StepExpectation => ({
   step: `after-${way}`,
-  means: 'PostgreSQL removed the old segment and /dev/shm file at its start',
+  means: 'after its start the old segment (by its id) and /dev/shm files are gone',
   exitCode: 0,
   stdout: REMOVED,
 });
 const startedAndRecovered = (way: Way): StepExpectation[] => [
   { step: `start-${way}`, means: 'PostgreSQL starts', exitCode: 0, stdout: /started/ },
-  { step: `log-${way}`, means: 'it recovers from its write-ahead log, in its own words', exitCode: 0, stdout: RECOVERED },
+  { step: `log-${way}`, means: 'it goes through crash recovery and accepts connections, in its own words', exitCode: 0, stdout: RECOVERED },
 ];
 
 /** `old segment and /dev/shm file left`, `nothing left`, … from a look before the start. */
@@ -66,7 +66,8 @@ function startOutcome(start: StepRecord | undefined, log: StepRecord | undefined
   if (!succeeded(start)) return `did not start (${fatal(start) ?? failure(start)})`;
   const how = succeeded(log) && RECOVERED.test(log.stdout) ? 'recovered' : 'started';
   const still = succeeded(after) && /still there/.test(after.stdout);
-  const gone = succeeded(after) && / seen before[^\n]*: gone/.test(after.stdout);
+  // Said only where the old segment itself is gone: PostgreSQL reaches the old /dev/shm files through it (SHMSTATE_UNATTACHED).
+  const gone = succeeded(after) && /the segment seen before \(shmid=\d+\): gone/.test(after.stdout);
   return still ? `${how}, old ones still there` : gone ? `PostgreSQL removed them, ${how}` : how;
 }
 
@@ -74,7 +75,7 @@ function startOutcome(start: StepRecord | undefined, log: StepRecord | undefined
 const fatal = (record: StepRecord | undefined) =>
   record?.stdout
     .split('\n')
-    .find((l) => /FATAL:/.test(l))
+    .findLast((l) => /FATAL:/.test(l))
     ?.replace(/^.*?FATAL:\s+/, 'FATAL: ');
 
 const pod = (steps: ReadonlyMap<string, StepRecord>) => Boolean(steps.get('remove')?.skipped);
@@ -99,9 +100,9 @@ export const pgRestart: Experiment = {
   source: 'PostgreSQL users: is a crashed server\'s "pre-existing shared memory block" a problem after a container or pod restart?',
   blogSaw: 'not tried',
   expectedToday:
-    'after a SIGKILL of the postmaster in a running container, and after a restart of a container in a pod, its System V segment (unattached) and its /dev/shm files are still there: PostgreSQL removes them at its next start and recovers; after a Docker or Podman stop + start, kill + start or a new container, and in a re-created pod sandbox, nothing is left; it recovers from its write-ahead log every time',
+    'after a SIGKILL of the postmaster in a running container, and after a restart of a container in a pod, its System V segment (unattached) and its /dev/shm files are still there: PostgreSQL removes them at its next start and goes through crash recovery; after a Docker or Podman stop + start, kill + start or a new container, and in a re-created pod sandbox, nothing is left; it goes through crash recovery every time',
   explanation:
-    "PostgreSQL 15 keeps its main shared memory in an anonymous mapping, plus a small System V segment whose key is its data directory's inode number, recorded in line 7 of `postmaster.pid`; the segment's count of attached processes is how a new postmaster tells that an old server still runs. At its start it tries to create that segment; if one of its data directory's is already there and no process is attached to it, it removes it and, through the control segment named in it, the dynamic shared memory segments of the old server (the files `/dev/shm/PostgreSQL.*` with `dynamic_shared_memory_type = posix`), then creates its own (src/backend/port/sysv_shmem.c, `PGSharedMemoryCreate`, case `SHMSTATE_UNATTACHED`; src/backend/storage/ipc/dsm.c, `dsm_cleanup_using_control_segment`); had a process still been attached, it would have stopped with `pre-existing shared memory block (key …, ID …) is still in use` (the same file, and `CreateLockFile` in src/backend/utils/init/miscinit.c). A SysV segment and /dev/shm live as long as their IPC namespace and its tmpfs: a process killed in a running container leaves both behind, and so does a container restarted in a pod, whose IPC namespace and /dev/shm are the pod sandbox's. A container Docker or Podman starts again, or creates anew, gets a new IPC namespace and /dev/shm, and so does a pod whose sandbox is re-created. Either way the data directory, on a volume (an `emptyDir` in a pod), outlives the server, which logs `database system was interrupted` and `not properly shut down; automatic recovery in progress` and replays its write-ahead log. Here PostgreSQL is not the container's first process (shmlab's idle program is, and it exits at the stop signal): the engine's stop ends it with the container's other processes, without the shutdown a SIGTERM to the postmaster would begin. pg-ipc is shmlab's look, with its sysv-stat probe and `ls /dev/shm`, at what the last server left.",
+    "PostgreSQL 15 keeps its main shared memory in an anonymous mapping, plus a small System V segment, whose key (recorded in line 7 of `postmaster.pid`) is the first free one from its data directory's inode number on; besides whether the old postmaster's pid is alive, the segment's count of attached processes is how a new postmaster tells that an old server still runs. At its start it tries to create that segment; if one of its data directory's is already there and no process is attached to it, it removes it and, through the control segment named in it, the dynamic shared memory segments of the old server (the files `/dev/shm/PostgreSQL.*` with `dynamic_shared_memory_type = posix`), then creates its own (src/backend/port/sysv_shmem.c, `PGSharedMemoryCreate`, case `SHMSTATE_UNATTACHED`; src/backend/storage/ipc/dsm.c, `dsm_cleanup_using_control_segment`); had a process still been attached (or the segment not been analysable), it would have stopped with `pre-existing shared memory block (key …, ID …) is still in use` (the same file, and `CreateLockFile` in src/backend/utils/init/miscinit.c, which checks first). A SysV segment and /dev/shm live as long as their IPC namespace and its tmpfs: a process killed in a running container leaves both behind, and so does a container restarted in a pod, whose IPC namespace and /dev/shm are the pod sandbox's. A container Docker or Podman starts again, or creates anew, gets a new IPC namespace and /dev/shm, and so does a pod whose sandbox is re-created. Either way the data directory, on a volume (an `emptyDir` in a pod), outlives the server, which logs `database system was interrupted` and `not properly shut down; automatic recovery in progress`, replays what its write-ahead log holds after the last checkpoint (here: `redo is not required`, nothing was written since) and accepts connections. Here PostgreSQL is not the container's first process (shmlab's idle program is, and it exits at the stop signal): the engine's stop ends it with the container's other processes, without the shutdown a SIGTERM to the postmaster would begin. pg-ipc is shmlab's look, with its sysv-stat probe and `ls /dev/shm`, at what the last server left, and after the start at whether that segment (by its id) and those files are still there.",
   containers: { pg: { image: 'postgresql', volumes: [{ volume: 'pgdata', target: '/pg' }] } },
   steps: [
     { id: 'run', do: 'run', container: 'pg', why: 'the data directory on a volume (on CRI: an emptyDir)' },
@@ -183,14 +184,17 @@ export const pgRestart: Experiment = {
     // In a pod a restart keeps the sandbox's IPC namespace and /dev/shm; elsewhere every way but the crash gets new ones.
     const keeps: readonly Way[] = pod(steps) ? ['crash', 'restart', 'kill'] : ['crash'];
     const keptAnyway = WAYS.filter((w) => !keeps.includes(w) && found(steps.get(`look-${w}`)));
-    const lostAnyway = keeps.filter((w) => succeeded(steps.get(`look-${w}`)) && !found(steps.get(`look-${w}`)));
+    const lostAnyway = keeps.filter((w) => w !== 'crash' && succeeded(steps.get(`look-${w}`)) && !found(steps.get(`look-${w}`)));
+    const crashLeftNothing = succeeded(steps.get('look-crash')) && !found(steps.get('look-crash'));
     return sentences(
       failed.length > 0 &&
         `PostgreSQL did not start again: ${failed.map((w) => `${names[w]} (${fatal(steps.get(`start-${w}`)) ?? failure(steps.get(`start-${w}`))})`).join('; ')}.`,
       keptAnyway.length > 0 &&
-        `After ${keptAnyway.map((w) => `${names[w]} (${found(steps.get(`look-${w}`))})`).join(', ')} the old server's shared memory was still there: this engine kept the IPC namespace or /dev/shm.`,
+        `After ${listed(keptAnyway.map((w) => `${names[w]} (${found(steps.get(`look-${w}`))})`))} the old server's shared memory was still there: this engine kept the IPC namespace or /dev/shm.`,
       lostAnyway.length > 0 &&
         `After ${listed(lostAnyway.map((w) => names[w]))} nothing of the old server was left: ${pod(steps) ? "this runtime's restarted container did not keep the pod's IPC namespace and /dev/shm" : 'the segment and /dev/shm files were gone before PostgreSQL started'}.`,
+      crashLeftNothing &&
+        'After the postmaster was killed in its running container, no segment under its key and no PostgreSQL file in /dev/shm were there: something removed them before PostgreSQL started again.',
       still.length > 0 &&
         `After PostgreSQL started, what the old server left was still there (${still
           .map((w) =>
