@@ -84,7 +84,8 @@ export async function stopDaemon(home: string, signal: NodeJS.Signals = 'SIGTERM
   return true;
 }
 
-function alive(pid: number): boolean {
+/** Whether a process of this pid still exists. */
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -10,7 +10,7 @@ import { endUserProcesses, processesOf, ROOTLESS_USER, rootlessUser } from '../e
 import { runtimeBinary } from '../engine/runtime-binary.js';
 import { writeFileAtomically } from '../fs/atomic-write.js';
 import type { EngineEntry, RuntimeEntry } from '../model/engine-entry.js';
-import { type RunningDaemon, startDaemon, stopDaemon } from './daemon-process.js';
+import { alive, type RunningDaemon, startDaemon, stopDaemon } from './daemon-process.js';
 
 /** A started engine, and what its runs must be told: what the host needed, and where the runtime logs panics. */
 export type StartedEngine = RunningDaemon & {
@@ -105,15 +105,6 @@ export async function stopRootlessPodman(home: string, say: (line: string) => vo
   const left = await endUserProcesses(uid);
   if (left) say(`ended ${left} process(es) the user ${ROOTLESS_USER} still ran (Podman's pause process, exec monitors), by pid`);
   return started || service.length > 0;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 interface DockerRuntime {
