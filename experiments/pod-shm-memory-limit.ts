@@ -37,6 +37,7 @@ export const podShmMemoryLimit: Experiment = {
     'in a container with a 48 MiB memory limit and a 128 MiB tmpfs on `/dev/shm`, writing 64 MiB into `/dev/shm` gets the writer OOM-killed (SIGKILL, exit 137), and its memory cgroup counts the kill; the same write without a limit succeeds',
   explanation:
     "A tmpfs keeps its files in memory, and the kernel charges each page to the memory cgroup of the process that first writes it. So what a container writes into `/dev/shm` (or into an `emptyDir` with `medium: Memory`, which is a tmpfs too) counts against its own memory limit, whatever the tmpfs's size. A `/dev/shm` bigger than the container's limit does not give it more room: once the limit is reached the kernel's OOM killer ends a process of the container, which is a harder failure than the ENOSPC of a full `/dev/shm`. Size the memory limit for the program's memory and its shared memory together.",
+  requires: ['memory-limit'],
   containers: {
     limited: { memoryLimitBytes: LIMIT, volumes: shm },
     free: { volumes: shm },

@@ -1,7 +1,7 @@
 import type { Experiment, StepRecord } from '../src/model/experiment.js';
 import { ALPHABET, dataOutcome, failure, SHMMAX, sentences, succeeded, unobserved, valueRead, WANTED_SHMMAX } from '../src/model/experiment-kit.js';
 import { ONLY_IN_PODS } from './pod-kit.js';
-import { refusalPhrase, refusedWith } from './refusals.js';
+import { HOST_MQUEUE_UNOWNED, refusalPhrase, refusedWith } from './refusals.js';
 
 const SEGMENT = ['--key', '5683'];
 const SHMMNI = '/proc/sys/kernel/shmmni';
@@ -10,13 +10,6 @@ const WANTED_SHMMNI = '8192';
 const MAPPED = /^\s*0\s+[1-9]\d*\s+65536\s*$/;
 // The API server's validateHostUsers (pkg/apis/core/validation/validation.go), applied by shmlab in its place.
 const ADMISSION_HOST_IPC = [{ who: 'the API server (admission, applied by shmlab)', words: /HostIPC: Forbidden: when `pod\.Spec\.HostUsers` is false/ }];
-
-// The host's IPC namespace belongs to the host's user namespace: from the pod's, the runtime may not mount its mqueue
-// file system (ipc/mqueue.c: the mount is keyed by the IPC namespace and asks CAP_SYS_ADMIN of its owner).
-const HOST_MQUEUE = [
-  { who: 'crun (the kernel refused its mount)', words: /mount `mqueue` to `dev\/mqueue`: Operation not permitted/ },
-  { who: 'runc (the kernel refused its mount)', words: /error mounting "mqueue" to rootfs at "\/dev\/mqueue"[^\n]*operation not permitted/i },
-];
 
 /** "read-only", "written", or the write's failure. */
 function written(record: StepRecord | undefined): string {
@@ -92,7 +85,7 @@ export const podUserns: Experiment = {
       do: 'run',
       container: 'host-ipc',
       skipAdmission: true,
-      mayBeRefused: refusedWith(HOST_MQUEUE),
+      mayBeRefused: refusedWith(HOST_MQUEUE_UNOWNED),
       why: "the same pod sent to the runtime without admission: the runtime's own answer",
     },
   ],
@@ -122,7 +115,7 @@ export const podUserns: Experiment = {
       `pod sysctl kernel.shmmax: ${valueRead(steps.get('pod-sysctl')) === WANTED_SHMMAX ? 'applied' : valueRead(steps.get('pod-sysctl'))}`,
       `segment read from the pod's other container: ${readBy(steps.get('write'), steps.get('unmasked-reads'))}`,
       `/proc/sys: ${written(steps.get('procsys-default'))}; with procMount Unmasked: ${written(steps.get('procsys-unmasked'))}`,
-      `hostIPC: ${refusalPhrase(steps.get('run-host'), ADMISSION_HOST_IPC)}, without admission ${refusalPhrase(steps.get('run-host-unadmitted'), HOST_MQUEUE)}`,
+      `hostIPC: ${refusalPhrase(steps.get('run-host'), ADMISSION_HOST_IPC)}, without admission ${refusalPhrase(steps.get('run-host-unadmitted'), HOST_MQUEUE_UNOWNED)}`,
     ].join('; ');
   },
   whenDiffers: (steps) => {

@@ -48,6 +48,17 @@ export function admissionNotAllowlisted(sysctl: string): Refusal[] {
   return [{ who: 'the kubelet (admission, applied by shmlab)', words: new RegExp(`forbidden sysctl: "${quoted(sysctl)}" not allowlisted`) }];
 }
 
+/**
+ * A container in the host's IPC namespace from a user namespace of its own (a pod with `hostUsers: false`, a rootless
+ * engine), whose runtime mounts a new mqueue file system at /dev/mqueue: the host's IPC namespace belongs to the host's
+ * user namespace, and the kernel refuses the mount (ipc/mqueue.c: the mount is keyed by the IPC namespace and asks
+ * CAP_SYS_ADMIN of its owner).
+ */
+export const HOST_MQUEUE_UNOWNED: Refusal[] = [
+  { who: 'crun (the kernel refused its mount)', words: /mount `mqueue` to `dev\/mqueue`: Operation not permitted/ },
+  { who: 'runc (the kernel refused its mount)', words: /error mounting "mqueue" to rootfs at "\/dev\/mqueue"[^\n]*operation not permitted/i },
+];
+
 /** Joining the IPC namespace of a container whose IPC mode is `private` (Docker, Podman). */
 export const JOIN_PRIVATE_IPC: Refusal[] = [{ who: 'the engine', words: /non-shareable IPC/ }];
 

@@ -70,6 +70,19 @@ const REFUSALS: [slug: string, step: string, notARefusal: string, refusal: strin
     'failed to create containerd task: failed to create shim task: OCI runtime create failed: mount `mqueue` to `dev/mqueue`: Operation not permitted',
   ],
   [
+    'ipc-host',
+    'run',
+    // Rootless Podman on a host without /dev/mqueue: a missing mount point, not the kernel refusing the namespace.
+    'container create: statfs /dev/mqueue: no such file or directory',
+    'failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: error during container init: error mounting "mqueue" to rootfs at "/dev/mqueue": mount mqueue:/dev/mqueue (via /proc/self/fd/6), flags: 0xe: operation not permitted: unknown',
+  ],
+  [
+    'host-sysctl-not-inherited',
+    'run-host',
+    'container create: statfs /dev/mqueue: no such file or directory',
+    'failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: error during container init: error mounting "mqueue" to rootfs at "/dev/mqueue": mount mqueue:/dev/mqueue (via /proc/self/fd/6), flags: 0xe: operation not permitted: unknown',
+  ],
+  [
     'sysctl-joined-namespace',
     'run-sidecar',
     "can't join IPC of container 3bfd521b1265: container 3bfd521b1265 is not running",

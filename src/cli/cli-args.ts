@@ -28,8 +28,8 @@ Usage:
   shmlab matrix [--engines FILE] [--engine name=unix:///path]... [--only slug,...]
                 [--report-dir DIR] [--keep-engines] [--no-host-changes]
                 [--experiments DIR] [--junit FILE]
-      Provision the engines of FILE (default engines.json: Docker 20.10, 26.1, 28.5,
-      Podman 4.3), run every experiment against each in parallel, write each
+      Provision the engines of FILE (default shmlab's engines.json: Docker, Podman,
+      rootless ones, containerd, with runc, crun, gVisor), run every experiment against each in parallel, write each
       engine's report and reports/matrix.md. Engines it started are stopped after,
       unless --keep-engines. --engine alone names engines already running.
       --experiments and --junit as for run (--junit: one test suite per engine).

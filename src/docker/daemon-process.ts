@@ -18,6 +18,8 @@ interface DaemonSpec {
   env?: NodeJS.ProcessEnv;
   /** Mounts hidden from the daemon: it then runs in a private mount namespace of its own, without them. */
   unmount?: string[];
+  /** An mqueue file system at /dev/mqueue in that private mount namespace (the folder must exist). */
+  mqueue?: true;
 }
 
 export interface RunningDaemon {
@@ -26,6 +28,15 @@ export interface RunningDaemon {
   /** False when it already answered: then it is not ours to stop. */
   startedHere: boolean;
 }
+
+/** A started engine, and what its runs must be told: what the host needed, and where the runtime logs panics. */
+export type StartedEngine = RunningDaemon & {
+  ctr?: string;
+  workarounds?: string[];
+  panicDir?: string;
+  /** How the engine was set up, as `Key: value` lines for the report's environment (a rootless engine's user). */
+  details?: string[];
+};
 
 const socketOf = (home: string) => join(home, 'engine.sock');
 const pidFileOf = (home: string) => join(home, 'engine.pid');
@@ -55,7 +66,8 @@ export async function startDaemon(spec: DaemonSpec, say: (line: string) => void,
       : spec.command;
   const log = openLog(join(spec.home, 'engine.log'));
   // unshare and sh exec into the daemon, so the child's pid stays the daemon's.
-  const mounts = spec.unmount?.length ? ['-m', '--propagation', 'private', 'sh', '-c', `umount ${spec.unmount.join(' ')} && exec "$@"`, 'sh'] : [];
+  const prepare = [...(spec.unmount?.length ? [`umount ${spec.unmount.join(' ')}`] : []), ...(spec.mqueue ? ['mount -t mqueue mqueue /dev/mqueue'] : [])];
+  const mounts = prepare.length ? ['-m', '--propagation', 'private', 'sh', '-c', `${prepare.join(' && ')} && exec "$@"`, 'sh'] : [];
   const child = spawn('unshare', ['-n', ...mounts, ...args], { detached: true, stdio: ['ignore', log, log], env: spec.env ?? process.env });
   child.unref();
   writeFileAtomically(pidFileOf(spec.home), String(child.pid));

@@ -5,6 +5,7 @@ import type { ContainerRequest, ContainerView, ExecOutcome, LabDriver, StartedCo
 import { PrivilegeResolver } from '../engine/privilege.js';
 import { shellQuote } from '../engine/shell-quote.js';
 import type { ContainerState, StepAction } from '../model/experiment.js';
+import type { Capability } from '../model/family.js';
 import type { PrivilegeMode } from '../model/result.js';
 import { containerConfig } from './container-config.js';
 import type { EngineDriver } from './docker-api.js';
@@ -28,7 +29,13 @@ export class DockerDriver implements LabDriver {
   constructor(
     readonly api: EngineDriver,
     readonly cli: 'docker' | 'podman' = 'docker',
+    private readonly lacking: Partial<Record<Capability, string>> = {},
   ) {}
+
+  /** What this engine's containers cannot be given here (no cgroups when rootless on cgroup v1), as the engine said. */
+  lacks(need: Capability): string | undefined {
+    return this.lacking[need];
+  }
 
   get privilege(): PrivilegeMode {
     return this.resolver.mode;

@@ -3,15 +3,23 @@ import type Dockerode from 'dockerode';
 import { runtimeVersion } from '../engine/runtime-version.js';
 import { EngineUnavailableError } from '../errors.js';
 import type { EngineKind } from '../model/experiment.js';
+import type { Capability } from '../model/family.js';
 import type { EngineEnvironment } from '../model/result.js';
 import { HARNESS_VERSION } from '../paths.js';
+import { cgroupLacks } from './cgroup-lacks.js';
 
 interface VersionComponent {
   Name: string;
   Version: string;
 }
 
-export async function describeEngine(dockerode: Dockerode, address: string): Promise<EngineEnvironment> {
+interface EngineDescription {
+  environment: EngineEnvironment;
+  /** What its containers cannot be given here, each with the engine's reason (cgroupLacks). */
+  lacks: Partial<Record<Capability, string>>;
+}
+
+export async function describeEngine(dockerode: Dockerode, address: string): Promise<EngineDescription> {
   const [info, version] = await Promise.all([dockerode.info(), dockerode.version()]);
   // Anything answering HTTP can sit at an address; a Docker API engine names its version.
   if (typeof version?.Version !== 'string' || typeof version.ApiVersion !== 'string' || typeof info !== 'object' || info === null) {
@@ -25,7 +33,16 @@ export async function describeEngine(dockerode: Dockerode, address: string): Pro
   const defaultRuntime: string = info.DefaultRuntime ?? (kind === 'podman' ? ociRuntimeOfPodman(info) : 'unknown');
   const own = kind === 'podman' ? await podmanInfo(dockerode, version.Version) : undefined;
   const ociRuntime = await describeOciRuntime(defaultRuntime, (info.Runtimes ?? {}) as Record<string, RuntimeInfo>, address, runc);
-  return {
+  const isRootless = rootless(info) || own?.host?.security?.rootless === true;
+  const cgroupVersion = String(info.CgroupVersion ?? 'unknown');
+  const lacks = cgroupLacks({
+    product: kind === 'podman' ? 'Podman' : 'Docker',
+    rootless: isRootless,
+    cgroupVersion,
+    cgroupDriver: info.CgroupDriver,
+    controllers: own?.host?.cgroupControllers,
+  });
+  const environment: EngineEnvironment = {
     kind,
     address,
     serverVersion: version.Version,
@@ -33,14 +50,15 @@ export async function describeEngine(dockerode: Dockerode, address: string): Pro
     operatingSystem: info.OperatingSystem ?? version.Os,
     kernel: info.KernelVersion ?? version.KernelVersion,
     storageDriver: info.Driver ?? 'unknown',
-    cgroupVersion: String(info.CgroupVersion ?? 'unknown'),
+    cgroupVersion,
     runtime: ociRuntime.version ? `${defaultRuntime} ${ociRuntime.version}` : defaultRuntime,
     ociRuntime,
-    ...(rootless(info) || own?.host?.security?.rootless === true ? { rootless: true as const } : {}),
+    ...(isRootless ? { rootless: true as const } : {}),
     ...(own?.host?.security?.rootless && own.host.idMappings ? { details: [`User namespace: ${idMap(own.host.idMappings)}`] } : {}),
     harnessVersion: HARNESS_VERSION,
     date: new Date().toISOString(),
   };
+  return { environment, lacks };
 }
 
 interface IdMapping {
@@ -51,7 +69,7 @@ interface IdMapping {
 
 /** Podman's own /info (its libpod API): whether it is rootless, and its user namespace's id maps. */
 interface PodmanInfo {
-  host?: { security?: { rootless?: boolean }; idMappings?: { uidmap?: IdMapping[]; gidmap?: IdMapping[] } };
+  host?: { security?: { rootless?: boolean }; cgroupControllers?: string[]; idMappings?: { uidmap?: IdMapping[]; gidmap?: IdMapping[] } };
 }
 
 // Its routes want a version in the path (any: Podman answers /v1.41/libpod/info too, not /libpod/info).

@@ -25,10 +25,10 @@ export async function openDockerLab(setup: LabSetup): Promise<DockerLab> {
   const lease = await processLease();
   const { address, client } = await connectEngine(setup.say, setup.deadlineMs, signal, setup.env ?? process.env);
   const api = new EngineDriver(client, setup.deadlineMs ?? DEFAULT_DEADLINE_MS, signal);
-  const environment = await api.call('describe the engine', () => describeEngine(api.dockerode, address.uri));
+  const { environment, lacks } = await api.call('describe the engine', () => describeEngine(api.dockerode, address.uri));
   const variants = [...new Set(['lab', ...(setup.variants ?? [])])];
   const { ids, tags } = await buildImages(api, variants, setup.say, lease, setup.images, setup.userPrograms);
-  const driver = new DockerDriver(api, environment.kind === 'podman' ? 'podman' : 'docker');
+  const driver = new DockerDriver(api, environment.kind === 'podman' ? 'podman' : 'docker', lacks);
   const session = new LabSession(driver, lease);
   const helperLabels = session.labels({ [LABEL_HELPER]: 'true' });
   const hostIpc = dockerHostIpc(api, ids.lab!, helperLabels);

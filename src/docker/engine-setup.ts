@@ -1,25 +1,17 @@
 // Provisions the Docker API engines of the matrix (dockerd with a named OCI runtime, Podman's API service) as
 // shmlab's own daemons: Debian packages, unpacked without touching the system's apt configuration, each on its own
 // socket and data root, in its own network namespace.
-import { chownSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { execa } from 'execa';
 import { debianPackage } from '../engine/debian-package.js';
 import { aptInstall, hasCommand } from '../engine/host-tools.js';
-import { endUserProcesses, processesOf, ROOTLESS_USER, rootlessUser } from '../engine/rootless-user.js';
 import { runtimeBinary } from '../engine/runtime-binary.js';
 import { writeFileAtomically } from '../fs/atomic-write.js';
 import type { EngineEntry, RuntimeEntry } from '../model/engine-entry.js';
-import { alive, type RunningDaemon, startDaemon, stopDaemon } from './daemon-process.js';
+import { type StartedEngine, startDaemon, stopDaemon } from './daemon-process.js';
+import { startRootlessDockerd, startRootlessPodman } from './rootless-setup.js';
 
-/** A started engine, and what its runs must be told: what the host needed, and where the runtime logs panics. */
-export type StartedEngine = RunningDaemon & {
-  ctr?: string;
-  workarounds?: string[];
-  panicDir?: string;
-  /** How the engine was set up, as `Key: value` lines for the report's environment (a rootless engine's user). */
-  details?: string[];
-};
+export type { StartedEngine } from './daemon-process.js';
 
 /** Podman's API service, with the runtime named and this host's settings, in `home`; rootless: as shmlab's user. */
 export async function startPodman(entry: EngineEntry, home: string, say: (line: string) => void): Promise<StartedEngine> {
@@ -35,34 +27,18 @@ export async function startPodman(entry: EngineEntry, home: string, say: (line: 
   const service = ['podman', 'system', 'service', '--time=0', `unix://${join(home, 'engine.sock')}`];
   const env = { ...process.env, CONTAINERS_CONF: join(home, 'containers.conf') };
   if (!entry.rootless) return startDaemon({ home, kind: 'service', command: service, env }, say);
-  const user = await rootlessUser(say);
-  // The service writes its socket here and keeps its runtime state in run/ (0700, the user's, as XDG_RUNTIME_DIR must be).
-  const run = join(home, 'run');
-  mkdirSync(run, { recursive: true, mode: 0o700 });
-  for (const dir of [home, run]) chownSync(dir, user.uid, user.gid);
-  const daemon = await startDaemon(
-    {
-      home,
-      kind: 'service',
-      // setpriv execs the service as the user (no session in between): the daemon's pid is the one shmlab keeps.
-      command: ['setpriv', `--reuid=${user.uid}`, `--regid=${user.gid}`, '--init-groups', '--', ...service],
-      env: { ...env, HOME: user.home, USER: user.name, LOGNAME: user.name, XDG_RUNTIME_DIR: run },
-    },
-    say,
-  );
-  return {
-    ...daemon,
-    details: [
-      `Rootless: as the user ${user.name} (uid ${user.uid}, made by shmlab), in a user namespace of its own`,
-      `Subordinate ids: uids ${user.subuid}, gids ${user.subgid} (first:count, /etc/subuid and /etc/subgid)`,
-      "Host packages: uidmap (newuidmap, newgidmap), slirp4netns, fuse-overlayfs; the images are built in that user's storage",
-    ],
-  };
+  return startRootlessPodman(home, service, env, say);
 }
 
-/** dockerd of the entry's suite, with its runtime named as the default, in `home`. */
+/** dockerd of the entry's suite, with its runtime named as the default, in `home`; rootless: as shmlab's user. */
 export async function startDockerd(entry: EngineEntry, home: string, say: (line: string) => void): Promise<StartedEngine> {
   const dockerd = await dockerdFrom(entry.from ?? 'bookworm', say);
+  if (entry.rootless) {
+    mkdirSync(home, { recursive: true });
+    const config = join(home, 'daemon.json');
+    writeFileAtomically(config, `${JSON.stringify({ 'default-runtime': 'runc' }, null, 2)}\n`);
+    return startRootlessDockerd(dockerd, config, home, say);
+  }
   // The unpacked package's own helpers (docker-init, docker-proxy) come first; containerd and runc are the system's.
   const path = [join(dockerd, '..'), join(dockerd, '../../bin'), process.env.PATH].join(':');
   const runtime = await dockerRuntime(entry.runtime, home, say);
@@ -79,32 +55,6 @@ export async function startDockerd(entry: EngineEntry, home: string, say: (line:
 /** Stops the daemon shmlab started in `home`. */
 export function stopDockerApiEngine(home: string): Promise<boolean> {
   return stopDaemon(home);
-}
-
-/**
- * Stops a rootless Podman shmlab started in `home`: its service (by now a process of the user's own, the one started
- * having handed over to it inside the user namespace), then what the user still runs. `say` tells what that needed.
- */
-export async function stopRootlessPodman(home: string, say: (line: string) => void): Promise<boolean> {
-  const found = await execa('id', ['-u', ROOTLESS_USER], { reject: false });
-  if (found.exitCode !== 0) return stopDaemon(home);
-  const uid = Number(found.stdout.trim());
-  const socket = join(home, 'engine.sock');
-  const service = processesOf(uid).filter((pid) => {
-    try {
-      const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-      return args.includes('service') && args.some((a) => a.endsWith(socket));
-    } catch {
-      return false;
-    }
-  });
-  for (const pid of service) process.kill(pid, 'SIGTERM');
-  const deadline = Date.now() + 30_000;
-  while (service.some(alive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
-  const started = await stopDaemon(home);
-  const left = await endUserProcesses(uid);
-  if (left) say(`ended ${left} process(es) the user ${ROOTLESS_USER} still ran (Podman's pause process, exec monitors), by pid`);
-  return started || service.length > 0;
 }
 
 interface DockerRuntime {

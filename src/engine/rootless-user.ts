@@ -1,6 +1,6 @@
 // The unprivileged user a rootless engine runs as: made by shmlab where it is missing (an ordinary user, with a range
 // of subordinate uids and gids, as `useradd` gives one on Debian), with the packages a rootless engine needs.
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { execa } from 'execa';
 import { SetupError } from '../errors.js';
 import { aptInstall, hasCommand, type Say } from './host-tools.js';
@@ -57,14 +57,14 @@ function readText(file: string): string {
   }
 }
 
-/** The pids of the processes running as `uid` (from /proc: each process's real uid). */
-export function processesOf(uid: number): number[] {
+/** The pids of the processes running as `uid` (from /proc: each process's real uid), in user namespace `userns` if given. */
+export function processesOf(uid: number, userns?: string): number[] {
   const found: number[] = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const real = /^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${entry}/status`, 'utf8'))?.[1];
-      if (Number(real) === uid) found.push(Number(entry));
+      if (Number(real) === uid && (userns === undefined || usernsOf(Number(entry)) === userns)) found.push(Number(entry));
     } catch {
       // gone meanwhile
     }
@@ -72,19 +72,29 @@ export function processesOf(uid: number): number[] {
   return found;
 }
 
+/** The user namespace a process is in (`user:[4026532…]`), or undefined when it is gone. */
+export function usernsOf(pid: number): string | undefined {
+  try {
+    return readlinkSync(`/proc/${pid}/ns/user`);
+  } catch {
+    return undefined;
+  }
+}
+
 /**
- * Ends what a rootless engine left running as its user, once its service has stopped: Podman's pause process (it
- * holds the user namespace), and the monitors of its execs (conmon waits minutes for an exec's exit). The user is
- * shmlab's own, so every process of it is one shmlab's engine started; each is ended by pid, SIGTERM, then SIGKILL.
+ * Ends what a rootless engine left running as its user once its service has stopped: the processes of its own user
+ * namespace (Podman's pause process, which holds it, and the monitors of its execs: conmon waits minutes for an exec's
+ * exit; rootless Docker's containerd and shims). Another rootless engine of the same user has a user namespace of its
+ * own and is left alone. Each is ended by pid, SIGTERM, then SIGKILL.
  */
-export async function endUserProcesses(uid: number, timeoutMs = 10_000): Promise<number> {
-  const first = processesOf(uid);
+export async function endUserProcesses(uid: number, userns: string, timeoutMs = 10_000): Promise<number> {
+  const first = processesOf(uid, userns);
   for (const pid of first) signal(pid, 'SIGTERM');
   const deadline = Date.now() + timeoutMs;
-  while (processesOf(uid).length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+  while (processesOf(uid, userns).length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
   // What SIGTERM did not end, and what ending the others started (an exec's cleanup command).
-  for (let round = 0; round < 5 && processesOf(uid).length; round++) {
-    for (const pid of processesOf(uid)) signal(pid, 'SIGKILL');
+  for (let round = 0; round < 5 && processesOf(uid, userns).length; round++) {
+    for (const pid of processesOf(uid, userns)) signal(pid, 'SIGKILL');
     await new Promise((r) => setTimeout(r, 200));
   }
   return first.length;

@@ -1,6 +1,6 @@
 // What every experiment of a run shares: the engine's driver, the images, the session, and how host keys are handled.
 import type { LabDriver } from '../engine/lab-driver.js';
-import type { FamilyName } from '../model/family.js';
+import type { FamilyName, SetUpName } from '../model/family.js';
 import type { IpcAnswer } from './host-sysctls.js';
 import type { LabSession } from './lab-session.js';
 import type { HostKeyRemover } from './resource-tracker.js';
@@ -11,6 +11,8 @@ export interface LabContext {
   session: LabSession;
   /** How shmlab drives the engine: what experiments may require of it, and which expectations hold there. */
   family: FamilyName;
+  /** The family's set-up where its expectations differ (rootless): applied after the family's. */
+  setUp?: SetUpName;
   /** image variant -> image id (what containers are created from) */
   images: Record<string, string>;
   /** image variant -> tag (what transcripts show) */

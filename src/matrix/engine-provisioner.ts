@@ -2,7 +2,8 @@
 // the entry's kind from a table: a new kind is a row here and its family's code, nothing else.
 import { join } from 'node:path';
 import { provisionContainerd, stopContainerd } from '../cri/containerd-provisioner.js';
-import { type StartedEngine, startDockerd, startPodman, stopDockerApiEngine, stopRootlessPodman } from '../docker/engine-setup.js';
+import { type StartedEngine, startDockerd, startPodman, stopDockerApiEngine } from '../docker/engine-setup.js';
+import { stopRootlessEngine } from '../docker/rootless-setup.js';
 import { canProvision } from '../engine/host-tools.js';
 import { EngineUnavailableError } from '../errors.js';
 import type { EngineEntry, EngineEntryKind } from '../model/engine-entry.js';
@@ -21,11 +22,15 @@ const SETUPS: Record<
   EngineEntryKind,
   { family: FamilyName; start: (entry: EngineEntry, say: Say) => Promise<StartedEngine>; stop: (entry: EngineEntry, say: Say) => Promise<boolean> }
 > = {
-  docker: { family: 'docker-api', start: (e, say) => startDockerd(e, homeOf(e), say), stop: (e) => stopDockerApiEngine(homeOf(e)) },
+  docker: {
+    family: 'docker-api',
+    start: (e, say) => startDockerd(e, homeOf(e), say),
+    stop: (e, say) => (e.rootless ? stopRootlessEngine(homeOf(e), say) : stopDockerApiEngine(homeOf(e))),
+  },
   podman: {
     family: 'docker-api',
     start: (e, say) => startPodman(e, homeOf(e), say),
-    stop: (e, say) => (e.rootless ? stopRootlessPodman(homeOf(e), say) : stopDockerApiEngine(homeOf(e))),
+    stop: (e, say) => (e.rootless ? stopRootlessEngine(homeOf(e), say) : stopDockerApiEngine(homeOf(e))),
   },
   containerd: {
     family: 'cri',

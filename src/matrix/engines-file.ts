@@ -50,9 +50,12 @@ function checkEntry(e: unknown, where: string): EngineEntry {
   const runtime = entry.runtime === undefined ? undefined : checkRuntime(entry.runtime, entry.kind, where);
   if (entry.gate !== undefined && typeof entry.gate !== 'boolean') throw new UsageError(`${where}: "gate" must be true or false.`);
   if (entry.rootless !== undefined && entry.rootless !== true) throw new UsageError(`${where}: "rootless" can only be true.`);
-  if (entry.rootless && (entry.kind !== 'podman' || entry.address))
+  if (
+    entry.rootless &&
+    (entry.kind === 'containerd' || entry.address || (entry.kind === 'docker' && entry.from !== 'bookworm') || (runtime?.name ?? 'runc') !== 'runc')
+  )
     throw new UsageError(
-      `${where}: "rootless" applies to a Podman engine shmlab provisions ("kind": "podman" with "from"); an engine given by address is used as it runs.`,
+      `${where}: "rootless" applies to a Podman, or a Docker from bookworm (whose dockerd-rootless.sh shmlab runs), that shmlab provisions with runc ("from", no "address"); an engine given by address is used as it runs.`,
     );
   return {
     name: entry.name,

@@ -1,6 +1,6 @@
 // What an experiment is: containers, the steps taken on them, and what is expected of each observation.
 // Experiments are data (see experiments/); the runner interprets them and never decides an outcome.
-import type { Capability, EngineKind, FamilyName } from './family.js';
+import type { Capability, EngineKind, ExpectationKey, FamilyName } from './family.js';
 
 export type { EngineKind } from './family.js';
 
@@ -56,9 +56,9 @@ interface StepBase {
   /**
    * Engines on which this step is not taken, each with why: its outcome there would be fixed by how shmlab drives that
    * engine, not observed (Kubernetes has no private IPC mode to refuse a join). It is recorded as skipped, and its
-   * expectations do not apply there.
+   * expectations do not apply there. A set-up (rootless) may be named too, for a step its engines cannot take there.
    */
-  skipOn?: Partial<Record<FamilyName, string>>;
+  skipOn?: Partial<Record<ExpectationKey, string>>;
 }
 
 export type Step =
@@ -184,9 +184,10 @@ export interface Experiment {
   expect: StepExpectation[];
   /**
    * Replaces entries of `expect` (by step id) on one engine family, where families legitimately differ (a Kubernetes
-   * pod keeps what a Docker restart loses); `drop`: step ids whose common expectations do not apply there.
+   * pod keeps what a Docker restart loses), or on a set-up of one (rootless), applied after its family's; `drop`: step
+   * ids whose common expectations do not apply there.
    */
-  expectOn?: Partial<Record<FamilyName, { why: string; expect: StepExpectation[]; drop?: string[] }>>;
+  expectOn?: Partial<Record<ExpectationKey, { why: string; expect: StepExpectation[]; drop?: string[] }>>;
   /** What it needs of an engine family beyond the basic operations; a family that lacks one says why (not applicable). */
   requires?: Capability[];
   /** It changes the host's kernel parameters for a moment (restored afterwards): `--no-host-changes` leaves it out. */

@@ -10,8 +10,23 @@ export type EngineKind = 'docker' | 'podman' | 'cri';
 
 export type FamilyName = 'docker-api' | 'cri';
 
+/**
+ * A set-up of a family whose answers legitimately differ from the family's: Docker or Podman run rootless (by an
+ * unprivileged user, in a user namespace of its own). Its expectations apply after the family's.
+ */
+export type SetUpName = 'rootless-docker' | 'rootless-podman';
+
+/** What expectations are keyed by: an engine family, or a set-up of one. */
+export type ExpectationKey = FamilyName | SetUpName;
+
+/** The set-up a report's environment names, or undefined for the family's plain one. */
+export function setUpOf(env: { kind: EngineKind; rootless?: true }): SetUpName | undefined {
+  if (!env.rootless) return undefined;
+  return env.kind === 'podman' ? 'rootless-podman' : env.kind === 'docker' ? 'rootless-docker' : undefined;
+}
+
 /** What an experiment may need of a family beyond containers, exec, stop, start, kill and remove. */
-export type Capability = 'pause' | 'commit' | 'diff' | 'pods' | 'container-sysctls' | 'ipc-modes' | 'user-namespaces';
+export type Capability = 'pause' | 'commit' | 'diff' | 'pods' | 'container-sysctls' | 'ipc-modes' | 'user-namespaces' | 'memory-limit';
 
 /** A family's capabilities: `true`, or why it lacks one (said as the experiment's "not applicable" reason). */
 type Capabilities = Record<Capability, true | string>;
@@ -39,6 +54,8 @@ export const FAMILIES: Record<FamilyName, FamilyFacts> = {
     title: 'the Docker API',
     capabilities: {
       pause: true,
+      // Each engine says whether its containers have cgroups (the driver's lacks()): a rootless one may have none.
+      'memory-limit': true,
       commit: true,
       diff: true,
       pods: 'it asks what a Kubernetes pod does, and shmlab drives this engine through the Docker API, which has no pods',
@@ -61,6 +78,7 @@ export const FAMILIES: Record<FamilyName, FamilyFacts> = {
       commit: 'Kubernetes has no commit of a container: CRI has no call that makes an image of one, and a pod runs only images the node already holds',
       diff: "CRI has no list of a container's changes",
       pods: true,
+      'memory-limit': true,
       // Each runtime says whether its handler supports them (the driver's lacks()).
       'user-namespaces': true,
       'container-sysctls':

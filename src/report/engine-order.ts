@@ -1,5 +1,5 @@
 // The order of engines in the matrix, compare and the README: Docker, Podman, then CRI runtimes; each by name and
-// version, runc before other runtimes.
+// version, runc before other runtimes, an engine run as root before the same engine rootless.
 import type { RunResult } from '../model/result.js';
 
 const KIND_ORDER = ['docker', 'podman', 'cri'];
@@ -13,6 +13,7 @@ export function byEngine(a: RunResult, b: RunResult): number {
     Number(x.ociRuntime?.name !== undefined && x.ociRuntime.name !== 'runc') - Number(y.ociRuntime?.name !== undefined && y.ociRuntime.name !== 'runc') ||
     `${x.ociRuntime?.name ?? ''} ${x.ociRuntime?.version ?? ''}`.localeCompare(`${y.ociRuntime?.name ?? ''} ${y.ociRuntime?.version ?? ''}`, 'en', {
       numeric: true,
-    })
+    }) ||
+    Number(Boolean(x.rootless)) - Number(Boolean(y.rootless))
   );
 }

@@ -193,6 +193,12 @@ describe('markdown helpers', () => {
       '# changes: not taken here: Kubernetes (CRI) has no diff operation',
     );
   });
+  it('says once why a run of steps was not taken for one reason, and again where the reason changes', () => {
+    const skipped = (id: string, why: string) => record(id, { command: `docker exec app ${id}`, skipped: why });
+    expect(transcript([skipped('write', 'no container'), skipped('read', 'no container'), skipped('diff', 'no diff'), skipped('stop', 'no container')])).toBe(
+      '# write, read: not taken here: no container\n# diff: not taken here: no diff\n# stop: not taken here: no container',
+    );
+  });
   it('names the report after the engine and version', () => {
     expect(reportBaseName({ kind: 'docker', serverVersion: '20.10.24+dfsg1' })).toBe('docker-20.10.24+dfsg1');
     expect(reportBaseName({ kind: 'podman', serverVersion: '4.3.1/x' })).toBe('podman-4.3.1_x');

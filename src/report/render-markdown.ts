@@ -216,10 +216,17 @@ function sentence(text: string): string {
 }
 
 export function transcript(steps: readonly StepRecord[]): string {
-  return steps
-    .map((s) => {
-      // A step not taken is no command: only why it was not taken.
-      if (s.skipped) return `# ${s.id}: not taken here: ${s.skipped}`;
+  // A step not taken is no command: only why it was not taken, said once for a run of steps not taken for one reason.
+  const lines: StepRecord[][] = [];
+  for (const s of steps) {
+    const last = lines.at(-1);
+    if (s.skipped && last?.[0]?.skipped === s.skipped) last.push(s);
+    else lines.push([s]);
+  }
+  return lines
+    .map((run) => {
+      const s = run[0]!;
+      if (s.skipped) return `# ${run.map((r) => r.id).join(', ')}: not taken here: ${s.skipped}`;
       const head = `$ ${s.command}${s.why ? `    # ${s.why}` : ''}`;
       const body = `${s.stdout}${s.stderr}`.replace(/\n$/, '');
       const status = s.admission

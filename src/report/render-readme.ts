@@ -65,7 +65,9 @@ function sharedOutcome(runs: readonly RunResult[], slug: string, name: (r: RunRe
 export function renderReadmeBlocks(runs: readonly RunResult[], catalog: Catalog): Blocks {
   const { experiments } = catalog;
   // The newest Docker with runc: where --privileged itself ran (Docker 20.10 here needs the nearest equivalent).
-  const docker = [...runs].reverse().find((r) => engineId(r.environment) === 'docker' && (r.environment.ociRuntime?.name ?? 'runc') === 'runc');
+  const docker = [...runs]
+    .reverse()
+    .find((r) => engineId(r.environment) === 'docker' && (r.environment.ociRuntime?.name ?? 'runc') === 'runc' && !r.environment.rootless);
   const containerd = runs.filter(isContainerd);
   const usual = runs.filter(usualRuntime);
   const gvisor = runs.filter(isGvisor);
@@ -120,6 +122,7 @@ export function renderReadmeBlocks(runs: readonly RunResult[], catalog: Catalog)
       )
     : 'No report of an engine with gVisor.';
   blocks.panics = panicLines(gvisor);
+  blocks.rootless = rootlessBlock(runs, ordered);
   blocks['kubelet-place'] = [
     'No kubelet runs: shmlab drives the runtime over CRI itself. Every CRI report says this too.',
     '',
@@ -160,6 +163,33 @@ function survivalBlock(run: RunResult, catalog: Catalog, alike: readonly RunResu
     '',
     ...kinds.map((k) => `- **${label(k)}**: ${adviceFor(k, outcomes, catalog.survival, family)}`),
   ].join('\n');
+}
+
+/**
+ * Each rootless engine beside the same engine run as root (same engine, version and runtime): the experiments where
+ * the two did not do the same, with what each did (a reason where one does not apply).
+ */
+function rootlessBlock(runs: readonly RunResult[], ordered: readonly Experiment[]): string {
+  const sameEngine = (a: RunResult, b: RunResult) =>
+    engineId(a.environment) === engineId(b.environment) &&
+    a.environment.serverVersion === b.environment.serverVersion &&
+    a.environment.ociRuntime?.name === b.environment.ociRuntime?.name;
+  const pairs = runs.flatMap((r) => {
+    const root = r.environment.rootless && runs.find((o) => !o.environment.rootless && sameEngine(o, r));
+    return root ? [[root, r] as const] : [];
+  });
+  if (!pairs.length) return 'No report of a rootless engine beside the same engine run as root.';
+  const said = (run: RunResult, slug: string) => {
+    const r = result(run, slug);
+    return r?.verdict === 'not applicable' ? `${outcome(run, slug)}: ${cell(r.observed)}` : outcome(run, slug);
+  };
+  const differ = ordered.filter((e) =>
+    pairs.some(([root, rootless]) => said(root, e.slug).replace(link(root), '') !== said(rootless, e.slug).replace(link(rootless), '')),
+  );
+  return table(
+    ['Experiment', ...pairs.flatMap(([root, rootless]) => [columnTitle(root.environment), columnTitle(rootless.environment)])],
+    differ.map((e) => [`\`${e.slug}\``, ...pairs.flatMap(([root, rootless]) => [said(root, e.slug), said(rootless, e.slug)])]),
+  );
 }
 
 /** The panic lines the gVisor reports quote, each once, with the experiments and engines where it ended a step. */

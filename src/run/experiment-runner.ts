@@ -28,7 +28,7 @@ export async function runExperiment(experiment: Experiment, ctx: LabContext): Pr
   try {
     for (const step of experiment.steps) {
       if (ctx.signal.aborted) break;
-      const skip = step.skipOn?.[ctx.family];
+      const skip = step.skipOn?.[ctx.family] ?? (ctx.setUp && step.skipOn?.[ctx.setUp]);
       const record = skip ? skipped(step, skip) : await runStep(step, state);
       for (const id of state.ids.values()) containers.add(id);
       records.push(record);
@@ -81,7 +81,7 @@ export async function runExperiment(experiment: Experiment, ctx: LabContext): Pr
     }
   }
   if (lacking && !harnessError) return notApplicable(experiment, lacking, records, started);
-  const judgement = judge(experiment, records, ctx.family);
+  const judgement = judge(experiment, records, ctx.family, ctx.setUp);
   // What shmlab did after the steps (cleanup records) is no step taken.
   const taken = records.filter((r) => r.action !== 'cleanup').length;
   const interrupted = ctx.signal.aborted && (taken < experiment.steps.length || records.some((r) => r.stderr.startsWith('interrupted (')));

@@ -8,7 +8,7 @@ import { SandboxPanicLogs } from '../lab/runtime-panics.js';
 import { readSweep } from '../lab/sweep-lines.js';
 import type { ImageVariant, UserProgram } from '../model/catalog.js';
 import type { Experiment } from '../model/experiment.js';
-import { familyOf } from '../model/family.js';
+import { familyOf, setUpOf } from '../model/family.js';
 import type { ExperimentResult, RunResult } from '../model/result.js';
 import { runExperiment } from './experiment-runner.js';
 import { probeContainerKernel } from './kernel-probe.js';
@@ -78,6 +78,7 @@ export async function runLab(experiments: Experiment[], options: LabOptions): Pr
     driver,
     session,
     family: familyOf(lab.kind),
+    setUp: setUpOf(environment),
     images: lab.images,
     imageTags: lab.tags,
     markHostKey: lab.markHostKey,

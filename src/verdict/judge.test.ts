@@ -119,6 +119,25 @@ describe('judge', () => {
     expect(judge(experiment, asExpected, 'cri').verdict).toBe('differs');
   });
 
+  it("applies a set-up's expectations after its family's, and only on that set-up", () => {
+    const rootless: Experiment = {
+      ...experiment,
+      expectOn: {
+        ...experiment.expectOn,
+        'rootless-docker': { why: 'the kernel refuses it', expect: [{ step: 'run', means: 'refused', refused: true }], drop: ['read'] },
+      },
+    };
+    const refused = [
+      record('run', { action: 'run', engineFailed: true, refused: true, exitCode: 1, stderr: 'mqueue: operation not permitted' }),
+      asExpected[1]!,
+    ];
+    expect(expectationsFor(rootless, 'docker-api', 'rootless-docker')).toMatchObject({ note: 'the kernel refuses it' });
+    expect(expectationsFor(rootless, 'docker-api', 'rootless-docker').expect.map((e) => e.step)).toEqual(['refusable', 'run']);
+    expect(judge(rootless, refused, 'docker-api', 'rootless-docker').verdict).toBe('as expected');
+    expect(judge(rootless, asExpected, 'docker-api', 'rootless-docker').verdict).toBe('differs');
+    expect(judge(rootless, asExpected, 'docker-api', 'rootless-podman').verdict).toBe('as expected');
+  });
+
   it('checks the container state where an expectation names one', () => {
     const withState: Experiment = { ...experiment, expect: [{ step: 'read', means: 'it exited', state: 'exited' }] };
     expect(judge(withState, [record('read', { state: 'running' })], 'docker-api').differences[0]?.detail).toBe('container state: expected exited, got running');

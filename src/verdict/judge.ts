@@ -1,6 +1,6 @@
 // The verdict: a pure comparison of what the engine did (step records) with what the experiment expects.
 import type { Experiment, StepExpectation, StepRecord } from '../model/experiment.js';
-import type { FamilyName } from '../model/family.js';
+import type { FamilyName, SetUpName } from '../model/family.js';
 import type { Difference, Verdict } from '../model/result.js';
 
 export interface Judgement {
@@ -11,17 +11,23 @@ export interface Judgement {
   engineNote?: string;
 }
 
-// The expectations that hold on this engine: the common ones, with per-engine entries replacing (or dropping) them by step.
-export function expectationsFor(experiment: Experiment, family: FamilyName): { expect: StepExpectation[]; note?: string } {
-  const own = experiment.expectOn?.[family];
-  if (!own) return { expect: experiment.expect };
-  const replaced = new Set([...own.expect.map((e) => e.step), ...(own.drop ?? [])]);
-  return { expect: [...experiment.expect.filter((e) => !replaced.has(e.step)), ...own.expect], note: own.why };
+// The expectations that hold on this engine: the common ones, with the family's entries and then its set-up's replacing
+// (or dropping) them by step.
+export function expectationsFor(experiment: Experiment, family: FamilyName, setUp?: SetUpName): { expect: StepExpectation[]; note?: string } {
+  let expect = experiment.expect;
+  const notes: string[] = [];
+  for (const own of [experiment.expectOn?.[family], setUp && experiment.expectOn?.[setUp]]) {
+    if (!own) continue;
+    const replaced = new Set([...own.expect.map((e) => e.step), ...(own.drop ?? [])]);
+    expect = [...expect.filter((e) => !replaced.has(e.step)), ...own.expect];
+    notes.push(own.why);
+  }
+  return notes.length ? { expect, note: notes.join(' ') } : { expect };
 }
 
-export function judge(experiment: Experiment, records: readonly StepRecord[], family: FamilyName): Judgement {
+export function judge(experiment: Experiment, records: readonly StepRecord[], family: FamilyName, setUp?: SetUpName): Judgement {
   const byId = new Map(records.map((r) => [r.id, r]));
-  const own = expectationsFor(experiment, family);
+  const own = expectationsFor(experiment, family, setUp);
   // A step not taken on this engine (skipOn, or evidence it has no operation for) has no expectation to meet there.
   const expect = own.expect.filter((e) => !byId.get(e.step)?.skipped);
   const note = own.note;

@@ -36,7 +36,7 @@ const STEP_BASE = {
   container: { description: 'One of its containers.', ...ref('text') },
   why: { description: 'One line saying why this step is here, shown in the transcript.', ...ref('text') },
   evidence: { description: 'Evidence only: an engine without this operation skips it.', const: true },
-  skipOn: { description: 'Engine families on which this step is not taken, each with why.', ...ref('skipOn') },
+  skipOn: { description: 'Engine families (or set-ups: rootless-docker, rootless-podman) on which this step is not taken, each with why.', ...ref('skipOn') },
 } as const;
 
 // One branch of `steps[]`: the fields every step has, `do`, and the action's own.
@@ -60,6 +60,7 @@ const step = <const A extends string, const P extends object, const R extends re
 const plain = <const A extends string>(action: A) => step(action, {}, []);
 
 const FAMILIES = ['docker-api', 'cri'] as const;
+const SET_UPS = ['rootless-docker', 'rootless-podman'] as const;
 
 export const EXPERIMENT_SCHEMA = {
   $schema: 'http://json-schema.org/draft-07/schema#',
@@ -90,16 +91,17 @@ export const EXPERIMENT_SCHEMA = {
     steps: { type: 'array', minItems: 1, items: ref('step') },
     expect: { description: 'What each observation must look like.', type: 'array', minItems: 1, items: ref('expectation') },
     expectOn: {
-      description: "An engine family's own expectations, replacing the common ones by step, where families legitimately differ.",
+      description:
+        "An engine family's own expectations, replacing the common ones by step, where families legitimately differ; or a set-up's (rootless-docker, rootless-podman), applied after its family's.",
       type: 'object',
-      propertyNames: ref('family'),
+      propertyNames: ref('expectationKey'),
       additionalProperties: ref('familyExpectations'),
     },
     requires: {
       description: 'What it needs of an engine family beyond the basic operations; a family that lacks one makes it not applicable there.',
       type: 'array',
       uniqueItems: true,
-      items: { enum: ['pause', 'commit', 'diff', 'pods', 'container-sysctls', 'ipc-modes', 'user-namespaces'] },
+      items: { enum: ['pause', 'commit', 'diff', 'pods', 'container-sysctls', 'ipc-modes', 'user-namespaces', 'memory-limit'] },
     },
     changesHost: { description: "It changes the host's sysctls (a host-sysctls step): --no-host-changes leaves it out.", const: true },
     alone: { description: 'It disturbs the engine for the other experiments (it restarts the runtime daemon): run after them, alone.', const: true },
@@ -120,6 +122,7 @@ export const EXPERIMENT_SCHEMA = {
     slug: name(40),
     name: name(20),
     family: { enum: FAMILIES },
+    expectationKey: { enum: [...FAMILIES, ...SET_UPS] },
     sysctls: {
       description: 'Sysctl names (kernel.shmmax) and their values.',
       type: 'object',
@@ -177,7 +180,7 @@ export const EXPERIMENT_SCHEMA = {
         sizeBytes: ref('positive'),
       },
     },
-    skipOn: { type: 'object', propertyNames: ref('family'), additionalProperties: ref('text') },
+    skipOn: { type: 'object', propertyNames: ref('expectationKey'), additionalProperties: ref('text') },
     step: {
       type: 'object',
       discriminator: { propertyName: 'do' },

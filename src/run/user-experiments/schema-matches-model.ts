@@ -14,7 +14,7 @@ import type {
   SurvivalCell,
   VolumeSpec,
 } from '../../model/experiment.js';
-import type { Capability, FamilyName } from '../../model/family.js';
+import type { Capability, ExpectationKey, FamilyName } from '../../model/family.js';
 import type { EXPERIMENT_SCHEMA } from './experiment-schema.js';
 
 type Schema = typeof EXPERIMENT_SCHEMA;
@@ -39,7 +39,7 @@ type UserExperiment = Omit<Experiment, 'internals'>;
 type Branch = Defs['step']['oneOf'][number];
 type BranchOf<A> = Extract<Branch, { properties: { do: { const: A } } }>;
 type StepOf<A, S = Step> = S extends { do: infer D } ? (A extends D ? S : never) : never;
-type FamilyExpectations = NonNullable<NonNullable<Experiment['expectOn']>[FamilyName]>;
+type FamilyExpectations = NonNullable<NonNullable<Experiment['expectOn']>[ExpectationKey]>;
 
 /** Each entry must be `true`; the compiler says which one is not, and why. */
 export const SCHEMA_MATCHES_MODEL: {
@@ -53,8 +53,8 @@ export const SCHEMA_MATCHES_MODEL: {
   survivalCell: SameObject<Defs['survivalCell'], SurvivalCell>;
   section: Same<Values<Schema['properties']['section']>, Experiment['section']>;
   families: Same<Values<Defs['family']>, FamilyName>;
-  expectOnFamilies: Same<FamilyName, keyof NonNullable<Experiment['expectOn']>>;
-  skipOnFamilies: Same<FamilyName, keyof NonNullable<StepOf<'run'>['skipOn']>>;
+  expectOnFamilies: Same<Values<Defs['expectationKey']>, keyof NonNullable<Experiment['expectOn']>>;
+  skipOnFamilies: Same<Values<Defs['expectationKey']>, keyof NonNullable<StepOf<'run'>['skipOn']>>;
   capabilities: Same<Values<Schema['properties']['requires']['items']>, Capability>;
   states: Same<Values<Defs['expectation']['properties']['state']>, ContainerState>;
   memoryKinds: Same<Values<Defs['survivalCell']['properties']['kind']>, MemoryKind>;

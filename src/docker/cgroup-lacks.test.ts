@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { cgroupLacks } from './cgroup-lacks.js';
+
+describe("what a Docker API engine's containers cannot be given for want of cgroups, in its own words", () => {
+  it("names Podman's empty cgroupControllers on a rootless cgroup v1 host for pause and memory limits", () => {
+    const lacks = cgroupLacks({ product: 'Podman', rootless: true, cgroupVersion: '1', controllers: [] });
+    expect(Object.keys(lacks).sort()).toEqual(['memory-limit', 'pause']);
+    expect(lacks.pause).toMatch(
+      /^Podman runs rootless here and reports no cgroup controller its containers can use \(its info: cgroup v1, cgroupControllers \[\]\): a pause freezes/,
+    );
+  });
+
+  it("names Docker's cgroup driver none", () => {
+    expect(cgroupLacks({ product: 'Docker', rootless: true, cgroupVersion: '1', cgroupDriver: 'none' })['memory-limit']).toMatch(
+      /^Docker runs rootless here without cgroups \(its info: CgroupDriver none, cgroup v1\): a memory limit is the memory controller's/,
+    );
+  });
+
+  it.each([
+    ['a rootful engine', { product: 'Docker' as const, rootless: false, cgroupVersion: '1', cgroupDriver: 'none' }],
+    ['a rootless Podman given the memory controller', { product: 'Podman' as const, rootless: true, cgroupVersion: '1', controllers: ['memory', 'pids'] }],
+    ['a rootless Podman on cgroup v2', { product: 'Podman' as const, rootless: true, cgroupVersion: '2', controllers: ['pids'] }],
+    ['a rootless Docker with a cgroup driver', { product: 'Docker' as const, rootless: true, cgroupVersion: '2', cgroupDriver: 'systemd' }],
+  ])('lacks nothing for %s', (_, facts) => {
+    expect(cgroupLacks(facts)).toEqual({});
+  });
+});
