@@ -22,7 +22,7 @@ const ON_RUNC: Record<string, string> = {
   'startup-script': 'privileged: applied at each start; unprivileged: running, default value',
   'init-hook': 'unprivileged: exited with status 255; privileged: value applied',
   'sysctl-flag': 'applied (kept after restart); kernel.sysrq refused by runc',
-  'ipc-host': 'kept after restart, kept after re-creation',
+  'ipc-host': "kept after restart, kept after re-creation; host owner uid 0; another host user's ipcrm: permission denied",
   'ipc-shareable': 'kept after app restart; lost (ENOENT) after holder restart; private donor refused',
   'posix-shm-restart': 'lost (ENOENT); 4 MiB into /dev/shm: SIGBUS (killed, status 135)',
   'mmap-recreate': 'layer: lost (ENOENT); volume: kept',
@@ -52,7 +52,7 @@ const ON_CONTAINERD: Record<string, string> = {
   'startup-script': 'privileged: applied at each start; unprivileged: running, default value',
   'init-hook': 'unprivileged: exited with status 255; privileged: value applied',
   'sysctl-flag': 'applied (kept after restart); kernel.sysrq refused by the kubelet (admission, applied by shmlab), without admission refused by runc',
-  'ipc-host': 'kept after restart, kept after re-creation',
+  'ipc-host': "kept after restart, kept after re-creation; host owner uid 0; another host user's ipcrm: permission denied",
   'posix-shm-restart': 'kept',
   'mmap-recreate': 'layer: lost (ENOENT); volume: kept after restart',
   'kill-restart': 'System V kept; file lost (ENOENT)',
@@ -96,7 +96,8 @@ const ON_GVISOR: Record<string, string> = {
   // Was "writable?": echo exited 1 with "sh: write error: Input/output error".
   'procsys-readonly': 'write failed: Input/output error; live 18446744073692774399 ≠ file 68719476736',
   // Was "set 18446744073692774399; after restart back to default": the write failed, and every read showed the default.
-  'privileged-not-persisted': 'write failed: Input/output error; value 18446744073692774399 throughout',
+  // The runtime failed the write's exec (runsc exit 128): nothing after it ran.
+  'privileged-not-persisted': 'write engine error; after restart not run',
   // privileged-value 18446744073692774399; the await's stderr: `setting key "kernel.shmmax": Input/output error`.
   'startup-script': 'privileged: not applied (Input/output error); unprivileged: running, default value',
   // Was "privileged: not applied": privileged-outcome exited with 255, its exec never found a running container.
@@ -138,12 +139,6 @@ const GVISOR_INSTEAD: Record<string, (string | RegExp)[]> = {
     '64 MiB segment was created',
   ],
   'procsys-readonly': ['`Input/output error`, not `Read-only file system`', 'cannot be changed from inside this container'],
-  'privileged-not-persisted': [
-    'failed (`Input/output error`)',
-    'the value stayed 18446744073692774399',
-    'privileged or not',
-    'No setting tried in this run changed them',
-  ],
   'startup-script': ["start script's `sysctl -p` failed (`Input/output error`)", 'runs with 18446744073692774399', 'No setting tried in this run changed them'],
   'init-hook': ["hook's `sysctl -p` failed (`Input/output error`)", 'exited with status 255', 'No setting tried in this run changed them'],
   'sysctl-flag': [

@@ -33,6 +33,7 @@ export const MEMORY_KINDS: Record<MemoryKind, KindText> = {
     advice:
       "lives only as long as the container's processes: to keep it across restarts, hold it in another IPC namespace (`--ipc=host`, or `--ipc=container:<holder>` with a holder that keeps running) or keep the data in a file.",
     usual: { restart: 'lost', kill: 'lost', recreate: 'lost', commit: 'lost', pause: 'kept' },
+    names: ['restart'],
     statement: "it lives only as long as the container's processes",
     lostMeans: "the container's IPC namespace did not outlive the operation",
     keptMeans: `${NAMESPACE_KEPT} (\`ipcrm\`, or \`IPC_RMID\`)`,
@@ -42,6 +43,7 @@ export const MEMORY_KINDS: Record<MemoryKind, KindText> = {
     label: 'System V semaphore set',
     advice: "belongs to the IPC namespace, like a segment: gone when the container's namespace goes (a stop), kept across pause.",
     usual: { restart: 'lost', kill: 'lost', recreate: 'lost', commit: 'lost', pause: 'kept' },
+    names: ['restart', 'pause'],
     statement: "it belongs to the IPC namespace, like a segment: it goes with the container's namespace",
     lostMeans: "the container's IPC namespace did not outlive the operation: a program must create its semaphores anew",
     keptMeans: `${NAMESPACE_KEPT}: a semaphore keeps its value, so set it at start`,
@@ -70,6 +72,7 @@ export const MEMORY_KINDS: Record<MemoryKind, KindText> = {
     advice:
       "outlives the container (it is the host's): survives restarts and kills, and must be removed by hand (`ipcrm`), at the price of sharing the host's IPC namespace.",
     usual: { restart: 'kept', kill: 'kept', recreate: 'kept' },
+    names: ['restart', 'kill'],
     statement: "it outlives the container (it is the host's), and must be removed by hand (`ipcrm`), at the price of sharing the host's IPC namespace",
     lostMeans:
       "a segment made with `--ipc=host` did not outlive the container here, as one in the host's IPC namespace would: this engine's `--ipc=host` is not the host's IPC namespace",
@@ -80,6 +83,7 @@ export const MEMORY_KINDS: Record<MemoryKind, KindText> = {
     label: 'System V, shared holder (`--ipc=container:`)',
     advice: "survives the app's restarts for as long as the holder container runs; restart the holder and it is gone.",
     usual: { restart: 'kept' },
+    names: ['restart'],
     statement: "it lives in the holder's IPC namespace, as long as the holder runs",
     lostMeans:
       "the running holder's IPC namespace did not keep the app's data: on this engine a holder container does not preserve shared memory across the app's restarts",
@@ -91,6 +95,7 @@ export const MEMORY_KINDS: Record<MemoryKind, KindText> = {
     advice:
       "the container's /dev/shm is a tmpfs made anew at each start: to keep the data, map a file on the writable layer or a volume instead; size the tmpfs with `--shm-size`.",
     usual: { restart: 'lost', kill: 'lost', recreate: 'lost', commit: 'lost', pause: 'kept' },
+    names: ['restart'],
     statement: "the container's /dev/shm is a tmpfs made anew at each start",
     lostMeans: "the container's /dev/shm did not outlive the operation",
     keptMeans: "this engine kept the container's /dev/shm across it: remove stale objects at start (`shm_unlink`)",
@@ -100,6 +105,7 @@ export const MEMORY_KINDS: Record<MemoryKind, KindText> = {
     label: 'mmap file, writable layer',
     advice: 'survives restarts, kills and `docker commit`, but not removing the container: to keep it across re-creation, put the file on a named volume.',
     usual: { restart: 'kept', kill: 'kept', commit: 'kept', pause: 'kept', recreate: 'lost' },
+    names: ['restart', 'kill', 'commit', 'recreate'],
     statement: 'the file lives in the writable layer, which goes with the container',
     lostMeans: "this engine did not keep the container's writable layer across it",
     keptMeans: "the writable layer's file outlived the container",
@@ -109,6 +115,7 @@ export const MEMORY_KINDS: Record<MemoryKind, KindText> = {
     label: 'mmap file, named volume',
     advice: 'lives on the volume, apart from any container: it survives restarts, and removing and re-creating the container.',
     usual: { restart: 'kept', kill: 'kept', recreate: 'kept', commit: 'kept', pause: 'kept' },
+    names: ['restart', 'recreate'],
     statement: 'the file lives on the volume, apart from any container',
     lostMeans: "this engine's volume did not keep its files: data that must last needs other storage",
     keptMeans: 'the volume kept the file',
@@ -117,6 +124,7 @@ export const MEMORY_KINDS: Record<MemoryKind, KindText> = {
     label: 'file in a tmpfs volume (`--tmpfs`)',
     advice: "memory of the container's own: sized as asked, gone when the container stops.",
     usual: { restart: 'lost', kill: 'lost', recreate: 'lost', commit: 'lost', pause: 'kept' },
+    names: ['restart'],
     statement: "it is memory of the container's own, gone when the container stops",
     lostMeans: 'the tmpfs did not outlive the operation',
     keptMeans: 'the tmpfs kept its files across it',

@@ -77,8 +77,8 @@ const REFUSALS: [slug: string, step: string, notARefusal: string, refusal: strin
     'failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: error during container init: error mounting "mqueue" to rootfs at "/dev/mqueue": mount mqueue:/dev/mqueue (via /proc/self/fd/6), flags: 0xe: operation not permitted: unknown',
   ],
   [
-    'host-sysctl-not-inherited',
-    'run-host',
+    'ipc-host',
+    'run-new',
     'container create: statfs /dev/mqueue: no such file or directory',
     'failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: error during container init: error mounting "mqueue" to rootfs at "/dev/mqueue": mount mqueue:/dev/mqueue (via /proc/self/fd/6), flags: 0xe: operation not permitted: unknown',
   ],

@@ -77,10 +77,23 @@ describe('the README', () => {
     ['pg-restart with gVisor 2022', gvisor2022, 'pg-restart', 'as expected'],
     ['pg-dev-shm with gVisor 2024', gvisor2024, 'pg-dev-shm', 'error'],
     ['pg-restart with gVisor 2024', gvisor2024, 'pg-restart', 'error'],
+    ['pod-shm-memory-limit as root with runc and crun', (r: Run) => runc(r) && !r.environment.rootless, 'pod-shm-memory-limit', 'as expected'],
+    ['pod-shm-memory-limit on containerd', containerd, 'pod-shm-memory-limit', 'as expected'],
+    ['pod-shm-memory-limit rootless', (r: Run) => Boolean(r.environment.rootless), 'pod-shm-memory-limit', 'not applicable'],
+    ['pod-shm-memory-limit with gVisor', gvisor, 'pod-shm-memory-limit', 'error'],
+    ['ipc-host rootless', (r: Run) => Boolean(r.environment.rootless), 'ipc-host', 'as expected'],
   ] as const)('prose: %s, as its reports say', (_what, engine, slug, verdict) => {
     const verdicts = outcome(engine, slug);
     expect(verdicts.length).toBeGreaterThan(0);
     expect(verdicts.every((v) => v === verdict)).toBe(true);
+  });
+
+  it("prose: rootless Podman's host segment owned by uid 1001, which another host user could not remove; Docker 20.10 rootless refused", () => {
+    const rootless = (kind: string) => runs.find((r) => r.environment.rootless && r.environment.kind === kind);
+    const observed = (kind: string, slug: string) => rootless(kind)?.experiments.find((e) => e.slug === slug)?.observed;
+    expect(observed('podman', 'ipc-host')).toMatch(/; host owner uid 1001; another host user's ipcrm: permission denied$/);
+    expect(observed('docker', 'ipc-host')).toBe('--ipc=host refused by runc (the kernel refused its mount)');
+    expect(rootless('docker')?.experiments.find((e) => e.slug === 'host-sysctl-not-inherited')?.verdict).toBe('not applicable');
   });
 
   it("prose: PostgreSQL's two /dev/shm files, left where the IPC namespace lived on and removed at its start", () => {

@@ -68,7 +68,7 @@ describe('what a user experiment may not be', () => {
       'an unknown action',
       "e.steps[1].do = 'reboot';",
       (f) =>
-        `${f}: steps[1].do must be one of "run", "exec", "await", "commit", "host-sysctls", "stop", "start", "kill", "pause", "unpause", "remove", "diff", "inspect", "logs", "kill-sandbox", "recreate-sandbox", "restart-runtime" (it is "reboot").`,
+        `${f}: steps[1].do must be one of "run", "exec", "await", "commit", "host-sysctls", "host-segment", "stop", "start", "kill", "pause", "unpause", "remove", "diff", "inspect", "logs", "kill-sandbox", "recreate-sandbox", "restart-runtime" (it is "reboot").`,
     ],
     [
       'a misspelt step field',
@@ -113,7 +113,7 @@ describe('what a user experiment may not be', () => {
     [
       'expectOn for an unknown engine',
       "e.expectOn = { lxc: { why: 'x', expect: [] } };",
-      (f) => `${f}: expectOn (the key "lxc") must be one of "docker-api", "cri", "rootless-docker", "rootless-podman" (it is "lxc").`,
+      (f) => `${f}: expectOn (the key "lxc") must be one of "docker-api", "cri", "rootless", "rootless-docker-20.10" (it is "lxc").`,
     ],
     [
       'expectOn dropping an unknown step',
@@ -165,7 +165,7 @@ describe('what a user experiment may not be', () => {
     [
       'skipOn for an unknown engine family',
       "e.steps[1].skipOn = { lxc: 'why' };",
-      (f) => `${f}: steps[1].skipOn (the key "lxc") must be one of "docker-api", "cri", "rootless-docker", "rootless-podman" (it is "lxc").`,
+      (f) => `${f}: steps[1].skipOn (the key "lxc") must be one of "docker-api", "cri" (it is "lxc").`,
     ],
     [
       'a step on a container whose run is skipped there',

@@ -6,7 +6,7 @@ describe("what a Docker API engine's containers cannot be given for want of cgro
     const lacks = cgroupLacks({ product: 'Podman', rootless: true, cgroupVersion: '1', controllers: [] });
     expect(Object.keys(lacks).sort()).toEqual(['memory-limit', 'pause']);
     expect(lacks.pause).toMatch(
-      /^Podman runs rootless here and reports no cgroup controller its containers can use \(its info: cgroup v1, cgroupControllers \[\]\): a pause freezes/,
+      /^Podman runs rootless here and reports no cgroup controller its containers can use \(its info: cgroup v1, cgroupControllers \[\]\): Podman pauses a rootless container only where/,
     );
   });
 
@@ -16,10 +16,19 @@ describe("what a Docker API engine's containers cannot be given for want of cgro
     );
   });
 
+  it('names only the memory limit where other controllers are given, and says which', () => {
+    const lacks = cgroupLacks({ product: 'Podman', rootless: true, cgroupVersion: '2', controllers: ['pids'] });
+    expect(Object.keys(lacks)).toEqual(['memory-limit']);
+    expect(lacks['memory-limit']).toMatch(/reports no memory controller its containers can use \(its info: cgroup v2, cgroupControllers \[pids\]\)/);
+  });
+
   it.each([
     ['a rootful engine', { product: 'Docker' as const, rootless: false, cgroupVersion: '1', cgroupDriver: 'none' }],
     ['a rootless Podman given the memory controller', { product: 'Podman' as const, rootless: true, cgroupVersion: '1', controllers: ['memory', 'pids'] }],
-    ['a rootless Podman on cgroup v2', { product: 'Podman' as const, rootless: true, cgroupVersion: '2', controllers: ['pids'] }],
+    [
+      'a rootless Podman on cgroup v2 given the memory controller',
+      { product: 'Podman' as const, rootless: true, cgroupVersion: '2', controllers: ['memory', 'pids'] },
+    ],
     ['a rootless Docker with a cgroup driver', { product: 'Docker' as const, rootless: true, cgroupVersion: '2', cgroupDriver: 'systemd' }],
   ])('lacks nothing for %s', (_, facts) => {
     expect(cgroupLacks(facts)).toEqual({});

@@ -12,21 +12,34 @@ interface CgroupFacts {
   controllers?: string[];
 }
 
-// runc pauses a container by freezing its cgroup (libcontainer's Pause, through its cgroup manager's Freeze); a memory
-// limit is the memory controller's.
-const NEEDS: Partial<Record<Capability, string>> = {
-  pause: "a pause freezes the container's cgroup (runc's Pause, through its cgroup manager), and these containers have none",
-  'memory-limit': "a memory limit is the memory controller's, and these containers have none",
+// Why each needs a cgroup of the container's own: a pause freezes it (runc's Pause, through its cgroup manager; Podman
+// refuses to pause a rootless container without one itself, in libpod), a memory limit is the memory controller's.
+const NEEDS: Record<'Docker' | 'Podman', Partial<Record<Capability, string>>> = {
+  Docker: {
+    pause: "a pause freezes the container's cgroup (runc's Pause, through its cgroup manager), and these containers have none",
+    'memory-limit': "a memory limit is the memory controller's, and these containers have none",
+  },
+  Podman: {
+    pause:
+      'Podman pauses a rootless container only where it has a cgroup of its own (libpod refuses otherwise: "can not pause containers on rootless containers with cgroup V1"), and these containers have none',
+    'memory-limit': "a memory limit is the memory controller's, and these containers have none",
+  },
 };
 
 export function cgroupLacks(facts: CgroupFacts): Partial<Record<Capability, string>> {
   if (!facts.rootless) return {};
-  const said =
-    facts.cgroupDriver === 'none'
-      ? `${facts.product} runs rootless here without cgroups (its info: CgroupDriver none, cgroup v${facts.cgroupVersion})`
-      : facts.controllers && !facts.controllers.includes('memory') && facts.cgroupVersion === '1'
-        ? `${facts.product} runs rootless here and reports no cgroup controller its containers can use (its info: cgroup v1, cgroupControllers [${facts.controllers.join(', ')}])`
-        : undefined;
-  if (!said) return {};
-  return Object.fromEntries(Object.entries(NEEDS).map(([need, why]) => [need, `${said}: ${why}`]));
+  const needs = NEEDS[facts.product];
+  if (facts.cgroupDriver === 'none') {
+    const said = `${facts.product} runs rootless here without cgroups (its info: CgroupDriver none, cgroup v${facts.cgroupVersion})`;
+    return Object.fromEntries(Object.entries(needs).map(([need, why]) => [need, `${said}: ${why}`]));
+  }
+  if (!facts.controllers || facts.controllers.includes('memory')) return {};
+  const listed = `its info: cgroup v${facts.cgroupVersion}, cgroupControllers [${facts.controllers.join(', ')}]`;
+  if (facts.controllers.length === 0 && facts.cgroupVersion === '1') {
+    const said = `${facts.product} runs rootless here and reports no cgroup controller its containers can use (${listed})`;
+    return Object.fromEntries(Object.entries(needs).map(([need, why]) => [need, `${said}: ${why}`]));
+  }
+  return {
+    'memory-limit': `${facts.product} runs rootless here and reports no memory controller its containers can use (${listed}): ${needs['memory-limit']}`,
+  };
 }

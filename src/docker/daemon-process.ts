@@ -1,7 +1,7 @@
 // An extra engine daemon of shmlab's own: its socket, data root, exec root and pid file under one folder,
 // in its own network namespace (a second dockerd in the host's namespace deletes the first one's docker0).
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { openLog } from '../engine/host-tools.js';
 import { EngineUnavailableError } from '../errors.js';
@@ -83,17 +83,42 @@ export async function startDaemon(spec: DaemonSpec, say: (line: string) => void,
   throw new EngineUnavailableError(`${args[0]} did not come up at ${address}; see ${join(spec.home, 'engine.log')}.`);
 }
 
-/** Stops a daemon this project started (by its pid file); waits until it is gone. */
+/**
+ * Stops a daemon this project started (by its pid file), only while that pid is still the daemon: a process whose
+ * command line names its folder (a pid file outlives its daemon, and pids are reused). Waits until it is gone.
+ */
 export async function stopDaemon(home: string, signal: NodeJS.Signals = 'SIGTERM', timeoutMs = 30_000): Promise<boolean> {
   const file = pidFileOf(home);
   if (!existsSync(file)) return false;
   const pid = Number(readFileSync(file, 'utf8'));
-  if (!alive(pid)) return false;
-  process.kill(pid, signal);
+  const ours = () => alive(pid) && commandLine(pid).some((arg) => arg.includes(home));
+  if (!ours()) {
+    rmSync(file, { force: true });
+    return false;
+  }
+  signalIfAlive(pid, signal);
   const deadline = Date.now() + timeoutMs;
-  while (alive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-  if (alive(pid)) process.kill(pid, 'SIGKILL');
+  while (ours() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  if (ours()) signalIfAlive(pid, 'SIGKILL');
+  rmSync(file, { force: true });
   return true;
+}
+
+/** A process's arguments, or none when it is gone. */
+export function commandLine(pid: number): string[] {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+  } catch {
+    return [];
+  }
+}
+
+function signalIfAlive(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(pid, signal);
+  } catch {
+    // gone meanwhile
+  }
 }
 
 /** Whether a process of this pid still exists. */

@@ -1,12 +1,12 @@
 // The host's IPC namespace on a Docker API engine: a one-shot helper container with --ipc=host.
 
 import { engineWords } from '../engine/engine-words.js';
-import { type HostIpc, HostSegmentsUnlistable } from '../lab/host-segments.js';
+import { type HostIpc, HostIpcUnreachable } from '../lab/host-segments.js';
 import type { EngineDriver } from './docker-api.js';
 
-// The kernel refusing the runtime a new mqueue mount for the host's IPC namespace: the engine's containers live in a
-// user namespace that does not own it (a rootless Docker), so none of them can join it.
-const MQUEUE_REFUSED = /mqueue[^\n]*operation not permitted/i;
+// The kernel refusing runc a new mqueue mount for the host's IPC namespace: the engine's containers live in a user
+// namespace that does not own it (a rootless Docker 20.10), so a container with that mount cannot join it.
+const MQUEUE_REFUSED = /error mounting "mqueue"[^\n]*operation not permitted/i;
 
 /** On a Docker API engine: a one-shot container with --ipc=host whose output is its logs. */
 export function dockerHostIpc(driver: EngineDriver, image: string, labels: Record<string, string>): HostIpc {
@@ -26,9 +26,7 @@ export function dockerHostIpc(driver: EngineDriver, image: string, labels: Recor
         .catch((err: unknown) => {
           const words = engineWords(err);
           if (!MQUEUE_REFUSED.test(words)) throw err;
-          throw new HostSegmentsUnlistable(
-            `this engine's containers cannot join the host's IPC namespace (the engine said: ${words}), so the host's SysV segments cannot be seen through it, and none of its containers can have made one there`,
-          );
+          throw new HostIpcUnreachable(words);
         });
       const { StatusCode } = await driver.call('wait for the host-IPC helper', () => container.wait());
       const { stdout, stderr } = await driver.logs(container.id);

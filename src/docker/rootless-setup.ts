@@ -1,12 +1,11 @@
 // Rootless set-ups of the Docker API engines: Podman's API service and dockerd (through rootlesskit), each run as
-// shmlab's unprivileged user in a user namespace of its own, and stopped with everything that user still runs.
-import { chownSync, existsSync, mkdirSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
-import { execa } from 'execa';
+// shmlab's unprivileged user in a user namespace of its own, and stopped with everything that namespace still holds.
+import { chownSync, existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { aptInstall, hasCommand } from '../engine/host-tools.js';
-import { endUserProcesses, processesOf, ROOTLESS_USER, rootlessUser, usernsOf } from '../engine/rootless-user.js';
+import { endNamespaceProcesses, processesOf, ROOTLESS_USER, rootlessUser, uidOf, usernsOf } from '../engine/rootless-user.js';
 import { writeFileAtomically } from '../fs/atomic-write.js';
-import { alive, type StartedEngine, startDaemon, stopDaemon } from './daemon-process.js';
+import { alive, commandLine, type StartedEngine, startDaemon, stopDaemon } from './daemon-process.js';
 
 type Say = (line: string) => void;
 
@@ -25,7 +24,7 @@ async function asUser(home: string, say: Say) {
     command: (args: string[]) => ['setpriv', `--reuid=${user.uid}`, `--regid=${user.gid}`, '--init-groups', '--', ...args],
     env: { HOME: user.home, USER: user.name, LOGNAME: user.name, XDG_RUNTIME_DIR: run },
     details: [
-      `Rootless: as the user ${user.name} (uid ${user.uid}, made by shmlab), in a user namespace of its own`,
+      `Rootless: as the user ${user.name} (uid ${user.uid}), in a user namespace of its own`,
       `Subordinate ids: uids ${user.subuid}, gids ${user.subgid} (first:count, /etc/subuid and /etc/subgid)`,
     ],
   };
@@ -34,22 +33,24 @@ async function asUser(home: string, say: Say) {
 /** Podman's API service (`service`, with its environment) as the rootless user. */
 export async function startRootlessPodman(home: string, service: string[], env: NodeJS.ProcessEnv, say: Say): Promise<StartedEngine> {
   const as = await asUser(home, say);
-  const mqueue = devMqueue(home);
+  const made = useDevMqueue(home);
   const daemon = await startDaemon({ home, kind: 'service', mqueue: true, command: as.command(service), env: { ...env, ...as.env } }, say);
+  if (daemon.startedHere) recordUserns(home, as.user.uid);
+  else releaseDevMqueue(home);
   return {
     ...daemon,
     details: [
       ...as.details,
       "Host packages: uidmap (newuidmap, newgidmap), slirp4netns, fuse-overlayfs; the images are built in that user's storage",
-      `Message queues: an mqueue file system at /dev/mqueue in the service's own mount namespace, mounted by shmlab as a host's init does${mqueue.made ? ' (this host had no /dev/mqueue: shmlab made the empty folder, and removes it when it stops the engine)' : ''}`,
+      `Message queues: an mqueue file system at /dev/mqueue in the service's own mount namespace, mounted by shmlab${made ? ' (this host had no /dev/mqueue: shmlab made the empty folder, and removes it when no engine of its own uses it)' : ''}`,
     ],
   };
 }
 
 /**
  * Debian's dockerd-rootless.sh as the rootless user, with `dockerd` (the bookworm one) and its `config`: rootlesskit
- * without a network of its own (`net=host`, no port driver), since slirp4netns cannot make its tap device here and no
- * experiment uses a network; shmlab's own network namespace is around it, as around every engine.
+ * without a network of its own (`net=host`, no port driver), since no experiment uses a network (and slirp4netns
+ * cannot make its tap device on this machine); shmlab's own network namespace is around it, as around every engine.
  */
 export async function startRootlessDockerd(dockerd: string, config: string, home: string, say: Say): Promise<StartedEngine> {
   if (!(await hasCommand('rootlesskit'))) await aptInstall(['rootlesskit'], say);
@@ -64,72 +65,103 @@ export async function startRootlessDockerd(dockerd: string, config: string, home
     },
     say,
   );
+  if (daemon.startedHere) recordUserns(home, as.user.uid);
   return {
     ...daemon,
     details: [
       ...as.details,
-      `Started by: ${DOCKERD_ROOTLESS} (Debian's docker.io) through rootlesskit, with DOCKERD_ROOTLESS_ROOTLESSKIT_NET=host and DOCKERD_ROOTLESS_ROOTLESSKIT_PORT_DRIVER=none (slirp4netns cannot make its tap device on this host; no experiment uses a network)`,
+      `Started by: ${DOCKERD_ROOTLESS} (Debian's docker.io) through rootlesskit, with DOCKERD_ROOTLESS_ROOTLESSKIT_NET=host and DOCKERD_ROOTLESS_ROOTLESSKIT_PORT_DRIVER=none (no network: no experiment uses one)`,
       "Host packages: rootlesskit, uidmap (newuidmap, newgidmap); the images are built in that user's data root",
     ],
   };
 }
 
-/**
- * Stops a rootless engine shmlab started in `home`: Podman's service (by now a process of the user's own, the one
- * started having handed over to it inside the user namespace) or rootlesskit, then what the user still runs.
- */
-export async function stopRootlessEngine(home: string, say: Say): Promise<boolean> {
-  const found = await execa('id', ['-u', ROOTLESS_USER], { reject: false });
-  if (found.exitCode !== 0) return stopDaemon(home);
-  const uid = Number(found.stdout.trim());
-  // The engine's own processes name its socket (Podman's service, dockerd); those inside the engine's user namespace
-  // tell which one it is, so that what that namespace still holds is ended with it, and another engine's left alone.
+// The user namespace of the engine of `home`, recorded once it answers: what its stop ends, even if its service died.
+const usernsFile = (home: string) => join(home, 'engine.userns');
+
+/** The engine's own user namespace: that of the user's processes that name its socket, other than the host's. */
+function engineUserns(home: string, uid: number): string | undefined {
   const socket = join(home, 'engine.sock');
-  const named = processesOf(uid).filter((pid) => {
-    try {
-      return readFileSync(`/proc/${pid}/cmdline`, 'utf8')
-        .split('\0')
-        .some((a) => a.endsWith(socket));
-    } catch {
-      return false;
-    }
-  });
-  const hostUserns = usernsOf(process.pid);
-  const userns = named.map(usernsOf).find((ns) => ns !== undefined && ns !== hostUserns);
-  const service = named.filter((pid) => usernsOf(pid) === userns);
-  for (const pid of service) process.kill(pid, 'SIGTERM');
-  const deadline = Date.now() + 30_000;
-  while (service.some(alive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
-  const started = await stopDaemon(home);
-  const left = userns ? await endUserProcesses(uid, userns) : 0;
-  if (left)
-    say(`ended ${left} process(es) the user ${ROOTLESS_USER} still ran in this engine's user namespace (its pause process, shims, exec monitors), by pid`);
-  removeDevMqueue(home);
-  return started || service.length > 0;
+  const host = usernsOf(process.pid);
+  return processesOf(uid)
+    .filter((pid) => commandLine(pid).some((a) => a.endsWith(socket)))
+    .map(usernsOf)
+    .find((ns) => ns !== undefined && ns !== host);
 }
 
-// The folder shmlab made for /dev/mqueue, removed when the engine it was made for stops.
-const madeMqueue = (home: string) => join(home, 'made-dev-mqueue');
+function recordUserns(home: string, uid: number): void {
+  const ns = engineUserns(home, uid);
+  if (ns) writeFileAtomically(usernsFile(home), `${ns}\n`);
+}
+
+/**
+ * Stops a rootless engine shmlab started in `home`: Podman's service (by now a process inside the engine's user
+ * namespace, the one started having handed over to it) or rootlesskit, then every process still in that user
+ * namespace, whatever its id (containers run as subordinate ids): its pause process, containerd, shims, exec monitors.
+ */
+export async function stopRootlessEngine(home: string, say: Say): Promise<boolean> {
+  try {
+    const uid = await uidOf(ROOTLESS_USER);
+    const recorded = existsSync(usernsFile(home)) ? readFileSync(usernsFile(home), 'utf8').trim() : undefined;
+    const userns = (uid !== undefined ? engineUserns(home, uid) : undefined) ?? recorded;
+    const socket = join(home, 'engine.sock');
+    const service = uid === undefined ? [] : processesOf(uid, userns).filter((pid) => commandLine(pid).some((a) => a.endsWith(socket)));
+    for (const pid of service) signal(pid, 'SIGTERM');
+    const deadline = Date.now() + 30_000;
+    while (service.some(alive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    const started = await stopDaemon(home);
+    const left = userns ? await endNamespaceProcesses(userns) : 0;
+    if (left) say(`ended ${left} process(es) still in this engine's user namespace (its pause process, shims, exec monitors), by pid`);
+    rmSync(usernsFile(home), { force: true });
+    return started || service.length > 0;
+  } finally {
+    releaseDevMqueue(home);
+  }
+}
+
+function signal(pid: number, name: NodeJS.Signals): void {
+  try {
+    process.kill(pid, name);
+  } catch {
+    // gone meanwhile
+  }
+}
+
+// /dev/mqueue for rootless Podman, counted by user: each engine's home holds a mark while it uses the folder, and the
+// folder goes (if shmlab made it) when the last mark does. The service sees its own mount of it, in its own namespace.
+const ENGINES_HOME_OF = (home: string) => dirname(home);
+const useMark = (home: string) => join(home, 'uses-dev-mqueue');
+const madeMark = (home: string) => join(ENGINES_HOME_OF(home), 'made-dev-mqueue');
 
 /**
  * Rootless Podman gives a container in the host's IPC namespace the host's /dev/mqueue, bound (an unprivileged user
  * cannot mount an mqueue file system for an IPC namespace its user namespace does not own): a host without one makes
- * every `--ipc=host` container fail (`statfs /dev/mqueue`). The mount is in the service's own mount namespace only.
+ * every `--ipc=host` container fail (`statfs /dev/mqueue`). Returns whether shmlab made the folder (now or before).
  */
-function devMqueue(home: string): { made: boolean } {
-  if (existsSync('/dev/mqueue')) return { made: existsSync(madeMqueue(home)) };
-  mkdirSync('/dev/mqueue');
-  writeFileAtomically(madeMqueue(home), '/dev/mqueue\n');
-  return { made: true };
+function useDevMqueue(home: string): boolean {
+  writeFileAtomically(useMark(home), '/dev/mqueue\n');
+  if (!existsSync('/dev/mqueue')) {
+    writeFileAtomically(madeMark(home), '/dev/mqueue\n');
+    try {
+      mkdirSync('/dev/mqueue');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+  }
+  return existsSync(madeMark(home));
 }
 
-/** Removes the /dev/mqueue folder shmlab made for the engine of `home`, where it is still an empty folder. */
-function removeDevMqueue(home: string): void {
-  if (!existsSync(madeMqueue(home))) return;
+/** This engine no longer uses /dev/mqueue: the folder shmlab made goes once no engine of its own uses it. */
+function releaseDevMqueue(home: string): void {
+  if (!existsSync(useMark(home))) return;
+  rmSync(useMark(home), { force: true });
+  const root = ENGINES_HOME_OF(home);
+  const inUse = readdirSync(root).some((name) => existsSync(join(root, name, 'uses-dev-mqueue')));
+  if (inUse || !existsSync(madeMark(home))) return;
   try {
     rmdirSync('/dev/mqueue');
   } catch {
     // Mounted or filled by someone else since: theirs now.
   }
-  rmSync(madeMqueue(home), { force: true });
+  rmSync(madeMark(home), { force: true });
 }

@@ -11,3 +11,11 @@ describe("a rootless user's subordinate ids", () => {
     expect(rangeOf('/etc/subuid', 'carol', 1002, text)).toBeUndefined();
   });
 });
+
+describe("ending a rootless engine's processes", () => {
+  it("refuses the host's own user namespace, which holds every process of the host", async () => {
+    const { endNamespaceProcesses, usernsOf } = await import('./rootless-user.js');
+    const host = usernsOf(process.pid)!;
+    await expect(endNamespaceProcesses(host)).rejects.toThrow(/is the host's user namespace/);
+  });
+});

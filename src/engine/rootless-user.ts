@@ -81,20 +81,36 @@ export function usernsOf(pid: number): string | undefined {
   }
 }
 
+/** The uid of a user, or undefined where there is none. */
+export async function uidOf(name: string): Promise<number | undefined> {
+  const found = await execa('id', ['-u', name], { reject: false });
+  return found.exitCode === 0 ? Number(found.stdout.trim()) : undefined;
+}
+
+/** The pids of every process in user namespace `userns`, whatever its uid (a rootless container's run as subordinate ids). */
+function processesIn(userns: string): number[] {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .map(Number)
+    .filter((pid) => usernsOf(pid) === userns);
+}
+
 /**
- * Ends what a rootless engine left running as its user once its service has stopped: the processes of its own user
- * namespace (Podman's pause process, which holds it, and the monitors of its execs: conmon waits minutes for an exec's
- * exit; rootless Docker's containerd and shims). Another rootless engine of the same user has a user namespace of its
- * own and is left alone. Each is ended by pid, SIGTERM, then SIGKILL.
+ * Ends what a rootless engine left in its user namespace once its service has stopped: Podman's pause process (it
+ * holds the namespace) and the monitors of its execs (conmon waits minutes for an exec's exit), rootless Docker's
+ * containerd and shims, and any container process. Another rootless engine of the same user has a user namespace of
+ * its own and is left alone. Each is ended by pid, SIGTERM, then SIGKILL.
  */
-export async function endUserProcesses(uid: number, userns: string, timeoutMs = 10_000): Promise<number> {
-  const first = processesOf(uid, userns);
+export async function endNamespaceProcesses(userns: string, timeoutMs = 10_000): Promise<number> {
+  // The host's own user namespace holds every process of the host: never a rootless engine's.
+  if (userns === usernsOf(1) || userns === usernsOf(process.pid)) throw new Error(`${userns} is the host's user namespace, not a rootless engine's`);
+  const first = processesIn(userns);
   for (const pid of first) signal(pid, 'SIGTERM');
   const deadline = Date.now() + timeoutMs;
-  while (processesOf(uid, userns).length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+  while (processesIn(userns).length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
   // What SIGTERM did not end, and what ending the others started (an exec's cleanup command).
-  for (let round = 0; round < 5 && processesOf(uid, userns).length; round++) {
-    for (const pid of processesOf(uid, userns)) signal(pid, 'SIGKILL');
+  for (let round = 0; round < 5 && processesIn(userns).length; round++) {
+    for (const pid of processesIn(userns)) signal(pid, 'SIGKILL');
     await new Promise((r) => setTimeout(r, 200));
   }
   return first.length;

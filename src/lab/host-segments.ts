@@ -20,6 +20,13 @@ export async function removeHostKeys(hostIpc: HostIpc, keys: number[]): Promise<
 /** The engine's containers cannot list SysV segments (gVisor has no /proc/sysvipc): host segments cannot be seen through it. */
 export class HostSegmentsUnlistable extends Error {}
 
+/** The engine refuses its containers the host's IPC namespace (a rootless Docker 20.10): nothing is seen through it. */
+export class HostIpcUnreachable extends HostSegmentsUnlistable {
+  constructor(readonly words: string) {
+    super(`the engine refused shmlab's helper container in the host's IPC namespace (${words}), so the host's SysV segments cannot be seen through it`);
+  }
+}
+
 /** Every segment in the host's IPC namespace, shmlab's or not. */
 export async function listAllHostSegments(hostIpc: HostIpc): Promise<HostSegment[]> {
   // The listing is told apart from other failures of the helper: a missing /proc/sysvipc is the engine's nature.

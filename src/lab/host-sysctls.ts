@@ -6,7 +6,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { accessSync, constants, mkdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { HostIpc } from './host-segments.js';
+import { type HostIpc, HostIpcUnreachable } from './host-segments.js';
 import { deadClaims, forgetHostSysctlClaims, holdLock, leaseFolder, type ProcessLease } from './process-lease.js';
 
 const path = (key: string) => `/proc/sys/${key.replaceAll('.', '/')}`;
@@ -48,6 +48,8 @@ export function hostIpcProbe(hostIpc: HostIpc): () => Promise<IpcAnswer> {
   let answer: Promise<IpcAnswer> | undefined;
   return () =>
     (answer ??= sameHostIpc(hostIpc).catch((err: unknown) => {
+      // The engine's own refusal of any container there is an answer, said as it is.
+      if (err instanceof HostIpcUnreachable) throw err;
       const e = err as { json?: { message?: string }; message?: string };
       throw new Error(`could not tell whether the engine's host IPC namespace is this process's: ${(e.json?.message ?? e.message ?? String(err)).trim()}`);
     }));

@@ -56,9 +56,9 @@ interface StepBase {
   /**
    * Engines on which this step is not taken, each with why: its outcome there would be fixed by how shmlab drives that
    * engine, not observed (Kubernetes has no private IPC mode to refuse a join). It is recorded as skipped, and its
-   * expectations do not apply there. A set-up (rootless) may be named too, for a step its engines cannot take there.
+   * expectations do not apply there.
    */
-  skipOn?: Partial<Record<ExpectationKey, string>>;
+  skipOn?: Partial<Record<FamilyName, string>>;
 }
 
 export type Step =
@@ -85,6 +85,12 @@ export type Step =
    * Only where the engine's host IPC namespace is shmlab's own; `--no-host-changes` leaves such experiments out.
    */
   | (StepBase & { do: 'host-sysctls'; set: Record<string, string> })
+  /**
+   * This run's host-key segment (made by an earlier exec with `{hostKey}`) as the host sees it: its owner and creator
+   * ids from /proc/sysvipc/shm of shmlab's own IPC namespace; with `removeAs`, that host uid tries to remove it (`ipcrm`).
+   * Only where the engine's host IPC namespace is shmlab's own: elsewhere it is skipped, and the experiment goes on.
+   */
+  | (StepBase & { do: 'host-segment'; removeAs?: number })
   | (StepBase & { do: 'stop' | 'start' | 'kill' | 'pause' | 'unpause' | 'remove' | 'diff' | 'inspect' | 'logs' })
   /**
    * The pod's sandbox dies (its pause process killed, as an OOM kill or a crash would), then the kubelet's answer to a

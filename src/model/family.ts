@@ -11,18 +11,20 @@ export type EngineKind = 'docker' | 'podman' | 'cri';
 export type FamilyName = 'docker-api' | 'cri';
 
 /**
- * A set-up of a family whose answers legitimately differ from the family's: Docker or Podman run rootless (by an
- * unprivileged user, in a user namespace of its own). Its expectations apply after the family's.
+ * A set-up of a family whose answers legitimately differ from the family's, its expectations applied after the
+ * family's: `rootless`, an engine run by an unprivileged user in a user namespace of its own (Podman; Docker 23 and
+ * later, which give a container in the host's IPC namespace the host's /dev/mqueue, bound), and
+ * `rootless-docker-20.10`, a rootless Docker before 23 (there was no 21 or 22), which mounts a new one there.
  */
-export type SetUpName = 'rootless-docker' | 'rootless-podman';
+export type SetUpName = 'rootless' | 'rootless-docker-20.10';
 
 /** What expectations are keyed by: an engine family, or a set-up of one. */
 export type ExpectationKey = FamilyName | SetUpName;
 
 /** The set-up a report's environment names, or undefined for the family's plain one. */
-export function setUpOf(env: { kind: EngineKind; rootless?: true }): SetUpName | undefined {
+export function setUpOf(env: { kind: EngineKind; serverVersion: string; rootless?: true }): SetUpName | undefined {
   if (!env.rootless) return undefined;
-  return env.kind === 'podman' ? 'rootless-podman' : env.kind === 'docker' ? 'rootless-docker' : undefined;
+  return env.kind === 'docker' && Number.parseInt(env.serverVersion, 10) < 23 ? 'rootless-docker-20.10' : 'rootless';
 }
 
 /** What an experiment may need of a family beyond containers, exec, stop, start, kill and remove. */

@@ -23,6 +23,8 @@ export interface KindText {
   advice: string;
   /** What the usual advice says each operation does. */
   usual: Partial<Record<Operation, Kept>>;
+  /** The operations the usual advice itself names: it is given only where this run saw each of them. */
+  names?: Operation[];
   /** The usual advice's claim, without its remedies: said where the outcomes seen agree with `usual`. */
   statement: string;
   /** What it means where this run lost it against the usual (an operation `usual` says keeps it). */

@@ -114,7 +114,7 @@ export function renderReadmeBlocks(runs: readonly RunResult[], catalog: Catalog)
   );
 
   const differsOnGvisor = ordered.filter((e) => gvisor.some((g) => ['differs', 'error'].includes(result(g, e.slug)?.verdict ?? '')));
-  const runc = docker ?? usual[0];
+  const runc = docker ?? usual.find((r) => !r.environment.rootless);
   blocks.gvisor = gvisor.length
     ? table(
         ['Experiment', runc ? columnTitle(runc.environment) : 'runc', ...gvisor.map((g) => columnTitle(g.environment))],

@@ -72,7 +72,10 @@ export function adviceFor(kind: MemoryKind, outcomes: SurvivalOutcomes, texts: S
         : `${r.words} (not seen to work on this engine in this run)`;
   const failing = relevant.filter(contradicted);
 
-  if (agrees && other.length === 0 && failing.length === 0) return text.advice;
+  // The usual advice names every operation of its kind and its remedies: only where this run saw each of them.
+  const sawUsual = (text.names ?? []).every((o) => outcomes[`${kind}/${o}`] !== undefined);
+  const sawRemedies = relevant.every((r) => seenKept(r).length > 0);
+  if (agrees && other.length === 0 && failing.length === 0 && sawUsual && sawRemedies) return text.advice;
 
   const seenClauses = [
     kept.length > 0 && `kept across ${listed(kept.map((s) => opName(s.o)))}`,

@@ -112,7 +112,7 @@ describe('the report schema', () => {
     [
       'an unknown step action',
       changed(['experiments', 0, 'steps', 0, 'action'], 'reboot'),
-      '/experiments/0/steps/0/action must be one of "run", "exec", "await", "commit", "host-sysctls", "stop", "start", "kill", "pause", "unpause", "remove", "diff", "inspect", "logs", "kill-sandbox", "recreate-sandbox", "restart-runtime", "cleanup" (it is "reboot")',
+      '/experiments/0/steps/0/action must be one of "run", "exec", "await", "commit", "host-sysctls", "host-segment", "stop", "start", "kill", "pause", "unpause", "remove", "diff", "inspect", "logs", "kill-sandbox", "recreate-sandbox", "restart-runtime", "cleanup" (it is "reboot")',
     ],
     ['a date that is no date', changed(['environment', 'date'], 'yesterday'), '/environment/date must be an ISO 8601 date (it is "yesterday")'],
     ['a negative duration', changed(['durationMs'], -1), '/durationMs must be at least 0 (it is -1)'],

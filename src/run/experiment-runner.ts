@@ -25,11 +25,19 @@ export async function runExperiment(experiment: Experiment, ctx: LabContext): Pr
   const containers = new Set<string>();
   let harnessError: string | undefined;
   let lacking: string | undefined;
+  // Containers whose run the engine refused (as the step allowed), by the refusing step: until the container runs
+  // again, a step on it has nothing to act on, and is not taken. The refusal is judged on its own step.
+  const refusedRuns = new Map<string, string>();
   try {
     for (const step of experiment.steps) {
       if (ctx.signal.aborted) break;
-      const skip = step.skipOn?.[ctx.family] ?? (ctx.setUp && step.skipOn?.[ctx.setUp]);
+      const refusedBy = step.do === 'run' ? undefined : refusedRuns.get(step.container);
+      const skip = step.skipOn?.[ctx.family] ?? (refusedBy && `the engine refused its container ${step.container} (step ${refusedBy})`);
       const record = skip ? skipped(step, skip) : await runStep(step, state);
+      if (step.do === 'run') {
+        if (record.refused) refusedRuns.set(step.container, step.id);
+        else refusedRuns.delete(step.container);
+      }
       for (const id of state.ids.values()) containers.add(id);
       records.push(record);
       // Later steps build on this one: after an engine failure they would only report noise.

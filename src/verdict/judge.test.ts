@@ -124,18 +124,18 @@ describe('judge', () => {
       ...experiment,
       expectOn: {
         ...experiment.expectOn,
-        'rootless-docker': { why: 'the kernel refuses it', expect: [{ step: 'run', means: 'refused', refused: true }], drop: ['read'] },
+        'rootless-docker-20.10': { why: 'the kernel refuses it', expect: [{ step: 'run', means: 'refused', refused: true }], drop: ['read'] },
       },
     };
     const refused = [
       record('run', { action: 'run', engineFailed: true, refused: true, exitCode: 1, stderr: 'mqueue: operation not permitted' }),
       asExpected[1]!,
     ];
-    expect(expectationsFor(rootless, 'docker-api', 'rootless-docker')).toMatchObject({ note: 'the kernel refuses it' });
-    expect(expectationsFor(rootless, 'docker-api', 'rootless-docker').expect.map((e) => e.step)).toEqual(['refusable', 'run']);
-    expect(judge(rootless, refused, 'docker-api', 'rootless-docker').verdict).toBe('as expected');
-    expect(judge(rootless, asExpected, 'docker-api', 'rootless-docker').verdict).toBe('differs');
-    expect(judge(rootless, asExpected, 'docker-api', 'rootless-podman').verdict).toBe('as expected');
+    expect(expectationsFor(rootless, 'docker-api', 'rootless-docker-20.10')).toMatchObject({ note: 'the kernel refuses it' });
+    expect(expectationsFor(rootless, 'docker-api', 'rootless-docker-20.10').expect.map((e) => e.step)).toEqual(['refusable', 'run']);
+    expect(judge(rootless, refused, 'docker-api', 'rootless-docker-20.10').verdict).toBe('as expected');
+    expect(judge(rootless, asExpected, 'docker-api', 'rootless-docker-20.10').verdict).toBe('differs');
+    expect(judge(rootless, asExpected, 'docker-api', 'rootless').verdict).toBe('as expected');
   });
 
   it('checks the container state where an expectation names one', () => {

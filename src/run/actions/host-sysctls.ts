@@ -1,6 +1,7 @@
 // `host-sysctls`: the host's IPC sysctls changed for the rest of the experiment, only where the engine's host IPC
 // namespace is this process's (so that shmlab can put them back itself), and put back at its end on every path.
 import { shellQuote } from '../../engine/shell-quote.js';
+import { HostIpcUnreachable } from '../../lab/host-segments.js';
 import { changeHostSysctls } from '../../lab/host-sysctls.js';
 import type { Action, StepOf } from './action.js';
 import { NotApplicableError } from './experiment-state.js';
@@ -11,7 +12,12 @@ export const hostSysctls: Action<StepOf<'host-sysctls'>> = {
       .map(([k, v]) => shellQuote(`${k}=${v}`))
       .join(' ')}    # on the host`,
   async perform({ step, state: s }) {
-    const ipc = await s.ctx.hostIpcIsOurs();
+    const ipc = await s.ctx.hostIpcIsOurs().catch((err: unknown) => {
+      if (!(err instanceof HostIpcUnreachable)) throw err;
+      throw new NotApplicableError(
+        `the engine refused a container in the host's IPC namespace (shmlab's helper: ${err.words}), so none of its containers can show the host's values; shmlab changes nothing`,
+      );
+    });
     if (!ipc.ours) {
       throw new NotApplicableError(
         `the engine's host IPC namespace is not this process's (its --ipc=host helper: ${ipc.seen}), and shmlab changes the host's sysctls only where it can put them back itself`,

@@ -5,6 +5,7 @@ import { awaitMarker } from './await.js';
 import { commit } from './commit.js';
 import { diff } from './diff.js';
 import { exec } from './exec.js';
+import { hostSegment } from './host-segment.js';
 import { hostSysctls } from './host-sysctls.js';
 import { inspect } from './inspect.js';
 import { kill } from './kill.js';
@@ -23,6 +24,7 @@ const ACTIONS: { [A in Step['do']]: Action<StepOf<A>> } = {
   await: awaitMarker,
   commit,
   'host-sysctls': hostSysctls,
+  'host-segment': hostSegment,
   stop,
   start,
   kill,

@@ -6,7 +6,8 @@ import { type ExperimentState, NotApplicableError, type Observation } from './ex
 
 export function lacking(step: Step, s: ExperimentState, capability: Capability): Observation {
   const answer = FAMILIES[s.ctx.family].capabilities[capability];
-  const why = answer === true ? `this engine has no ${step.do} operation` : answer;
+  // The family may have it and this engine lack it here (rootless without cgroups), in its own words.
+  const why = answer !== true ? answer : (s.ctx.driver.lacks?.(capability) ?? `this engine has no ${step.do} operation`);
   if (step.evidence) return { skipped: `${why}; evidence only, the experiment goes on` };
   throw new NotApplicableError(`${why}, which step ${step.id} needs`);
 }

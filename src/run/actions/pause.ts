@@ -8,7 +8,7 @@ export const pause: Action<Freeze> = {
   async perform({ step, state: s, describe, handle }) {
     const { driver } = s.ctx;
     const operation = driver[step.do]?.bind(driver);
-    if (!operation) return lacking(step, s, 'pause');
+    if (!operation || driver.lacks?.('pause')) return lacking(step, s, 'pause');
     describe();
     await operation(handle());
     return {};

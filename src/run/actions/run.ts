@@ -3,7 +3,7 @@
 import { LABEL_EXPERIMENT } from '../../labels.js';
 import type { ContainerSpec } from '../../model/experiment.js';
 import type { Action, StepOf } from './action.js';
-import type { ExperimentState } from './experiment-state.js';
+import { type ExperimentState, NotApplicableError } from './experiment-state.js';
 
 type RunStep = StepOf<'run'>;
 
@@ -13,6 +13,9 @@ export const run: Action<RunStep> = {
   async perform({ step, state: s, setCommand }) {
     const { driver } = s.ctx;
     const spec = s.spec(step.container);
+    // A limit the engine says it cannot apply here would be a limit not held, not an observation of one.
+    const noLimit = spec.memoryLimitBytes !== undefined ? driver.lacks?.('memory-limit') : undefined;
+    if (noLimit) throw new NotApplicableError(`${noLimit}, which container ${step.container} needs (a memory limit)`);
     const labels = s.ctx.session.labels({ [LABEL_EXPERIMENT]: s.experiment.slug });
     for (const { volume } of spec.volumes ?? []) {
       if (s.resources.volumes.has(s.volume(volume))) continue;

@@ -36,7 +36,7 @@ const STEP_BASE = {
   container: { description: 'One of its containers.', ...ref('text') },
   why: { description: 'One line saying why this step is here, shown in the transcript.', ...ref('text') },
   evidence: { description: 'Evidence only: an engine without this operation skips it.', const: true },
-  skipOn: { description: 'Engine families (or set-ups: rootless-docker, rootless-podman) on which this step is not taken, each with why.', ...ref('skipOn') },
+  skipOn: { description: 'Engine families on which this step is not taken, each with why.', ...ref('skipOn') },
 } as const;
 
 // One branch of `steps[]`: the fields every step has, `do`, and the action's own.
@@ -60,7 +60,7 @@ const step = <const A extends string, const P extends object, const R extends re
 const plain = <const A extends string>(action: A) => step(action, {}, []);
 
 const FAMILIES = ['docker-api', 'cri'] as const;
-const SET_UPS = ['rootless-docker', 'rootless-podman'] as const;
+const SET_UPS = ['rootless', 'rootless-docker-20.10'] as const;
 
 export const EXPERIMENT_SCHEMA = {
   $schema: 'http://json-schema.org/draft-07/schema#',
@@ -92,7 +92,7 @@ export const EXPERIMENT_SCHEMA = {
     expect: { description: 'What each observation must look like.', type: 'array', minItems: 1, items: ref('expectation') },
     expectOn: {
       description:
-        "An engine family's own expectations, replacing the common ones by step, where families legitimately differ; or a set-up's (rootless-docker, rootless-podman), applied after its family's.",
+        "An engine family's own expectations, replacing the common ones by step, where families legitimately differ; or a set-up's (rootless, rootless-docker-20.10), applied after its family's.",
       type: 'object',
       propertyNames: ref('expectationKey'),
       additionalProperties: ref('familyExpectations'),
@@ -180,7 +180,7 @@ export const EXPERIMENT_SCHEMA = {
         sizeBytes: ref('positive'),
       },
     },
-    skipOn: { type: 'object', propertyNames: ref('expectationKey'), additionalProperties: ref('text') },
+    skipOn: { type: 'object', propertyNames: ref('family'), additionalProperties: ref('text') },
     step: {
       type: 'object',
       discriminator: { propertyName: 'do' },
@@ -198,6 +198,17 @@ export const EXPERIMENT_SCHEMA = {
         step('await', { marker: ref('text') }, ['marker']),
         step('commit', { as: ref('name') }, ['as']),
         step('host-sysctls', { set: ref('sysctls') }, ['set']),
+        step(
+          'host-segment',
+          {
+            removeAs: {
+              description: "A host uid that tries to remove the run's host-key segment (ipcrm), instead of looking at it.",
+              type: 'integer',
+              minimum: 0,
+            },
+          },
+          [],
+        ),
         plain('stop'),
         plain('start'),
         plain('kill'),

@@ -54,7 +54,7 @@ export const SCHEMA_MATCHES_MODEL: {
   section: Same<Values<Schema['properties']['section']>, Experiment['section']>;
   families: Same<Values<Defs['family']>, FamilyName>;
   expectOnFamilies: Same<Values<Defs['expectationKey']>, keyof NonNullable<Experiment['expectOn']>>;
-  skipOnFamilies: Same<Values<Defs['expectationKey']>, keyof NonNullable<StepOf<'run'>['skipOn']>>;
+  skipOnFamilies: Same<FamilyName, keyof NonNullable<StepOf<'run'>['skipOn']>>;
   capabilities: Same<Values<Schema['properties']['requires']['items']>, Capability>;
   states: Same<Values<Defs['expectation']['properties']['state']>, ContainerState>;
   memoryKinds: Same<Values<Defs['survivalCell']['properties']['kind']>, MemoryKind>;
@@ -66,10 +66,9 @@ export const SCHEMA_MATCHES_MODEL: {
   volume: { fields: true, required: true },
   actions: true,
   steps: Object.fromEntries(
-    ['run', 'exec', 'await', 'commit', 'host-sysctls', 'stop', 'start', 'kill', 'pause', 'unpause', 'remove', 'diff', 'inspect', 'logs'].map((a) => [
-      a,
-      { fields: true, required: true },
-    ]),
+    ['run', 'exec', 'await', 'commit', 'host-sysctls', 'host-segment', 'stop', 'start', 'kill', 'pause', 'unpause', 'remove', 'diff', 'inspect', 'logs'].map(
+      (a) => [a, { fields: true, required: true }],
+    ),
   ) as { [A in StepAction]: { fields: true; required: true } },
   expectation: { fields: true, required: true },
   familyExpectations: { fields: true, required: true },
