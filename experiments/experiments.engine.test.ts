@@ -43,7 +43,8 @@ for (const experiment of EXPERIMENTS) {
     expect(result, `${slug} did not run`).toBeDefined();
     // The verdict's reasons, not just its word, so a failure says what the engine did.
     // Not applicable where the family lacks what it requires, or where a rootless engine said its containers lack it.
-    const engineLacks = run.environment.rootless && result!.verdict === 'not applicable' && /^(Docker|Podman) runs rootless here/.test(result!.observed);
+    const engineLacks =
+      run.environment.rootless && result!.verdict === 'not applicable' && /^(Docker|Podman)'s info (says CgroupDriver none|lists no)/.test(result!.observed);
     const expected = lacking(familyOf(run.environment.kind), experiment.requires) || engineLacks ? 'not applicable' : 'as expected';
     expect(
       { verdict: result!.verdict, error: result!.error, differences: result!.differences },

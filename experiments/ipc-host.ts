@@ -77,7 +77,7 @@ export const ipcHost: Experiment = {
       expect: [
         {
           step: 'run',
-          means: "the container is refused: the kernel refuses the mqueue mount a container in the host's IPC namespace gets",
+          means: "runc cannot start the container: the kernel refuses it the new mqueue mount in the host's IPC namespace",
           refused: true,
         },
         { step: 'run-new', means: 'so is a new one', refused: true },
@@ -90,7 +90,7 @@ export const ipcHost: Experiment = {
       expect: [
         {
           step: 'host-owner',
-          means: "the host sees it owned and created by the unprivileged host user the engine's root is, not by the host's root",
+          means: "the host sees it owned and created by the host user that root in the engine's containers maps to, not by the host's root",
           stdout: /\buid=([1-9]\d*) gid=([1-9]\d*) cuid=\1 cgid=\2\n$/,
         },
       ],
@@ -116,7 +116,7 @@ export const ipcHost: Experiment = {
     return sentences(
       uid !== undefined &&
         uid !== '0' &&
-        `The host saw the segment owned by uid ${uid}, not by the host's root: on the host, only that user, its creator, or a process with CAP_SYS_ADMIN may remove it or change its permissions (ipc/util.c, \`ipcctl_obtain_check\`).`,
+        `The host saw the segment owned by uid ${uid}, not by the host's root: on the host, only that user, its creator, or a process with CAP_SYS_ADMIN in the host's user namespace may remove it or change its permissions (ipc/util.c, \`ipcctl_obtain_check\`).`,
       ran(other) && other.exitCode === 0 && 'Another host user (nobody, uid 65534) removed it: the segment was not protected from other users of the host.',
       refusalOutcome(run) === 'refused' &&
         `The engine refused the container in the host's IPC namespace (${run!.stderr.trim()}): nothing could be kept there on this engine.`,

@@ -6,20 +6,20 @@ describe("what a Docker API engine's containers cannot be given for want of cgro
     const lacks = cgroupLacks({ product: 'Podman', rootless: true, cgroupVersion: '1', controllers: [] });
     expect(Object.keys(lacks).sort()).toEqual(['memory-limit', 'pause']);
     expect(lacks.pause).toMatch(
-      /^Podman runs rootless here and reports no cgroup controller its containers can use \(its info: cgroup v1, cgroupControllers \[\]\): Podman pauses a rootless container only where/,
+      /^Podman's info lists no cgroup controller for its containers \(rootless, cgroup v1, cgroupControllers \[\]\): libpod refuses to pause any container/,
     );
   });
 
   it("names Docker's cgroup driver none", () => {
     expect(cgroupLacks({ product: 'Docker', rootless: true, cgroupVersion: '1', cgroupDriver: 'none' })['memory-limit']).toMatch(
-      /^Docker runs rootless here without cgroups \(its info: CgroupDriver none, cgroup v1\): a memory limit is the memory controller's/,
+      /^Docker's info says CgroupDriver none \(rootless, cgroup v1\): these containers get no cgroup of their own, and Docker drops/,
     );
   });
 
   it('names only the memory limit where other controllers are given, and says which', () => {
     const lacks = cgroupLacks({ product: 'Podman', rootless: true, cgroupVersion: '2', controllers: ['pids'] });
     expect(Object.keys(lacks)).toEqual(['memory-limit']);
-    expect(lacks['memory-limit']).toMatch(/reports no memory controller its containers can use \(its info: cgroup v2, cgroupControllers \[pids\]\)/);
+    expect(lacks['memory-limit']).toMatch(/^Podman's info lists no memory controller for its containers \(rootless, cgroup v2, cgroupControllers \[pids\]\)/);
   });
 
   it.each([

@@ -12,17 +12,19 @@ interface CgroupFacts {
   controllers?: string[];
 }
 
-// Why each needs a cgroup of the container's own: a pause freezes it (runc's Pause, through its cgroup manager; Podman
-// refuses to pause a rootless container without one itself, in libpod), a memory limit is the memory controller's.
+// Why each needs a cgroup of the container's own: runc pauses a container by freezing its cgroup; libpod refuses any
+// pause when rootless on cgroup v1; a memory limit is a cgroup's (moby's rootless spec conversion, rootless/specconv
+// ToRootless, drops the cgroup settings of a container where it has no controllers).
 const NEEDS: Record<'Docker' | 'Podman', Partial<Record<Capability, string>>> = {
   Docker: {
-    pause: "a pause freezes the container's cgroup (runc's Pause, through its cgroup manager), and these containers have none",
-    'memory-limit': "a memory limit is the memory controller's, and these containers have none",
+    pause: 'runc pauses a container by freezing its cgroup, and these containers get none of their own; shmlab did not ask for a pause',
+    'memory-limit':
+      'these containers get no cgroup of their own, and Docker drops the cgroup settings of such a container (moby rootless/specconv, `ToRootless`), so a memory limit would not be applied; shmlab did not ask for one',
   },
   Podman: {
     pause:
-      'Podman pauses a rootless container only where it has a cgroup of its own (libpod refuses otherwise: "can not pause containers on rootless containers with cgroup V1"), and these containers have none',
-    'memory-limit': "a memory limit is the memory controller's, and these containers have none",
+      'libpod refuses to pause any container when rootless on cgroup v1 (its pause: "can not pause containers on rootless containers with cgroup V1"); shmlab did not ask for a pause',
+    'memory-limit': 'these containers get no cgroup of their own, so a memory limit would not be applied; shmlab did not ask for one',
   },
 };
 
@@ -30,16 +32,16 @@ export function cgroupLacks(facts: CgroupFacts): Partial<Record<Capability, stri
   if (!facts.rootless) return {};
   const needs = NEEDS[facts.product];
   if (facts.cgroupDriver === 'none') {
-    const said = `${facts.product} runs rootless here without cgroups (its info: CgroupDriver none, cgroup v${facts.cgroupVersion})`;
+    const said = `${facts.product}'s info says CgroupDriver none (rootless, cgroup v${facts.cgroupVersion})`;
     return Object.fromEntries(Object.entries(needs).map(([need, why]) => [need, `${said}: ${why}`]));
   }
   if (!facts.controllers || facts.controllers.includes('memory')) return {};
-  const listed = `its info: cgroup v${facts.cgroupVersion}, cgroupControllers [${facts.controllers.join(', ')}]`;
+  const listed = `rootless, cgroup v${facts.cgroupVersion}, cgroupControllers [${facts.controllers.join(', ')}]`;
   if (facts.controllers.length === 0 && facts.cgroupVersion === '1') {
-    const said = `${facts.product} runs rootless here and reports no cgroup controller its containers can use (${listed})`;
+    const said = `${facts.product}'s info lists no cgroup controller for its containers (${listed})`;
     return Object.fromEntries(Object.entries(needs).map(([need, why]) => [need, `${said}: ${why}`]));
   }
   return {
-    'memory-limit': `${facts.product} runs rootless here and reports no memory controller its containers can use (${listed}): ${needs['memory-limit']}`,
+    'memory-limit': `${facts.product}'s info lists no memory controller for its containers (${listed}): a memory limit would not be applied; shmlab did not ask for one`,
   };
 }

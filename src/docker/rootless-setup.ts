@@ -26,6 +26,7 @@ async function asUser(home: string, say: Say) {
     details: [
       `Rootless: as the user ${user.name} (uid ${user.uid}), in a user namespace of its own`,
       `Subordinate ids: uids ${user.subuid}, gids ${user.subgid} (first:count, /etc/subuid and /etc/subgid)`,
+      "Privileged containers: their capabilities are those of the engine's user namespace, none over the host's",
     ],
   };
 }
@@ -42,7 +43,7 @@ export async function startRootlessPodman(home: string, service: string[], env: 
     details: [
       ...as.details,
       "Host packages: uidmap (newuidmap, newgidmap), slirp4netns, fuse-overlayfs; the images are built in that user's storage",
-      `Message queues: an mqueue file system at /dev/mqueue in the service's own mount namespace, mounted by shmlab${made ? ' (this host had no /dev/mqueue: shmlab made the empty folder, and removes it when no engine of its own uses it)' : ''}`,
+      `Message queues: an mqueue file system at /dev/mqueue, mounted by shmlab in the private mount namespace it starts the service in${made ? ' (this host had no /dev/mqueue: shmlab made the empty folder, and removes it when no engine of its own uses it)' : ''}`,
     ],
   };
 }
@@ -70,8 +71,8 @@ export async function startRootlessDockerd(dockerd: string, config: string, home
     ...daemon,
     details: [
       ...as.details,
-      `Started by: ${DOCKERD_ROOTLESS} (Debian's docker.io) through rootlesskit, with DOCKERD_ROOTLESS_ROOTLESSKIT_NET=host and DOCKERD_ROOTLESS_ROOTLESSKIT_PORT_DRIVER=none (no network: no experiment uses one)`,
-      "Host packages: rootlesskit, uidmap (newuidmap, newgidmap); the images are built in that user's data root",
+      `Started by: ${DOCKERD_ROOTLESS} (Debian's docker.io) through rootlesskit, with DOCKERD_ROOTLESS_ROOTLESSKIT_NET=host and DOCKERD_ROOTLESS_ROOTLESSKIT_PORT_DRIVER=none: no network of its own, inside shmlab's empty network namespace for the engine (no experiment uses a network)`,
+      "Host packages: rootlesskit, uidmap (newuidmap, newgidmap), slirp4netns, fuse-overlayfs; the images are built in that user's data root",
     ],
   };
 }

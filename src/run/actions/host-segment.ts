@@ -16,7 +16,7 @@ const removeCommand = (uid: number, key: string) => ['setpriv', `--reuid=${uid}`
 export const hostSegment: Action<StepOf<'host-segment'>> = {
   placeholder: (step) =>
     step.removeAs === undefined
-      ? 'grep {hostKey} /proc/sysvipc/shm    # on the host'
+      ? '(shmlab reads /proc/sysvipc/shm on the host: the row of key {hostKey})'
       : `${removeCommand(step.removeAs, '{hostKey}').join(' ')}    # on the host`,
   async perform({ step, state: s, setCommand }) {
     if (s.hostKey === undefined) throw new Error(`step ${step.id}: no host key yet (an exec with {hostKey} makes it first)`);
@@ -36,7 +36,7 @@ export const hostSegment: Action<StepOf<'host-segment'>> = {
       const out = await execa(command[0]!, command.slice(1), { reject: false });
       return { exitCode: out.exitCode ?? null, stdout: out.stdout ? `${out.stdout}\n` : '', stderr: out.stderr ? `${out.stderr}\n` : '' };
     }
-    setCommand(`grep ${key} /proc/sysvipc/shm    # on the host, by shmlab (the kernel shows host ids to it)`);
+    setCommand(`(shmlab reads /proc/sysvipc/shm on the host: the row of key ${key}, in host ids)`);
     const row = readFileSync('/proc/sysvipc/shm', 'utf8')
       .split('\n')
       .slice(1)

@@ -15,7 +15,7 @@ export const hostSysctls: Action<StepOf<'host-sysctls'>> = {
     const ipc = await s.ctx.hostIpcIsOurs().catch((err: unknown) => {
       if (!(err instanceof HostIpcUnreachable)) throw err;
       throw new NotApplicableError(
-        `the engine refused a container in the host's IPC namespace (shmlab's helper: ${err.words}), so none of its containers can show the host's values; shmlab changes nothing`,
+        `runc could not start shmlab's one-off --ipc=host helper container (${err.words}): a container with this engine's default mounts cannot join the host's IPC namespace, so none could show the host's values; shmlab left the host's sysctls as they were`,
       );
     });
     if (!ipc.ours) {
