@@ -3,7 +3,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { openLog } from '../engine/host-tools.js';
+import { openLog, signalIfAlive } from '../engine/host-tools.js';
 import { EngineUnavailableError } from '../errors.js';
 import { writeFileAtomically } from '../fs/atomic-write.js';
 import { probeEngine } from './docker-probe.js';
@@ -110,14 +110,6 @@ export function commandLine(pid: number): string[] {
     return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
   } catch {
     return [];
-  }
-}
-
-function signalIfAlive(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(pid, signal);
-  } catch {
-    // gone meanwhile
   }
 }
 

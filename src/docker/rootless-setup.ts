@@ -2,7 +2,7 @@
 // shmlab's unprivileged user in a user namespace of its own, and stopped with everything that namespace still holds.
 import { chownSync, existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { aptInstall, hasCommand } from '../engine/host-tools.js';
+import { aptInstall, hasCommand, signalIfAlive } from '../engine/host-tools.js';
 import { endNamespaceProcesses, processesOf, ROOTLESS_USER, rootlessUser, uidOf, usernsOf } from '../engine/rootless-user.js';
 import { writeFileAtomically } from '../fs/atomic-write.js';
 import { alive, commandLine, type StartedEngine, startDaemon, stopDaemon } from './daemon-process.js';
@@ -107,7 +107,7 @@ export async function stopRootlessEngine(home: string, say: Say): Promise<boolea
     const userns = (uid !== undefined ? engineUserns(home, uid) : undefined) ?? recorded;
     const socket = join(home, 'engine.sock');
     const service = uid === undefined ? [] : processesOf(uid, userns).filter((pid) => commandLine(pid).some((a) => a.endsWith(socket)));
-    for (const pid of service) signal(pid, 'SIGTERM');
+    for (const pid of service) signalIfAlive(pid, 'SIGTERM');
     const deadline = Date.now() + 30_000;
     while (service.some(alive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
     const started = await stopDaemon(home);
@@ -117,14 +117,6 @@ export async function stopRootlessEngine(home: string, say: Say): Promise<boolea
     return started || service.length > 0;
   } finally {
     releaseDevMqueue(home);
-  }
-}
-
-function signal(pid: number, name: NodeJS.Signals): void {
-  try {
-    process.kill(pid, name);
-  } catch {
-    // gone meanwhile
   }
 }
 

@@ -46,3 +46,12 @@ export function checkTempDir(): void {
     );
   }
 }
+
+/** Sends a signal to a process that may have ended meanwhile. */
+export function signalIfAlive(pid: number, name: NodeJS.Signals): void {
+  try {
+    process.kill(pid, name);
+  } catch {
+    // gone meanwhile
+  }
+}

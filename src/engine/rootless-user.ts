@@ -3,7 +3,7 @@
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { execa } from 'execa';
 import { SetupError } from '../errors.js';
-import { aptInstall, hasCommand, type Say } from './host-tools.js';
+import { aptInstall, hasCommand, type Say, signalIfAlive } from './host-tools.js';
 
 /** The user shmlab's rootless engines run as. */
 export const ROOTLESS_USER = 'shmlab-rootless';
@@ -26,7 +26,7 @@ export async function rootlessUser(say: Say): Promise<RootlessUser> {
   const missing: string[] = [];
   for (const [command, pkg] of Object.entries(PACKAGES)) if (!(await hasCommand(command))) missing.push(pkg);
   if (missing.length) await aptInstall(missing, say);
-  if ((await execa('id', ['-u', ROOTLESS_USER], { reject: false })).exitCode !== 0) {
+  if ((await uidOf(ROOTLESS_USER)) === undefined) {
     say(`making the unprivileged user ${ROOTLESS_USER} for rootless engines (once)...`);
     // An ordinary user (not --system): useradd gives it subordinate id ranges in /etc/subuid and /etc/subgid.
     await execa('useradd', ['--create-home', '--shell', '/usr/sbin/nologin', '--comment', 'shmlab rootless engines', ROOTLESS_USER]);
@@ -105,21 +105,13 @@ export async function endNamespaceProcesses(userns: string, timeoutMs = 10_000):
   // The host's own user namespace holds every process of the host: never a rootless engine's.
   if (userns === usernsOf(1) || userns === usernsOf(process.pid)) throw new Error(`${userns} is the host's user namespace, not a rootless engine's`);
   const first = processesIn(userns);
-  for (const pid of first) signal(pid, 'SIGTERM');
+  for (const pid of first) signalIfAlive(pid, 'SIGTERM');
   const deadline = Date.now() + timeoutMs;
   while (processesIn(userns).length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
   // What SIGTERM did not end, and what ending the others started (an exec's cleanup command).
   for (let round = 0; round < 5 && processesIn(userns).length; round++) {
-    for (const pid of processesIn(userns)) signal(pid, 'SIGKILL');
+    for (const pid of processesIn(userns)) signalIfAlive(pid, 'SIGKILL');
     await new Promise((r) => setTimeout(r, 200));
   }
   return first.length;
-}
-
-function signal(pid: number, name: NodeJS.Signals): void {
-  try {
-    process.kill(pid, name);
-  } catch {
-    // gone meanwhile
-  }
 }
