@@ -2,9 +2,19 @@
 // shmlab's command line: parse, dispatch, and turn every failure into one sentence and an exit code.
 import { CATALOG, EXPERIMENTS } from '../experiments/index.js';
 import { type Command, HELP, parseCommand } from './cli/cli-args.js';
+import type { FleetCommand } from './cli/fleet-args.js';
 import type { Output } from './cli/output.js';
 import { useProcessSignal } from './engine/interruption.js';
-import { EngineUnavailableError, engineFailureSentence, InterruptedError, oneLine, plainWords, SetupError, UsageError } from './errors.js';
+import {
+  ClusterUnavailableError,
+  EngineUnavailableError,
+  engineFailureSentence,
+  InterruptedError,
+  oneLine,
+  plainWords,
+  SetupError,
+  UsageError,
+} from './errors.js';
 import { HARNESS_VERSION } from './paths.js';
 
 /** 128 + the signal's number, as shells report it. A hang-up is treated as a termination: clean up, then exit. */
@@ -60,6 +70,24 @@ async function dispatch(command: Command): Promise<number> {
       return (await import('./cli/run-command.js')).runCommand(command, io, controller.signal);
     case 'matrix':
       return (await import('./cli/matrix-commands.js')).matrixCommand(command, io, controller.signal);
+    case 'fleet':
+      return fleet(command.fleet);
+  }
+}
+
+// The Kubernetes client alone takes most of a second to import: only manifests and gather load it.
+async function fleet(command: FleetCommand): Promise<number> {
+  switch (command.action) {
+    case 'image':
+      return (await import('./fleet/image-command.js')).imageCommand({ out: command.out }, io, controller.signal);
+    case 'pod':
+      return (await import('./fleet/pod-command.js')).podCommand({ stay: command.stay }, io, controller.signal);
+    case 'clean':
+      return (await import('./fleet/pod-command.js')).podCleanCommand(io);
+    case 'manifests':
+      return (await import('./fleet/manifests.js')).manifestsCommand(command, io);
+    case 'gather':
+      return (await import('./fleet/gather.js')).gatherCommand(command, io);
   }
 }
 
@@ -85,7 +113,7 @@ main(process.argv.slice(2)).then(
       io.err(`shmlab: ${oneLine(err.message)}`);
       process.exit(signalled() ?? 143);
     }
-    if (err instanceof UsageError || err instanceof EngineUnavailableError || err instanceof SetupError) {
+    if (err instanceof UsageError || err instanceof EngineUnavailableError || err instanceof SetupError || err instanceof ClusterUnavailableError) {
       io.err(`shmlab: ${plainWords(oneLine(err.message))}`);
       process.exit(signalled() ?? err.exitCode);
     }

@@ -10,6 +10,11 @@ export class EngineUnavailableError extends Error {
   readonly exitCode = 2;
 }
 
+/** The Kubernetes API server cannot be reached, or refuses what `fleet gather` asks of it: exit 2. */
+export class ClusterUnavailableError extends Error {
+  readonly exitCode = 2;
+}
+
 /** The engine did not answer within the deadline: an engine failure, never retried, never an observation. */
 export class EngineTimeoutError extends Error {}
 

@@ -2,6 +2,7 @@
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { loadAllYaml } from '@kubernetes/client-node';
 import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../src/paths.js';
@@ -29,6 +30,18 @@ describe('shmlab command line', () => {
     [['compare', '/nonexistent.json'], /^shmlab: Cannot read the report \/nonexistent\.json \(ENOENT\)\.$/],
     [['engines', 'sideways'], /^shmlab: Expected "shmlab engines up" or "shmlab engines down"\.$/],
     [['run', '--report-dir', '/proc/shmlab-cannot'], /^shmlab: Cannot write reports to \/proc\/shmlab-cannot \(ENOENT\); choose another --report-dir\.$/],
+    [['fleet'], /^shmlab: Expected a fleet command; the fleet commands are image, pod, clean, manifests, gather \(see "shmlab --help"\)\.$/],
+    [['fleet', 'deploy'], /^shmlab: Unknown fleet command "deploy"; the fleet commands are image, pod, clean, manifests, gather \(see "shmlab --help"\)\.$/],
+    [['fleet', 'manifests'], /^shmlab: Expected --image REF: the image the nodes pull \(the one "shmlab fleet image" wrote, as pushed to your registry\)\.$/],
+    [['fleet', 'manifests', '--image', 'x', '--socket', 'cri'], /^shmlab: Expected --socket containerd or --socket docker, got "cri"\.$/],
+    [['fleet', 'manifests', '--image', 'x', '--node', 'Node_1'], /^shmlab: Expected --node to name a Kubernetes node .+, got "Node_1"\.$/],
+    [['fleet', 'manifests', '--image', ' '], /^shmlab: Expected --image to have a value, got an empty one\.$/],
+    [['fleet', 'gather', '--image', 'x'], /^shmlab: "shmlab fleet gather" takes no --image; see "shmlab --help"\.$/],
+    [['fleet', 'pod', 'now'], /^shmlab: Unexpected argument 'now'; see "shmlab --help"\.$/],
+    [['fleet', 'manifests', '--image', 'x', '--clean'], /^shmlab: Expected --node NAME with --clean: the node whose leftovers the Job removes\.$/],
+    [['fleet', 'clean', '--stay'], /^shmlab: "shmlab fleet clean" takes no --stay; see "shmlab --help"\.$/],
+    [['fleet', 'image'], /^shmlab: Expected --out FILE: where "shmlab fleet image" writes the image archive\.$/],
+    [['fleet', 'gather', '--kubeconfig', '/nonexistent/kubeconfig'], /^shmlab: Cannot read the kubeconfig \/nonexistent\/kubeconfig \(ENOENT\)\.$/],
   ])('rejects %j with one sentence and exit 2', async (args, message) => {
     const r = await shmlab(args);
     expect({ exitCode: r.exitCode, stderr: r.stderr }).toEqual({ exitCode: 2, stderr: expect.stringMatching(message) });
@@ -79,6 +92,18 @@ describe('shmlab command line', () => {
     const r = await shmlab(['--help']);
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toContain('shmlab run [--only slug,...]');
+    expect(r.stdout).toContain('shmlab fleet manifests --image REF [--runtime-class NAME] [--node NAME [--clean]]');
+    expect((await shmlab(['fleet', 'gather', '--help'])).stdout).toBe(r.stdout);
+  });
+
+  it('prints the fleet manifests as YAML that kubectl can apply', async () => {
+    const r = await shmlab(['fleet', 'manifests', '--image', 'registry.example/shmlab:0.1.0', '--runtime-class', 'gvisor']);
+    expect({ code: r.exitCode, err: r.stderr }).toEqual({ code: 0, err: '' });
+    const objects = loadAllYaml(r.stdout);
+    expect(objects.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual(['Namespace/shmlab', 'DaemonSet/shmlab']);
+    expect(objects[1].spec.template.spec).toMatchObject({ hostIPC: true, runtimeClassName: 'gvisor' });
+    const job = loadAllYaml((await shmlab(['fleet', 'manifests', '--image', 'x', '--node', 'worker-1'])).stdout)[1];
+    expect([job.kind, job.spec.template.spec.nodeName]).toEqual(['Job', 'worker-1']);
   });
 });
 

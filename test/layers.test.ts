@@ -22,9 +22,11 @@ const RANK: Record<string, number> = {
   'src/run': 7,
   'src/matrix': 8,
   'src/cli': 9,
+  // The fleet commands: a run in a pod (through the run command), the manifests, gathering.
+  'src/fleet': 9.5,
   top: 10, // src/cli.ts, src/index.ts
 };
-const ENTRY_POINTS = new Set(['src/cli', 'top']);
+const ENTRY_POINTS = new Set(['src/cli', 'src/fleet', 'top']);
 
 function layerOf(file: string): string {
   const dir = dirname(file);

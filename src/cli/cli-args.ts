@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { UsageError } from '../errors.js';
 import type { FamilyName } from '../model/family.js';
+import { type FleetCommand, parseFleetCommand } from './fleet-args.js';
 import type { RunOptions } from './run-command.js';
 
 /** `run --engine cri=…` or `docker=…`: the family each drives (docker: any Docker API engine, Podman's too). */
@@ -44,6 +45,29 @@ Usage:
       Remove what runs that are proven dead left behind (containers, volumes,
       committed images, host SysV segments, unfinished build folders) and the
       cached images no live run uses.
+  shmlab fleet manifests --image REF [--runtime-class NAME] [--node NAME [--clean]]
+                         [--socket containerd|docker]
+      Print the Kubernetes manifests (YAML for "kubectl apply -f -"): the namespace
+      shmlab and a DaemonSet that runs shmlab once on every node, against the node's
+      containerd socket (--socket docker: Docker's or Podman's), with what its pod
+      needs of the node and why as comments; --node NAME: a Job for that node
+      alone instead of the DaemonSet; with --clean, a Job that runs "shmlab fleet
+      clean" there. REF: the image of "shmlab fleet image".
+  shmlab fleet gather [--namespace NS] [--out DIR] [--kubeconfig FILE] [--context NAME]
+      Read each shmlab pod's log through the Kubernetes API (the kubeconfig as
+      kubectl finds it), and write each node's report as DIR/<node>.json and .md
+      and DIR/matrix.md, a column per node (default DIR: reports/fleet); a node
+      whose pod gave no report gets a column that says why, and exit code 1.
+  shmlab fleet image --out FILE
+      Write shmlab's OCI image (its entrypoint is "shmlab fleet pod") as an archive,
+      built from this machine's files (Node.js, shmlab, its programs, busybox),
+      and print its reference (localhost/shmlab/fleet:<hash of its content>).
+  shmlab fleet pod [--stay]
+      The image's entrypoint: run against the node's engine socket, write the
+      report pair to /reports and print the JSON report into the log; --stay:
+      then wait (a DaemonSet's pod must not end).
+  shmlab fleet clean
+      "shmlab clean" against the engine whose socket is mounted (in a Job's pod).
   shmlab --help | --version
 
 Exit codes: 0 all as expected, 1 an experiment differs or hit an error, or the
@@ -67,6 +91,7 @@ export type Command =
   | { name: 'engines'; action: 'up' | 'down'; enginesFile?: string; engine?: string[] }
   | { name: 'list' }
   | { name: 'clean'; deadlineMs?: number }
+  | { name: 'fleet'; fleet: FleetCommand }
   | { name: 'help' }
   | { name: 'version' };
 
@@ -124,8 +149,13 @@ export function parseCommand(argv: string[]): Command {
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') return { name: 'help' };
   if (name === '--version' || name === '-V' || name === 'version') return { name: 'version' };
-  if (!(name in ALLOWED))
-    throw new UsageError(`Unknown command ${JSON.stringify(name)}; the commands are ${Object.keys(ALLOWED).join(', ')} (see "shmlab --help").`);
+  // fleet has sub-commands, each with options of its own.
+  if (name === 'fleet') {
+    const fleet = parseFleetCommand(rest);
+    return fleet === 'help' ? { name: 'help' } : { name, fleet };
+  }
+  if (!Object.hasOwn(ALLOWED, name))
+    throw new UsageError(`Unknown command ${JSON.stringify(name)}; the commands are ${[...Object.keys(ALLOWED), 'fleet'].join(', ')} (see "shmlab --help").`);
   let parsed: ReturnType<typeof parseArgs<{ args: string[]; strict: true; allowPositionals: boolean; options: typeof OPTIONS }>>;
   try {
     parsed = parseArgs({ args: withDashedValues(rest), strict: true, allowPositionals: name === 'compare' || name === 'engines', options: OPTIONS });

@@ -241,7 +241,9 @@ function engineNameOf(socket: string): string {
 }
 
 function criEnvironment(address: string, d: Awaited<ReturnType<CriDriver['describe']>>, config: RuntimeConfig): EngineEnvironment {
-  const os = /^PRETTY_NAME="?([^"\n]+)"?$/m.exec(readFileSync('/etc/os-release', 'utf8'))?.[1] ?? 'unknown';
+  // In shmlab's fleet image the node's file is mounted there; without it the node's system is not known.
+  const osRelease = existsSync('/etc/os-release') ? readFileSync('/etc/os-release', 'utf8') : '';
+  const os = /^PRETTY_NAME="?([^"\n]+)"?$/m.exec(osRelease)?.[1] ?? 'unknown (no /etc/os-release)';
   return {
     kind: 'cri',
     runtimeName: d.runtimeName,

@@ -60,6 +60,7 @@ export interface ContainerConfig {
   command?: string[];
   args?: string[];
   working_dir?: string;
+  envs?: { key: string; value: Buffer }[];
   mounts?: Mount[];
   labels?: Labels;
   annotations?: Labels;

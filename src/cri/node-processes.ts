@@ -1,7 +1,7 @@
 // Processes a CRI runtime leaves on the node when a pod's removal goes wrong: a containerd shim whose task containerd
 // no longer knows (its bundle is gone), a `runc init` of a container created and never started, a pod's processes in
 // its cgroup. Found through /proc and the cgroup folders, ended by pid, one by one: never by name.
-import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { cgroupHierarchies } from './cgroup-folders.js';
 
@@ -27,6 +27,21 @@ function argv(pid: number): string[] | undefined {
   }
 }
 
+/**
+ * Whether a shim's `-address` is the socket at `socket`: the same path, or the same file seen through the shim's own
+ * root (shmlab in a pod of the node sees the node's socket mounted at another path than the one the shim was given).
+ */
+function sameSocket(pid: number, address: string | undefined, socket: string): boolean {
+  if (address === undefined) return false;
+  if (address === socket) return true;
+  try {
+    const [theirs, ours] = [statSync(`/proc/${pid}/root${address}`), statSync(socket)];
+    return theirs.dev === ours.dev && theirs.ino === ours.ino;
+  } catch {
+    return false;
+  }
+}
+
 /** The containerd shims serving the daemon at `socket` (their `-address`), whatever their state. */
 export function shimsOf(socket: string): Shim[] {
   const shims: Shim[] = [];
@@ -35,7 +50,7 @@ export function shimsOf(socket: string): Shim[] {
     if (!args?.[0]?.split('/').pop()?.startsWith('containerd-shim')) continue;
     const flag = (name: string) => args[args.indexOf(name) + 1];
     // `… -address SOCK … delete` is containerd cleaning up after a task: it ends by itself.
-    if (flag('-address') !== socket || args.includes('delete')) continue;
+    if (!sameSocket(pid, flag('-address'), socket) || args.includes('delete')) continue;
     let bundle: string | undefined;
     try {
       const cwd = readlinkSync(`/proc/${pid}/cwd`);

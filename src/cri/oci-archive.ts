@@ -1,10 +1,10 @@
 // Images for CRI without a registry: a folder becomes a one-layer OCI archive, imported with ctr; the image is named by ID.
 
-import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
+import { imageConfig, imageIndex, imageManifest, OCI_LAYOUT, sha256, TAR_OPTIONS } from '../build/oci-documents.js';
 import { processSignal } from '../engine/interruption.js';
 import type { CriClient } from './cri-client.js';
 
@@ -26,11 +26,6 @@ interface OciArchive {
   manifestDigest: string;
 }
 
-// Deterministic tars: the same folder gives the same bytes, hence the same digests (an unchanged image is not imported again).
-const TAR_OPTIONS = ['--sort=name', '--owner=0', '--group=0', '--numeric-owner', '--mtime=@0', '--format=gnu'];
-
-const sha256 = (data: Buffer) => `sha256:${createHash('sha256').update(data).digest('hex')}`;
-
 /** Writes `<outDir>/image.tar`, an OCI image layout (oci-layout, index.json, blobs/sha256/…) with one uncompressed layer. */
 async function writeOciArchive(input: OciImageInput, outDir: string): Promise<OciArchive> {
   const layout = join(outDir, 'layout');
@@ -48,44 +43,12 @@ async function writeOciArchive(input: OciImageInput, outDir: string): Promise<Oc
   await execa('tar', [...TAR_OPTIONS, '-C', input.context, '-cf', layerFile, ...entries]);
   const layer = putBlob(readFileSync(layerFile));
   rmSync(layerFile);
-  const labels = Object.fromEntries(Object.entries(input.labels).sort(([a], [b]) => a.localeCompare(b)));
   const config = putBlob(
-    Buffer.from(
-      JSON.stringify({
-        architecture: 'amd64',
-        os: 'linux',
-        config: { Env: input.env ?? ['PATH=/bin:/sbin'], Cmd: input.cmd, WorkingDir: '/', Labels: labels },
-        rootfs: { type: 'layers', diff_ids: [layer.digest] },
-        history: [{ created_by: 'shmlab: one layer, the build context', comment: input.name }],
-      }),
-    ),
+    imageConfig({ env: input.env ?? ['PATH=/bin:/sbin'], cmd: input.cmd, labels: input.labels, diffId: layer.digest, comment: input.name }),
   );
-  const manifest = putBlob(
-    Buffer.from(
-      JSON.stringify({
-        schemaVersion: 2,
-        mediaType: 'application/vnd.oci.image.manifest.v1+json',
-        config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...config },
-        layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar', ...layer }],
-      }),
-    ),
-  );
-  writeFileSync(join(layout, 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }));
-  writeFileSync(
-    join(layout, 'index.json'),
-    JSON.stringify({
-      schemaVersion: 2,
-      mediaType: 'application/vnd.oci.image.index.v1+json',
-      manifests: [
-        {
-          mediaType: 'application/vnd.oci.image.manifest.v1+json',
-          ...manifest,
-          platform: { architecture: 'amd64', os: 'linux' },
-          annotations: { 'io.containerd.image.name': input.name, 'org.opencontainers.image.ref.name': input.name.split(':').pop() },
-        },
-      ],
-    }),
-  );
+  const manifest = putBlob(imageManifest(config, { mediaType: 'application/vnd.oci.image.layer.v1.tar', ...layer }));
+  writeFileSync(join(layout, 'oci-layout'), OCI_LAYOUT);
+  writeFileSync(join(layout, 'index.json'), imageIndex(manifest, input.name));
   const file = join(outDir, 'image.tar');
   await execa('tar', [...TAR_OPTIONS, '-C', layout, '-cf', file, 'blobs', 'index.json', 'oci-layout']);
   rmSync(layout, { recursive: true, force: true });

@@ -91,14 +91,14 @@ export async function removeStaleLocal(hostIpc: HostIpc, alreadyRemoved: readonl
 
 // Compiles, image builds and CRI image imports work in folders named after the lease of the process doing them
 // (`.cache/programs/<hash>.tmp-<lease>`, `<tmp>/shmlab-context-<lease>-…`, `<tmp>/shmlab-oci-<lease>-…`,
-// `<tmp>/shmlab-pause-<lease>-…`): a process killed mid-build or mid-import leaves them.
+// `<tmp>/shmlab-pause-<lease>-…`, `<tmp>/shmlab-fleet-<lease>-…`): a process killed mid-build or mid-import leaves them.
 export function removeStaleWorkFolders(now = Date.now()): number {
   const candidates = [
     ...list(join(CACHE, 'programs'))
       .filter((f) => /\.tmp-[a-z0-9]+$/.test(f))
       .map((f) => ({ path: join(CACHE, 'programs', f), lease: f.replace(/^.*\.tmp-/, '') })),
     ...list(tmpdir())
-      .filter((f) => /^shmlab-(context|oci|pause)-/.test(f))
+      .filter((f) => /^shmlab-(context|oci|pause|fleet)-/.test(f))
       .map((f) => ({ path: join(tmpdir(), f), lease: f.split('-')[2] ?? '' })),
   ];
   let removed = 0;

@@ -27,14 +27,19 @@ interface MatrixOptions {
    * compared but decide it only when their run fails outright. Absent: not known (reports gathered from elsewhere).
    */
   gates?: (run: RunResult) => boolean;
+  /** Each run's column title and report name (by the runs' order), in place of its engine's: a fleet's columns are its nodes. */
+  names?: readonly { title: string; base: string }[];
+  /** Columns with no run, after the others (a node whose pod gave no report): their name, and why there is none. */
+  missing?: readonly { name: string; why: string }[];
 }
 
 export function renderMatrix(runs: readonly RunResult[], experiments: readonly Experiment[], options: MatrixOptions = {}): string {
-  const columns: Column[] = runs.map((run) => ({
+  const columns: Column[] = runs.map((run, i) => ({
     run,
-    title: columnTitle(run.environment),
-    link: (slug?: string) => `${reportBaseName(run.environment)}.md${slug ? `#${slug}` : ''}`,
+    title: options.names?.[i]?.title ?? columnTitle(run.environment),
+    link: (slug?: string) => `${options.names?.[i]?.base ?? reportBaseName(run.environment)}.md${slug ? `#${slug}` : ''}`,
   }));
+  const missing = options.missing ?? [];
   const slugs = orderedSlugs(runs, experiments);
   const result = (c: Column, slug: string) => c.run.experiments.find((e) => e.slug === slug);
   // Engines differ in an experiment only where it applies to at least two of them and they did not do the same: an
@@ -47,8 +52,13 @@ export function renderMatrix(runs: readonly RunResult[], experiments: readonly E
   const letters = new Map(differing.map((slug) => [slug, outcomeLetters(columns.map((c) => result(c, slug)))]));
 
   // Past WIDE_GRID engines, bold titles alone would make the grid wider than GitHub's page: they are set small.
-  const small = columns.length > WIDE_GRID;
-  const head = ['Experiment', ...columns.map((c) => `[${small ? `<sub>${breakable(c.title)}</sub>` : breakable(c.title)}](${c.link()})`)];
+  const small = columns.length + missing.length > WIDE_GRID;
+  const titled = (title: string, link: string) => `[${small ? `<sub>${breakable(title)}</sub>` : breakable(title)}](${link})`;
+  const head = [
+    'Experiment',
+    ...columns.map((c) => titled(c.title, c.link())),
+    ...missing.map((m) => titled(`${m.name}: no report`, `#${missingAnchor(m.name)}`)),
+  ];
   const rows = slugs.map((slug) => {
     const letter = letters.get(slug);
     const first = columns.find((c) => result(c, slug)) ?? columns[0];
@@ -60,12 +70,13 @@ export function renderMatrix(runs: readonly RunResult[], experiments: readonly E
         const mark = letter?.get(outcomeKey(r));
         return `[${VERDICT_SIGN[r.verdict]}](${c.link(slug)})${mark ? ` ${mark}` : ''}${r.engineNote ? ' †' : ''}`;
       }),
+      ...missing.map(() => '—'),
     ];
   });
 
   const parts = [
     '# shmlab engine matrix',
-    headline(runs.length, slugs.length, differing.length) + gateNote(columns, options) + privilegeNote(columns),
+    headline(runs.length, slugs.length, differing.length) + gateNote(columns, options) + privilegeNote(columns) + missingNote(missing),
     '## Results',
     '✅ as expected today · ❌ differs from what is expected today · ⚠️ error · ➖ not applicable (why: in its section) · — not run. ' +
       "A sign leads to that engine's transcript. Where the engines an experiment applies to did the same, its row has only signs; where they did not, the experiment is in bold, " +
@@ -76,8 +87,18 @@ export function renderMatrix(runs: readonly RunResult[], experiments: readonly E
   const notes = ownExpectations(columns);
   if (notes.length) parts.push('Where an engine has its own expectation:', notes.join('\n'));
   parts.push('## Engines', ...engines(columns));
+  if (missing.length) parts.push('No report from:', missing.map((m) => `- <a name="${missingAnchor(m.name)}"></a>**${m.name}**: ${m.why}`).join('\n'));
   return `${parts.join('\n\n')}\n`;
 }
+
+// Columns without a run, named once under the headline; what each lacks is listed below the engines.
+function missingNote(missing: readonly { name: string }[]): string {
+  if (!missing.length) return '';
+  const names = missing.map((m) => `[${m.name}](#${missingAnchor(m.name)})`).join(', ');
+  return ` No report from ${names}: ${missing.length === 1 ? 'its column is' : 'their columns are'} empty, and why is said [below](#${missingAnchor(missing[0]!.name)}).`;
+}
+
+const missingAnchor = (name: string) => `no-report-${name.replace(/[^A-Za-z0-9._-]/g, '-')}`;
 
 function headline(engines: number, experiments: number, differing: number): string {
   const counts = `**${engines} engine${engines === 1 ? '' : 's'} × ${experiments} experiment${experiments === 1 ? '' : 's'}.**`;
