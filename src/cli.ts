@@ -51,19 +51,20 @@ async function main(argv: string[]): Promise<number> {
 async function dispatch(command: Command): Promise<number> {
   switch (command.name) {
     case 'help':
-      io.out(HELP);
+      io.out(command.topic ? (await import('./cli/help.js')).helpFor(command.topic) : HELP);
       return 0;
     case 'version':
       io.out(`shmlab ${HARNESS_VERSION}`);
       return 0;
     case 'list':
-      for (const e of EXPERIMENTS) io.out(`${e.slug.padEnd(26)} ${e.section}  ${e.title}`);
+      if (command.json) io.out(JSON.stringify(EXPERIMENTS.map((e) => ({ slug: e.slug, section: e.section, title: e.title }))));
+      else for (const e of EXPERIMENTS) io.out(`${e.slug.padEnd(26)} ${e.section}  ${e.title}`);
       return 0;
     // Each command's modules load only when it runs: the engine client alone takes half a second to import.
     case 'clean':
       return (await import('./cli/clean-command.js')).cleanCommand(io, CATALOG.images, command.deadlineMs);
     case 'compare':
-      return (await import('./cli/matrix-commands.js')).compareCommand(command.files, command.out, io);
+      return (await import('./cli/compare-command.js')).compareCommand(command, io);
     case 'engines':
       return (await import('./cli/matrix-commands.js')).enginesCommand(command.action, command, io);
     case 'run':

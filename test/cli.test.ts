@@ -1,10 +1,11 @@
 // The command line as a user meets it: one clear sentence and exit 2 for what they can fix, nothing started.
 
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadAllYaml } from '@kubernetes/client-node';
 import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
+import { EXPERIMENTS } from '../experiments/index.js';
 import { ROOT } from '../src/paths.js';
 import { removeTempDirs, tempDir } from './temp-dirs.js';
 
@@ -60,16 +61,49 @@ describe('shmlab command line', () => {
     }
   });
 
+  it('lists the experiments as JSON with --json', async () => {
+    const r = await shmlab(['list', '--json']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    const list = JSON.parse(r.stdout) as { slug: string; section: string; title: string }[];
+    expect(list.map((e) => e.slug)).toEqual(EXPERIMENTS.map((e) => e.slug));
+    expect(Object.keys(list[0]!)).toEqual(['slug', 'section', 'title']);
+  });
+
   it('compares JSON reports gathered elsewhere into one matrix', async () => {
     const dir = tempDir();
     const observations = join(ROOT, 'test/observations/docker-20.10.json');
     const r = await shmlab(['compare', observations, '--out', join(dir, 'matrix.md')]);
     expect(r.exitCode, r.stderr).toBe(0);
-    expect(r.stdout).toBe(`shmlab: compared 1 report(s): ${join(dir, 'matrix.md')}`);
+    expect(r.stdout).toBe(`shmlab: compared 1 report(s): ${join(dir, 'matrix.md')}, each report's page beside it`);
     const md = readFileSync(join(dir, 'matrix.md'), 'utf8');
     const count = JSON.parse(readFileSync(observations, 'utf8')).experiments.length;
     expect(md).toContain(`**1 engine × ${count} experiments.**`);
-    expect(md).toContain('| [sysv-restart](docker-20.10.24+dfsg1.md#sysv-restart) | [✅](docker-20.10.24+dfsg1.md#sysv-restart) |');
+    // Links go to the page written beside the matrix, named as the JSON file.
+    expect(md).toContain('| [sysv-restart](docker-20.10.md#sysv-restart) | [✅](docker-20.10.md#sysv-restart) |');
+    expect(readFileSync(join(dir, 'docker-20.10.md'), 'utf8')).toMatch(/^# /);
+  });
+
+  it('compare: columns in the matrix order whatever the arguments, the same report twice refused, JUnit on request', async () => {
+    const dir = tempDir();
+    const obs = (name: string) => join(ROOT, 'test/observations', `${name}.json`);
+    const junit = join(dir, 'compare.xml');
+    const r = await shmlab(['compare', obs('containerd-1.6'), obs('docker-20.10'), '--out', join(dir, 'matrix.md'), '--junit', junit]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    const head = readFileSync(join(dir, 'matrix.md'), 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('| Experiment'))!;
+    expect(head.indexOf('docker-20.10.md')).toBeLessThan(head.indexOf('containerd-1.6.md'));
+    expect(readFileSync(junit, 'utf8')).toContain('<testsuite');
+    const twice = await shmlab(['compare', obs('docker-20.10'), obs('docker-20.10')]);
+    expect({ code: twice.exitCode, err: twice.stderr }).toEqual({
+      code: 2,
+      err: `shmlab: ${obs('docker-20.10')} is given twice; name each report once.\n`.trimEnd(),
+    });
+    const copy = join(dir, 'copy.json');
+    writeFileSync(copy, readFileSync(obs('docker-20.10')));
+    const same = await shmlab(['compare', obs('docker-20.10'), copy, '--out', join(dir, 'm2.md')]);
+    expect(same.exitCode).toBe(2);
+    expect(same.stderr).toMatch(/are the same run \(.+\); name each run once\.$/);
   });
 
   it('refuses a JSON file that is not a shmlab report', async () => {
@@ -93,7 +127,22 @@ describe('shmlab command line', () => {
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toContain('shmlab run [--only slug,...]');
     expect(r.stdout).toContain('shmlab fleet manifests --image REF [--runtime-class NAME] [--node NAME [--clean]]');
-    expect((await shmlab(['fleet', 'gather', '--help'])).stdout).toBe(r.stdout);
+    expect(r.stdout).toContain('Environment: DOCKER_HOST');
+  });
+
+  it('prints one command help with COMMAND --help: its usage, the environment and the exit codes', async () => {
+    const run = (await shmlab(['run', '--help'])).stdout;
+    expect(run).toMatch(/^Usage:\n {2}shmlab run \[--only slug,\.\.\.\]/);
+    expect(run).toContain('--no-host-changes');
+    expect(run).not.toContain('shmlab matrix [');
+    expect(run).toContain('SHMLAB_RUNTIME_DIR');
+    expect(run).toContain('Exit codes:');
+    const gather = (await shmlab(['fleet', 'gather', '--help'])).stdout;
+    expect(gather).toContain('shmlab fleet gather [--namespace NS]');
+    expect(gather).not.toContain('shmlab fleet manifests');
+    const fleet = (await shmlab(['fleet', '--help'])).stdout;
+    for (const sub of ['image', 'pod', 'clean', 'manifests', 'gather']) expect(fleet).toContain(`shmlab fleet ${sub}`);
+    expect(fleet).not.toContain('shmlab run [');
   });
 
   it('prints the fleet manifests as YAML that kubectl can apply', async () => {

@@ -129,7 +129,8 @@ describe('renderJUnit', () => {
 
   it('is well-formed XML: one testsuite named by the engine, one testcase per experiment', () => {
     expect(suites.name).toBe('testsuites');
-    expect(suites.attrs).toMatchObject({ name: 'shmlab', tests: '4', failures: '1', errors: '1', skipped: '1', time: '61.500' });
+    expect(suites.attrs).toMatchObject({ name: 'shmlab', tests: '4', failures: '1', errors: '1', time: '61.500' });
+    expect(suites.attrs.skipped).toBeUndefined();
     expect(all(suites, 'testsuite')).toHaveLength(1);
     expect(suite.attrs).toMatchObject({
       name: 'Docker 99.0',
@@ -181,7 +182,7 @@ describe('renderJUnit', () => {
 
   it('gives the matrix one testsuite per engine, and says when a run is incomplete', () => {
     const both = parseXml(renderJUnit([docker, cri]));
-    expect(both.attrs).toMatchObject({ tests: '6', failures: '1', errors: '1', skipped: '2' });
+    expect(both.attrs).toMatchObject({ tests: '6', failures: '1', errors: '1' });
     const [first, second] = all(both, 'testsuite');
     expect([first!.attrs.name, second!.attrs.name]).toEqual(['Docker 99.0', 'containerd 1.6.20~ds1 (Kubernetes CRI)']);
     expect(all(second!, 'testcase').map((c) => c.attrs.classname)).toEqual(Array(2).fill(classNameOf(cri)));

@@ -111,7 +111,7 @@ describe('the npm package', () => {
     const before = listing(installed);
     const r = await shmlab('compare', REPORT!);
     expect(r.exitCode, r.stderr).toBe(0);
-    expect(r.stdout).toBe(`shmlab: compared 1 report(s): ${join(app, 'reports', 'matrix.md')}`);
+    expect(r.stdout).toBe(`shmlab: compared 1 report(s): ${join(app, 'reports', 'matrix.md')}, each report's page beside it`);
     expect(readFileSync(join(app, 'reports', 'matrix.md'), 'utf8')).toMatch(/\*\*1 engines? × \d+ experiments\.\*\*/);
     expect(existsSync(join(installed, 'reports'))).toBe(false);
     expect(listing(installed)).toEqual(before);

@@ -13,7 +13,7 @@ export const HELP = `shmlab: shared memory and kernel parameters in containers, 
 Usage:
   shmlab run [--only slug,...] [--report-dir DIR] [--concurrency N] [--timeout SECONDS]
              [--engine cri=unix:///path | docker=unix:///path] [--no-host-changes]
-             [--experiments DIR] [--junit FILE]
+             [--experiments DIR] [--junit FILE] [--json]
       Run the experiments against the engine (a Kubernetes node runtime when
       CONTAINER_RUNTIME_ENDPOINT is set, as for crictl; else DOCKER_HOST, else the
       default socket) and write reports/<engine>-<version>.md and .json (an interrupted run writes
@@ -25,7 +25,8 @@ Usage:
       default-exports one or a list; DIR/bin/ and DIR/c-src/*.c add programs to
       the images; see examples/README.md); --only may name them. --junit: also
       write the results as JUnit XML (one test case per experiment). --run-options FILE:
-      what shmlab matrix tells each engine's run (its engine and settings).
+      what shmlab matrix tells each engine's run (its engine and settings). --json: the
+      summary line as one JSON object (counts, seconds, the report's files).
   shmlab matrix [--engines FILE] [--engine name=unix:///path]... [--only slug,...]
                 [--report-dir DIR] [--keep-engines] [--no-host-changes]
                 [--experiments DIR] [--junit FILE]
@@ -34,13 +35,16 @@ Usage:
       engine's report and reports/matrix.md. Engines it started are stopped after,
       unless --keep-engines. --engine alone names engines already running.
       --experiments and --junit as for run (--junit: one test suite per engine).
-  shmlab compare REPORT.json... [--out FILE]
-      The matrix from JSON reports gathered elsewhere (default reports/matrix.md).
+  shmlab compare REPORT.json... [--out FILE] [--junit FILE]
+      The matrix from JSON reports gathered elsewhere (default reports/matrix.md),
+      with each report's .md beside it (named as its JSON file), columns in the
+      matrix's order; the same report twice is refused. --junit: also the results
+      as JUnit XML (one test suite per report).
   shmlab engines up|down [--engines FILE] [--engine name=unix:///path]...
       Start the matrix's engines (when not answering already), or stop those
       shmlab started.
-  shmlab list
-      List the experiments.
+  shmlab list [--json]
+      List the experiments (--json: as a JSON list of {slug, section, title}).
   shmlab clean [--timeout SECONDS]
       Remove what runs that are proven dead left behind (containers, volumes,
       committed images, host SysV segments, unfinished build folders) and the
@@ -69,6 +73,15 @@ Usage:
   shmlab fleet clean
       "shmlab clean" against the engine whose socket is mounted (in a Job's pod).
   shmlab --help | --version
+  shmlab COMMAND --help
+      That command's usage alone (shmlab fleet SUB --help: that fleet command's).
+
+Environment: DOCKER_HOST (the Docker API engine; default unix:///var/run/docker.sock),
+CONTAINER_RUNTIME_ENDPOINT (a containerd's CRI socket: run over CRI instead), SHMLAB_CTR (the ctr
+that imports images into it), SHMLAB_CACHE_DIR (compiled programs, fetched packages; else
+$XDG_CACHE_HOME/shmlab or ~/.cache/shmlab), SHMLAB_BUSYBOX (a static busybox for the images),
+SHMLAB_RUNTIME_DIR (run records and locks; else /run/shmlab), KUBECONFIG (fleet gather),
+NODE_NAME (fleet pod: the node's name for its report).
 
 Exit codes: 0 all as expected, 1 an experiment differs or hit an error, or the
 report could not be written, 2 usage error or no usable engine, 129/130/143
@@ -87,12 +100,12 @@ export type Command =
       experimentsDir?: string;
       junit?: string;
     }
-  | { name: 'compare'; files: string[]; out?: string }
+  | { name: 'compare'; files: string[]; out?: string; junit?: string }
   | { name: 'engines'; action: 'up' | 'down'; enginesFile?: string; engine?: string[] }
-  | { name: 'list' }
+  | { name: 'list'; json?: boolean }
   | { name: 'clean'; deadlineMs?: number }
   | { name: 'fleet'; fleet: FleetCommand }
-  | { name: 'help' }
+  | { name: 'help'; topic?: string }
   | { name: 'version' };
 
 const OPTIONS = {
@@ -108,16 +121,17 @@ const OPTIONS = {
   out: { type: 'string' },
   experiments: { type: 'string' },
   junit: { type: 'string' },
+  json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
 /** Which options each command takes. */
 const ALLOWED: Record<string, (keyof typeof OPTIONS)[]> = {
-  run: ['only', 'report-dir', 'concurrency', 'timeout', 'engine', 'no-host-changes', 'experiments', 'junit', 'run-options'],
+  run: ['only', 'report-dir', 'concurrency', 'timeout', 'engine', 'no-host-changes', 'experiments', 'junit', 'run-options', 'json'],
   matrix: ['only', 'report-dir', 'engines', 'engine', 'keep-engines', 'no-host-changes', 'experiments', 'junit'],
-  compare: ['out'],
+  compare: ['out', 'junit'],
   engines: ['engines', 'engine'],
-  list: [],
+  list: ['json'],
   clean: ['timeout'],
 };
 
@@ -152,7 +166,7 @@ export function parseCommand(argv: string[]): Command {
   // fleet has sub-commands, each with options of its own.
   if (name === 'fleet') {
     const fleet = parseFleetCommand(rest);
-    return fleet === 'help' ? { name: 'help' } : { name, fleet };
+    return fleet === 'help' ? { name: 'help', topic: rest[0] && !rest[0].startsWith('-') ? `fleet ${rest[0]}` : 'fleet' } : { name, fleet };
   }
   if (!Object.hasOwn(ALLOWED, name))
     throw new UsageError(`Unknown command ${JSON.stringify(name)}; the commands are ${[...Object.keys(ALLOWED), 'fleet'].join(', ')} (see "shmlab --help").`);
@@ -163,7 +177,7 @@ export function parseCommand(argv: string[]): Command {
     throw new UsageError(`${(err as Error).message.replace(/\. To specify.*$/s, '')}; see "shmlab --help".`);
   }
   const { values, positionals } = parsed;
-  if (values.help) return { name: 'help' };
+  if (values.help) return { name: 'help', topic: name };
   const misplaced = Object.keys(values).find((k) => !ALLOWED[name]!.includes(k as keyof typeof OPTIONS));
   if (misplaced) throw new UsageError(`"shmlab ${name}" takes no --${misplaced}; see "shmlab --help".`);
   const only = values.only
@@ -209,6 +223,7 @@ export function parseCommand(argv: string[]): Command {
         experimentsDir: values.experiments,
         junit: values.junit,
         runOptionsFile: values['run-options'],
+        json: values.json,
       };
     }
     case 'matrix':
@@ -224,7 +239,7 @@ export function parseCommand(argv: string[]): Command {
         junit: values.junit,
       };
     case 'compare':
-      return { name, files: positionals, out: values.out };
+      return { name, files: positionals, out: values.out, junit: values.junit };
     case 'engines': {
       const [action, ...extra] = positionals;
       if ((action !== 'up' && action !== 'down') || extra.length) throw new UsageError('Expected "shmlab engines up" or "shmlab engines down".');
@@ -233,6 +248,6 @@ export function parseCommand(argv: string[]): Command {
     case 'clean':
       return { name, deadlineMs };
     default:
-      return { name: name as 'list' };
+      return { name: name as 'list', json: values.json };
   }
 }

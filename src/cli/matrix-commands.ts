@@ -11,7 +11,6 @@ import { type EngineEntry, gateOf, parseEngineOption, readEnginesFile } from '..
 import { runMatrix } from '../matrix/matrix-runner.js';
 import { REPORTS, ROOT } from '../paths.js';
 import { junitTarget, writeJUnit } from '../report/junit.js';
-import { readReport } from '../report/read-report.js';
 import { renderMatrix } from '../report/render-matrix.js';
 import { ReportWriteError, writeFilesAtomically } from '../report/write-report.js';
 import { loadUserExperiments, prepareUserPrograms } from '../run/user-experiments.js';
@@ -87,16 +86,6 @@ export async function matrixCommand(
   return exitCode;
 }
 
-export function compareCommand(files: string[], out: string | undefined, io: Output): number {
-  if (files.length === 0) throw new UsageError('Expected one or more JSON reports: shmlab compare reports/docker-*.json reports/podman-*.json');
-  const runs = files.map((f) => readReport(resolve(f)));
-  const path = resolve(out ?? join(REPORTS, 'matrix.md'));
-  ensureWritableDir(join(path, '..'), '--out');
-  writeMatrix(path, renderMatrix(runs, EXPERIMENTS));
-  io.out(`shmlab: compared ${runs.length} report(s): ${path}`);
-  return 0;
-}
-
 export async function enginesCommand(action: 'up' | 'down', choice: EngineChoice, io: Output): Promise<number> {
   const say = (line: string) => io.out(`shmlab: ${line}`);
   for (const engine of chooseEngines(choice)) {
@@ -110,7 +99,7 @@ export async function enginesCommand(action: 'up' | 'down', choice: EngineChoice
   return 0;
 }
 
-function writeMatrix(path: string, text: string): void {
+export function writeMatrix(path: string, text: string): void {
   try {
     writeFilesAtomically([[path, text]]);
   } catch (err) {

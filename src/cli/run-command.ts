@@ -33,6 +33,8 @@ export interface RunOptions {
   runOptionsFile?: string;
   /** Where to write the results as JUnit XML. */
   junit?: string;
+  /** The summary line as one JSON object. */
+  json?: boolean;
 }
 
 export async function runCommand(options: RunOptions, io: Output, signal: AbortSignal): Promise<number> {
@@ -89,15 +91,17 @@ export async function runCommand(options: RunOptions, io: Output, signal: AbortS
   const bad = run.experiments.filter((r) => r.verdict === 'differs' || r.verdict === 'error');
   const count = (v: string) => run.experiments.filter((r) => r.verdict === v).length;
   const na = count('not applicable');
-  say(
-    `${count('as expected')} as expected, ${count('differs')} differ, ${count('error')} error(s)${na ? `, ${na} not applicable` : ''} in ${seconds(run.durationMs)}`,
-  );
+  if (!options.json)
+    say(
+      `${count('as expected')} as expected, ${count('differs')} differ, ${count('error')} error(s)${na ? `, ${na} not applicable` : ''} in ${seconds(run.durationMs)}`,
+    );
+  let written: { markdown: string; json: string; partial: boolean } | undefined;
   if (run.incomplete) say(`incomplete: ${run.incomplete}`);
   // The results above are printed whatever happens to the report; a report that cannot be written is a failure.
   let unwritten = false;
   try {
     // The report renders the user's experiments as it does shmlab's own: their titles, sources and explanations.
-    const written = writeReport(run, catalogOf([...EXPERIMENTS, ...(user?.experiments ?? [])]), dir);
+    written = writeReport(run, catalogOf([...EXPERIMENTS, ...(user?.experiments ?? [])]), dir);
     say(`${written.partial ? 'partial report (the last full report is left as it was)' : 'report'}: ${written.markdown} (and ${written.json})`);
     // For a parent process (the matrix): where the report went, as data.
     const resultFile = given?.resultFile;
@@ -124,6 +128,18 @@ export async function runCommand(options: RunOptions, io: Output, signal: AbortS
       io.err(`shmlab: the JUnit XML was not written: ${err.message}`);
       unwritten = true;
     }
+  }
+  if (options.json) {
+    const summary = {
+      asExpected: count('as expected'),
+      differs: count('differs'),
+      errors: count('error'),
+      notApplicable: na,
+      seconds: Math.round(run.durationMs / 100) / 10,
+      ...(run.incomplete ? { incomplete: run.incomplete } : {}),
+      report: written ?? null,
+    };
+    io.out(JSON.stringify(summary));
   }
   return bad.length || run.incomplete || unwritten ? 1 : 0;
 }
