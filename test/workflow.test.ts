@@ -42,6 +42,19 @@ describe('every workflow', () => {
     expect(FILES).toEqual(expect.arrayContaining(['engine-matrix.yml', 'ci.yml']));
   });
 
+  it.each(FILES)('%s pins every action by commit, with its version named, and runs on pushes to main only', (file) => {
+    const text = readFileSync(join(WORKFLOWS, file), 'utf8');
+    const uses = text.split('\n').filter((l) => /^\s*-?\s*uses:/.test(l));
+    expect(uses.length).toBeGreaterThan(0);
+    for (const line of uses) expect(line).toMatch(/uses: [\w.-]+\/[\w.-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+$/);
+    expect((load(file).on as { push: { branches: string[] } }).push.branches).toEqual(['main']);
+  });
+
+  it('has Dependabot propose new versions of the pinned actions', () => {
+    const config = readFileSync(join(ROOT, '.github/dependabot.yml'), 'utf8');
+    expect(config).toMatch(/package-ecosystem: github-actions/);
+  });
+
   it.each(FILES)("%s follows GitHub Actions' workflow schema", (file) => {
     expect(problems(join(WORKFLOWS, file))).toEqual([]);
   });
@@ -132,7 +145,8 @@ describe('ci workflow', () => {
   it('runs the unit tests with no engine to find', () => {
     const unit = (job.steps as Step[]).find((s) => s.run?.includes('npm run test:unit'))!;
     expect(unit.env?.DOCKER_HOST).toMatch(/^unix:\/\/\/nonexistent\//);
-    expect(unit.run).toContain('--preserve-env=DOCKER_HOST,PATH,GITHUB_ACTIONS');
+    // sudo's secure_path would replace PATH (setup-node's npm): `sudo env "PATH=$PATH"` passes it on, --preserve-env does not.
+    expect(unit.run).toContain('sudo env "PATH=$PATH" "DOCKER_HOST=$DOCKER_HOST" "GITHUB_ACTIONS=$GITHUB_ACTIONS" npm');
   });
 });
 

@@ -42,7 +42,8 @@ describe('a call and the signal', () => {
     setTimeout(() => controller.abort('SIGTERM'), 50);
     const started = Date.now();
     await expect(waiting).rejects.toThrow(new InterruptedError('interrupted (SIGTERM) while waiting for the engine (list containers)'));
-    expect(Date.now() - started).toBeLessThan(5000);
+    // Far below its one-hour deadline, whatever else the machine is doing.
+    expect(Date.now() - started).toBeLessThan(60_000);
   });
 
   it('waits a short while more for a call that creates something, so that cleanup knows what it made', async () => {

@@ -89,7 +89,8 @@ interface HostSysctlChange {
  * and lets the next one in.
  */
 export async function changeHostSysctls(values: Record<string, string>, lease: ProcessLease): Promise<HostSysctlChange> {
-  const lock = await hostSysctlLock(lease.folder);
+  // The host's lock whatever folder the lease keeps its records in (a test's own): the sysctls are the host's.
+  const lock = await hostSysctlLock();
   // A run killed while it had them changed left the host so: put that back first, or it would pass for the original.
   try {
     restoreAfterKilledRuns(lease.folder);
@@ -142,8 +143,9 @@ export function restoreAfterKilledRuns(folder?: string): Record<string, string>[
   return restored;
 }
 
-/** The host-wide lock under which host sysctls are changed and put back. */
-export async function hostSysctlLock(folder: string = leaseFolder()): Promise<ChildProcess> {
+/** The host-wide lock under which host sysctls are changed and put back (beside the host's lease folder). */
+export async function hostSysctlLock(): Promise<ChildProcess> {
+  const folder = leaseFolder();
   mkdirSync(folder, { recursive: true });
   return holdLock(join(folder, '..', 'host-sysctls.lock'), true);
 }
