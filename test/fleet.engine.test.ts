@@ -193,7 +193,7 @@ describe.each([
 });
 
 describe('fleet gather, from the logs of those runs', () => {
-  it('writes each node report as its pod printed it, and a matrix whose verdicts are the direct runs but the two above', async () => {
+  it("writes each node report as its pod printed it, and a matrix whose verdicts are the direct runs' but the three cells above", async () => {
     const nodes = Object.keys(logs).sort();
     expect(nodes).toEqual(['docker-node', 'node-containerd-1-6', 'node-containerd-2-1']);
     // The CRI nodes' logs as containerd wrote them (the kubelet would strip the prefixes); Docker's as its API gives it.
