@@ -22,6 +22,7 @@ import { buildManifests } from '../src/fleet/manifests.js';
 import { fleetExperiments } from '../src/fleet/pod-command.js';
 import { nodeState, nothingOn } from './cri-node.js';
 import { engineState, leftovers, NOTHING_LEFT } from './engine-state.js';
+import { verdictCells } from './fleet/matrix-cells.js';
 import { standInApi } from './fleet/stand-in-api.js';
 import { criPodOf, dockerContainerOf } from './fleet-kubelet.js';
 import { shmlab, until } from './shmlab-process.js';
@@ -83,6 +84,9 @@ function differences(pod: Report, direct: Report): Record<string, string> {
   expect([...p.keys()].sort()).toEqual([...d.keys()].sort());
   return Object.fromEntries([...d].filter(([slug, v]) => p.get(slug) !== v).map(([slug, v]) => [slug, `pod: ${p.get(slug)}, direct: ${v}`]));
 }
+
+/** A cell's verdict sign alone (its outcome letter may differ where another cell of the row does). */
+const sign = (cell: string) => cell.trim().split(' ')[0]!;
 
 const reasonOf = (r: Report, slug: string) => r.experiments.find((e) => e.slug === slug)?.observed ?? '';
 
@@ -221,7 +225,7 @@ describe('fleet gather, from the logs of those runs', () => {
       const [fleetMatrix, directMatrix] = [readFileSync(join(out, 'matrix.md'), 'utf8'), readFileSync(compared, 'utf8')];
       const differing: string[] = [];
       for (const slug of fleetExperiments().only) {
-        const [f, d] = [signs(fleetMatrix, slug), signs(directMatrix, slug)];
+        const [f, d] = [verdictCells(fleetMatrix, slug).map(sign), verdictCells(directMatrix, slug).map(sign)];
         expect(f).toHaveLength(nodes.length);
         f.forEach((sign, i) => {
           if (sign !== d[i]) differing.push(`${slug} on ${nodes[i]}: ${sign} (direct ${d[i]})`);
@@ -239,23 +243,6 @@ describe('fleet gather, from the logs of those runs', () => {
     }
   }, 120_000);
 });
-
-/** The verdict signs of an experiment's row of a matrix, column by column. */
-function signs(md: string, slug: string): string[] {
-  const line = md.split('\n').find((l) => l.startsWith(`| [${slug}]`) || l.startsWith(`| **[${slug}]`));
-  if (!line) throw new Error(`no row for ${slug}`);
-  return line
-    .slice(2, -2)
-    .split(' | ')
-    .slice(1)
-    .map(
-      (c) =>
-        c
-          .replace(/\[([^\]]*)\]\([^)]*\)/, '$1')
-          .trim()
-          .split(' ')[0]!,
-    );
-}
 
 /**
  * containerd 2.1 leaves the shim of a host-PID sandbox running once the pod is removed (its bundle gone, no process

@@ -13,6 +13,7 @@ import type { RunResult } from '../../src/model/result.js';
 import { ROOT } from '../../src/paths.js';
 import { renderMatrix } from '../../src/report/render-matrix.js';
 import { removeTempDirs, tempDir } from '../temp-dirs.js';
+import { verdictCells } from './matrix-cells.js';
 import { type StandInApi, type StandInPod, standInApi } from './stand-in-api.js';
 
 const CLI = join(ROOT, 'dist/src/cli.js');
@@ -76,17 +77,6 @@ afterAll(async () => {
   await api.close();
   removeTempDirs();
 });
-
-/** The grid's cells for one experiment, each as its sign, letter and dagger, without the link. */
-function verdictCells(md: string, slug: string): string[] {
-  const line = md.split('\n').find((l) => l.startsWith(`| [${slug}]`) || l.startsWith(`| **[${slug}]`));
-  if (!line) throw new Error(`no row for ${slug}`);
-  return line
-    .slice(2, -2)
-    .split(' | ')
-    .slice(1)
-    .map((c) => c.replace(/\[([^\]]*)\]\([^)]*\)/, '$1'));
-}
 
 const io = () => {
   const lines = { out: [] as string[], err: [] as string[] };
