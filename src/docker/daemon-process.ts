@@ -13,6 +13,8 @@ interface DaemonSpec {
   home: string;
   /** The command line, without the paths shmlab adds (socket, roots, pid file for dockerd). */
   command: string[];
+  /** The engine program, named in messages when `command` starts with a wrapper (setpriv for a rootless engine). */
+  program?: string;
   /** dockerd takes --host/--data-root/--exec-root/--pidfile; a service given its socket in `command` does not. */
   kind: 'dockerd' | 'service';
   env?: NodeJS.ProcessEnv;
@@ -80,7 +82,20 @@ export async function startDaemon(spec: DaemonSpec, say: (line: string) => void,
     if (child.exitCode !== null) break;
     await new Promise((r) => setTimeout(r, 200));
   }
-  throw new EngineUnavailableError(`${args[0]} did not come up at ${address}; see ${join(spec.home, 'engine.log')}.`);
+  const program = spec.program ?? args[0];
+  const logFile = join(spec.home, 'engine.log');
+  const last = child.exitCode === null ? undefined : lastLine(logFile);
+  throw new EngineUnavailableError(
+    last
+      ? `${program} exited before it answered at ${address}, saying: ${last} (${logFile}).`
+      : `${program} did not come up at ${address} within ${timeoutMs / 1000} s; see ${logFile}.`,
+  );
+}
+
+/** The last non-empty line of a daemon's log: what it said before it exited. */
+function lastLine(file: string): string | undefined {
+  if (!existsSync(file)) return undefined;
+  return readFileSync(file, 'utf8').trimEnd().split('\n').pop()?.trim() || undefined;
 }
 
 /**

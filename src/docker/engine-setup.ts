@@ -19,10 +19,12 @@ export async function startPodman(entry: EngineEntry, home: string, say: (line: 
   mkdirSync(home, { recursive: true });
   // This machine cannot apply Podman's default ulimits; no systemd, so cgroupfs and a file event log.
   // The runtime is named: with crun installed beside it, Podman 4.3 would pick crun, which refuses this host's cgroups.
-  const runtime = entry.runtime?.name ?? 'runc';
+  // Its binary is installed and given by path: Debian's podman recommends crun only, so runc may be missing.
+  const runtime = entry.runtime ?? { name: 'runc' };
+  const binary = await runtimeBinary(runtime, say);
   writeFileAtomically(
     join(home, 'containers.conf'),
-    `[containers]\ndefault_ulimits = []\n\n[engine]\ncgroup_manager = "cgroupfs"\nevents_logger = "file"\nruntime = "${runtime}"\n`,
+    `[containers]\ndefault_ulimits = []\n\n[engine]\ncgroup_manager = "cgroupfs"\nevents_logger = "file"\nruntime = "${runtime.name}"\n\n[engine.runtimes]\n${runtime.name} = ["${binary}"]\n`,
   );
   const service = ['podman', 'system', 'service', '--time=0', `unix://${join(home, 'engine.sock')}`];
   const env = { ...process.env, CONTAINERS_CONF: join(home, 'containers.conf') };

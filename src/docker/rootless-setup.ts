@@ -35,9 +35,9 @@ async function asUser(home: string, say: Say) {
 export async function startRootlessPodman(home: string, service: string[], env: NodeJS.ProcessEnv, say: Say): Promise<StartedEngine> {
   const as = await asUser(home, say);
   const made = useDevMqueue(home);
-  const daemon = await startDaemon({ home, kind: 'service', mqueue: true, command: as.command(service), env: { ...env, ...as.env } }, say);
+  const daemon = await startDaemon({ home, kind: 'service', mqueue: true, program: service[0], command: as.command(service), env: { ...env, ...as.env } }, say);
+  // Already running (started earlier, e.g. by `shmlab engines up`): its mount of /dev/mqueue still needs the folder.
   if (daemon.startedHere) recordUserns(home, as.user.uid);
-  else releaseDevMqueue(home);
   return {
     ...daemon,
     details: [
@@ -61,6 +61,7 @@ export async function startRootlessDockerd(dockerd: string, config: string, home
     {
       home,
       kind: 'dockerd',
+      program: 'dockerd-rootless.sh',
       command: as.command([DOCKERD_ROOTLESS, '--config-file', config]),
       env: { ...process.env, ...as.env, PATH: path, DOCKERD_ROOTLESS_ROOTLESSKIT_NET: 'host', DOCKERD_ROOTLESS_ROOTLESSKIT_PORT_DRIVER: 'none' },
     },
@@ -111,8 +112,9 @@ export async function stopRootlessEngine(home: string, say: Say): Promise<boolea
     const deadline = Date.now() + 30_000;
     while (service.some(alive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
     const started = await stopDaemon(home);
-    const left = userns ? await endNamespaceProcesses(userns) : 0;
-    if (left) say(`ended ${left} process(es) still in this engine's user namespace (its pause process, shims, exec monitors), by pid`);
+    const left = userns ? await endNamespaceProcesses(userns) : { ended: 0, unreaped: 0 };
+    if (left.ended) say(`ended ${left.ended} process(es) still in this engine's user namespace (its pause process, shims, exec monitors), by pid`);
+    if (left.unreaped) say(`${left.unreaped} of them still zombies after 10 s: ended, waiting for their parent to reap them`);
     rmSync(usernsFile(home), { force: true });
     return started || service.length > 0;
   } finally {

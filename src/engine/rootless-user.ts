@@ -99,19 +99,40 @@ function processesIn(userns: string): number[] {
  * Ends what a rootless engine left in its user namespace once its service has stopped: Podman's pause process (it
  * holds the namespace) and the monitors of its execs (conmon waits minutes for an exec's exit), rootless Docker's
  * containerd and shims, and any container process. Another rootless engine of the same user has a user namespace of
- * its own and is left alone. Each is ended by pid, SIGTERM, then SIGKILL.
+ * its own and is left alone. Each is ended by pid, SIGTERM, then SIGKILL. `ended`: how many; `unreaped`: how many were
+ * still zombies at the end of the wait (their parent, often the host's init once conmon daemonized, had not waited).
  */
-export async function endNamespaceProcesses(userns: string, timeoutMs = 10_000): Promise<number> {
+export async function endNamespaceProcesses(userns: string, timeoutMs = 10_000): Promise<{ ended: number; unreaped: number }> {
   // The host's own user namespace holds every process of the host: never a rootless engine's.
   if (userns === usernsOf(1) || userns === usernsOf(process.pid)) throw new Error(`${userns} is the host's user namespace, not a rootless engine's`);
   const first = processesIn(userns);
+  const signalled = new Set(first);
   for (const pid of first) signalIfAlive(pid, 'SIGTERM');
   const deadline = Date.now() + timeoutMs;
   while (processesIn(userns).length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
   // What SIGTERM did not end, and what ending the others started (an exec's cleanup command).
   for (let round = 0; round < 5 && processesIn(userns).length; round++) {
-    for (const pid of processesIn(userns)) signalIfAlive(pid, 'SIGKILL');
+    for (const pid of processesIn(userns)) {
+      signalled.add(pid);
+      signalIfAlive(pid, 'SIGKILL');
+    }
     await new Promise((r) => setTimeout(r, 200));
   }
-  return first.length;
+  // An ended process leaves the namespace at once but stays a zombie until its parent waits; wait for that too, so
+  // that nothing of the engine is in the process table when its stop returns.
+  const zombies = () => [...signalled].filter(isZombie);
+  const reapDeadline = Date.now() + timeoutMs;
+  while (zombies().length && Date.now() < reapDeadline) await new Promise((r) => setTimeout(r, 200));
+  return { ended: first.length, unreaped: zombies().length };
+}
+
+/** Whether `pid` is a zombie now (a pid reused by a live process is not). */
+function isZombie(pid: number): boolean {
+  try {
+    // The state follows the command's closing parenthesis: "pid (comm) S ...".
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z';
+  } catch {
+    return false;
+  }
 }
