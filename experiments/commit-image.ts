@@ -1,5 +1,6 @@
 import type { Experiment } from '../src/model/experiment.js';
 import { ALPHABET, dataOutcome, EXIT, failure, keptBy, LAYER_FILE, lostWith, POSIX_OBJECT, SYSV_SEGMENT, sentences } from '../src/model/experiment-kit.js';
+import { labelled, outcomeWord } from './brief-kit.js';
 
 const [sysv, posix, file] = [SYSV_SEGMENT, POSIX_OBJECT, LAYER_FILE];
 
@@ -33,6 +34,11 @@ export const commitImage: Experiment = {
   ],
   observe: (steps) =>
     `file ${dataOutcome(steps.get('write-file'), steps.get('file-in-copy'))}; System V ${dataOutcome(steps.get('write-sysv'), steps.get('sysv-in-copy'))}`,
+  // The file in the new image, the row's question, unless the System V segment went with it.
+  brief: (steps) =>
+    keptBy(steps.get('write-sysv'), steps.get('sysv-in-copy'))
+      ? 'SysV kept'
+      : labelled('file', outcomeWord(dataOutcome(steps.get('write-file'), steps.get('file-in-copy')))),
   whenDiffers: (steps) => {
     const [sysv, posix, file] = ['write-sysv', 'write-posix', 'write-file'].map((id) => steps.get(id));
     return sentences(

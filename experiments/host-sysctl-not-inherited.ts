@@ -1,5 +1,6 @@
 import type { Experiment, StepRecord } from '../src/model/experiment.js';
 import { failure, ran, sentences, succeeded, unobserved } from '../src/model/experiment-kit.js';
+import { outcomeWord } from './brief-kit.js';
 
 // Values no new IPC namespace starts with, so that seeing them proves they came from the host.
 const HOST_VALUES = { 'kernel.shmmax': '68719476736', 'kernel.sem': '250 32000 100 256', 'kernel.msgmni': '1024' };
@@ -42,6 +43,15 @@ export const hostSysctlNotInherited: Experiment = {
     { step: 'host-values', means: "a container in the host's IPC namespace sees the host's values", stdout: HOSTS },
   ],
   observe: (steps) => `own IPC namespace: ${seen(steps.get('private-values'))}; host IPC namespace: ${seen(steps.get('host-values'))}`,
+  // What the container with its own IPC namespace read (`defaults`, `inherited`), unless the --ipc=host one did not
+  // read the host's values, which says the host's values were not there to inherit.
+  brief: (steps) => {
+    const own = seen(steps.get('private-values'));
+    if (own === "the host's values") return 'inherited';
+    if (own !== "a new namespace's defaults") return outcomeWord(own);
+    const host = steps.get('host-values');
+    return ran(host) && seen(host) !== "the host's values" ? 'host differs' : 'defaults';
+  },
   whenDiffers: (steps) => {
     const [change, own, host] = ['change-host', 'private-values', 'host-values'].map((id) => steps.get(id));
     return sentences(

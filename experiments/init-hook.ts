@@ -1,5 +1,6 @@
 import type { Experiment, StepRecord } from '../src/model/experiment.js';
 import { numberIn, ran, SHMMAX, sentences, sysctlErrors, unobserved, valueRead, WANTED_SHMMAX } from '../src/model/experiment-kit.js';
+import { appliedBrief } from './brief-kit.js';
 
 const READY = 'idle: ready';
 const HOOK = '/etc/my_init.d/load_sys_variables.sh';
@@ -52,6 +53,14 @@ export const initHook: Experiment = {
   ],
   observe: (steps) =>
     `unprivileged: ${outcome(steps.get('plain-outcome'))}; privileged: ${outcome(steps.get('privileged-outcome'), steps.get('privileged-value'))}`,
+  // The privileged container: the value applied, or the status it exited with; then an unprivileged one that runs.
+  brief: (steps) => {
+    const [plain, privileged, value] = ['plain-outcome', 'privileged-outcome', 'privileged-value'].map((id) => steps.get(id));
+    if (!ran(privileged)) return unobserved(privileged) ?? 'not run';
+    if (privileged.state === 'exited') return privileged.exitCode === null ? 'exited' : `exited ${privileged.exitCode}`;
+    const applied = appliedBrief(value, WANTED_SHMMAX);
+    return applied === 'applied' && ran(plain) && plain.state === 'running' ? 'unpriv runs' : applied;
+  },
   whenDiffers: (steps) => {
     const [plain, privileged, value] = ['plain-outcome', 'privileged-outcome', 'privileged-value'].map((id) => steps.get(id));
     const privilegedWords = sysctlErrors(privileged);

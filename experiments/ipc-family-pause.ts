@@ -1,6 +1,6 @@
 import type { Experiment } from '../src/model/experiment.js';
 import { ran, sentences } from '../src/model/experiment-kit.js';
-import { familyKept, familyOutcome, familySurvival, familyWhenDiffers, readFamily, WRITES_SUCCEED, writeFamily } from './ipc-family-restart.js';
+import { familyBrief, familyKept, familyOutcome, familySurvival, familyWhenDiffers, readFamily, WRITES_SUCCEED, writeFamily } from './ipc-family-restart.js';
 
 export const ipcFamilyPause: Experiment = {
   slug: 'ipc-family-pause',
@@ -23,6 +23,7 @@ export const ipcFamilyPause: Experiment = {
   ],
   expect: [...WRITES_SUCCEED, { step: 'paused', means: 'the container is paused', state: 'paused' }, ...familyKept('after', 'across pause and unpause')],
   observe: (steps) => `after pause + unpause: ${familyOutcome(steps, 'after')}`,
+  brief: (steps) => familyBrief(steps, 'after'),
   whenDiffers: (steps) => {
     const paused = steps.get('paused');
     const [general, other, lost] = familyWhenDiffers(steps, 'after', 'pause and unpause');

@@ -4,6 +4,7 @@ import {
   callErrnoOf,
   dataOutcome,
   EXIT,
+  errnoOf,
   failure,
   grouped,
   keptBy,
@@ -14,6 +15,7 @@ import {
   sentences,
   succeeded,
 } from '../src/model/experiment-kit.js';
+import { labelled, outcomeWord, together, unseen } from './brief-kit.js';
 import { KUBELET_RESTART, RESTART_WHY } from './pod-kit.js';
 
 // The rest of System V IPC and POSIX message queues: one object of each kind, with data in it. System V semaphore
@@ -95,6 +97,18 @@ export function familyOutcome(steps: ReadonlyMap<string, StepRecord>, suffix: st
   );
 }
 
+/**
+ * The matrix's word for the three kinds: theirs where they agree (`kept`); else the kind whose write failed, with its
+ * errno (`mq ENOSYS`: a runtime without that call), since then there was nothing to keep; else `2/3 kept`.
+ */
+export function familyBrief(steps: ReadonlyMap<string, StepRecord>, suffix: string): string {
+  const words = FAMILY.map((k) => outcomeWord(dataOutcome(steps.get(`write-${k.id}`), steps.get(`${k.id}-${suffix}`), k.kept)));
+  const failed = FAMILY.find((k) => failure(steps.get(`write-${k.id}`)));
+  const all = together(words);
+  if (!failed || words.every((w) => w === words[0]) || unseen(all)) return all;
+  return labelled(failed.id, errnoOf(steps.get(`write-${failed.id}`)) ?? 'failed');
+}
+
 /** What the engine did with the three kinds, in sentences: the writes it failed, and what a user is left with. */
 export function familyWhenDiffers(steps: ReadonlyMap<string, StepRecord>, suffix: string, operation: string): (string | false | undefined)[] {
   const failed = FAMILY.filter((k) => failure(steps.get(`write-${k.id}`)));
@@ -161,6 +175,7 @@ export const ipcFamilyRestart: Experiment = {
     },
   },
   observe: (steps) => `after restart: ${familyOutcome(steps, 'after')}`,
+  brief: (steps) => familyBrief(steps, 'after'),
   whenDiffers: (steps) => {
     const notBefore = FAMILY.filter(
       (k) => succeeded(steps.get(`write-${k.id}`)) && ran(steps.get(`${k.id}-before`)) && readOutcome(steps.get(`${k.id}-before`), k.kept) !== 'kept',

@@ -1,5 +1,6 @@
 import type { Experiment, StepRecord } from '../src/model/experiment.js';
 import { ALPHABET, dataOutcome, EXIT, failure, listed, lostWith, ran, readOutcome, refusalOutcome, sentences, succeeded } from '../src/model/experiment-kit.js';
+import { each, outcomeWord } from './brief-kit.js';
 import { HOST_MQUEUE_UNOWNED, refusalPhrase, refusedWith } from './refusals.js';
 import { ROOTLESS_DOCKER_20_HOST_IPC, ROOTLESS_HOST_IPC } from './rootless.js';
 
@@ -103,6 +104,13 @@ export const ipcHost: Experiment = {
       `${dataOutcome(write, steps.get('read-after-restart'))} after restart, ${dataOutcome(write, steps.get('read-after-recreate'))} after re-creation`,
       ...hostView(steps),
     ].join('; ');
+  },
+  // The engine's refusal, else the segment after the restart and after re-creation (`kept/lost` where they differ).
+  brief: (steps) => {
+    const run = refusalOutcome(steps.get('run'));
+    if (run !== 'accepted') return outcomeWord(run);
+    const after = (id: string) => outcomeWord(dataOutcome(steps.get('write'), steps.get(id)));
+    return each([after('read-after-restart'), after('read-after-recreate')]);
   },
   whenDiffers: (steps) => {
     const write = steps.get('write');

@@ -1,5 +1,6 @@
 import type { Experiment, StepRecord } from '../src/model/experiment.js';
 import { ALPHABET, BLOG_KEY, dataOutcome, EXIT, failure, keptBy, lostWith, refusalOutcome, sentences } from '../src/model/experiment-kit.js';
+import { outcomeWord } from './brief-kit.js';
 import { engineJoinPrivate, told } from './internals.js';
 import { JOIN_PRIVATE_IPC, refusalPhrase, refusedWith } from './refusals.js';
 
@@ -61,6 +62,14 @@ export const ipcShareable: Experiment = {
   observe: (steps) => {
     const write = steps.get('write');
     return `${dataOutcome(write, steps.get('read-after-app-restart'))} after app restart; ${dataOutcome(write, steps.get('read-after-holder-restart'))} after holder restart${joinPhrase(steps.get('run-joiner'))}`;
+  },
+  // The segment after the app's restart, the row's question; then what else went otherwise than expected.
+  brief: (steps) => {
+    const write = steps.get('write');
+    const app = outcomeWord(dataOutcome(write, steps.get('read-after-app-restart')));
+    if (app !== 'kept') return app;
+    if (keptBy(write, steps.get('read-after-holder-restart'))) return 'always kept';
+    return refusalOutcome(steps.get('run-joiner')) === 'accepted' ? 'private join' : 'kept';
   },
   whenDiffers: (steps) => {
     const [write, afterApp, afterHolder, joiner] = ['write', 'read-after-app-restart', 'read-after-holder-restart', 'run-joiner'].map((id) => steps.get(id));

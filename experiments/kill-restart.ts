@@ -14,6 +14,7 @@ import {
   sentences,
   succeeded,
 } from '../src/model/experiment-kit.js';
+import { labelled, outcomeWord } from './brief-kit.js';
 import { KUBELET_RESTART } from './pod-kit.js';
 
 const [sysv, posix, file] = [SYSV_SEGMENT, POSIX_OBJECT, LAYER_FILE];
@@ -67,6 +68,14 @@ export const killRestart: Experiment = {
   },
   observe: (steps) =>
     `System V ${dataOutcome(steps.get('write-sysv'), steps.get('sysv-after'))}; file ${dataOutcome(steps.get('write-file'), steps.get('file-after'))}`,
+  // System V and the file go opposite ways on Docker and in a pod: `SysV lost` (the file kept) or `SysV kept` (the file
+  // lost); `both …` where they agree; the file's own word where its read found neither (unsynced data: `file changed`).
+  brief: (steps) => {
+    const sysv = outcomeWord(dataOutcome(steps.get('write-sysv'), steps.get('sysv-after')));
+    const file = outcomeWord(dataOutcome(steps.get('write-file'), steps.get('file-after')));
+    if (sysv === file) return labelled('both', sysv);
+    return ['kept', 'lost'].includes(file) ? labelled('SysV', sysv) : labelled('file', file);
+  },
   whenDiffers: (steps) => {
     const [sysv, posix, file, fileAfter] = ['write-sysv', 'write-posix', 'write-file', 'file-after'].map((id) => steps.get(id));
     const fileRead = readOutcome(fileAfter);

@@ -1,5 +1,6 @@
 import type { Experiment } from '../src/model/experiment.js';
 import { ALPHABET, BLOG_KEY, dataOutcome, EXIT, failure, keptBy, lostWith, sentences } from '../src/model/experiment-kit.js';
+import { labelled, outcomeWord } from './brief-kit.js';
 
 const layer = ['--path', '/layer.bin'];
 const volume = ['--path', '/data/shm.bin'];
@@ -57,6 +58,14 @@ export const mmapRecreate: Experiment = {
         ? `${dataOutcome(steps.get('write-volume'), steps.get('volume-after-restart'))} after restart`
         : dataOutcome(steps.get('write-volume'), steps.get('volume-after-recreate'))
     }`,
+  // The file on the volume, the row's answer, unless the layer's file outlived the container. A pod skips the volume's
+  // read in the new container: there the read after the restart tells, as observe says.
+  brief: (steps) => {
+    const layer = outcomeWord(dataOutcome(steps.get('write-layer'), steps.get('layer-after-recreate')));
+    if (layer === 'kept') return 'layer kept';
+    const read = steps.get('volume-after-recreate')?.skipped ? 'volume-after-restart' : 'volume-after-recreate';
+    return labelled('volume', outcomeWord(dataOutcome(steps.get('write-volume'), steps.get(read))));
+  },
   whenDiffers: (steps) => {
     const [layer, volume, sysv] = ['write-layer', 'write-volume', 'write-sysv'].map((id) => steps.get(id));
     const volumeRestart = lostWith(volume, steps.get('volume-after-restart'));

@@ -1,5 +1,6 @@
 import type { Experiment, StepRecord } from '../src/model/experiment.js';
 import { ALPHABET, dataOutcome, EXIT, failure, keptBy, lostWith, ran, sentences } from '../src/model/experiment-kit.js';
+import { outcomeWord } from './brief-kit.js';
 import { KUBELET_RESTART, RESTART_WHY } from './pod-kit.js';
 
 /** The engine's list of changes names the file as added. */
@@ -59,6 +60,7 @@ export const mmapRestart: Experiment = {
     // The engine's own list of the container's changes names the file: it is in the writable layer.
     return `${outcome}${outcome === 'kept' && listsFile(steps.get('changes')) ? ' (in the writable layer)' : ''}`;
   },
+  brief: (steps) => outcomeWord(dataOutcome(steps.get('write'), steps.get('read-after'))),
   whenDiffers: (steps) => {
     const [write, after, changes] = ['write', 'read-after', 'changes'].map((id) => steps.get(id));
     const lost = lostWith(write, after);

@@ -1,5 +1,6 @@
 import type { Experiment } from '../src/model/experiment.js';
 import { ALPHABET, dataOutcome, EXIT, failure, LAYER_FILE, POSIX_OBJECT, ran, SYSV_SEGMENT, sentences } from '../src/model/experiment-kit.js';
+import { labelled, outcomeWord } from './brief-kit.js';
 
 const [sysv, posix, file] = [SYSV_SEGMENT, POSIX_OBJECT, LAYER_FILE];
 
@@ -35,6 +36,13 @@ export const pauseUnpause: Experiment = {
   ],
   observe: (steps) =>
     `System V ${dataOutcome(steps.get('write-sysv'), steps.get('sysv-after'))}, POSIX ${dataOutcome(steps.get('write-posix'), steps.get('posix-after'))}`,
+  // One word where System V and POSIX agree, else the one that was not kept.
+  brief: (steps) => {
+    const sysv = outcomeWord(dataOutcome(steps.get('write-sysv'), steps.get('sysv-after')));
+    const posix = outcomeWord(dataOutcome(steps.get('write-posix'), steps.get('posix-after')));
+    if (sysv === posix) return sysv;
+    return sysv !== 'kept' ? labelled('SysV', sysv) : labelled('POSIX', posix);
+  },
   whenDiffers: (steps) => {
     const paused = steps.get('paused');
     const kinds = [

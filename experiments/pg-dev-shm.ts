@@ -1,5 +1,6 @@
 import type { Experiment, StepRecord } from '../src/model/experiment.js';
 import { failure, sentences, succeeded, unobserved } from '../src/model/experiment-kit.js';
+import { BRIEF_MAX, unseen } from './brief-kit.js';
 
 const GIB = 1024 * 1024 * 1024;
 const ROWS = 'rows=600000';
@@ -80,6 +81,16 @@ export const pgDevShm: Experiment = {
   observe: (steps) => {
     const fix = steps.get('shm-size')?.skipped ? ['1 GiB emptyDir', 'emptydir'] : ['--shm-size 1 GiB', 'shm-size'];
     return `/dev/shm as it comes: ${joined(steps.get('default'))}; sysv: ${joined(steps.get('sysv'))}; mmap: ${joined(steps.get('mmap'))}; ${fix[0]}: ${joined(steps.get(fix[1]!))}`;
+  },
+  // The query on /dev/shm as it comes (ENOSPC where it is too small), unless a fix tried here did not let it finish;
+  // which fix this family tries (--shm-size, an emptyDir) is left to the phrase.
+  brief: (steps) => {
+    const byDefault = joined(steps.get('default'));
+    if (!byDefault.endsWith('(ENOSPC)')) return byDefault.startsWith('failed') ? 'failed' : byDefault;
+    const failed = (['sysv', 'mmap', 'shm-size', 'emptydir'] as const).find((id) => !steps.get(id)?.skipped && joined(steps.get(id)) !== 'joined');
+    if (!failed) return 'ENOSPC';
+    const how = joined(steps.get(failed));
+    return unseen(how) ? how : `${failed} failed`.length <= BRIEF_MAX ? `${failed} failed` : 'fix failed';
   },
   whenDiffers: (steps) => {
     const byDefault = steps.get('default');

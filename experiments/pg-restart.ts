@@ -177,6 +177,16 @@ export const pgRestart: Experiment = {
     }
     return [...ways].map(([outcome, named]) => `${named.join(', ')}: ${outcome}`).join('; ');
   },
+  // What PostgreSQL found after a restart of its container, where Docker and a pod differ (`leftovers`, `nothing left`);
+  // before that, a start that failed, or old shared memory PostgreSQL did not remove.
+  brief: (steps) => {
+    const first = steps.get('start');
+    if (!succeeded(first)) return unobserved(first) ?? 'start failed';
+    if (WAYS.some((w) => ran(steps.get(`start-${w}`)) && !succeeded(steps.get(`start-${w}`)))) return 'start failed';
+    if (WAYS.some((w) => succeeded(steps.get(`after-${w}`)) && /still there/.test(steps.get(`after-${w}`)!.stdout))) return 'not removed';
+    const look = steps.get('look-restart');
+    return unobserved(look) ?? (found(look) ? 'leftovers' : succeeded(look) ? 'nothing left' : 'look failed');
+  },
   whenDiffers: (steps) => {
     const names = namesOf(steps);
     const failed = WAYS.filter((w) => ran(steps.get(`start-${w}`)) && !succeeded(steps.get(`start-${w}`)));

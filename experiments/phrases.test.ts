@@ -1,13 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import type { Experiment, StepRecord } from '../src/model/experiment.js';
+import type { StepRecord } from '../src/model/experiment.js';
 import type { RunResult } from '../src/model/result.js';
 import { judge } from '../src/verdict/judge.js';
 import { CONTAINERD, CRUN, GVISOR, RUNC } from '../test/observed-runs.js';
-import { record } from '../test/records.js';
+import { allFailed, byId, firstFailed } from './failed-steps.test.kit.js';
 import { EXPERIMENTS } from './index.js';
 
 const stepsOf = (run: RunResult, slug: string) => run.experiments.find((r) => r.slug === slug)?.steps ?? [];
-const byId = (steps: readonly StepRecord[]) => new Map(steps.map((s) => [s.id, s]));
 
 /** The words a phrase must not say without a record that shows it. */
 const CLAIMS = /\b(applied|accepted|refused|kept|lost|set|read-only|writable|default|there|written|allowed|created|shares)\b/i;
@@ -189,23 +188,6 @@ const RUNC_INSTEAD: Record<string, string | undefined> = {
   'pod-shm-accumulates':
     "The fourth start created its object, and /dev/shm holds 1: the killed runs' objects did not stay (a restart here starts from an empty /dev/shm).",
 };
-
-/** Every step's record as an engine that failed them all shows it. */
-const allFailed = (e: Experiment) =>
-  byId(
-    e.steps.map((s) =>
-      record(s.id, {
-        action: s.do,
-        container: s.container,
-        exitCode: null,
-        stdout: '',
-        stderr: 'Error response from daemon: container is not running',
-        engineFailed: true,
-      }),
-    ),
-  );
-/** As the runner leaves it: the first step failed, and nothing after it ran. */
-const firstFailed = (e: Experiment) => new Map([...allFailed(e)].slice(0, 1));
 
 describe.each(EXPERIMENTS.map((e) => [e.slug, e] as const))('%s', (slug, experiment) => {
   const onRunc = stepsOf(RUNC, slug);

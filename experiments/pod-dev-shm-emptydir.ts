@@ -1,5 +1,6 @@
 import type { Experiment, StepRecord } from '../src/model/experiment.js';
 import { ALPHABET, dataOutcome, EXIT, failure, keptBy, ran, sentences, succeeded, unobserved } from '../src/model/experiment-kit.js';
+import { labelled, outcomeWord } from './brief-kit.js';
 import { MIB, ONLY_IN_PODS } from './pod-kit.js';
 
 const BIG = String(70 * 1000 * 1000);
@@ -9,6 +10,11 @@ const SHM = ['--name', '/shmlab'];
 /** The size of the tmpfs on /dev/shm ("131072k") as /proc/mounts shows it, or `no tmpfs`. */
 function devShmSize(mounts: StepRecord | undefined): string {
   return unobserved(mounts) ?? mounts!.stdout.match(/^\S+ \/dev\/shm tmpfs \S*size=(\d+k)/m)?.[1] ?? 'no tmpfs';
+}
+
+/** The 70 MB write: `written`, ENOSPC or SIGBUS, `exit N`, `not run` or `engine error`. */
+function bigWrite(record: StepRecord | undefined): string {
+  return unobserved(record) ?? (succeeded(record) ? 'written' : (record!.stderr.match(/ENOSPC|SIGBUS/)?.[0] ?? `exit ${record!.exitCode}`));
 }
 
 export const podDevShmEmptydir: Experiment = {
@@ -52,9 +58,15 @@ export const podDevShmEmptydir: Experiment = {
     { step: 'big-after-restart', means: 'so does the 70 MB file', exitCode: EXIT.ok, stdout: new RegExp(`\\s${BIG}\\s[^\\n]*/dev/shm/big\\n$`) },
   ],
   observe: (steps) => {
-    const big = steps.get('write-big');
-    const wrote = unobserved(big) ?? (succeeded(big) ? 'written' : (big!.stderr.match(/ENOSPC|SIGBUS/)?.[0] ?? `exit ${big!.exitCode}`));
+    const wrote = bigWrite(steps.get('write-big'));
     return `emptyDir on /dev/shm: ${devShmSize(steps.get('mounts'))}, 70 MB ${wrote}; other container: ${devShmSize(steps.get('other-mounts'))}; after restart: object ${dataOutcome(steps.get('write-shm'), steps.get('shm-after-restart'))}`;
+  },
+  // 70 MB into the emptyDir on /dev/shm (`written`, ENOSPC where it is not there); then its object after a restart.
+  brief: (steps) => {
+    const wrote = bigWrite(steps.get('write-big'));
+    if (wrote !== 'written') return wrote;
+    const object = outcomeWord(dataOutcome(steps.get('write-shm'), steps.get('shm-after-restart')));
+    return object === 'kept' ? 'written' : labelled('restart', object);
   },
   whenDiffers: (steps) => {
     const size = devShmSize(steps.get('mounts'));

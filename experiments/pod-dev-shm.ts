@@ -11,6 +11,11 @@ function tmpfsSize(mounts: StepRecord, target: string): string {
 const BIG = String(70 * 1000 * 1000);
 const MEMORY_LIMIT = 128 * MIB;
 
+/** The 70 MB write into /dev/shm: `written`, ENOSPC or SIGBUS, `exit N`, `not run` or `engine error`. */
+function pastOutcome(record: StepRecord | undefined): string {
+  return unobserved(record) ?? (succeeded(record) ? 'written' : (record!.stderr.match(/ENOSPC|SIGBUS/)?.[0] ?? `exit ${record!.exitCode}`));
+}
+
 export const podDevShm: Experiment = {
   ...ONLY_IN_PODS,
   slug: 'pod-dev-shm',
@@ -49,11 +54,11 @@ export const podDevShm: Experiment = {
   ],
   observe: (steps) => {
     const size = (id: string) => unobserved(steps.get(id)) ?? tmpfsSize(steps.get(id)!, '/dev/shm');
-    const past = steps.get('past-dev-shm');
-    const how = unobserved(past) ?? (succeeded(past) ? 'written' : (past!.stderr.match(/ENOSPC|SIGBUS/)?.[0] ?? `exit ${past!.exitCode}`));
     const sidecar = dataOutcome(steps.get('write-shm'), steps.get('sidecar-reads'));
-    return `/dev/shm ${size('mounts')}, sidecar ${sidecar === 'kept' ? 'shares it' : sidecar}; 70 MB into it: ${how}; emptyDir on /dev/shm: ${size('big-mounts')}`;
+    return `/dev/shm ${size('mounts')}, sidecar ${sidecar === 'kept' ? 'shares it' : sidecar}; 70 MB into it: ${pastOutcome(steps.get('past-dev-shm'))}; emptyDir on /dev/shm: ${size('big-mounts')}`;
   },
+  // 70 MB into the pod's /dev/shm: ENOSPC (or SIGBUS) where it is the 64 MiB tmpfs, `written` where it is larger.
+  brief: (steps) => pastOutcome(steps.get('past-dev-shm')),
   whenDiffers: (steps) => {
     const mounts = steps.get('mounts');
     const shm = ran(mounts) ? tmpfsSize(mounts, '/dev/shm') : undefined;

@@ -1,5 +1,6 @@
 import type { Experiment } from '../src/model/experiment.js';
 import { ALPHABET, dataOutcome, EXIT, failure, keptBy, lostWith, sentences } from '../src/model/experiment-kit.js';
+import { labelled, outcomeWord, together, unseen } from './brief-kit.js';
 import { MIB, ONLY_IN_PODS } from './pod-kit.js';
 
 const LAYER = ['--path', '/shm.txt'];
@@ -46,6 +47,19 @@ export const podLayerRestart: Experiment = {
   observe: (steps) => {
     const at = (write: string, read: string) => dataOutcome(steps.get(write), steps.get(read));
     return `restart: layer ${at('write-layer', 'layer-after-restart')}, emptyDir ${at('write-emptydir', 'emptydir-after-restart')}, in memory ${at('write-memory', 'memory-after-restart')}`;
+  },
+  // The layer's file, the row's question (`layer lost`), unless an emptyDir did not keep its own.
+  brief: (steps) => {
+    const at = (write: string, read: string) => outcomeWord(dataOutcome(steps.get(write), steps.get(read)));
+    const [layer, emptyDir, memory] = [
+      at('write-layer', 'layer-after-restart'),
+      at('write-emptydir', 'emptydir-after-restart'),
+      at('write-memory', 'memory-after-restart'),
+    ];
+    const all = together([layer, emptyDir, memory]);
+    if (unseen(all)) return all;
+    if (emptyDir !== 'kept') return labelled('volume', emptyDir);
+    return memory !== 'kept' ? labelled('memory', memory) : labelled('layer', layer);
   },
   whenDiffers: (steps) => {
     const files = [

@@ -1,5 +1,6 @@
 import type { Experiment, Step, StepExpectation, StepRecord } from '../src/model/experiment.js';
 import { ALPHABET, dataOutcome, EXIT, failure, grouped, keptBy, listed, lostWith, sentences } from '../src/model/experiment-kit.js';
+import { labelled, outcomeWord, together } from './brief-kit.js';
 import { MESSAGE, ONLY_IN_PODS, SEM_VALUE } from './pod-kit.js';
 
 // One object of each kind of System V and POSIX IPC, under keys and names of this experiment's own pods.
@@ -98,6 +99,16 @@ export const podRestartIpc: Experiment = {
   observe: (steps) => {
     const summary = (suffix: string) => grouped(KINDS, outcomes(steps, suffix), 'all');
     return `restart: ${summary('after-restart')}; sidecar: ${summary('in-sidecar')}; new pod: ${summary('in-new-pod')}; shm_rmid_forced=1: segment ${dataOutcome(steps.get('hold'), steps.get('segment-forced'))} at restart`;
+  },
+  // The objects after the restart in the pod, the row's question; where all were kept, a sidecar that did not see
+  // them, or a new pod that did.
+  brief: (steps) => {
+    const at = (suffix: string) => outcomes(steps, suffix).map(outcomeWord);
+    const restart = together(at('after-restart'));
+    if (restart !== 'kept') return restart;
+    const sidecar = at('in-sidecar').find((w) => w !== 'kept');
+    if (sidecar) return labelled('sidecar', sidecar);
+    return at('in-new-pod').includes('kept') ? 'new pod kept' : 'kept';
   },
   whenDiffers: (steps) => {
     const lostAt = (suffix: string) => listed(KINDS.filter((k) => lostWith(steps.get(`write-${k}`), steps.get(`${k}-${suffix}`))).map((k) => NAMES[k]));

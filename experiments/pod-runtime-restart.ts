@@ -1,5 +1,19 @@
 import type { Experiment } from '../src/model/experiment.js';
-import { ALPHABET, dataOutcome, EXIT, grouped, listed, lostWith, OLD_SHMMAX, SHMMAX, sentences, succeeded, valueRead } from '../src/model/experiment-kit.js';
+import {
+  ALPHABET,
+  dataOutcome,
+  EXIT,
+  grouped,
+  listed,
+  lostWith,
+  numberIn,
+  OLD_SHMMAX,
+  SHMMAX,
+  sentences,
+  succeeded,
+  valueRead,
+} from '../src/model/experiment-kit.js';
+import { labelled, outcomeWord, together } from './brief-kit.js';
 import { MESSAGE, ONLY_IN_PODS } from './pod-kit.js';
 
 const SEGMENT = ['--key', '5683'];
@@ -61,6 +75,16 @@ export const podRuntimeRestart: Experiment = {
     const outcomes = KINDS.map((k) => dataOutcome(steps.get(`write-${k}`), steps.get(`${k}-after`), KEEP[k]));
     const sysctl = valueRead(steps.get('sysctl-after'));
     return `after the runtime's restart: ${grouped(KINDS, outcomes, 'all')}; kernel.shmmax ${sysctl === OLD_SHMMAX ? 'still set' : sysctl}; then a container restart: segment ${dataOutcome(steps.get('write-segment'), steps.get('segment-after-start'))}`;
+  },
+  // The objects after the runtime's restart; where all were kept, a pod sysctl that was not, or the segment at the
+  // container restart that followed.
+  brief: (steps) => {
+    const objects = together(KINDS.map((k) => outcomeWord(dataOutcome(steps.get(`write-${k}`), steps.get(`${k}-after`), KEEP[k]))));
+    if (objects !== 'kept') return objects;
+    const sysctl = numberIn(steps.get('sysctl-after'));
+    if (sysctl !== undefined && sysctl !== OLD_SHMMAX) return 'sysctl reset';
+    const segment = outcomeWord(dataOutcome(steps.get('write-segment'), steps.get('segment-after-start')));
+    return segment === 'kept' ? 'kept' : labelled('restart', segment);
   },
   whenDiffers: (steps) => {
     const lost = KINDS.filter((k) => lostWith(steps.get(`write-${k}`), steps.get(`${k}-after`))).map((k) => NAMES[k]);

@@ -14,6 +14,7 @@ import {
   succeeded,
   valueRead,
 } from '../src/model/experiment-kit.js';
+import { labelled, outcomeWord, together } from './brief-kit.js';
 import { MESSAGE, ONLY_IN_PODS } from './pod-kit.js';
 
 const SEGMENT = ['--key', '5681'];
@@ -75,6 +76,13 @@ export const podSandboxRecreated: Experiment = {
     const outcomes = KINDS.map((k) => dataOutcome(steps.get(`write-${k}`), steps.get(`${k}-after`), KEEP[k]));
     const sysctl = valueRead(steps.get('sysctl-after'));
     return `after the new sandbox: ${grouped(KINDS, outcomes, 'all')}; kernel.shmmax ${sysctl === OLD_SHMMAX ? 'applied again' : sysctl}`;
+  },
+  // The IPC objects in the new sandbox (`lost`, `kept`, `1/3 kept`); where all were lost, an emptyDir that was not kept.
+  brief: (steps) => {
+    const word = (k: (typeof KINDS)[number]) => outcomeWord(dataOutcome(steps.get(`write-${k}`), steps.get(`${k}-after`), KEEP[k]));
+    const ipc = together((['segment', 'mq', 'shm'] as const).map(word));
+    if (ipc !== 'lost') return ipc;
+    return word('emptydir') === 'kept' ? 'lost' : labelled('volume', word('emptydir'));
   },
   whenDiffers: (steps) => {
     const kept = KINDS.filter((k) => k !== 'emptydir' && keptBy(steps.get(`write-${k}`), steps.get(`${k}-after`), KEEP[k])).map((k) => NAMES[k]);

@@ -1,5 +1,6 @@
 import type { Experiment, Step, StepRecord } from '../src/model/experiment.js';
 import { EXIT, failure, ran, sentences, succeeded, unobserved } from '../src/model/experiment-kit.js';
+import { labelled } from './brief-kit.js';
 
 // 20 MB a start: three fit into a 64 MiB /dev/shm (67,108,864 bytes), the fourth does not.
 const EACH = String(20 * 1000 * 1000);
@@ -66,6 +67,13 @@ export const podShmAccumulates: Experiment = {
     },
   },
   observe: (steps) => `starts 1–4: ${starts.map((n) => created(steps.get(`create-${n}`))).join(', ')}; /dev/shm holds ${count(steps.get('list'))}`,
+  // The fourth start: ENOSPC where the killed runs' objects piled up; where it created its own, what /dev/shm held.
+  brief: (steps) => {
+    const fourth = created(steps.get('create-4'));
+    if (fourth !== 'created') return fourth;
+    const n = count(steps.get('list'));
+    return n === '1' ? 'no pile-up' : labelled('holds', n);
+  },
   whenDiffers: (steps) => {
     const fourth = steps.get('create-4');
     const n = count(steps.get('list'));

@@ -53,6 +53,12 @@ export const podShmMemoryLimit: Experiment = {
     { step: 'free-writes', means: 'without a limit the same write succeeds', stdout: /fill exit=0\n[\s\S]*^oom_kill 0$/m },
   ],
   observe: (steps) => `48 MiB limit: ${phrase(told(steps.get('limited-writes')))}; no limit: ${phrase(told(steps.get('free-writes')))}`,
+  // The write under the 48 MiB limit: SIGKILL (the OOM killer's), `written` where the limit did not bite, or its exit.
+  brief: (steps) => {
+    const limited = told(steps.get('limited-writes'));
+    if (limited.not) return limited.not;
+    return limited.exit === '137' ? 'SIGKILL' : limited.exit === '0' ? 'written' : limited.exit ? `exit ${limited.exit}` : 'no status';
+  },
   whenDiffers: (steps) => {
     const limited = told(steps.get('limited-writes'));
     const free = told(steps.get('free-writes'));

@@ -1,5 +1,6 @@
 import type { Experiment } from '../src/model/experiment.js';
 import { ALPHABET, dataOutcome, EXIT, keptBy, lostWith, sentences, succeeded } from '../src/model/experiment-kit.js';
+import { outcomeWord } from './brief-kit.js';
 import { ONLY_IN_PODS } from './pod-kit.js';
 
 const SEGMENT = ['--key', '5682'];
@@ -46,6 +47,12 @@ export const podSidecarHolds: Experiment = {
   ],
   observe: (steps) =>
     `after the app's restart: ${dataOutcome(steps.get('app-holds'), steps.get('app-reads'))}; after the sidecar's restart too: ${dataOutcome(steps.get('app-holds'), steps.get('app-reads-again'))}`,
+  // The segment after the app's restart, held by the sidecar; `always kept` where it outlived the sidecar's restart too.
+  brief: (steps) => {
+    const app = outcomeWord(dataOutcome(steps.get('app-holds'), steps.get('app-reads')));
+    if (app !== 'kept') return app;
+    return keptBy(steps.get('app-holds'), steps.get('app-reads-again')) ? 'always kept' : 'kept';
+  },
   whenDiffers: (steps) => {
     const sidecar = steps.get('sidecar-holds');
     return sentences(

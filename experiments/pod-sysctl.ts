@@ -84,6 +84,16 @@ export const podSysctl: Experiment = {
     const seen = (id: string) => values(steps.get(id));
     return `container ${seen('values')}, sidecar ${seen('sidecar-values')}, after restart ${seen('values-after-restart')}, new pod ${seen('plain-values')}; kernel.sysrq ${refusalPhrase(steps.get('run-sysrq'), SYSRQ_REFUSED)}, without admission ${refusalPhrase(steps.get('run-sysrq-unadmitted'), RUNTIME_REFUSED)}`;
   },
+  // The pod's sysctls in its container, its sidecar and after the restart: `applied` where all three read them, else
+  // the first that did not. Who refused kernel.sysrq is left to the phrase.
+  brief: (steps) => {
+    const where = { values: 'not applied', 'sidecar-values': 'not shared', 'values-after-restart': 'not kept' } as const;
+    for (const [id, otherwise] of Object.entries(where)) {
+      const seen = values(steps.get(id));
+      if (seen !== 'set') return unobserved(steps.get(id)) ?? (seen.startsWith('unreadable') ? 'unreadable' : otherwise);
+    }
+    return 'applied';
+  },
   whenDiffers: (steps) => {
     const seen = (id: string) => values(steps.get(id));
     const where = [

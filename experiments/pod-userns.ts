@@ -1,5 +1,6 @@
 import type { Experiment, StepRecord } from '../src/model/experiment.js';
 import { ALPHABET, dataOutcome, failure, SHMMAX, sentences, succeeded, unobserved, valueRead, WANTED_SHMMAX } from '../src/model/experiment-kit.js';
+import { appliedBrief, unseen, writeBrief } from './brief-kit.js';
 import { ONLY_IN_PODS } from './pod-kit.js';
 import { HOST_MQUEUE_UNOWNED, refusalPhrase, refusedWith } from './refusals.js';
 
@@ -117,6 +118,20 @@ export const podUserns: Experiment = {
       `/proc/sys: ${written(steps.get('procsys-default'))}; with procMount Unmasked: ${written(steps.get('procsys-unmasked'))}`,
       `hostIPC: ${refusalPhrase(steps.get('run-host'), ADMISSION_HOST_IPC)}, without admission ${refusalPhrase(steps.get('run-host-unadmitted'), HOST_MQUEUE_UNOWNED)}`,
     ].join('; ');
+  },
+  // The pod's root as the host maps it (`mapped`: a block of unprivileged host ids), else the first of what follows
+  // that went otherwise: its sysctl, its segment seen by its other container, /proc/sys read-only unless Unmasked.
+  brief: (steps) => {
+    const map = steps.get('uid-map');
+    const not = unobserved(map);
+    if (not) return not;
+    if (!succeeded(map) || !MAPPED.test(map.stdout)) return succeeded(map) ? 'not mapped' : 'unreadable';
+    const sysctl = appliedBrief(steps.get('pod-sysctl'), WANTED_SHMMAX);
+    if (sysctl !== 'applied') return sysctl;
+    const shared = readBy(steps.get('write'), steps.get('unmasked-reads'));
+    if (shared !== 'yes') return unseen(shared) ? shared : 'not shared';
+    const procSys = writeBrief(steps.get('procsys-default'));
+    return procSys === 'read-only' ? 'mapped' : procSys === 'written' ? 'writable' : procSys;
   },
   whenDiffers: (steps) => {
     const map = steps.get('uid-map');

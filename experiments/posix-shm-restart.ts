@@ -1,9 +1,20 @@
-import type { Experiment } from '../src/model/experiment.js';
+import type { Experiment, StepRecord } from '../src/model/experiment.js';
 import { ALPHABET, dataOutcome, EXIT, failure, keptBy, lostWith, sentences, succeeded, unobserved } from '../src/model/experiment-kit.js';
+import { BRIEF_MAX, outcomeWord } from './brief-kit.js';
 import { KUBELET_RESTART } from './pod-kit.js';
 
 const MIB = 1024 * 1024;
 const name = ['--name', '/shmlab'];
+
+/** The write past --shm-size: `written`, SIGBUS or ENOSPC (with how it ended), `exit N`, `not run` or `engine error`. */
+function pastSize(past: StepRecord | undefined): string {
+  return (
+    unobserved(past) ??
+    (succeeded(past)
+      ? 'written'
+      : `${past!.stderr.match(/SIGBUS|ENOSPC/)?.[0] ?? `exit ${past!.exitCode}`}${past!.exitCode === 135 ? ' (killed, status 135)' : ''}`)
+  );
+}
 
 export const posixShmRestart: Experiment = {
   slug: 'posix-shm-restart',
@@ -45,12 +56,14 @@ export const posixShmRestart: Experiment = {
   },
   observe: (steps) => {
     const past = steps.get('past-size');
-    const how =
-      unobserved(past) ??
-      (succeeded(past)
-        ? 'written'
-        : `${past!.stderr.match(/SIGBUS|ENOSPC/)?.[0] ?? `exit ${past!.exitCode}`}${past!.exitCode === 135 ? ' (killed, status 135)' : ''}`);
-    return `${dataOutcome(steps.get('write'), steps.get('read-after'))}${past?.skipped ? '' : `; 4 MiB into /dev/shm: ${how}`}`;
+    return `${dataOutcome(steps.get('write'), steps.get('read-after'))}${past?.skipped ? '' : `; 4 MiB into /dev/shm: ${pastSize(past)}`}`;
+  },
+  // The object after the restart, and how the write past --shm-size failed where it was tried (`lost, SIGBUS`).
+  brief: (steps) => {
+    const object = outcomeWord(dataOutcome(steps.get('write'), steps.get('read-after')));
+    const past = steps.get('past-size');
+    const both = `${object}, ${outcomeWord(pastSize(past))}`;
+    return failure(past) && both.length <= BRIEF_MAX ? both : object;
   },
   whenDiffers: (steps) => {
     const [write, after, past] = ['write', 'read-after', 'past-size'].map((id) => steps.get(id));

@@ -8,10 +8,12 @@ import {
   sentences,
   succeeded,
   sysctlErrors,
+  unobserved,
   valueRead,
   WANTED_SHMMAX,
   writeOutcome,
 } from '../src/model/experiment-kit.js';
+import { writeBrief } from './brief-kit.js';
 import { KUBELET_RESTART } from './pod-kit.js';
 
 const write = ['sh', '-c', `echo ${WANTED_SHMMAX} > ${SHMMAX}`];
@@ -78,6 +80,17 @@ export const privilegedNotPersisted: Experiment = {
     const first = succeeded(write) ? `written, read ${valueRead(steps.get('changed'))}` : `write ${writeOutcome(write)}`;
     if (reads.every((v) => v !== undefined && v === reads[0])) return `${first}; value ${reads[0]} throughout`;
     return `${first}; after restart ${after}`;
+  },
+  // Whether the value set by hand outlived the restart (`kept`, `lost`); where it was never set, why (`EIO`).
+  brief: (steps) => {
+    const write = steps.get('write');
+    if (!succeeded(write)) return writeBrief(write);
+    const changed = steps.get('changed');
+    if (numberIn(changed) !== WANTED_SHMMAX) return unobserved(changed) ?? 'not set';
+    const after = steps.get('after-restart');
+    const value = numberIn(after);
+    if (value === undefined) return unobserved(after) ?? 'unreadable';
+    return value === WANTED_SHMMAX ? 'kept' : value === KERNEL_DEFAULT_SHMMAX ? 'lost' : 'changed';
   },
   whenDiffers: (steps) => {
     const [write, sysctlP, changed, after, again] = ['write', 'sysctl-p', 'changed', 'after-restart', 'write-again'].map((id) => steps.get(id));

@@ -11,6 +11,7 @@ import {
   valueRead,
   WANTED_SHMMAX,
 } from '../src/model/experiment-kit.js';
+import { writeBrief } from './brief-kit.js';
 
 const READ_ONLY = 'Read-only file system';
 
@@ -71,6 +72,11 @@ export const procsysReadonly: Experiment = {
     const file = fileValue(steps.get('conf'));
     const compare = numberIn(steps.get('live')) !== undefined && /^\d+$/.test(file) ? (live === file ? ' = ' : ' ≠ ') : ', ';
     return `${written(steps.get('echo'))}; live ${live}${compare}file ${file}`;
+  },
+  // How the write into /proc/sys failed (`read-only`, `EIO`), or `writable`.
+  brief: (steps) => {
+    const write = writeBrief(steps.get('echo'));
+    return write === 'written' ? 'writable' : write;
   },
   whenDiffers: (steps) => {
     const [echo, sysctlP, live, conf] = ['echo', 'sysctl-p', 'live', 'conf'].map((id) => steps.get(id));

@@ -1,5 +1,6 @@
 import type { Experiment, StepRecord } from '../src/model/experiment.js';
-import { BLOG_KEY, EXIT, errnoOf, failure, numberIn, ran, sentences, succeeded, unobserved, valueRead } from '../src/model/experiment-kit.js';
+import { BLOG_KEY, EXIT, errnoOf, failure, NOT_RUN, numberIn, ran, sentences, succeeded, unobserved, valueRead } from '../src/model/experiment-kit.js';
+import { labelled, outcomeWord, unseen } from './brief-kit.js';
 
 const RMID_FORCED = '/proc/sys/kernel/shm_rmid_forced';
 /** The segment left unattached (the blog's key) and the one a background process holds. */
@@ -99,6 +100,19 @@ export const shmRmidForced: Experiment = {
       return `${withIt}: unattached, held and released segments all there, as ${plain !== undefined ? `by ${without}` : without}`;
     }
     return `${withIt}: unattached ${unattached}, held ${held}, released ${released}; ${without}: unattached ${plainUnattached}`;
+  },
+  // With the sysctl: the unattached segment `lost` (removed at once) or `kept`; then the held one, which must stay.
+  // A look the engine failed, or that did not run, is what the cell says: the row's answer needs all of them.
+  brief: (steps) => {
+    const write = steps.get('forced-write');
+    if (!succeeded(write)) return unobserved(write) ?? 'write failed';
+    const looks = ['forced-unattached', 'forced-hold', 'forced-held', 'forced-release'].map((id) => outcomeWord(statOutcome(steps.get(id))));
+    const not = looks.find(unseen);
+    if (not) return not;
+    const [unattached, , held] = looks;
+    if (unattached === 'there') return 'kept';
+    if (unattached !== 'lost') return unattached ?? NOT_RUN;
+    return held === 'there' ? 'lost' : labelled('held', held ?? NOT_RUN);
   },
   whenDiffers: (steps) => {
     const [run, value, write, unattached, release] = ['run-forced', 'forced-value', 'forced-write', 'forced-unattached', 'forced-release'].map((id) =>

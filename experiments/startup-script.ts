@@ -1,5 +1,6 @@
 import type { Experiment, StepRecord } from '../src/model/experiment.js';
 import { KERNEL_DEFAULT_SHMMAX, numberIn, ran, SHMMAX, sentences, sysctlErrors, unobserved, valueRead, WANTED_SHMMAX } from '../src/model/experiment-kit.js';
+import { appliedBrief } from './brief-kit.js';
 import { KUBELET_RESTART } from './pod-kit.js';
 
 const READY = 'idle: ready';
@@ -81,6 +82,12 @@ export const startupScript: Experiment = {
     },
   },
   observe: (steps) => `privileged: ${privileged(steps)}; unprivileged: ${unprivileged(steps)}`,
+  // The privileged container's value after its restart; where it is applied, an unprivileged container that exited.
+  brief: (steps) => {
+    const applied = appliedBrief(steps.get('privileged-value'), WANTED_SHMMAX);
+    if (applied !== 'applied') return applied;
+    return [steps.get('plain-started'), steps.get('plain-restarted')].some((r) => ran(r) && r.state === 'exited') ? 'unpriv exits' : 'applied';
+  },
   whenDiffers: (steps) => {
     const privilegedWords = sysctlErrors(steps.get('privileged-restarted')) ?? sysctlErrors(steps.get('privileged-started'));
     const privilegedValue = numberIn(steps.get('privileged-value'));

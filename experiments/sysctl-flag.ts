@@ -1,5 +1,6 @@
 import type { Experiment, StepRecord } from '../src/model/experiment.js';
-import { ignoredSysctl, numberIn, refusalOutcome, SHMMAX, sentences, succeeded, valueRead, WANTED_SHMMAX } from '../src/model/experiment-kit.js';
+import { ignoredSysctl, numberIn, refusalOutcome, SHMMAX, sentences, succeeded, unobserved, valueRead, WANTED_SHMMAX } from '../src/model/experiment-kit.js';
+import { appliedBrief } from './brief-kit.js';
 import { engineSysctls, KUBELET_SYSCTL_ADMISSION, runtimeSysctlCheck, told } from './internals.js';
 import { admissionNotAllowlisted, notNamespaced, refusalPhrase, refusedWith } from './refusals.js';
 
@@ -58,6 +59,14 @@ export const sysctlFlag: Experiment = {
     const unadmitted = steps.get('run-sysrq-unadmitted');
     const runtime = unadmitted && !unadmitted.skipped ? `, without admission ${refusalPhrase(unadmitted, RUNTIME_REFUSED)}` : '';
     return `${shmmax(steps)}; kernel.sysrq ${refusalPhrase(steps.get('run-sysrq'), SYSRQ_REFUSED)}${runtime}`;
+  },
+  // kernel.shmmax, the row's question: applied, and still after the restart; who refuses kernel.sysrq is left to the phrase.
+  brief: (steps) => {
+    const applied = appliedBrief(steps.get('value'), WANTED_SHMMAX);
+    if (applied !== 'applied') return applied;
+    const after = steps.get('after-restart');
+    if (numberIn(after) === WANTED_SHMMAX) return 'applied';
+    return unobserved(after) ?? (numberIn(after) !== undefined ? 'applied once' : 'unreadable');
   },
   whenDiffers: (steps) => {
     const [run, value, after, sysrq] = ['run', 'value', 'after-restart', 'run-sysrq'].map((id) => steps.get(id));

@@ -10,6 +10,7 @@ import {
   valueRead,
   WANTED_SHMMAX,
 } from '../src/model/experiment-kit.js';
+import { outcomeWord } from './brief-kit.js';
 import { engineSysctls, KUBELET_SYSCTL_ADMISSION, runtimeSysctlCheck, told } from './internals.js';
 import { admissionHostIpc, ipcSysctlWithoutNamespace, refusalPhrase, refusedWith } from './refusals.js';
 
@@ -86,6 +87,12 @@ export const sysctlIpcHostRefused: Experiment = {
     const unadmitted = steps.get('run-host-unadmitted');
     const runtime = unadmitted && !unadmitted.skipped ? `; without admission: ${refusalPhrase(unadmitted, HOST_REFUSED)}` : '';
     return `own IPC namespace: ${applied}; host IPC namespace: ${refusalPhrase(steps.get('run-host'), [...HOST_REFUSED, ...ADMISSION_REFUSED])}${runtime}`;
+  },
+  // The runtime's own answer to the sysctl in the host's IPC namespace: without admission where shmlab applied one (a
+  // pod), else the engine's. Who refused is left to the phrase.
+  brief: (steps) => {
+    const unadmitted = steps.get('run-host-unadmitted');
+    return outcomeWord(refusalOutcome(unadmitted && !unadmitted.skipped ? unadmitted : steps.get('run-host')));
   },
   whenDiffers: (steps) => {
     const [runOwn, own, host] = ['run-own', 'own-value', 'run-host'].map((id) => steps.get(id));

@@ -6,6 +6,7 @@ import {
   KERNEL_DEFAULT_SHMMAX,
   numberIn,
   OLD_SHMMAX,
+  ran,
   refusalOutcome,
   SHMMAX,
   sentences,
@@ -13,6 +14,7 @@ import {
   unobserved,
   valueRead,
 } from '../src/model/experiment-kit.js';
+import { outcomeWord } from './brief-kit.js';
 import { engineSysctls, runtimeJoinedNamespace, told } from './internals.js';
 import { ipcSysctlInJoinedNamespace, refusedWith } from './refusals.js';
 
@@ -83,6 +85,15 @@ export const sysctlJoinedNamespace: Experiment = {
     const read = [before, after, without].map(numberIn);
     if (read.every((v) => v !== undefined && v === read[0])) return `${sidecar}; main's limit ${limit(before)} throughout, ${big}`;
     return `${sidecar}; main's limit: ${limit(before)} → ${limit(after)}, ${big}; after the sidecar: ${limit(without)}`;
+  },
+  // The main container's 64 MiB segment after the sidecar's sysctl: EINVAL where the sidecar's limit reached it,
+  // `allowed` where not; the sidecar's refusal where it was refused.
+  brief: (steps) => {
+    const sidecar = refusalOutcome(steps.get('run-sidecar'));
+    if (sidecar !== 'accepted') return outcomeWord(sidecar);
+    const big = steps.get('big-after');
+    if (!ran(big)) return unobserved(big) ?? 'not run';
+    return big.exitCode === EXIT.ok ? 'allowed' : (errnoOf(big) ?? `exit ${big.exitCode}`);
   },
   whenDiffers: (steps) => {
     const [before, sidecar, after, big, without] = ['main-before', 'run-sidecar', 'main-after', 'big-after', 'main-without-sidecar'].map((id) => steps.get(id));

@@ -1,5 +1,6 @@
 import type { Experiment } from '../src/model/experiment.js';
 import { ALPHABET, BLOG_KEY, dataOutcome, EXIT, failure, keptBy, lostWith, ran, readOutcome, sentences, succeeded } from '../src/model/experiment-kit.js';
+import { outcomeWord } from './brief-kit.js';
 import { KUBELET_RESTART, RESTART_WHY } from './pod-kit.js';
 
 const key = ['--key', BLOG_KEY, '--size', '27'];
@@ -40,6 +41,7 @@ export const sysvRestart: Experiment = {
     },
   },
   observe: (steps) => dataOutcome(steps.get('write'), steps.get('read-after')),
+  brief: (steps) => outcomeWord(dataOutcome(steps.get('write'), steps.get('read-after'))),
   whenDiffers: (steps) => {
     const [write, before, after] = ['write', 'read-before', 'read-after'].map((id) => steps.get(id));
     const lost = lostWith(write, after);

@@ -79,12 +79,12 @@ describe('bad input is refused with one sentence, before any request to the engi
     [
       'matrix: an engines file of null',
       () => ['matrix', '--engines', file('null-engines.json', 'null')],
-      /^shmlab: The engines file .+ must have an "engines" list\.$/,
+      /^shmlab: The engines file .+ must be an object with an "engines" list, got null\.$/,
     ],
     [
       'matrix: an engines file of [null]',
       () => ['matrix', '--engines', file('list-engines.json', '[null]')],
-      /^shmlab: The engines file .+ must have an "engines" list\.$/,
+      /^shmlab: The engines file .+ must be an object with an "engines" list, got a list\.$/,
     ],
     [
       'matrix: an engine entry of null',

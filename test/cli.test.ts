@@ -75,13 +75,16 @@ describe('shmlab command line', () => {
     const observations = join(ROOT, 'test/observations/docker-20.10.json');
     const r = await shmlab(['compare', observations, '--out', join(dir, 'matrix.md')]);
     expect(r.exitCode, r.stderr).toBe(0);
-    expect(r.stdout).toBe(`shmlab: compared 1 report(s): ${join(dir, 'matrix.md')}, each report's page beside it`);
+    expect(r.stdout).toBe(`shmlab: compared 1 report(s): ${join(dir, 'matrix.md')}, each report's page and survival.svg beside it`);
     const md = readFileSync(join(dir, 'matrix.md'), 'utf8');
     const count = JSON.parse(readFileSync(observations, 'utf8')).experiments.length;
     expect(md).toContain(`**1 engine × ${count} experiments.**`);
     // Links go to the page written beside the matrix, named as the JSON file.
     expect(md).toContain('| [sysv-restart](docker-20.10.md#sysv-restart) | [✅](docker-20.10.md#sysv-restart) |');
     expect(readFileSync(join(dir, 'docker-20.10.md'), 'utf8')).toMatch(/^# /);
+    // The survival picture beside it, shown by the matrix above its grid.
+    expect(readFileSync(join(dir, 'survival.svg'), 'utf8')).toMatch(/^<svg /);
+    expect(md.indexOf('](survival.svg)')).toBeLessThan(md.indexOf('| Experiment |'));
   });
 
   it('compare: columns in the matrix order whatever the arguments, the same report twice refused, JUnit on request', async () => {

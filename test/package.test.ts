@@ -1,14 +1,15 @@
 // The package as a user gets it: `npm pack`, installed from the tarball into an empty folder, then the command line
-// and the programmatic API used from there. No engine: nothing here runs an experiment. Needs the npm registry (for
-// the dependencies) and a built dist/ (`npm run test:unit` builds first; the pack itself skips `prepare`, so that no
-// build rewrites dist/ under the other tests running at the same time).
+// and the programmatic API used from there, and its types checked as TypeScript users (ES module and CommonJS) and
+// JavaScript user experiments see them. No engine: nothing here runs an experiment. Needs the npm registry (for the
+// dependencies) and a built dist/ (`npm run test:unit` builds first; the pack itself skips `prepare`, so that no build
+// rewrites dist/ under the other tests running at the same time). Slow: 1.5 to 3 minutes here (the install about one, the type checks ~45 s).
 
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join, posix, relative } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXPERIMENTS } from '../experiments/index.js';
-import { cacheDir, ROOT } from '../src/paths.js';
+import { ROOT } from '../src/paths.js';
 import { removeTempDirs, tempDir } from './temp-dirs.js';
 
 const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
@@ -40,6 +41,52 @@ const inApp = (file: string, args: string[], env: Record<string, string | undefi
   execa(file, args, { cwd: app, reject: false, timeout: 120_000, env: { npm_config_update_notifier: 'false', ...env } });
 // npx finds the package's own bin in ./node_modules/.bin (no package named shmlab is on the registry to fetch instead).
 const shmlab = (...args: string[]) => inApp('npx', ['shmlab', ...args]);
+
+// The project's own TypeScript (5.9), as a user's would be, with Node's types from the project (the user's own).
+const TSC = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+const TS_OPTIONS = ['--strict', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--types', 'node', '--typeRoots', join(ROOT, 'node_modules/@types')];
+const tsc = (cwd: string, args: string[]) => execa(process.execPath, [TSC, ...TS_OPTIONS, ...args], { cwd, reject: false, timeout: 120_000 });
+
+/** A folder of the user's project with its own package.json: `type` decides whether its .ts files are ES modules or CommonJS. */
+function userFolder(name: string, type: 'module' | undefined, files: Record<string, string>): string {
+  const dir = join(app, name);
+  mkdirSync(dir);
+  const own = { name: `shmlab-user-${name}`, version: '1.0.0', private: true, ...(type ? { type } : {}) };
+  writeFileSync(join(dir, 'package.json'), `${JSON.stringify(own, null, 2)}\n`);
+  for (const [file, text] of Object.entries(files)) writeFileSync(join(dir, file), text);
+  return dir;
+}
+
+// The whole API a TypeScript user sees, each value against the type it should have: a wrong declaration is an error.
+const CONSUMER = [
+  'import {',
+  '  CATALOG, EXPERIMENTS, isReport, loadUserExperiments, renderJUnit, renderMarkdown, reportProblem, runLab, UsageError, writeJUnit,',
+  '  type Catalog, type Experiment, type ExperimentResult, type RunResult, type UserExperiments, type UserExperimentsOptions, type Verdict,',
+  "} from 'shmlab';",
+  "const verdict: Verdict = 'as expected';",
+  'const experiments: readonly Experiment[] = EXPERIMENTS;',
+  'const render: (run: RunResult, catalog: Catalog) => string = renderMarkdown;',
+  'const catalog: Catalog = CATALOG;',
+  'const run: (e: Experiment[], o: { say: (line: string) => void }) => Promise<RunResult> = runLab;',
+  'const slugs = (results: ExperimentResult[]): string[] => results.map((r) => r.slug);',
+  'const junit: (runs: readonly RunResult[]) => string = renderJUnit;',
+  'const writeXml: (path: string, runs: readonly RunResult[]) => void = writeJUnit;',
+  'const problem: (data: unknown, options?: { strict?: boolean }) => string | undefined = reportProblem;',
+  'const report = (data: unknown): RunResult | undefined => (isReport(data) ? data : undefined);',
+  'const load: (dir: string, options?: UserExperimentsOptions) => Promise<UserExperiments> = loadUserExperiments;',
+  'const mine = async (dir: string): Promise<Experiment[]> => (await loadUserExperiments(dir, { deadlineMs: 5_000 })).experiments;',
+  'const refused = (err: unknown): boolean => err instanceof UsageError;',
+  'export { verdict, experiments, render, catalog, run, slugs, junit, writeXml, problem, report, load, mine, refused };',
+  '',
+].join('\n');
+
+/** The relative links of a markdown file (no scheme, not just an anchor), without their anchors. */
+function relativeLinks(markdown: string): string[] {
+  return [...markdown.matchAll(/\]\(([^)\s]+)(?:\s+"[^"]*")?\)/g)]
+    .flatMap((m) => m[1] ?? [])
+    .filter((target) => !/^([a-z][a-z0-9+.-]*:|#)/i.test(target))
+    .map((target) => decodeURI(target.replace(/#.*$/, '')));
+}
 
 describe('the npm package', () => {
   beforeAll(async () => {
@@ -73,6 +120,10 @@ describe('the npm package', () => {
       'c-src/common.c',
       'fixtures/Dockerfile',
       'engines.json',
+      'examples/README.md',
+      'examples/exclusive-segment/exclusive-segment.mjs',
+      'reports/README.md',
+      'reports/matrix.md',
       'README.md',
       'LICENSE',
       'CHANGELOG.md',
@@ -82,15 +133,28 @@ describe('the npm package', () => {
     }
     expect(packed.filter((p) => p.startsWith('schema/') && p.endsWith('.json')).length).toBeGreaterThan(0);
     const unwanted = packed.filter((p) =>
-      /\.test\.|(^|\/)test\/|^\.github\/|^\.ci\/|^reports\/|^bench\/|^scripts\/|^dist\/scripts\/|^node_modules\/|\.cache\/|tsbuildinfo|^src\/.*\.ts$|^(tsconfig|vitest\.config|biome)/.test(
+      /\.test\.|(^|\/)test\/|^\.github\/|^\.ci\/|^reports\/(?!.*\.(md|svg)$)|\.partial\.|^bench\/|^scripts\/|^dist\/scripts\/|^node_modules\/|\.cache\/|tsbuildinfo|^src\/.*\.ts$|^(tsconfig|vitest\.config|biome)/.test(
         p,
       ),
     );
     expect(unwanted).toEqual([]);
   });
 
-  it('installs from the tarball into an empty folder', () => {
-    expect(JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8')).version).toBe(manifest.version);
+  // The README is the package's page: its links (reports/README.md, the engines' reports, the matrix) lead somewhere.
+  it('ships the file of every relative link of its markdown', () => {
+    const markdown = packed.filter((p) => p.endsWith('.md'));
+    const links = markdown.flatMap((md) =>
+      relativeLinks(readFileSync(join(installed, md), 'utf8')).map((link) => ({ md, to: posix.join(posix.dirname(md), link) })),
+    );
+    expect(links.map((l) => l.to)).toEqual(expect.arrayContaining(['reports/README.md', 'examples/README.md', 'schema/report-v1.schema.json']));
+    expect(links.filter((l) => !packed.includes(l.to))).toEqual([]);
+  });
+
+  it('installs from the tarball into an empty folder, as a package for Linux that may be published', () => {
+    const installedManifest = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8'));
+    expect(installedManifest.version).toBe(manifest.version);
+    expect({ private: installedManifest.private, os: installedManifest.os }).toEqual({ private: undefined, os: ['linux'] });
+    expect(installedManifest.keywords).toContain('shared-memory');
     expect(existsSync(join(app, 'node_modules', '.bin', 'shmlab'))).toBe(true);
   });
 
@@ -105,15 +169,25 @@ describe('the npm package', () => {
     expect(list.stdout.split('\n').map((l) => l.split(/\s+/)[0])).toEqual(EXPERIMENTS.map((e) => e.slug));
   });
 
+  it("runs `shmlab run --help`: run's own options, not every command's", async () => {
+    const help = await shmlab('run', '--help');
+    expect({ code: help.exitCode, stderr: help.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(help.stdout).toMatch(/^Usage:\n {2}shmlab run \[--only slug,\.\.\.\]/);
+    for (const option of ['--only', '--report-dir', '--experiments DIR', '--junit FILE', '--no-host-changes']) expect(help.stdout).toContain(option);
+    expect(help.stdout).not.toMatch(/^ {2}shmlab (?!run )/m);
+  });
+
   it('writes `shmlab compare` to ./reports of the folder it runs in, never into the installed package', async () => {
     expect(REPORT, 'a committed reports/docker-*.json to compare').toBeDefined();
     copyFileSync(join(ROOT, 'reports', REPORT!), join(app, REPORT!));
     const before = listing(installed);
     const r = await shmlab('compare', REPORT!);
     expect(r.exitCode, r.stderr).toBe(0);
-    expect(r.stdout).toBe(`shmlab: compared 1 report(s): ${join(app, 'reports', 'matrix.md')}, each report's page beside it`);
-    expect(readFileSync(join(app, 'reports', 'matrix.md'), 'utf8')).toMatch(/\*\*1 engines? × \d+ experiments\.\*\*/);
-    expect(existsSync(join(installed, 'reports'))).toBe(false);
+    // The survival picture goes beside the matrix too where compare draws one.
+    const matrix = join(app, 'reports', 'matrix.md');
+    expect([0, 1].map((i) => `shmlab: compared 1 report(s): ${matrix}, each report's page${i ? ' and survival.svg' : ''} beside it`)).toContain(r.stdout);
+    expect(readFileSync(matrix, 'utf8')).toMatch(/\*\*1 engines? × \d+ experiments\.\*\*/);
+    // The package ships reports/*.md and *.svg (its README's links): compare adds nothing there and rewrites none of them.
     expect(listing(installed)).toEqual(before);
   });
 
@@ -142,53 +216,76 @@ describe('the npm package', () => {
     expect(plain.stdout).toBe(join(home, '.cache', 'shmlab'));
   });
 
-  it('declares the types of its API for TypeScript users', async () => {
-    writeFileSync(
-      join(app, 'use.ts'),
-      [
-        "import { CATALOG, EXPERIMENTS, renderMarkdown, runLab, type Catalog, type Experiment, type ExperimentResult, type RunResult, type Verdict } from 'shmlab';",
-        "const verdict: Verdict = 'as expected';",
-        'const experiments: readonly Experiment[] = EXPERIMENTS;',
-        'const render: (run: RunResult, catalog: Catalog) => string = renderMarkdown;',
-        'const catalog: Catalog = CATALOG;',
-        'const run: (e: Experiment[], o: { say: (line: string) => void }) => Promise<RunResult> = runLab;',
-        'const slugs = (results: ExperimentResult[]): string[] => results.map((r) => r.slug);',
-        'export { verdict, experiments, render, run, slugs, catalog };',
-        '',
-      ].join('\n'),
-    );
-    const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
-    const options = [
-      '--noEmit',
-      '--strict',
-      '--module',
-      'nodenext',
-      '--moduleResolution',
-      'nodenext',
-      '--skipLibCheck',
-      '--types',
-      'node',
-      '--typeRoots',
-      join(ROOT, 'node_modules', '@types'),
-    ];
-    const r = await inApp(process.execPath, [tsc, ...options, 'use.ts']);
+  it('offers the JUnit writer, the report validator and the user-experiment loader', async () => {
+    expect(REPORT, 'a committed reports/docker-*.json to validate').toBeDefined();
+    const script = `import { readFileSync } from 'node:fs';
+      import { isReport, loadUserExperiments, renderJUnit, reportProblem, UsageError } from 'shmlab';
+      const report = JSON.parse(readFileSync(${JSON.stringify(join(ROOT, 'reports', REPORT ?? ''))}, 'utf8'));
+      const user = await loadUserExperiments(${JSON.stringify(join(installed, 'examples', 'exclusive-segment'))});
+      const refused = await loadUserExperiments(${JSON.stringify(work)}).catch((err) => err instanceof UsageError);
+      console.log(JSON.stringify({ valid: isReport(report), problem: reportProblem({ ...report, format: 2 }),
+        junit: renderJUnit([report]).split('\\n')[1], slugs: user.experiments.map((e) => e.slug), programs: user.programs, refused }));`;
+    const r = await inApp('node', ['--input-type=module', '-e', script]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out).toEqual({
+      valid: true,
+      problem: '/format must be 1, the format this shmlab reads (it is 2)',
+      junit: expect.stringMatching(/^<testsuites name="shmlab" tests="\d+"/),
+      slugs: ['exclusive-segment'],
+      programs: ['exclusive-segment'],
+      refused: true,
+    });
+  });
+
+  it('declares its API for a TypeScript user whose project is ES modules', async () => {
+    const esm = userFolder('esm', 'module', { 'use.ts': CONSUMER, 'wrong.ts': "import { runLabb } from 'shmlab';\nexport { runLabb };\n" });
+    const r = await tsc(esm, ['--noEmit', 'use.ts']);
     expect(r.exitCode, r.stdout).toBe(0);
     // And a name the package does not export is an error: the check above does look at the declarations.
-    writeFileSync(join(app, 'wrong.ts'), "import { runLabb } from 'shmlab';\nexport { runLabb };\n");
-    const wrong = await inApp(process.execPath, [tsc, ...options, 'wrong.ts']);
+    const wrong = await tsc(esm, ['--noEmit', 'wrong.ts']);
     expect(wrong.stdout).toMatch(/has no exported member named 'runLabb'/);
+  });
+
+  // TypeScript 5.8+ with module nodenext models Node's require(esm) (20.19 and later): no TS1479 for an ES module package.
+  it('declares its API for a TypeScript user whose project is CommonJS, and its require() of shmlab runs', async () => {
+    const main = [
+      "import { CATALOG, loadUserExperiments, renderJUnit, reportProblem, runLab } from 'shmlab';",
+      'const kinds = [runLab, renderJUnit, reportProblem, loadUserExperiments].map((f) => typeof f);',
+      'console.log(JSON.stringify({ kinds, experiments: CATALOG.experiments.length }));',
+      '',
+    ].join('\n');
+    const cjs = userFolder('cjs', undefined, { 'use.ts': CONSUMER, 'main.ts': main });
+    const r = await tsc(cjs, ['--outDir', 'out', 'use.ts', 'main.ts']);
+    expect(r.exitCode, r.stdout).toBe(0);
+    // Compiled as CommonJS indeed: a require(), which Node 20.19+ answers with the ES module.
+    expect(readFileSync(join(cjs, 'out', 'main.js'), 'utf8')).toContain('require("shmlab")');
+    const run = await execa('node', ['out/main.js'], { cwd: cjs, reject: false, timeout: 60_000 });
+    expect(run.exitCode, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout)).toEqual({ kinds: ['function', 'function', 'function', 'function'], experiments: EXPERIMENTS.length });
+  });
+
+  it("types a JavaScript user experiment (the shipped example, copied) with `@type {import('shmlab').Experiment}`", async () => {
+    const example = readFileSync(join(installed, 'examples', 'exclusive-segment', 'exclusive-segment.mjs'), 'utf8');
+    expect(example).toContain("/** @type {import('shmlab').Experiment} */");
+    const mine = userFolder('experiments', undefined, {
+      'exclusive-segment.mjs': example,
+      'wrong.mjs': example.replace("slug: 'exclusive-segment'", 'slug: 42'),
+    });
+    const checkJs = ['--noEmit', '--allowJs', '--checkJs'];
+    const r = await tsc(mine, [...checkJs, 'exclusive-segment.mjs']);
+    expect(r.exitCode, r.stdout).toBe(0);
+    // Checked against the type indeed, not against any.
+    const wrong = await tsc(mine, [...checkJs, 'wrong.mjs']);
+    expect(wrong.stdout).toMatch(/^wrong\.mjs\(\d+,\d+\): error TS2322: [^\n]*\n *Types of property 'slug' are incompatible\./);
   });
 });
 
-describe('where shmlab keeps its cache', () => {
-  const home = () => '/home/u';
-  it('is $SHMLAB_CACHE_DIR, else $XDG_CACHE_HOME/shmlab, else ~/.cache/shmlab', () => {
-    expect(cacheDir({ SHMLAB_CACHE_DIR: '/var/cache/x', XDG_CACHE_HOME: '/xdg' }, home)).toBe('/var/cache/x');
-    expect(cacheDir({ XDG_CACHE_HOME: '/xdg' }, home)).toBe('/xdg/shmlab');
-    expect(cacheDir({}, home)).toBe('/home/u/.cache/shmlab');
-  });
-
-  it('ignores an empty SHMLAB_CACHE_DIR and a relative XDG_CACHE_HOME (invalid, says the XDG spec)', () => {
-    expect(cacheDir({ SHMLAB_CACHE_DIR: ' ', XDG_CACHE_HOME: 'rel' }, home)).toBe('/home/u/.cache/shmlab');
+// In a checkout, 'shmlab' is the package's own name: TypeScript resolves it through package.json's "exports" to the
+// built declarations (dist/), as Node would.
+describe('the example user experiment in a checkout', () => {
+  it("type-checks against `import('shmlab').Experiment`", async () => {
+    const r = await tsc(ROOT, ['--noEmit', '--allowJs', '--checkJs', 'examples/exclusive-segment/exclusive-segment.mjs']);
+    expect(r.exitCode, r.stdout).toBe(0);
   });
 });

@@ -55,7 +55,7 @@ describe('what a user experiment may not be', () => {
       'a misspelt field',
       'e.expects = e.expect;',
       (f) =>
-        `${f}: expects is not a field of an experiment (its fields: slug, title, section, source, blogSaw, expectedToday, explanation, containers, steps, expect, expectOn, requires, changesHost, alone, observe, whenDiffers, survival).`,
+        `${f}: expects is not a field of an experiment (its fields: slug, title, section, source, blogSaw, expectedToday, explanation, containers, steps, expect, expectOn, requires, changesHost, alone, observe, brief, whenDiffers, survival).`,
     ],
     ['a step on an undeclared container', "e.steps[1].container = 'db';", (f) => `${f}: steps[1].container is "db", which is not one of its containers (app).`],
     [
@@ -155,7 +155,7 @@ describe('what a user experiment may not be', () => {
       "shmlab's own internals",
       "e.internals = () => 'runc does it';",
       (f) =>
-        `${f}: internals is not a field of an experiment (its fields: slug, title, section, source, blogSaw, expectedToday, explanation, containers, steps, expect, expectOn, requires, changesHost, alone, observe, whenDiffers, survival).`,
+        `${f}: internals is not a field of an experiment (its fields: slug, title, section, source, blogSaw, expectedToday, explanation, containers, steps, expect, expectOn, requires, changesHost, alone, observe, brief, whenDiffers, survival).`,
     ],
     [
       'a requirement shmlab does not know',

@@ -5,11 +5,13 @@
 //
 //   shmlab run --experiments examples/exclusive-segment --only exclusive-segment
 //
-// Plain JavaScript (an ES module: .mjs); the comment below lets an editor check it against shmlab's Experiment type.
+// Plain JavaScript (an ES module: .mjs); the comment below lets an editor (or `tsc --checkJs`) check it against
+// shmlab's Experiment type. 'shmlab' resolves where the package is installed, in this folder of the installed package,
+// and in a checkout once built (the package's own name, through package.json's "exports").
 
 const KEY = '5432001';
 
-/** @type {import('../../src/model/experiment.js').Experiment} */
+/** @type {import('shmlab').Experiment} */
 export default {
   slug: 'exclusive-segment',
   title: 'A program that creates its System V segment exclusively, started again after a restart of its container',

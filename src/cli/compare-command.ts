@@ -6,16 +6,16 @@ import { UsageError } from '../errors.js';
 import { REPORTS } from '../paths.js';
 import { byEngine } from '../report/engine-order.js';
 import { junitTarget, writeJUnit } from '../report/junit.js';
+import { matrixFiles, SURVIVAL_PICTURE } from '../report/matrix-files.js';
 import { readReport } from '../report/read-report.js';
 import { renderMarkdown } from '../report/render-markdown.js';
-import { renderMatrix } from '../report/render-matrix.js';
 import { columnTitle } from '../report/report-name.js';
 import { ReportWriteError, writeFilesAtomically } from '../report/write-report.js';
 import { writeMatrix } from './matrix-commands.js';
 import type { Output } from './output.js';
 import { ensureWritableDir } from './report-dir.js';
 
-export function compareCommand(options: { files: string[]; out?: string; junit?: string }, io: Output): number {
+export async function compareCommand(options: { files: string[]; out?: string; junit?: string }, io: Output): Promise<number> {
   const { files } = options;
   if (files.length === 0) throw new UsageError('Expected one or more JSON reports: shmlab compare reports/docker-*.json reports/podman-*.json');
   const paths = files.map((f) => resolve(f));
@@ -39,14 +39,18 @@ export function compareCommand(options: { files: string[]; out?: string; junit?:
   const dir = ensureWritableDir(dirname(path), '--out');
   const junit = options.junit === undefined ? undefined : junitTarget(options.junit);
   const runs = inputs.map((x) => x.run);
-  writeMatrix(path, renderMatrix(runs, EXPERIMENTS, { names: inputs.map((x) => ({ title: columnTitle(x.run.environment), base: x.base })) }));
+  const matrix = await matrixFiles(path, dir, runs, EXPERIMENTS, CATALOG, {
+    names: inputs.map((x) => ({ title: columnTitle(x.run.environment), base: x.base })),
+  });
+  writeMatrix(matrix);
   try {
     writeFilesAtomically(inputs.map((x) => [join(dir, `${x.base}.md`), renderMarkdown(x.run, CATALOG)]));
   } catch (err) {
     if (err instanceof ReportWriteError) throw new UsageError(`${err.message.replace(/\.$/, '')}; choose another --out.`);
     throw err;
   }
-  io.out(`shmlab: compared ${runs.length} report(s): ${path}, each report's page beside it`);
+  const picture = matrix.length > 1 ? ` and ${SURVIVAL_PICTURE}` : '';
+  io.out(`shmlab: compared ${runs.length} report(s): ${path}, each report's page${picture} beside it`);
   if (junit) {
     writeJUnit(junit, runs);
     io.out(`shmlab: JUnit XML: ${junit}`);

@@ -1,7 +1,7 @@
 // `shmlab matrix`, `shmlab compare` and `shmlab engines up|down`.
 import { join, resolve } from 'node:path';
 import { IMAGES } from '../../experiments/images.js';
-import { EXPERIMENTS, selectExperiments } from '../../experiments/index.js';
+import { CATALOG, EXPERIMENTS, selectExperiments } from '../../experiments/index.js';
 import { checkToolchain, checkUserToolchain } from '../build/program-compiler.js';
 import { checkTempDir } from '../engine/host-tools.js';
 import { UsageError } from '../errors.js';
@@ -11,7 +11,7 @@ import { type EngineEntry, gateOf, parseEngineOption, readEnginesFile } from '..
 import { runMatrix } from '../matrix/matrix-runner.js';
 import { REPORTS, ROOT } from '../paths.js';
 import { junitTarget, writeJUnit } from '../report/junit.js';
-import { renderMatrix } from '../report/render-matrix.js';
+import { matrixFiles } from '../report/matrix-files.js';
 import { ReportWriteError, writeFilesAtomically } from '../report/write-report.js';
 import { loadUserExperiments, prepareUserPrograms } from '../run/user-experiments.js';
 import type { Output } from './output.js';
@@ -69,7 +69,7 @@ export async function matrixCommand(
   let exitCode = outcome.exitCode;
   if (outcome.runs.length) {
     const path = join(dir, 'matrix.md');
-    writeMatrix(path, renderMatrix(outcome.runs, [...EXPERIMENTS, ...(user?.experiments ?? [])], { gates: gateOf(engines) }));
+    writeMatrix(await matrixFiles(path, dir, outcome.runs, [...EXPERIMENTS, ...(user?.experiments ?? [])], CATALOG, { gates: gateOf(engines) }));
     say(`matrix: ${path}`);
     if (junit) {
       try {
@@ -99,9 +99,10 @@ export async function enginesCommand(action: 'up' | 'down', choice: EngineChoice
   return 0;
 }
 
-export function writeMatrix(path: string, text: string): void {
+/** The matrix page and its picture; a folder that refuses them is the user's to change. */
+export function writeMatrix(files: [string, string][]): void {
   try {
-    writeFilesAtomically([[path, text]]);
+    writeFilesAtomically(files);
   } catch (err) {
     if (err instanceof ReportWriteError) throw new UsageError(`${err.message.replace(/\.$/, '')}; choose another --out.`);
     throw err;

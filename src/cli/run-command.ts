@@ -8,7 +8,7 @@ import { checkTempDir } from '../engine/host-tools.js';
 import { UsageError } from '../errors.js';
 import { processLease } from '../lab/process-lease.js';
 import type { UserProgram } from '../model/catalog.js';
-import { FAMILIES, type FamilyName } from '../model/family.js';
+import type { FamilyName } from '../model/family.js';
 import { type RunOptionsFile, runOptionsProblem } from '../model/run-options-file.js';
 import { REPORTS } from '../paths.js';
 import { junitTarget, writeJUnit } from '../report/junit.js';
@@ -39,15 +39,9 @@ export interface RunOptions {
 
 export async function runCommand(options: RunOptions, io: Output, signal: AbortSignal): Promise<number> {
   const given = options.runOptionsFile === undefined ? undefined : readRunOptions(options.runOptionsFile);
-  // The engine, as --engine or the matrix names it: the variables crictl or docker read, given to the lab (this
-  // process's own environment is left as it is).
+  // The engine, as --engine or the matrix names it, given to the run as its option; without one, the run reads
+  // CONTAINER_RUNTIME_ENDPOINT and DOCKER_HOST (this process's own environment is left as it is).
   const engine = given?.engine ?? options.engine;
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  if (engine) {
-    // The other families' variables go: CONTAINER_RUNTIME_ENDPOINT would win over DOCKER_HOST.
-    for (const family of Object.values(FAMILIES)) delete env[family.addressVariable];
-    env[FAMILIES[engine.family].addressVariable] = engine.address;
-  }
   // Every input is checked before anything starts: a bad experiment file is one sentence, and no request is made.
   const userDir = options.experimentsDir ?? given?.experimentsDir;
   const user = userDir ? await loadUserExperiments(userDir, { experiments: EXPERIMENTS, images: Object.keys(IMAGES) }, { signal }) : undefined;
@@ -70,7 +64,7 @@ export async function runCommand(options: RunOptions, io: Output, signal: AbortS
     userPrograms = await prepareUserPrograms(user, say, await processLease(), signal);
   }
   const run = await runLab(experiments, {
-    env,
+    ...(engine ? { engine } : {}),
     images: IMAGES,
     ...(userPrograms ? { userPrograms } : {}),
     ...(given?.ctr ? { ctr: given.ctr } : {}),

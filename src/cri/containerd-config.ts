@@ -1,5 +1,6 @@
 // The configuration of one containerd of shmlab's own: every path its own, and the settings this host needs for CRI.
 import { join } from 'node:path';
+import { stringify } from 'smol-toml';
 
 /** Where shmlab's own daemons live (the same home as the Docker engines of the matrix): short, for socket paths. */
 const CONTAINERD_HOME = '/var/lib/shmlab';
@@ -66,72 +67,55 @@ interface ContainerdSettings {
   runc: string;
 }
 
-const q = (s: string) => JSON.stringify(s);
-
-/** The config.toml text. restrict_oom_score_adj: without CAP_SYS_RESOURCE in the bounding set every sandbox fails. */
+/** The config.toml text. */
 export function containerdConfig(layout: ContainerdLayout, settings: ContainerdSettings): string {
-  // The runc runtime: the given binary, its state under our home, cgroupfs (no systemd here). `extra`: 1.x keeps the snapshotter here.
   // The handler is named after the OCI runtime it runs (runc, crun), as RuntimeClass handlers usually are.
   const name = settings.runc.split('/').pop() === 'crun' ? 'crun' : 'runc';
-  const runc = (prefix: string, extra = '') => `[${prefix}.containerd]
-  default_runtime_name = "${name}"${extra}
-[${prefix}.containerd.runtimes.${name}]
-  runtime_type = "io.containerd.runc.v2"
-[${prefix}.containerd.runtimes.${name}.options]
-  BinaryName = ${q(settings.runc)}
-  Root = ${q(layout.runcRoot)}
-  SystemdCgroup = false`;
-  const head = (major: string, version: number) => `# containerd ${major} for shmlab (${layout.name}); written by shmlab at every start.
-version = ${version}
-root = ${q(layout.root)}
-state = ${q(layout.state)}
-
-[grpc]
-  address = ${q(layout.socket)}
-
-[plugins."io.containerd.internal.v1.opt"]
-  path = ${q(layout.opt)}
-`;
+  // The runc shim: the given binary, its state under our home, cgroupfs (no systemd here).
+  const options = { BinaryName: settings.runc, Root: layout.runcRoot, SystemdCgroup: false };
+  const runtimes = (opts: object) => ({ [name]: { runtime_type: 'io.containerd.runc.v2', options: opts } });
   // The streaming server (crictl exec -i) listens only inside the daemon's own network namespace.
-  const stream = `  stream_server_address = "127.0.0.1"
-  stream_server_port = "0"`;
+  const stream = { stream_server_address: '127.0.0.1', stream_server_port: '0' };
+  // Every path its own: root, state, socket, and the opt plugin's folder.
+  const own = (version: 2 | 3) => ({ version, root: layout.root, state: layout.state, grpc: { address: layout.socket } });
+  const opt = { 'io.containerd.internal.v1.opt': { path: layout.opt } };
+  const text = (major: string, config: object) => `# containerd ${major} for shmlab (${layout.name}); written by shmlab at every start.\n${stringify(config)}`;
   if (settings.configVersion === 2) {
-    const cri = 'plugins."io.containerd.grpc.v1.cri"';
-    return `${head('1.x', 2)}
-[${cri}]
-  sandbox_image = ${q(settings.sandboxImage)}
-  restrict_oom_score_adj = true
-${stream}
-${runc(cri, '\n  snapshotter = "overlayfs"')}
-[${cri}.cni]
-  bin_dir = ${q(layout.cniBin)}
-  conf_dir = ${q(layout.cniConf)}
-`;
+    return text('1.x', {
+      ...own(2),
+      plugins: {
+        ...opt,
+        'io.containerd.grpc.v1.cri': {
+          sandbox_image: settings.sandboxImage,
+          // Without CAP_SYS_RESOURCE in the bounding set every sandbox fails otherwise.
+          restrict_oom_score_adj: true,
+          ...stream,
+          // 1.x keeps the snapshotter here.
+          containerd: { default_runtime_name: name, snapshotter: 'overlayfs', runtimes: runtimes(options) },
+          cni: { bin_dir: layout.cniBin, conf_dir: layout.cniConf },
+        },
+      },
+    });
   }
-  const runtime = 'plugins."io.containerd.cri.v1.runtime"';
-  const images = 'plugins."io.containerd.cri.v1.images"';
-  return `${head('2.x', 3)}
-[${images}]
-  snapshotter = "overlayfs"
-[${images}.pinned_images]
-  sandbox = ${q(settings.sandboxImage)}
-
-[${runtime}]
-  restrict_oom_score_adj = true
-${runc(runtime)}
-  # A pod's network namespace (user-namespaced pods have one) under our state folder, not the host's /var/run/netns.
-  netns_mounts_under_state_dir = true
-[${runtime}.cni]
-  bin_dirs = [${q(layout.cniBin)}]
-  conf_dir = ${q(layout.cniConf)}
-
-[plugins."io.containerd.grpc.v1.cri"]
-${stream}
-
-# NRI would listen on the host's shared /var/run/nri/nri.sock.
-[plugins."io.containerd.nri.v1.nri"]
-  disable = true
-`;
+  return text('2.x', {
+    ...own(3),
+    plugins: {
+      ...opt,
+      'io.containerd.cri.v1.images': { snapshotter: 'overlayfs', pinned_images: { sandbox: settings.sandboxImage } },
+      'io.containerd.cri.v1.runtime': {
+        // Without CAP_SYS_RESOURCE in the bounding set every sandbox fails otherwise.
+        restrict_oom_score_adj: true,
+        containerd: {
+          default_runtime_name: name,
+          runtimes: runtimes(options),
+        },
+        cni: { bin_dirs: [layout.cniBin], conf_dir: layout.cniConf },
+      },
+      'io.containerd.grpc.v1.cri': stream,
+      // NRI would listen on the host's shared /var/run/nri/nri.sock.
+      'io.containerd.nri.v1.nri': { disable: true },
+    },
+  });
 }
 
 /**

@@ -1,5 +1,13 @@
 // Connects to the engine: the address Docker's tools would use, provisioning the local default only when none is configured or running.
-import { type ContainerRuntimeClient, getContainerRuntimeClient } from 'testcontainers';
+// The client is shmlab's own, made for that address alone: testcontainers' process-wide one (getContainerRuntimeClient)
+// is chosen from process.env and ~/.testcontainers.properties, and belongs to whatever else in the process uses testcontainers.
+import Dockerode from 'dockerode';
+import { ContainerRuntimeClient, type ImageName } from 'testcontainers';
+// Testcontainers' Docker clients take a dockerode and read nothing global; its package exports only the process-wide
+// client made of them, so they are imported from where they are (testcontainers is pinned to one version).
+import { DockerContainerClient } from 'testcontainers/build/container-runtime/clients/container/docker-container-client.js';
+import { DockerImageClient } from 'testcontainers/build/container-runtime/clients/image/docker-image-client.js';
+import { DockerNetworkClient } from 'testcontainers/build/container-runtime/clients/network/docker-network-client.js';
 import type { Say } from '../engine/host-tools.js';
 import { untilAborted } from '../engine/interruption.js';
 import { EngineUnavailableError, ImageMissingError, InterruptedError } from '../errors.js';
@@ -35,37 +43,106 @@ export async function ensureEngine(say: Say, env: NodeJS.ProcessEnv = process.en
   return address;
 }
 
-/** Testcontainers pulls an image it does not find; shmlab never lets an engine pull (a public image of the same name could be anyone's). */
-function forbidPulls(client: ContainerRuntimeClient): void {
-  const image = client.image as unknown as { pull: (name: { string: string }) => Promise<void> };
-  image.pull = async (name) => {
-    try {
-      await client.container.dockerode.getImage(name.string).inspect();
-    } catch (err) {
-      if ((err as { statusCode?: number }).statusCode === 404) {
-        throw new ImageMissingError(`image ${name.string} is not on the engine (removed while in use?); shmlab never pulls an image, so this step cannot run`);
-      }
-      throw err;
+/** Makes sure the engine has the image: shmlab never pulls one (a public image of the same name could be anyone's). */
+export async function requireImage(dockerode: Dockerode, ref: string): Promise<void> {
+  try {
+    await dockerode.getImage(ref).inspect();
+  } catch (err) {
+    if ((err as { statusCode?: number }).statusCode === 404) {
+      throw new ImageMissingError(`image ${ref} is not on the engine (removed while in use?); shmlab never pulls an image, so this step cannot run`);
     }
-  };
+    throw err;
+  }
 }
 
+/** Testcontainers' image client, but one whose pull never pulls: it only makes sure the image is there. */
+class NoPullImageClient extends DockerImageClient {
+  override async pull(name: ImageName): Promise<void> {
+    await requireImage(this.dockerode, name.string);
+  }
+}
+
+const noCompose = async (): Promise<never> => {
+  throw new Error('shmlab uses no Compose');
+};
+const NO_COMPOSE: ContainerRuntimeClient['compose'] = { up: noCompose, pull: noCompose, stop: noCompose, down: noCompose };
+
+/**
+ * A dockerode for this address alone. docker-modem takes what it is not given from DOCKER_HOST (and, for a tcp one,
+ * DOCKER_TLS_VERIFY, DOCKER_CERT_PATH, DOCKER_PATH_PREFIX, DOCKER_CLIENT_TIMEOUT): each is given here, so that none
+ * of this process's variables applies. Plain HTTP, as the /_ping probe asks.
+ */
+function dockerodeFor(address: EngineAddress): Dockerode {
+  const options: Dockerode.DockerOptions & { pathPrefix?: string } = {
+    socketPath: address.socketPath,
+    host: address.socketPath === undefined ? address.host : undefined,
+    port: address.socketPath === undefined ? address.port : undefined,
+    protocol: 'http',
+    pathPrefix: undefined,
+    username: undefined,
+    ca: undefined,
+    cert: undefined,
+    key: undefined,
+    timeout: undefined,
+    version: undefined,
+  };
+  return new Dockerode(options);
+}
+
+/** What the engine's /info says (a stand-in may say nothing). */
+type DockerInfo = Partial<{
+  IndexServerAddress: string;
+  ServerVersion: string;
+  OperatingSystem: string;
+  OSType: string;
+  Architecture: string;
+  NCPU: number;
+  MemTotal: number;
+  Runtimes: Record<string, unknown>;
+  Labels: string[];
+}>;
+
+/** Testcontainers' client, made of its Docker clients around shmlab's dockerode, as getContainerRuntimeClient makes its own. */
+function ownClient(dockerode: Dockerode, address: EngineAddress, info: DockerInfo): ContainerRuntimeClient {
+  const indexServerAddress = info.IndexServerAddress || 'https://index.docker.io/v1/';
+  return new ContainerRuntimeClient(
+    {
+      node: { version: process.version, architecture: process.arch, platform: process.platform },
+      containerRuntime: {
+        // No experiment maps a port: the host's address and IPs are never used.
+        host: 'localhost',
+        hostIps: [],
+        remoteSocketPath: address.socketPath ?? '/var/run/docker.sock',
+        indexServerAddress,
+        serverVersion: Number.parseFloat(info.ServerVersion ?? ''),
+        operatingSystem: info.OperatingSystem ?? '',
+        operatingSystemType: info.OSType ?? '',
+        architecture: info.Architecture ?? '',
+        cpus: info.NCPU ?? 0,
+        memory: info.MemTotal ?? 0,
+        runtimes: Object.keys(info.Runtimes ?? {}),
+        labels: info.Labels ?? [],
+      },
+    },
+    NO_COMPOSE,
+    new DockerContainerClient(dockerode),
+    new NoPullImageClient(dockerode, indexServerAddress),
+    new DockerNetworkClient(dockerode),
+  );
+}
+
+/** The engine `env` names (DOCKER_HOST, else the default socket), and a client of shmlab's own for it; `env` is only read. */
 export async function connectEngine(say: Say, deadlineMs = 15_000, signal?: AbortSignal, env: NodeJS.ProcessEnv = process.env): Promise<EngineConnection> {
   const address = await ensureEngine(say, env, signal);
-  // Testcontainers must use exactly this engine, and its reaper image cannot be pulled offline.
-  process.env.DOCKER_HOST = address.uri;
-  process.env.TESTCONTAINERS_RYUK_DISABLED = 'true';
-  // No experiment maps a port, so the host's address is never used; without this, testcontainers running
-  // inside a container looks for the engine's bridge gateway (absent under --bridge none) and pulls alpine.
-  process.env.TESTCONTAINERS_HOST_OVERRIDE ??= 'localhost';
+  const deadline = Math.min(deadlineMs, 15_000);
   try {
-    const client = await withDeadline(
-      untilAborted(() => getContainerRuntimeClient(), signal, `while connecting to the engine at ${address.uri}`),
-      Math.min(deadlineMs, 15_000),
-      `The engine at ${address.uri} answers /_ping but not its API within ${Math.min(deadlineMs, 15_000) / 1000} s: restart it, or point DOCKER_HOST at another engine.`,
+    const dockerode = dockerodeFor(address);
+    const info = await withDeadline<DockerInfo>(
+      untilAborted(() => dockerode.info(), signal, `while connecting to the engine at ${address.uri}`),
+      deadline,
+      `The engine at ${address.uri} answers /_ping but not its API within ${deadline / 1000} s: restart it, or point DOCKER_HOST at another engine.`,
     );
-    forbidPulls(client);
-    return { address, client };
+    return { address, client: ownClient(dockerode, address, info ?? {}) };
   } catch (err) {
     if (err instanceof EngineUnavailableError || err instanceof InterruptedError) throw err;
     throw new EngineUnavailableError(`The engine at ${address.uri} answered but could not be used: ${(err as Error).message}`);

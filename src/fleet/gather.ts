@@ -9,8 +9,8 @@ import { UsageError } from '../errors.js';
 import { productTitle } from '../model/family.js';
 import type { EngineEnvironment } from '../model/result.js';
 import { REPORTS } from '../paths.js';
+import { matrixFiles } from '../report/matrix-files.js';
 import { renderMarkdown } from '../report/render-markdown.js';
-import { renderMatrix } from '../report/render-matrix.js';
 import { ReportWriteError, writeFilesAtomically } from '../report/write-report.js';
 import { isNodeName, NAME_SELECTOR, NAMESPACE } from './fleet-names.js';
 import { type Cluster, type ClusterChoice, connectCluster } from './kube-api.js';
@@ -58,9 +58,12 @@ export async function gatherFleet(options: GatherOptions, cluster: Cluster = con
     }),
   );
   const reported = outcomes.flatMap((o) => ('run' in o ? [o] : []));
-  const matrix = renderMatrix(
+  const matrix = await matrixFiles(
+    join(dir, 'matrix.md'),
+    dir,
     reported.map((o) => o.run),
     EXPERIMENTS,
+    CATALOG,
     {
       names: reported.map((o) => ({ title: nodeTitle(o.node, o.run.environment), base: o.node })),
       missing: outcomes.flatMap((o) => ('why' in o ? [{ name: o.node, why: o.why.replace(/\s*\n\s*/g, ' ') }] : [])),
@@ -71,7 +74,7 @@ export async function gatherFleet(options: GatherOptions, cluster: Cluster = con
     [join(dir, `${o.node}.md`), renderMarkdown(o.run, CATALOG)],
   ]);
   try {
-    writeFilesAtomically([...files, [join(dir, 'matrix.md'), matrix]]);
+    writeFilesAtomically([...files, ...matrix]);
   } catch (err) {
     if (err instanceof ReportWriteError) throw new UsageError(`${err.message.replace(/\.$/, '')}; choose another --out.`);
     throw err;

@@ -1,15 +1,42 @@
-// The engines a matrix runs against: the engines file (data), plus `--engine name=unix:///path` from the command line.
+// The engines a matrix runs against: the engines file (data, described by schema/engines-v1.schema.json), plus
+// `--engine name=unix:///path` from the command line.
 import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { UsageError } from '../errors.js';
 import type { EngineEntry, EngineEntryKind, RuntimeEntry, RuntimeName } from '../model/engine-entry.js';
 import type { EngineKind } from '../model/experiment.js';
 import { engineId } from '../model/family.js';
+import { ROOT } from '../paths.js';
+import { kindOf, shown } from '../run/user-experiments/words.js';
 
 export type { EngineEntry } from '../model/engine-entry.js';
 
+const SCHEMA_PATH = join(ROOT, 'schema', 'engines-v1.schema.json');
+
 const RUNTIMES: Record<EngineEntryKind, RuntimeName[]> = { docker: ['runc', 'crun', 'runsc'], podman: ['runc', 'crun'], containerd: ['runc', 'crun'] };
 
-const NAME = /^[a-z0-9][a-z0-9._-]{0,40}$/;
+// The part of a schema node the sentences read: `x-problem` holds the words a failed keyword of the node gets.
+interface Node {
+  title?: string;
+  properties?: Record<string, unknown>;
+  additionalProperties?: unknown;
+  'x-problem'?: Record<string, string>;
+}
+
+let compiled: { validate: ValidateFunction<{ engines: EngineEntry[] }>; name: RegExp } | undefined;
+
+function schema(): NonNullable<typeof compiled> {
+  if (compiled) return compiled;
+  const json = JSON.parse(readFileSync(SCHEMA_PATH, 'utf8')) as { definitions: { engine: { properties: { name: { pattern: string } } } } };
+  // verbose: each error carries its schema node (the words) and the value that failed. strictRequired off: it does not
+  // see that the anyOf's "from" and "address" are properties of the entry beside it.
+  const ajv = new Ajv({ allErrors: false, verbose: true, strict: true, strictRequired: false });
+  ajv.addKeyword('x-problem');
+  // The name's pattern is the schema's, for --engine too.
+  compiled = { validate: ajv.compile<{ engines: EngineEntry[] }>(json), name: new RegExp(json.definitions.engine.properties.name.pattern) };
+  return compiled;
+}
 
 export function readEnginesFile(path: string): EngineEntry[] {
   let text: string;
@@ -19,14 +46,15 @@ export function readEnginesFile(path: string): EngineEntry[] {
   } catch (err) {
     throw new UsageError(`Cannot read the engines file ${path} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}).`);
   }
-  let data: { engines?: unknown } | null;
+  let data: unknown;
   try {
     data = JSON.parse(text);
   } catch (err) {
     throw new UsageError(`The engines file ${path} is not valid JSON (${(err as Error).message}).`);
   }
-  if (typeof data !== 'object' || data === null || !Array.isArray(data.engines)) throw new UsageError(`The engines file ${path} must have an "engines" list.`);
-  const entries = data.engines.map((e, i) => checkEntry(e, `${path}, engine ${i + 1}`));
+  const { validate } = schema();
+  if (!validate(data)) throw new UsageError(schemaProblem(path, data, validate.errors ?? []));
+  const entries = data.engines.map((e, i) => checkEntry(e, entryWhere(path, i, e)));
   // Two entries of the same engine and runtime would write reports of the same name over each other.
   const seen = new Map<string, string>();
   for (const e of entries) {
@@ -39,17 +67,51 @@ export function readEnginesFile(path: string): EngineEntry[] {
   return entries;
 }
 
-function checkEntry(e: unknown, where: string): EngineEntry {
-  if (typeof e !== 'object' || e === null || Array.isArray(e))
-    throw new UsageError(`${where}: expected an object with "name" and "kind", got ${JSON.stringify(e)}.`);
-  const entry = e as Partial<EngineEntry>;
-  if (typeof entry.name !== 'string' || !NAME.test(entry.name)) throw new UsageError(`${where}: "name" must be a short lower-case name such as docker-26.1.`);
-  if (entry.kind !== 'docker' && entry.kind !== 'podman' && entry.kind !== 'containerd')
-    throw new UsageError(`${where}: "kind" must be "docker", "podman" or "containerd", got ${JSON.stringify(entry.kind)}.`);
-  if (!entry.from && !entry.address) throw new UsageError(`${where}: give "from" (a Debian suite) or "address" (unix:///path).`);
+// An entry as the sentences name it: by its place in the file, and by its name where it has a valid one.
+function entryWhere(path: string, index: number, entry: unknown): string {
+  const name = (entry as { name?: unknown } | null)?.name;
+  return `${path}, engine ${index + 1}${typeof name === 'string' && schema().name.test(name) ? ` (${name})` : ''}`;
+}
+
+/**
+ * ajv's failure as one sentence naming the file, the entry and the field:
+ * `engines.json, engine 3 (docker-26.1): "runtime.from" must name a Debian suite such as bookworm, got "Sid".`
+ */
+function schemaProblem(path: string, data: unknown, errors: ErrorObject[]): string {
+  // allErrors is off: the last error is the one that failed the value (any before it are the failed branches of an anyOf).
+  const e = errors.at(-1);
+  if (!e) return `The engines file ${path} does not follow schema/engines-v1.schema.json.`;
+  const at = e.instancePath.split('/').slice(1);
+  const inEntry = at[0] === 'engines' && at.length > 1;
+  const where = inEntry ? entryWhere(path, Number(at[1]), (data as { engines: unknown[] }).engines[Number(at[1])]) : `The engines file ${path}`;
+  const field = (inEntry ? at.slice(2) : at).reduce((f, key) => (/^\d+$/.test(key) ? `${f}[${key}]` : f ? `${f}.${key}` : key), '');
+  const node = e.parentSchema as Node;
+  const say = (name: string, words: string) => (name ? `${where}: "${name}" ${words}.` : `${where}${inEntry ? ':' : ''} ${words}.`);
+  // A misspelt field is both an unknown one and a missing one: the unknown one says what to fix.
+  const unknown =
+    e.keyword === 'additionalProperties'
+      ? String(e.params.additionalProperty)
+      : e.keyword === 'required' || e.keyword === 'anyOf'
+        ? unknownField(node, e.data)
+        : undefined;
+  if (unknown !== undefined) {
+    const fields = Object.keys(node.properties ?? {}).join(', ');
+    return say(field ? `${field}.${unknown}` : unknown, `is not a field of ${node.title ?? 'this object'} (its fields: ${fields})`);
+  }
+  const words = node['x-problem']?.[e.keyword];
+  if (words) return say(field, words.replace('{value}', shown(e.data)).replace('{kind}', kindOf(e.data)));
+  if (e.keyword === 'required') return say(field ? `${field}.${String(e.params.missingProperty)}` : String(e.params.missingProperty), 'is missing');
+  return say(field, `${e.message ?? 'does not follow the schema'}, got ${shown(e.data)}`);
+}
+
+function unknownField(node: Node, data: unknown): string | undefined {
+  if (node.additionalProperties !== false || typeof data !== 'object' || data === null) return undefined;
+  return Object.keys(data).find((k) => !(k in (node.properties ?? {})));
+}
+
+// What the schema does not say: the combinations of fields shmlab refuses. The entry has the schema's shape.
+function checkEntry(entry: EngineEntry, where: string): EngineEntry {
   const runtime = entry.runtime === undefined ? undefined : checkRuntime(entry.runtime, entry.kind, where);
-  if (entry.gate !== undefined && typeof entry.gate !== 'boolean') throw new UsageError(`${where}: "gate" must be true or false.`);
-  if (entry.rootless !== undefined && entry.rootless !== true) throw new UsageError(`${where}: "rootless" can only be true.`);
   if (
     entry.rootless &&
     (entry.kind === 'containerd' || entry.address || (entry.kind === 'docker' && entry.from !== 'bookworm') || (runtime?.name ?? 'runc') !== 'runc')
@@ -68,12 +130,11 @@ function checkEntry(e: unknown, where: string): EngineEntry {
   };
 }
 
-function checkRuntime(r: unknown, kind: EngineEntryKind, where: string): RuntimeEntry {
-  const runtime = r as Partial<RuntimeEntry> | null;
+function checkRuntime(runtime: RuntimeEntry, kind: EngineEntryKind, where: string): RuntimeEntry {
   const allowed = RUNTIMES[kind];
-  if (typeof runtime !== 'object' || runtime === null || !allowed.includes(runtime.name as RuntimeName)) {
+  if (!allowed.includes(runtime.name)) {
     throw new UsageError(
-      `${where}: "runtime" must be an object whose "name" is ${allowed.map((n) => `"${n}"`).join(' or ')} for ${kind}, got ${JSON.stringify(r)}.`,
+      `${where}: "runtime" must be an object whose "name" is ${allowed.map((n) => `"${n}"`).join(' or ')} for ${kind}, got ${JSON.stringify(runtime)}.`,
     );
   }
   // runc is the engine's own; Podman is told only which runtime to use: a suite or arguments there would be ignored.
@@ -84,15 +145,10 @@ function checkRuntime(r: unknown, kind: EngineEntryKind, where: string): Runtime
   }
   // containerd's runc shim is told only the runtime's binary.
   if (kind === 'containerd' && runtime.args !== undefined) throw new UsageError(`${where}: "runtime.args" applies to a Docker engine's runtime only.`);
-  if (runtime.from !== undefined && (typeof runtime.from !== 'string' || !/^[a-z]+$/.test(runtime.from)))
-    throw new UsageError(`${where}: "runtime.from" must name a Debian suite such as bookworm.`);
-  if (runtime.args !== undefined && !(Array.isArray(runtime.args) && runtime.args.every((a) => typeof a === 'string' && a.startsWith('--')))) {
-    throw new UsageError(`${where}: "runtime.args" must be a list of options such as ["--network=none"].`);
-  }
-  if (runtime.build !== undefined && (runtime.build !== 'source' || runtime.name !== 'crun' || !runtime.from))
+  if (runtime.build !== undefined && (runtime.name !== 'crun' || !runtime.from))
     throw new UsageError(`${where}: "runtime.build" can only be "source", for crun with "from" naming the suite whose source is built.`);
   return {
-    name: runtime.name!,
+    name: runtime.name,
     ...(runtime.from ? { from: runtime.from } : {}),
     ...(runtime.args ? { args: runtime.args } : {}),
     ...(runtime.build ? { build: runtime.build } : {}),
@@ -102,7 +158,7 @@ function checkRuntime(r: unknown, kind: EngineEntryKind, where: string): Runtime
 /** `--engine name=unix:///path/to.sock`: an engine already running, used as given. */
 export function parseEngineOption(text: string): EngineEntry {
   const match = text.match(/^([^=]+)=(unix:\/\/\/.+|tcp:\/\/.+)$/);
-  if (!match || !NAME.test(match[1]!)) throw new UsageError(`Expected --engine name=unix:///path/to/engine.sock, got ${JSON.stringify(text)}.`);
+  if (!match || !schema().name.test(match[1]!)) throw new UsageError(`Expected --engine name=unix:///path/to/engine.sock, got ${JSON.stringify(text)}.`);
   const name = match[1]!;
   return { name, kind: /podman/i.test(name) ? 'podman' : /containerd|cri/i.test(name) ? 'containerd' : 'docker', address: match[2]! };
 }

@@ -206,6 +206,12 @@ export interface Experiment {
    */
   observe: (steps: ReadonlyMap<string, StepRecord>) => string;
   /**
+   * The outcome in a word or two for the matrix's cell (at most 12 characters: `kept`, `lost`, `EINVAL`, `refused`),
+   * from the observations only, as `observe`; `not run` and `engine error` as there. Where engines differ, cells with
+   * the same verdict and brief did the same as far as the matrix's row says; the full phrase stays below the grid.
+   */
+  brief?: (steps: ReadonlyMap<string, StepRecord>) => string;
+  /**
    * Markdown for a `differs` verdict, from the observations only: what the engine did instead of the expectation and
    * what that means for a user. Undefined where the observations say nothing more than the differences do.
    */

@@ -15,6 +15,8 @@ export interface ExperimentResult {
   slug: string;
   verdict: Verdict;
   observed: string;
+  /** The outcome in a word or two, for the matrix's cell (the experiment's `brief`), where it has one. */
+  brief?: string;
   differences: Difference[];
   /** For `error`: what went wrong with the engine or the harness. */
   error?: string;

@@ -157,14 +157,86 @@ describe('renderMatrix', () => {
     expect(renderMatrix(many.slice(0, 7), EXPERIMENTS)).toContain('| Experiment | [Docker 1.0](docker-1.0.md) |');
   });
 
-  it('says when engines differ in whether they can start --privileged here', () => {
+  it('says in a folded section when engines differ in whether they can start --privileged, with the refusal', () => {
     const old = {
       ...docker,
       privilege: { mode: 'equivalent' as const, reason: 'cannot (the engine said: "unable to apply caps: operation not permitted"), so ...' },
     };
     const newer = { ...podman, privilege: { mode: 'privileged' as const } };
-    expect(renderMatrix([old, newer], EXPERIMENTS)).toContain(
-      'On this host, Podman 4.3.1 could start `--privileged` containers and Docker 99.0 could not (Docker 99.0: "unable to apply caps: operation not permitted"); there the privileged experiments used the nearest equivalent.',
+    const out = renderMatrix([old, newer], EXPERIMENTS);
+    expect(out).toContain(
+      [
+        '<details><summary>1 of 2 engines could not start <code>--privileged</code> containers where they ran; there the privileged experiments used the nearest equivalent</summary>',
+        '',
+        'Podman 4.3.1 could start them. What the others answered:',
+        '',
+        '- Docker 99.0: "unable to apply caps: operation not permitted"',
+        '',
+        '</details>',
+      ].join('\n'),
     );
+    // Not in the headline: its paragraph is the findings only.
+    expect(out.split('\n\n')[1]).not.toContain('privileged');
+    expect(out).not.toContain('this host');
+  });
+});
+
+describe('renderMatrix with briefs', () => {
+  const briefed = (verdict: ExperimentResult['verdict'], brief: string, observed: string, extra: Partial<ExperimentResult> = {}) =>
+    result('sysv-restart', observed, { verdict, brief, ...extra });
+  const engines = (...results: ExperimentResult[]) =>
+    results.map((r, i) => runResult([r], { environment: { ...docker.environment, serverVersion: `${i + 1}.0` } }));
+
+  it('writes the brief in every cell, bold only where the verdict or the brief differs', () => {
+    const same = renderMatrix(engines(briefed('as expected', 'lost', 'lost (ENOENT)'), briefed('as expected', 'lost', 'lost (ENOENT)')), EXPERIMENTS);
+    expect(row(same, 'sysv-restart')).toEqual([
+      '[sysv-restart](docker-1.0.md#sysv-restart)',
+      '[✅](docker-1.0.md#sysv-restart) lost',
+      '[✅](docker-2.0.md#sysv-restart) lost',
+    ]);
+    expect(same).not.toContain('### Where engines differ');
+    const apart = renderMatrix(engines(briefed('as expected', 'lost', 'lost (ENOENT)'), briefed('differs', 'kept', 'kept')), EXPERIMENTS);
+    expect(row(apart, 'sysv-restart')).toEqual([
+      '**[sysv-restart](#sysv-restart)**',
+      '[✅](docker-1.0.md#sysv-restart) lost',
+      '[❌](docker-2.0.md#sysv-restart) kept',
+    ]);
+    expect(apart).toContain('  - ✅ lost (ENOENT): [Docker 1.0](docker-1.0.md#sysv-restart)\n  - ❌ kept: [Docker 2.0](docker-2.0.md#sysv-restart)');
+  });
+
+  it('keeps a row plain where only the full phrases differ, and gives those phrases below the grid', () => {
+    const out = renderMatrix(
+      engines(briefed('as expected', 'applied', 'applied; refused by runc'), briefed('as expected', 'applied', 'applied; refused by crun')),
+      EXPERIMENTS,
+    );
+    expect(row(out, 'sysv-restart')).toEqual([
+      '[sysv-restart](#sysv-restart)',
+      '[✅](docker-1.0.md#sysv-restart) applied',
+      '[✅](docker-2.0.md#sysv-restart) applied',
+    ]);
+    expect(out).toContain('Where an experiment applies to more than one engine, they all did the same.');
+    expect(out).toContain('  - ✅ applied; refused by runc: [Docker 1.0](docker-1.0.md#sysv-restart)');
+  });
+
+  it('uses the same word for the same verdict and brief, and no word where the experiment does not apply', () => {
+    const out = renderMatrix(
+      engines(
+        briefed('as expected', 'kept', 'kept'),
+        briefed('error', 'engine error', 'write engine error'),
+        briefed('not applicable', 'n/a', 'x', { engineNote: 'no such thing' }),
+      ),
+      EXPERIMENTS,
+    );
+    expect(row(out, 'sysv-restart').slice(1)).toEqual([
+      '[✅](docker-1.0.md#sysv-restart) kept',
+      '[⚠️](docker-2.0.md#sysv-restart) engine\u00a0error',
+      '[➖](docker-3.0.md#sysv-restart) †',
+    ]);
+  });
+
+  it('shows the survival picture above the grid when it is given', () => {
+    const out = renderMatrix(engines(briefed('as expected', 'lost', 'lost (ENOENT)')), EXPERIMENTS, { survivalPicture: 'survival.svg' });
+    expect(out.indexOf('](survival.svg)')).toBeGreaterThan(0);
+    expect(out.indexOf('](survival.svg)')).toBeLessThan(out.indexOf('| Experiment |'));
   });
 });

@@ -1,10 +1,10 @@
 // Renders several engines' results side by side: rows are experiments, columns are engines. Pure.
-// Laid out for GitHub's width: a grid of verdict signs, with words only in the rows where the engines did not all do
-// the same; what all engines share is said once, not in every column.
+// Laid out for GitHub's width: a grid of verdict signs, each with the outcome in a word or two (the experiment's
+// `brief`); rows where the engines did not all do the same are in bold, and the full phrases are said once below.
 import type { Experiment } from '../model/experiment.js';
-import type { EngineEnvironment, ExperimentResult, RunResult } from '../model/result.js';
+import type { ExperimentResult, RunResult } from '../model/result.js';
 import { nowrap, table, VERDICT_SIGN } from './markdown-kit.js';
-import { runtimeText } from './render-markdown.js';
+import { engines, ownExpectations } from './matrix-engines.js';
 import { columnTitle, reportBaseName } from './report-name.js';
 
 /**
@@ -14,14 +14,14 @@ import { columnTitle, reportBaseName } from './report-name.js';
 const WIDE_GRID = 7;
 
 /** One engine's column: its run, its title, and where its report is. */
-interface Column {
+export interface Column {
   run: RunResult;
   title: string;
   /** The engine's report, or one experiment's section there. */
   link: (slug?: string) => string;
 }
 
-interface MatrixOptions {
+export interface MatrixOptions {
   /**
    * Whether an engine's verdicts decide the matrix's exit code (engines.json's `gate`); engines it returns false for are
    * compared but decide it only when their run fails outright. Absent: not known (reports gathered from elsewhere).
@@ -31,6 +31,8 @@ interface MatrixOptions {
   names?: readonly { title: string; base: string }[];
   /** Columns with no run, after the others (a node whose pod gave no report): their name, and why there is none. */
   missing?: readonly { name: string; why: string }[];
+  /** The survival picture beside the matrix (its relative link), drawn from the same runs; shown above the grid. */
+  survivalPicture?: string;
 }
 
 export function renderMatrix(runs: readonly RunResult[], experiments: readonly Experiment[], options: MatrixOptions = {}): string {
@@ -45,11 +47,14 @@ export function renderMatrix(runs: readonly RunResult[], experiments: readonly E
   // Engines differ in an experiment only where it applies to at least two of them and they did not do the same: an
   // engine it does not apply to (no pause on CRI) did nothing to differ in, and an engine that did not run it is absent.
   const applicable = (slug: string) => columns.map((c) => result(c, slug)).filter((r) => r !== undefined && r.verdict !== 'not applicable');
-  const agree = (slug: string) => new Set(applicable(slug).map(outcomeKey)).size <= 1;
-  const differing = slugs.filter((s) => !agree(s));
-  // Where engines differ, each distinct outcome gets a letter (a, b, ...), in the order of the columns: the cells
-  // carry the letters, and the list below the grid says once what each letter's engines did.
-  const letters = new Map(differing.map((slug) => [slug, outcomeLetters(columns.map((c) => result(c, slug)))]));
+  const agree = (slug: string, key: (r: ExperimentResult | undefined) => string) => new Set(applicable(slug).map(key)).size <= 1;
+  // Bold: the engines did different things as far as the row says (verdict and brief); worded: their phrases differ.
+  const differing = slugs.filter((s) => !agree(s, cellKey));
+  const worded = slugs.filter((s) => !agree(s, outcomeKey));
+  // A result without a brief (a report of an older shmlab, a user experiment without one) gets a letter (a, b, ...)
+  // for each distinct phrase, in the order of the columns; the list below the grid says once what each letter means.
+  const unbriefed = (slug: string) => applicable(slug).some((r) => r?.brief === undefined);
+  const letters = new Map(worded.filter(unbriefed).map((slug) => [slug, outcomeLetters(columns.map((c) => result(c, slug)))]));
 
   // Past WIDE_GRID engines, bold titles alone would make the grid wider than GitHub's page: they are set small.
   const small = columns.length + missing.length > WIDE_GRID;
@@ -62,13 +67,14 @@ export function renderMatrix(runs: readonly RunResult[], experiments: readonly E
   const rows = slugs.map((slug) => {
     const letter = letters.get(slug);
     const first = columns.find((c) => result(c, slug)) ?? columns[0];
+    const name = worded.includes(slug) ? `[${slug}](#${slug})` : `[${slug}](${first?.link(slug) ?? `#${slug}`})`;
     return [
-      letter ? `**[${slug}](#${slug})**` : `[${slug}](${first?.link(slug) ?? `#${slug}`})`,
+      differing.includes(slug) ? `**${name}**` : name,
       ...columns.map((c) => {
         const r = result(c, slug);
         if (!r) return '—';
-        const mark = letter?.get(outcomeKey(r));
-        return `[${VERDICT_SIGN[r.verdict]}](${c.link(slug)})${mark ? ` ${mark}` : ''}${r.engineNote ? ' †' : ''}`;
+        const word = r.verdict === 'not applicable' ? undefined : (r.brief ?? letter?.get(outcomeKey(r)));
+        return `[${VERDICT_SIGN[r.verdict]}](${c.link(slug)})${word ? ` ${nowrap(word)}` : ''}${r.engineNote ? ' †' : ''}`;
       }),
       ...missing.map(() => '—'),
     ];
@@ -76,14 +82,22 @@ export function renderMatrix(runs: readonly RunResult[], experiments: readonly E
 
   const parts = [
     '# shmlab engine matrix',
-    headline(runs.length, slugs.length, differing.length) + gateNote(columns, options) + privilegeNote(columns) + missingNote(missing),
+    headline(runs.length, slugs.length, differing.length, Boolean(options.survivalPicture)) + gateNote(columns, options) + missingNote(missing),
+    ...privilegeNote(columns),
+    ...(options.survivalPicture
+      ? [
+          '## What survives what',
+          `![What survives what, engine by engine: for each kind of memory and operation, kept, lost or no answer](${options.survivalPicture})`,
+        ]
+      : []),
     '## Results',
-    '✅ as expected today · ❌ differs from what is expected today · ⚠️ error · ➖ not applicable (why: in its section) · — not run. ' +
-      "A sign leads to that engine's transcript. Where the engines an experiment applies to did the same, its row has only signs; where they did not, the experiment is in bold, " +
-      "and a letter in each cell names what that engine did, said once [below the grid](#where-engines-differ). † marks an engine's own expectation, also below.",
+    'The sign is the verdict: ✅ as expected today · ❌ differs from what is expected today · ⚠️ error · ➖ not applicable (why: in its section) · — not run; ' +
+      "it leads to that engine's transcript. The words beside it are what the engine did (`kept`, `lost`, `EINVAL`…). " +
+      'An experiment is in bold where the engines it applies to did different things; where their observations differ in any word, the experiment leads to ' +
+      "[the full phrases below the grid](#where-engines-differ). † marks an engine's own expectation, also below.",
     table(head, rows),
   ];
-  if (differing.length) parts.push('### Where engines differ', differing.map((slug) => differences(slug, columns, letters.get(slug) ?? new Map())).join('\n'));
+  if (worded.length) parts.push('### Where engines differ', worded.map((slug) => differences(slug, columns, letters.get(slug) ?? new Map())).join('\n'));
   const notes = ownExpectations(columns);
   if (notes.length) parts.push('Where an engine has its own expectation:', notes.join('\n'));
   parts.push('## Engines', ...engines(columns));
@@ -100,14 +114,14 @@ function missingNote(missing: readonly { name: string }[]): string {
 
 const missingAnchor = (name: string) => `no-report-${name.replace(/[^A-Za-z0-9._-]/g, '-')}`;
 
-function headline(engines: number, experiments: number, differing: number): string {
+function headline(engines: number, experiments: number, differing: number, picture: boolean): string {
   const counts = `**${engines} engine${engines === 1 ? '' : 's'} × ${experiments} experiment${experiments === 1 ? '' : 's'}.**`;
   if (engines < 2) return counts;
-  return `${counts} ${
+  const seen =
     differing === 0
       ? 'Where an experiment applies to more than one engine, they all did the same.'
-      : `Engines did different things in ${differing} of the ${experiments} experiments (in bold), counting only the engines each applies to.`
-  }`;
+      : `Engines did different things in ${differing} of the ${experiments} experiments (in bold), counting only the engines each applies to.`;
+  return `${counts} ${seen}${picture ? ' Which engines keep and which lose each kind of memory is [the picture below](#what-survives-what).' : ''}`;
 }
 
 // Which engines decide the matrix's exit code, where that is known.
@@ -129,7 +143,9 @@ function differences(slug: string, columns: readonly Column[], letters: Readonly
       ? '— not run'
       : letter
         ? `**${letter}** ${VERDICT_SIGN[r.verdict]} ${r.observed}${refusalQuote(r)}`
-        : `${VERDICT_SIGN[r.verdict]} ${r.verdict}`;
+        : r.verdict === 'not applicable'
+          ? `${VERDICT_SIGN[r.verdict]} ${r.verdict}`
+          : `${VERDICT_SIGN[r.verdict]} ${r.observed}${refusalQuote(r)}`;
     const group = groups.get(key) ?? { text, engines: [] };
     group.engines.push(r ? `[${c.title}](${c.link(slug)})` : c.title);
     groups.set(key, group);
@@ -155,49 +171,6 @@ function refusalWords(stderr: string): string {
   return (core.length > 120 ? `${core.slice(0, 117)}…` : core).replace(/`/g, "'");
 }
 
-// The facts of each engine, a row each: a column for each fact that differs between engines, and one sentence for
-// those that do not.
-function engines(columns: readonly Column[]): string[] {
-  const count = (r: RunResult, v: ExperimentResult['verdict']) => r.experiments.filter((e) => e.verdict === v).length;
-  const fact = (label: string, value: (run: RunResult) => string): [string, string[]] => [label, columns.map((c) => value(c.run))];
-  const seen = (e: EngineEnvironment) =>
-    e.containerKernel ? `${e.containerKernel}${e.containerKernel === e.kernel ? '' : " (**not the host's**)"}` : 'not recorded';
-  const facts: [string, string[]][] = [
-    fact('API version', (r) => r.environment.apiVersion),
-    fact('Runtime', (r) => runtimeText(r.environment)),
-    fact('Storage driver', (r) => r.environment.storageDriver),
-    fact('Cgroup version', (r) => r.environment.cgroupVersion),
-    fact('Kernel', (r) => r.environment.kernel),
-    ...(columns.some((c) => c.run.environment.containerKernel) ? [fact('Kernel seen by containers', (r) => seen(r.environment))] : []),
-    fact('Operating system', (r) => r.environment.operatingSystem),
-    fact('Privileged experiments', (r) => r.privilege.mode),
-    fact(
-      'Verdicts',
-      (r) =>
-        VERDICTS.filter((v) => count(r, v) > 0)
-          .map((v) => nowrap(`${VERDICT_SIGN[v]} ${count(r, v)}`))
-          .join(' · ') || 'none',
-    ),
-    fact('Run', (r) => `${shortDate(r.environment.date)}${r.incomplete ? ` (incomplete: ${r.incomplete})` : ''}`),
-  ];
-  const shared = columns.length > 1 ? facts.filter(([, values]) => new Set(values).size === 1) : [];
-  const varying = facts.filter((f) => !shared.includes(f));
-  const out = [
-    table(
-      ['Engine', ...varying.map(([label]) => label)],
-      columns.map((c, i) => [`[${c.title}](${c.link()})`, ...varying.map(([, values]) => values[i] ?? '')]),
-    ),
-  ];
-  const lower = (label: string) => label.replace(/^[A-Z](?=[a-z])/, (first) => first.toLowerCase());
-  if (shared.length) out.push(`The same on every engine: ${shared.map(([label, values]) => `${lower(label)} ${values[0]}`).join('; ')}.`);
-  const workarounds = grouped(columns.flatMap((c) => (c.run.environment.workarounds ?? []).map((text) => ({ text, engine: c.title, slug: '' }))));
-  if (workarounds.length)
-    out.push('What this host needed for an engine to run at all:', workarounds.map((g) => `- ${g.engines.join(', ')}: ${g.text}`).join('\n'));
-  return out;
-}
-
-const VERDICTS = ['as expected', 'differs', 'error', 'not applicable'] as const;
-
 /**
  * A column title that may wrap inside a long version (`20.10.24+dfsg1`, `1.6.20~ds1`), before its `+` or `~`: the
  * columns of the grid are then as narrow as their signs allow. `<wbr>` shows nothing, and nothing where it is not kept.
@@ -206,51 +179,25 @@ function breakable(title: string): string {
   return title.replace(/(?<=[0-9])([+~])(?=[A-Za-z0-9])/g, '<wbr>$1');
 }
 
-/** `2026-11-26T07:18:15.090Z` as `2026-11-26 07:18 UTC`; anything else as it is. */
-function shortDate(date: string): string {
-  const m = /^(\d{4}-\d\d-\d\d)T(\d\d:\d\d)(:[\d.]+)?Z$/.exec(date);
-  return m ? `${m[1]} ${m[2]} UTC` : date;
-}
-
-// Each engine's own expectations, said once for all the engines that share the words.
-function ownExpectations(columns: readonly Column[]): string[] {
-  const items = columns.flatMap((c) => c.run.experiments.flatMap((e) => (e.engineNote ? [{ text: e.engineNote, engine: c.title, slug: e.slug }] : [])));
-  return grouped(items).map((g) => `- † ${g.slugs.map((s) => `\`${s}\``).join(', ')} on ${g.engines.join(', ')}: ${g.text}`);
-}
-
-/** Items with the same words, and the same engines, as one: their slugs and engines in the order first seen. */
-function grouped(items: readonly { text: string; engine: string; slug: string }[]): { text: string; engines: string[]; slugs: string[] }[] {
-  const enginesOf = new Map<string, string[]>();
-  for (const it of items) {
-    const key = `${it.slug}\n${it.text}`;
-    const list = enginesOf.get(key) ?? [];
-    if (!list.includes(it.engine)) list.push(it.engine);
-    enginesOf.set(key, list);
-  }
-  const groups = new Map<string, { text: string; engines: string[]; slugs: string[] }>();
-  for (const it of items) {
-    const engines = enginesOf.get(`${it.slug}\n${it.text}`) ?? [it.engine];
-    const key = `${engines.join('\n')}\n\n${it.text}`;
-    const g = groups.get(key) ?? { text: it.text, engines, slugs: [] };
-    if (it.slug && !g.slugs.includes(it.slug)) g.slugs.push(it.slug);
-    groups.set(key, g);
-  }
-  return [...groups.values()];
-}
-
-// Engines may differ in whether this host lets them start --privileged at all: say so, with their words.
-function privilegeNote(columns: readonly Column[]): string {
-  if (new Set(columns.map((c) => c.run.privilege.mode)).size <= 1) return '';
+// Engines may differ in whether their host lets them start --privileged at all: said in a folded section, with the
+// engines' own words (a node of a fleet is a host of its own, so no "this host").
+function privilegeNote(columns: readonly Column[]): string[] {
+  if (new Set(columns.map((c) => c.run.privilege.mode)).size <= 1) return [];
   const named = (mode: string) => columns.filter((c) => c.run.privilege.mode === mode).map((c) => c.title);
-  if (!named('equivalent').length || !named('privileged').length) return '';
+  if (!named('equivalent').length || !named('privileged').length) return [];
   // Each engine's own words: engines that refused for different reasons are told apart.
   const byWords = new Map<string, string[]>();
   for (const c of columns.filter((c) => c.run.privilege.mode === 'equivalent')) {
     const words = c.run.privilege.reason?.match(/"([^"]+)"/)?.[1] ?? 'refused';
     byWords.set(words, [...(byWords.get(words) ?? []), c.title]);
   }
-  const refusals = [...byWords].map(([words, titles]) => `${titles.join(', ')}: "${words}"`).join('; ');
-  return ` On this host, ${named('privileged').join(', ')} could start \`--privileged\` containers and ${named('equivalent').join(', ')} could not (${refusals}); there the privileged experiments used the nearest equivalent.`;
+  const refusals = [...byWords].map(([words, titles]) => `- ${titles.join(', ')}: "${words}"`).join('\n');
+  const refused = named('equivalent');
+  return [
+    `<details><summary>${refused.length} of ${columns.length} engines could not start <code>--privileged</code> containers where they ran; there the privileged experiments used the nearest equivalent</summary>`,
+    `${named('privileged').join(', ')} could start them. What the others answered:\n\n${refusals}`,
+    '</details>',
+  ];
 }
 
 /** A letter for each distinct outcome an engine observed (not for `not applicable` or a missing result), in column order. */
@@ -263,9 +210,14 @@ function outcomeLetters(results: readonly (ExperimentResult | undefined)[]): Map
   return letters;
 }
 
-/** The outcome that two engines must share to agree: the verdict and what was observed. */
+/** The outcome that two engines must share to say the same words: the verdict and what was observed. */
 function outcomeKey(result: ExperimentResult | undefined): string {
   return result ? `${result.verdict}|${result.observed}` : 'absent';
+}
+
+/** What a cell of the grid says: the verdict and the brief (the full phrase where there is no brief). */
+function cellKey(result: ExperimentResult | undefined): string {
+  return result ? `${result.verdict}|${result.brief ?? result.observed}` : 'absent';
 }
 
 function orderedSlugs(runs: readonly RunResult[], experiments: readonly Experiment[]): string[] {

@@ -31,6 +31,7 @@ const everyResultField: Required<ExperimentResult> = {
   slug: 'sysv-restart',
   verdict: 'differs',
   observed: 'kept',
+  brief: 'kept',
   differences: [{ step: 'read', means: 'gone', detail: 'exit code: expected 10, got 0' }],
   error: 'none',
   steps: [everyStepField],

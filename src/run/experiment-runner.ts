@@ -108,6 +108,7 @@ export async function runExperiment(experiment: Experiment, ctx: LabContext): Pr
     slug: experiment.slug,
     verdict,
     observed: experiment.observe(byId),
+    ...(experiment.brief ? { brief: experiment.brief(byId) } : {}),
     ...(instead ? { instead } : {}),
     differences: judgement.differences,
     error,

@@ -1,6 +1,7 @@
 // A whole run: connect to the engine, build the images, run the experiments concurrently, clean up, return the results.
 import { setMaxListeners } from 'node:events';
 import type { Say } from '../engine/host-tools.js';
+import { UsageError } from '../errors.js';
 import { hostIpcProbe } from '../lab/host-sysctls.js';
 import { inTurns } from '../lab/in-turns.js';
 import type { LabContext } from '../lab/lab-context.js';
@@ -8,7 +9,7 @@ import { SandboxPanicLogs } from '../lab/runtime-panics.js';
 import { readSweep } from '../lab/sweep-lines.js';
 import type { ImageVariant, UserProgram } from '../model/catalog.js';
 import type { Experiment } from '../model/experiment.js';
-import { familyOf, setUpOf } from '../model/family.js';
+import { FAMILIES, type FamilyName, familyOf, setUpOf } from '../model/family.js';
 import type { ExperimentResult, RunResult } from '../model/result.js';
 import { runExperiment } from './experiment-runner.js';
 import { probeContainerKernel } from './kernel-probe.js';
@@ -30,7 +31,16 @@ export interface LabOptions {
   deadlineMs?: number;
   /** Leave out the experiments that change the host's kernel parameters. */
   noHostChanges?: boolean;
-  /** Where the engine is, as Docker's and crictl's variables say it (DOCKER_HOST, CONTAINER_RUNTIME_ENDPOINT); default this process's. */
+  /**
+   * The engine, as `--engine` names it: a Docker API engine (Docker, Podman) by its address, `{ family: 'docker-api',
+   * address: 'unix:///var/run/docker.sock' }` (or tcp://host:port), or a CRI runtime by its socket, `{ family: 'cri',
+   * address: 'unix:///run/containerd/containerd.sock' }`. Without it, `env` names the engine as for the command line.
+   */
+  engine?: { family: FamilyName; address: string };
+  /**
+   * Where the engine is when `engine` does not say, as Docker's and crictl's variables say it (CONTAINER_RUNTIME_ENDPOINT,
+   * else DOCKER_HOST, else the default socket); default this process's. Only read: no run writes to any environment.
+   */
   env?: NodeJS.ProcessEnv;
   /** containerd's ctr that imports images into a CRI runtime (default SHMLAB_CTR, else ctr on the PATH). */
   ctr?: string;
@@ -58,7 +68,7 @@ export async function runLab(experiments: Experiment[], options: LabOptions): Pr
     variants,
     deadlineMs: options.deadlineMs,
     signal: options.signal,
-    env: options.env,
+    env: options.engine ? engineEnv(options.engine, options.env) : options.env,
     ctr: options.ctr,
   });
   const { driver, session } = lab;
@@ -119,6 +129,25 @@ export async function runLab(experiments: Experiment[], options: LabOptions): Pr
     leftovers: ctx.leftovers.length ? ctx.leftovers : undefined,
     incomplete: signal.aborted ? `interrupted (${String(signal.reason ?? 'signal')}) after ${results.length} of ${experiments.length} experiments` : undefined,
   };
+}
+
+/**
+ * The variables the lab reads the engine from, naming `engine` alone: a copy, so that the host program's environment,
+ * and whatever else in it reads DOCKER_HOST (testcontainers), is left as it is.
+ */
+function engineEnv(engine: NonNullable<LabOptions['engine']>, env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  if (!Object.hasOwn(FAMILIES, engine.family)) {
+    throw new UsageError(`The engine's family must be one of ${Object.keys(FAMILIES).join(', ')}, got ${JSON.stringify(engine.family)}.`);
+  }
+  // Empty, DOCKER_HOST would mean the default socket, which may be provisioned: an engine given is used as given.
+  if (typeof engine.address !== 'string' || engine.address === '') {
+    throw new UsageError(`The engine's address must name it (unix:///path or tcp://host:port), got ${JSON.stringify(engine.address)}.`);
+  }
+  const chosen = { ...env };
+  // The other families' variables go: CONTAINER_RUNTIME_ENDPOINT would win over DOCKER_HOST.
+  for (const family of Object.values(FAMILIES)) delete chosen[family.addressVariable];
+  chosen[FAMILIES[engine.family].addressVariable] = engine.address;
+  return chosen;
 }
 
 // The engine's costliest operations are container starts and commits: start the experiments that have the most

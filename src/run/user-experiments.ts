@@ -107,10 +107,13 @@ function withoutUndefined(value: unknown, within: Set<unknown> = new Set()): unk
   return copy;
 }
 
-// The user's observe and whenDiffers are the user's code: whatever they do, the run goes on, and the report says what
-// happened (a throw is no verdict on the engine, and never a crash of shmlab's).
+/** The most characters a brief may have (Experiment.brief): it shares a cell of the matrix with the verdict's sign. */
+const BRIEF_MAX = 12;
+
+// The user's observe, brief and whenDiffers are the user's code: whatever they do, the run goes on, and the report says
+// what happened (a throw is no verdict on the engine, and never a crash of shmlab's).
 function guarded(e: Experiment): Experiment {
-  const { observe, whenDiffers } = e;
+  const { observe, brief, whenDiffers } = e;
   const failed = (name: string, err: unknown) => `(${name} failed: ${oneLine(String((err as Error)?.message ?? err))})`;
   return {
     ...e,
@@ -122,6 +125,19 @@ function guarded(e: Experiment): Experiment {
         return failed('observe', err);
       }
     },
+    ...(brief
+      ? {
+          brief: (steps) => {
+            try {
+              const word: unknown = brief(steps);
+              if (typeof word !== 'string' || !word.trim()) return `(brief returned ${kindOf(word)})`;
+              return word.length <= BRIEF_MAX ? word : `(brief returned ${kindOf(word)}, longer than ${BRIEF_MAX} characters)`;
+            } catch (err) {
+              return failed('brief', err);
+            }
+          },
+        }
+      : {}),
     ...(whenDiffers
       ? {
           whenDiffers: (steps) => {

@@ -67,7 +67,7 @@ export const EXPERIMENT_SCHEMA = {
   $id: 'urn:shmlab:experiment:1',
   title: 'an experiment',
   description:
-    "A user experiment of `shmlab run --experiments DIR`: what each *.js or *.mjs module of DIR default-exports (or a list of them), the Experiment type of src/model/experiment.ts without `internals` (shmlab's own, vetted text on an engine's internals). It is JavaScript, not JSON: `observe`, `whenDiffers` are functions, `mayBeRefused` and expectations' texts may be regular expressions (`x-instanceof`). shmlab also checks what a schema cannot: steps name declared containers, a step comes after its container runs, expectations name steps, programs are in the image, `observe` returns a phrase before any step.",
+    "A user experiment of `shmlab run --experiments DIR`: what each *.js or *.mjs module of DIR default-exports (or a list of them), the Experiment type of src/model/experiment.ts without `internals` (shmlab's own, vetted text on an engine's internals). It is JavaScript, not JSON: `observe`, `brief`, `whenDiffers` are functions, `mayBeRefused` and expectations' texts may be regular expressions (`x-instanceof`). shmlab also checks what a schema cannot: steps name declared containers, a step comes after its container runs, expectations name steps, programs are in the image, `observe` returns a phrase before any step.",
   type: 'object',
   additionalProperties: false,
   required: ['slug', 'title', 'section', 'source', 'blogSaw', 'expectedToday', 'explanation', 'containers', 'steps', 'expect', 'observe'],
@@ -109,6 +109,11 @@ export const EXPERIMENT_SCHEMA = {
       description: '(steps) => string: a short phrase from the observations only ("not run" before any step).',
       'x-instanceof': 'Function',
       'x-problem': { 'x-instanceof': 'must be a function (steps) => string that says what was observed (it is {kind})' },
+    },
+    brief: {
+      description: "(steps) => string: the outcome in a word or two (at most 12 characters) for the matrix's cell, from the observations only, as observe.",
+      'x-instanceof': 'Function',
+      'x-problem': { 'x-instanceof': 'must be a function (steps) => string of at most 12 characters when given (it is {kind})' },
     },
     whenDiffers: {
       description: '(steps) => markdown or undefined, for a differs verdict.',
