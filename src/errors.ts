@@ -47,11 +47,14 @@ const ENGINE_ERRNO = /^(ECONNREFUSED|ECONNRESET|ENOENT|EPIPE|ETIMEDOUT|EHOSTUNRE
 
 /** One sentence for an engine failure outside any experiment, or undefined when the error is not the engine's. */
 export function engineFailureSentence(err: unknown, command = 'run'): string | undefined {
-  const e = err as { statusCode?: number; code?: string; json?: { message?: string }; message?: string; address?: string; name?: string };
+  const e = err as { statusCode?: number; code?: string; json?: { message?: string }; message?: string; address?: string; name?: string; syscall?: string };
   const fromEngine =
     e?.name === 'CriError' ||
     typeof e?.statusCode === 'number' ||
     (typeof e?.code === 'string' && ENGINE_ERRNO.test(e.code) && 'address' in e) ||
+    // The engine closed the connection while a request was still being written or read (a build's context): the
+    // socket's error carries no address, only its call.
+    (typeof e?.code === 'string' && /^(EPIPE|ECONNRESET)$/.test(e.code) && (e.syscall === 'write' || e.syscall === 'read')) ||
     err instanceof EngineTimeoutError ||
     err instanceof ImageMissingError ||
     err instanceof EngineFailedError;

@@ -48,5 +48,13 @@ describe('engineFailureSentence', () => {
 
   it('is none of a bug of shmlab', () => {
     expect(engineFailureSentence(new TypeError('x is undefined'))).toBeUndefined();
+    // A file that is not there is not the engine's doing, though its errno is one a socket gives too.
+    expect(engineFailureSentence(Object.assign(new Error("ENOENT: no such file or directory, open 'x'"), { code: 'ENOENT', syscall: 'open' }))).toBeUndefined();
+  });
+
+  it("is the engine's when it closed the connection while a request was being written (seen under load: a build's context)", () => {
+    expect(engineFailureSentence(Object.assign(new Error('write EPIPE'), { code: 'EPIPE', syscall: 'write', errno: -32 }))).toBe(
+      'The engine failed (write EPIPE): check that it runs and answers, then try again; "shmlab clean" removes what this run could not.',
+    );
   });
 });

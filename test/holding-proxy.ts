@@ -48,6 +48,8 @@ export async function holdingProxy(upstreamSocket: string, hold: (req: IncomingM
     upstream.on('error', () => client.destroy());
     client.on('error', () => upstream.destroy());
   });
+  // No idle timeout (see standIn): a reused connection closed under a slow run would fail with EPIPE.
+  server.keepAliveTimeout = 0;
   await new Promise<void>((resolve) => server.listen(socket, resolve));
   return {
     address: `unix://${socket}`,
@@ -109,6 +111,8 @@ export async function standInEngine(answer: (req: IncomingMessage, body: Buffer)
       res.writeHead(given.status, { 'content-type': typeof given.body === 'string' ? 'text/plain' : 'application/json' }).end(body);
     });
   });
+  // No idle timeout (see standIn): a reused connection closed under a slow run would fail with EPIPE.
+  server.keepAliveTimeout = 0;
   await new Promise<void>((resolve) => server.listen(socket, resolve));
   return {
     address: `unix://${socket}`,

@@ -13,6 +13,10 @@ export function standIn(dir: string, answer: (path: string) => Answer): { socket
     const a = answer(req.url ?? '');
     if (a === 'hang') return;
     res.writeHead(a.status, { 'content-type': 'application/json' }).end(typeof a.body === 'string' ? a.body : JSON.stringify(a.body));
-  }).listen(socket);
+  });
+  // Node's server closes an idle connection after 5 s, and a client that reuses it just then gets EPIPE: on a loaded
+  // machine a run is idle that long while it compiles. These stand-ins keep it open, so that a test sees its answer.
+  server.keepAliveTimeout = 0;
+  server.listen(socket);
   return { socket, requests, server };
 }

@@ -93,7 +93,7 @@ describe('fleet gather', () => {
     expect(readFileSync(join(out, 'node-b.json'), 'utf8')).toBe(dockerJson);
     expect(readFileSync(join(out, 'node-a.md'), 'utf8')).toMatch(/^# shmlab report: containerd 1\.6\.20~ds1/);
     for (const node of ['node-c', 'node-d']) expect(existsSync(join(out, `${node}.json`))).toBe(false);
-    expect(lines.out).toContain('shmlab: node-a: node-a · containerd 1.6.20~ds1 · runc 1.1.5+ds1 · 6.18.44-fc-v1252');
+    expect(lines.out).toContain(`shmlab: node-a: node-a · containerd 1.6.20~ds1 · runc 1.1.5+ds1 · ${containerdRun.environment.kernel}`);
     expect(lines.out.at(-1)).toBe(`shmlab: matrix: ${join(out, 'matrix.md')}`);
     expect(lines.err).toEqual([]);
     // Only the two calls, by label, and each pod's shmlab container.
@@ -110,13 +110,14 @@ describe('fleet gather', () => {
     const md = readFileSync(join(out, 'matrix.md'), 'utf8');
     const head = md.split('\n').find((l) => l.startsWith('| Experiment |'));
     expect(head).toBe(
-      '| Experiment | [node-a · containerd 1.6.20<wbr>~ds1 · runc 1.1.5<wbr>+ds1 · 6.18.44-fc-v1252](node-a.md) | [node-b · Docker 20.10.24<wbr>+dfsg1 · runc 1.1.5<wbr>+ds1 · 6.18.44-fc-v1252](node-b.md) | [node-c: no report](#no-report-node-c) | [node-d: no report](#no-report-node-d) |',
+      // The kernel is the committed reports' (the machine that ran the last matrix).
+      `| Experiment | [node-a · containerd 1.6.20<wbr>~ds1 · runc 1.1.5<wbr>+ds1 · ${containerdRun.environment.kernel}](node-a.md) | [node-b · Docker 20.10.24<wbr>+dfsg1 · runc 1.1.5<wbr>+ds1 · ${JSON.parse(dockerJson).environment.kernel}](node-b.md) | [node-c: no report](#no-report-node-c) | [node-d: no report](#no-report-node-d) |`,
     );
     const direct = renderMatrix([containerdRun, dockerRun], EXPERIMENTS);
     const slugs = EXPERIMENTS.map((e) => e.slug).filter((s) => containerdRun.experiments.some((r) => r.slug === s));
     expect(slugs.length).toBeGreaterThan(20);
     for (const slug of slugs) expect(verdictCells(md, slug)).toEqual([...verdictCells(direct, slug), '—', '—']);
-    expect(md).toContain('| **[sysv-restart](#sysv-restart)** | [✅](node-a.md#sysv-restart) a † | [✅](node-b.md#sysv-restart) b | — | — |');
+    expect(md).toContain('| **[sysv-restart](#sysv-restart)** | [✅](node-a.md#sysv-restart) kept † | [✅](node-b.md#sysv-restart) lost | — | — |');
   });
 
   it("says why a node gave no report: the pod's phase and state, and the API's or the log's words", () => {
