@@ -21,7 +21,6 @@ const SAME_BRIEF: Record<string, string> = {
   'sysctl-ipc-host-refused': "the phrases differ only in who refused the sysctl in the host's IPC namespace: one outcome",
   'pod-sysctl': 'the phrases differ only in which runtime refused kernel.sysrq without admission (runc, crun)',
   'ipc-host': "rootless Podman differs only in the host uid that owns the kept segment (its user's, not root)",
-  'mmap-recreate': 'a pod reads the volume after a restart, its read in a new container being skipped: kept either way',
   'pg-dev-shm': "the fix tried for /dev/shm is the family's own (--shm-size, an emptyDir); each let the query finish",
 };
 

@@ -59,7 +59,9 @@ export const initHook: Experiment = {
     if (!ran(privileged)) return unobserved(privileged) ?? 'not run';
     if (privileged.state === 'exited') return privileged.exitCode === null ? 'exited' : `exited ${privileged.exitCode}`;
     const applied = appliedBrief(value, WANTED_SHMMAX);
-    return applied === 'applied' && ran(plain) && plain.state === 'running' ? 'unpriv runs' : applied;
+    // Applied in the privileged container only, where the unprivileged one could not (it exited): said as such.
+    if (applied !== 'applied') return applied;
+    return ran(plain) && plain.state === 'running' ? 'unpriv runs' : 'priv applied';
   },
   whenDiffers: (steps) => {
     const [plain, privileged, value] = ['plain-outcome', 'privileged-outcome', 'privileged-value'].map((id) => steps.get(id));

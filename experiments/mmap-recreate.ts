@@ -63,8 +63,10 @@ export const mmapRecreate: Experiment = {
   brief: (steps) => {
     const layer = outcomeWord(dataOutcome(steps.get('write-layer'), steps.get('layer-after-recreate')));
     if (layer === 'kept') return 'layer kept';
-    const read = steps.get('volume-after-recreate')?.skipped ? 'volume-after-restart' : 'volume-after-recreate';
-    return labelled('volume', outcomeWord(dataOutcome(steps.get('write-volume'), steps.get(read))));
+    // Where the read after re-creation is not taken (a pod: the volume is read after a restart), the word says so.
+    if (steps.get('volume-after-recreate')?.skipped)
+      return labelled('restart', outcomeWord(dataOutcome(steps.get('write-volume'), steps.get('volume-after-restart'))));
+    return labelled('volume', outcomeWord(dataOutcome(steps.get('write-volume'), steps.get('volume-after-recreate'))));
   },
   whenDiffers: (steps) => {
     const [layer, volume, sysv] = ['write-layer', 'write-volume', 'write-sysv'].map((id) => steps.get(id));

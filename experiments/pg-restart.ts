@@ -185,7 +185,8 @@ export const pgRestart: Experiment = {
     if (WAYS.some((w) => ran(steps.get(`start-${w}`)) && !succeeded(steps.get(`start-${w}`)))) return 'start failed';
     if (WAYS.some((w) => succeeded(steps.get(`after-${w}`)) && /still there/.test(steps.get(`after-${w}`)!.stdout))) return 'not removed';
     const look = steps.get('look-restart');
-    return unobserved(look) ?? (found(look) ? 'leftovers' : succeeded(look) ? 'nothing left' : 'look failed');
+    // The restart's look: what the old server left (a pod keeps its IPC namespace and /dev/shm), or a fresh start.
+    return unobserved(look) ?? (found(look) ? 'leftovers' : succeeded(look) ? 'fresh start' : 'look failed');
   },
   whenDiffers: (steps) => {
     const names = namesOf(steps);

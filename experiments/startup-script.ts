@@ -86,7 +86,8 @@ export const startupScript: Experiment = {
   brief: (steps) => {
     const applied = appliedBrief(steps.get('privileged-value'), WANTED_SHMMAX);
     if (applied !== 'applied') return applied;
-    return [steps.get('plain-started'), steps.get('plain-restarted')].some((r) => ran(r) && r.state === 'exited') ? 'unpriv exits' : 'applied';
+    // The privileged container's value: the unprivileged one keeps the default, so the word names which applied it.
+    return [steps.get('plain-started'), steps.get('plain-restarted')].some((r) => ran(r) && r.state === 'exited') ? 'unpriv exits' : 'priv applied';
   },
   whenDiffers: (steps) => {
     const privilegedWords = sysctlErrors(steps.get('privileged-restarted')) ?? sysctlErrors(steps.get('privileged-started'));

@@ -16,7 +16,7 @@ export function engines(columns: readonly Column[]): string[] {
     fact('Runtime', (r) => runtimeText(r.environment)),
     fact('Storage driver', (r) => r.environment.storageDriver),
     fact('Cgroup version', (r) => r.environment.cgroupVersion),
-    fact('Kernel', (r) => r.environment.kernel),
+    fact('Host kernel', (r) => r.environment.kernel),
     ...(columns.some((c) => c.run.environment.containerKernel) ? [fact('Kernel seen by containers', (r) => seen(r.environment))] : []),
     fact('Operating system', (r) => r.environment.operatingSystem),
     fact('Privileged experiments', (r) => r.privilege.mode),

@@ -52,7 +52,9 @@ describe('renderMatrix', () => {
       '[✅](docker-99.0.md#ipc-shareable) a',
       '[✅](podman-4.3.1.md#ipc-shareable) b †',
     ]);
-    expect(md).toContain('Engines did different things in 1 of the 2 experiments (in bold), counting only the engines each applies to.');
+    expect(md).toContain(
+      'Engines did different things in 1 of the 2 experiments (in bold), counting only the engines each applies to and that answered (an error, ⚠️, is no answer).',
+    );
     expect(md).toContain(
       [
         '### Where engines differ',
@@ -89,7 +91,9 @@ describe('renderMatrix', () => {
       '[➖](containerd-2.1.md#sysv-restart) †',
     ]);
     expect(out).not.toContain('**[sysv-restart]');
-    expect(out).toContain('Engines did different things in 1 of the 2 experiments (in bold), counting only the engines each applies to.');
+    expect(out).toContain(
+      'Engines did different things in 1 of the 2 experiments (in bold), counting only the engines each applies to and that answered (an error, ⚠️, is no answer).',
+    );
   });
 
   it("says which engines' verdicts decide the exit code, where that is known", () => {
@@ -103,7 +107,7 @@ describe('renderMatrix', () => {
   it("states each engine's environment: what differs in a table, what all share once, and their own expectations", () => {
     expect(md).toContain('## Engines\n\n| Engine |\n|---|\n| [Docker 99.0](docker-99.0.md) |\n| [Podman 4.3.1](podman-4.3.1.md) |\n');
     expect(md).toContain(
-      'The same on every engine: API version 1.99; runtime runc 1.0; storage driver overlay2; cgroup version 2; kernel 6.0; operating system Test OS; privileged experiments not needed; verdicts ✅\u00a02; run 2026-01-01 00:00 UTC.',
+      'The same on every engine: API version 1.99; runtime runc 1.0; storage driver overlay2; cgroup version 2; host kernel 6.0; operating system Test OS; privileged experiments not needed; verdicts ✅\u00a02; run 2026-01-01 00:00 UTC.',
     );
     expect(md).toContain('- † `ipc-shareable` on Podman 4.3.1: Podman allows it');
   });
@@ -216,6 +220,12 @@ describe('renderMatrix with briefs', () => {
     ]);
     expect(out).toContain('Where an experiment applies to more than one engine, they all did the same.');
     expect(out).toContain('  - ✅ applied; refused by runc: [Docker 1.0](docker-1.0.md#sysv-restart)');
+  });
+
+  it('does not count an error as a different answer: the row stays plain, its ⚠️ in the cell', () => {
+    const out = renderMatrix(engines(briefed('as expected', 'kept', 'kept'), briefed('error', 'not run', 'write engine error')), EXPERIMENTS);
+    expect(row(out, 'sysv-restart')[0]).toBe('[sysv-restart](#sysv-restart)');
+    expect(row(out, 'sysv-restart')[2]).toBe('[⚠️](docker-2.0.md#sysv-restart) not\u00a0run');
   });
 
   it('uses the same word for the same verdict and brief, and no word where the experiment does not apply', () => {

@@ -48,8 +48,10 @@ export function renderMatrix(runs: readonly RunResult[], experiments: readonly E
   // engine it does not apply to (no pause on CRI) did nothing to differ in, and an engine that did not run it is absent.
   const applicable = (slug: string) => columns.map((c) => result(c, slug)).filter((r) => r !== undefined && r.verdict !== 'not applicable');
   const agree = (slug: string, key: (r: ExperimentResult | undefined) => string) => new Set(applicable(slug).map(key)).size <= 1;
-  // Bold: the engines did different things as far as the row says (verdict and brief); worded: their phrases differ.
-  const differing = slugs.filter((s) => !agree(s, cellKey));
+  // Bold: the engines that answered did different things as far as the row says (verdict and brief); an error is no
+  // answer, not a different one (its ⚠️ is in the row all the same). Worded: their phrases differ.
+  const answered = (slug: string) => applicable(slug).filter((r) => r?.verdict !== 'error');
+  const differing = slugs.filter((s) => new Set(answered(s).map(cellKey)).size > 1);
   const worded = slugs.filter((s) => !agree(s, outcomeKey));
   // A result without a brief (a report of an older shmlab, a user experiment without one) gets a letter (a, b, ...)
   // for each distinct phrase, in the order of the columns; the list below the grid says once what each letter means.
@@ -120,7 +122,7 @@ function headline(engines: number, experiments: number, differing: number, pictu
   const seen =
     differing === 0
       ? 'Where an experiment applies to more than one engine, they all did the same.'
-      : `Engines did different things in ${differing} of the ${experiments} experiments (in bold), counting only the engines each applies to.`;
+      : `Engines did different things in ${differing} of the ${experiments} experiments (in bold), counting only the engines each applies to and that answered (an error, ⚠️, is no answer).`;
   return `${counts} ${seen}${picture ? ' Which engines keep and which lose each kind of memory is [the picture below](#what-survives-what).' : ''}`;
 }
 
