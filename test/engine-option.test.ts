@@ -5,8 +5,8 @@ import { ContainerRuntimeClient, GenericContainer, getContainerRuntimeClient, Im
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { IMAGES } from '../experiments/images.js';
 import { EXPERIMENTS } from '../experiments/index.js';
+import { EngineDriver } from '../src/docker/docker-api.js';
 import { connectEngine } from '../src/docker/docker-connection.js';
-import { OwnClientEngineDriver } from '../src/docker/docker-driver.js';
 import { EngineUnavailableError, ImageMissingError, UsageError } from '../src/errors.js';
 import { runLab } from '../src/run/lab-runner.js';
 import { type StandInAnswer, type StandInEngine, standInEngine } from './holding-proxy.js';
@@ -98,7 +98,7 @@ describe("containers, through shmlab's own client", () => {
     const { client } = await connectEngine(say, 5000, signal, { DOCKER_HOST: engine.address });
     const ids: string[] = [];
     const { before, after, outcome } = await envAfter(() =>
-      new OwnClientEngineDriver(client, 5000, signal).run(
+      new EngineDriver(client, 5000, signal).run(
         { name: 'shmlab-r-app-1', image: 'sha256:1', cmd: ['sleep', '1'], labels: { run: 'r' }, ipcMode: 'shareable', hostConfig: { ShmSize: 1 } },
         (id) => ids.push(id),
       ),

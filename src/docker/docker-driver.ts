@@ -8,48 +8,13 @@ import type { ContainerState, StepAction } from '../model/experiment.js';
 import type { Capability } from '../model/family.js';
 import type { PrivilegeMode } from '../model/result.js';
 import { containerConfig } from './container-config.js';
-import { EngineDriver } from './docker-api.js';
-import { requireImage } from './docker-connection.js';
+import type { EngineDriver } from './docker-api.js';
 
 /**
- * The network every container of a Docker API engine has, as OwnClientEngineDriver.run asks for it: the API's NetworkDisabled
+ * The network every container of a Docker API engine has, as EngineDriver.run asks for it: the API's NetworkDisabled
  * and HostConfig.NetworkMode "none" (`docker run --network none`): no interface but loopback, in a namespace of its own.
  */
 export const NETWORK_GRANT = 'no network (NetworkDisabled, NetworkMode none: its own empty network namespace)';
-
-/**
- * EngineDriver, creating and starting its containers through its own client, as `docker run -d` does: EngineDriver.run
- * goes through testcontainers' GenericContainer.start(), which always takes testcontainers' process-wide client and
- * reaper, and only process.env points those at an engine.
- */
-export class OwnClientEngineDriver extends EngineDriver {
-  override run(options: Parameters<EngineDriver['run']>[0], onCreated: (id: string) => void): Promise<string> {
-    const { dockerode } = this;
-    return this.call(
-      `start a container of ${options.image.slice(0, 19)}`,
-      async () => {
-        await requireImage(dockerode, options.image);
-        const container = await dockerode.createContainer({
-          name: options.name,
-          Image: options.image,
-          Cmd: options.cmd,
-          Labels: options.labels,
-          // No network at all: the container gets its own empty network namespace, and the engine skips its network
-          // sandbox (for Docker, the libnetwork-setkey hook that re-executes dockerd at every start), which halves the
-          // cost of a start. The CLI has no flag for it; NetworkMode stays "none" for engines that ignore it.
-          NetworkDisabled: true,
-          HostConfig: { ...options.hostConfig, ...(options.ipcMode ? { IpcMode: options.ipcMode } : {}), NetworkMode: 'none' },
-        });
-        // Before the start: a refused start still leaves a container known to cleanup.
-        onCreated(container.id);
-        await container.start();
-        return container.id;
-      },
-      this.deadlineMs,
-      true,
-    );
-  }
-}
 
 export class DockerDriver implements LabDriver {
   readonly kind = 'docker-api';

@@ -9,9 +9,9 @@ import { LabSession } from '../lab/lab-session.js';
 import { processLease } from '../lab/process-lease.js';
 import { removeStaleLocal } from '../lab/stale-resources.js';
 import { IMAGE_LABEL, LABEL, LABEL_HELPER, LABEL_RUN } from '../labels.js';
-import type { EngineDriver } from './docker-api.js';
+import { EngineDriver } from './docker-api.js';
 import { connectEngine } from './docker-connection.js';
-import { DockerDriver, OwnClientEngineDriver } from './docker-driver.js';
+import { DockerDriver } from './docker-driver.js';
 import { dockerHostIpc } from './docker-host-ipc.js';
 import { buildImages, isClaimed } from './docker-images.js';
 import { describeEngine } from './docker-info.js';
@@ -25,7 +25,7 @@ export async function openDockerLab(setup: LabSetup): Promise<DockerLab> {
   const lease = await processLease();
   const { address, client } = await connectEngine(setup.say, setup.deadlineMs, signal, setup.env ?? process.env);
   // Containers are created through this client too, never through testcontainers' process-wide one.
-  const api = new OwnClientEngineDriver(client, setup.deadlineMs ?? DEFAULT_DEADLINE_MS, signal);
+  const api = new EngineDriver(client, setup.deadlineMs ?? DEFAULT_DEADLINE_MS, signal);
   const { environment, lacks } = await api.call('describe the engine', () => describeEngine(api.dockerode, address.uri));
   const variants = [...new Set(['lab', ...(setup.variants ?? [])])];
   const { ids, tags } = await buildImages(api, variants, setup.say, lease, setup.images, setup.userPrograms);
