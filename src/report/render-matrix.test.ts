@@ -96,6 +96,18 @@ describe('renderMatrix', () => {
     );
   });
 
+  it("says whose operations the words follow: the engine's alone, or shmlab's in the kubelet's place on a CRI column", () => {
+    const cri = runResult([result('sysv-restart', 'kept')], {
+      environment: { ...docker.environment, kind: 'cri', runtimeName: 'containerd', serverVersion: '2.1' },
+    });
+    expect(md).toContain('The words beside it (`kept`, `lost`, `EINVAL`…) are what the engine did.');
+    expect(md).not.toContain("kubelet's place");
+    const mixed = renderMatrix([docker, cri], EXPERIMENTS);
+    expect(mixed).toContain("on a CRI runtime after the operations shmlab made over CRI in the kubelet's place");
+    expect(mixed).not.toContain('are what the engine did');
+    expect(mixed).toContain('† marks an engine whose family or set-up has an expectation of its own');
+  });
+
   it("says which engines' verdicts decide the exit code, where that is known", () => {
     const gates = (run: RunResult) => run.environment.kind !== 'podman';
     expect(renderMatrix([docker, podman], EXPERIMENTS, { gates })).toContain(

@@ -93,10 +93,7 @@ export function renderMatrix(runs: readonly RunResult[], experiments: readonly E
         ]
       : []),
     '## Results',
-    'The sign is the verdict: ✅ as expected today · ❌ differs from what is expected today · ⚠️ error · ➖ not applicable (why: in its section) · — not run; ' +
-      "it leads to that engine's transcript. The words beside it are what the engine did (`kept`, `lost`, `EINVAL`…). " +
-      'An experiment is in bold where the engines it applies to did different things; where their observations differ in any word, the experiment leads to ' +
-      "[the full phrases below the grid](#where-engines-differ). † marks an engine's own expectation, also below.",
+    legend(columns),
     table(head, rows),
   ];
   if (worded.length) parts.push('### Where engines differ', worded.map((slug) => differences(slug, columns, letters.get(slug) ?? new Map())).join('\n'));
@@ -105,6 +102,21 @@ export function renderMatrix(runs: readonly RunResult[], experiments: readonly E
   parts.push('## Engines', ...engines(columns));
   if (missing.length) parts.push('No report from:', missing.map((m) => `- <a name="${missingAnchor(m.name)}"></a>**${m.name}**: ${m.why}`).join('\n'));
   return `${parts.join('\n\n')}\n`;
+}
+
+// What the signs, the words and † mean; who made the operations the words follow, where that was not the engine.
+function legend(columns: readonly Column[]): string {
+  const cri = columns.some((c) => c.run.environment.kind === 'cri');
+  const who = cri
+    ? "what the run then showed: on a Docker-API engine after the engine's own operations; on a CRI runtime after the operations shmlab made over CRI in the kubelet's place (restarts in the pod, new pods, admission: its report says how, and where a kubelet does otherwise)"
+    : 'what the engine did';
+  return (
+    'The sign is the verdict: ✅ as expected today · ❌ differs from what is expected today · ⚠️ error · ➖ not applicable (why: in its section) · — not run; ' +
+    "it leads to that engine's transcript, whose section says what is expected today and what the blog saw in 2017. " +
+    `The words beside it (\`kept\`, \`lost\`, \`EINVAL\`…) are ${who}. ` +
+    'An experiment is in bold where the engines it applies to did different things; where their observations differ in any word, the experiment leads to ' +
+    "[the full phrases below the grid](#where-engines-differ). † marks an engine whose family or set-up has an expectation of its own (a CRI restart in the same pod, a rootless engine's user namespace), said below the grid."
+  );
 }
 
 // Columns without a run, named once under the headline; what each lacks is listed below the engines.
