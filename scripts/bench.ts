@@ -1,12 +1,15 @@
 // npm run bench [-- --pairs N]: shmlab against the yardstick (bench/yardstick.sh, the same six experiments as a
 // plain serial docker CLI script), alternately, warm cache then cold; plus shmlab's peak memory and the full suite.
 
-import { readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { execa } from 'execa';
 import tmp from 'tmp';
+import type { RunResult } from '../src/model/result.js';
 import { CACHE, ROOT } from '../src/paths.js';
+import { busyCpuMs, engineCalls } from './engine-work.js';
 
 const SIX = 'sysv-restart,mmap-restart,shmget-einval,procsys-readonly,privileged-not-persisted,sysctl-flag';
 const CLI = join(ROOT, 'dist/src/cli.js');
@@ -15,21 +18,28 @@ const YARDSTICK_CACHE = '/tmp/shmlab-yardstick';
 interface Sample {
   ms: number;
   rssKb?: number;
+  /** The machine's busy CPU time during the run less shmlab's own: the engine's work (ms of one core). */
+  engineCpuMs?: number;
+  calls?: Record<string, number>;
 }
 
 async function timeShmlab(only?: string): Promise<Sample> {
   const dir = tmp.dirSync({ unsafeCleanup: true });
   const stats = join(dir.name, 'stats.json');
+  const busy = busyCpuMs();
   const started = performance.now();
   const r = await execa('node', [CLI, 'run', ...(only ? ['--only', only] : []), '--report-dir', dir.name], {
     reject: false,
     env: { ...process.env, SHMLAB_STATS_FILE: stats },
   });
   const ms = performance.now() - started;
+  const machine = busyCpuMs() - busy;
   if (r.exitCode !== 0) throw new Error(`shmlab run failed (exit ${r.exitCode}):\n${r.stdout}\n${r.stderr}`);
-  const rssKb = JSON.parse(readFileSync(stats, 'utf8')).maxRssKb as number;
+  const own = JSON.parse(readFileSync(stats, 'utf8')) as { maxRssKb: number; cpuMs: number };
+  const report = readdirSync(dir.name).find((f) => f.endsWith('.json') && f !== 'stats.json');
+  const calls = report ? engineCalls(JSON.parse(readFileSync(join(dir.name, report), 'utf8')) as RunResult) : undefined;
   dir.removeCallback();
-  return { ms, rssKb };
+  return { ms, rssKb: own.maxRssKb, engineCpuMs: machine - own.cpuMs, calls };
 }
 
 async function timeYardstick(): Promise<Sample> {
@@ -62,6 +72,24 @@ function summary(label: string, shmlab: Sample[], script: Sample[]): string {
     side('shmlab', shmlab),
     side('script', script),
     `  ratio shmlab/script: median ${median(ratios).toFixed(2)} (pairs: ${ratios.map((r) => r.toFixed(2)).join(', ')})`,
+  ].join('\n');
+}
+
+// The full run's engine calls by kind, the engine's CPU time, and how close the wall time is to that work spread over
+// the cores (1: shmlab waits on nothing but the engine).
+function fullRun(full: Sample[]): string {
+  const cores = cpus().length;
+  const engine = median(full.map((s) => s.engineCpuMs ?? 0));
+  const wall = median(full.map((s) => s.ms));
+  const calls = full.at(-1)?.calls ?? {};
+  const { execSteps, ...byKind } = calls;
+  const list = Object.entries(byKind)
+    .sort((a, b) => b[1] - a[1])
+    .map(([k, n]) => `${n} ${k}`)
+    .join(', ');
+  return [
+    `  engine calls: ${Object.values(byKind).reduce((a, b) => a + b, 0)} (${list}); the ${byKind.exec ?? 0} execs ran ${execSteps ?? 0} exec steps`,
+    `  engine CPU (machine busy less shmlab's own): median ${(engine / 1000).toFixed(1)} core-seconds; wall / (engine CPU / ${cores} cores): ${(wall / (engine / cores)).toFixed(2)}`,
   ].join('\n');
 }
 
@@ -103,6 +131,7 @@ async function main(): Promise<void> {
   console.log(summary('warm cache', warm.shmlab, warm.script));
   console.log(summary('cold cache', cold.shmlab, cold.script));
   console.log(`full suite (every experiment), warm: median ${secs(median(full.map((s) => s.ms)))} over ${full.length} runs`);
+  console.log(fullRun(full));
   console.log(`shmlab peak memory (max RSS of the process): median ${(median(rss) / 1024).toFixed(0)} MB, max ${(Math.max(...rss) / 1024).toFixed(0)} MB`);
 }
 

@@ -92,10 +92,14 @@ async function fleet(command: FleetCommand): Promise<number> {
   }
 }
 
-// For `npm run bench`: the process's peak memory, written where SHMLAB_STATS_FILE says (the writer loads only then).
+// For `npm run bench`: the process's peak memory and its own CPU time, written where SHMLAB_STATS_FILE says (the writer
+// loads only then).
 async function writeStats(): Promise<void> {
   const file = process.env.SHMLAB_STATS_FILE;
-  if (file) (await import('./report/write-report.js')).writeFileAtomically(file, JSON.stringify({ maxRssKb: process.resourceUsage().maxRSS }));
+  if (!file) return;
+  const use = process.resourceUsage();
+  const stats = { maxRssKb: use.maxRSS, cpuMs: Math.round((use.userCPUTime + use.systemCPUTime) / 1000) };
+  (await import('./report/write-report.js')).writeFileAtomically(file, JSON.stringify(stats));
 }
 
 /** The exit code of the signal that interrupted this process, if one did. */

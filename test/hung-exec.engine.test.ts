@@ -44,7 +44,7 @@ describe('an exec the engine never answers', () => {
     expect(run.exitCode, run.all).toBe(1);
     const result = reportOf(dir).experiments.find((e) => e.slug === 'sysv-restart')!;
     expect(result.verdict).toBe('error');
-    expect(result.error).toMatch(/did not answer \(exec sysv-write\) within 3 s/);
+    expect(result.error).toMatch(/did not answer \(exec run-steps\) within 3 s/);
     expect(result.observed).toMatch(/not run|engine error/);
     expect(took).toBeLessThan(60_000);
     expect(leftovers(before, await engineState())).toEqual(NOTHING_LEFT);

@@ -143,7 +143,7 @@ export class CriDriver implements LabDriver {
 
   async exec(handle: string, cmd: string[]): Promise<ExecOutcome> {
     const r = await this.client.execSync(this.entry(handle).containerId, cmd, this.execTimeout);
-    return { exitCode: r.exit_code, stdout: r.stdout.toString('utf8'), stderr: r.stderr.toString('utf8') };
+    return { exitCode: r.exit_code, stdout: r.stdout.toString('utf8'), stderr: r.stderr.toString('utf8'), stdoutBytes: r.stdout };
   }
 
   async stop(handle: string): Promise<void> {

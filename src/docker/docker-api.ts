@@ -143,7 +143,8 @@ export class EngineDriver {
         stream.on('close', resolve);
         stream.on('error', reject);
       });
-      return { stdout: Buffer.concat(chunks.stdout).toString(), stderr: Buffer.concat(chunks.stderr).toString() };
+      const stdoutBytes = Buffer.concat(chunks.stdout);
+      return { stdout: stdoutBytes.toString(), stderr: Buffer.concat(chunks.stderr).toString(), stdoutBytes };
     });
     const info = await retryTransient(() => this.call(`${what} (exit code)`, () => exec.inspect()));
     const exitCode = info.ExitCode ?? -1;

@@ -20,6 +20,8 @@ export interface ExecOutcome {
   exitCode: number;
   stdout: string;
   stderr: string;
+  /** The program's stdout as bytes, where the driver has them: run-steps' frames count bytes, not characters. */
+  stdoutBytes?: Buffer;
 }
 
 /** A container to start, as the experiment declares it, with names resolved for this run. */

@@ -242,5 +242,10 @@ export interface StepRecord {
   state?: ContainerState;
   /** Set when the engine has no such operation: why the step was not taken (evidence steps only). */
   skipped?: string;
+  /**
+   * The one exec that ran this step with the exec steps beside it (`run-steps A ; B …`, as the engine's CLI command):
+   * each program still ran as its own process, and this record is its own outcome.
+   */
+  sharedExec?: string;
   startedAt: string;
 }

@@ -193,6 +193,27 @@ describe('markdown helpers', () => {
       '# changes: not taken here: Kubernetes (CRI) has no diff operation',
     );
   });
+  it('names the one exec that ran several steps once, above the first of them, and each step by its own command', () => {
+    const one = 'docker exec app run-steps a ; b';
+    const steps = [
+      record('a', { sharedExec: one, stdout: 'x\n' }),
+      record('b', { sharedExec: one, exitCode: 10 }),
+      record('stop', { action: 'stop', command: 'docker stop app' }),
+      record('a2', { command: 'docker exec app a', sharedExec: one }),
+    ];
+    expect(transcript(steps)).toBe(
+      [
+        '# a, b: one exec, each program its own process in turn (run-steps):',
+        `#   ${one}`,
+        '$ docker exec app a\nx\n[exit 0, 5 ms]',
+        '$ docker exec app b\n[exit 10, 5 ms]',
+        '$ docker stop app\n[exit 0, 5 ms]',
+        '# a2: one exec, each program its own process in turn (run-steps):',
+        `#   ${one}`,
+        '$ docker exec app a\n[exit 0, 5 ms]',
+      ].join('\n'),
+    );
+  });
   it('says once why a run of steps was not taken for one reason, and again where the reason changes', () => {
     const skipped = (id: string, why: string) => record(id, { command: `docker exec app ${id}`, skipped: why });
     expect(transcript([skipped('write', 'no container'), skipped('read', 'no container'), skipped('diff', 'no diff'), skipped('stop', 'no container')])).toBe(

@@ -224,10 +224,10 @@ export function transcript(steps: readonly StepRecord[]): string {
     else lines.push([s]);
   }
   return lines
-    .map((run) => {
+    .map((run, i) => {
       const s = run[0]!;
       if (s.skipped) return `# ${run.map((r) => r.id).join(', ')}: not taken here: ${s.skipped}`;
-      const head = `$ ${s.command}${s.why ? `    # ${s.why}` : ''}`;
+      const head = `${sharedHead(s, lines[i - 1]?.[0], steps)}$ ${s.command}${s.why ? `    # ${s.why}` : ''}`;
       const body = `${s.stdout}${s.stderr}`.replace(/\n$/, '');
       const status = s.admission
         ? `[refused by admission (shmlab in the place of the API server and the kubelet): not sent to the engine, ${seconds(s.durationMs)}]`
@@ -237,4 +237,13 @@ export function transcript(steps: readonly StepRecord[]): string {
       return [head, body, status].filter(Boolean).join('\n');
     })
     .join('\n');
+}
+
+// Said once, above the first of the steps one exec ran: which steps, and that exec's command.
+function sharedHead(s: StepRecord, before: StepRecord | undefined, steps: readonly StepRecord[]): string {
+  if (!s.sharedExec || before?.sharedExec === s.sharedExec) return '';
+  const from = steps.indexOf(s);
+  const to = steps.findIndex((r, i) => i > from && r.sharedExec !== s.sharedExec);
+  const ids = steps.slice(from, to < 0 ? undefined : to).map((r) => r.id);
+  return `# ${ids.join(', ')}: one exec, each program its own process in turn (run-steps):\n#   ${s.sharedExec}\n`;
 }

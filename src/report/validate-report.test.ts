@@ -25,6 +25,7 @@ const everyStepField: Required<StepRecord> = {
   admission: true,
   state: 'running',
   skipped: 'not on this engine',
+  sharedExec: 'docker exec app run-steps sysv-write ; sysv-read',
   exitCode: null,
 };
 const everyResultField: Required<ExperimentResult> = {

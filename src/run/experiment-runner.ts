@@ -7,6 +7,7 @@ import type { Experiment, Step, StepRecord } from '../model/experiment.js';
 import { lacking as lackingFor } from '../model/family.js';
 import type { ExperimentResult } from '../model/result.js';
 import { judge } from '../verdict/judge.js';
+import { runShared, sharedRun } from './shared-exec.js';
 import { ExperimentState, NotApplicableError, runStep } from './step-runner.js';
 
 // Said of every container; the network each driver gives its containers is among the driver's own grants.
@@ -29,19 +30,29 @@ export async function runExperiment(experiment: Experiment, ctx: LabContext): Pr
   // again, a step on it has nothing to act on, and is not taken. The refusal is judged on its own step.
   const refusedRuns = new Map<string, string>();
   try {
-    for (const step of experiment.steps) {
-      if (ctx.signal.aborted) break;
+    const skipFor = (step: Step) => {
       const refusedBy = step.do === 'run' ? undefined : refusedRuns.get(step.container);
-      const skip = step.skipOn?.[ctx.family] ?? (refusedBy && `the engine refused its container ${step.container} (step ${refusedBy})`);
-      const record = skip ? skipped(step, skip) : await runStep(step, state);
-      if (step.do === 'run') {
+      return step.skipOn?.[ctx.family] ?? (refusedBy && `the engine refused its container ${step.container} (step ${refusedBy})`);
+    };
+    // A step that one exec shared with those before it could not start alone gets the engine's own answer, alone.
+    let alone = -1;
+    for (let i = 0; i < experiment.steps.length; ) {
+      if (ctx.signal.aborted) break;
+      const step = experiment.steps[i]!;
+      const skip = skipFor(step);
+      const shared = skip || i === alone || !state.shareExecs ? [] : sharedRun(experiment.steps, i, (s) => !skipFor(s));
+      const taken = shared.length ? await runShared(shared, state) : [skip ? skipped(step, skip) : await runStep(step, state)];
+      if (shared.length && taken.length < shared.length && !taken.at(-1)?.engineFailed) alone = i + taken.length;
+      i += taken.length;
+      const record = taken.at(-1);
+      if (record && step.do === 'run') {
         if (record.refused) refusedRuns.set(step.container, step.id);
         else refusedRuns.delete(step.container);
       }
       for (const id of state.ids.values()) containers.add(id);
-      records.push(record);
+      records.push(...taken);
       // Later steps build on this one: after an engine failure they would only report noise.
-      if (record.engineFailed && !record.refused) break;
+      if (record?.engineFailed && !record.refused) break;
     }
   } catch (err) {
     if (err instanceof NotApplicableError) lacking = err.message;

@@ -5,13 +5,18 @@ import type { ExperimentState } from './experiment-state.js';
 
 export const exec: Action<StepOf<'exec'>> = {
   async perform({ step, state: s, describe, handle }) {
-    const key = step.cmd.some((arg) => arg.includes('{hostKey}')) ? await hostKey(s) : undefined;
-    const cmd = step.cmd.map((arg) => arg.replaceAll('{hostKey}', String(key)));
+    const cmd = await hostKeyArgs(step.cmd, s);
     describe(cmd);
     const out = await s.ctx.driver.exec(handle(), cmd);
     return { exitCode: out.exitCode, stdout: out.stdout, stderr: out.stderr };
   },
 };
+
+/** The arguments with `{hostKey}` replaced by this run's own host key (claimed at its first use). */
+export async function hostKeyArgs(cmd: readonly string[], s: ExperimentState): Promise<string[]> {
+  const key = cmd.some((arg) => arg.includes('{hostKey}')) ? await hostKey(s) : undefined;
+  return cmd.map((arg) => arg.replaceAll('{hostKey}', String(key)));
+}
 
 // Claimed in the lease and marked before the segment can exist, so that a killed run's key is found.
 async function hostKey(s: ExperimentState): Promise<number> {

@@ -18,6 +18,8 @@ export class ExperimentState {
   readonly restores: (() => Record<string, string> | undefined)[] = [];
   private runs = 0;
   hostKey?: number;
+  /** Consecutive exec steps may run in one exec (run-steps); false once run-steps could not begin in this container. */
+  shareExecs = true;
 
   constructor(
     readonly experiment: Experiment,
