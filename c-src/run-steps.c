@@ -5,7 +5,8 @@
  * CODE is its exit code, or 128 + the signal that ended it (as the engines report an exec's end); START and TOOK are
  * milliseconds since run-steps began and of the program's own run. A program that could not be started is
  * "step N noexec ERRNO-NAME\n" and ends the list: what follows it is not run.
- * Each program's stdin is /dev/null; its stdout and stderr are anonymous memory files (memfd_create), never pipes, so
+ * Each program runs in a session of its own (as runc and crun start an exec), found by the PATH as they find it (no
+ * shell for a file that is not a program), with stdin /dev/null; its stdout and stderr are anonymous memory files (memfd_create), never pipes, so
  * that a process it leaves running with them (a server it started) holds up nothing, and nothing is written to the
  * container's file systems (/dev/shm is what the experiments measure).
  * Exit 0 when every program was run or one could not be started; 70 when run-steps itself could not go on. */
@@ -18,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -40,17 +42,42 @@ static void write_all(int fd, const char *buf, size_t len) {
     }
 }
 
-/* The whole of an anonymous file, copied to stdout from its start. */
+/* The first `size` bytes of an anonymous file, copied to stdout; pread leaves alone the file position that a process
+ * the step left running may still write at. */
 static void copy_out(int fd, off_t size) {
     char buf[65536];
-    if (lseek(fd, 0, SEEK_SET) < 0) fail(EXIT_SOFTWARE, "lseek");
-    while (size > 0) {
-        ssize_t n = read(fd, buf, size < (off_t)sizeof buf ? (size_t)size : sizeof buf);
+    for (off_t at = 0; at < size;) {
+        ssize_t n = pread(fd, buf, size - at < (off_t)sizeof buf ? (size_t)(size - at) : sizeof buf, at);
         if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) fail(EXIT_SOFTWARE, "read");
+        if (n <= 0) fail(EXIT_SOFTWARE, "pread");
         write_all(1, buf, (size_t)n);
-        size -= n;
+        at += n;
     }
+}
+
+/* The program by its name, as the runtimes start an exec's (the PATH searched for a file, then execv): a file the kernel
+ * cannot run is an error (ENOEXEC), not a shell script, as execvp would take it. Returns only on failure, errno set. */
+static void start_program(char **argv) {
+    if (strchr(argv[0], '/')) {
+        execv(argv[0], argv);
+        return;
+    }
+    const char *path = getenv("PATH");
+    if (!path || !*path) path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+    int err = ENOENT;
+    for (const char *dir = path;;) {
+        const char *end = strchrnul(dir, ':');
+        char full[4096];
+        if (snprintf(full, sizeof full, "%.*s/%s", (int)(end - dir), end == dir ? "." : dir, argv[0]) < (int)sizeof full) {
+            execv(full, argv);
+            if (errno == EACCES) err = EACCES;
+            else if (errno != ENOENT && errno != ENOTDIR) err = errno;
+            if (err != ENOENT && err != EACCES) break;
+        }
+        if (!*end) break;
+        dir = end + 1;
+    }
+    errno = err;
 }
 
 static int anonymous(const char *name) {
@@ -69,11 +96,13 @@ static int run_one(int n, char **argv, long long began) {
     pid_t pid = fork();
     if (pid < 0) fail(EXIT_SOFTWARE, "fork");
     if (pid == 0) {
-        int null = open("/dev/null", O_RDONLY);
+        /* A session of its own, as the runtimes give each exec: a step that signals its process group reaches only its own. */
+        setsid();
+        int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
         if (null >= 0) dup2(null, 0);
         dup2(out, 1);
         dup2(err, 2);
-        execvp(argv[0], argv);
+        start_program(argv);
         int e = errno;
         ssize_t ignored = write(report[1], &e, sizeof e);
         (void)ignored;
@@ -98,8 +127,9 @@ static int run_one(int n, char **argv, long long began) {
         return -1;
     }
     int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    off_t out_size = lseek(out, 0, SEEK_END), err_size = lseek(err, 0, SEEK_END);
-    if (out_size < 0 || err_size < 0) fail(EXIT_SOFTWARE, "lseek");
+    struct stat out_st, err_st;
+    if (fstat(out, &out_st) < 0 || fstat(err, &err_st) < 0) fail(EXIT_SOFTWARE, "fstat");
+    off_t out_size = out_st.st_size, err_size = err_st.st_size;
     len = snprintf(head, sizeof head, "step %d exit %d at %lld ms %lld out %lld err %lld\n", n, code, start - began, took, (long long)out_size,
                    (long long)err_size);
     write_all(1, head, (size_t)len);

@@ -141,8 +141,8 @@ export class CriDriver implements LabDriver {
     await this.client.startContainer(entry.containerId);
   }
 
-  async exec(handle: string, cmd: string[]): Promise<ExecOutcome> {
-    const r = await this.client.execSync(this.entry(handle).containerId, cmd, this.execTimeout);
+  async exec(handle: string, cmd: string[], programs = 1): Promise<ExecOutcome> {
+    const r = await this.client.execSync(this.entry(handle).containerId, cmd, this.execTimeout * programs);
     return { exitCode: r.exit_code, stdout: r.stdout.toString('utf8'), stderr: r.stderr.toString('utf8'), stdoutBytes: r.stdout };
   }
 

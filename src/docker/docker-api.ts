@@ -127,31 +127,39 @@ export class EngineDriver {
    * Runs a program in the container, once: creating the exec instance has no effect and may be retried, starting it
    * is never repeated (a program that ran must not run twice), and only the read of its exit code is retried.
    */
-  async exec(id: string, cmd: string[]): Promise<ExecOutcome> {
+  async exec(id: string, cmd: string[], deadlineMs = this.deadlineMs): Promise<ExecOutcome> {
     const what = `exec ${cmd[0] ?? ''}`;
     const exec = await retryTransient(() => this.call(what, () => this.container(id).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true })));
-    const output = await this.call(what, async () => {
-      const stream = (await exec.start({ Detach: false, Tty: false })) as NodeJS.ReadableStream;
-      const out = new PassThrough();
-      const err = new PassThrough();
-      const chunks = { stdout: [] as Buffer[], stderr: [] as Buffer[] };
-      out.on('data', (c: Buffer) => chunks.stdout.push(c));
-      err.on('data', (c: Buffer) => chunks.stderr.push(c));
-      this.dockerode.modem.demuxStream(stream, out, err);
-      await new Promise<void>((resolve, reject) => {
-        stream.on('end', resolve);
-        stream.on('close', resolve);
-        stream.on('error', reject);
-      });
-      const stdoutBytes = Buffer.concat(chunks.stdout);
-      return { stdout: stdoutBytes.toString(), stderr: Buffer.concat(chunks.stderr).toString(), stdoutBytes };
-    });
-    const info = await retryTransient(() => this.call(`${what} (exit code)`, () => exec.inspect()));
+    const chunks = { stdout: [] as Buffer[], stderr: [] as Buffer[] }; // what it wrote goes with a failure (run-steps: its finished steps)
+    const withOutput = (err: unknown) => Object.assign(err as Error, { partialStdout: Buffer.concat(chunks.stdout) });
+    const rethrow = (err: unknown): never => {
+      throw withOutput(err);
+    };
+    const output = await this.call(
+      what,
+      async () => {
+        const stream = (await exec.start({ Detach: false, Tty: false })) as NodeJS.ReadableStream;
+        const out = new PassThrough();
+        const err = new PassThrough();
+        out.on('data', (c: Buffer) => chunks.stdout.push(c));
+        err.on('data', (c: Buffer) => chunks.stderr.push(c));
+        this.dockerode.modem.demuxStream(stream, out, err);
+        await new Promise<void>((resolve, reject) => {
+          stream.on('end', resolve);
+          stream.on('close', resolve);
+          stream.on('error', reject);
+        });
+        const stdoutBytes = Buffer.concat(chunks.stdout);
+        return { stdout: stdoutBytes.toString(), stderr: Buffer.concat(chunks.stderr).toString(), stdoutBytes };
+      },
+      deadlineMs,
+    ).catch(rethrow);
+    const info = await retryTransient(() => this.call(`${what} (exit code)`, () => exec.inspect())).catch(rethrow);
     const exitCode = info.ExitCode ?? -1;
     // The runtime, not the program, failed (a crashed gVisor sandbox: "urpc method … WaitPID failed: EOF"): an engine
     // failure, never an observation of the program.
     if (exitCode >= 126 && exitCode <= 128 && RUNTIME_EXEC_FAILED.test(output.stdout + output.stderr)) {
-      throw new Error(`the runtime failed the exec (exit ${exitCode}): ${(output.stdout + output.stderr).trim()}`);
+      throw withOutput(new Error(`the runtime failed the exec (exit ${exitCode}): ${(output.stdout + output.stderr).trim()}`));
     }
     return { exitCode, ...output };
   }

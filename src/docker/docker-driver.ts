@@ -75,8 +75,8 @@ export class DockerDriver implements LabDriver {
     return { handle, command, grants: [NETWORK_GRANT, ...grants], refusal };
   }
 
-  exec(handle: string, cmd: string[]): Promise<ExecOutcome> {
-    return this.api.exec(handle, cmd);
+  exec(handle: string, cmd: string[], programs = 1): Promise<ExecOutcome> {
+    return this.api.exec(handle, cmd, this.api.deadlineMs * programs);
   }
 
   stop(handle: string): Promise<void> {

@@ -79,7 +79,11 @@ export interface LabDriver {
   commandFor(action: StepAction, handle: string, cmd?: string[]): string;
   /** Creates and starts a container; privilege (or its nearest equivalent) is resolved here. */
   run(request: ContainerRequest): Promise<StartedContainer>;
-  exec(handle: string, cmd: string[]): Promise<ExecOutcome>;
+  /**
+   * Runs a program in the container. `programs`: how many it runs one after another (run-steps), each given the deadline
+   * one exec has; its output so far goes with a failure as `partialStdout` (Buffer) where the driver has it.
+   */
+  exec(handle: string, cmd: string[], programs?: number): Promise<ExecOutcome>;
   stop(handle: string): Promise<void>;
   /** Starts a stopped container again (Docker: the same container; CRI: a new attempt in the same sandbox). */
   start(handle: string): Promise<void>;

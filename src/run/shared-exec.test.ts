@@ -133,6 +133,30 @@ describe('runShared', () => {
     expect(records.map((r) => [r.id, r.engineFailed, r.stderr])).toEqual([['a', true, 'container abc123 is not running']]);
   });
 
+  it('keeps the steps finished before the engine failed the exec, and records the failure on the step it was in', async () => {
+    const steps = [exec('a', ['echo', 'a']), exec('b', ['sleep', '60']), exec('c', ['true'])] as (Step & { do: 'exec' })[];
+    const partialStdout = Buffer.from('step 0 exit 0 at 0 ms 3 out 2 err 0\na\n');
+    const late = Object.assign(new Error('the engine did not answer (exec run-steps) within 180 s'), { partialStdout });
+    const records = await runShared(steps, stateWith(hostDriver([], late), steps));
+    expect(records.map((r) => [r.id, r.stdout, r.engineFailed, r.stderr])).toEqual([
+      ['a', 'a\n', false, ''],
+      ['b', '', true, 'the engine did not answer (exec run-steps) within 180 s'],
+    ]);
+  });
+
+  it('gives the one exec the deadline of as many execs as it runs programs', async () => {
+    let given: number | undefined;
+    const steps = [exec('a', ['true']), exec('b', ['true']), exec('c', ['true'])] as (Step & { do: 'exec' })[];
+    const driver = hostDriver([]);
+    const run = driver.exec.bind(driver);
+    driver.exec = (handle, cmd, programs) => {
+      given = programs;
+      return run(handle, cmd, programs);
+    };
+    await runShared(steps, stateWith(driver, steps));
+    expect(given).toBe(3);
+  });
+
   it('records the step run-steps was in when it was ended as the engine failing it', async () => {
     const steps = [exec('a', ['echo', 'a']), exec('b', ['sh', '-c', 'kill -9 $PPID; sleep 1']), exec('c', ['true'])] as (Step & { do: 'exec' })[];
     const records = await runShared(steps, stateWith(hostDriver([]), steps));

@@ -70,11 +70,9 @@ export async function runShared(steps: readonly ExecStep[], state: ExperimentSta
   const started = Date.now();
   const container = steps[0]!.container;
   const driver = state.ctx.driver;
-  const cmds: string[][] = [];
-  for (const step of steps) cmds.push(await hostKeyArgs(step.cmd, state));
   const handle = state.id(container);
-  const one = [RUN_STEPS, ...cmds.flatMap((cmd, i) => (i ? [SEPARATOR, ...cmd] : cmd))];
-  const sharedExec = driver.commandFor('exec', handle, one);
+  const cmds: string[][] = steps.map((s) => s.cmd);
+  let sharedExec = '';
   const record = (i: number, fields: Partial<StepRecord> & Pick<StepRecord, 'exitCode' | 'stdout' | 'stderr' | 'durationMs' | 'startedAt'>) => ({
     id: steps[i]!.id,
     action: 'exec' as const,
@@ -82,23 +80,48 @@ export async function runShared(steps: readonly ExecStep[], state: ExperimentSta
     command: driver.commandFor('exec', handle, cmds[i]),
     ...(steps[i]!.why ? { why: steps[i]!.why } : {}),
     engineFailed: false,
-    sharedExec,
+    ...(sharedExec ? { sharedExec } : {}),
     ...fields,
   });
+  // The steps run-steps had finished, each its own record; the time the next one began (ms after `started`).
+  const finished = (frames: Frame[]): { records: StepRecord[]; endMs: number } => {
+    const records: StepRecord[] = [];
+    let endMs = 0;
+    for (const frame of frames) {
+      if ('noexec' in frame) break;
+      records.push(
+        record(records.length, {
+          exitCode: frame.exitCode,
+          stdout: frame.stdout,
+          stderr: frame.stderr,
+          durationMs: frame.tookMs,
+          startedAt: new Date(started + frame.atMs).toISOString(),
+        }),
+      );
+      endMs = frame.atMs + frame.tookMs;
+    }
+    return { records, endMs };
+  };
+  // The step run-steps was in when the exec ended without it: the engine's failure, in its words.
+  const failedAt = (i: number, words: string, sinceMs: number) =>
+    record(i, {
+      exitCode: 1,
+      stdout: '',
+      stderr: words,
+      durationMs: Math.max(0, Date.now() - started - sinceMs),
+      startedAt: new Date(started + sinceMs).toISOString(),
+      engineFailed: true,
+    });
   let out: Awaited<ReturnType<typeof driver.exec>>;
   try {
-    out = await untilAborted(() => driver.exec(handle, one), state.ctx.signal, 'while waiting for the engine');
+    for (const [i, step] of steps.entries()) cmds[i] = await hostKeyArgs(step.cmd, state);
+    const one = [RUN_STEPS, ...cmds.flatMap((cmd, i) => (i ? [SEPARATOR, ...cmd] : cmd))];
+    sharedExec = driver.commandFor('exec', handle, one);
+    out = await untilAborted(() => driver.exec(handle, one, steps.length), state.ctx.signal, 'while waiting for the engine');
   } catch (err) {
-    return [
-      record(0, {
-        exitCode: 1,
-        stdout: '',
-        stderr: engineWords(err),
-        durationMs: Date.now() - started,
-        startedAt: new Date(started).toISOString(),
-        engineFailed: true,
-      }),
-    ];
+    const partial = (err as { partialStdout?: unknown }).partialStdout;
+    const done = Buffer.isBuffer(partial) ? finished(parseFrames(partial)) : { records: [], endMs: 0 };
+    return [...done.records, failedAt(done.records.length, engineWords(err), done.endMs)];
   }
   const frames = parseFrames(out.stdoutBytes ?? Buffer.from(out.stdout, 'utf8'));
   // run-steps could not begin (no memfd_create in this kernel or sandbox): nothing ran, so each step runs alone.
@@ -106,32 +129,13 @@ export async function runShared(steps: readonly ExecStep[], state: ExperimentSta
     state.shareExecs = false;
     return [];
   }
-  const records: StepRecord[] = [];
-  for (const frame of frames) {
-    if ('noexec' in frame) return records;
+  const { records, endMs } = finished(frames);
+  // run-steps ended before every program had run (the container, or run-steps itself, was ended): the step it was in
+  // has no outcome of its own, and what the exec said is the engine's answer.
+  if (records.length < steps.length && !frames.some((f) => 'noexec' in f)) {
+    const said = out.stderr.trim();
     records.push(
-      record(records.length, {
-        exitCode: frame.exitCode,
-        stdout: frame.stdout,
-        stderr: frame.stderr,
-        durationMs: frame.tookMs,
-        startedAt: new Date(started + frame.atMs).toISOString(),
-      }),
-    );
-  }
-  if (records.length < steps.length) {
-    // run-steps ended before every program had run (the container, or run-steps itself, was ended): the step it was in
-    // has no outcome of its own, and what the exec said is the engine's answer.
-    const said = `${out.stderr}`.trim();
-    records.push(
-      record(records.length, {
-        exitCode: 1,
-        stdout: '',
-        stderr: `the exec running this step ended (exit ${out.exitCode}) before the step's program did${said ? `: ${said}` : ''}`,
-        durationMs: Date.now() - started,
-        startedAt: new Date(started).toISOString(),
-        engineFailed: true,
-      }),
+      failedAt(records.length, `the exec running this step ended (exit ${out.exitCode}) before the step's program did${said ? `: ${said}` : ''}`, endMs),
     );
   }
   return records;
