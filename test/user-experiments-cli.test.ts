@@ -134,10 +134,13 @@ describe('--experiments on the command line: one sentence, exit 2, and no engine
       env: { DOCKER_HOST: 'unix:///nonexistent.sock' },
       forceKillAfterDelay: false,
     });
-    // Loading has begun once the process that tries the modules runs, and stuck.mjs's loop once a second has passed.
-    const deadline = Date.now() + 60_000;
+    // Loading has begun once the process that tries the modules runs, and stuck.mjs's loop once that process has spent
+    // a second of CPU (starting it and loading mine.mjs take far less): on a loaded machine a second of wall time was
+    // not enough, and the signal came while mine.mjs loaded.
+    const deadline = Date.now() + NOT_HUNG_MS;
     while (!childrenOf(child.pid!).length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    await new Promise((r) => setTimeout(r, 1000));
+    const [loader] = childrenOf(child.pid!);
+    while (loader && cpuSeconds(loader) < 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     const signalled = Date.now();
     child.kill(signal);
     const r = await child;
@@ -149,6 +152,18 @@ describe('--experiments on the command line: one sentence, exit 2, and no engine
     expect(childrenOf(child.pid!)).toEqual([]);
   });
 });
+
+/** The CPU time a process has spent (user and system), from /proc: fields 14 and 15, in ticks of 1/100 s. */
+function cpuSeconds(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8')
+      .replace(/^.*\) /s, '')
+      .split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
 
 /** The processes whose parent is `pid`, from /proc. */
 function childrenOf(pid: number): number[] {
