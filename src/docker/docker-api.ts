@@ -1,6 +1,5 @@
 // Every operation an experiment performs on the engine, through testcontainers and its dockerode client.
 
-import { PassThrough } from 'node:stream';
 import type Dockerode from 'dockerode';
 import type { HostConfig } from 'dockerode';
 import pRetry, { AbortError } from 'p-retry';
@@ -15,6 +14,7 @@ export { EngineTimeoutError } from '../errors.js';
 import { engineWords } from '../engine/engine-words.js';
 
 import { EngineTimeoutError } from '../errors.js';
+import { type ExecChunks, readExecOutput } from './exec-output.js';
 
 interface RunOptions {
   name: string;
@@ -51,7 +51,7 @@ export class EngineDriver {
   ) {
     this.dockerode = client.container.dockerode;
     // A backstop under every request: a socket silent for longer than the deadline is closed.
-    (this.dockerode.modem as { timeout?: number }).timeout = deadlineMs + 5000;
+    (this.dockerode.modem as { timeout?: number }).timeout = this.backstopMs;
     if (signal) watchSignal(signal);
   }
 
@@ -123,6 +123,11 @@ export class EngineDriver {
     );
   }
 
+  /** How long a socket may be silent before the backstop closes it. */
+  private get backstopMs(): number {
+    return this.deadlineMs + 5000;
+  }
+
   /**
    * Runs a program in the container, once: creating the exec instance has no effect and may be retried, starting it
    * is never repeated (a program that ran must not run twice), and only the read of its exit code is retried.
@@ -130,7 +135,8 @@ export class EngineDriver {
   async exec(id: string, cmd: string[], deadlineMs = this.deadlineMs): Promise<ExecOutcome> {
     const what = `exec ${cmd[0] ?? ''}`;
     const exec = await retryTransient(() => this.call(what, () => this.container(id).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true })));
-    const chunks = { stdout: [] as Buffer[], stderr: [] as Buffer[] }; // what it wrote goes with a failure (run-steps: its finished steps)
+    // What the program wrote before a failure goes with it (run-steps: its finished steps).
+    const chunks: ExecChunks = { stdout: [], stderr: [] };
     const withOutput = (err: unknown) => Object.assign(err as Error, { partialStdout: Buffer.concat(chunks.stdout) });
     const rethrow = (err: unknown): never => {
       throw withOutput(err);
@@ -139,18 +145,7 @@ export class EngineDriver {
       what,
       async () => {
         const stream = (await exec.start({ Detach: false, Tty: false })) as NodeJS.ReadableStream;
-        const out = new PassThrough();
-        const err = new PassThrough();
-        out.on('data', (c: Buffer) => chunks.stdout.push(c));
-        err.on('data', (c: Buffer) => chunks.stderr.push(c));
-        this.dockerode.modem.demuxStream(stream, out, err);
-        await new Promise<void>((resolve, reject) => {
-          stream.on('end', resolve);
-          stream.on('close', resolve);
-          stream.on('error', reject);
-        });
-        const stdoutBytes = Buffer.concat(chunks.stdout);
-        return { stdout: stdoutBytes.toString(), stderr: Buffer.concat(chunks.stderr).toString(), stdoutBytes };
+        return readExecOutput(stream, this.dockerode, what, this.backstopMs, chunks);
       },
       deadlineMs,
     ).catch(rethrow);

@@ -33,4 +33,6 @@ export interface LabContext {
   noHostChanges?: boolean;
   /** The runtime's panic log, where the engine has one: a crash during an experiment makes it an error. */
   panics?: PanicLog;
+  /** Set where each exec step must be an exec of its own (never several in one, run-steps): the runtime, as the report says. */
+  execsAlone?: string;
 }

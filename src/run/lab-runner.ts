@@ -75,6 +75,8 @@ export async function runLab(experiments: Experiment[], options: LabOptions): Pr
   const { environment } = lab;
   if (options.workarounds?.length) environment.workarounds = options.workarounds;
   if (options.details?.length) environment.details = [...(environment.details ?? []), ...options.details];
+  const execsAlone = execsAloneOn(environment);
+  if (execsAlone) environment.details = [...(environment.details ?? []), `Exec steps: each one an exec of its own (${execsAlone})`];
   const remover = lab.removeHostKeys;
 
   for (const line of readSweep(await lab.removeStale()).said) say(line);
@@ -98,6 +100,7 @@ export async function runLab(experiments: Experiment[], options: LabOptions): Pr
     hostIpcIsOurs,
     noHostChanges: options.noHostChanges,
     panics: options.panicDir ? new SandboxPanicLogs(options.panicDir) : undefined,
+    ...(execsAlone ? { execsAlone } : {}),
   };
   options.onStart?.(environment, experiments.length);
   const results: ExperimentResult[] = [];
@@ -156,4 +159,13 @@ const COST: Partial<Record<string, number>> = { run: 3, start: 3, commit: 3 };
 function longestFirst(experiments: readonly Experiment[]): Experiment[] {
   const cost = (e: Experiment) => e.steps.reduce((sum, step) => sum + (COST[step.do] ?? 1), 0);
   return [...experiments].sort((a, b) => cost(b) - cost(a));
+}
+
+/**
+ * Where exec steps that follow each other do not share one exec (run-steps), and why: under gVisor (runsc) the
+ * programs run-steps starts are processes its sandbox makes itself, and its 2024 release's sandbox crashed in several
+ * more experiments when they did (README, Speed); an exec of each keeps what was observed before.
+ */
+export function execsAloneOn(environment: { ociRuntime?: { name: string } }): string | undefined {
+  return environment.ociRuntime?.name === 'runsc' ? 'under runsc, shmlab runs no two programs in one exec' : undefined;
 }

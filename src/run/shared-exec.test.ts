@@ -14,6 +14,7 @@ import type { ResourceTracker } from '../lab/resource-tracker.js';
 import type { Experiment, Step } from '../model/experiment.js';
 import { C_SRC } from '../paths.js';
 import { ExperimentState } from './actions/experiment-state.js';
+import { execsAloneOn } from './lab-runner.js';
 import { parseFrames, RUN_STEPS, runShared, sharedRun } from './shared-exec.js';
 
 let dir: string;
@@ -165,5 +166,21 @@ describe('runShared', () => {
       ['b', true],
     ]);
     expect(records[1]!.stderr).toMatch(/^the exec running this step ended \(exit 137\) before the step's program did/);
+  });
+});
+
+describe('where each exec step is an exec of its own', () => {
+  it('is under runsc, said in the report; elsewhere steps may share one exec', () => {
+    expect(execsAloneOn({ ociRuntime: { name: 'runsc' } })).toBe('under runsc, shmlab runs no two programs in one exec');
+    expect(execsAloneOn({ ociRuntime: { name: 'crun' } })).toBeUndefined();
+    expect(execsAloneOn({})).toBeUndefined();
+  });
+
+  it('keeps an experiment from sharing execs when the lab says so', () => {
+    const steps = [exec('a', ['true']), exec('b', ['true'])];
+    const state = stateWith(hostDriver([]), steps);
+    expect(state.shareExecs).toBe(true);
+    const alone = new ExperimentState(state.experiment, { ...state.ctx, execsAlone: 'under runsc' }, {} as ResourceTracker);
+    expect(alone.shareExecs).toBe(false);
   });
 });

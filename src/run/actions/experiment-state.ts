@@ -18,14 +18,16 @@ export class ExperimentState {
   readonly restores: (() => Record<string, string> | undefined)[] = [];
   private runs = 0;
   hostKey?: number;
-  /** Consecutive exec steps may run in one exec (run-steps); false once run-steps could not begin in this container. */
-  shareExecs = true;
+  /** Consecutive exec steps may run in one exec (run-steps): not where the lab says each is its own, nor once run-steps could not begin. */
+  shareExecs: boolean;
 
   constructor(
     readonly experiment: Experiment,
     readonly ctx: LabContext,
     readonly resources: ResourceTracker,
-  ) {}
+  ) {
+    this.shareExecs = !ctx.execsAlone;
+  }
 
   /** Records a grant, to `container` where it is one container's. */
   grant(what: string, container?: string): void {
