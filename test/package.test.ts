@@ -45,7 +45,7 @@ const shmlab = (...args: string[]) => inApp('npx', ['shmlab', ...args]);
 // The project's own TypeScript (5.9), as a user's would be, with Node's types from the project (the user's own).
 const TSC = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
 const TS_OPTIONS = ['--strict', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--types', 'node', '--typeRoots', join(ROOT, 'node_modules/@types')];
-const tsc = (cwd: string, args: string[]) => execa(process.execPath, [TSC, ...TS_OPTIONS, ...args], { cwd, reject: false, timeout: 120_000 });
+const tsc = (cwd: string, args: string[]) => execa(process.execPath, [TSC, ...TS_OPTIONS, ...args], { cwd, reject: false, timeout: 280_000 });
 
 /** A folder of the user's project with its own package.json: `type` decides whether its .ts files are ES modules or CommonJS. */
 function userFolder(name: string, type: 'module' | undefined, files: Record<string, string>): string {
@@ -88,7 +88,8 @@ function relativeLinks(markdown: string): string[] {
     .map((target) => decodeURI(target.replace(/#.*$/, '')));
 }
 
-describe('the npm package', () => {
+// Type checks and installs: on a machine running a matrix beside them, two type checks took over the 120 s a test gets.
+describe('the npm package', { timeout: 600_000 }, () => {
   beforeAll(async () => {
     work = tempDir('shmlab-package-');
     app = join(work, 'app');
