@@ -24,6 +24,7 @@ describe('build cache', () => {
       'msg-write',
       'posix-read',
       'posix-write',
+      'run-steps',
       'sem-read',
       'sem-write',
       'sysctl',
