@@ -11,13 +11,18 @@ import type { ImageVariant } from '../model/catalog.js';
 import { type Lab, openLab } from '../run/lab.js';
 import type { Output } from './output.js';
 
-export async function cleanCommand(io: Output, images: Readonly<Record<string, ImageVariant>>, deadlineMs?: number): Promise<number> {
+export async function cleanCommand(
+  io: Output,
+  images: Readonly<Record<string, ImageVariant>>,
+  deadlineMs?: number,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<number> {
   const say = (line: string) => io.out(`shmlab: ${line}`);
   const host = await restoreHost();
   host.forEach(say);
   checkTempDir();
   await checkToolchain();
-  const lab = await openLab({ say, deadlineMs, images });
+  const lab = await openLab({ say, deadlineMs, images, env });
   try {
     const lines = [...host, ...(await lab.removeStale())];
     lines.push(...(await removeOrphanSegments(lab)));

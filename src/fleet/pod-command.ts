@@ -48,10 +48,11 @@ function mountedEngine(): { family: FamilyName; address: string } {
 /** `shmlab fleet clean`: `shmlab clean` against the engine whose socket is mounted (a Job on a node whose pod was killed). */
 export async function podCleanCommand(io: Output): Promise<number> {
   const engine = mountedEngine();
-  // This process's own environment: clean reads the engine's address from it, as the CLI's clean does.
-  for (const family of Object.values(FAMILIES)) delete process.env[family.addressVariable];
-  process.env[FAMILIES[engine.family].addressVariable] = engine.address;
-  return (await import('../cli/clean-command.js')).cleanCommand(io, CATALOG.images);
+  // Only the mounted engine's address: another family's variable in the pod's environment must not choose the engine.
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const family of Object.values(FAMILIES)) delete env[family.addressVariable];
+  env[FAMILIES[engine.family].addressVariable] = engine.address;
+  return (await import('../cli/clean-command.js')).cleanCommand(io, CATALOG.images, undefined, env);
 }
 
 export async function podCommand(options: PodOptions, io: Output, signal: AbortSignal): Promise<number> {
