@@ -20,6 +20,8 @@ interface Sample {
   rssKb?: number;
   /** The machine's busy CPU time during the run less shmlab's own: the engine's work (ms of one core). */
   engineCpuMs?: number;
+  /** shmlab's own CPU time (user + system of its process). */
+  ownCpuMs?: number;
   calls?: Record<string, number>;
 }
 
@@ -39,7 +41,7 @@ async function timeShmlab(only?: string): Promise<Sample> {
   const report = readdirSync(dir.name).find((f) => f.endsWith('.json') && f !== 'stats.json');
   const calls = report ? engineCalls(JSON.parse(readFileSync(join(dir.name, report), 'utf8')) as RunResult) : undefined;
   dir.removeCallback();
-  return { ms, rssKb: own.maxRssKb, engineCpuMs: machine - own.cpuMs, calls };
+  return { ms, rssKb: own.maxRssKb, engineCpuMs: machine - own.cpuMs, ownCpuMs: own.cpuMs, calls };
 }
 
 async function timeYardstick(): Promise<Sample> {
@@ -90,6 +92,7 @@ function fullRun(full: Sample[]): string {
   return [
     `  engine calls: ${Object.values(byKind).reduce((a, b) => a + b, 0)} (${list}); the ${byKind.exec ?? 0} execs ran ${execSteps ?? 0} exec steps`,
     `  engine CPU (machine busy less shmlab's own): median ${(engine / 1000).toFixed(1)} core-seconds; wall / (engine CPU / ${cores} cores): ${(wall / (engine / cores)).toFixed(2)}`,
+    `  shmlab's own CPU: median ${(median(full.map((s) => s.ownCpuMs ?? 0)) / 1000).toFixed(1)} s`,
   ].join('\n');
 }
 

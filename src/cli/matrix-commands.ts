@@ -67,8 +67,13 @@ export async function matrixCommand(
     signal,
   });
   let exitCode = outcome.exitCode;
-  if (outcome.runs.length) {
-    const path = join(dir, 'matrix.md');
+  const path = join(dir, 'matrix.md');
+  // A matrix of partial reports would read as a finished one: the last one is kept, as a run keeps its last full report.
+  if (outcome.interrupted)
+    say(
+      `the matrix was interrupted, so ${path} is left as it was; each engine's run that had begun left its report (a partial one where the interruption ended it)`,
+    );
+  else if (outcome.runs.length) {
     writeMatrix(await matrixFiles(path, dir, outcome.runs, [...EXPERIMENTS, ...(user?.experiments ?? [])], CATALOG, { gates: gateOf(engines) }));
     say(`matrix: ${path}`);
     if (junit) {

@@ -31,6 +31,8 @@ interface MatrixOutcome {
   failures: { engine: string; why: string }[];
   /** The worst exit code of the engines' runs. */
   exitCode: number;
+  /** A signal ended the matrix: the runs it stopped left partial reports, the others did not run. */
+  interrupted: boolean;
 }
 
 const CLI = join(ROOT, 'dist/src/cli.js');
@@ -59,7 +61,12 @@ export async function runMatrix(engines: EngineEntry[], options: MatrixOptions):
     // At most ENGINES_AT_ONCE engines run at a time, with fewer experiments each when several share the machine:
     // every engine's own deadlines must hold under the load of the others.
     const concurrency = String(Math.max(2, Math.floor(6 / Math.max(1, Math.min(ENGINES_AT_ONCE, addresses.size)))));
-    const outcomes = await inTurns([...addresses], ENGINES_AT_ONCE, async ([name, engineRun]) => {
+    const outcomes = await inTurns([...addresses], ENGINES_AT_ONCE, async ([name, engineRun]): Promise<{ exitCode: number; report?: RunResult }> => {
+      // An interruption ends the runs under way (each writes its partial report) and starts no other.
+      if (options.signal.aborted) {
+        failures.push({ engine: name, why: 'not run: the matrix was interrupted before its turn' });
+        return { exitCode: 1 };
+      }
       const args = [
         CLI,
         'run',
@@ -100,7 +107,11 @@ export async function runMatrix(engines: EngineEntry[], options: MatrixOptions):
       const result = await child;
       const json = readResultFile(resultFile);
       rmSync(join(resultFile, '..'), { recursive: true, force: true });
-      if (!json) failures.push({ engine: name, why: `its run wrote no report (exit ${result.exitCode}${result.stderr ? `: ${result.stderr.trim()}` : ''})` });
+      if (!json)
+        failures.push({
+          engine: name,
+          why: `its run wrote no report (${result.exitCode === undefined ? `ended by ${result.signal ?? 'an unknown cause'}` : `exit ${result.exitCode}`}${result.stderr ? `: ${result.stderr.trim()}` : ''})`,
+        });
       // One engine's unreadable report must not end the others' runs (their engines are stopped only after all).
       let report: RunResult | undefined;
       try {
@@ -117,7 +128,7 @@ export async function runMatrix(engines: EngineEntry[], options: MatrixOptions):
     });
     const runs = outcomes.flatMap((o) => (o.report ? [o.report] : []));
     const exitCode = Math.max(failures.length ? 1 : 0, ...outcomes.map((o) => (o.exitCode === 0 ? 0 : o.exitCode === 2 ? 2 : 1)));
-    return { runs, failures, exitCode };
+    return { runs, failures, exitCode, interrupted: options.signal.aborted };
   } finally {
     if (!options.keepEngines) {
       for (const engine of started)
