@@ -5,7 +5,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
-import { hostSysctlLock, readHostSysctl } from '../src/lab/host-sysctls.js';
+import { hostSysctlLock, readHostSysctl, restoreAfterKilledRuns } from '../src/lab/host-sysctls.js';
 import { deadClaims } from '../src/lab/process-lease.js';
 import { CLI } from './shmlab-process.js';
 import { removeTempDirs, tempDir } from './temp-dirs.js';
@@ -18,6 +18,8 @@ describe('shmlab clean', () => {
   it("restores the host's sysctls a killed run changed first, even when the engine does not answer", async () => {
     // The lock every run takes to change the host's values: no run changes or records them while this test has them changed.
     const lock = await hostSysctlLock();
+    // What a killed process left changed is put back first (as a run does), or it would pass for the original.
+    restoreAfterKilledRuns();
     const original = readHostSysctl('kernel.msgmni');
     const changed = String(Number(original) + 7);
     try {

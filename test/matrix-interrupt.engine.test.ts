@@ -24,9 +24,12 @@ describe('an interrupted matrix', () => {
     await until('containers and a host key of the matrix runs', () => midRun(driver.dockerode), 60_000);
     matrix.kill('SIGTERM');
     const result = await matrix;
-    expect(result.exitCode).toBe(143);
+    expect({ exitCode: result.exitCode, signal: result.signal, all: result.all }).toMatchObject({ exitCode: 143 });
     expect(result.all).toContain('shmlab: f: not run: the matrix was interrupted before its turn');
     expect(result.all).not.toMatch(/exit undefined/);
+    // One line per engine that left no report, the reason included.
+    for (const line of result.all.split('\n').filter((l) => /^shmlab: [a-e]: /.test(l)))
+      expect(line).toMatch(/^shmlab: [a-e]: its run was interrupted before it wrote a report$/);
     expect(result.all).toContain(`shmlab: the matrix was interrupted, so ${join(dir, 'matrix.md')} is left as it was`);
     expect(existsSync(join(dir, 'matrix.md'))).toBe(false);
     expect(readdirSync(dir).filter((f) => f.endsWith('.partial.md')).length).toBeGreaterThan(0);

@@ -14,7 +14,15 @@ export const CLI = join(ROOT, 'dist/src/cli.js');
 export const LONG = 'ipc-host,ipc-shareable,mmap-recreate,kill-restart,commit-image';
 
 export function shmlab(args: string[], env: Record<string, string> = {}, command: string[] = ['node', CLI]): ResultPromise<{ reject: false; all: true }> {
-  return execa(command[0]!, [...command.slice(1), ...args], { reject: false, all: true, env: { ...process.env, ...env }, timeout: 180_000 });
+  // A signal a test sends is followed by a SIGKILL only if the process has not exited a minute later (execa's default
+  // is 5 s, less than a loaded machine's cleanup after a signal takes).
+  return execa(command[0]!, [...command.slice(1), ...args], {
+    reject: false,
+    all: true,
+    env: { ...process.env, ...env },
+    timeout: 180_000,
+    forceKillAfterDelay: 60_000,
+  });
 }
 
 export function reportDir(): string {

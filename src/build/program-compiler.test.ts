@@ -65,6 +65,38 @@ describe('compiling into the cache', () => {
     }
   });
 
+  it('puts its set in place over a half set in the way, and never over a whole one another process put there meanwhile', async () => {
+    const cache = process.env.SHMLAB_CACHE_DIR!;
+    const { compileUserPrograms } = await import('./program-compiler.js');
+    const { ProcessLease } = await import('../lab/process-lease.js');
+    const lease = new ProcessLease(process.env.SHMLAB_RUNTIME_DIR);
+    await lease.acquire();
+    try {
+      for (const [what, planted] of [
+        ['half', ['hello']],
+        ['whole', ['.complete', 'hello', 'theirs']],
+      ] as const) {
+        const src = tempDir('shmlab-c-src-');
+        writeFileSync(join(src, 'hello.c'), `int main(void) { return 0; } /* ${what} */\n`);
+        let plantedAt: string | undefined;
+        // While the compiler runs (its work folder is there), what another process left, or just put, in its place.
+        const watch = setInterval(() => {
+          const work = readdirSync(join(cache, 'programs')).find((f) => f.endsWith(`.tmp-${lease.id}`));
+          if (!work || plantedAt) return;
+          plantedAt = join(cache, 'programs', work.split('.')[0]!);
+          mkdirSync(plantedAt);
+          for (const f of planted) writeFileSync(join(plantedAt, f), 'planted');
+        }, 1);
+        const compiled = await compileUserPrograms(src, () => {}, lease).finally(() => clearInterval(watch));
+        expect(compiled.dir).toBe(plantedAt);
+        expect(readdirSync(compiled.dir).sort()).toEqual(what === 'half' ? ['.complete', 'hello'] : ['.complete', 'hello', 'theirs']);
+        expect(readdirSync(join(cache, 'programs')).filter((f) => f.endsWith(`.tmp-${lease.id}`))).toEqual([]);
+      }
+    } finally {
+      lease.release();
+    }
+  });
+
   it('a cache that fills up while compiling: one sentence (exit 2), and nothing of the compile left', async () => {
     const { compileUserPrograms } = await import('./program-compiler.js');
     const { CACHE } = await import('../paths.js');

@@ -185,10 +185,20 @@ async function buildInPlace(dir: string, lease: ProcessLease, signal: AbortSigna
     if (signal?.aborted) throw interruption(signal, 'while compiling the C programs');
     closeSync(openSync(join(work, '.complete'), constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY | constants.O_NOFOLLOW, 0o644));
     if (!existsSync(join(dir, '.complete'))) {
-      rmSync(dir, { recursive: true, force: true });
       // In place, readable as the cache's folders always were; only the work in progress was this user's alone.
       chmodSync(work, 0o755);
-      renameSync(work, dir);
+      try {
+        // Never over a set in place: another process may have put the same programs there a moment ago (the folder's
+        // name is their hash), and a run may be reading them.
+        renameSync(work, dir);
+      } catch (err) {
+        if (!['ENOTEMPTY', 'EEXIST'].includes((err as NodeJS.ErrnoException).code ?? '')) throw err;
+        // What is in the way is only replaced when it is not a whole set (a build killed half-way, an older layout).
+        if (!existsSync(join(dir, '.complete'))) {
+          rmSync(dir, { recursive: true, force: true });
+          renameSync(work, dir);
+        }
+      }
     }
   } catch (err) {
     throw CACHE_FAILURE.test((err as NodeJS.ErrnoException).code ?? '') ? cacheError(err) : err;

@@ -69,22 +69,20 @@ export async function matrixCommand(
   let exitCode = outcome.exitCode;
   const path = join(dir, 'matrix.md');
   // A matrix of partial reports would read as a finished one: the last one is kept, as a run keeps its last full report.
-  if (outcome.interrupted)
-    say(
-      `the matrix was interrupted, so ${path} is left as it was; each engine's run that had begun left its report (a partial one where the interruption ended it)`,
-    );
+  if (outcome.interrupted) say(`the matrix was interrupted, so ${path} is left as it was`);
   else if (outcome.runs.length) {
     writeMatrix(await matrixFiles(path, dir, outcome.runs, [...EXPERIMENTS, ...(user?.experiments ?? [])], CATALOG, { gates: gateOf(engines) }));
     say(`matrix: ${path}`);
-    if (junit) {
-      try {
-        writeJUnit(junit, outcome.runs);
-        say(`JUnit XML: ${junit}`);
-      } catch (err) {
-        if (!(err instanceof ReportWriteError)) throw err;
-        io.err(`shmlab: the JUnit XML was not written: ${err.message}`);
-        exitCode = Math.max(exitCode, 1);
-      }
+  }
+  // The JUnit, as run's: what ran, an interrupted run's test suite marked as such.
+  if (junit && outcome.runs.length) {
+    try {
+      writeJUnit(junit, outcome.runs);
+      say(`JUnit XML: ${junit}`);
+    } catch (err) {
+      if (!(err instanceof ReportWriteError)) throw err;
+      io.err(`shmlab: the JUnit XML was not written: ${err.message}`);
+      exitCode = Math.max(exitCode, 1);
     }
   }
   for (const f of outcome.failures) say(`${f.engine}: ${f.why}`);

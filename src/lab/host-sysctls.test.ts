@@ -1,7 +1,9 @@
 // The host's sysctls, changed for a moment, are put back exactly: at the end, at the process's exit (a second signal
 // exits at once), and after a SIGKILL by whoever comes next. These change this host's values for a moment, as the
-// experiment does.
+// experiment does. Other processes may change them meanwhile (a run, another test file): each holds the host-wide lock
+// while they differ and puts them back before letting go, so the values compared here are read under that lock.
 
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -11,14 +13,25 @@ import type { LabDriver } from '../engine/lab-driver.js';
 import { ROOT } from '../paths.js';
 import { runExperiment } from '../run/experiment-runner.js';
 import type { HostIpc } from './host-segments.js';
-import { changeHostSysctls, hostIpcProbe, type IpcAnswer, readHostSysctl, restoreAfterKilledRuns } from './host-sysctls.js';
+import { changeHostSysctls, hostIpcProbe, hostSysctlLock, type IpcAnswer, readHostSysctl, restoreAfterKilledRuns } from './host-sysctls.js';
 import type { LabContext } from './lab-context.js';
 import { LabSession } from './lab-session.js';
-import { ProcessLease } from './process-lease.js';
+import { deadClaims, leaseFolder, liveClaims, ProcessLease } from './process-lease.js';
 
 const KEYS = ['kernel.msgmni', 'kernel.sem'];
 const NEW = { 'kernel.msgmni': '1031', 'kernel.sem': '251 32001 101 257' };
 const now = () => KEYS.map(readHostSysctl);
+
+/** The host's values at rest: read under the host-wide lock, once what killed processes left changed is put back. */
+async function resting(): Promise<string[]> {
+  const lock = await hostSysctlLock();
+  try {
+    restoreAfterKilledRuns();
+    return now();
+  } finally {
+    lock.kill('SIGTERM');
+  }
+}
 
 afterAll(removeTempDirs);
 
@@ -37,36 +50,47 @@ function changer(folder: string, end: string) {
 
 describe("the host's sysctls", () => {
   it('are changed, then put back exactly', async () => {
-    const before = now();
+    const before = await resting();
     const lease = new ProcessLease(join(tempDir('shmlab-runtime-'), 'leases'));
     await lease.acquire();
     const change = await changeHostSysctls(NEW, lease);
     expect(now()).toEqual(['1031', '251 32001 101 257']);
     expect(change.changed['kernel.msgmni']).toEqual([before[0], '1031']);
     change.restore();
-    expect(now()).toEqual(before);
+    expect(await resting()).toEqual(before);
     lease.release();
   });
 
   it('are put back at the exit of a process that exits at once (a second signal)', async () => {
-    const before = now();
-    const child = changer(join(tempDir('shmlab-runtime-'), 'leases'), 'process.exit(130);');
+    const before = await resting();
+    const folder = join(tempDir('shmlab-runtime-'), 'leases');
+    const child = changer(folder, 'process.exit(130);');
     const result = await child;
     expect({ out: result.stdout, code: result.exitCode }).toEqual({ out: 'changed', code: 130 });
-    expect(now()).toEqual(before);
+    // Put back by the process itself: nothing is left for whoever comes next.
+    expect(deadClaims(folder).filter((c) => c.hostSysctls && Object.keys(c.hostSysctls).length)).toEqual([]);
+    expect(await resting()).toEqual(before);
   });
 
   it('are put back after a SIGKILL, by whoever comes next, from what the lease recorded first', async () => {
-    const before = now();
-    const folder = join(tempDir('shmlab-runtime-'), 'leases');
+    const before = await resting();
+    // The host's lease folder, as a run's: whoever takes the lock next (a run, another test, this one) puts them back.
+    const folder = leaseFolder();
     const child = changer(folder, 'setInterval(() => {}, 1000);');
     await new Promise<void>((resolve) => child.stdout!.on('data', () => resolve()));
+    const claims = () => [...liveClaims(folder), ...deadClaims(folder)].find((c) => c.pid === child.pid);
+    // Recorded before anything changed, while the process still holds the lock: the values to put back.
+    const lease = claims();
+    expect(lease?.hostSysctls).toEqual(Object.fromEntries(KEYS.map((k, i) => [k, before[i]])));
     child.kill('SIGKILL');
     await child;
-    expect(now()).toEqual(['1031', '251 32001 101 257']);
-    expect(restoreAfterKilledRuns(folder)).toHaveLength(1);
-    expect(now()).toEqual(before);
-    expect(restoreAfterKilledRuns(folder)).toEqual([]);
+    try {
+      expect(await resting()).toEqual(before);
+      expect(claims()?.hostSysctls).toBeUndefined();
+    } finally {
+      // The dead lease's files, the host's folder being no test's own (nothing else of it is left to clean).
+      for (const ext of ['claims', 'lease']) rmSync(join(folder, `${lease!.lease}.${ext}`), { force: true });
+    }
   });
 });
 
@@ -101,13 +125,13 @@ describe("whether the engine's host IPC namespace is this process's", () => {
   }
 
   it('a probe that fails is an error with the helper\'s words, never a "no": the experiment is an error, the host untouched', async () => {
-    const before = now();
+    const before = await resting();
     const probe = hostIpcProbe(failing);
     await expect(probe()).rejects.toThrow(`could not tell whether the engine's host IPC namespace is this process's: ${HELPER}`);
     const result = await runWith(probe);
     expect({ verdict: result.verdict, error: result.error }).toEqual({ verdict: 'error', error: expect.stringContaining(HELPER) });
     expect(result.steps[0]).toMatchObject({ id: 'change-host', engineFailed: true, stderr: expect.stringContaining(HELPER) });
-    expect(now()).toEqual(before);
+    expect(await resting()).toEqual(before);
   });
 
   it('only a probe that answers "not ours" makes it not applicable', async () => {

@@ -45,10 +45,19 @@ export async function runMatrix(engines: EngineEntry[], options: MatrixOptions):
   const failures: MatrixOutcome['failures'] = [];
   const started: EngineEntry[] = [];
   const addresses = new Map<string, ProvisionedEngine['run']>();
+  // Whether the signal ended or prevented a run (not merely came after the last one ended).
+  let interrupted = false;
+  const notRun = (engine: string) => {
+    interrupted = true;
+    failures.push({ engine, why: 'not run: the matrix was interrupted before its turn' });
+  };
   try {
     // One at a time: apt and the daemons' first start compete for the same two cores and the same locks.
     for (const engine of engines) {
-      if (options.signal.aborted) break;
+      if (options.signal.aborted) {
+        notRun(engine.name);
+        continue;
+      }
       try {
         const daemon = await provisionEngine(engine, (line) => say(`[${engine.name}] ${line}`));
         if (daemon.startedHere) started.push(engine);
@@ -64,7 +73,7 @@ export async function runMatrix(engines: EngineEntry[], options: MatrixOptions):
     const outcomes = await inTurns([...addresses], ENGINES_AT_ONCE, async ([name, engineRun]): Promise<{ exitCode: number; report?: RunResult }> => {
       // An interruption ends the runs under way (each writes its partial report) and starts no other.
       if (options.signal.aborted) {
-        failures.push({ engine: name, why: 'not run: the matrix was interrupted before its turn' });
+        notRun(name);
         return { exitCode: 1 };
       }
       const args = [
@@ -105,12 +114,16 @@ export async function runMatrix(engines: EngineEntry[], options: MatrixOptions):
       child.stdout?.on('data', relay);
       child.stderr?.on('data', relay);
       const result = await child;
+      if (result.isCanceled) interrupted = true;
       const json = readResultFile(resultFile);
       rmSync(join(resultFile, '..'), { recursive: true, force: true });
       if (!json)
         failures.push({
           engine: name,
-          why: `its run wrote no report (${result.exitCode === undefined ? `ended by ${result.signal ?? 'an unknown cause'}` : `exit ${result.exitCode}`}${result.stderr ? `: ${result.stderr.trim()}` : ''})`,
+          // Its own words were relayed above as they came: here the one line that says why it ended.
+          why: result.isCanceled
+            ? 'its run was interrupted before it wrote a report'
+            : `its run wrote no report (${result.exitCode !== undefined ? `exit ${result.exitCode}` : result.signal ? `ended by ${result.signal}` : result.shortMessage}${result.stderr ? `: ${lastLine(result.stderr)}` : ''})`,
         });
       // One engine's unreadable report must not end the others' runs (their engines are stopped only after all).
       let report: RunResult | undefined;
@@ -128,7 +141,7 @@ export async function runMatrix(engines: EngineEntry[], options: MatrixOptions):
     });
     const runs = outcomes.flatMap((o) => (o.report ? [o.report] : []));
     const exitCode = Math.max(failures.length ? 1 : 0, ...outcomes.map((o) => (o.exitCode === 0 ? 0 : o.exitCode === 2 ? 2 : 1)));
-    return { runs, failures, exitCode, interrupted: options.signal.aborted };
+    return { runs, failures, exitCode, interrupted };
   } finally {
     if (!options.keepEngines) {
       for (const engine of started)
@@ -144,4 +157,12 @@ function readResultFile(path: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+function lastLine(text: string): string {
+  return text
+    .trim()
+    .split('\n')
+    .at(-1)!
+    .replace(/^shmlab: /, '');
 }
