@@ -61,13 +61,13 @@ describe('an engine that is not what it seems gets one sentence and exit 2', () 
       return { status: 500, body: { message: 'the engine went away' } };
     });
     try {
-      const r = await shmlab(['run', '--report-dir', dir, '--timeout', '5'], { DOCKER_HOST: `unix://${failing.socket}`, SHMLAB_BUSYBOX: busybox });
+      const r = await shmlab(['run', '--report-dir', dir, '--timeout', '30'], { DOCKER_HOST: `unix://${failing.socket}`, SHMLAB_BUSYBOX: busybox });
       expect({ exitCode: r.exitCode, lines: r.stderr.split('\n').length }).toEqual({ exitCode: 2, lines: 1 });
       expect(r.stderr).toMatch(
         /^shmlab: The engine failed \(.*the engine went away.*\): check that it runs and answers, then try again; "shmlab clean" removes what this run could not\.$/,
       );
       // `clean` against it says what clean does, not what a run could not do.
-      const c = await shmlab(['clean', '--timeout', '5'], { DOCKER_HOST: `unix://${failing.socket}`, SHMLAB_BUSYBOX: busybox });
+      const c = await shmlab(['clean', '--timeout', '30'], { DOCKER_HOST: `unix://${failing.socket}`, SHMLAB_BUSYBOX: busybox });
       expect({ exitCode: c.exitCode, stderr: c.stderr }).toEqual({
         exitCode: 2,
         stderr: expect.stringMatching(
@@ -103,7 +103,8 @@ describe('an engine that is not what it seems gets one sentence and exit 2', () 
       return undefined;
     });
     try {
-      const r = await shmlab(['run', '--report-dir', dir, '--timeout', '5'], { DOCKER_HOST: engine.address, SHMLAB_BUSYBOX: busybox });
+      // The stand-in answers at once; the time allowed covers sending the build context on a loaded machine (15 s did not).
+      const r = await shmlab(['run', '--report-dir', dir, '--timeout', '30'], { DOCKER_HOST: engine.address, SHMLAB_BUSYBOX: busybox });
       expect({ exitCode: r.exitCode, stderr: r.stderr }).toEqual({ exitCode: 2, stderr: expect.stringMatching(message) });
       expect(engine.requests.filter((q) => q.includes('/build'))).toHaveLength(1);
     } finally {

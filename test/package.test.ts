@@ -285,7 +285,7 @@ describe('the npm package', { timeout: 600_000 }, () => {
 
 // In a checkout, 'shmlab' is the package's own name: TypeScript resolves it through package.json's "exports" to the
 // built declarations (dist/), as Node would.
-describe('the example user experiment in a checkout', () => {
+describe('the example user experiment in a checkout', { timeout: 300_000 }, () => {
   it("type-checks against `import('shmlab').Experiment`", async () => {
     const r = await tsc(ROOT, ['--noEmit', '--allowJs', '--checkJs', 'examples/exclusive-segment/exclusive-segment.mjs']);
     expect(r.exitCode, r.stdout).toBe(0);
