@@ -5,6 +5,10 @@ import { basename, join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
 import { removeTempDirs, tempDir } from '../../test/temp-dirs.js';
+import type { ProcessLease } from '../lab/process-lease.js';
+import type { compileUserPrograms } from './program-compiler.js';
+
+type Compile = typeof compileUserPrograms;
 
 afterAll(removeTempDirs);
 
@@ -43,11 +47,7 @@ describe('compiling into the cache', () => {
 
   it('names its work folder <hash>.<random>.tmp-<lease>, which clean tells by its lease, and makes it for this user only', async () => {
     const cache = process.env.SHMLAB_CACHE_DIR!;
-    const { compileUserPrograms } = await import('./program-compiler.js');
-    const { ProcessLease } = await import('../lab/process-lease.js');
-    const lease = new ProcessLease(process.env.SHMLAB_RUNTIME_DIR);
-    await lease.acquire();
-    try {
+    await withLease(async (compileUserPrograms, lease) => {
       const src = tempDir('shmlab-c-src-');
       writeFileSync(join(src, 'seen.c'), 'int main(void) { return 0; }\n');
       let work: { name: string; mode: number } | undefined;
@@ -60,18 +60,12 @@ describe('compiling into the cache', () => {
       expect(work?.name).toMatch(new RegExp(`^${basename(compiled.dir)}\\.[0-9a-f]{16}\\.tmp-${lease.id}$`));
       expect(work?.mode).toBe(0o700);
       expect(lstatSync(compiled.dir).mode & 0o777).toBe(0o755);
-    } finally {
-      lease.release();
-    }
+    });
   });
 
   it('puts its set in place over a half set in the way, and never over a whole one another process put there meanwhile', async () => {
     const cache = process.env.SHMLAB_CACHE_DIR!;
-    const { compileUserPrograms } = await import('./program-compiler.js');
-    const { ProcessLease } = await import('../lab/process-lease.js');
-    const lease = new ProcessLease(process.env.SHMLAB_RUNTIME_DIR);
-    await lease.acquire();
-    try {
+    await withLease(async (compileUserPrograms, lease) => {
       for (const [what, planted] of [
         ['half', ['hello']],
         ['whole', ['.complete', 'hello', 'theirs']],
@@ -92,9 +86,7 @@ describe('compiling into the cache', () => {
         expect(readdirSync(compiled.dir).sort()).toEqual(what === 'half' ? ['.complete', 'hello'] : ['.complete', 'hello', 'theirs']);
         expect(readdirSync(join(cache, 'programs')).filter((f) => f.endsWith(`.tmp-${lease.id}`))).toEqual([]);
       }
-    } finally {
-      lease.release();
-    }
+    });
   });
 
   it('a cache that fills up while compiling: one sentence (exit 2), and nothing of the compile left', async () => {
@@ -127,3 +119,16 @@ describe('compiling into the cache', () => {
     }
   });
 });
+
+/** The compiler, with a lease of the test's runtime folder (set by the first test) held while `use` runs. */
+async function withLease(use: (compile: Compile, lease: ProcessLease) => Promise<void>): Promise<void> {
+  const { compileUserPrograms } = await import('./program-compiler.js');
+  const { ProcessLease } = await import('../lab/process-lease.js');
+  const lease = new ProcessLease(process.env.SHMLAB_RUNTIME_DIR);
+  await lease.acquire();
+  try {
+    await use(compileUserPrograms, lease);
+  } finally {
+    lease.release();
+  }
+}
