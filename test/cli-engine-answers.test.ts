@@ -13,8 +13,10 @@ const dir = tempDir('shmlab-engine-answers-');
 
 const standIn = (answer: (path: string) => Answer) => standInSocket(dir, answer);
 
+// A run that gets as far as the images compiles the programs and sends the build context first: on a loaded machine
+// that took over 60 s.
 const shmlab = (args: string[], env: Record<string, string> = {}) =>
-  execa(process.execPath, [CLI, ...args], { reject: false, timeout: 60_000, env: { ...process.env, ...env } });
+  execa(process.execPath, [CLI, ...args], { reject: false, timeout: NOT_HUNG_MS, env: { ...process.env, ...env } });
 
 // A static program of the test's own as the images' busybox: runs that get as far as the images need one.
 let busybox: string;
