@@ -103,14 +103,15 @@ describe('SIGTERM while `shmlab clean` waits for an engine that holds its reques
 });
 
 describe('SIGTERM while shmlab compiles its programs', () => {
-  it('ends at once with exit 143, and leaves no work folder in the cache', async () => {
+  it('ends at once with exit 143, and leaves no work folder in the cache, and nothing of the compilers in TMPDIR', async () => {
     const cache = tempDir('shmlab-cache-');
+    const temp = tempDir('shmlab-tmpdir-');
     const engine = await standInEngine();
     try {
       const child = execa(process.execPath, [CLI, 'run', '--report-dir', tempDir()], {
         reject: false,
         timeout: 180_000,
-        env: { ...process.env, DOCKER_HOST: engine.address, SHMLAB_CACHE_DIR: cache, SHMLAB_BUSYBOX: busybox },
+        env: { ...process.env, DOCKER_HOST: engine.address, SHMLAB_CACHE_DIR: cache, SHMLAB_BUSYBOX: busybox, TMPDIR: temp },
         forceKillAfterDelay: false,
       });
       const compiling = () => readdirSync(join(cache, 'programs'), { withFileTypes: true }).some((e) => /\.tmp-/.test(e.name));
@@ -126,6 +127,8 @@ describe('SIGTERM while shmlab compiles its programs', () => {
       });
       expect(Date.now() - signalled).toBeLessThan(NOT_HUNG_MS);
       expect(readdirSync(join(cache, 'programs'))).toEqual([]);
+      // The compilers' temporary files (a SIGKILL leaves them) went with the folder shmlab gave them.
+      expect(readdirSync(temp)).toEqual([]);
       // No compiler of the run's goes on (cc, and the cc1, as and ld it started: their command lines name the cache).
       expect(processesNaming(cache)).toEqual([]);
     } finally {

@@ -2,7 +2,8 @@
 // of user experiments (`--experiments DIR`, DIR/c-src/*.c).
 
 import { randomBytes } from 'node:crypto';
-import { accessSync, chmodSync, closeSync, constants, existsSync, mkdirSync, openSync, renameSync, rmSync, statfsSync } from 'node:fs';
+import { accessSync, chmodSync, closeSync, constants, existsSync, mkdirSync, mkdtempSync, openSync, renameSync, rmSync, statfsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { execa } from 'execa';
 import { hasCommand } from '../engine/host-tools.js';
@@ -92,12 +93,28 @@ export async function compilePrograms(say: (line: string) => void, lease: Proces
   return { dir, hash, names, compiled: true };
 }
 
+// The compilers' temporary folders not yet removed; also removed at the process's exit, since a signal during the
+// compile ends shmlab before the calls return. One listener for all (a compile runs every program's cc at once).
+const scratches = new Set<string>();
+process.once('exit', () => {
+  for (const scratch of scratches) rmSync(scratch, { recursive: true, force: true });
+});
+
+function dropScratch(scratch: string): void {
+  rmSync(scratch, { recursive: true, force: true });
+  scratches.delete(scratch);
+}
+
 /**
  * Runs cc in a process group of its own: a signal ends it and what it started (cc1, as, ld) at once. Killing cc alone
  * would leave its children holding its output open, and the wait for it going on until they finish.
  */
 async function cc(args: string[], cwd: string, signal: AbortSignal | undefined) {
-  const child = execa('cc', args, { cwd, reject: false, detached: true });
+  // Its temporary files (cc1's assembly, collect2's and ld's) in a folder of this call's, removed after: a SIGKILL
+  // leaves them behind, and in the system's temporary folder they would pile up.
+  const scratch = mkdtempSync(join(tmpdir(), 'shmlab-cc-'));
+  scratches.add(scratch);
+  const child = execa('cc', args, { cwd, reject: false, detached: true, env: { ...process.env, TMPDIR: scratch } });
   const stop = () => {
     try {
       process.kill(-child.pid!, 'SIGKILL');
@@ -111,6 +128,7 @@ async function cc(args: string[], cwd: string, signal: AbortSignal | undefined) 
     return await child;
   } finally {
     signal?.removeEventListener('abort', stop);
+    dropScratch(scratch);
   }
 }
 
