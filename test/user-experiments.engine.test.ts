@@ -3,13 +3,16 @@
 // section in the markdown, its test case in the JUnit XML, and nothing of it left on the engine or the host.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../src/paths.js';
 import { readReport } from '../src/report/read-report.js';
 import { engineState, leftovers, NOTHING_LEFT } from './engine-state.js';
 import { CLI, reportDir, shmlab } from './shmlab-process.js';
+import { removeTempDirs } from './temp-dirs.js';
 
 describe('a user experiment from examples/', () => {
+  afterAll(removeTempDirs);
+
   it('runs exclusive-segment with its own program: as expected, reported like a built-in one, nothing left behind', async () => {
     const before = await engineState();
     const dir = reportDir();
